@@ -1,0 +1,695 @@
+"""Checked AST → one readable, deterministic Python module per policy.
+
+Shaped like Jinja2's compiler: a writer that emits lines and remembers, for each
+generated line, the policy line it came from, so a failure while settling names
+the policy line. One generator emits both entry points: ``settle`` (fast) and
+``settle_traced`` (records a step at every rule); they share every formula.
+
+Policy text only ever reaches the module through ``repr`` of a string constant;
+identifiers are the grammar's ``[a-z_][a-z0-9_]*`` names with a prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from yibao.dsl import ast
+from yibao.dsl.checks import CheckedPolicy
+from yibao.dsl.types import BOOL, COUNT, MONEY, NUMBER, RATE, Type
+
+from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
+
+GENERATOR = "yibao-codegen/1"
+
+
+@dataclass(frozen=True)
+class GeneratedModule:
+    source: str
+    linemap: tuple[int, ...]  # generated line (1-based index - 1) → policy line, 0 if none
+    filename: str
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.linemap: list[int] = []
+        self.depth = 0
+        self.src = 0
+
+    def __call__(self, text: str = "", src: int | None = None) -> None:
+        self.lines.append(("    " * self.depth + text) if text else "")
+        self.linemap.append(self.src if src is None else src)
+
+    @contextmanager
+    def indent(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    @contextmanager
+    def at(self, line: int) -> Iterator[None]:
+        saved, self.src = self.src, line
+        try:
+            yield
+        finally:
+            self.src = saved
+
+
+_DIV = {"half_up": "div_half_up", "half_even": "div_half_even", "down": "div_down", "up": "div_up"}
+_FIELDS = {
+    "person.scheme": "c.scheme", "person.category": "c.category", "person.age": "c.age",
+    "visit.kind": "c.kind", "visit.level": "c.level", "visit.region": "c.region",
+    "visit.referral": "c.referral", "visit.admission_no": "c.admission_no",
+    "visit.diseases": "c.diseases", "claim.date": "c.day",
+}
+_QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
+_TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
+
+
+def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy) -> str:
+    sources = {s.name: s for s in policy.sources}
+    parts = []
+    for r in refs:
+        if isinstance(r, ast.Citation):
+            s = sources.get(r.source)
+            doc = (s.label.zh if s else r.source) + (f" {r.section}" if r.section else "")
+            parts.append(doc)
+        else:
+            parts.append(f"assumption: {r.text}")
+    return "; ".join(parts)
+
+
+def _source_text(policy: ast.Policy, span: ast.Span) -> str:
+    """The policy text a node was written as, on one line."""
+    lines = policy.text.split("\n")
+    if span.line != span.end_line:
+        return lines[span.line - 1][span.column - 1 :].strip()
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1].strip()
+
+
+class CodeGenerator:
+    def __init__(self, checked: CheckedPolicy) -> None:
+        self.c = checked
+        self.p = checked.policy
+        self.w = _Writer()
+        self.sites: list[str] = []
+        self.site_ids: dict[str, int] = {}
+        self.default_mode = self.p.header.rounding or "half_up"
+        self.late = self._quantity_params()
+
+    # ------------------------------------------------------------ sites
+    def site(self, key: str, *, rule: str, kind: str, label: ast.Label, refs: tuple[ast.Reference, ...],
+             span: ast.Span, template: str, result: int = -1, result_code: str = "m",
+             inputs: tuple[str, ...] = ()) -> int:
+        if key in self.site_ids:
+            return self.site_ids[key]
+        self.site_ids[key] = len(self.sites)
+        self.sites.append(
+            f"Site({rule!r}, {kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
+            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r})"
+        )
+        return self.site_ids[key]
+
+    # ------------------------------------------------------------ expressions
+    def type_of(self, e: ast.Expr) -> Type:
+        return self.c.types.get(id(e), NUMBER)
+
+    def expr(self, e: ast.Expr, mode: str) -> str:
+        t = self.type_of(e)
+        if isinstance(e, ast.Number):
+            if t == MONEY:
+                return str(int(e.value * FEN_PER_YUAN))
+            if t.name == "enum":
+                return repr(str(e.value))
+            if e.value != e.value.to_integral_value():
+                raise AssertionError("a fractional bare number survived checking")
+            return str(int(e.value))
+        if isinstance(e, ast.Percent):
+            return str(percent_to_ppm(e.value))
+        if isinstance(e, ast.DateLit):
+            return f"{e.value.toordinal()}"
+        if isinstance(e, ast.BoolLit):
+            return "True" if e.value else "False"
+        if isinstance(e, ast.Field):
+            return _FIELDS[e.dotted]
+        if isinstance(e, ast.Name):
+            if e.name in self.c.params:
+                return f"p_{e.name}"
+            if e.name in _QUANTITY_VARS:
+                return e.name
+            return repr(e.name)  # an enum member
+        if isinstance(e, ast.Neg):
+            return f"(-{self.expr(e.operand, mode)})"
+        if isinstance(e, ast.BinOp):
+            return self.binop(e, mode)
+        if isinstance(e, ast.Compare):
+            return f"({self.expr(e.left, mode)} {e.op} {self.expr(e.right, mode)})"
+        if isinstance(e, ast.MemberOf):
+            members = tuple(m.name for m in e.members)
+            return f"({self.expr(e.operand, mode)} in {members!r})"
+        if isinstance(e, ast.Contains):
+            return f"({e.item!r} in {_FIELDS[e.collection.dotted]})"
+        if isinstance(e, ast.BoolOp):
+            return "(" + f" {e.op} ".join(self.expr(o, mode) for o in e.operands) + ")"
+        if isinstance(e, ast.Not):
+            return f"(not {self.expr(e.operand, mode)})"
+        if isinstance(e, ast.Call):
+            return f"{e.func}(" + ", ".join(self.expr(a, mode) for a in e.args) + ")"
+        if isinstance(e, ast.If):
+            return (f"({self.expr(e.then, mode)} if {self.expr(e.cond, mode)} "
+                    f"else {self.expr(e.orelse, mode)})")
+        raise AssertionError(f"cannot compile {e!r}")
+
+    def binop(self, e: ast.BinOp, mode: str) -> str:
+        div = _DIV[mode]
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        left, right = self.expr(e.left, mode), self.expr(e.right, mode)
+        if e.op in "+-":
+            return f"({left} {e.op} {right})"
+        if e.op == "*":
+            if RATE in (lt, rt):
+                return f"{div}({left} * {right}, {RATE_ONE})"
+            for num, other in ((e.left, right), (e.right, left)):
+                if isinstance(num, ast.Number) and self.type_of(num) == NUMBER:
+                    frac = Fraction(num.value)
+                    if frac.denominator != 1:
+                        return f"{div}({other} * {frac.numerator}, {frac.denominator})"
+            return f"({left} * {right})"
+        # division by a number or a count
+        if isinstance(e.right, ast.Number):
+            frac = Fraction(e.right.value)
+            return f"{div}({left} * {frac.denominator}, {frac.numerator})"
+        return f"{div}({left}, {right})"
+
+    # ------------------------------------------------------------ parameters
+    def _quantity_params(self) -> set[str]:
+        """Parameters that read claim totals, and so must wait for classification."""
+        direct = {
+            p.name for p in self.p.parameters
+            if any(isinstance(n, ast.Name) and n.name in _QUANTITY_VARS for n in _walk(p))
+        }
+        late = set(direct)
+        for p in self.c.param_order:
+            if self.c.param_deps[p.name] & late:
+                late.add(p.name)
+        return late
+
+    def parameter(self, p: ast.Parameter, traced: bool) -> None:
+        w = self.w
+        var = f"p_{p.name}"
+        sid = self.site(f"param:{p.name}", rule=f"parameter:{p.name}", kind="parameter", label=p.label,
+                        refs=p.references, span=p.span, template=f"{p.name} = {{0:{_TYPE_CODE[p.type_name]}}}",
+                        result=0, result_code=_TYPE_CODE[p.type_name], inputs=())
+        mode = self.default_mode
+        with w.at(p.span.line):
+            w(f"# {p.name}: {p.label.en}", p.span.line)
+            first = True
+            for i, ex in enumerate(self._exception_order(p)):
+                kw = "if" if first else "elif"
+                first = False
+                w(f"{kw} {self.expr(ex.when, mode)}:", ex.span.line)
+                with w.indent():
+                    self.definition(ex.definition, var, mode, traced, sid, version=-1,
+                                    exception=p.exceptions.index(ex))
+                _ = i
+            versions = list(enumerate(p.versions))
+            for n, (vi, version) in enumerate(reversed(versions)):
+                is_last = n == len(versions) - 1
+                if first and is_last:
+                    self.definition(version.definition, var, mode, traced, sid, version=vi, exception=-1)
+                    break
+                if is_last:
+                    w("else:", version.span.line)
+                else:
+                    kw = "if" if first else "elif"
+                    w(f"{kw} c.day >= {version.start.toordinal()}:  # from {version.start}",
+                      version.span.line)
+                first = False
+                with w.indent():
+                    self.definition(version.definition, var, mode, traced, sid, version=vi, exception=-1)
+
+    def _exception_order(self, p: ast.Parameter) -> list[ast.Exception_]:
+        """Winners first: an exception is tried before every exception it is over."""
+        by_name = {e.name: e for e in p.exceptions}
+        done: list[ast.Exception_] = []
+
+        def place(e: ast.Exception_) -> None:
+            if e in done:
+                return
+            for other in p.exceptions:  # anything over e goes first
+                if e.name in other.over:
+                    place(other)
+            done.append(e)
+
+        for e in p.exceptions:
+            place(e)
+        _ = by_name
+        return done
+
+    def definition(self, d: ast.Definition, var: str, mode: str, traced: bool, sid: int, *,
+                   version: int, exception: int) -> None:
+        w = self.w
+        if isinstance(d, ast.Value):
+            w(f"{var} = {self.expr(d.expr, mode)}", d.span.line)
+            if traced:
+                w(f"t(({sid}, ({var}, {version}, {exception}, -1)))", d.span.line)
+            return
+        rows = list(enumerate(d.rows))
+        for n, (ri, row) in enumerate(rows):
+            conds = []
+            for key, pat in zip(d.keys, row.patterns, strict=True):
+                if pat.alternatives is None:
+                    continue
+                field = _FIELDS[key.dotted]
+                if len(pat.alternatives) == 1:
+                    conds.append(f"{field} == {pat.alternatives[0]!r}")
+                else:
+                    conds.append(f"{field} in {pat.alternatives!r}")
+            test = " and ".join(conds)
+            last = n == len(rows) - 1
+            text = _source_text(self.p, ast.Span(row.span.file, row.span.line, row.span.column,
+                                                 row.span.line, row.span.end_column))
+            comment = f"  # {text.split('->')[0].strip()}"
+            if not test:
+                w("else:" + comment if n else "if True:" + comment, row.span.line)
+            elif n == 0:
+                w(f"if {test}:{comment}", row.span.line)
+            else:
+                w(f"elif {test}:{comment}", row.span.line)
+            with w.indent():
+                w(f"{var} = {self.expr(row.value, mode)}", row.span.line)
+                if traced:
+                    w(f"t(({sid}, ({var}, {version}, {exception}, {ri})))", row.span.line)
+            if last and test:
+                w("else:", d.span.line)
+                with w.indent():
+                    w(f"no_row({var[2:]!r}, {d.span.line})", d.span.line)
+
+    # ------------------------------------------------------------ classification
+    def classify(self, traced: bool) -> None:
+        w = self.w
+        cls = self.p.classify
+        assert cls is not None
+        mode = self.default_mode
+        with w.at(cls.span.line):
+            w(f"# classify: {cls.label.en}", cls.span.line)
+            w("out_of_scope = 0")
+            w("first_self_pay = 0")
+            w("parts = []")
+            w("keep = parts.append")
+            if traced:
+                w("for i, ln in enumerate(c.lines):")
+            else:
+                w("for ln in c.lines:")
+            with w.indent():
+                w("cat = ln.category")
+                for n, cat in enumerate(("A", "B", "C")):
+                    rows = [r for r in cls.rows if r.category == cat]
+                    w(("if" if n == 0 else "elif") + f" cat == {cat!r}:" if n < 2 else "else:",
+                      rows[0].span.line if rows else None)
+                    with w.indent():
+                        specific = [r for r in rows if r.item_class is not None]
+                        general = [r for r in rows if r.item_class is None]
+                        if specific:
+                            for k, r in enumerate(specific):
+                                w(("if" if k == 0 else "elif") + f" ln.item_class == {r.item_class!r}:",
+                                  r.span.line)
+                                with w.indent():
+                                    self.treatment(r, mode, traced)
+                            w("else:", general[0].span.line)
+                            with w.indent():
+                                self.treatment(general[0], mode, traced)
+                        else:
+                            self.treatment(general[0], mode, traced)
+            w("total = c.total")
+            w("in_scope = total - out_of_scope - first_self_pay")
+
+    def treatment(self, row: ast.ClassRow, mode: str, traced: bool) -> None:
+        w = self.w
+        t = row.treatment
+        key = f"{row.category}" + (f".{row.item_class}" if row.item_class else "")
+        label = ast.Label(f"费用分类 {key}", f"classify {key}", row.span)
+        refs = self.p.classify.references if self.p.classify else ()
+        with w.at(row.span.line):
+            if t.kind == "in_scope":
+                w("keep(_IN)")
+                if traced:
+                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
+                                    refs=refs, span=row.span,
+                                    template=f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope",
+                                    result=3)
+                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
+            elif t.kind == "out_of_scope":
+                w("out_of_scope += ln.amount")
+                w("keep((ln.amount, 0))")
+                if traced:
+                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
+                                    refs=refs, span=row.span,
+                                    template=f"{{1:t}} {{2:t}}: category {key}, {{3:m}} out of scope, "
+                                             "paid by the person",
+                                    result=3)
+                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
+            else:
+                assert t.share is not None
+                share = self.expr(t.share, mode)
+                w(f"fsp = {_DIV[mode]}(ln.amount * {share}, {RATE_ONE})")
+                w("first_self_pay += fsp")
+                w("keep((0, fsp))")
+                if traced:
+                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
+                                    refs=refs, span=row.span,
+                                    template=f"{{1:t}} {{2:t}}: category {key}, first self-pay "
+                                             "{3:m} × {4:r} = {5:m}; in scope {6:m}",
+                                    result=5, inputs=tuple(self.c.reads(t.share)))
+                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount, {share}, fsp, ln.amount - fsp)))")
+
+    # ------------------------------------------------------------ layers
+    def layer(self, layer: ast.Layer, traced: bool) -> None:
+        w = self.w
+        n = layer.name
+        mode = layer.rounding or self.default_mode
+        div = _DIV[mode]
+        refs = layer.references
+
+        def site(part: str, span: ast.Span, template: str, result: int, node: object = None,
+                 kind: str = "layer") -> int:
+            return self.site(f"{n}:{part}", rule=f"{n}.{part}", kind=kind, label=layer.label,
+                             refs=refs, span=span, template=template, result=result,
+                             inputs=tuple(self.c.reads(node)) if node is not None else ())
+
+        with w.at(layer.span.line):
+            w(f"# layer {n}: {layer.label.en}", layer.span.line)
+            w(f"l_{n} = 0")
+            w(f"ded_{n} = 0")
+            w(f"elig_{n} = 0")
+            body_depth = 0
+            if layer.when is not None:
+                w(f"if {self.expr(layer.when, mode)}:", layer.when.span.line)
+                w.depth += 1
+                body_depth = 1
+            base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
+            base_span = layer.base.span if layer.base is not None else layer.span
+            base_text = _source_text(self.p, layer.base.span) if layer.base is not None else "remaining"
+            w(f"base = {base}", base_span.line)
+            w("if base < 0:", base_span.line)
+            with w.indent():
+                w("base = 0", base_span.line)
+            if traced:
+                sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base)
+                w(f"t(({sid}, (base,)))", base_span.line)
+            if layer.deductible is not None:
+                d = layer.deductible
+                line = d.span.line
+                due = self.expr(d.expr, mode)
+                if d.period == "year":
+                    w(f"ded_due = {due} - ytd.get('{n}.deductible', 0)", line)
+                    w("if ded_due < 0:", line)
+                    with w.indent():
+                        w("ded_due = 0", line)
+                else:
+                    w(f"ded_due = {due}", line)
+                w(f"ded_{n} = base if base < ded_due else ded_due", line)
+                if traced:
+                    if d.period == "year":
+                        sid = site("deductible", d.span,
+                                   "deductible {0:m}, already paid this year {1:m}: due {2:m}; "
+                                   "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr)
+                        w(f"t(({sid}, ({due}, ytd.get('{n}.deductible', 0), ded_due, base, ded_{n})))",
+                          line)
+                    else:
+                        sid = site("deductible", d.span,
+                                   "deductible per visit {0:m}: applied min({1:m}, {0:m}) = {2:m}", 2,
+                                   d.expr)
+                        w(f"t(({sid}, (ded_due, base, ded_{n})))", line)
+            w(f"elig_{n} = base - ded_{n}")
+            if layer.fixed is not None:
+                f = layer.fixed
+                w(f"fixed = {self.expr(f.expr, mode)}", f.span.line)
+                w("pay = fixed if fixed < base else base", f.span.line)
+                if traced:
+                    sid = site("fixed", f.span, "fixed payment per visit {0:m}, at most the cost "
+                               "{1:m}: {2:m}", 2, f.expr)
+                    w(f"t(({sid}, (fixed, base, pay)))", f.span.line)
+            elif layer.rate is not None:
+                r = layer.rate
+                w(f"rate = {self.expr(r, mode)}", r.span.line)
+                w(f"if not 0 <= rate <= {RATE_ONE}:", r.span.line)
+                with w.indent():
+                    w("raise SettlementError('the rate is outside 0%..100%')", r.span.line)
+                w(f"pay = {div}(elig_{n} * rate, {RATE_ONE})", r.span.line)
+                if traced:
+                    sid = site("rate", r.span, "({0:m} − deductible {1:m}) × {2:r} = {3:m}", 3, r)
+                    w(f"t(({sid}, (base, ded_{n}, rate, pay)))", r.span.line)
+            else:
+                assert layer.bands is not None
+                self.bands(layer, traced, div)
+            for cap in layer.caps:
+                line = cap.span.line
+                w(f"cap = {self.expr(cap.expr, mode)}", line)
+                if cap.period == "year":
+                    w(f"cap_left = cap - ytd.get('{n}.paid', 0)", line)
+                    w("if cap_left < 0:", line)
+                    with w.indent():
+                        w("cap_left = 0", line)
+                else:
+                    w("cap_left = cap", line)
+                if traced:
+                    w("before_cap = pay", line)
+                w("if pay > cap_left:", line)
+                with w.indent():
+                    w("pay = cap_left", line)
+                if traced:
+                    if cap.period == "year":
+                        sid = site("cap_year", cap.span, "cap per year {0:m}, already paid {1:m}: "
+                                   "min({2:m}, {3:m}) = {4:m}", 4, cap.expr)
+                        w(f"t(({sid}, (cap, ytd.get('{n}.paid', 0), before_cap, cap_left, pay)))", line)
+                    else:
+                        sid = site("cap_visit", cap.span, "cap per visit: min({0:m}, {1:m}) = {2:m}",
+                                   2, cap.expr)
+                        w(f"t(({sid}, (before_cap, cap, pay)))", line)
+            w("if pay > unpaid:")
+            with w.indent():
+                w("pay = unpaid")
+            w(f"l_{n} = pay")
+            if traced:
+                sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer")
+                w(f"t(({sid}, (pay,)))")
+            if body_depth:
+                w.depth -= 1
+                if traced:
+                    assert layer.when is not None
+                    w("else:", layer.when.span.line)
+                    with w.indent():
+                        sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
+                                   layer.when, kind="skip")
+                        w(f"t(({sid}, ({_source_text(self.p, layer.when.span)!r},)))",
+                          layer.when.span.line)
+            w(f"unpaid -= l_{n}")
+            w(f"remaining -= l_{n}")
+            w("if remaining < 0:")
+            with w.indent():
+                w("remaining = 0")
+
+    def bands(self, layer: ast.Layer, traced: bool, div: str) -> None:
+        w = self.w
+        n = layer.name
+        b = layer.bands
+        assert b is not None
+        mode = layer.rounding or self.default_mode
+        line = b.span.line
+        if b.period == "year":
+            w(f"before = ytd.get('{n}.base', 0)", line)
+        else:
+            w("before = 0", line)
+        w(f"after = before + elig_{n}", line)
+        w("pay = 0", line)
+        lower = "0"
+        for i, band in enumerate(b.bands):
+            bl = band.span.line
+            if band.lower is not None:
+                lower = self.expr(band.lower, mode)
+            w(f"lo = {lower} if before < {lower} else before", bl)
+            if band.upper is not None:
+                upper = self.expr(band.upper, mode)
+                w(f"hi = {upper} if after > {upper} else after", bl)
+            else:
+                w("hi = after", bl)
+            w("if hi > lo:", bl)
+            with w.indent():
+                w(f"rate = {self.expr(band.rate, mode)}", bl)
+                w(f"part = {div}((hi - lo) * rate, {RATE_ONE})", bl)
+                w("pay += part", bl)
+                if traced:
+                    label = ast.Label(layer.label.zh + f" 第{i + 1}段", layer.label.en + f", band {i + 1}",
+                                      band.span)
+                    sid = self.site(f"{n}:band{i}", rule=f"{n}.band{i + 1}", kind="band", label=label,
+                                    refs=layer.references, span=band.span,
+                                    template="slice {0:m} to {1:m} of the year's base: "
+                                             "{2:m} × {3:r} = {4:m}" if b.period == "year" else
+                                             "slice {0:m} to {1:m}: {2:m} × {3:r} = {4:m}",
+                                    result=4, inputs=tuple(self.c.reads(band)))
+                    w(f"t(({sid}, (lo, hi, hi - lo, rate, part)))", bl)
+            if band.upper is not None:
+                lower = self.expr(band.upper, mode)
+
+    # ------------------------------------------------------------ whole module
+    def settle_function(self, traced: bool) -> None:
+        w = self.w
+        name = "settle_traced" if traced else "settle"
+        doc = ("Settle a validated claim and record every step." if traced
+               else "Settle a validated claim (fast path, no trace).")
+        w(f"def {name}(c):", self.p.header.span.line)
+        with w.indent():
+            w(f'"""{doc}"""')
+            w("ytd = c.ytd")
+            if traced:
+                w("rec = []")
+                w("t = rec.append")
+                sid = self.site("ytd_ignored", rule="year_to_date", kind="note",
+                                label=ast.Label("年度累计", "year to date", self.p.header.span),
+                                refs=(), span=self.p.header.span,
+                                template="year_to_date is for {0:c}, not the claim's year {1:c}: ignored",
+                                result=-1)
+                w("if c.ytd_ignored:")
+                with w.indent():
+                    w(f"t(({sid}, (c.ytd_year, c.year)))")
+            early = [p for p in self.c.param_order if p.name not in self.late]
+            late = [p for p in self.c.param_order if p.name in self.late]
+            for p in early:
+                self.parameter(p, traced)
+            self.classify(traced)
+            for p in late:
+                self.parameter(p, traced)
+            w("unpaid = total")
+            w("remaining = in_scope")
+            for layer in self.p.layers:
+                self.layer(layer, traced)
+            w("new_ytd = dict(ytd)")
+            for layer in self.p.layers:
+                n = layer.name
+                if layer.deductible is not None and layer.deductible.period == "year":
+                    w(f"new_ytd['{n}.deductible'] = ytd.get('{n}.deductible', 0) + ded_{n}")
+                if layer.bands is not None and layer.bands.period == "year":
+                    w(f"new_ytd['{n}.base'] = ytd.get('{n}.base', 0) + elig_{n}")
+                w(f"new_ytd['{n}.paid'] = ytd.get('{n}.paid', 0) + l_{n}")
+            payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
+            if len(self.p.layers) == 1:
+                payers += ","
+            if traced:
+                sid = self.site("person", rule="person", kind="person",
+                                label=ast.Label("个人负担", "the person pays", self.p.header.span),
+                                refs=(), span=self.p.header.span,
+                                template="total {0:m} − payers {1:m} = {2:m}", result=2)
+                w(f"t(({sid}, (total, total - unpaid, unpaid)))")
+            records = "rec" if traced else "None"
+            w(f"return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, ({payers}), "
+              f"unpaid, new_ytd, parts, {records})")
+        w()
+        w()
+
+    def module(self) -> GeneratedModule:
+        h = self.p.header
+        body = _Writer()
+        # Both entry points are generated into their own writer first, since they add sites.
+        self.w = body
+        body.lines.clear()
+        self.w("def applies(c):", h.span.line)
+        with self.w.indent():
+            self.w('"""Whether the policy covers this claim at all."""')
+            self.w(f"return {self.expr(h.applies, self.default_mode)}" if h.applies is not None
+                   else "return True", h.applies.span.line if h.applies else h.span.line)
+        self.w()
+        self.w()
+        self.settle_function(traced=False)
+        self.settle_function(traced=True)
+
+        head = _Writer()
+        head(f'"""Settlement code for policy {h.name}, generated by yibao.')
+        head()
+        head(f"Source: {self.p.path}. Do not edit: change the policy and recompile.")
+        head('"""')
+        head()
+        head("from yibao.compiler.runtime import (")
+        for name in ("LayerInfo", "ParamInfo", "PolicyMeta", "Settlement", "SettlementError", "Site",
+                     "div_down", "div_half_even", "div_half_up", "div_up", "no_row"):
+            head(f"    {name},")
+        head(")")
+        head()
+        head(f"POLICY_ID = {h.name!r}")
+        start = h.effective.toordinal() if h.effective else dt.date.min.toordinal()
+        end = h.until.toordinal() if h.until else None
+        head(f"EFFECTIVE = ({start}, {end})  # {h.effective} .. {h.until or 'open'}")
+        head(f"ENUMS = {dict(sorted((k, v) for k, v in self.c.enums.items()))!r}")
+        head(f"REQUIRES = {tuple(sorted(self._required_fields()))!r}")
+        head("_IN = (0, 0)")
+        head()
+        head("SITES = (")
+        for i, s in enumerate(self.sites):
+            head(f"    {s},  # {i}")
+        head(")")
+        head()
+        head("PARAMS = {")
+        for p in self.p.parameters:
+            head(f"    {p.name!r}: {self._param_info(p)},")
+        head("}")
+        head()
+        head("META = PolicyMeta(")
+        head(f"    {h.name!r}, {h.label.zh!r}, {h.label.en!r}, {self.p.path!r},")
+        head("    (")
+        for layer in self.p.layers:
+            head(f"        LayerInfo({layer.name!r}, {layer.label.zh!r}, {layer.label.en!r}, "
+                 f"{layer.span.line}),")
+        head("    ),")
+        head("    SITES,")
+        head("    PARAMS,")
+        head(")")
+        head()
+        head()
+        lines = head.lines + body.lines
+        linemap = [0] * len(head.lines) + body.linemap
+        source = "\n".join(lines).rstrip() + "\n"
+        return GeneratedModule(source, tuple(linemap), self.p.path)
+
+    def _param_info(self, p: ast.Parameter) -> str:
+        def rows(d: ast.Definition) -> tuple[str, ...]:
+            if isinstance(d, ast.Table):
+                return tuple(_source_text(self.p, ast.Span(r.span.file, r.span.line, r.span.column,
+                                                           r.span.line, r.span.end_column))
+                             .split("->")[0].strip() for r in d.rows)
+            return ()
+
+        versions = tuple(
+            ("" if v.start == dt.date.min else v.start.isoformat(), rows(v.definition)) for v in p.versions
+        )
+        exceptions = tuple((e.name, e.label.zh, e.label.en, rows(e.definition)) for e in p.exceptions)
+        return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {_TYPE_CODE[p.type_name]!r}, "
+                f"{_cite(p.references, self.p)!r}, {p.span.line}, {versions!r}, {exceptions!r})")
+
+    def _required_fields(self) -> set[str]:
+        return {n.dotted for n in _walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}
+
+
+def _walk(node: object) -> Iterator[object]:
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _walk(item)
+        return
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
+        yield node
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            if name != "text":
+                yield from _walk(getattr(node, name))
+
+
+def generate(checked: CheckedPolicy) -> GeneratedModule:
+    return CodeGenerator(checked).module()
+
+
+_ = (BOOL, COUNT, Decimal)

@@ -1,0 +1,286 @@
+"""What a generated policy module imports: its metadata types and the settlement.
+
+The generated code computes the figures; this module only carries them. Per-line
+shares are derived on demand from the payer totals (exact, largest remainder), so
+the fast path pays nothing for them until somebody reads ``settlement.lines``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from yibao.dsl.errors import SettlementError
+
+from .claims import Claim
+from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
+
+__all__ = [
+    "LayerInfo",
+    "LineShare",
+    "ParamInfo",
+    "PolicyMeta",
+    "Settlement",
+    "SettlementError",
+    "Site",
+    "div_down",
+    "div_half_even",
+    "div_half_up",
+    "div_up",
+    "no_row",
+]
+
+
+class Site(NamedTuple):
+    """A place in the policy that records a trace step, fixed at compile time.
+
+    ``template`` holds ``{i:m}`` slots (m money, r rate, c count, d date, t text)
+    filled from the values recorded at run time; it is built by the compiler and
+    never contains policy text, so formatting it cannot run anything.
+    """
+
+    rule: str
+    kind: str
+    zh: str
+    en: str
+    cite: str
+    line: int
+    end_line: int
+    template: str
+    result: int  # index of the value shown as the step's result, or -1
+    result_code: str
+    inputs: tuple[str, ...]  # parameters the step reads
+
+
+class ParamInfo(NamedTuple):
+    name: str
+    zh: str
+    en: str
+    type: str
+    cite: str
+    line: int
+    versions: tuple[tuple[str, tuple[str, ...]], ...]  # (from date, row texts)
+    exceptions: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (name, zh, en, row texts)
+
+
+class LayerInfo(NamedTuple):
+    name: str
+    zh: str
+    en: str
+    line: int
+
+
+class PolicyMeta(NamedTuple):
+    id: str
+    zh: str
+    en: str
+    file: str
+    layers: tuple[LayerInfo, ...]
+    sites: tuple[Site, ...]
+    params: Mapping[str, ParamInfo]
+
+
+def no_row(param: str, line: int) -> None:
+    raise SettlementError(f"no table row of `{param}` (line {line}) matches this claim")
+
+
+@dataclass(frozen=True, slots=True)
+class LineShare:
+    """How one bill line was classified and who bears how much of it."""
+
+    index: int
+    code: str
+    name: str
+    category: str
+    item_class: str | None
+    amount: int
+    out_of_scope: int
+    first_self_pay: int
+    in_scope: int
+    payers: tuple[int, ...]
+    person: int
+
+
+def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` fen in proportion to ``weights``, exactly (largest remainder)."""
+    total = sum(weights)
+    if amount <= 0 or total <= 0:
+        return [0] * len(weights)
+    shares = []
+    remainders = []
+    for i, w in enumerate(weights):
+        q, r = divmod(amount * w, total)
+        shares.append(q)
+        remainders.append((-r, i))
+    left = amount - sum(shares)
+    for _, i in sorted(remainders)[:left]:
+        shares[i] += 1
+    return shares
+
+
+class Settlement:
+    """One claim settled under one policy. Amounts are held in fen."""
+
+    __slots__ = (
+        "_lines",
+        "claim",
+        "first_self_pay_fen",
+        "in_scope_fen",
+        "meta",
+        "out_of_scope_fen",
+        "parts",
+        "payer_fen",
+        "person_fen",
+        "records",
+        "total_fen",
+        "ytd",
+    )
+
+    def __init__(
+        self,
+        meta: PolicyMeta,
+        claim: Claim,
+        total: int,
+        out_of_scope: int,
+        first_self_pay: int,
+        in_scope: int,
+        payers: tuple[int, ...],
+        person: int,
+        ytd: dict[str, int],
+        parts: list[tuple[int, int]],
+        records: list[tuple[int, tuple[Any, ...]]] | None,
+    ) -> None:
+        self.meta = meta
+        self.claim = claim
+        self.total_fen = total
+        self.out_of_scope_fen = out_of_scope
+        self.first_self_pay_fen = first_self_pay
+        self.in_scope_fen = in_scope
+        self.payer_fen = payers
+        self.person_fen = person
+        self.ytd = ytd
+        self.parts = parts
+        self.records = records
+        self._lines: tuple[LineShare, ...] | None = None
+
+    # ------------------------------------------------------------ figures as Decimal
+    @property
+    def total(self) -> Decimal:
+        return to_yuan(self.total_fen)
+
+    @property
+    def out_of_scope(self) -> Decimal:
+        return to_yuan(self.out_of_scope_fen)
+
+    @property
+    def first_self_pay(self) -> Decimal:
+        return to_yuan(self.first_self_pay_fen)
+
+    @property
+    def in_scope(self) -> Decimal:
+        return to_yuan(self.in_scope_fen)
+
+    @property
+    def person(self) -> Decimal:
+        return to_yuan(self.person_fen)
+
+    @property
+    def payers(self) -> dict[str, Decimal]:
+        return {layer.name: to_yuan(f) for layer, f in zip(self.meta.layers, self.payer_fen, strict=True)}
+
+    @property
+    def year_to_date(self) -> dict[str, Decimal]:
+        return {k: to_yuan(v) for k, v in sorted(self.ytd.items())}
+
+    @property
+    def reimbursed_share(self) -> Decimal:
+        """What the payers bore, as a share of the total (0 for an empty bill)."""
+        if self.total_fen == 0:
+            return Decimal(0)
+        return (Decimal(sum(self.payer_fen)) / Decimal(self.total_fen)).quantize(Decimal("0.0001"))
+
+    # ------------------------------------------------------------ per-line shares
+    @property
+    def lines(self) -> tuple[LineShare, ...]:
+        if self._lines is None:
+            self._lines = self._share_lines()
+        return self._lines
+
+    def _share_lines(self) -> tuple[LineShare, ...]:
+        lines = self.claim.lines
+        in_scope = [ln.amount - oos - fsp for ln, (oos, fsp) in zip(lines, self.parts, strict=True)]
+        left_in = list(in_scope)
+        left_all = [ln.amount for ln in lines]
+        per_payer: list[list[int]] = []
+        for paid in self.payer_fen:
+            inside = _allocate(min(paid, sum(left_in)), left_in)
+            over = paid - sum(inside)
+            rest = [a - i for a, i in zip(left_all, inside, strict=True)]
+            outside = _allocate(over, rest) if over > 0 else [0] * len(lines)
+            share = [a + b for a, b in zip(inside, outside, strict=True)]
+            for i, s in enumerate(share):
+                left_all[i] -= s
+                left_in[i] = max(0, left_in[i] - s)
+            per_payer.append(share)
+        out = []
+        for i, (ln, (oos, fsp)) in enumerate(zip(lines, self.parts, strict=True)):
+            payers = tuple(p[i] for p in per_payer)
+            out.append(LineShare(i, ln.code, ln.name, ln.category, ln.item_class, ln.amount,
+                                 oos, fsp, in_scope[i], payers, ln.amount - sum(payers)))
+        return tuple(out)
+
+    # ------------------------------------------------------------ trace
+    @property
+    def trace(self) -> list[Any]:
+        """The settlement's steps, or an empty list if it was settled without a trace."""
+        from .trace import render_steps
+
+        if self.records is None:
+            return []
+        return render_steps(self.meta, self.claim, self.records)
+
+    # ------------------------------------------------------------ JSON
+    def to_dict(self, *, trace: bool | None = None) -> dict[str, Any]:
+        """The settlement contract (docs/settlement.md); amounts as two-decimal strings."""
+        layer_names = [layer.name for layer in self.meta.layers]
+        data: dict[str, Any] = {
+            "claim": self.claim.id,
+            "policy": self.meta.id,
+            "date": self.claim.date.isoformat(),
+            "total": money_str(self.total_fen),
+            "out_of_scope": money_str(self.out_of_scope_fen),
+            "first_self_pay": money_str(self.first_self_pay_fen),
+            "in_scope": money_str(self.in_scope_fen),
+            "payers": {n: money_str(f) for n, f in zip(layer_names, self.payer_fen, strict=True)},
+            "person": money_str(self.person_fen),
+            "year_to_date": {"year": self.claim.year,
+                             **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
+            "lines": [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "category": s.category,
+                    **({"class": s.item_class} if s.item_class else {}),
+                    "amount": money_str(s.amount),
+                    "out_of_scope": money_str(s.out_of_scope),
+                    "first_self_pay": money_str(s.first_self_pay),
+                    "in_scope": money_str(s.in_scope),
+                    "payers": {n: money_str(f) for n, f in zip(layer_names, s.payers, strict=True)},
+                    "person": money_str(s.person),
+                }
+                for s in self.lines
+            ],
+        }
+        if trace or (trace is None and self.records is not None):
+            data["trace"] = [step.to_dict() for step in self.trace]
+        return data
+
+    def to_json(self, *, trace: bool | None = None, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(trace=trace), ensure_ascii=False, indent=indent)
+
+    def __repr__(self) -> str:
+        payers = ", ".join(f"{k}={v}" for k, v in self.payers.items())
+        return f"<Settlement {self.claim.id} total={self.total} {payers} person={self.person}>"

@@ -1,0 +1,105 @@
+"""Trace steps: the compiled policy records raw figures; this turns them into steps.
+
+Recording is a tuple append on the traced path; formatting happens only when a
+person (the CLI, the explainer, a snapshot) reads the trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .claims import Claim
+from .money import money_display, rate_display
+from .runtime import PolicyMeta
+
+_SLOT = re.compile(r"\{(\d+):([mrcdtb])\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A parameter a step read, with the value and the version that applied."""
+
+    name: str
+    zh: str
+    en: str
+    value: str
+    effective_from: str | None
+    branch: str | None  # the table row or exception that gave the value
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    index: int
+    rule: str
+    kind: str
+    zh: str
+    en: str
+    citation: str
+    file: str
+    line: int
+    end_line: int
+    formula: str
+    result: str | None
+    inputs: tuple[Input, ...]
+    claim_line: int | None  # index of the bill line the step is about
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["inputs"] = [asdict(i) for i in self.inputs]
+        return d
+
+
+def fmt_value(value: Any, code: str) -> str:
+    if code == "m":
+        return money_display(value)
+    if code == "r":
+        return rate_display(value)
+    if code == "d":
+        return dt.date.fromordinal(value).isoformat()
+    if code == "b":
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fill(template: str, values: Sequence[Any]) -> str:
+    return _SLOT.sub(lambda m: fmt_value(values[int(m.group(1))], m.group(2)), template)
+
+
+def render_steps(meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]) -> list[Step]:
+    params: dict[str, Input] = {}
+    steps: list[Step] = []
+    for site_id, values in records:
+        site = meta.sites[site_id]
+        inputs = tuple(params[name] for name in site.inputs if name in params)
+        if site.kind == "parameter":
+            info = meta.params[site.rule.split(":", 1)[1]]
+            value, version, exception, row = values
+            start, rows = info.versions[version] if version >= 0 else ("", ())
+            branch = None
+            if exception >= 0:
+                ex_name, ex_zh, ex_en, ex_rows = info.exceptions[exception]
+                branch = f"exception {ex_name} ({ex_zh} / {ex_en})"
+                if row >= 0:
+                    branch += f", row `{ex_rows[row]}`"
+                start = ""
+            elif row >= 0:
+                branch = f"row `{rows[row]}`"
+            params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
+                                      start or None, branch)
+            inputs = (params[info.name],)
+        claim_line = values[0] if site.kind == "classify" else None
+        result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
+        steps.append(Step(
+            index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
+            citation=site.cite, file=meta.file, line=site.line, end_line=site.end_line,
+            formula=_fill(site.template, values), result=result, inputs=inputs,
+            claim_line=claim_line,
+        ))
+    return steps

@@ -1,0 +1,361 @@
+"""Typed AST of a policy: frozen dataclasses, every node with a source span.
+
+The parser builds these; the checker reads them; the code generator and the
+renderer read them after checking. Nothing here knows about Lark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node came from: 1-based line and column, end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A bilingual label: Chinese first, as in the document, then English."""
+
+    zh: str
+    en: str
+    span: Span
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: Decimal
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    value: Decimal  # as written: 90 for 90%
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class DateLit:
+    value: dt.date
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BoolLit:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A bare name: a parameter, an enum member or a settlement quantity."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A claim field such as ``visit.level`` or ``person.category``."""
+
+    path: tuple[str, ...]
+    span: Span
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOf:
+    """``visit.region in {in_province, out_of_province}``."""
+
+    operand: Expr
+    members: tuple[Name, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Contains:
+    """``"hypertension" in visit.diseases``."""
+
+    item: str
+    collection: Field
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # and / or
+    operands: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str  # min / max
+    args: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Expr
+    then: Expr
+    orelse: Expr
+    span: Span
+
+
+Expr = (
+    Number | Percent | DateLit | BoolLit | Name | Field | BinOp | Neg | Compare | MemberOf
+    | Contains | BoolOp | Not | Call | If
+)
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """``cite SOURCE "section"``: where in a document a rule is written."""
+
+    source: str
+    section: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """``assume "…"``: an open figure the document does not give."""
+
+    text: str
+    span: Span
+
+
+Reference = Citation | Assumption
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    label: Label
+    document: str | None
+    file: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class EnumMember:
+    name: str
+    label: Label | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDecl:
+    """The policy's own value set for a claim field, e.g. person categories."""
+
+    field: Field
+    members: tuple[EnumMember, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One cell of a table row: ``_`` (any) or alternatives ``a | b``."""
+
+    alternatives: tuple[str, ...] | None  # None is the wildcard
+    span: Span
+
+    @property
+    def is_wildcard(self) -> bool:
+        return self.alternatives is None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    patterns: tuple[Pattern, ...]
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    keys: tuple[Field, ...]
+    rows: tuple[Row, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    expr: Expr
+    span: Span
+
+
+Definition = Value | Table
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A definition that holds from a date until the next one."""
+
+    start: dt.date
+    definition: Definition
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Exception_:
+    """A rule that replaces the parameter's value when its condition holds."""
+
+    name: str
+    label: Label
+    over: tuple[str, ...]
+    when: Expr
+    references: tuple[Reference, ...]
+    definition: Definition
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    label: Label
+    type_name: str
+    type_span: Span
+    references: tuple[Reference, ...]
+    versions: tuple[Dated, ...]  # an undated definition is a version from the policy start
+    exceptions: tuple[Exception_, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    kind: str  # in_scope / out_of_scope / first_self_pay
+    share: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRow:
+    category: str
+    item_class: str | None
+    treatment: Treatment
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Classify:
+    label: Label
+    references: tuple[Reference, ...]
+    rows: tuple[ClassRow, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    lower: Expr | None  # None for an ``above`` band: its lower bound is the ``above`` figure
+    upper: Expr | None  # None for the open top band
+    rate: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A figure with its period: ``per year`` (accumulated) or ``per visit``."""
+
+    expr: Expr
+    period: str  # year / visit
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bands:
+    period: str
+    bands: tuple[Band, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A payer: applied in order, each on what the earlier ones left."""
+
+    name: str
+    label: Label
+    references: tuple[Reference, ...]
+    when: Expr | None
+    base: Expr | None
+    deductible: Periodic | None
+    rate: Expr | None
+    bands: Bands | None
+    caps: tuple[Periodic, ...]
+    fixed: Periodic | None
+    rounding: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyHeader:
+    name: str
+    label: Label
+    document: str | None
+    effective: dt.date | None
+    until: dt.date | None
+    applies: Expr | None
+    rounding: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    header: PolicyHeader
+    sources: tuple[Source, ...] = ()
+    enums: tuple[EnumDecl, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    classify: Classify | None = None
+    layers: tuple[Layer, ...] = ()
+    path: str = ""
+    text: str = field(default="", repr=False, compare=False)

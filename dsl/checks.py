@@ -1,0 +1,723 @@
+"""Static checks: names, types with units, tables, exceptions, layers.
+
+Like miniwdl, every check runs and every diagnostic is collected before one
+``PolicyError`` is raised, so an author sees all a file's problems at once.
+The result, ``CheckedPolicy``, carries what the code generator needs: the type
+of every expression and the parameters in dependency order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import ast
+from .errors import Diagnostic, PolicyError, suggest
+from .types import (
+    BOOL,
+    CATEGORIES,
+    CLAIM_FIELDS,
+    COUNT,
+    DEFAULT_ENUMS,
+    FUNCTIONS,
+    LAYER_ONLY_QUANTITIES,
+    MONEY,
+    NUMBER,
+    QUANTITIES,
+    RATE,
+    ROUNDING_MODES,
+    SCALAR_TYPES,
+    TEXTSET,
+    Type,
+)
+
+RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line"}
+
+
+@dataclass
+class CheckedPolicy:
+    """A policy that passed every check, with what code generation needs."""
+
+    policy: ast.Policy
+    types: dict[int, Type]  # id(expr node) → type
+    enums: dict[str, tuple[str, ...]]  # claim field → its value set
+    param_order: tuple[ast.Parameter, ...]  # dependencies first
+    param_deps: dict[str, frozenset[str]]  # parameter → parameters it reads directly
+    warnings: tuple[Diagnostic, ...] = ()
+    params: dict[str, ast.Parameter] = field(default_factory=dict)
+
+    def type_of(self, node: ast.Expr) -> Type:
+        return self.types[id(node)]
+
+    def reads(self, node: object) -> list[str]:
+        """Parameters an expression (or a whole rule) reads, transitively, in order."""
+        seen: dict[str, None] = {}
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            for dep in sorted(self.param_deps[name]):
+                visit(dep)
+            seen[name] = None
+
+        for name in _names_in(node):
+            if name in self.params:
+                visit(name)
+        return list(seen)
+
+
+def _names_in(node: object) -> Iterator[str]:
+    if isinstance(node, ast.Name):
+        yield node.name
+        return
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _names_in(item)
+        return
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            yield from _names_in(getattr(node, name))
+
+
+class _Checker:
+    def __init__(self, policy: ast.Policy) -> None:
+        self.policy = policy
+        self.diags: list[Diagnostic] = []
+        self.types: dict[int, Type] = {}
+        self.enums: dict[str, tuple[str, ...]] = dict(DEFAULT_ENUMS)
+        self.params = {p.name: p for p in policy.parameters}
+        self.sources = {s.name: s for s in policy.sources}
+        self.deps: dict[str, set[str]] = {p.name: set() for p in policy.parameters}
+        self.used_params: set[str] = set()
+        self.rounding = policy.header.rounding or "half_up"
+
+    # ------------------------------------------------------------ reporting
+    def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(span, message, hint))
+
+    def warn(self, span: ast.Span, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(span, message, hint, "warning"))
+
+    # ------------------------------------------------------------ entry
+    def run(self) -> CheckedPolicy:
+        self.check_header()
+        self.check_sources()
+        self.check_enums()
+        self.check_parameters()
+        order = self.parameter_order()
+        self.check_classify()
+        self.check_layers()
+        for p in self.policy.parameters:
+            if p.name not in self.used_params:
+                self.warn(p.span, f"parameter `{p.name}` is never used")
+        errors = [d for d in self.diags if d.severity == "error"]
+        if errors:
+            raise PolicyError(self.diags, self.policy.text)
+        return CheckedPolicy(
+            policy=self.policy,
+            types=self.types,
+            enums=self.enums,
+            param_order=order,
+            param_deps={k: frozenset(v) for k, v in self.deps.items()},
+            warnings=tuple(self.diags),
+            params=self.params,
+        )
+
+    # ------------------------------------------------------------ header, sources, enums
+    def check_header(self) -> None:
+        h = self.policy.header
+        self.check_label(h.label, f"policy `{h.name}`")
+        if h.effective is None:
+            self.error(h.span, "the policy header needs `effective <date>`",
+                       "write the date the document takes effect, e.g. `effective 2020-01-01`")
+        elif h.until is not None and h.until < h.effective:
+            self.error(h.span, "`until` is before `effective`")
+        self.check_rounding(h.rounding, h.span)
+        if h.applies is not None:
+            self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
+
+    def check_rounding(self, mode: str | None, span: ast.Span) -> None:
+        if mode is not None and mode not in ROUNDING_MODES:
+            self.error(span, f"unknown rounding `{mode}`; expected one of {', '.join(ROUNDING_MODES)}",
+                       suggest(mode, ROUNDING_MODES))
+
+    def check_label(self, label: ast.Label, what: str) -> None:
+        if not label.zh.strip() or not label.en.strip():
+            self.error(label.span, f"{what} needs a bilingual label",
+                       'write it as "中文" / "English"')
+
+    def check_sources(self) -> None:
+        seen: dict[str, ast.Source] = {}
+        for s in self.policy.sources:
+            if s.name in seen:
+                self.error(s.span, f"source `{s.name}` is declared twice",
+                           f"the first is at line {seen[s.name].span.line}")
+            seen[s.name] = s
+            self.check_label(s.label, f"source `{s.name}`")
+
+    def check_references(self, refs: tuple[ast.Reference, ...], span: ast.Span, what: str) -> None:
+        if not refs:
+            self.error(span, f"{what} has no citation",
+                       'add `cite <source> "section"`, or `assume "…"` for an open figure')
+        for ref in refs:
+            if isinstance(ref, ast.Citation) and ref.source not in self.sources:
+                hint = suggest(ref.source, self.sources) or (
+                    f"declare it: `source {ref.source} \"…\" / \"…\"`")
+                self.error(ref.span, f"unknown source `{ref.source}`", hint)
+
+    def check_enums(self) -> None:
+        seen: set[str] = set()
+        for decl in self.policy.enums:
+            name = decl.field.dotted
+            if name not in DEFAULT_ENUMS:
+                self.error(decl.field.span, f"`{name}` is not an enum field of the claim",
+                           suggest(name, DEFAULT_ENUMS))
+                continue
+            if name in seen:
+                self.error(decl.span, f"values of `{name}` are declared twice")
+            seen.add(name)
+            members = [m.name for m in decl.members]
+            for m in decl.members:
+                if members.count(m.name) > 1:
+                    self.error(m.span, f"`{m.name}` is listed twice")
+            self.enums[name] = tuple(dict.fromkeys(members))
+
+    # ------------------------------------------------------------ parameters
+    def check_parameters(self) -> None:
+        seen: dict[str, ast.Parameter] = {}
+        for p in self.policy.parameters:
+            if p.name in seen:
+                self.error(p.span, f"parameter `{p.name}` is declared twice",
+                           f"the first is at line {seen[p.name].span.line}")
+            if p.name in RESERVED:
+                self.error(p.span, f"`{p.name}` is a reserved name", "choose another name")
+            seen[p.name] = p
+            self.check_label(p.label, f"parameter `{p.name}`")
+            self.check_references(p.references, p.span, f"parameter `{p.name}`")
+            ptype = SCALAR_TYPES.get(p.type_name)
+            if ptype is None:
+                self.error(p.type_span, f"unknown type `{p.type_name}`",
+                           suggest(p.type_name, SCALAR_TYPES)
+                           or f"one of {', '.join(SCALAR_TYPES)}")
+                continue
+            self.check_versions(p)
+            for version in p.versions:
+                self.definition(version.definition, ptype, p)
+            self.check_exceptions(p, ptype)
+
+    def check_versions(self, p: ast.Parameter) -> None:
+        starts = [v.start for v in p.versions]
+        for a, b in itertools.pairwise(p.versions):
+            if b.start <= a.start:
+                self.error(b.span, f"dates of `{p.name}` must increase: {b.start} follows {a.start}")
+        effective = self.policy.header.effective
+        if effective and starts and starts[0] > effective:
+            self.error(p.versions[0].span,
+                       f"`{p.name}` has no value from {effective} (the policy's start) to {starts[0]}",
+                       f"start its first value at `from {effective}` or earlier")
+
+    def definition(self, d: ast.Definition, ptype: Type, p: ast.Parameter) -> None:
+        if isinstance(d, ast.Value):
+            self.expect(self.expr(d.expr, param=p.name), ptype, d.expr, f"`{p.name}`")
+            return
+        self.table(d, ptype, p)
+
+    def table(self, t: ast.Table, ptype: Type, p: ast.Parameter) -> None:
+        domains: list[tuple[str, ...] | None] = []
+        for key in t.keys:
+            ktype = self.field(key)
+            if ktype is None:
+                domains.append(None)
+            elif ktype.name == "enum":
+                domains.append(self.enums[key.dotted])
+            elif ktype == BOOL:
+                domains.append(("true", "false"))
+            else:
+                self.error(key.span, f"a table can be keyed only by enum fields; `{key.dotted}` is {ktype}")
+                domains.append(None)
+        for row in t.rows:
+            if len(row.patterns) != len(t.keys):
+                self.error(row.span, f"row has {len(row.patterns)} cells; the table has "
+                           f"{len(t.keys)} keys ({', '.join(k.dotted for k in t.keys)})")
+                continue
+            for pat, key, dom in zip(row.patterns, t.keys, domains, strict=True):
+                if pat.alternatives is None or dom is None:
+                    continue
+                for alt in pat.alternatives:
+                    if alt not in dom:
+                        self.error(pat.span, f"`{alt}` is not a value of `{key.dotted}`",
+                                   suggest(alt, dom) or f"one of {', '.join(dom)}")
+            self.expect(self.expr(row.value, param=p.name), ptype, row.value, f"`{p.name}`")
+        if any(d is None for d in domains) or any(len(r.patterns) != len(t.keys) for r in t.rows):
+            return
+        # Exhaustiveness and reachability over the product of the key domains.
+        covered: set[tuple[str, ...]] = set()
+        for row in t.rows:
+            cells = [pat.alternatives if pat.alternatives is not None else dom
+                     for pat, dom in zip(row.patterns, domains, strict=True)]
+            combos = set(itertools.product(*cells))  # type: ignore[arg-type]
+            if combos <= covered:
+                self.error(row.span, "this row never applies: the rows above cover every case it matches",
+                           "remove it or move it above the rows that cover it")
+            covered |= combos
+        missing = [c for c in itertools.product(*domains) if c not in covered]  # type: ignore[arg-type]
+        if missing:
+            example = ", ".join(missing[0])
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            self.error(t.span, f"table of `{p.name}` has no row for {example}{more}",
+                       "add the missing rows or a default row `" + ", ".join("_" for _ in t.keys)
+                       + " -> …`")
+
+    def check_exceptions(self, p: ast.Parameter, ptype: Type) -> None:
+        names = {e.name: e for e in p.exceptions}
+        for e in p.exceptions:
+            self.check_label(e.label, f"exception `{e.name}`")
+            if e.references:  # an exception without its own citation inherits the parameter's
+                self.check_references(e.references, e.span, f"exception `{e.name}`")
+            self.expect(self.expr(e.when, param=p.name), BOOL, e.when, "an exception's condition")
+            self.definition(e.definition, ptype, p)
+            for other in e.over:
+                if other not in names:
+                    self.error(e.span, f"`{e.name}` is over `{other}`, which is not an exception of `{p.name}`",
+                               suggest(other, names))
+        if len(names) != len(p.exceptions):
+            self.error(p.span, f"two exceptions of `{p.name}` share a name")
+            return
+        # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
+        wins = {e.name: set(e.over) for e in p.exceptions}
+        for _ in range(len(wins)):
+            for a in wins:
+                wins[a] |= set().union(*(wins.get(b, set()) for b in list(wins[a])))
+        for a in wins:
+            if a in wins[a]:
+                self.error(names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")
+                return
+        for a, b in itertools.combinations(p.exceptions, 2):
+            if b.name in wins[a.name] or a.name in wins[b.name]:
+                continue
+            if _may_overlap(a.when, b.when, self.enums):
+                self.error(b.span,
+                           f"exceptions `{a.name}` (line {a.span.line}) and `{b.name}` can both apply "
+                           "and neither has priority",
+                           f"say which wins: `exception {b.name} … over {a.name}`, or make their "
+                           "conditions exclusive")
+
+    def parameter_order(self) -> tuple[ast.Parameter, ...]:
+        order: list[ast.Parameter] = []
+        state: dict[str, int] = {}
+
+        def visit(name: str, chain: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = chain[chain.index(name):] + [name]
+                self.error(self.params[name].span,
+                           "parameters depend on each other in a cycle: " + " → ".join(cycle))
+                return
+            state[name] = 1
+            for dep in sorted(self.deps.get(name, ())):
+                if dep in self.params:
+                    visit(dep, [*chain, name])
+            state[name] = 2
+            order.append(self.params[name])
+
+        for p in self.policy.parameters:
+            visit(p.name, [])
+        return tuple(dict.fromkeys(order))
+
+    # ------------------------------------------------------------ classification
+    def check_classify(self) -> None:
+        c = self.policy.classify
+        if c is None:
+            span = ast.Span(self.policy.path, self.policy.header.span.line, 1,
+                            self.policy.header.span.line, 2)
+            self.error(span, "the policy has no `classify` block",
+                       "say how category A, B and C lines are treated, e.g. `category C -> out of scope`")
+            return
+        self.check_label(c.label, "`classify`")
+        self.check_references(c.references, c.span, "`classify`")
+        seen: dict[tuple[str, str | None], ast.ClassRow] = {}
+        for row in c.rows:
+            if row.category not in CATEGORIES:
+                self.error(row.span, f"unknown category `{row.category}`; expected A, B or C",
+                           suggest(row.category, CATEGORIES))
+            key = (row.category, row.item_class)
+            if key in seen:
+                self.error(row.span, "this line class is treated twice",
+                           f"the first is at line {seen[key].span.line}")
+            seen[key] = row
+            if row.treatment.share is not None:
+                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share,
+                            "a first self-pay share")
+        for cat in CATEGORIES:
+            if (cat, None) not in seen:
+                self.error(c.span, f"`classify` does not say how category {cat} is treated",
+                           f"add `category {cat} -> in scope`, `-> out of scope` or "
+                           "`-> first self pay <rate>`")
+
+    # ------------------------------------------------------------ layers
+    def check_layers(self) -> None:
+        if not self.policy.layers:
+            self.error(self.policy.header.span, "the policy has no `layer`: nobody pays anything",
+                       "add `layer basic \"统筹基金\" / \"basic fund\"` with a rate")
+        seen: dict[str, ast.Layer] = {}
+        for layer in self.policy.layers:
+            if layer.name in seen:
+                self.error(layer.span, f"layer `{layer.name}` is declared twice")
+            if layer.name in RESERVED or layer.name in self.params:
+                self.error(layer.span, f"layer name `{layer.name}` is already taken")
+            seen[layer.name] = layer
+            self.check_layer(layer)
+
+    def check_layer(self, layer: ast.Layer) -> None:
+        what = f"layer `{layer.name}`"
+        self.check_label(layer.label, what)
+        self.check_references(layer.references, layer.span, what)
+        self.check_rounding(layer.rounding, layer.span)
+        if layer.when is not None:
+            self.expect(self.layer_expr(layer.when), BOOL, layer.when, "a layer's `when`")
+        if layer.base is not None:
+            self.expect(self.layer_expr(layer.base), MONEY, layer.base, "a layer's base")
+        pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
+        if len(pay_rules) != 1:
+            self.error(layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
+                       f" (it has {len(pay_rules)})")
+        if layer.deductible is not None:
+            self.expect(self.layer_expr(layer.deductible.expr), MONEY, layer.deductible.expr,
+                        "a deductible")
+        if layer.rate is not None:
+            self.expect(self.layer_expr(layer.rate), RATE, layer.rate, "a rate")
+        periods = [c.period for c in layer.caps]
+        for cap in layer.caps:
+            self.expect(self.layer_expr(cap.expr), MONEY, cap.expr, "a cap")
+            if periods.count(cap.period) > 1:
+                self.error(cap.span, f"{what} has two caps per {cap.period}")
+        if layer.fixed is not None:
+            self.expect(self.layer_expr(layer.fixed.expr), MONEY, layer.fixed.expr, "a fixed payment")
+            if layer.fixed.period != "visit":
+                self.error(layer.fixed.span, "a fixed payment is per visit", "write `fixed … per visit`")
+            if layer.deductible is not None:
+                self.error(layer.deductible.span, "a fixed payment has no deductible")
+        if layer.bands is not None:
+            self.check_bands(layer.bands)
+
+    def check_bands(self, bands: ast.Bands) -> None:
+        previous_upper: Decimal | None = Decimal(0)
+        for i, band in enumerate(bands.bands):
+            lower = band.lower
+            if lower is not None:
+                self.expect(self.layer_expr(lower), MONEY, lower, "a band bound")
+            if band.upper is not None:
+                self.expect(self.layer_expr(band.upper), MONEY, band.upper, "a band bound")
+            self.expect(self.layer_expr(band.rate), RATE, band.rate, "a band rate")
+            lo, hi = _const(lower), _const(band.upper)
+            if i == 0 and lo is not None and lo != 0:
+                self.error(band.span, f"bands start at 0.00; the first starts at {lo}",
+                           f"add a first band `0.00 to {lo} -> 0%`")
+            if previous_upper is not None and lo is not None and i > 0 and lo != previous_upper:
+                self.error(band.span, f"band starts at {lo} but the one above ends at {previous_upper}",
+                           "bands must meet with no gap or overlap")
+            if lo is not None and hi is not None and hi <= lo:
+                self.error(band.span, f"band ends at {hi}, not above its start {lo}")
+            if band.upper is None and i != len(bands.bands) - 1:
+                self.error(band.span, "only the last band can be open (`above …`)")
+            previous_upper = hi
+
+    # ------------------------------------------------------------ expressions
+    def field(self, f: ast.Field) -> Type | None:
+        t = CLAIM_FIELDS.get(f.dotted)
+        if t is None:
+            self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, CLAIM_FIELDS))
+        return t
+
+    def layer_expr(self, e: ast.Expr) -> Type | None:
+        return self.expr(e, param=None, in_layer=True)
+
+    def expect(self, got: Type | None, want: Type, node: ast.Expr, what: str) -> None:
+        if got is None or got == want:
+            self.coerce(node, want)
+            return
+        if got == NUMBER and want in (MONEY, COUNT):
+            self.coerce(node, want)
+            return
+        hint = None
+        if want == RATE and got in (NUMBER, MONEY):
+            hint = "write a rate with `%`, e.g. `90%`"
+        self.error(node.span, f"{what} must be {want}, not {got}", hint)
+
+    def coerce(self, node: ast.Expr, want: Type) -> None:
+        """Fix the type of bare literals once their context is known."""
+        if self.types.get(id(node)) == NUMBER and want in (MONEY, COUNT):
+            self.types[id(node)] = want
+            if isinstance(node, ast.Number):
+                self.check_number(node, want)
+            elif isinstance(node, ast.BinOp | ast.If | ast.Call | ast.Neg):
+                for child in _children(node):
+                    self.coerce(child, want)
+
+    def check_number(self, node: ast.Number, want: Type) -> None:
+        exponent = node.value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) else 0
+        if want == MONEY and places > 2:
+            self.error(node.span, f"money has at most two decimals (fen); `{node.value}` has {places}")
+        if want == COUNT and places > 0:
+            self.error(node.span, f"a count is a whole number, not `{node.value}`")
+
+    def expr(self, e: ast.Expr, *, param: str | None, in_layer: bool = False) -> Type | None:
+        t = self._expr(e, param, in_layer)
+        if t is not None:
+            self.types[id(e)] = t
+        return t
+
+    def _expr(self, e: ast.Expr, param: str | None, in_layer: bool) -> Type | None:
+        sub = lambda x: self.expr(x, param=param, in_layer=in_layer)  # noqa: E731
+        if isinstance(e, ast.Number):
+            return NUMBER
+        if isinstance(e, ast.Percent):
+            if not Decimal(0) <= e.value <= Decimal(100):
+                self.error(e.span, f"a rate must lie between 0% and 100%, not {e.value}%")
+            if -(e.value.as_tuple().exponent) > 4:  # type: ignore[operator]
+                self.error(e.span, "a rate has at most four decimals of a percent")
+            return RATE
+        if isinstance(e, ast.DateLit):
+            return DATE
+        if isinstance(e, ast.BoolLit):
+            return BOOL
+        if isinstance(e, ast.Field):
+            return self.field(e)
+        if isinstance(e, ast.Name):
+            return self.name(e, param, in_layer)
+        if isinstance(e, ast.Neg):
+            t = sub(e.operand)
+            if t is not None and t not in (MONEY, RATE, COUNT, NUMBER):
+                self.error(e.span, f"cannot negate {t}")
+            return t
+        if isinstance(e, ast.BinOp):
+            return self.binop(e, sub(e.left), sub(e.right))
+        if isinstance(e, ast.Compare):
+            return self.compare(e, param, in_layer)
+        if isinstance(e, ast.MemberOf):
+            t = sub(e.operand)
+            if t is not None:
+                if t.name != "enum":
+                    self.error(e.operand.span, f"`in {{…}}` needs an enum field, not {t}")
+                else:
+                    for m in e.members:
+                        self.member(m, t)
+            return BOOL
+        if isinstance(e, ast.Contains):
+            t = self.field(e.collection)
+            if t is not None and t != TEXTSET:
+                self.error(e.collection.span, f"`\"…\" in` needs a list field such as "
+                           f"`visit.diseases`, not {t}")
+            return BOOL
+        if isinstance(e, ast.BoolOp | ast.Not):
+            operands = e.operands if isinstance(e, ast.BoolOp) else (e.operand,)
+            for o in operands:
+                t = sub(o)
+                if t is not None and t != BOOL:
+                    self.error(o.span, f"`{getattr(e, 'op', 'not')}` needs true/false, not {t}")
+            return BOOL
+        if isinstance(e, ast.If):
+            c = sub(e.cond)
+            if c is not None and c != BOOL:
+                self.error(e.cond.span, f"a condition must be true/false, not {c}")
+            return self.unify(e, [sub(e.then), sub(e.orelse)], "`if` branches")
+        if isinstance(e, ast.Call):
+            if e.func not in FUNCTIONS:
+                self.error(e.span, f"unknown function `{e.func}`", suggest(e.func, FUNCTIONS))
+                for a in e.args:
+                    sub(a)
+                return None
+            if len(e.args) < 2:
+                self.error(e.span, f"`{e.func}` needs at least two arguments")
+            t = self.unify(e, [sub(a) for a in e.args], f"arguments of `{e.func}`")
+            if t is not None and t not in (MONEY, RATE, COUNT, NUMBER, DATE):
+                self.error(e.span, f"`{e.func}` compares numbers, not {t}")
+            return t
+        raise AssertionError(f"unknown node {e!r}")
+
+    def unify(self, node: ast.Expr, types: list[Type | None], what: str) -> Type | None:
+        known = [t for t in types if t is not None]
+        if not known:
+            return None
+        concrete = [t for t in known if t != NUMBER]
+        if not concrete:
+            return NUMBER
+        first = concrete[0]
+        for t in concrete[1:]:
+            if t != first:
+                self.error(node.span, f"{what} mix {first} and {t}")
+                return None
+        if first not in (MONEY, COUNT) and NUMBER in known:
+            self.error(node.span, f"{what} mix {first} and a bare number",
+                       "write rates with `%`" if first == RATE else None)
+            return None
+        for child in _children(node):
+            self.coerce(child, first)
+        return first
+
+    def name(self, e: ast.Name, param: str | None, in_layer: bool) -> Type | None:
+        if e.name in self.params:
+            if param is not None:
+                self.deps[param].add(e.name)
+            self.used_params.add(e.name)
+            p = self.params[e.name]
+            return SCALAR_TYPES.get(p.type_name)
+        if e.name in QUANTITIES:
+            if e.name in LAYER_ONLY_QUANTITIES and not in_layer:
+                self.error(e.span, f"`{e.name}` depends on the layers and can be read only in a layer",
+                           "use `in_scope` or `total` here")
+            return QUANTITIES[e.name][0]
+        candidates = list(self.params) + list(QUANTITIES)
+        self.error(e.span, f"unknown name `{e.name}`", suggest(e.name, candidates)
+                   or suggest(e.name, [f for f in CLAIM_FIELDS]))
+        return None
+
+    def member(self, m: ast.Name, t: Type) -> None:
+        dom = self.enums.get(t.enum or "", ())
+        if m.name not in dom:
+            self.error(m.span, f"`{m.name}` is not a value of `{t.enum}`",
+                       suggest(m.name, dom) or f"one of {', '.join(dom)}")
+        self.types[id(m)] = t
+
+    def compare(self, e: ast.Compare, param: str | None, in_layer: bool) -> Type:
+        sub = lambda x: self.expr(x, param=param, in_layer=in_layer)  # noqa: E731
+        left_t = sub(e.left)
+        if left_t is not None and left_t.name == "enum":
+            if e.op not in ("==", "!="):
+                self.error(e.span, f"enum values have no order: `{e.op}` cannot compare `{left_t.enum}`",
+                           "use `==`, `!=` or `in {…}`")
+            if isinstance(e.right, ast.Name) and e.right.name not in self.params \
+                    and e.right.name not in QUANTITIES:
+                self.member(e.right, left_t)
+            elif isinstance(e.right, ast.Number) and left_t.enum == "visit.level":
+                self.member(ast.Name(str(e.right.value), e.right.span), left_t)
+                self.types[id(e.right)] = left_t
+            else:
+                right_t = sub(e.right)
+                if right_t is not None and right_t != left_t:
+                    self.error(e.span, f"cannot compare enum `{left_t.enum}` with {right_t}",
+                               f"compare with one of {', '.join(self.enums[left_t.enum or ''])}")
+            return BOOL
+        right_t = sub(e.right)
+        if left_t is None or right_t is None:
+            return BOOL
+        if right_t.name == "enum":
+            self.error(e.span, "put the claim field on the left: `visit.level == 3`")
+            return BOOL
+        t = self.unify(e, [left_t, right_t], "the two sides of a comparison")
+        if t in (BOOL, TEXTSET) and e.op not in ("==", "!="):
+            self.error(e.span, f"`{e.op}` cannot compare {t}")
+        return BOOL
+
+    def binop(self, e: ast.BinOp, lt: Type | None, rt: Type | None) -> Type | None:
+        if lt is None or rt is None:
+            return None
+        numeric = (MONEY, RATE, COUNT, NUMBER)
+        if lt not in numeric or rt not in numeric:
+            bad = lt if lt not in numeric else rt
+            self.error(e.span, f"`{e.op}` needs numbers, not {bad}")
+            return None
+        if e.op in "+-":
+            if {lt, rt} == {MONEY, RATE}:
+                self.error(e.span, f"cannot {'add' if e.op == '+' else 'subtract'} money and a rate",
+                           "did you mean `money × rate`?")
+                return None
+            return self.unify(e, [lt, rt], f"the two sides of `{e.op}`")
+        if e.op == "*":
+            pair = {lt, rt}
+            if pair == {MONEY, RATE}:
+                return MONEY
+            if pair == {RATE}:
+                return RATE
+            if NUMBER in pair and len(pair) == 2:
+                other = (pair - {NUMBER}).pop()
+                if other == RATE:
+                    self.error(e.span, "multiply a rate by a rate or money, not a bare number",
+                               "write the factor as a percentage")
+                    return None
+                return other
+            if pair == {MONEY}:
+                self.error(e.span, "cannot multiply money by money")
+                return None
+            if pair == {MONEY, COUNT}:
+                return MONEY
+            return self.unify(e, [lt, rt], "the two sides of `*`")
+        # division: money or count by a number or count
+        if rt in (NUMBER, COUNT) and lt in (MONEY, COUNT, NUMBER):
+            return lt
+        self.error(e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
+        return None
+
+
+def _children(node: ast.Expr) -> Iterable[ast.Expr]:
+    if isinstance(node, ast.BinOp):
+        if node.op in "+-":
+            return (node.left, node.right)
+        return ()
+    if isinstance(node, ast.If):
+        return (node.then, node.orelse)
+    if isinstance(node, ast.Call):
+        return node.args
+    if isinstance(node, ast.Neg):
+        return (node.operand,)
+    return ()
+
+
+def _const(e: ast.Expr | None) -> Decimal | None:
+    return e.value if isinstance(e, ast.Number) else None
+
+
+# ---------------------------------------------------------------- overlap of conditions
+
+
+def _constraints(e: ast.Expr, enums: dict[str, tuple[str, ...]]) -> dict[str, set[str]] | None:
+    """A conjunction of enum tests as field → allowed values, or None if not of that form."""
+    if isinstance(e, ast.BoolOp) and e.op == "and":
+        out: dict[str, set[str]] = {}
+        for o in e.operands:
+            c = _constraints(o, enums)
+            if c is None:
+                continue  # an opaque conjunct only narrows: ignoring it stays conservative
+            for k, v in c.items():
+                out[k] = out[k] & v if k in out else set(v)
+        return out
+    if isinstance(e, ast.BoolOp) and e.op == "or":
+        parts = [_constraints(o, enums) for o in e.operands]
+        if any(p is None or len(p) != 1 for p in parts):
+            return None
+        keys = {next(iter(p)) for p in parts}  # type: ignore[union-attr]
+        if len(keys) != 1:
+            return None
+        key = keys.pop()
+        return {key: set().union(*(p[key] for p in parts))}  # type: ignore[index]
+    if isinstance(e, ast.Compare) and isinstance(e.left, ast.Field) and e.op in ("==", "!="):
+        dom = enums.get(e.left.dotted)
+        if dom is None:
+            return None
+        if isinstance(e.right, ast.Name):
+            value = e.right.name
+        elif isinstance(e.right, ast.Number):
+            value = str(e.right.value)
+        else:
+            return None
+        return {e.left.dotted: {value} if e.op == "==" else set(dom) - {value}}
+    if isinstance(e, ast.MemberOf) and isinstance(e.operand, ast.Field):
+        return {e.operand.dotted: {m.name for m in e.members}}
+    return None
+
+
+def _may_overlap(a: ast.Expr, b: ast.Expr, enums: dict[str, tuple[str, ...]]) -> bool:
+    ca, cb = _constraints(a, enums), _constraints(b, enums)
+    if ca is None or cb is None:
+        return True
+    return all(not (k in cb and not (v & cb[k])) for k, v in ca.items())
+
+
+def check(policy: ast.Policy) -> CheckedPolicy:
+    """Run every check; raise ``PolicyError`` listing all errors, or return the result."""
+    return _Checker(policy).run()
+

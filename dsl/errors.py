@@ -1,0 +1,101 @@
+"""Errors for people: ``file:line:col``, the source line with a caret, a hint.
+
+Checks collect every diagnostic of a file before raising one ``PolicyError``,
+so an author fixes a file in one pass rather than one error at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .ast import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    span: Span
+    message: str
+    hint: str | None = None
+    severity: str = "error"  # error / warning
+
+    def format(self, text: str | None) -> str:
+        """Render as ``file:line:col: error: …`` with the line and a caret."""
+        out = [f"{self.span}: {self.severity}: {self.message}"]
+        if text is not None:
+            lines = text.splitlines()
+            if 1 <= self.span.line <= len(lines):
+                src = lines[self.span.line - 1]
+                gutter = f"{self.span.line:>4} | "
+                out.append(gutter + src)
+                start = display_width(src[: self.span.column - 1])
+                if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
+                    width = display_width(src[self.span.column - 1 : self.span.end_column - 1])
+                else:
+                    width = 1
+                out.append(" " * len(gutter) + " " * start + "^" * max(width, 1))
+        if self.hint:
+            out.append(f"     = hint: {self.hint}")
+        return "\n".join(out)
+
+
+def display_width(text: str) -> int:
+    """Terminal cells taken by ``text``: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class YibaoError(Exception):
+    """Base of every error yibao reports to a person (never a traceback)."""
+
+
+class PolicyError(YibaoError):
+    """One or more diagnostics in a policy file."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], text: str | None = None) -> None:
+        self.diagnostics = tuple(sorted(diagnostics, key=_order))
+        self.text = text
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        parts = [d.format(self.text) for d in self.diagnostics]
+        errors = sum(1 for d in self.diagnostics if d.severity == "error")
+        parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
+        return "\n\n".join(parts[:-1]) + "\n" + parts[-1]
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int]:
+    return (d.span.file, d.span.line, d.span.column)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimIssue:
+    """One problem in a claim, at a JSON path such as ``lines[2].amount``."""
+
+    path: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ClaimError(YibaoError):
+    """A claim that cannot be settled; nothing is settled."""
+
+    def __init__(self, issues: Iterable[ClaimIssue], source: str | None = None) -> None:
+        self.issues = tuple(issues)
+        self.source = source
+        head = f"{source}: " if source else ""
+        body = "\n".join(f"  {i.format()}" for i in self.issues)
+        super().__init__(f"{head}claim rejected\n{body}")
+
+
+class SettlementError(YibaoError):
+    """A failure while settling, reported at the policy line that caused it."""
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """A ``did you mean …`` hint for a misspelt name, or None."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean `{matches[0]}`?" if matches else None

@@ -1,0 +1,563 @@
+"""Source text → AST, with friendly syntax errors.
+
+Lark (LALR, strict, positions on) parses the grammar in ``grammar.lark``; a
+Transformer turns the parse tree into the frozen dataclasses of ``ast``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
+from lark.exceptions import UnexpectedEOF, UnexpectedToken, VisitError
+from lark.indenter import Indenter
+
+from . import ast
+from .errors import Diagnostic, PolicyError, suggest
+
+
+class PolicyIndenter(Indenter):
+    """Blocks by indentation, as in the policy documents' own outline."""
+
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR", "LBRACE"]
+    CLOSE_PAREN_types = ["RPAR", "RBRACE"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 8
+
+
+@cache
+def _lark() -> Lark:
+    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=False,
+        postlex=PolicyIndenter(),
+    )
+
+
+KEYWORDS = (
+    "policy document effective until applies when rounding source file cite assume enum "
+    "parameter from value table exception over classify category class in out of scope first "
+    "self pay layer base deductible rate cap fixed bands to above if then else and or not"
+).split()
+
+# What a person calls the grammar's terminals, for "expected …" messages.
+TERMINAL_NAMES = {
+    "_NL": "end of line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "NAME": "a name",
+    "STRING": 'a quoted string ("…")',
+    "NUMBER": "a number",
+    "PERCENT": "a percentage such as 90%",
+    "DATE": "a date such as 2020-01-01",
+    "BOOL": "true or false",
+    "PERIOD": "`per year` or `per visit`",
+    "COMP_OP": "a comparison (== != < <= > >=)",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "* or /",
+    "MINUS": "-",
+    "LPAR": "(",
+    "RPAR": ")",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "COMMA": ",",
+    "COLON": ":",
+    "SLASH": "/",
+    "VBAR": "|",
+    "EQUAL": "=",
+    "DOT": ".",
+    "__ANON_0": "->",
+}
+
+# Common mistakes, recognised by Lark's match_examples, with the advice to give.
+EXAMPLES: dict[str, list[str]] = {
+    "a label is a quoted string, optionally `\"中文\" / \"English\"`": [
+        "policy x\n  document \"d\"\nparameter p 起付线: money\n  value 1\n",
+    ],
+    "a percentage needs its `%` sign, e.g. `rate 90%`": [],
+}
+
+
+def _expected_names(expected: set[str]) -> list[str]:
+    names = set()
+    for term in expected:
+        if term in TERMINAL_NAMES:
+            names.add(TERMINAL_NAMES[term])
+        elif term.isupper() and term.lower() in KEYWORDS:
+            names.add(f"`{term.lower()}`")
+        else:
+            names.add(_anon_terminal(term))
+    return sorted(names)
+
+
+@cache
+def _terminal_patterns() -> dict[str, str]:
+    return {t.name: t.pattern.value for t in _lark().terminals}
+
+
+def _anon_terminal(term: str) -> str:
+    pattern = _terminal_patterns().get(term)
+    if pattern is not None and term.startswith("__ANON") or (pattern and term.isupper()):
+        return f"`{pattern}`"
+    return term
+
+
+def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic:
+    line = getattr(err, "line", 0) or 0
+    column = getattr(err, "column", 0) or 0
+    if isinstance(err, UnexpectedEOF) or line <= 0:
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    hint = None
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r}"
+        if char == "'":
+            hint = 'strings use double quotes: "…"'
+        elif char == "\t":
+            hint = "indent with spaces"
+        elif char == ":":
+            hint = "a parameter's type follows its label: `parameter name \"标签\" / \"label\": money`"
+        width = 1
+    else:
+        token = getattr(err, "token", None)
+        expected = _expected_names(set(getattr(err, "expected", ()) or ()))
+        found = _describe_token(token)
+        message = f"unexpected {found}"
+        if expected:
+            shown = expected if len(expected) <= 8 else expected[:8] + ["…"]
+            message += "; expected " + ", ".join(shown)
+        if isinstance(token, Token) and token.type == "NAME":
+            hint = suggest(str(token), KEYWORDS)
+        width = len(str(token)) if isinstance(token, Token) and str(token) else 1
+        if isinstance(token, Token) and token.type in ("_INDENT", "_DEDENT", "_NL"):
+            width = 1
+            if token.type == "_INDENT":
+                hint = "this line is indented more than the block it belongs to"
+    span = ast.Span(path, line, column, line, column + max(width, 1))
+    return Diagnostic(span, message, hint)
+
+
+def _describe_token(token: object) -> str:
+    if not isinstance(token, Token):
+        return "end of file"
+    if token.type == "$END":
+        return "end of file"
+    if token.type in TERMINAL_NAMES and token.type.startswith("_"):
+        return TERMINAL_NAMES[token.type]
+    return f"`{token}`"
+
+
+def parse(text: str, path: str = "<policy>") -> ast.Policy:
+    """Parse a policy; raise ``PolicyError`` with a located diagnostic on bad syntax."""
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as err:
+        raise PolicyError([_syntax_diagnostic(err, path, text)], text) from None
+    try:
+        policy: ast.Policy = _ToAst(path, text).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, _NodeError):
+            raise PolicyError([err.orig_exc.diagnostic], text) from None
+        raise
+    return ast.Policy(
+        header=policy.header,
+        sources=policy.sources,
+        enums=policy.enums,
+        parameters=policy.parameters,
+        classify=policy.classify,
+        layers=policy.layers,
+        path=path,
+        text=text,
+    )
+
+
+def parse_file(path: str | Path) -> ast.Policy:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        span = ast.Span(str(p), 1, 1, 1, 1)
+        raise PolicyError([Diagnostic(span, f"cannot read policy: {err}")]) from None
+    return parse(text, str(path))
+
+
+class _NodeError(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def _code(line: str) -> str:
+    """A source line without its comment and trailing blanks."""
+    in_string = False
+    for i, ch in enumerate(line):
+        if ch == '"' and (i == 0 or line[i - 1] != "\\"):
+            in_string = not in_string
+        elif ch == "#" and not in_string:
+            return line[:i].rstrip()
+    return line.rstrip()
+
+
+def _unquote(token: Token) -> str:
+    raw = str(token)[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            nxt = raw[i + 1]
+            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(nxt, "\\" + nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Parse tree → AST. Each method receives Lark's ``meta`` for the span."""
+
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__()
+        self.path = path
+        self.lines = text.split("\n")
+
+    def _span(self, meta: object) -> ast.Span:
+        """The node's span, its end pulled back over trailing newlines and comments."""
+        if getattr(meta, "empty", True):
+            return ast.Span(self.path, 0, 0, 0, 0)
+        line, col = meta.line, meta.column  # type: ignore[attr-defined]
+        end_line, end_col = meta.end_line, meta.end_column  # type: ignore[attr-defined]
+        if end_line > line:
+            prefix = self.lines[end_line - 1][: end_col - 1]
+            if not prefix.strip():
+                end_line -= 1
+                while end_line > line and not _code(self.lines[end_line - 1]):
+                    end_line -= 1
+                end_col = len(_code(self.lines[end_line - 1])) + 1
+        elif end_line == line:
+            end_col = min(end_col, len(_code(self.lines[line - 1])) + 1)
+        return ast.Span(self.path, line, col, end_line, max(end_col, col + 1))
+
+    def _tok(self, tok: Token) -> ast.Span:
+        return ast.Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+
+    def _fail(self, span: ast.Span, message: str, hint: str | None = None) -> None:
+        raise _NodeError(Diagnostic(span, message, hint))
+
+    # ------------------------------------------------------------ structure
+    def start(self, meta, children):
+        header = children[0]
+        sources, enums, params, layers = [], [], [], []
+        classify = None
+        for item in children[1:]:
+            if isinstance(item, ast.Source):
+                sources.append(item)
+            elif isinstance(item, ast.EnumDecl):
+                enums.append(item)
+            elif isinstance(item, ast.Parameter):
+                params.append(item)
+            elif isinstance(item, ast.Layer):
+                layers.append(item)
+            elif isinstance(item, ast.Classify):
+                if classify is not None:
+                    self._fail(item.span, "a policy has one `classify` block",
+                               f"the first is at line {classify.span.line}; merge the two")
+                classify = item
+        return ast.Policy(header, tuple(sources), tuple(enums), tuple(params), classify,
+                          tuple(layers), path=self.path)
+
+    def policy(self, meta, children):
+        name, label, *stmts = children
+        fields: dict[str, object] = {}
+        for key, value, span in stmts:
+            if key in fields:
+                self._fail(span, f"`{key}` is given twice in the policy header")
+            fields[key] = value
+        effective = fields.get("effective")
+        return ast.PolicyHeader(
+            name=name,
+            label=label,
+            document=fields.get("document"),  # type: ignore[arg-type]
+            effective=effective[0] if effective else None,  # type: ignore[index]
+            until=effective[1] if effective else None,  # type: ignore[index]
+            applies=fields.get("applies"),  # type: ignore[arg-type]
+            rounding=fields.get("rounding"),  # type: ignore[arg-type]
+            span=self._span(meta),
+        )
+
+    def document(self, meta, children):
+        return ("document", _unquote(children[0]), self._span(meta))
+
+    def effective(self, meta, children):
+        start = self._date(children[0])
+        until = self._date(children[1]) if len(children) > 1 else None
+        return ("effective", (start, until), self._span(meta))
+
+    def applies(self, meta, children):
+        return ("applies", children[0], self._span(meta))
+
+    def rounding(self, meta, children):
+        return ("rounding", str(children[0]), self._span(meta))
+
+    def label(self, meta, children):
+        zh = _unquote(children[0])
+        en = _unquote(children[1]) if len(children) > 1 else ""
+        return ast.Label(zh, en, self._span(meta))
+
+    def dotted(self, meta, children):
+        return ".".join(str(c) for c in children)
+
+    def field(self, meta, children):
+        return ast.Field(tuple(str(c) for c in children), self._span(meta))
+
+    # ------------------------------------------------------------ sources and citations
+    def source(self, meta, children):
+        name, label, *stmts = children
+        values = dict(stmts)
+        return ast.Source(str(name), label, values.get("document"), values.get("file"),
+                          self._span(meta))
+
+    def source_document(self, meta, children):
+        return ("document", _unquote(children[0]))
+
+    def source_file(self, meta, children):
+        return ("file", _unquote(children[0]))
+
+    def cite(self, meta, children):
+        section = _unquote(children[1]) if len(children) > 1 else None
+        return ast.Citation(str(children[0]), section, self._span(meta))
+
+    def assume(self, meta, children):
+        return ast.Assumption(_unquote(children[0]), self._span(meta))
+
+    # ------------------------------------------------------------ enums
+    def enum_decl(self, meta, children):
+        fld, *members = children
+        return ast.EnumDecl(fld, tuple(members), self._span(meta))
+
+    def enum_member(self, meta, children):
+        label = children[1] if len(children) > 1 else None
+        return ast.EnumMember(str(children[0]), label, self._span(meta))
+
+    # ------------------------------------------------------------ parameters
+    def type_name(self, meta, children):
+        return (str(children[0]), self._span(meta))
+
+    def parameter(self, meta, children):
+        name, label, (type_name, type_span), *stmts = children
+        refs, versions, exceptions = [], [], []
+        undated: ast.Value | ast.Table | None = None
+        for stmt in stmts:
+            if isinstance(stmt, ast.Citation | ast.Assumption):
+                refs.append(stmt)
+            elif isinstance(stmt, ast.Dated):
+                versions.append(stmt)
+            elif isinstance(stmt, ast.Exception_):
+                exceptions.append(stmt)
+            else:
+                if undated is not None:
+                    self._fail(stmt.span, f"parameter `{name}` has two definitions",
+                               "give each one a start date: `from 2022-07-01 value …`")
+                undated = stmt
+        if undated is not None:
+            if versions:
+                self._fail(undated.span, "mix of dated and undated definitions",
+                           "write this one as `from <date> …` too")
+            versions.append(ast.Dated(dt.date.min, undated, undated.span))
+        return ast.Parameter(str(name), label, type_name, type_span, tuple(refs),
+                             tuple(versions), tuple(exceptions), self._span(meta))
+
+    def dated(self, meta, children):
+        return ast.Dated(self._date(children[0]), children[1], self._span(meta))
+
+    def value_def(self, meta, children):
+        return ast.Value(children[0], self._span(meta))
+
+    def table_def(self, meta, children):
+        keys = tuple(c for c in children if isinstance(c, ast.Field))
+        rows = tuple(c for c in children if isinstance(c, ast.Row))
+        return ast.Table(keys, rows, self._span(meta))
+
+    def row(self, meta, children):
+        *patterns, value = children
+        return ast.Row(tuple(patterns), value, self._span(meta))
+
+    def wildcard(self, meta, children):
+        return ast.Pattern(None, self._span(meta))
+
+    def alternatives(self, meta, children):
+        return ast.Pattern(tuple(str(c) for c in children), self._span(meta))
+
+    def exception(self, meta, children):
+        name, label, *rest = children
+        over = []
+        while rest and isinstance(rest[0], Token) and rest[0].type == "NAME":
+            over.append(str(rest.pop(0)))
+        when, *stmts = rest
+        refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
+        defs = [s for s in stmts if isinstance(s, ast.Value | ast.Table)]
+        if len(defs) != 1:
+            self._fail(self._span(meta), f"exception `{name}` needs exactly one `value` or `table`")
+        return ast.Exception_(str(name), label, tuple(over), when, refs, defs[0],
+                              self._span(meta))
+
+    # ------------------------------------------------------------ classification
+    def classify(self, meta, children):
+        label, *stmts = children
+        refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
+        rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
+        return ast.Classify(label, refs, rows, self._span(meta))
+
+    def class_row(self, meta, children):
+        category = str(children[0])
+        item_class = str(children[1]) if len(children) == 3 else None
+        return ast.ClassRow(category, item_class, children[-1], self._span(meta))
+
+    def in_scope(self, meta, children):
+        return ast.Treatment("in_scope", None, self._span(meta))
+
+    def out_of_scope(self, meta, children):
+        return ast.Treatment("out_of_scope", None, self._span(meta))
+
+    def first_self_pay(self, meta, children):
+        return ast.Treatment("first_self_pay", children[0], self._span(meta))
+
+    # ------------------------------------------------------------ layers
+    def layer(self, meta, children):
+        name, label, *stmts = children
+        span = self._span(meta)
+        refs: list[ast.Reference] = []
+        fields: dict[str, object] = {}
+        caps: list[ast.Periodic] = []
+        for stmt in stmts:
+            if isinstance(stmt, ast.Citation | ast.Assumption):
+                refs.append(stmt)
+                continue
+            key, value, sspan = stmt
+            if key == "cap":
+                caps.append(value)
+                continue
+            if key in fields:
+                self._fail(sspan, f"layer `{name}` gives `{key}` twice")
+            fields[key] = value
+        return ast.Layer(
+            name=str(name), label=label, references=tuple(refs),
+            when=fields.get("when"), base=fields.get("base"),  # type: ignore[arg-type]
+            deductible=fields.get("deductible"), rate=fields.get("rate"),  # type: ignore[arg-type]
+            bands=fields.get("bands"), caps=tuple(caps),  # type: ignore[arg-type]
+            fixed=fields.get("fixed"), rounding=fields.get("rounding"),  # type: ignore[arg-type]
+            span=span,
+        )
+
+    def _periodic(self, meta, children) -> ast.Periodic:
+        period = "year" if str(children[1]).endswith("year") else "visit"
+        return ast.Periodic(children[0], period, self._span(meta))
+
+    def layer_when(self, meta, children):
+        return ("when", children[0], self._span(meta))
+
+    def layer_base(self, meta, children):
+        return ("base", children[0], self._span(meta))
+
+    def layer_deductible(self, meta, children):
+        return ("deductible", self._periodic(meta, children), self._span(meta))
+
+    def layer_rate(self, meta, children):
+        return ("rate", children[0], self._span(meta))
+
+    def layer_cap(self, meta, children):
+        return ("cap", self._periodic(meta, children), self._span(meta))
+
+    def layer_fixed(self, meta, children):
+        return ("fixed", self._periodic(meta, children), self._span(meta))
+
+    def layer_rounding(self, meta, children):
+        return ("rounding", str(children[0]), self._span(meta))
+
+    def layer_bands(self, meta, children):
+        period = "year" if str(children[0]).endswith("year") else "visit"
+        span = self._span(meta)
+        return ("bands", ast.Bands(period, tuple(children[1:]), span), span)
+
+    def band_closed(self, meta, children):
+        return ast.Band(children[0], children[1], children[2], self._span(meta))
+
+    def band_open(self, meta, children):
+        return ast.Band(children[0], None, children[1], self._span(meta))
+
+    # ------------------------------------------------------------ expressions
+    def _date(self, tok: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(tok))
+        except ValueError:
+            self._fail(self._tok(tok), f"`{tok}` is not a calendar date")
+            raise  # unreachable
+
+    def number(self, meta, children):
+        return ast.Number(Decimal(str(children[0])), self._span(meta))
+
+    def percent(self, meta, children):
+        return ast.Percent(Decimal(str(children[0])[:-1]), self._span(meta))
+
+    def date(self, meta, children):
+        return ast.DateLit(self._date(children[0]), self._span(meta))
+
+    def boolean(self, meta, children):
+        return ast.BoolLit(str(children[0]) == "true", self._span(meta))
+
+    def name(self, meta, children):
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def call(self, meta, children):
+        func, *args = children
+        return ast.Call(str(func), tuple(args), self._span(meta))
+
+    def binop(self, meta, children):
+        left, op, right = children
+        symbol = "*" if str(op) == "×" else str(op)
+        return ast.BinOp(symbol, left, right, self._span(meta))
+
+    def neg(self, meta, children):
+        return ast.Neg(children[0], self._span(meta))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return ast.Compare(str(op), left, right, self._span(meta))
+
+    def member_of(self, meta, children):
+        operand, *members = children
+        names = tuple(ast.Name(str(m), self._tok(m)) for m in members)
+        return ast.MemberOf(operand, names, self._span(meta))
+
+    def contains(self, meta, children):
+        return ast.Contains(_unquote(children[0]), children[1], self._span(meta))
+
+    def or_chain(self, meta, children):
+        if len(children) == 1:
+            return children[0]
+        return ast.BoolOp("or", tuple(children), self._span(meta))
+
+    def and_chain(self, meta, children):
+        if len(children) == 1:
+            return children[0]
+        return ast.BoolOp("and", tuple(children), self._span(meta))
+
+    def not_(self, meta, children):
+        return ast.Not(children[0], self._span(meta))
+
+    def if_expr(self, meta, children):
+        return ast.If(children[0], children[1], children[2], self._span(meta))
