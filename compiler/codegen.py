@@ -204,9 +204,10 @@ class CodeGenerator:
     def parameter(self, p: ast.Parameter, traced: bool) -> None:
         w = self.w
         var = f"p_{p.name}"
+        code = _TYPE_CODE[p.type_name]
         sid = self.site(f"param:{p.name}", rule=f"parameter:{p.name}", kind="parameter", label=p.label,
-                        refs=p.references, span=p.span, template=f"{p.name} = {{0:{_TYPE_CODE[p.type_name]}}}",
-                        result=0, result_code=_TYPE_CODE[p.type_name], inputs=())
+                        refs=p.references, span=p.span, template=f"{p.name} = {{0:{code}}}",
+                        result=0, result_code=code, inputs=())
         mode = self.default_mode
         with w.at(p.span.line):
             w(f"# {p.name}: {p.label.en}", p.span.line)
@@ -599,7 +600,6 @@ class CodeGenerator:
         body = _Writer()
         # Both entry points are generated into their own writer first, since they add sites.
         self.w = body
-        body.lines.clear()
         self.w("def applies(c):", h.span.line)
         with self.w.indent():
             self.w('"""Whether the policy covers this claim at all."""')
@@ -655,18 +655,22 @@ class CodeGenerator:
         lines = head.lines + body.lines
         linemap = [0] * len(head.lines) + body.linemap
         source = "\n".join(lines).rstrip() + "\n"
+        linemap = linemap[: source.count("\n")]
         return GeneratedModule(source, tuple(linemap), self.p.path)
 
     def _param_info(self, p: ast.Parameter) -> str:
-        def rows(d: ast.Definition) -> tuple[str, ...]:
+        def rows(d: ast.Definition) -> tuple[tuple[str, int], ...]:
+            """(the row's keys as written, its line) for each table row; one entry for a value."""
             if isinstance(d, ast.Table):
-                return tuple(_source_text(self.p, ast.Span(r.span.file, r.span.line, r.span.column,
-                                                           r.span.line, r.span.end_column))
-                             .split("->")[0].strip() for r in d.rows)
-            return ()
+                return tuple((_source_text(self.p, ast.Span(r.span.file, r.span.line, r.span.column,
+                                                            r.span.line, r.span.end_column))
+                              .split("->")[0].strip(), r.span.line) for r in d.rows)
+            return (("", d.span.line),)
 
+        start = self.p.header.effective or dt.date.min
         versions = tuple(
-            ("" if v.start == dt.date.min else v.start.isoformat(), rows(v.definition)) for v in p.versions
+            ((start if v.start == dt.date.min else v.start).isoformat(), rows(v.definition))
+            for v in p.versions
         )
         exceptions = tuple((e.name, e.label.zh, e.label.en, rows(e.definition)) for e in p.exceptions)
         return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {_TYPE_CODE[p.type_name]!r}, "

@@ -62,8 +62,9 @@ class ParamInfo(NamedTuple):
     type: str
     cite: str
     line: int
-    versions: tuple[tuple[str, tuple[str, ...]], ...]  # (from date, row texts)
-    exceptions: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (name, zh, en, row texts)
+    # (from date, ((row keys as written, line), …)); a plain value is one row with no keys
+    versions: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    exceptions: tuple[tuple[str, str, str, tuple[tuple[str, int], ...]], ...]  # (name, zh, en, rows)
 
 
 class LayerInfo(NamedTuple):

@@ -72,25 +72,31 @@ def _fill(template: str, values: Sequence[Any]) -> str:
     return _SLOT.sub(lambda m: fmt_value(values[int(m.group(1))], m.group(2)), template)
 
 
-def render_steps(meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]) -> list[Step]:
+def render_steps(
+    meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]
+) -> list[Step]:
+    """Format recorded figures into steps; parameter steps become the inputs of later steps."""
     params: dict[str, Input] = {}
     steps: list[Step] = []
     for site_id, values in records:
         site = meta.sites[site_id]
         inputs = tuple(params[name] for name in site.inputs if name in params)
+        line, end_line = site.line, site.end_line
         if site.kind == "parameter":
             info = meta.params[site.rule.split(":", 1)[1]]
             value, version, exception, row = values
             start, rows = info.versions[version] if version >= 0 else ("", ())
             branch = None
             if exception >= 0:
-                ex_name, ex_zh, ex_en, ex_rows = info.exceptions[exception]
+                ex_name, ex_zh, ex_en, rows = info.exceptions[exception]
                 branch = f"exception {ex_name} ({ex_zh} / {ex_en})"
                 if row >= 0:
-                    branch += f", row `{ex_rows[row]}`"
+                    branch += f", row `{rows[row][0]}`"
                 start = ""
             elif row >= 0:
-                branch = f"row `{rows[row]}`"
+                branch = f"row `{rows[row][0]}`"
+            # The step points at the row (or value) that gave the figure.
+            line = end_line = rows[max(row, 0)][1] if rows else site.line
             params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
                                       start or None, branch)
             inputs = (params[info.name],)
@@ -98,7 +104,7 @@ def render_steps(meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tu
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
         steps.append(Step(
             index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
-            citation=site.cite, file=meta.file, line=site.line, end_line=site.end_line,
+            citation=site.cite, file=meta.file, line=line, end_line=end_line,
             formula=_fill(site.template, values), result=result, inputs=inputs,
             claim_line=claim_line,
         ))

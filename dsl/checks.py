@@ -20,6 +20,7 @@ from .types import (
     CATEGORIES,
     CLAIM_FIELDS,
     COUNT,
+    DATE,
     DEFAULT_ENUMS,
     FUNCTIONS,
     LAYER_ONLY_QUANTITIES,
@@ -280,7 +281,8 @@ class _Checker:
             self.definition(e.definition, ptype, p)
             for other in e.over:
                 if other not in names:
-                    self.error(e.span, f"`{e.name}` is over `{other}`, which is not an exception of `{p.name}`",
+                    self.error(e.span,
+                               f"`{e.name}` is over `{other}`, which is not an exception of `{p.name}`",
                                suggest(other, names))
         if len(names) != len(p.exceptions):
             self.error(p.span, f"two exceptions of `{p.name}` share a name")
@@ -312,7 +314,7 @@ class _Checker:
             if state.get(name) == 2:
                 return
             if state.get(name) == 1:
-                cycle = chain[chain.index(name):] + [name]
+                cycle = [*chain[chain.index(name):], name]
                 self.error(self.params[name].span,
                            "parameters depend on each other in a cycle: " + " → ".join(cycle))
                 return
@@ -445,7 +447,7 @@ class _Checker:
         hint = None
         if want == RATE and got in (NUMBER, MONEY):
             hint = "write a rate with `%`, e.g. `90%`"
-        self.error(node.span, f"{what} must be {want}, not {got}", hint)
+        self.error(node.span, f"{what} must be {want.described}, not {got.described}", hint)
 
     def coerce(self, node: ast.Expr, want: Type) -> None:
         """Fix the type of bare literals once their context is known."""
@@ -622,7 +624,7 @@ class _Checker:
             self.error(e.span, f"`{e.op}` needs numbers, not {bad}")
             return None
         if e.op in "+-":
-            if {lt, rt} == {MONEY, RATE}:
+            if RATE in (lt, rt) and {lt, rt} & {MONEY, NUMBER}:
                 self.error(e.span, f"cannot {'add' if e.op == '+' else 'subtract'} money and a rate",
                            "did you mean `money × rate`?")
                 return None
@@ -635,10 +637,10 @@ class _Checker:
                 return RATE
             if NUMBER in pair and len(pair) == 2:
                 other = (pair - {NUMBER}).pop()
-                if other == RATE:
-                    self.error(e.span, "multiply a rate by a rate or money, not a bare number",
-                               "write the factor as a percentage")
-                    return None
+                if other == RATE:  # a bare number times a rate is an amount of money
+                    for side in (e.left, e.right):
+                        self.coerce(side, MONEY)
+                    return MONEY
                 return other
             if pair == {MONEY}:
                 self.error(e.span, "cannot multiply money by money")

@@ -33,8 +33,8 @@ class Diagnostic:
                 start = display_width(src[: self.span.column - 1])
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
                     width = display_width(src[self.span.column - 1 : self.span.end_column - 1])
-                else:
-                    width = 1
+                else:  # a block: underline the rest of its first line
+                    width = display_width(src[self.span.column - 1 :].split("#")[0].rstrip())
                 out.append(" " * len(gutter) + " " * start + "^" * max(width, 1))
         if self.hint:
             out.append(f"     = hint: {self.hint}")

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
-from lark.exceptions import UnexpectedEOF, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedEOF, VisitError
 from lark.indenter import Indenter
 
 from . import ast
@@ -24,8 +24,8 @@ class PolicyIndenter(Indenter):
     """Blocks by indentation, as in the policy documents' own outline."""
 
     NL_type = "_NL"
-    OPEN_PAREN_types = ["LPAR", "LBRACE"]
-    CLOSE_PAREN_types = ["RPAR", "RBRACE"]
+    OPEN_PAREN_types = ("LPAR", "LBRACE")  # type: ignore[assignment]
+    CLOSE_PAREN_types = ("RPAR", "RBRACE")  # type: ignore[assignment]
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 8
@@ -63,20 +63,19 @@ TERMINAL_NAMES = {
     "BOOL": "true or false",
     "PERIOD": "`per year` or `per visit`",
     "COMP_OP": "a comparison (== != < <= > >=)",
-    "ADD_OP": "+ or -",
-    "MUL_OP": "* or /",
-    "MINUS": "-",
-    "LPAR": "(",
-    "RPAR": ")",
-    "LBRACE": "{",
-    "RBRACE": "}",
-    "COMMA": ",",
-    "COLON": ":",
-    "SLASH": "/",
-    "VBAR": "|",
-    "EQUAL": "=",
-    "DOT": ".",
-    "__ANON_0": "->",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*` or `/`",
+    "MINUS": "`-`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "SLASH": "`/`",
+    "VBAR": "`|`",
+    "EQUAL": "`=`",
+    "DOT": "`.`",
 }
 
 # Common mistakes, recognised by Lark's match_examples, with the advice to give.
@@ -107,7 +106,7 @@ def _terminal_patterns() -> dict[str, str]:
 
 def _anon_terminal(term: str) -> str:
     pattern = _terminal_patterns().get(term)
-    if pattern is not None and term.startswith("__ANON") or (pattern and term.isupper()):
+    if (pattern is not None and term.startswith("__ANON")) or (pattern and term.isupper()):
         return f"`{pattern}`"
     return term
 
@@ -131,12 +130,11 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
         width = 1
     else:
         token = getattr(err, "token", None)
-        expected = _expected_names(set(getattr(err, "expected", ()) or ()))
+        expected = _expected_names(_accepted(err))
         found = _describe_token(token)
         message = f"unexpected {found}"
         if expected:
-            shown = expected if len(expected) <= 8 else expected[:8] + ["…"]
-            message += "; expected " + ", ".join(shown)
+            message += "; expected " + _one_of(expected)
         if isinstance(token, Token) and token.type == "NAME":
             hint = suggest(str(token), KEYWORDS)
         width = len(str(token)) if isinstance(token, Token) and str(token) else 1
@@ -148,11 +146,37 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
     return Diagnostic(span, message, hint)
 
 
+def _one_of(names: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``; long lists are cut with ``…``."""
+    if len(names) > 12:
+        return ", ".join(names[:12]) + ", …"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _accepted(err: UnexpectedInput) -> set[str]:
+    """Terminals the parser would really accept here.
+
+    LALR merges lookaheads of similar states, so ``err.expected`` can list
+    keywords of other blocks; asking the interactive parser is exact.
+    """
+    parser = getattr(err, "interactive_parser", None)
+    if parser is not None:
+        try:
+            return set(parser.accepts())
+        except Exception:
+            pass
+    return set(getattr(err, "expected", ()) or ())
+
+
 def _describe_token(token: object) -> str:
     if not isinstance(token, Token):
         return "end of file"
     if token.type == "$END":
         return "end of file"
+    if token.type == "_INDENT":
+        return "indentation"
     if token.type in TERMINAL_NAMES and token.type.startswith("_"):
         return TERMINAL_NAMES[token.type]
     return f"`{token}`"

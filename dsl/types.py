@@ -17,6 +17,14 @@ class Type:
     def __str__(self) -> str:
         return f"enum {self.enum}" if self.name == "enum" else self.name
 
+    @property
+    def described(self) -> str:
+        """The type as a phrase: ``money``, ``a rate``, ``true/false``."""
+        return {
+            "money": "money", "rate": "a rate", "count": "a count", "number": "a number",
+            "date": "a date", "bool": "true/false", "textset": "a list of names",
+        }.get(self.name, f"a value of `{self.enum}`")
+
 
 MONEY = Type("money")
 RATE = Type("rate")

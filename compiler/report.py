@@ -1,0 +1,76 @@
+"""A settlement as Rich renderables, for the terminal. Figures come from the settlement only."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .money import money_display
+from .runtime import Settlement
+
+
+def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120) -> Group:
+    """The settlement as tables; below 110 columns the bill drops codes and shortens headers."""
+    compact = width < 110
+    c = s.claim
+    layers = s.meta.layers
+    head = Text()
+    head.append(f"Claim {c.id}", style="bold")
+    head.append(f" · {c.date} · policy {s.meta.id}\n")
+    head.append(f"Person {c.person_id} ({c.scheme}, {c.category}"
+                + (f", age {c.age}" if c.age is not None else "") + ") · ")
+    head.append(f"{c.kind}, level {c.level}, {c.region}, referral {c.referral}")
+
+    lines = Table(title="Bill lines", title_justify="left", show_edge=False, pad_edge=False)
+    lines.add_column("#", justify="right", no_wrap=True)
+    if not compact:
+        lines.add_column("Code", no_wrap=True, max_width=12, overflow="ellipsis")
+    lines.add_column("Name", ratio=1, min_width=8, overflow="fold")
+    lines.add_column("Cat", no_wrap=True)
+    money_cols = ("Amount", "Out" if compact else "Out of scope", "Self" if compact else "Self-pay first",
+                  *[layer.name for layer in layers], "Person")
+    for col in money_cols:
+        lines.add_column(col, justify="right", no_wrap=True)
+    for share in s.lines:
+        cat = share.category + (f"/{share.item_class}" if share.item_class and not compact else "")
+        lead = [str(share.index + 1)] + ([] if compact else [share.code])
+        lines.add_row(*lead, share.name, cat, money_display(share.amount),
+                      money_display(share.out_of_scope), money_display(share.first_self_pay),
+                      *[money_display(p) for p in share.payers], money_display(share.person))
+
+    totals = Table(title="Settlement", title_justify="left", show_header=False, show_edge=False,
+                   pad_edge=False)
+    totals.add_column("item")
+    totals.add_column("amount", justify="right")
+    totals.add_row("Total cost 总费用", money_display(s.total_fen))
+    totals.add_row("Out of scope 政策范围外", money_display(s.out_of_scope_fen))
+    totals.add_row("First self-pay 先行自付", money_display(s.first_self_pay_fen))
+    totals.add_row("In scope 政策范围内", money_display(s.in_scope_fen))
+    for layer, paid in zip(layers, s.payer_fen, strict=True):
+        label = layer.zh if lang == "zh" else layer.en
+        totals.add_row(Text(f"{layer.name}: {label}", style="green"),
+                       Text(money_display(paid), style="green"))
+    totals.add_row(Text("The person pays 个人负担", style="bold"),
+                   Text(money_display(s.person_fen), style="bold"))
+    totals.add_row("Reimbursed share 报销比例", f"{s.reimbursed_share * 100:.2f}%")
+
+    ytd = Table(title=f"Year to date {c.year} (updated)", title_justify="left", show_header=False,
+                show_edge=False, pad_edge=False)
+    ytd.add_column("accumulator")
+    ytd.add_column("amount", justify="right")
+    for key, fen in sorted(s.ytd.items()):
+        ytd.add_row(key, money_display(fen))
+
+    parts: list[object] = [head, Text(), lines, Text(), totals, Text(), ytd]
+    if trace:
+        steps = Table(title="Trace", title_justify="left", show_edge=False, pad_edge=False)
+        steps.add_column("#", justify="right")
+        steps.add_column("Rule")
+        steps.add_column("Line", justify="right")
+        steps.add_column("Formula", overflow="fold")
+        for step in s.trace:
+            steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", str(step.line),
+                          step.formula)
+        parts += [Text(), steps]
+    return Group(*parts)  # type: ignore[arg-type]

@@ -1,0 +1,57 @@
+"""Shared fixtures: readable single-file snapshots and the bundled policies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+ROOT = Path(__file__).resolve().parent.parent
+# Paths stay relative to the repository so that snapshots, which show policy
+# paths, are the same in every clone.
+POLICIES = Path("policies")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _run_from_repository_root():
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    yield
+    os.chdir(previous)
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+
+class PythonSnapshot(TextSnapshot):
+    file_extension = "py"
+
+
+class JsonSnapshot(TextSnapshot):
+    file_extension = "json"
+
+
+@pytest.fixture
+def snapshot_txt(snapshot):
+    return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture
+def snapshot_py(snapshot):
+    return snapshot.use_extension(PythonSnapshot)
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JsonSnapshot)
+
+
+@pytest.fixture(scope="session")
+def jiujiang_resident():
+    import yibao
+
+    return yibao.load_policy(POLICIES / "jiujiang" / "resident_inpatient.yb")

@@ -1,0 +1,110 @@
+"""The ``yibao`` command. Exit codes: 0 ok, 1 policy or claim errors, 2 usage."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from yibao.compiler.claims import load_claim_json
+from yibao.compiler.loader import load_policy
+from yibao.dsl.errors import ClaimError, PolicyError, YibaoError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def reports_errors(func: F) -> F:
+    """Turn yibao's errors into a message on stderr and exit status 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except YibaoError as err:
+            _stderr().print(str(err), markup=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="yibao")
+def main() -> None:
+    """yibao: medical-insurance reimbursement policies as code."""
+
+
+@main.command()
+@click.argument("policies", nargs=-1, required=True, type=EXISTING)
+def check(policies: tuple[Path, ...]) -> None:
+    """Parse and check POLICY files; print every error with its line."""
+    err = _stderr()
+    failed = False
+    for path in policies:
+        try:
+            policy = load_policy(path)
+        except PolicyError as e:
+            err.print(e.format(), markup=False)
+            failed = True
+            continue
+        for warning in policy.warnings:
+            err.print(warning.format(policy.ast.text), markup=False)
+        click.echo(f"ok: {path} ({len(policy.ast.parameters)} parameters, {len(policy.layers)} layers)")
+    sys.exit(1 if failed else 0)
+
+
+@main.command(name="compile")
+@click.argument("policy", type=EXISTING)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the module to this file instead of standard output.")
+@reports_errors
+def compile_(policy: Path, output: Path | None) -> None:
+    """Print the Python module that POLICY compiles to."""
+    source = load_policy(policy).source
+    if output is None:
+        click.echo(source, nl=False)
+    else:
+        tmp = output.with_suffix(output.suffix + ".tmp")
+        tmp.write_text(source, encoding="utf-8")
+        tmp.replace(output)  # never leave a half-written module behind
+
+
+@main.command()
+@click.argument("policy", type=EXISTING)
+@click.argument("claim", type=EXISTING)
+@click.option("--json", "as_json", is_flag=True, help="Print the settlement as JSON.")
+@click.option("--trace", is_flag=True, help="Include every step of the settlement.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+              help="Language of rule labels in the table.")
+@reports_errors
+def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> None:
+    """Settle the CLAIM (a JSON file) under POLICY."""
+    compiled = load_policy(policy)
+    data = load_claim_json(claim)
+    try:
+        result = compiled.settle(data, trace=trace, source=str(claim))
+    except ClaimError:
+        raise
+    if as_json:
+        click.echo(result.to_json(trace=trace))
+        return
+    from yibao.compiler.report import settlement_view
+
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=120)  # pipes and files get a fixed, readable width
+    out.print(settlement_view(result, lang=lang, trace=trace, width=out.width))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
