@@ -204,7 +204,7 @@ class CodeGenerator:
     def parameter(self, p: ast.Parameter, traced: bool) -> None:
         w = self.w
         var = f"p_{p.name}"
-        code = _TYPE_CODE[p.type_name]
+        code = _TYPE_CODE.get(p.type_name, "t")
         sid = self.site(f"param:{p.name}", rule=f"parameter:{p.name}", kind="parameter", label=p.label,
                         refs=p.references, span=p.span, template=f"{p.name} = {{0:{code}}}",
                         result=0, result_code=code, inputs=())
@@ -673,7 +673,8 @@ class CodeGenerator:
             for v in p.versions
         )
         exceptions = tuple((e.name, e.label.zh, e.label.en, rows(e.definition)) for e in p.exceptions)
-        return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {_TYPE_CODE[p.type_name]!r}, "
+        code = _TYPE_CODE.get(p.type_name, "t")
+        return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {code!r}, "
                 f"{_cite(p.references, self.p)!r}, {p.span.line}, {versions!r}, {exceptions!r})")
 
     def _required_fields(self) -> set[str]:

@@ -32,6 +32,7 @@ from .types import (
     SCALAR_TYPES,
     TEXTSET,
     Type,
+    enum_type,
 )
 
 RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line"}
@@ -197,16 +198,22 @@ class _Checker:
             seen[p.name] = p
             self.check_label(p.label, f"parameter `{p.name}`")
             self.check_references(p.references, p.span, f"parameter `{p.name}`")
-            ptype = SCALAR_TYPES.get(p.type_name)
+            ptype = self.param_type(p)
             if ptype is None:
+                known = [*SCALAR_TYPES, *DEFAULT_ENUMS]
                 self.error(p.type_span, f"unknown type `{p.type_name}`",
-                           suggest(p.type_name, SCALAR_TYPES)
-                           or f"one of {', '.join(SCALAR_TYPES)}")
+                           suggest(p.type_name, known) or f"one of {', '.join(known)}")
                 continue
             self.check_versions(p)
             for version in p.versions:
                 self.definition(version.definition, ptype, p)
             self.check_exceptions(p, ptype)
+
+    def param_type(self, p: ast.Parameter) -> Type | None:
+        """money, rate, count, date, bool — or the value set of a claim field, e.g. `visit.level`."""
+        if p.type_name in DEFAULT_ENUMS:
+            return enum_type(p.type_name)
+        return SCALAR_TYPES.get(p.type_name)
 
     def check_versions(self, p: ast.Parameter) -> None:
         starts = [v.start for v in p.versions]
@@ -221,9 +228,19 @@ class _Checker:
 
     def definition(self, d: ast.Definition, ptype: Type, p: ast.Parameter) -> None:
         if isinstance(d, ast.Value):
-            self.expect(self.expr(d.expr, param=p.name), ptype, d.expr, f"`{p.name}`")
+            self.expect(self.value(d.expr, ptype, p), ptype, d.expr, f"`{p.name}`")
             return
         self.table(d, ptype, p)
+
+    def value(self, e: ast.Expr, ptype: Type, p: ast.Parameter) -> Type | None:
+        """A parameter's value; for an enum parameter a bare name is one of its values."""
+        if ptype.name == "enum" and isinstance(e, ast.Name | ast.Number) and not (
+                isinstance(e, ast.Name) and (e.name in self.params or e.name in QUANTITIES)):
+            name = e if isinstance(e, ast.Name) else ast.Name(str(e.value), e.span)
+            self.member(name, ptype)
+            self.types[id(e)] = ptype
+            return ptype
+        return self.expr(e, param=p.name)
 
     def table(self, t: ast.Table, ptype: Type, p: ast.Parameter) -> None:
         domains: list[tuple[str, ...] | None] = []
@@ -250,7 +267,7 @@ class _Checker:
                     if alt not in dom:
                         self.error(pat.span, f"`{alt}` is not a value of `{key.dotted}`",
                                    suggest(alt, dom) or f"one of {', '.join(dom)}")
-            self.expect(self.expr(row.value, param=p.name), ptype, row.value, f"`{p.name}`")
+            self.expect(self.value(row.value, ptype, p), ptype, row.value, f"`{p.name}`")
         if any(d is None for d in domains) or any(len(r.patterns) != len(t.keys) for r in t.rows):
             return
         # Exhaustiveness and reachability over the product of the key domains.
@@ -566,8 +583,7 @@ class _Checker:
             if param is not None:
                 self.deps[param].add(e.name)
             self.used_params.add(e.name)
-            p = self.params[e.name]
-            return SCALAR_TYPES.get(p.type_name)
+            return self.param_type(self.params[e.name])
         if e.name in QUANTITIES:
             if e.name in LAYER_ONLY_QUANTITIES and not in_layer:
                 self.error(e.span, f"`{e.name}` depends on the layers and can be read only in a layer",

@@ -379,7 +379,7 @@ class _ToAst(Transformer):
 
     # ------------------------------------------------------------ parameters
     def type_name(self, meta, children):
-        return (str(children[0]), self._span(meta))
+        return (".".join(str(c) for c in children), self._span(meta))
 
     def parameter(self, meta, children):
         name, label, (type_name, type_span), *stmts = children

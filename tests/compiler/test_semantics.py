@@ -215,3 +215,44 @@ layer basic "统筹基金" / "basic fund"
     with pytest.raises(yibao.ClaimError) as info:
         policy.settle(claim(("A", "100.00")))
     assert info.value.issues[0].path == "person.age"
+
+
+def test_enum_and_bool_parameters() -> None:
+    policy = compile_('''
+parameter effective_level "按几级医院报销" / "level paid as": visit.level
+  cite doc
+  table visit.region
+    local -> 3
+    _ -> 1
+
+parameter properly_referred "按规定转诊" / "referred by the rules": bool
+  cite doc
+  value visit.referral in {referred, registered}
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate if effective_level == 3 and properly_referred then 60% else 40%
+''')
+    # local → level 3; referred → 60%
+    assert policy.settle(claim(("A", "100.00"), referral="referred")).payers["basic"] == 60
+    # outside the city → level 1 → 40%
+    assert policy.settle(claim(("A", "100.00"), region="in_province", referral="referred")
+                         ).payers["basic"] == 40
+    s = policy.settle(claim(("A", "100.00"), referral="none"), trace=True)
+    values = {i.name: i.value for step in s.trace for i in step.inputs}
+    assert values == {"effective_level": "3", "properly_referred": "false"}
+
+
+def test_enum_parameter_rejects_foreign_values() -> None:
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_('''
+parameter effective_level "按几级医院报销" / "level paid as": visit.level
+  cite doc
+  value locl
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate if effective_level == 4 then 60% else 40%
+''')
+    messages = [d.message for d in info.value.diagnostics]
+    assert messages == ["`locl` is not a value of `visit.level`", "`4` is not a value of `visit.level`"]
