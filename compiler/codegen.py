@@ -626,7 +626,10 @@ class CodeGenerator:
         start = h.effective.toordinal() if h.effective else dt.date.min.toordinal()
         end = h.until.toordinal() if h.until else None
         head(f"EFFECTIVE = ({start}, {end})  # {h.effective} .. {h.until or 'open'}")
-        head(f"ENUMS = {dict(sorted((k, v) for k, v in self.c.enums.items()))!r}")
+        head("ENUMS = {  # the value sets this policy accepts in a claim")
+        for key, values in sorted(self.c.enums.items()):
+            head(f"    {key!r}: {values!r},")
+        head("}")
         head(f"REQUIRES = {tuple(sorted(self._required_fields()))!r}")
         head("_IN = (0, 0)")
         head()

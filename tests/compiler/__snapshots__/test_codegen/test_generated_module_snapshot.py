@@ -19,7 +19,14 @@ from yibao.compiler.runtime import (
 
 POLICY_ID = 'jiujiang.resident_inpatient'
 EFFECTIVE = (737425, None)  # 2020-01-01 .. open
-ENUMS = {'person.category': ('normal', 'low_income', 'poverty', 'extreme_poverty'), 'person.scheme': ('employee', 'resident'), 'visit.kind': ('inpatient', 'outpatient', 'day_surgery', 'remote_followup', 'chronic_outpatient', 'special_drug'), 'visit.level': ('1', '2', '3', 'primary'), 'visit.referral': ('none', 'referred', 'registered', 'emergency'), 'visit.region': ('local', 'in_province', 'out_of_province')}
+ENUMS = {  # the value sets this policy accepts in a claim
+    'person.category': ('normal', 'low_income', 'poverty', 'extreme_poverty'),
+    'person.scheme': ('employee', 'resident'),
+    'visit.kind': ('inpatient', 'outpatient', 'day_surgery', 'remote_followup', 'chronic_outpatient', 'special_drug'),
+    'visit.level': ('1', '2', '3', 'primary'),
+    'visit.referral': ('none', 'referred', 'registered', 'emergency'),
+    'visit.region': ('local', 'in_province', 'out_of_province'),
+}
 REQUIRES = ()
 _IN = (0, 0)
 
