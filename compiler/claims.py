@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ PERSON_KEYS = {"id", "scheme", "category", "age"}
 VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases"}
 LINE_KEYS = {"code", "name", "category", "class", "amount"}
 YEAR_KEY = "year"
+_AMOUNT = re.compile(r"-?\d+(\.\d+)?")  # decimals and sign are judged after the shape
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,9 @@ def _amount(c: _Collector, raw: Any, path: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         c.add(path, 'must be a decimal string such as "1234.50"')
         return 0
+    if isinstance(raw, str) and not _AMOUNT.fullmatch(raw):
+        c.add(path, f'{raw!r} is not an amount; write yuan as a decimal string such as "1234.50"')
+        return 0
     try:
         fen = to_fen(str(raw))
     except ValueError as err:
@@ -159,7 +165,9 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         c.add("date", "required (settlement or discharge date, YYYY-MM-DD)")
     else:
         try:
-            date = dt.date.fromisoformat(str(raw_date))
+            if not isinstance(raw_date, str) or not _DATE.fullmatch(raw_date):
+                raise ValueError(raw_date)
+            date = dt.date.fromisoformat(raw_date)
         except ValueError:
             c.add("date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
 

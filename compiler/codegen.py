@@ -631,6 +631,7 @@ class CodeGenerator:
             head(f"    {key!r}: {values!r},")
         head("}")
         head(f"REQUIRES = {tuple(sorted(self._required_fields()))!r}")
+        head(f"ACCUMULATORS = {self._accumulators()!r}")
         head("_IN = (0, 0)")
         head()
         head("SITES = (")
@@ -679,6 +680,18 @@ class CodeGenerator:
         code = _TYPE_CODE.get(p.type_name, "t")
         return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {code!r}, "
                 f"{_cite(p.references, self.p)!r}, {p.span.line}, {versions!r}, {exceptions!r})")
+
+    def _accumulators(self) -> tuple[str, ...]:
+        """The year_to_date keys this policy reads and writes, in layer order."""
+        names: list[str] = []
+        for layer in self.p.layers:
+            n = layer.name
+            if layer.deductible is not None and layer.deductible.period == "year":
+                names.append(f"{n}.deductible")
+            if layer.bands is not None and layer.bands.period == "year":
+                names.append(f"{n}.base")
+            names.append(f"{n}.paid")
+        return tuple(names)
 
     def _required_fields(self) -> set[str]:
         return {n.dotted for n in _walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}

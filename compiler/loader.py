@@ -7,6 +7,7 @@ else: claims and policy text never reach ``eval`` or ``exec``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import linecache
 import sys
 import types
@@ -41,6 +42,7 @@ class Policy:
         self._start, self._end = self.module.EFFECTIVE
         self.enums: Mapping[str, tuple[str, ...]] = self.module.ENUMS
         self.requires: tuple[str, ...] = self.module.REQUIRES
+        self.accumulators: tuple[str, ...] = self.module.ACCUMULATORS
 
     @property
     def source(self) -> str:
@@ -64,6 +66,10 @@ class Policy:
             until = f" until {dt.date.fromordinal(self._end)}" if self._end else ""
             issues.append(ClaimIssue("date", f"{claim.date} is outside the policy's dates "
                                              f"(in force from {start}{until})"))
+        for key in sorted(set(claim.ytd) - set(self.accumulators)):
+            close = difflib.get_close_matches(key, self.accumulators, n=1)
+            known = f"did you mean `{close[0]}`?" if close else "known: " + ", ".join(self.accumulators)
+            issues.append(ClaimIssue(f"year_to_date.{key}", f"not an accumulator of this policy; {known}"))
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):

@@ -28,6 +28,7 @@ ENUMS = {  # the value sets this policy accepts in a claim
     'visit.region': ('local', 'in_province', 'out_of_province'),
 }
 REQUIRES = ()
+ACCUMULATORS = ('basic.deductible', 'basic.paid')
 _IN = (0, 0)
 
 SITES = (
