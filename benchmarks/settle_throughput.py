@@ -118,8 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths: dict[str, Callable[[Claim], Any]] = {
         "hand-written hand_settle": hand_settle,
         "compiled policy.settle_fast": policy.settle_fast,
-        "compiled module.settle": policy.module.settle,
         "traced module.settle_traced": policy.module.settle_traced,
+        # What an explainer pays: the traced path plus formatting every step for a person.
+        "traced + steps rendered": lambda c: policy.module.settle_traced(c).trace,
     }
     gc_was_on = gc.isenabled()
     if not args.gc:
@@ -144,18 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     hand = best["hand-written hand_settle"]
     ratio = hand / best["compiled policy.settle_fast"]
-    ratio_direct = hand / best["compiled module.settle"]
     traced_us = best["traced module.settle_traced"] / n * 1e6
+    rendered_us = best["traced + steps rendered"] / n * 1e6
     print()
     rows = [
         ("compiled / hand-written (settle_fast)", f"{ratio:.2f}×", f"≥ {RATIO_GOAL}", ratio >= RATIO_GOAL),
-        (
-            "compiled / hand-written (module.settle)",
-            f"{ratio_direct:.2f}×",
-            f"≥ {RATIO_GOAL}",
-            ratio_direct >= RATIO_GOAL,
-        ),
         ("traced µs per claim", f"{traced_us:.2f}", f"< {TRACED_GOAL_US:g}", traced_us < TRACED_GOAL_US),
+        ("traced + rendered µs per claim", f"{rendered_us:.2f}", "-", True),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>7}  {'goal':>7}")

@@ -12,15 +12,14 @@ identifiers are the grammar's ``[a-z_][a-z0-9_]*`` names with a prefix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
-from yibao.dsl.types import BOOL, COUNT, MONEY, NUMBER, RATE, Type
+from yibao.dsl.types import CATEGORIES, MONEY, NUMBER, RATE, Type
 
 from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
 
@@ -70,6 +69,7 @@ _FIELDS = {
     "visit.diseases": "c.diseases", "claim.date": "c.day",
 }
 _QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
+_NONNEGATIVE = _QUANTITY_VARS  # settlement quantities never go below zero
 _TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
 
 
@@ -294,90 +294,149 @@ class CodeGenerator:
                     w(f"no_row({var[2:]!r}, {d.span.line})", d.span.line)
 
     # ------------------------------------------------------------ classification
-    def classify(self, traced: bool) -> None:
+    # ------------------------------------------------------------ rounding and static facts
+    def round_mul(self, x: str, rate: ast.Expr, rate_code: str, mode: str, *, nonneg: bool) -> str:
+        """``x × rate`` rounded to the fen, as plain integer arithmetic where the signs are known."""
+        if isinstance(rate, ast.Percent):
+            frac = Fraction(percent_to_ppm(rate.value), RATE_ONE)
+            p, q = frac.numerator, frac.denominator
+            prod = x if p == 1 else f"{x} * {p}"
+            if q == 1:
+                return f"({prod})"
+        else:
+            prod, q = f"{x} * {rate_code}", RATE_ONE
+        if nonneg and mode == "half_up":
+            if q % 2 == 0:
+                return f"({prod} + {q // 2}) // {q}"
+            return f"(2 * {prod} + {q}) // {2 * q}"
+        if nonneg and mode == "down":
+            return f"{prod} // {q}"
+        return f"{_DIV[mode]}({prod}, {q})"
+
+    def rate_in_range(self, e: ast.Expr) -> bool:
+        """Whether a rate is 0–100% whatever the claim: literals, or choices among literals."""
+        if isinstance(e, ast.Percent):
+            return True
+        if isinstance(e, ast.Name) and e.name in self.c.params:
+            p = self.c.params[e.name]
+            defs = [v.definition for v in p.versions] + [x.definition for x in p.exceptions]
+            values = [d.expr if isinstance(d, ast.Value) else r.value
+                      for d in defs for r in (d.rows if isinstance(d, ast.Table) else (None,))]
+            return all(v is not None and self.rate_in_range(v) for v in values)
+        if isinstance(e, ast.If):
+            return self.rate_in_range(e.then) and self.rate_in_range(e.orelse)
+        if isinstance(e, ast.Call):
+            return all(self.rate_in_range(a) for a in e.args)
+        return False
+
+    def check_rate(self, var: str, e: ast.Expr, line: int) -> None:
+        if not self.rate_in_range(e):
+            self.w(f"if not 0 <= {var} <= {RATE_ONE}:", line)
+            with self.w.indent():
+                self.w(f"raise SettlementError('a rate outside 0%..100%: ' + str({var} / 10000) + '%')",
+                       line)
+
+    # ------------------------------------------------------------ classification
+    def classify(self, kind: str) -> None:
+        """Emit the line loop. ``kind``: fast (sums only), traced, or parts (per-line parts only)."""
         w = self.w
         cls = self.p.classify
         assert cls is not None
-        mode = self.default_mode
+        sums, keep_parts, traced = kind != "parts", kind != "fast", kind == "traced"
         with w.at(cls.span.line):
             w(f"# classify: {cls.label.en}", cls.span.line)
-            w("out_of_scope = 0")
-            w("first_self_pay = 0")
-            w("parts = []")
-            w("keep = parts.append")
-            if traced:
-                w("for i, ln in enumerate(c.lines):")
-            else:
-                w("for ln in c.lines:")
-            with w.indent():
-                w("cat = ln.category")
-                for n, cat in enumerate(("A", "B", "C")):
-                    rows = [r for r in cls.rows if r.category == cat]
-                    w(("if" if n == 0 else "elif") + f" cat == {cat!r}:" if n < 2 else "else:",
-                      rows[0].span.line if rows else None)
-                    with w.indent():
-                        specific = [r for r in rows if r.item_class is not None]
-                        general = [r for r in rows if r.item_class is None]
-                        if specific:
+            if sums:
+                w("out_of_scope = 0")
+                w("first_self_pay = 0")
+            if keep_parts:
+                w("parts = []")
+                w("keep = parts.append")
+            branches = []
+            for cat in CATEGORIES:
+                rows = [r for r in cls.rows if r.category == cat]
+                if kind == "fast" and all(r.treatment.kind == "in_scope" for r in rows):
+                    continue  # nothing to count: in scope is what is left
+                branches.append((cat, rows))
+            if branches:
+                w("for i, ln in enumerate(c.lines):" if traced else "for ln in c.lines:")
+                with w.indent():
+                    w("cat = ln.category")
+                    for n, (cat, rows) in enumerate(branches):
+                        w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span.line)
+                        with w.indent():
+                            specific = [r for r in rows if r.item_class is not None]
+                            general = next(r for r in rows if r.item_class is None)
                             for k, r in enumerate(specific):
-                                w(("if" if k == 0 else "elif") + f" ln.item_class == {r.item_class!r}:",
+                                w(f"{'if' if k == 0 else 'elif'} ln.item_class == {r.item_class!r}:",
                                   r.span.line)
                                 with w.indent():
-                                    self.treatment(r, mode, traced)
-                            w("else:", general[0].span.line)
-                            with w.indent():
-                                self.treatment(general[0], mode, traced)
-                        else:
-                            self.treatment(general[0], mode, traced)
-            w("total = c.total")
-            w("in_scope = total - out_of_scope - first_self_pay")
+                                    self.treatment(r, kind)
+                            if specific:
+                                w("else:", general.span.line)
+                                with w.indent():
+                                    self.treatment(general, kind)
+                            else:
+                                self.treatment(general, kind)
+            if sums:
+                w("total = c.total")
+                w("in_scope = total - out_of_scope - first_self_pay")
 
-    def treatment(self, row: ast.ClassRow, mode: str, traced: bool) -> None:
+    def treatment(self, row: ast.ClassRow, kind: str) -> None:
         w = self.w
         t = row.treatment
+        sums, keep_parts, traced = kind != "parts", kind != "fast", kind == "traced"
         key = f"{row.category}" + (f".{row.item_class}" if row.item_class else "")
         label = ast.Label(f"费用分类 {key}", f"classify {key}", row.span)
         refs = self.p.classify.references if self.p.classify else ()
+
+        def site(template: str, result: int, node: object = None) -> int:
+            return self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
+                             refs=refs, span=row.span, template=template, result=result,
+                             inputs=tuple(self.c.reads(node)) if node is not None else ())
+
         with w.at(row.span.line):
             if t.kind == "in_scope":
-                w("keep(_IN)")
+                if keep_parts:
+                    w("keep(_IN)")
                 if traced:
-                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
-                                    refs=refs, span=row.span,
-                                    template=f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope",
-                                    result=3)
+                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope", 3)
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
+                if not keep_parts:
+                    w("pass")
             elif t.kind == "out_of_scope":
-                w("out_of_scope += ln.amount")
-                w("keep((ln.amount, 0))")
+                if sums:
+                    w("out_of_scope += ln.amount")
+                if keep_parts:
+                    w("keep((ln.amount, 0))")
                 if traced:
-                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
-                                    refs=refs, span=row.span,
-                                    template=f"{{1:t}} {{2:t}}: category {key}, {{3:m}} out of scope, "
-                                             "paid by the person",
-                                    result=3)
+                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} out of scope, "
+                               "paid by the person", 3)
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
             else:
                 assert t.share is not None
-                share = self.expr(t.share, mode)
-                w(f"fsp = {_DIV[mode]}(ln.amount * {share}, {RATE_ONE})")
-                w("first_self_pay += fsp")
-                w("keep((0, fsp))")
+                share = self.expr(t.share, self.default_mode)
+                if not isinstance(t.share, ast.Percent):
+                    w(f"share = {share}")
+                    self.check_rate("share", t.share, row.span.line)
+                    share = "share"
+                fsp = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
+                w(f"fsp = {fsp}")
+                if sums:
+                    w("first_self_pay += fsp")
+                if keep_parts:
+                    w("keep((0, fsp))")
                 if traced:
-                    sid = self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
-                                    refs=refs, span=row.span,
-                                    template=f"{{1:t}} {{2:t}}: category {key}, first self-pay "
-                                             "{3:m} × {4:r} = {5:m}; in scope {6:m}",
-                                    result=5, inputs=tuple(self.c.reads(t.share)))
+                    sid = site(f"{{1:t}} {{2:t}}: category {key}, first self-pay "
+                               "{3:m} × {4:r} = {5:m}; in scope {6:m}", 5, t.share)
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount, {share}, fsp, ln.amount - fsp)))")
 
     # ------------------------------------------------------------ layers
-    def layer(self, layer: ast.Layer, traced: bool) -> None:
+    def layer(self, index: int, layer: ast.Layer, traced: bool) -> None:
         w = self.w
         n = layer.name
         mode = layer.rounding or self.default_mode
-        div = _DIV[mode]
         refs = layer.references
+        later = self.p.layers[index + 1 :]
 
         def site(part: str, span: ast.Span, template: str, result: int, node: object = None,
                  kind: str = "layer") -> int:
@@ -385,130 +444,163 @@ class CodeGenerator:
                              refs=refs, span=span, template=template, result=result,
                              inputs=tuple(self.c.reads(node)) if node is not None else ())
 
+        base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
+        if layer.base is None:
+            base_name = "remaining"
         with w.at(layer.span.line):
             w(f"# layer {n}: {layer.label.en}", layer.span.line)
-            w(f"l_{n} = 0")
-            w(f"ded_{n} = 0")
-            w(f"elig_{n} = 0")
-            body_depth = 0
+            for acc, var in self.layer_accumulators(layer):
+                w(f"{var} = ytd.get({acc!r}, 0)")
             if layer.when is not None:
+                w(f"l_{n} = ded_{n} = elig_{n} = 0")
                 w(f"if {self.expr(layer.when, mode)}:", layer.when.span.line)
                 w.depth += 1
-                body_depth = 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
             base_span = layer.base.span if layer.base is not None else layer.span
             base_text = _source_text(self.p, layer.base.span) if layer.base is not None else "remaining"
             w(f"base = {base}", base_span.line)
-            w("if base < 0:", base_span.line)
-            with w.indent():
-                w("base = 0", base_span.line)
+            if base_name not in _NONNEGATIVE:
+                w("if base < 0:", base_span.line)
+                with w.indent():
+                    w("base = 0", base_span.line)
             if traced:
                 sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base)
                 w(f"t(({sid}, (base,)))", base_span.line)
             if layer.deductible is not None:
-                d = layer.deductible
-                line = d.span.line
-                due = self.expr(d.expr, mode)
-                if d.period == "year":
-                    w(f"ded_due = {due} - ytd.get('{n}.deductible', 0)", line)
-                    w("if ded_due < 0:", line)
-                    with w.indent():
-                        w("ded_due = 0", line)
-                else:
-                    w(f"ded_due = {due}", line)
-                w(f"ded_{n} = base if base < ded_due else ded_due", line)
-                if traced:
-                    if d.period == "year":
-                        sid = site("deductible", d.span,
-                                   "deductible {0:m}, already paid this year {1:m}: due {2:m}; "
-                                   "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr)
-                        w(f"t(({sid}, ({due}, ytd.get('{n}.deductible', 0), ded_due, base, ded_{n})))",
-                          line)
-                    else:
-                        sid = site("deductible", d.span,
-                                   "deductible per visit {0:m}: applied min({1:m}, {0:m}) = {2:m}", 2,
-                                   d.expr)
-                        w(f"t(({sid}, (ded_due, base, ded_{n})))", line)
-            w(f"elig_{n} = base - ded_{n}")
+                self.deductible(layer, traced, site)
+            w(f"elig_{n} = base - ded_{n}" if layer.deductible is not None else f"elig_{n} = base")
             if layer.fixed is not None:
                 f = layer.fixed
                 w(f"fixed = {self.expr(f.expr, mode)}", f.span.line)
                 w("pay = fixed if fixed < base else base", f.span.line)
+                w("if pay < 0:", f.span.line)
+                with w.indent():
+                    w("pay = 0", f.span.line)
                 if traced:
                     sid = site("fixed", f.span, "fixed payment per visit {0:m}, at most the cost "
                                "{1:m}: {2:m}", 2, f.expr)
                     w(f"t(({sid}, (fixed, base, pay)))", f.span.line)
             elif layer.rate is not None:
                 r = layer.rate
-                w(f"rate = {self.expr(r, mode)}", r.span.line)
-                w(f"if not 0 <= rate <= {RATE_ONE}:", r.span.line)
-                with w.indent():
-                    w("raise SettlementError('the rate is outside 0%..100%')", r.span.line)
-                w(f"pay = {div}(elig_{n} * rate, {RATE_ONE})", r.span.line)
+                rate = self.expr(r, mode)
+                if not isinstance(r, ast.Percent):
+                    w(f"rate = {rate}", r.span.line)
+                    self.check_rate("rate", r, r.span.line)
+                    rate = "rate"
+                w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span.line)
                 if traced:
                     sid = site("rate", r.span, "({0:m} − deductible {1:m}) × {2:r} = {3:m}", 3, r)
-                    w(f"t(({sid}, (base, ded_{n}, rate, pay)))", r.span.line)
+                    w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span.line)
             else:
-                assert layer.bands is not None
-                self.bands(layer, traced, div)
+                self.bands(layer, traced)
             for cap in layer.caps:
-                line = cap.span.line
-                w(f"cap = {self.expr(cap.expr, mode)}", line)
-                if cap.period == "year":
-                    w(f"cap_left = cap - ytd.get('{n}.paid', 0)", line)
-                    w("if cap_left < 0:", line)
-                    with w.indent():
-                        w("cap_left = 0", line)
-                else:
-                    w("cap_left = cap", line)
-                if traced:
-                    w("before_cap = pay", line)
-                w("if pay > cap_left:", line)
+                self.cap(layer, cap, traced, site)
+            # A payer never pays more than is left unpaid; this can only happen when the base
+            # is not what the earlier layers left.
+            left_by_earlier = base_name in ("remaining", "unpaid")
+            if not (left_by_earlier or (index == 0 and base_name in ("in_scope", "total"))):
+                w("if pay > unpaid:")
                 with w.indent():
-                    w("pay = cap_left", line)
-                if traced:
-                    if cap.period == "year":
-                        sid = site("cap_year", cap.span, "cap per year {0:m}, already paid {1:m}: "
-                                   "min({2:m}, {3:m}) = {4:m}", 4, cap.expr)
-                        w(f"t(({sid}, (cap, ytd.get('{n}.paid', 0), before_cap, cap_left, pay)))", line)
-                    else:
-                        sid = site("cap_visit", cap.span, "cap per visit: min({0:m}, {1:m}) = {2:m}",
-                                   2, cap.expr)
-                        w(f"t(({sid}, (before_cap, cap, pay)))", line)
-            w("if pay > unpaid:")
-            with w.indent():
-                w("pay = unpaid")
+                    w("pay = unpaid")
             w(f"l_{n} = pay")
             if traced:
                 sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer")
                 w(f"t(({sid}, (pay,)))")
-            if body_depth:
+            if layer.when is not None:
                 w.depth -= 1
                 if traced:
-                    assert layer.when is not None
                     w("else:", layer.when.span.line)
                     with w.indent():
                         sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
                                    layer.when, kind="skip")
                         w(f"t(({sid}, ({_source_text(self.p, layer.when.span)!r},)))",
                           layer.when.span.line)
-            w(f"unpaid -= l_{n}")
-            w(f"remaining -= l_{n}")
-            w("if remaining < 0:")
-            with w.indent():
-                w("remaining = 0")
+            if later:
+                w(f"unpaid -= l_{n}")
+                if any(self.reads_remaining(x) for x in later):
+                    w(f"remaining -= l_{n}")
+                    w("if remaining < 0:")
+                    with w.indent():
+                        w("remaining = 0")
 
-    def bands(self, layer: ast.Layer, traced: bool, div: str) -> None:
+    def reads_remaining(self, layer: ast.Layer) -> bool:
+        return layer.base is None or any(isinstance(x, ast.Name) and x.name == "remaining"
+                                         for x in _walk(layer))
+
+    def layer_accumulators(self, layer: ast.Layer) -> list[tuple[str, str]]:
+        """(year_to_date key, local variable) pairs a layer reads."""
+        n = layer.name
+        out = []
+        if layer.deductible is not None and layer.deductible.period == "year":
+            out.append((f"{n}.deductible", f"yd_{n}"))
+        if layer.bands is not None and layer.bands.period == "year":
+            out.append((f"{n}.base", f"yb_{n}"))
+        out.append((f"{n}.paid", f"yp_{n}"))
+        return out
+
+    def deductible(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
+        w = self.w
+        n = layer.name
+        d = layer.deductible
+        assert d is not None
+        line = d.span.line
+        due = self.expr(d.expr, layer.rounding or self.default_mode)
+        with w.at(line):
+            if d.period == "year":
+                w(f"ded = {due}")
+                w(f"ded_due = ded - yd_{n}")
+                w("if ded_due < 0:")
+                with w.indent():
+                    w("ded_due = 0")
+            else:
+                w(f"ded_due = {due}")
+            w(f"ded_{n} = base if base < ded_due else ded_due")
+            if traced:
+                if d.period == "year":
+                    sid = site("deductible", d.span,
+                               "deductible {0:m}, already paid this year {1:m}: due {2:m}; "
+                               "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr)
+                    w(f"t(({sid}, (ded, yd_{n}, ded_due, base, ded_{n})))")
+                else:
+                    sid = site("deductible", d.span,
+                               "deductible per visit {0:m}: applied min({1:m}, {0:m}) = {2:m}", 2, d.expr)
+                    w(f"t(({sid}, (ded_due, base, ded_{n})))")
+
+    def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:
+        w = self.w
+        n = layer.name
+        with w.at(cap.span.line):
+            w(f"cap = {self.expr(cap.expr, layer.rounding or self.default_mode)}")
+            if cap.period == "year":
+                w(f"cap_left = cap - yp_{n}")
+                w("if cap_left < 0:")
+                with w.indent():
+                    w("cap_left = 0")
+            else:
+                w("cap_left = cap")
+            if traced:
+                w("before_cap = pay")
+            w("if pay > cap_left:")
+            with w.indent():
+                w("pay = cap_left")
+            if traced:
+                if cap.period == "year":
+                    sid = site("cap_year", cap.span, "cap per year {0:m}, already paid {1:m}: "
+                               "min({2:m}, {3:m}) = {4:m}", 4, cap.expr)
+                    w(f"t(({sid}, (cap, yp_{n}, before_cap, cap_left, pay)))")
+                else:
+                    sid = site("cap_visit", cap.span, "cap per visit: min({0:m}, {1:m}) = {2:m}",
+                               2, cap.expr)
+                    w(f"t(({sid}, (before_cap, cap, pay)))")
+
+    def bands(self, layer: ast.Layer, traced: bool) -> None:
         w = self.w
         n = layer.name
         b = layer.bands
         assert b is not None
         mode = layer.rounding or self.default_mode
         line = b.span.line
-        if b.period == "year":
-            w(f"before = ytd.get('{n}.base', 0)", line)
-        else:
-            w("before = 0", line)
+        w(f"before = yb_{n}" if b.period == "year" else "before = 0", line)
         w(f"after = before + elig_{n}", line)
         w("pay = 0", line)
         lower = "0"
@@ -524,8 +616,12 @@ class CodeGenerator:
                 w("hi = after", bl)
             w("if hi > lo:", bl)
             with w.indent():
-                w(f"rate = {self.expr(band.rate, mode)}", bl)
-                w(f"part = {div}((hi - lo) * rate, {RATE_ONE})", bl)
+                rate = self.expr(band.rate, mode)
+                if not isinstance(band.rate, ast.Percent):
+                    w(f"rate = {rate}", bl)
+                    self.check_rate("rate", band.rate, bl)
+                    rate = "rate"
+                w(f"part = {self.round_mul('(hi - lo)', band.rate, rate, mode, nonneg=True)}", bl)
                 w("pay += part", bl)
                 if traced:
                     label = ast.Label(layer.label.zh + f" 第{i + 1}段", layer.label.en + f", band {i + 1}",
@@ -536,7 +632,7 @@ class CodeGenerator:
                                              "{2:m} × {3:r} = {4:m}" if b.period == "year" else
                                              "slice {0:m} to {1:m}: {2:m} × {3:r} = {4:m}",
                                     result=4, inputs=tuple(self.c.reads(band)))
-                    w(f"t(({sid}, (lo, hi, hi - lo, rate, part)))", bl)
+                    w(f"t(({sid}, (lo, hi, hi - lo, {rate}, part)))", bl)
             if band.upper is not None:
                 lower = self.expr(band.upper, mode)
 
@@ -565,33 +661,57 @@ class CodeGenerator:
             late = [p for p in self.c.param_order if p.name in self.late]
             for p in early:
                 self.parameter(p, traced)
-            self.classify(traced)
+            self.classify("traced" if traced else "fast")
             for p in late:
                 self.parameter(p, traced)
             w("unpaid = total")
-            w("remaining = in_scope")
-            for layer in self.p.layers:
-                self.layer(layer, traced)
-            w("new_ytd = dict(ytd)")
-            for layer in self.p.layers:
-                n = layer.name
-                if layer.deductible is not None and layer.deductible.period == "year":
-                    w(f"new_ytd['{n}.deductible'] = ytd.get('{n}.deductible', 0) + ded_{n}")
-                if layer.bands is not None and layer.bands.period == "year":
-                    w(f"new_ytd['{n}.base'] = ytd.get('{n}.base', 0) + elig_{n}")
-                w(f"new_ytd['{n}.paid'] = ytd.get('{n}.paid', 0) + l_{n}")
+            if any(self.reads_remaining(x) for x in self.p.layers):
+                w("remaining = in_scope")
+            for index, layer in enumerate(self.p.layers):
+                self.layer(index, layer, traced)
+            w("new_ytd = {")
+            with w.indent():
+                w("**ytd,")
+                for layer in self.p.layers:
+                    n = layer.name
+                    if layer.deductible is not None and layer.deductible.period == "year":
+                        w(f"'{n}.deductible': yd_{n} + ded_{n},")
+                    if layer.bands is not None and layer.bands.period == "year":
+                        w(f"'{n}.base': yb_{n} + elig_{n},")
+                    w(f"'{n}.paid': yp_{n} + l_{n},")
+            w("}")
             payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
             if len(self.p.layers) == 1:
                 payers += ","
+            person = "unpaid" if len(self.p.layers) > 1 else f"total - l_{self.p.layers[0].name}"
             if traced:
                 sid = self.site("person", rule="person", kind="person",
                                 label=ast.Label("个人负担", "the person pays", self.p.header.span),
                                 refs=(), span=self.p.header.span,
                                 template="total {0:m} − payers {1:m} = {2:m}", result=2)
-                w(f"t(({sid}, (total, total - unpaid, unpaid)))")
-            records = "rec" if traced else "None"
+                w(f"person = {person}")
+                w(f"t(({sid}, (total, total - person, person)))")
+                person = "person"
+            records = ("parts", "rec") if traced else ("None", "None")
             w(f"return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, ({payers}), "
-              f"unpaid, new_ytd, parts, {records})")
+              f"{person}, new_ytd, {records[0]}, {records[1]})")
+        w()
+        w()
+
+    def line_parts_function(self) -> None:
+        """Per-line (out of scope, first self-pay), computed only when someone reads the lines."""
+        w = self.w
+        cls = self.p.classify
+        assert cls is not None
+        w("def line_parts(c):", cls.span.line)
+        with w.indent():
+            w('"""Each line\'s (out of scope, first self-pay), for the line-by-line shares."""')
+            needed = set(self.c.reads(cls))
+            for p in self.c.param_order:
+                if p.name in needed:
+                    self.parameter(p, traced=False)
+            self.classify("parts")
+            w("return parts")
         w()
         w()
 
@@ -609,6 +729,19 @@ class CodeGenerator:
         self.w()
         self.settle_function(traced=False)
         self.settle_function(traced=True)
+        self.line_parts_function()
+        self.w("META = PolicyMeta(")
+        with self.w.indent():
+            self.w(f"{h.name!r}, {h.label.zh!r}, {h.label.en!r}, {self.p.path!r},")
+            self.w("(")
+            for layer in self.p.layers:
+                self.w(f"    LayerInfo({layer.name!r}, {layer.label.zh!r}, {layer.label.en!r}, "
+                       f"{layer.span.line}),")
+            self.w("),")
+            self.w("SITES,")
+            self.w("PARAMS,")
+            self.w("line_parts,")
+        self.w(")")
 
         head = _Writer()
         head(f'"""Settlement code for policy {h.name}, generated by yibao.')
@@ -643,17 +776,6 @@ class CodeGenerator:
         for p in self.p.parameters:
             head(f"    {p.name!r}: {self._param_info(p)},")
         head("}")
-        head()
-        head("META = PolicyMeta(")
-        head(f"    {h.name!r}, {h.label.zh!r}, {h.label.en!r}, {self.p.path!r},")
-        head("    (")
-        for layer in self.p.layers:
-            head(f"        LayerInfo({layer.name!r}, {layer.label.zh!r}, {layer.label.en!r}, "
-                 f"{layer.span.line}),")
-        head("    ),")
-        head("    SITES,")
-        head("    PARAMS,")
-        head(")")
         head()
         head()
         lines = head.lines + body.lines
@@ -713,4 +835,3 @@ def generate(checked: CheckedPolicy) -> GeneratedModule:
     return CodeGenerator(checked).module()
 
 
-_ = (BOOL, COUNT, Decimal)

@@ -11,7 +11,7 @@ import difflib
 import linecache
 import sys
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class Policy:
         self.meta = self.module.META
         self.layers: tuple[str, ...] = tuple(layer.name for layer in self.meta.layers)
         self._settle = self.module.settle
+        # The compiled fast path, for claims already validated by ``claim``: no wrapper in between.
+        self.settle_fast: Callable[[Claim], Settlement] = self.module.settle
         self._settle_traced = self.module.settle_traced
         self._applies = self.module.applies
         self._start, self._end = self.module.EFFECTIVE
@@ -88,9 +90,6 @@ class Policy:
         except (ArithmeticError, ValueError, TypeError) as err:
             raise SettlementError(self._locate(err, c)) from None
 
-    def settle_fast(self, claim: Claim) -> Settlement:
-        """The compiled fast path on a claim already validated by ``claim``."""
-        return self._settle(claim)
 
     def settle_many(self, claims: Iterable[Any], trace: bool = False) -> list[Settlement]:
         """Settle one person's claims in date order, carrying year_to_date from each to the next."""

@@ -8,7 +8,7 @@ the fast path pays nothing for them until somebody reads ``settlement.lines``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -82,6 +82,7 @@ class PolicyMeta(NamedTuple):
     layers: tuple[LayerInfo, ...]
     sites: tuple[Site, ...]
     params: Mapping[str, ParamInfo]
+    line_parts: Callable[[Claim], list[tuple[int, int]]]  # per line (out of scope, first self-pay)
 
 
 def no_row(param: str, line: int) -> None:
@@ -151,7 +152,7 @@ class Settlement:
         payers: tuple[int, ...],
         person: int,
         ytd: dict[str, int],
-        parts: list[tuple[int, int]],
+        parts: list[tuple[int, int]] | None,
         records: list[tuple[int, tuple[Any, ...]]] | None,
     ) -> None:
         self.meta = meta
@@ -211,6 +212,8 @@ class Settlement:
         return self._lines
 
     def _share_lines(self) -> tuple[LineShare, ...]:
+        if self.parts is None:  # the fast path leaves classification by line for later
+            self.parts = self.meta.line_parts(self.claim)
         lines = self.claim.lines
         in_scope = [ln.amount - oos - fsp for ln, (oos, fsp) in zip(lines, self.parts, strict=True)]
         left_in = list(in_scope)

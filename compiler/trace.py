@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, NamedTuple
 
 from .claims import Claim
 from .money import money_display, rate_display
@@ -19,8 +19,7 @@ from .runtime import PolicyMeta
 _SLOT = re.compile(r"\{(\d+):([mrcdtb])\}")
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(NamedTuple):
     """A parameter a step read, with the value and the version that applied."""
 
     name: str
@@ -31,8 +30,7 @@ class Input:
     branch: str | None  # the table row or exception that gave the value
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     index: int
     rule: str
     kind: str
@@ -51,25 +49,47 @@ class Step:
         return self.zh if lang == "zh" else self.en
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["inputs"] = [asdict(i) for i in self.inputs]
+        d = self._asdict()
+        d["inputs"] = [i._asdict() for i in self.inputs]
         return d
 
 
+def _date(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat()
+
+
+def _bool(value: object) -> str:
+    return "true" if value else "false"
+
+
+_FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "m": money_display, "r": rate_display, "d": _date, "b": _bool, "c": str, "t": str,
+}
+
+
 def fmt_value(value: Any, code: str) -> str:
-    if code == "m":
-        return money_display(value)
-    if code == "r":
-        return rate_display(value)
-    if code == "d":
-        return dt.date.fromordinal(value).isoformat()
-    if code == "b":
-        return "true" if value else "false"
-    return str(value)
+    return _FORMATTERS[code](value)
+
+
+@cache
+def _compiled(template: str) -> tuple[tuple[str, int, Callable[[Any], str]], ...]:
+    """A template as (literal text, slot, formatter) triples, parsed once per template."""
+    parts = []
+    pos = 0
+    for m in _SLOT.finditer(template):
+        parts.append((template[pos : m.start()], int(m.group(1)), _FORMATTERS[m.group(2)]))
+        pos = m.end()
+    parts.append((template[pos:], -1, str))
+    return tuple(parts)
 
 
 def _fill(template: str, values: Sequence[Any]) -> str:
-    return _SLOT.sub(lambda m: fmt_value(values[int(m.group(1))], m.group(2)), template)
+    out = []
+    for literal, slot, fmt in _compiled(template):
+        out.append(literal)
+        if slot >= 0:
+            out.append(fmt(values[slot]))
+    return "".join(out)
 
 
 def render_steps(

@@ -53,15 +53,6 @@ PARAMS = {
     'annual_cap': ParamInfo('annual_cap', '年度最高支付限额', 'annual cap', 'm', 'assumption: 001 gives no cap for the resident scheme; 150,000.00 a year assumed', 43, (('2020-01-01', (('', 45),)),), ()),
 }
 
-META = PolicyMeta(
-    'jiujiang.resident_inpatient', '九江市城乡居民基本医疗保险住院待遇', 'Jiujiang resident basic medical insurance: inpatient benefits', 'policies/jiujiang/resident_inpatient.yb',
-    (
-        LayerInfo('basic', '统筹基金支付', 'basic fund', 47),
-    ),
-    SITES,
-    PARAMS,
-)
-
 
 def applies(c):
     """Whether the policy covers this claim at all."""
@@ -102,56 +93,41 @@ def settle(c):
     # classify: classifying the bill
     out_of_scope = 0
     first_self_pay = 0
-    parts = []
-    keep = parts.append
     for ln in c.lines:
         cat = ln.category
-        if cat == 'A':
-            keep(_IN)
-        elif cat == 'B':
-            fsp = div_half_up(ln.amount * 100000, 1000000)
+        if cat == 'B':
+            fsp = (ln.amount + 5) // 10
             first_self_pay += fsp
-            keep((0, fsp))
-        else:
+        elif cat == 'C':
             out_of_scope += ln.amount
-            keep((ln.amount, 0))
     total = c.total
     in_scope = total - out_of_scope - first_self_pay
     unpaid = total
-    remaining = in_scope
     # layer basic: basic fund
-    l_basic = 0
-    ded_basic = 0
-    elig_basic = 0
+    yd_basic = ytd.get('basic.deductible', 0)
+    yp_basic = ytd.get('basic.paid', 0)
     base = in_scope
-    if base < 0:
-        base = 0
-    ded_due = p_deductible - ytd.get('basic.deductible', 0)
+    ded = p_deductible
+    ded_due = ded - yd_basic
     if ded_due < 0:
         ded_due = 0
     ded_basic = base if base < ded_due else ded_due
     elig_basic = base - ded_basic
     rate = p_rate
-    if not 0 <= rate <= 1000000:
-        raise SettlementError('the rate is outside 0%..100%')
-    pay = div_half_up(elig_basic * rate, 1000000)
+    pay = (elig_basic * rate + 500000) // 1000000
     cap = p_annual_cap
-    cap_left = cap - ytd.get('basic.paid', 0)
+    cap_left = cap - yp_basic
     if cap_left < 0:
         cap_left = 0
     if pay > cap_left:
         pay = cap_left
-    if pay > unpaid:
-        pay = unpaid
     l_basic = pay
-    unpaid -= l_basic
-    remaining -= l_basic
-    if remaining < 0:
-        remaining = 0
-    new_ytd = dict(ytd)
-    new_ytd['basic.deductible'] = ytd.get('basic.deductible', 0) + ded_basic
-    new_ytd['basic.paid'] = ytd.get('basic.paid', 0) + l_basic
-    return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, (l_basic,), unpaid, new_ytd, parts, None)
+    new_ytd = {
+        **ytd,
+        'basic.deductible': yd_basic + ded_basic,
+        'basic.paid': yp_basic + l_basic,
+    }
+    return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, (l_basic,), total - l_basic, new_ytd, None, None)
 
 
 def settle_traced(c):
@@ -211,55 +187,75 @@ def settle_traced(c):
             keep(_IN)
             t((4, (i, ln.code, ln.name, ln.amount)))
         elif cat == 'B':
-            fsp = div_half_up(ln.amount * 100000, 1000000)
+            fsp = (ln.amount + 5) // 10
             first_self_pay += fsp
             keep((0, fsp))
             t((5, (i, ln.code, ln.name, ln.amount, 100000, fsp, ln.amount - fsp)))
-        else:
+        elif cat == 'C':
             out_of_scope += ln.amount
             keep((ln.amount, 0))
             t((6, (i, ln.code, ln.name, ln.amount)))
     total = c.total
     in_scope = total - out_of_scope - first_self_pay
     unpaid = total
-    remaining = in_scope
     # layer basic: basic fund
-    l_basic = 0
-    ded_basic = 0
-    elig_basic = 0
+    yd_basic = ytd.get('basic.deductible', 0)
+    yp_basic = ytd.get('basic.paid', 0)
     base = in_scope
-    if base < 0:
-        base = 0
     t((7, (base,)))
-    ded_due = p_deductible - ytd.get('basic.deductible', 0)
+    ded = p_deductible
+    ded_due = ded - yd_basic
     if ded_due < 0:
         ded_due = 0
     ded_basic = base if base < ded_due else ded_due
-    t((8, (p_deductible, ytd.get('basic.deductible', 0), ded_due, base, ded_basic)))
+    t((8, (ded, yd_basic, ded_due, base, ded_basic)))
     elig_basic = base - ded_basic
     rate = p_rate
-    if not 0 <= rate <= 1000000:
-        raise SettlementError('the rate is outside 0%..100%')
-    pay = div_half_up(elig_basic * rate, 1000000)
-    t((9, (base, ded_basic, rate, pay)))
+    pay = (elig_basic * rate + 500000) // 1000000
+    t((9, (base, base - elig_basic, rate, pay)))
     cap = p_annual_cap
-    cap_left = cap - ytd.get('basic.paid', 0)
+    cap_left = cap - yp_basic
     if cap_left < 0:
         cap_left = 0
     before_cap = pay
     if pay > cap_left:
         pay = cap_left
-    t((10, (cap, ytd.get('basic.paid', 0), before_cap, cap_left, pay)))
-    if pay > unpaid:
-        pay = unpaid
+    t((10, (cap, yp_basic, before_cap, cap_left, pay)))
     l_basic = pay
     t((11, (pay,)))
-    unpaid -= l_basic
-    remaining -= l_basic
-    if remaining < 0:
-        remaining = 0
-    new_ytd = dict(ytd)
-    new_ytd['basic.deductible'] = ytd.get('basic.deductible', 0) + ded_basic
-    new_ytd['basic.paid'] = ytd.get('basic.paid', 0) + l_basic
-    t((12, (total, total - unpaid, unpaid)))
-    return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, (l_basic,), unpaid, new_ytd, parts, rec)
+    new_ytd = {
+        **ytd,
+        'basic.deductible': yd_basic + ded_basic,
+        'basic.paid': yp_basic + l_basic,
+    }
+    person = total - l_basic
+    t((12, (total, total - person, person)))
+    return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, (l_basic,), person, new_ytd, parts, rec)
+
+
+def line_parts(c):
+    """Each line's (out of scope, first self-pay), for the line-by-line shares."""
+    # classify: classifying the bill
+    parts = []
+    keep = parts.append
+    for ln in c.lines:
+        cat = ln.category
+        if cat == 'A':
+            keep(_IN)
+        elif cat == 'B':
+            fsp = (ln.amount + 5) // 10
+            keep((0, fsp))
+        elif cat == 'C':
+            keep((ln.amount, 0))
+    return parts
+
+
+META = PolicyMeta(
+    'jiujiang.resident_inpatient', '九江市城乡居民基本医疗保险住院待遇', 'Jiujiang resident basic medical insurance: inpatient benefits', 'policies/jiujiang/resident_inpatient.yb',
+    (
+        LayerInfo('basic', '统筹基金支付', 'basic fund', 47),
+    ),
+    SITES,
+    PARAMS,
+    line_parts,
+)
