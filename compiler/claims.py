@@ -22,7 +22,7 @@ from .money import to_fen
 
 CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date"}
 PERSON_KEYS = {"id", "scheme", "category", "age"}
-VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases"}
+VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
 LINE_KEYS = {"code", "name", "category", "class", "amount"}
 YEAR_KEY = "year"
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")  # decimals and sign are judged after the shape
@@ -51,6 +51,7 @@ class Claim:
     category: str
     age: int | None
     kind: str
+    facility: str
     level: str
     region: str
     referral: str
@@ -188,9 +189,13 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         visit = {}
     c.unknown_keys(visit, VISIT_KEYS, "visit")
     kind = _enum(c, visit, "kind", "visit", enums["visit.kind"])
+    facility = _enum(c, visit, "facility", "visit", enums["visit.facility"],
+                     default=enums["visit.facility"][0])
     level = _enum(c, visit, "level", "visit", enums["visit.level"])
     region = _enum(c, visit, "region", "visit", enums["visit.region"])
-    referral = _enum(c, visit, "referral", "visit", enums["visit.referral"], default="none")
+    referrals = enums["visit.referral"]
+    referral = _enum(c, visit, "referral", "visit", referrals,
+                     default="none" if "none" in referrals else None)
     admission_no = _int(c, visit, "admission_no", "visit", minimum=1) or 1
     diseases_raw = visit.get("diseases", [])
     diseases: frozenset[str] = frozenset()
@@ -245,7 +250,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     ignored = ytd_year is not None and ytd_year != year and bool(ytd)
     return Claim(
         id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
-        scheme=scheme, category=category, age=age, kind=kind, level=level, region=region,
+        scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
         total=sum(line.amount for line in lines),
         ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,

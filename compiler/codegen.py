@@ -64,12 +64,15 @@ class _Writer:
 _DIV = {"half_up": "div_half_up", "half_even": "div_half_even", "down": "div_down", "up": "div_up"}
 _FIELDS = {
     "person.scheme": "c.scheme", "person.category": "c.category", "person.age": "c.age",
-    "visit.kind": "c.kind", "visit.level": "c.level", "visit.region": "c.region",
+    "visit.kind": "c.kind", "visit.facility": "c.facility", "visit.level": "c.level",
+    "visit.region": "c.region",
     "visit.referral": "c.referral", "visit.admission_no": "c.admission_no",
     "visit.diseases": "c.diseases", "claim.date": "c.day",
 }
 _QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
 _NONNEGATIVE = _QUANTITY_VARS  # settlement quantities never go below zero
+_LAYER_RESULT_VARS = {"paid": "l", "deductible": "ded", "base": "base", "over_ceiling": "over",
+                      "eligible": "elig"}
 _TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
 
 
@@ -138,7 +141,10 @@ class CodeGenerator:
         if isinstance(e, ast.BoolLit):
             return "True" if e.value else "False"
         if isinstance(e, ast.Field):
-            return _FIELDS[e.dotted]
+            if e.dotted in _FIELDS:
+                return _FIELDS[e.dotted]
+            layer, result = e.path  # a result of an earlier layer, e.g. basic.paid
+            return f"{_LAYER_RESULT_VARS[result]}_{layer}"
         if isinstance(e, ast.Name):
             if e.name in self.c.params:
                 return f"p_{e.name}"
@@ -174,7 +180,7 @@ class CodeGenerator:
         if e.op in "+-":
             return f"({left} {e.op} {right})"
         if e.op == "*":
-            if RATE in (lt, rt):
+            if (lt == RATE and rt in (MONEY, RATE)) or (rt == RATE and lt in (MONEY, RATE)):
                 return f"{div}({left} * {right}, {RATE_ONE})"
             for num, other in ((e.left, right), (e.right, left)):
                 if isinstance(num, ast.Number) and self.type_of(num) == NUMBER:
@@ -182,6 +188,8 @@ class CodeGenerator:
                     if frac.denominator != 1:
                         return f"{div}({other} * {frac.numerator}, {frac.denominator})"
             return f"({left} * {right})"
+        if lt == RATE and rt == RATE:  # a ratio of two rates, itself a rate
+            return f"{div}({left} * {RATE_ONE}, {right})"
         # division by a number or a count
         if isinstance(e.right, ast.Number):
             frac = Fraction(e.right.value)
@@ -364,22 +372,35 @@ class CodeGenerator:
                     for n, (cat, rows) in enumerate(branches):
                         w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span.line)
                         with w.indent():
-                            specific = [r for r in rows if r.item_class is not None]
-                            general = next(r for r in rows if r.item_class is None)
-                            for k, r in enumerate(specific):
-                                w(f"{'if' if k == 0 else 'elif'} ln.item_class == {r.item_class!r}:",
-                                  r.span.line)
-                                with w.indent():
-                                    self.treatment(r, kind)
-                            if specific:
-                                w("else:", general.span.line)
-                                with w.indent():
-                                    self.treatment(general, kind)
-                            else:
-                                self.treatment(general, kind)
+                            self.class_rows(rows, kind)
             if sums:
                 w("total = c.total")
                 w("in_scope = total - out_of_scope - first_self_pay")
+
+    def class_rows(self, rows: list[ast.ClassRow], kind: str) -> None:
+        """One category's rows, most specific first: class and condition, class, condition, plain."""
+        def rank(r: ast.ClassRow) -> int:
+            return (r.item_class is None) * 2 + (r.when is None)
+
+        ordered = sorted(rows, key=rank)
+        w = self.w
+        for k, r in enumerate(ordered):
+            tests = []
+            if r.item_class is not None:
+                tests.append(f"ln.item_class == {r.item_class!r}")
+            if r.when is not None:
+                tests.append(self.expr(r.when, self.default_mode))
+            if not tests:
+                if k == 0:
+                    self.treatment(r, kind)
+                else:
+                    w("else:", r.span.line)
+                    with w.indent():
+                        self.treatment(r, kind)
+                break
+            w(f"{'if' if k == 0 else 'elif'} {' and '.join(tests)}:", r.span.line)
+            with w.indent():
+                self.treatment(r, kind)
 
     def treatment(self, row: ast.ClassRow, kind: str) -> None:
         w = self.w
@@ -388,6 +409,8 @@ class CodeGenerator:
         key = f"{row.category}" + (f".{row.item_class}" if row.item_class else "")
         label = ast.Label(f"费用分类 {key}", f"classify {key}", row.span)
         refs = self.p.classify.references if self.p.classify else ()
+        if row.when is not None:
+            key += f"@{row.span.line}"  # rows that differ only by their condition
 
         def site(template: str, result: int, node: object = None) -> int:
             return self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
@@ -452,7 +475,7 @@ class CodeGenerator:
             for acc, var in self.layer_accumulators(layer):
                 w(f"{var} = ytd.get({acc!r}, 0)")
             if layer.when is not None:
-                w(f"l_{n} = ded_{n} = elig_{n} = 0")
+                w(f"l_{n} = ded_{n} = elig_{n} = base_{n} = over_{n} = 0")
                 w(f"if {self.expr(layer.when, mode)}:", layer.when.span.line)
                 w.depth += 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
@@ -466,6 +489,13 @@ class CodeGenerator:
             if traced:
                 sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base)
                 w(f"t(({sid}, (base,)))", base_span.line)
+            if layer.ceiling is not None:
+                self.ceiling(layer, traced, site)
+            elif any(self.reads_result(x, n, "over_ceiling") for x in later + tuple(self.p.checks)):
+                w(f"over_{n} = 0")
+            if (layer.ceiling is not None and layer.ceiling.period == "year") or any(
+                    self.reads_result(x, n, "base") for x in later + tuple(self.p.checks)):
+                w(f"base_{n} = base")
             if layer.deductible is not None:
                 self.deductible(layer, traced, site)
             w(f"elig_{n} = base - ded_{n}" if layer.deductible is not None else f"elig_{n} = base")
@@ -515,23 +545,48 @@ class CodeGenerator:
                                    layer.when, kind="skip")
                         w(f"t(({sid}, ({_source_text(self.p, layer.when.span)!r},)))",
                           layer.when.span.line)
-            if later:
+            followers = (*later, *self.p.checks)
+            if followers or len(self.p.layers) > 1:
                 w(f"unpaid -= l_{n}")
-                if any(self.reads_remaining(x) for x in later):
+                if any(self.reads_remaining(x) for x in followers):
                     w(f"remaining -= l_{n}")
                     w("if remaining < 0:")
                     with w.indent():
                         w("remaining = 0")
 
-    def reads_remaining(self, layer: ast.Layer) -> bool:
-        return layer.base is None or any(isinstance(x, ast.Name) and x.name == "remaining"
-                                         for x in _walk(layer))
+    def reads_result(self, node: object, layer: str, result: str) -> bool:
+        return any(isinstance(x, ast.Field) and x.path == (layer, result) for x in _walk(node))
+
+    def ceiling(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
+        w = self.w
+        n = layer.name
+        ce = layer.ceiling
+        assert ce is not None
+        with w.at(ce.span.line):
+            w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
+            w(f"room = ceiling - ye_{n}" if ce.period == "year" else "room = ceiling")
+            w("if room < 0:")
+            with w.indent():
+                w("room = 0")
+            w(f"over_{n} = base - room if base > room else 0")
+            w(f"base -= over_{n}")
+            if traced:
+                per = "this year " if ce.period == "year" else ""
+                sid = site("ceiling", ce.span, f"ceiling {{0:m}} per {ce.period}, {per}room {{1:m}}: "
+                           "{2:m} enters, {3:m} above the ceiling passes on", 2, ce.expr)
+                w(f"t(({sid}, (ceiling, room, base, over_{n})))")
+
+    def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:
+        return (isinstance(node, ast.Layer) and node.base is None) or any(
+            isinstance(x, ast.Name) and x.name == "remaining" for x in _walk(node))
 
     def layer_accumulators(self, layer: ast.Layer) -> list[tuple[str, str]]:
         """(year_to_date key, local variable) pairs a layer reads."""
         n = layer.name
         out = []
-        if layer.deductible is not None and layer.deductible.period == "year":
+        if layer.ceiling is not None and layer.ceiling.period == "year":
+            out.append((f"{n}.entered", f"ye_{n}"))
+        if layer.deductible is not None:
             out.append((f"{n}.deductible", f"yd_{n}"))
         if layer.bands is not None and layer.bands.period == "year":
             out.append((f"{n}.base", f"yb_{n}"))
@@ -554,6 +609,12 @@ class CodeGenerator:
                     w("ded_due = 0")
             else:
                 w(f"ded_due = {due}")
+            if layer.deductible_limit is not None:
+                limit = self.expr(layer.deductible_limit.expr, layer.rounding or self.default_mode)
+                w(f"ded_room = {limit} - yd_{n}")
+                w("if ded_due > ded_room:")
+                with w.indent():
+                    w("ded_due = ded_room if ded_room > 0 else 0")
             w(f"ded_{n} = base if base < ded_due else ded_due")
             if traced:
                 if d.period == "year":
@@ -563,8 +624,11 @@ class CodeGenerator:
                     w(f"t(({sid}, (ded, yd_{n}, ded_due, base, ded_{n})))")
                 else:
                     sid = site("deductible", d.span,
-                               "deductible per visit {0:m}: applied min({1:m}, {0:m}) = {2:m}", 2, d.expr)
-                    w(f"t(({sid}, (ded_due, base, ded_{n})))")
+                               "deductible per visit {0:m}" + (
+                                   ", within the year's limit (already paid {3:m})"
+                                   if layer.deductible_limit is not None else "")
+                               + ": applied min({1:m}, {0:m}) = {2:m}", 2, d.expr)
+                    w(f"t(({sid}, (ded_due, base, ded_{n}, yd_{n})))")
 
     def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
@@ -665,7 +729,7 @@ class CodeGenerator:
             for p in late:
                 self.parameter(p, traced)
             w("unpaid = total")
-            if any(self.reads_remaining(x) for x in self.p.layers):
+            if any(self.reads_remaining(x) for x in (*self.p.layers, *self.p.checks)):
                 w("remaining = in_scope")
             for index, layer in enumerate(self.p.layers):
                 self.layer(index, layer, traced)
@@ -674,7 +738,9 @@ class CodeGenerator:
                 w("**ytd,")
                 for layer in self.p.layers:
                     n = layer.name
-                    if layer.deductible is not None and layer.deductible.period == "year":
+                    if layer.ceiling is not None and layer.ceiling.period == "year":
+                        w(f"'{n}.entered': ye_{n} + base_{n},")
+                    if layer.deductible is not None:
                         w(f"'{n}.deductible': yd_{n} + ded_{n},")
                     if layer.bands is not None and layer.bands.period == "year":
                         w(f"'{n}.base': yb_{n} + elig_{n},")
@@ -683,7 +749,9 @@ class CodeGenerator:
             payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
             if len(self.p.layers) == 1:
                 payers += ","
-            person = "unpaid" if len(self.p.layers) > 1 else f"total - l_{self.p.layers[0].name}"
+            checks = self.checks(traced)
+            unpaid_is_kept = len(self.p.layers) > 1 or bool(self.p.checks)
+            person = "unpaid" if unpaid_is_kept else f"total - l_{self.p.layers[0].name}"
             if traced:
                 sid = self.site("person", rule="person", kind="person",
                                 label=ast.Label("个人负担", "the person pays", self.p.header.span),
@@ -694,9 +762,29 @@ class CodeGenerator:
                 person = "person"
             records = ("parts", "rec") if traced else ("None", "None")
             w(f"return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, ({payers}), "
-              f"{person}, new_ytd, {records[0]}, {records[1]})")
+              f"{person}, new_ytd, {records[0]}, {records[1]}{', ' + checks if checks != '()' else ''})")
         w()
         w()
+
+    def checks(self, traced: bool) -> str:
+        """Evaluate the policy's checks after every layer; return the tuple expression of results."""
+        w = self.w
+        names = []
+        for chk in self.p.checks:
+            var = f"chk_{chk.name}"
+            with w.at(chk.span.line):
+                w(f"{var} = {self.expr(chk.holds, self.default_mode)}", chk.holds.span.line)
+                if traced:
+                    text = _source_text(self.p, chk.holds.span)
+                    sid = self.site(f"check:{chk.name}", rule=f"check.{chk.name}", kind="check",
+                                    label=chk.label, refs=chk.references, span=chk.span,
+                                    template="{1:t}: {0:b}", result=0, result_code="b",
+                                    inputs=tuple(self.c.reads(chk.holds)))
+                    w(f"t(({sid}, ({var}, {text!r})))", chk.holds.span.line)
+            names.append(var)
+        if not names:
+            return "()"
+        return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
     def line_parts_function(self) -> None:
         """Per-line (out of scope, first self-pay), computed only when someone reads the lines."""
@@ -741,6 +829,12 @@ class CodeGenerator:
             self.w("SITES,")
             self.w("PARAMS,")
             self.w("line_parts,")
+            if self.p.checks:
+                self.w("(")
+                for chk in self.p.checks:
+                    self.w(f"    CheckInfo({chk.name!r}, {chk.label.zh!r}, {chk.label.en!r}, "
+                           f"{chk.span.line}),")
+                self.w("),")
         self.w(")")
 
         head = _Writer()
@@ -750,8 +844,8 @@ class CodeGenerator:
         head('"""')
         head()
         head("from yibao.compiler.runtime import (")
-        for name in ("LayerInfo", "ParamInfo", "PolicyMeta", "Settlement", "SettlementError", "Site",
-                     "div_down", "div_half_even", "div_half_up", "div_up", "no_row"):
+        for name in ("CheckInfo", "LayerInfo", "ParamInfo", "PolicyMeta", "Settlement", "SettlementError",
+                     "Site", "div_down", "div_half_even", "div_half_up", "div_up", "no_row"):
             head(f"    {name},")
         head(")")
         head()
@@ -808,7 +902,9 @@ class CodeGenerator:
         names: list[str] = []
         for layer in self.p.layers:
             n = layer.name
-            if layer.deductible is not None and layer.deductible.period == "year":
+            if layer.ceiling is not None and layer.ceiling.period == "year":
+                names.append(f"{n}.entered")
+            if layer.deductible is not None:
                 names.append(f"{n}.deductible")
             if layer.bands is not None and layer.bands.period == "year":
                 names.append(f"{n}.base")

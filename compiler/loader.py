@@ -87,7 +87,7 @@ class Policy:
             return (self._settle_traced if trace else self._settle)(c)
         except SettlementError as err:
             raise SettlementError(self._locate(err, c)) from None
-        except (ArithmeticError, ValueError, TypeError) as err:
+        except Exception as err:
             raise SettlementError(self._locate(err, c)) from None
 
 

@@ -19,6 +19,7 @@ from .claims import Claim
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
 
 __all__ = [
+    "CheckInfo",
     "LayerInfo",
     "LineShare",
     "ParamInfo",
@@ -74,6 +75,13 @@ class LayerInfo(NamedTuple):
     line: int
 
 
+class CheckInfo(NamedTuple):
+    name: str
+    zh: str
+    en: str
+    line: int
+
+
 class PolicyMeta(NamedTuple):
     id: str
     zh: str
@@ -83,6 +91,7 @@ class PolicyMeta(NamedTuple):
     sites: tuple[Site, ...]
     params: Mapping[str, ParamInfo]
     line_parts: Callable[[Claim], list[tuple[int, int]]]  # per line (out of scope, first self-pay)
+    checks: tuple[CheckInfo, ...] = ()
 
 
 def no_row(param: str, line: int) -> None:
@@ -128,6 +137,7 @@ class Settlement:
 
     __slots__ = (
         "_lines",
+        "check_results",
         "claim",
         "first_self_pay_fen",
         "in_scope_fen",
@@ -154,6 +164,7 @@ class Settlement:
         ytd: dict[str, int],
         parts: list[tuple[int, int]] | None,
         records: list[tuple[int, tuple[Any, ...]]] | None,
+        checks: tuple[bool, ...] = (),
     ) -> None:
         self.meta = meta
         self.claim = claim
@@ -166,6 +177,7 @@ class Settlement:
         self.ytd = ytd
         self.parts = parts
         self.records = records
+        self.check_results = checks
         self._lines: tuple[LineShare, ...] | None = None
 
     # ------------------------------------------------------------ figures as Decimal
@@ -192,6 +204,11 @@ class Settlement:
     @property
     def payers(self) -> dict[str, Decimal]:
         return {layer.name: to_yuan(f) for layer, f in zip(self.meta.layers, self.payer_fen, strict=True)}
+
+    @property
+    def checks(self) -> dict[str, bool]:
+        """The policy's own checks (e.g. the 10% guarantee) on this settlement."""
+        return {info.name: ok for info, ok in zip(self.meta.checks, self.check_results, strict=True)}
 
     @property
     def year_to_date(self) -> dict[str, Decimal]:
@@ -260,6 +277,7 @@ class Settlement:
             "in_scope": money_str(self.in_scope_fen),
             "payers": {n: money_str(f) for n, f in zip(layer_names, self.payer_fen, strict=True)},
             "person": money_str(self.person_fen),
+            **({"checks": self.checks} if self.meta.checks else {}),
             "year_to_date": {"year": self.claim.year,
                              **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
             "lines": [

@@ -283,6 +283,7 @@ class Treatment:
 class ClassRow:
     category: str
     item_class: str | None
+    when: Expr | None  # a condition on the visit, e.g. only at county TCM hospitals
     treatment: Treatment
     span: Span
 
@@ -328,12 +329,25 @@ class Layer:
     references: tuple[Reference, ...]
     when: Expr | None
     base: Expr | None
+    ceiling: Periodic | None  # only the first part of the base enters; the rest passes on
     deductible: Periodic | None
+    deductible_limit: Periodic | None  # at most this much deductible a year, in total
     rate: Expr | None
     bands: Bands | None
     caps: tuple[Periodic, ...]
     fixed: Periodic | None
     rounding: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A promise the policy makes about every settlement (e.g. the 10% guarantee), reported."""
+
+    name: str
+    label: Label
+    references: tuple[Reference, ...]
+    holds: Expr
     span: Span
 
 
@@ -357,5 +371,6 @@ class Policy:
     parameters: tuple[Parameter, ...] = ()
     classify: Classify | None = None
     layers: tuple[Layer, ...] = ()
+    checks: tuple[Check, ...] = ()
     path: str = ""
     text: str = field(default="", repr=False, compare=False)

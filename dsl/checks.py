@@ -35,6 +35,15 @@ from .types import (
     enum_type,
 )
 
+# What a later layer or a check may read of an earlier layer, as ``basic.paid``.
+LAYER_RESULTS = {
+    "paid": "what the layer paid on this claim",
+    "deductible": "the deductible it applied",
+    "base": "the base that entered it, after its ceiling",
+    "over_ceiling": "the part of its base above its ceiling",
+    "eligible": "its base after the deductible",
+}
+
 RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line"}
 
 
@@ -94,6 +103,7 @@ class _Checker:
         self.deps: dict[str, set[str]] = {p.name: set() for p in policy.parameters}
         self.used_params: set[str] = set()
         self.rounding = policy.header.rounding or "half_up"
+        self.visible_layers: set[str] = set()  # layers whose results the current rule may read
 
     # ------------------------------------------------------------ reporting
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
@@ -139,6 +149,11 @@ class _Checker:
         self.check_rounding(h.rounding, h.span)
         if h.applies is not None:
             self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
+            for node in _nodes(h.applies):
+                if isinstance(node, ast.Name) and (node.name in self.params or node.name in QUANTITIES):
+                    self.error(node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
+                               "it decides whether the policy covers the claim before anything is "
+                               "computed")
 
     def check_rounding(self, mode: str | None, span: ast.Span) -> None:
         if mode is not None and mode not in ROUNDING_MODES:
@@ -195,6 +210,10 @@ class _Checker:
                            f"the first is at line {seen[p.name].span.line}")
             if p.name in RESERVED:
                 self.error(p.span, f"`{p.name}` is a reserved name", "choose another name")
+            owners = [f for f, values in self.enums.items() if p.name in values]
+            if owners:
+                self.error(p.span, f"parameter `{p.name}` has the name of a value of `{owners[0]}`",
+                           "choose another name, or `" + owners[0] + f" == {p.name}` would read it")
             seen[p.name] = p
             self.check_label(p.label, f"parameter `{p.name}`")
             self.check_references(p.references, p.span, f"parameter `{p.name}`")
@@ -362,6 +381,11 @@ class _Checker:
             if row.category not in CATEGORIES:
                 self.error(row.span, f"unknown category `{row.category}`; expected A, B or C",
                            suggest(row.category, CATEGORIES))
+            for part in (row.when, row.treatment.share):
+                self.no_totals(part, "a line rule")
+            if row.when is not None:
+                self.expect(self.expr(row.when, param=None), BOOL, row.when, "a line rule's `when`")
+                continue  # conditional rows come before the row that always applies
             key = (row.category, row.item_class)
             if key in seen:
                 self.error(row.span, "this line class is treated twice",
@@ -376,6 +400,32 @@ class _Checker:
                            f"add `category {cat} -> in scope`, `-> out of scope` or "
                            "`-> first self pay <rate>`")
 
+    def no_totals(self, node: ast.Expr | None, what: str) -> None:
+        """Line rules make the claim's totals, so they cannot read them (even through a parameter)."""
+        if node is None:
+            return
+        for n in _nodes(node):
+            if not isinstance(n, ast.Name):
+                continue
+            if n.name in QUANTITIES:
+                self.error(n.span, f"{what} cannot read `{n.name}`: the totals are made from the lines",
+                           "decide by the visit or the line's class instead")
+            elif n.name in self.params and self.reads_totals(n.name):
+                self.error(n.span, f"{what} cannot read `{n.name}`: it depends on the claim's totals, "
+                           "which are made from the lines")
+
+    def reads_totals(self, param: str, seen: frozenset[str] = frozenset()) -> bool:
+        if param in seen:
+            return False
+        p = self.params[param]
+        for n in _nodes(p):
+            if isinstance(n, ast.Name):
+                if n.name in QUANTITIES:
+                    return True
+                if n.name in self.params and self.reads_totals(n.name, seen | {param}):
+                    return True
+        return False
+
     # ------------------------------------------------------------ layers
     def check_layers(self) -> None:
         if not self.policy.layers:
@@ -389,6 +439,18 @@ class _Checker:
                 self.error(layer.span, f"layer name `{layer.name}` is already taken")
             seen[layer.name] = layer
             self.check_layer(layer)
+            self.visible_layers.add(layer.name)
+        self.check_checks()
+
+    def check_checks(self) -> None:
+        seen: set[str] = set()
+        for chk in self.policy.checks:
+            if chk.name in seen:
+                self.error(chk.span, f"check `{chk.name}` is declared twice")
+            seen.add(chk.name)
+            self.check_label(chk.label, f"check `{chk.name}`")
+            self.check_references(chk.references, chk.span, f"check `{chk.name}`")
+            self.expect(self.layer_expr(chk.holds), BOOL, chk.holds, "a check's `holds`")
 
     def check_layer(self, layer: ast.Layer) -> None:
         what = f"layer `{layer.name}`"
@@ -403,9 +465,16 @@ class _Checker:
         if len(pay_rules) != 1:
             self.error(layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
                        f" (it has {len(pay_rules)})")
+        if layer.ceiling is not None:
+            self.expect(self.layer_expr(layer.ceiling.expr), MONEY, layer.ceiling.expr, "a ceiling")
         if layer.deductible is not None:
             self.expect(self.layer_expr(layer.deductible.expr), MONEY, layer.deductible.expr,
                         "a deductible")
+        if layer.deductible_limit is not None:
+            lim = layer.deductible_limit
+            self.expect(self.layer_expr(lim.expr), MONEY, lim.expr, "a yearly limit on deductibles")
+            if lim.period != "year":
+                self.error(lim.span, "the limit on deductibles is per year", "write `at most … per year`")
         if layer.rate is not None:
             self.expect(self.layer_expr(layer.rate), RATE, layer.rate, "a rate")
         periods = [c.period for c in layer.caps]
@@ -447,9 +516,20 @@ class _Checker:
     # ------------------------------------------------------------ expressions
     def field(self, f: ast.Field) -> Type | None:
         t = CLAIM_FIELDS.get(f.dotted)
-        if t is None:
-            self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, CLAIM_FIELDS))
-        return t
+        if t is not None:
+            return t
+        layers = {layer.name for layer in self.policy.layers}
+        if len(f.path) == 2 and f.path[0] in layers:
+            if f.path[0] not in self.visible_layers:
+                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
+                           "applied yet", "read a layer's results only in later layers and in checks")
+            elif f.path[1] not in LAYER_RESULTS:
+                self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
+                           suggest(f.path[1], LAYER_RESULTS) or f"one of {', '.join(LAYER_RESULTS)}")
+            return MONEY
+        candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers for r in LAYER_RESULTS)]
+        self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
+        return None
 
     def layer_expr(self, e: ast.Expr) -> Type | None:
         return self.expr(e, param=None, in_layer=True)
@@ -641,8 +721,13 @@ class _Checker:
             return None
         if e.op in "+-":
             if RATE in (lt, rt) and {lt, rt} & {MONEY, NUMBER}:
-                self.error(e.span, f"cannot {'add' if e.op == '+' else 'subtract'} money and a rate",
-                           "did you mean `money × rate`?")
+                verb = "add" if e.op == "+" else "subtract"
+                bare = e.left if lt == NUMBER else e.right
+                if NUMBER in (lt, rt) and not (isinstance(bare, ast.Number) and "." in str(bare.value)):
+                    self.error(e.span, f"cannot {verb} a bare number and a rate",
+                               "write percentage points with `%`, e.g. `80% - 10%`")
+                else:
+                    self.error(e.span, f"cannot {verb} money and a rate", "did you mean `money × rate`?")
                 return None
             return self.unify(e, [lt, rt], f"the two sides of `{e.op}`")
         if e.op == "*":
@@ -663,12 +748,28 @@ class _Checker:
                 return None
             if pair == {MONEY, COUNT}:
                 return MONEY
+            if pair == {RATE, COUNT}:  # e.g. 1% a year of age
+                return RATE
             return self.unify(e, [lt, rt], "the two sides of `*`")
-        # division: money or count by a number or count
-        if rt in (NUMBER, COUNT) and lt in (MONEY, COUNT, NUMBER):
+        # division: money, a count or a rate by a number or count; a rate by a rate is a ratio
+        if rt in (NUMBER, COUNT) and lt in (MONEY, COUNT, NUMBER, RATE):
             return lt
+        if lt == RATE and rt == RATE:
+            return RATE
         self.error(e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
         return None
+
+
+def _nodes(node: object) -> Iterator[object]:
+    """Every AST node under ``node``, itself included."""
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _nodes(item)
+        return
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
+        yield node
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            yield from _nodes(getattr(node, name))
 
 
 def _children(node: ast.Expr) -> Iterable[ast.Expr]:

@@ -47,7 +47,8 @@ def _lark() -> Lark:
 KEYWORDS = (
     "policy document effective until applies when rounding source file cite assume enum "
     "parameter from value table exception over classify category class in out of scope first "
-    "self pay layer base deductible rate cap fixed bands to above if then else and or not"
+    "self pay layer base deductible rate cap fixed bands to above if then else and or not "
+    "ceiling at most check holds"
 ).split()
 
 # What a person calls the grammar's terminals, for "expected …" messages.
@@ -203,6 +204,7 @@ def parse(text: str, path: str = "<policy>") -> ast.Policy:
         parameters=policy.parameters,
         classify=policy.classify,
         layers=policy.layers,
+        checks=policy.checks,
         path=path,
         text=text,
     )
@@ -285,7 +287,7 @@ class _ToAst(Transformer):
     # ------------------------------------------------------------ structure
     def start(self, meta, children):
         header = children[0]
-        sources, enums, params, layers = [], [], [], []
+        sources, enums, params, layers, checks = [], [], [], [], []
         classify = None
         for item in children[1:]:
             if isinstance(item, ast.Source):
@@ -296,13 +298,15 @@ class _ToAst(Transformer):
                 params.append(item)
             elif isinstance(item, ast.Layer):
                 layers.append(item)
+            elif isinstance(item, ast.Check):
+                checks.append(item)
             elif isinstance(item, ast.Classify):
                 if classify is not None:
                     self._fail(item.span, "a policy has one `classify` block",
                                f"the first is at line {classify.span.line}; merge the two")
                 classify = item
         return ast.Policy(header, tuple(sources), tuple(enums), tuple(params), classify,
-                          tuple(layers), path=self.path)
+                          tuple(layers), tuple(checks), path=self.path)
 
     def policy(self, meta, children):
         name, label, *stmts = children
@@ -447,9 +451,11 @@ class _ToAst(Transformer):
         return ast.Classify(label, refs, rows, self._span(meta))
 
     def class_row(self, meta, children):
-        category = str(children[0])
-        item_class = str(children[1]) if len(children) == 3 else None
-        return ast.ClassRow(category, item_class, children[-1], self._span(meta))
+        category, *rest = children
+        treatment = rest.pop()
+        item_class = str(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        when = rest[0] if rest else None
+        return ast.ClassRow(str(category), item_class, when, treatment, self._span(meta))
 
     def in_scope(self, meta, children):
         return ast.Treatment("in_scope", None, self._span(meta))
@@ -472,6 +478,10 @@ class _ToAst(Transformer):
                 refs.append(stmt)
                 continue
             key, value, sspan = stmt
+            if key == "deductible":
+                value, limit = value
+                if limit is not None:
+                    fields["deductible_limit"] = limit
             if key == "cap":
                 caps.append(value)
                 continue
@@ -481,7 +491,10 @@ class _ToAst(Transformer):
         return ast.Layer(
             name=str(name), label=label, references=tuple(refs),
             when=fields.get("when"), base=fields.get("base"),  # type: ignore[arg-type]
-            deductible=fields.get("deductible"), rate=fields.get("rate"),  # type: ignore[arg-type]
+            ceiling=fields.get("ceiling"),  # type: ignore[arg-type]
+            deductible=fields.get("deductible"),  # type: ignore[arg-type]
+            deductible_limit=fields.get("deductible_limit"),  # type: ignore[arg-type]
+            rate=fields.get("rate"),  # type: ignore[arg-type]
             bands=fields.get("bands"), caps=tuple(caps),  # type: ignore[arg-type]
             fixed=fields.get("fixed"), rounding=fields.get("rounding"),  # type: ignore[arg-type]
             span=span,
@@ -498,7 +511,15 @@ class _ToAst(Transformer):
         return ("base", children[0], self._span(meta))
 
     def layer_deductible(self, meta, children):
-        return ("deductible", self._periodic(meta, children), self._span(meta))
+        span = self._span(meta)
+        limit = None
+        if len(children) == 4:
+            limit = ast.Periodic(children[2], "year" if str(children[3]).endswith("year") else "visit",
+                                 children[2].span)
+        return ("deductible", (self._periodic(meta, children[:2]), limit), span)
+
+    def layer_ceiling(self, meta, children):
+        return ("ceiling", self._periodic(meta, children), self._span(meta))
 
     def layer_rate(self, meta, children):
         return ("rate", children[0], self._span(meta))
@@ -522,6 +543,18 @@ class _ToAst(Transformer):
 
     def band_open(self, meta, children):
         return ast.Band(children[0], None, children[1], self._span(meta))
+
+    # ------------------------------------------------------------ checks
+    def check(self, meta, children):
+        name, label, *stmts = children
+        refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
+        holds = [s for s in stmts if not isinstance(s, ast.Citation | ast.Assumption)]
+        if len(holds) != 1:
+            self._fail(self._span(meta), f"check `{name}` needs exactly one `holds` condition")
+        return ast.Check(str(name), label, refs, holds[0], self._span(meta))
+
+    def check_holds(self, meta, children):
+        return children[0]
 
     # ------------------------------------------------------------ expressions
     def _date(self, tok: Token) -> dt.date:

@@ -53,6 +53,8 @@ DEFAULT_ENUMS: dict[str, tuple[str, ...]] = {
         "special_drug",
     ),
     "visit.level": ("1", "2", "3", "primary"),
+    # what kind of hospital: a general one, a TCM (中医) hospital, a township health centre…
+    "visit.facility": ("general", "tcm", "township", "village", "community"),
     "visit.region": ("local", "in_province", "out_of_province"),
     "visit.referral": ("none", "referred", "registered", "emergency"),
 }

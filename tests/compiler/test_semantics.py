@@ -256,3 +256,189 @@ layer basic "统筹基金" / "basic fund"
 ''')
     messages = [d.message for d in info.value.diagnostics]
     assert messages == ["`locl` is not a value of `visit.level`", "`4` is not a value of `visit.level`"]
+
+
+def test_every_fen_goes_to_one_payer_with_several_layers() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 50%
+
+layer charity "慈善" / "charity"
+  cite doc
+  base unpaid
+  rate 50%
+''')
+    s = policy.settle(claim(("A", "1000.00"), ("C", "234.65")))
+    # basic: 1,000 × 50% = 500.00; charity: half of what is unpaid, (1,234.65 − 500) × 50% = 367.325 → 367.33
+    assert s.payers == {"basic": Decimal("500.00"), "charity": Decimal("367.33")}
+    assert s.person == Decimal("367.32")
+    assert sum(s.payer_fen) + s.person_fen == s.total_fen
+    assert sum(line.person for line in s.lines) == s.person_fen
+
+
+def test_eligible_cost_ceiling_passes_the_rest_on() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  ceiling 50000.00 per year
+  rate 80%
+
+layer topup "补充" / "top-up"
+  cite doc
+  base basic.over_ceiling
+  rate 50%
+''')
+    s = policy.settle(claim(("A", "30000.00")), trace=True)
+    # 30,000 all enters the basic layer (ceiling 50,000): 24,000.00; nothing above the ceiling
+    assert s.payers == {"basic": Decimal("24000.00"), "topup": Decimal("0.00")}
+    s2 = policy.settle(claim(("A", "30000.00"), ytd={"basic.entered": "30000.00"}), trace=True)
+    # only 20,000 of room is left: 16,000.00; the 10,000 above passes to the top-up: 5,000.00
+    assert s2.payers == {"basic": Decimal("16000.00"), "topup": Decimal("5000.00")}
+    assert s2.ytd["basic.entered"] == 5_000_000
+    ceiling = next(step for step in s2.trace if step.rule == "basic.ceiling")
+    assert ceiling.formula == ("ceiling 50,000.00 per year, this year room 20,000.00: "
+                               "20,000.00 enters, 10,000.00 above the ceiling passes on")
+
+
+def test_deductible_by_admission_with_a_yearly_limit() -> None:
+    policy = compile_('''
+parameter deductible "起付线" / "deductible": money
+  cite doc
+  value if visit.admission_no >= 2 then 300.00 else 600.00
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  deductible deductible per visit, at most 1000.00 per year
+  rate 80%
+''')
+    first = policy.settle(claim(("A", "2000.00")))
+    # first admission: 600 deductible; (2,000 − 600) × 80% = 1,120.00
+    assert first.payers["basic"] == Decimal("1120.00")
+    third = dict(claim(("A", "2000.00"), ytd={"basic.deductible": "900.00"}))
+    third["visit"] = {**third["visit"], "admission_no": 3}
+    s = policy.settle(third)
+    # third admission: 300, but only 1,000 − 900 = 100 of the yearly limit is left: (2,000 − 100) × 80%
+    assert s.payers["basic"] == Decimal("1520.00")
+    assert s.ytd["basic.deductible"] == 100_000
+
+
+def test_deductible_computed_from_the_claim_with_floor_and_ceiling() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  deductible max(200.00, min(total * 10%, 1000.00)) per visit
+  rate 50%
+''')
+    # 10% of 1,000 = 100, raised to the 200 floor: (1,000 − 200) × 50% = 400.00
+    assert policy.settle(claim(("A", "1000.00"))).payers["basic"] == Decimal("400.00")
+    # 10% of 5,000 = 500: (5,000 − 500) × 50% = 2,250.00
+    assert policy.settle(claim(("A", "5000.00"))).payers["basic"] == Decimal("2250.00")
+    # 10% of 20,000 = 2,000, held at the 1,000 ceiling: (20,000 − 1,000) × 50% = 9,500.00
+    assert policy.settle(claim(("A", "20000.00"))).payers["basic"] == Decimal("9500.00")
+
+
+def test_rate_stepped_by_age_and_lowered_in_points() -> None:
+    policy = compile_('''
+parameter rate "比例" / "rate": rate
+  cite doc
+  value min(60% + 1% * max(person.age - 60, 0), 80%) - (if visit.region == out_of_province then 10% else 0%)
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate rate
+''')
+    # 70 years: 60% + 10 × 1% = 70%
+    assert policy.settle(claim(("A", "100.00"), age=70)).payers["basic"] == 70
+    # 95 years: capped at 80%; outside the province 10 points lower: 70%
+    assert policy.settle(claim(("A", "100.00"), age=95, region="out_of_province")).payers["basic"] == 70
+    assert policy.settle(claim(("A", "100.00"), age=40)).payers["basic"] == 60
+
+
+def test_rates_lowered_in_the_same_proportion() -> None:
+    policy = compile_('''
+parameter factor "同比例降低" / "same proportion": rate
+  cite doc
+  value if visit.region == local then 100% else 50% / 60%
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  bands per visit
+    0.00 to 1000.00 -> 60% * factor
+    above 1000.00 -> 90% * factor
+''')
+    # outside: factor 50/60 = 83.3333%; 1,000 × 50.0000% = 500.00; 1,000 × 75% = 750.00 (rounded per slice)
+    s = policy.settle(claim(("A", "2000.00"), region="in_province"))
+    assert s.payers["basic"] == Decimal("1250.00")
+
+
+def test_conditional_line_rules() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 40%
+''').source
+    assert "ln.item_class" in policy
+    tcm = yibao.compile_policy(HEADER.format(name="tcm", extra="").replace(
+        "  category A -> in scope\n",
+        "  category A, class tcm -> in scope\n"
+        "  category A when visit.facility == tcm -> out of scope\n"
+        "  category A -> in scope\n") + '''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 40%
+''', "tcm.yb")
+    data = claim(("A", "100.00", "tcm"), ("A", "100.00"))
+    data["visit"]["facility"] = "tcm"
+    s = tcm.settle(data, trace=True)
+    # at a TCM hospital only TCM treatment is in scope: 100 × 40% = 40.00
+    assert s.in_scope == Decimal("100.00") and s.payers["basic"] == Decimal("40.00")
+    data["visit"]["facility"] = "general"
+    assert tcm.settle(data).payers["basic"] == Decimal("80.00")
+
+
+def test_check_reports_the_guarantee() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 95%
+
+check ten_percent "个人负担低于10%" / "burden below 10%"
+  cite doc
+  holds remaining < in_scope * 10%
+''')
+    s = policy.settle(claim(("A", "1000.00"), ("C", "500.00")), trace=True)
+    # the person bears 50.00 of 1,000.00 in scope: 5% < 10%
+    assert s.checks == {"ten_percent": True}
+    assert s.to_dict()["checks"] == {"ten_percent": True}
+    assert s.trace[-2].formula == "remaining < in_scope * 10%: true"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('parameter p "甲" / "p": bool\n  cite doc\n  value true\n\n'
+     'layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n', None),
+    ('layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n  cap topup.paid per year\n\n'
+     'layer topup "补充" / "top-up"\n  cite doc\n  rate 50%\n',
+     "`topup.paid` is not known here: layer `topup` has not been applied yet"),
+    ('parameter local "本地" / "local": money\n  cite doc\n  value 1.00\n\n'
+     'layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n  cap local per visit\n',
+     "parameter `local` has the name of a value of `visit.region`"),
+])
+def test_rules_that_read_what_they_cannot(body: str, message: str | None) -> None:
+    if message is None:
+        compile_(body)
+        return
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_(body)
+    assert message in [d.message for d in info.value.diagnostics]
+
+
+def test_line_rules_and_scope_cannot_read_totals() -> None:
+    text = HEADER.format(name="t", extra="  applies when total > 0.00\n").replace(
+        "first self pay 10%", "first self pay if in_scope > 500.00 then 10% else 20%") + (
+        'layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n')
+    with pytest.raises(yibao.PolicyError) as info:
+        yibao.compile_policy(text, "t.yb")
+    messages = [d.message for d in info.value.diagnostics]
+    assert "`applies when` reads only the claim's fields, not `total`" in messages
+    assert "a line rule cannot read `in_scope`: the totals are made from the lines" in messages

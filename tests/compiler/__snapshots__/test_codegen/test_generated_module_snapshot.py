@@ -4,6 +4,7 @@ Source: policies/jiujiang/resident_inpatient.yb. Do not edit: change the policy 
 """
 
 from yibao.compiler.runtime import (
+    CheckInfo,
     LayerInfo,
     ParamInfo,
     PolicyMeta,
@@ -22,6 +23,7 @@ EFFECTIVE = (737425, None)  # 2020-01-01 .. open
 ENUMS = {  # the value sets this policy accepts in a claim
     'person.category': ('normal', 'low_income', 'poverty', 'extreme_poverty'),
     'person.scheme': ('employee', 'resident'),
+    'visit.facility': ('general', 'tcm', 'township', 'village', 'community'),
     'visit.kind': ('inpatient', 'outpatient', 'day_surgery', 'remote_followup', 'chronic_outpatient', 'special_drug'),
     'visit.level': ('1', '2', '3', 'primary'),
     'visit.referral': ('none', 'referred', 'registered', 'emergency'),
