@@ -29,20 +29,29 @@ GENERATOR = "yibao-codegen/1"
 @dataclass(frozen=True)
 class GeneratedModule:
     source: str
-    linemap: tuple[int, ...]  # generated line (1-based index - 1) → policy line, 0 if none
+    linemap: tuple[tuple[str, int], ...]  # generated line (index) → (policy file, line); line 0: none
     filename: str
 
 
 class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.linemap: list[int] = []
-        self.depth = 0
-        self.src = 0
+    """Emits lines and remembers, for each, the policy file and line it came from."""
 
-    def __call__(self, text: str = "", src: int | None = None) -> None:
+    def __init__(self, file: str = "") -> None:
+        self.lines: list[str] = []
+        self.linemap: list[tuple[str, int]] = []
+        self.depth = 0
+        self.src: tuple[str, int] = (file, 0)
+
+    def _where(self, src: ast.Span | int | None) -> tuple[str, int]:
+        if src is None:
+            return self.src
+        if isinstance(src, ast.Span):
+            return (src.file, src.line)
+        return (self.src[0], src)
+
+    def __call__(self, text: str = "", src: ast.Span | int | None = None) -> None:
         self.lines.append(("    " * self.depth + text) if text else "")
-        self.linemap.append(self.src if src is None else src)
+        self.linemap.append(self._where(src))
 
     @contextmanager
     def indent(self) -> Iterator[None]:
@@ -53,8 +62,8 @@ class _Writer:
             self.depth -= 1
 
     @contextmanager
-    def at(self, line: int) -> Iterator[None]:
-        saved, self.src = self.src, line
+    def at(self, src: ast.Span | int) -> Iterator[None]:
+        saved, self.src = self.src, self._where(src)
         try:
             yield
         finally:
@@ -72,7 +81,8 @@ _FIELDS = {
 _QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
 _NONNEGATIVE = _QUANTITY_VARS  # settlement quantities never go below zero
 _LAYER_RESULT_VARS = {"paid": "l", "deductible": "ded", "base": "base", "over_ceiling": "over",
-                      "eligible": "elig"}
+                      "eligible": "elig", "year_paid": "yp", "year_deductible": "yd",
+                      "year_base": "yb", "year_entered": "ye"}
 _TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
 
 
@@ -91,7 +101,7 @@ def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy) -> str:
 
 def _source_text(policy: ast.Policy, span: ast.Span) -> str:
     """The policy text a node was written as, on one line."""
-    lines = policy.text.split("\n")
+    lines = policy.texts.get(span.file, policy.text).split("\n")
     if span.line != span.end_line:
         return lines[span.line - 1][span.column - 1 :].strip()
     return lines[span.line - 1][span.column - 1 : span.end_column - 1].strip()
@@ -116,7 +126,8 @@ class CodeGenerator:
         self.site_ids[key] = len(self.sites)
         self.sites.append(
             f"Site({rule!r}, {kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
-            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r})"
+            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r}"
+            + (f", {span.file!r})" if span.file != self.p.path else ")")
         )
         return self.site_ids[key]
 
@@ -217,13 +228,13 @@ class CodeGenerator:
                         refs=p.references, span=p.span, template=f"{p.name} = {{0:{code}}}",
                         result=0, result_code=code, inputs=())
         mode = self.default_mode
-        with w.at(p.span.line):
-            w(f"# {p.name}: {p.label.en}", p.span.line)
+        with w.at(p.span):
+            w(f"# {p.name}: {p.label.en}", p.span)
             first = True
             for i, ex in enumerate(self._exception_order(p)):
                 kw = "if" if first else "elif"
                 first = False
-                w(f"{kw} {self.expr(ex.when, mode)}:", ex.span.line)
+                w(f"{kw} {self.expr(ex.when, mode)}:", ex.span)
                 with w.indent():
                     self.definition(ex.definition, var, mode, traced, sid, version=-1,
                                     exception=p.exceptions.index(ex))
@@ -235,7 +246,7 @@ class CodeGenerator:
                     self.definition(version.definition, var, mode, traced, sid, version=vi, exception=-1)
                     break
                 if is_last:
-                    w("else:", version.span.line)
+                    w("else:", version.span)
                 else:
                     kw = "if" if first else "elif"
                     w(f"{kw} c.day >= {version.start.toordinal()}:  # from {version.start}",
@@ -266,9 +277,9 @@ class CodeGenerator:
                    version: int, exception: int) -> None:
         w = self.w
         if isinstance(d, ast.Value):
-            w(f"{var} = {self.expr(d.expr, mode)}", d.span.line)
+            w(f"{var} = {self.expr(d.expr, mode)}", d.span)
             if traced:
-                w(f"t(({sid}, ({var}, {version}, {exception}, -1)))", d.span.line)
+                w(f"t(({sid}, ({var}, {version}, {exception}, -1)))", d.span)
             return
         rows = list(enumerate(d.rows))
         for n, (ri, row) in enumerate(rows):
@@ -287,19 +298,19 @@ class CodeGenerator:
                                                  row.span.line, row.span.end_column))
             comment = f"  # {text.split('->')[0].strip()}"
             if not test:
-                w("else:" + comment if n else "if True:" + comment, row.span.line)
+                w("else:" + comment if n else "if True:" + comment, row.span)
             elif n == 0:
-                w(f"if {test}:{comment}", row.span.line)
+                w(f"if {test}:{comment}", row.span)
             else:
-                w(f"elif {test}:{comment}", row.span.line)
+                w(f"elif {test}:{comment}", row.span)
             with w.indent():
-                w(f"{var} = {self.expr(row.value, mode)}", row.span.line)
+                w(f"{var} = {self.expr(row.value, mode)}", row.span)
                 if traced:
-                    w(f"t(({sid}, ({var}, {version}, {exception}, {ri})))", row.span.line)
+                    w(f"t(({sid}, ({var}, {version}, {exception}, {ri})))", row.span)
             if last and test:
-                w("else:", d.span.line)
+                w("else:", d.span)
                 with w.indent():
-                    w(f"no_row({var[2:]!r}, {d.span.line})", d.span.line)
+                    w(f"no_row({var[2:]!r}, {d.span.line})", d.span)
 
     # ------------------------------------------------------------ classification
     # ------------------------------------------------------------ rounding and static facts
@@ -337,7 +348,7 @@ class CodeGenerator:
             return all(self.rate_in_range(a) for a in e.args)
         return False
 
-    def check_rate(self, var: str, e: ast.Expr, line: int) -> None:
+    def check_rate(self, var: str, e: ast.Expr, line: ast.Span) -> None:
         if not self.rate_in_range(e):
             self.w(f"if not 0 <= {var} <= {RATE_ONE}:", line)
             with self.w.indent():
@@ -351,8 +362,8 @@ class CodeGenerator:
         cls = self.p.classify
         assert cls is not None
         sums, keep_parts, traced = kind != "parts", kind != "fast", kind == "traced"
-        with w.at(cls.span.line):
-            w(f"# classify: {cls.label.en}", cls.span.line)
+        with w.at(cls.span):
+            w(f"# classify: {cls.label.en}", cls.span)
             if sums:
                 w("out_of_scope = 0")
                 w("first_self_pay = 0")
@@ -370,7 +381,7 @@ class CodeGenerator:
                 with w.indent():
                     w("cat = ln.category")
                     for n, (cat, rows) in enumerate(branches):
-                        w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span.line)
+                        w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span)
                         with w.indent():
                             self.class_rows(rows, kind)
             if sums:
@@ -394,11 +405,11 @@ class CodeGenerator:
                 if k == 0:
                     self.treatment(r, kind)
                 else:
-                    w("else:", r.span.line)
+                    w("else:", r.span)
                     with w.indent():
                         self.treatment(r, kind)
                 break
-            w(f"{'if' if k == 0 else 'elif'} {' and '.join(tests)}:", r.span.line)
+            w(f"{'if' if k == 0 else 'elif'} {' and '.join(tests)}:", r.span)
             with w.indent():
                 self.treatment(r, kind)
 
@@ -417,7 +428,7 @@ class CodeGenerator:
                              refs=refs, span=row.span, template=template, result=result,
                              inputs=tuple(self.c.reads(node)) if node is not None else ())
 
-        with w.at(row.span.line):
+        with w.at(row.span):
             if t.kind == "in_scope":
                 if keep_parts:
                     w("keep(_IN)")
@@ -440,7 +451,7 @@ class CodeGenerator:
                 share = self.expr(t.share, self.default_mode)
                 if not isinstance(t.share, ast.Percent):
                     w(f"share = {share}")
-                    self.check_rate("share", t.share, row.span.line)
+                    self.check_rate("share", t.share, row.span)
                     share = "share"
                 fsp = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
                 w(f"fsp = {fsp}")
@@ -470,25 +481,25 @@ class CodeGenerator:
         base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
         if layer.base is None:
             base_name = "remaining"
-        with w.at(layer.span.line):
-            w(f"# layer {n}: {layer.label.en}", layer.span.line)
+        with w.at(layer.span):
+            w(f"# layer {n}: {layer.label.en}", layer.span)
             for acc, var in self.layer_accumulators(layer):
                 w(f"{var} = ytd.get({acc!r}, 0)")
             if layer.when is not None:
                 w(f"l_{n} = ded_{n} = elig_{n} = base_{n} = over_{n} = 0")
-                w(f"if {self.expr(layer.when, mode)}:", layer.when.span.line)
+                w(f"if {self.expr(layer.when, mode)}:", layer.when.span)
                 w.depth += 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
             base_span = layer.base.span if layer.base is not None else layer.span
             base_text = _source_text(self.p, layer.base.span) if layer.base is not None else "remaining"
-            w(f"base = {base}", base_span.line)
+            w(f"base = {base}", base_span)
             if base_name not in _NONNEGATIVE:
-                w("if base < 0:", base_span.line)
+                w("if base < 0:", base_span)
                 with w.indent():
-                    w("base = 0", base_span.line)
+                    w("base = 0", base_span)
             if traced:
                 sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base)
-                w(f"t(({sid}, (base,)))", base_span.line)
+                w(f"t(({sid}, (base,)))", base_span)
             if layer.ceiling is not None:
                 self.ceiling(layer, traced, site)
             elif any(self.reads_result(x, n, "over_ceiling") for x in later + tuple(self.p.checks)):
@@ -501,26 +512,26 @@ class CodeGenerator:
             w(f"elig_{n} = base - ded_{n}" if layer.deductible is not None else f"elig_{n} = base")
             if layer.fixed is not None:
                 f = layer.fixed
-                w(f"fixed = {self.expr(f.expr, mode)}", f.span.line)
-                w("pay = fixed if fixed < base else base", f.span.line)
-                w("if pay < 0:", f.span.line)
+                w(f"fixed = {self.expr(f.expr, mode)}", f.span)
+                w("pay = fixed if fixed < base else base", f.span)
+                w("if pay < 0:", f.span)
                 with w.indent():
-                    w("pay = 0", f.span.line)
+                    w("pay = 0", f.span)
                 if traced:
                     sid = site("fixed", f.span, "fixed payment per visit {0:m}, at most the cost "
                                "{1:m}: {2:m}", 2, f.expr)
-                    w(f"t(({sid}, (fixed, base, pay)))", f.span.line)
+                    w(f"t(({sid}, (fixed, base, pay)))", f.span)
             elif layer.rate is not None:
                 r = layer.rate
                 rate = self.expr(r, mode)
                 if not isinstance(r, ast.Percent):
-                    w(f"rate = {rate}", r.span.line)
-                    self.check_rate("rate", r, r.span.line)
+                    w(f"rate = {rate}", r.span)
+                    self.check_rate("rate", r, r.span)
                     rate = "rate"
-                w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span.line)
+                w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span)
                 if traced:
                     sid = site("rate", r.span, "({0:m} − deductible {1:m}) × {2:r} = {3:m}", 3, r)
-                    w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span.line)
+                    w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span)
             else:
                 self.bands(layer, traced)
             for cap in layer.caps:
@@ -539,7 +550,7 @@ class CodeGenerator:
             if layer.when is not None:
                 w.depth -= 1
                 if traced:
-                    w("else:", layer.when.span.line)
+                    w("else:", layer.when.span)
                     with w.indent():
                         sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
                                    layer.when, kind="skip")
@@ -562,7 +573,7 @@ class CodeGenerator:
         n = layer.name
         ce = layer.ceiling
         assert ce is not None
-        with w.at(ce.span.line):
+        with w.at(ce.span):
             w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
             w(f"room = ceiling - ye_{n}" if ce.period == "year" else "room = ceiling")
             w("if room < 0:")
@@ -598,7 +609,7 @@ class CodeGenerator:
         n = layer.name
         d = layer.deductible
         assert d is not None
-        line = d.span.line
+        line = d.span
         due = self.expr(d.expr, layer.rounding or self.default_mode)
         with w.at(line):
             if d.period == "year":
@@ -633,7 +644,7 @@ class CodeGenerator:
     def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
         n = layer.name
-        with w.at(cap.span.line):
+        with w.at(cap.span):
             w(f"cap = {self.expr(cap.expr, layer.rounding or self.default_mode)}")
             if cap.period == "year":
                 w(f"cap_left = cap - yp_{n}")
@@ -663,13 +674,13 @@ class CodeGenerator:
         b = layer.bands
         assert b is not None
         mode = layer.rounding or self.default_mode
-        line = b.span.line
+        line = b.span
         w(f"before = yb_{n}" if b.period == "year" else "before = 0", line)
         w(f"after = before + elig_{n}", line)
         w("pay = 0", line)
         lower = "0"
         for i, band in enumerate(b.bands):
-            bl = band.span.line
+            bl = band.span
             if band.lower is not None:
                 lower = self.expr(band.lower, mode)
             w(f"lo = {lower} if before < {lower} else before", bl)
@@ -706,7 +717,7 @@ class CodeGenerator:
         name = "settle_traced" if traced else "settle"
         doc = ("Settle a validated claim and record every step." if traced
                else "Settle a validated claim (fast path, no trace).")
-        w(f"def {name}(c):", self.p.header.span.line)
+        w(f"def {name}(c):", self.p.header.span)
         with w.indent():
             w(f'"""{doc}"""')
             w("ytd = c.ytd")
@@ -772,15 +783,15 @@ class CodeGenerator:
         names = []
         for chk in self.p.checks:
             var = f"chk_{chk.name}"
-            with w.at(chk.span.line):
-                w(f"{var} = {self.expr(chk.holds, self.default_mode)}", chk.holds.span.line)
+            with w.at(chk.span):
+                w(f"{var} = {self.expr(chk.holds, self.default_mode)}", chk.holds.span)
                 if traced:
                     text = _source_text(self.p, chk.holds.span)
                     sid = self.site(f"check:{chk.name}", rule=f"check.{chk.name}", kind="check",
                                     label=chk.label, refs=chk.references, span=chk.span,
                                     template="{1:t}: {0:b}", result=0, result_code="b",
                                     inputs=tuple(self.c.reads(chk.holds)))
-                    w(f"t(({sid}, ({var}, {text!r})))", chk.holds.span.line)
+                    w(f"t(({sid}, ({var}, {text!r})))", chk.holds.span)
             names.append(var)
         if not names:
             return "()"
@@ -791,7 +802,7 @@ class CodeGenerator:
         w = self.w
         cls = self.p.classify
         assert cls is not None
-        w("def line_parts(c):", cls.span.line)
+        w("def line_parts(c):", cls.span)
         with w.indent():
             w('"""Each line\'s (out of scope, first self-pay), for the line-by-line shares."""')
             needed = set(self.c.reads(cls))
@@ -805,10 +816,10 @@ class CodeGenerator:
 
     def module(self) -> GeneratedModule:
         h = self.p.header
-        body = _Writer()
+        body = _Writer(self.p.path)
         # Both entry points are generated into their own writer first, since they add sites.
         self.w = body
-        self.w("def applies(c):", h.span.line)
+        self.w("def applies(c):", h.span)
         with self.w.indent():
             self.w('"""Whether the policy covers this claim at all."""')
             self.w(f"return {self.expr(h.applies, self.default_mode)}" if h.applies is not None
@@ -873,19 +884,22 @@ class CodeGenerator:
         head()
         head()
         lines = head.lines + body.lines
-        linemap = [0] * len(head.lines) + body.linemap
+        linemap = [(self.p.path, 0)] * len(head.lines) + body.linemap
         source = "\n".join(lines).rstrip() + "\n"
         linemap = linemap[: source.count("\n")]
         return GeneratedModule(source, tuple(linemap), self.p.path)
 
     def _param_info(self, p: ast.Parameter) -> str:
-        def rows(d: ast.Definition) -> tuple[tuple[str, int], ...]:
-            """(the row's keys as written, its line) for each table row; one entry for a value."""
+        def where(span: ast.Span) -> tuple[int] | tuple[int, str]:
+            return (span.line,) if span.file == self.p.path else (span.line, span.file)
+
+        def rows(d: ast.Definition) -> tuple[tuple[str | int, ...], ...]:
+            """(keys as written, line[, file if not the policy's]) per table row; one for a value."""
             if isinstance(d, ast.Table):
                 return tuple((_source_text(self.p, ast.Span(r.span.file, r.span.line, r.span.column,
                                                             r.span.line, r.span.end_column))
-                              .split("->")[0].strip(), r.span.line) for r in d.rows)
-            return (("", d.span.line),)
+                              .split("->")[0].strip(), *where(r.span)) for r in d.rows)
+            return (("", *where(d.span)),)
 
         start = self.p.header.effective or dt.date.min
         versions = tuple(

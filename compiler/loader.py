@@ -111,18 +111,20 @@ class Policy:
         return out
 
     def _locate(self, err: Exception, claim: Claim) -> str:
-        line = 0
+        """The policy file and line behind the innermost generated frame of an error."""
+        file, line = self.ast.path, 0
         tb = err.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == self.module.__file__:
                 index = tb.tb_lineno - 1
-                if 0 <= index < len(self.generated.linemap):
-                    line = self.generated.linemap[index] or line
+                if 0 <= index < len(self.generated.linemap) and self.generated.linemap[index][1]:
+                    file, line = self.generated.linemap[index]
             tb = tb.tb_next
-        where = f"{self.ast.path}:{line}" if line else self.ast.path
+        where = f"{file}:{line}" if line else file
         text = ""
-        if line:
-            text = "\n  " + self.ast.text.split("\n")[line - 1].strip()
+        source = self.ast.texts.get(file, "")
+        if line and source:
+            text = "\n  " + source.split("\n")[line - 1].strip()
         return f"{where}: error while settling claim {claim.id}: {err}{text}"
 
 

@@ -54,6 +54,7 @@ class Site(NamedTuple):
     result: int  # index of the value shown as the step's result, or -1
     result_code: str
     inputs: tuple[str, ...]  # parameters the step reads
+    file: str = ""  # the policy file of the rule, when not the policy's own (a reform's base)
 
 
 class ParamInfo(NamedTuple):
@@ -63,9 +64,10 @@ class ParamInfo(NamedTuple):
     type: str
     cite: str
     line: int
-    # (from date, ((row keys as written, line), …)); a plain value is one row with no keys
-    versions: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
-    exceptions: tuple[tuple[str, str, str, tuple[tuple[str, int], ...]], ...]  # (name, zh, en, rows)
+    # (from date, ((row keys as written, line[, file]), …)); a plain value is one row with no keys;
+    # the file is given only for rows written in another file (a reform's base)
+    versions: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
+    exceptions: tuple[tuple[str, str, str, tuple[tuple[Any, ...], ...]], ...]  # (name, zh, en, rows)
 
 
 class LayerInfo(NamedTuple):

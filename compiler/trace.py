@@ -101,7 +101,7 @@ def render_steps(
     for site_id, values in records:
         site = meta.sites[site_id]
         inputs = tuple(params[name] for name in site.inputs if name in params)
-        line, end_line = site.line, site.end_line
+        line, end_line, file = site.line, site.end_line, site.file or meta.file
         if site.kind == "parameter":
             info = meta.params[site.rule.split(":", 1)[1]]
             value, version, exception, row = values
@@ -116,7 +116,10 @@ def render_steps(
             elif row >= 0:
                 branch = f"row `{rows[row][0]}`"
             # The step points at the row (or value) that gave the figure.
-            line = end_line = rows[max(row, 0)][1] if rows else site.line
+            if rows:
+                entry = rows[max(row, 0)]
+                line = end_line = entry[1]
+                file = entry[2] if len(entry) > 2 else meta.file
             params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
                                       start or None, branch)
             inputs = (params[info.name],)
@@ -124,7 +127,7 @@ def render_steps(
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
         steps.append(Step(
             index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
-            citation=site.cite, file=meta.file, line=line, end_line=end_line,
+            citation=site.cite, file=file, line=line, end_line=end_line,
             formula=_fill(site.template, values), result=result, inputs=inputs,
             claim_line=claim_line,
         ))

@@ -273,6 +273,17 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
+class Amend:
+    """In a reform: new dated values or exceptions for a parameter of the base policy."""
+
+    name: str
+    references: tuple[Reference, ...]
+    versions: tuple[Dated, ...]
+    exceptions: tuple[Exception_, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Treatment:
     kind: str  # in_scope / out_of_scope / first_self_pay
     share: Expr | None
@@ -338,6 +349,7 @@ class Layer:
     fixed: Periodic | None
     rounding: str | None
     span: Span
+    placement: tuple[str, str] | None = None  # in a reform: ("before" | "after", layer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +373,8 @@ class PolicyHeader:
     applies: Expr | None
     rounding: str | None
     span: Span
+    extends: str | None = None  # a reform names the policy it changes
+    extends_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,5 +386,9 @@ class Policy:
     classify: Classify | None = None
     layers: tuple[Layer, ...] = ()
     checks: tuple[Check, ...] = ()
+    amends: tuple[Amend, ...] = ()  # only before a reform is applied to its base
     path: str = ""
     text: str = field(default="", repr=False, compare=False)
+    # Every file the policy's nodes come from (a reform and its bases), by path.
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    base: Policy | None = field(default=None, repr=False, compare=False)  # what a reform changed

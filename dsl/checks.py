@@ -44,6 +44,26 @@ LAYER_RESULTS = {
     "eligible": "its base after the deductible",
 }
 
+# What a layer's year-to-date accumulators held before this claim, as ``basic.year_deductible``,
+# with what the layer needs for the accumulator to exist.
+YEAR_RESULTS = {
+    "year_paid": ("paid this year before this claim", ""),
+    "year_deductible": ("deductible paid this year before this claim", "the layer has no deductible"),
+    "year_base": ("the year's accumulated base for its bands", "the layer has no `bands per year`"),
+    "year_entered": ("cost entered under its ceiling this year", "the layer has no `ceiling … per year`"),
+}
+
+
+def _accumulates(layer: ast.Layer, result: str) -> bool:
+    if result == "year_deductible":
+        return layer.deductible is not None
+    if result == "year_base":
+        return layer.bands is not None and layer.bands.period == "year"
+    if result == "year_entered":
+        return layer.ceiling is not None and layer.ceiling.period == "year"
+    return True
+
+
 RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line"}
 
 
@@ -104,6 +124,7 @@ class _Checker:
         self.used_params: set[str] = set()
         self.rounding = policy.header.rounding or "half_up"
         self.visible_layers: set[str] = set()  # layers whose results the current rule may read
+        self.current_layer: str | None = None
 
     # ------------------------------------------------------------ reporting
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
@@ -126,7 +147,7 @@ class _Checker:
                 self.warn(p.span, f"parameter `{p.name}` is never used")
         errors = [d for d in self.diags if d.severity == "error"]
         if errors:
-            raise PolicyError(self.diags, self.policy.text)
+            raise PolicyError(self.diags, self.policy.texts or self.policy.text)
         return CheckedPolicy(
             policy=self.policy,
             types=self.types,
@@ -438,7 +459,9 @@ class _Checker:
             if layer.name in RESERVED or layer.name in self.params:
                 self.error(layer.span, f"layer name `{layer.name}` is already taken")
             seen[layer.name] = layer
+            self.current_layer = layer.name
             self.check_layer(layer)
+            self.current_layer = None
             self.visible_layers.add(layer.name)
         self.check_checks()
 
@@ -518,7 +541,17 @@ class _Checker:
         t = CLAIM_FIELDS.get(f.dotted)
         if t is not None:
             return t
-        layers = {layer.name for layer in self.policy.layers}
+        layers = {layer.name: layer for layer in self.policy.layers}
+        if len(f.path) == 2 and f.path[0] in layers and f.path[1] in YEAR_RESULTS:
+            # What the year's accumulators held before this claim: readable from the layer itself on.
+            layer = layers[f.path[0]]
+            if f.path[0] not in self.visible_layers and f.path[0] != self.current_layer:
+                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
+                           "applied yet", "read it in the layer itself, later layers and checks")
+            elif not _accumulates(layer, f.path[1]):
+                self.error(f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`",
+                           YEAR_RESULTS[f.path[1]][1])
+            return MONEY
         if len(f.path) == 2 and f.path[0] in layers:
             if f.path[0] not in self.visible_layers:
                 self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
@@ -527,7 +560,8 @@ class _Checker:
                 self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
                            suggest(f.path[1], LAYER_RESULTS) or f"one of {', '.join(LAYER_RESULTS)}")
             return MONEY
-        candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers for r in LAYER_RESULTS)]
+        candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers
+                                        for r in [*LAYER_RESULTS, *YEAR_RESULTS])]
         self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
         return None
 

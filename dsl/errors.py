@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .ast import Span
@@ -53,13 +53,19 @@ class YibaoError(Exception):
 class PolicyError(YibaoError):
     """One or more diagnostics in a policy file."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic], text: str | None = None) -> None:
+    def __init__(self, diagnostics: Iterable[Diagnostic],
+                 text: str | Mapping[str, str] | None = None) -> None:
         self.diagnostics = tuple(sorted(diagnostics, key=_order))
-        self.text = text
+        # A reform's diagnostics can sit in its base's file: keep every file's text.
+        self.texts: Mapping[str, str] = text if isinstance(text, Mapping) else {}
+        self.text = text if isinstance(text, str) else None
         super().__init__(self.format())
 
+    def source_of(self, d: Diagnostic) -> str | None:
+        return self.texts.get(d.span.file, self.text) if self.texts else self.text
+
     def format(self) -> str:
-        parts = [d.format(self.text) for d in self.diagnostics]
+        parts = [d.format(self.source_of(d)) for d in self.diagnostics]
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
         parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
         return "\n\n".join(parts[:-1]) + "\n" + parts[-1]

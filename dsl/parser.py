@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput
 from lark.exceptions import UnexpectedEOF, VisitError
 from lark.indenter import Indenter
 
-from . import ast
+from . import ast, reform
 from .errors import Diagnostic, PolicyError, suggest
 
 
@@ -48,7 +48,7 @@ KEYWORDS = (
     "policy document effective until applies when rounding source file cite assume enum "
     "parameter from value table exception over classify category class in out of scope first "
     "self pay layer base deductible rate cap fixed bands to above if then else and or not "
-    "ceiling at most check holds"
+    "ceiling at most check holds extends amend before after"
 ).split()
 
 # What a person calls the grammar's terminals, for "expected …" messages.
@@ -183,8 +183,8 @@ def _describe_token(token: object) -> str:
     return f"`{token}`"
 
 
-def parse(text: str, path: str = "<policy>") -> ast.Policy:
-    """Parse a policy; raise ``PolicyError`` with a located diagnostic on bad syntax."""
+def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
+    """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
         text += "\n"
     try:
@@ -197,7 +197,7 @@ def parse(text: str, path: str = "<policy>") -> ast.Policy:
         if isinstance(err.orig_exc, _NodeError):
             raise PolicyError([err.orig_exc.diagnostic], text) from None
         raise
-    return ast.Policy(
+    parsed = ast.Policy(
         header=policy.header,
         sources=policy.sources,
         enums=policy.enums,
@@ -205,19 +205,25 @@ def parse(text: str, path: str = "<policy>") -> ast.Policy:
         classify=policy.classify,
         layers=policy.layers,
         checks=policy.checks,
+        amends=policy.amends,
         path=path,
         text=text,
+        texts={path: text},
     )
+    if parsed.amends and parsed.header.extends is None:
+        raise PolicyError([Diagnostic(parsed.amends[0].span, "`amend` belongs in a reform",
+                                      'add `extends "base.yb"` to the policy header')], text)
+    return reform.resolve(parsed, lambda p, chain: parse_file(p, _chain=chain), _chain)
 
 
-def parse_file(path: str | Path) -> ast.Policy:
+def parse_file(path: str | Path, *, _chain: tuple[str, ...] = ()) -> ast.Policy:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         span = ast.Span(str(p), 1, 1, 1, 1)
         raise PolicyError([Diagnostic(span, f"cannot read policy: {err}")]) from None
-    return parse(text, str(path))
+    return parse(text, str(path), _chain=_chain)
 
 
 class _NodeError(Exception):
@@ -287,7 +293,7 @@ class _ToAst(Transformer):
     # ------------------------------------------------------------ structure
     def start(self, meta, children):
         header = children[0]
-        sources, enums, params, layers, checks = [], [], [], [], []
+        sources, enums, params, layers, checks, amends = [], [], [], [], [], []
         classify = None
         for item in children[1:]:
             if isinstance(item, ast.Source):
@@ -300,13 +306,15 @@ class _ToAst(Transformer):
                 layers.append(item)
             elif isinstance(item, ast.Check):
                 checks.append(item)
+            elif isinstance(item, ast.Amend):
+                amends.append(item)
             elif isinstance(item, ast.Classify):
                 if classify is not None:
                     self._fail(item.span, "a policy has one `classify` block",
                                f"the first is at line {classify.span.line}; merge the two")
                 classify = item
         return ast.Policy(header, tuple(sources), tuple(enums), tuple(params), classify,
-                          tuple(layers), tuple(checks), path=self.path)
+                          tuple(layers), tuple(checks), tuple(amends), path=self.path)
 
     def policy(self, meta, children):
         name, label, *stmts = children
@@ -314,8 +322,9 @@ class _ToAst(Transformer):
         for key, value, span in stmts:
             if key in fields:
                 self._fail(span, f"`{key}` is given twice in the policy header")
-            fields[key] = value
+            fields[key] = (value, span) if key == "extends" else value
         effective = fields.get("effective")
+        extends = fields.get("extends")
         return ast.PolicyHeader(
             name=name,
             label=label,
@@ -325,6 +334,8 @@ class _ToAst(Transformer):
             applies=fields.get("applies"),  # type: ignore[arg-type]
             rounding=fields.get("rounding"),  # type: ignore[arg-type]
             span=self._span(meta),
+            extends=extends[0] if extends else None,  # type: ignore[index]
+            extends_span=extends[1] if extends else None,  # type: ignore[index]
         )
 
     def document(self, meta, children):
@@ -340,6 +351,9 @@ class _ToAst(Transformer):
 
     def rounding(self, meta, children):
         return ("rounding", str(children[0]), self._span(meta))
+
+    def extends(self, meta, children):
+        return ("extends", _unquote(children[0]), self._span(meta))
 
     def label(self, meta, children):
         zh = _unquote(children[0])
@@ -384,6 +398,20 @@ class _ToAst(Transformer):
     # ------------------------------------------------------------ parameters
     def type_name(self, meta, children):
         return (".".join(str(c) for c in children), self._span(meta))
+
+    def amend(self, meta, children):
+        name, *stmts = children
+        refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
+        versions = tuple(s for s in stmts if isinstance(s, ast.Dated))
+        exceptions = tuple(s for s in stmts if isinstance(s, ast.Exception_))
+        for s in stmts:
+            if isinstance(s, ast.Value | ast.Table):
+                self._fail(s.span, f"an amendment of `{name}` gives new values from a date",
+                           "write `from <date> value …`, or replace the whole parameter with `parameter`")
+        return ast.Amend(str(name), refs, versions, exceptions, self._span(meta))
+
+    def placement(self, meta, children):
+        return (str(children[0]), str(children[1]))
 
     def parameter(self, meta, children):
         name, label, (type_name, type_span), *stmts = children
@@ -469,6 +497,8 @@ class _ToAst(Transformer):
     # ------------------------------------------------------------ layers
     def layer(self, meta, children):
         name, label, *stmts = children
+        placement = stmts.pop(0) if stmts and isinstance(stmts[0], tuple) and len(stmts[0]) == 2 \
+            else None
         span = self._span(meta)
         refs: list[ast.Reference] = []
         fields: dict[str, object] = {}
@@ -497,7 +527,7 @@ class _ToAst(Transformer):
             rate=fields.get("rate"),  # type: ignore[arg-type]
             bands=fields.get("bands"), caps=tuple(caps),  # type: ignore[arg-type]
             fixed=fields.get("fixed"), rounding=fields.get("rounding"),  # type: ignore[arg-type]
-            span=span,
+            span=span, placement=placement,
         )
 
     def _periodic(self, meta, children) -> ast.Periodic:

@@ -58,7 +58,7 @@ def check(policies: tuple[Path, ...]) -> None:
             failed = True
             continue
         for warning in policy.warnings:
-            err.print(warning.format(policy.ast.text), markup=False)
+            err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
         click.echo(f"ok: {path} ({len(policy.ast.parameters)} parameters, {len(policy.layers)} layers)")
     sys.exit(1 if failed else 0)
 

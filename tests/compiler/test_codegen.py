@@ -103,7 +103,8 @@ def test_generated_lines_map_back_to_policy_lines(jiujiang_resident) -> None:
     linemap = jiujiang_resident.generated.linemap
     assert len(linemap) == len(source_lines)
     policy_lines = jiujiang_resident.ast.text.splitlines()
-    for generated, policy_line in zip(source_lines, linemap, strict=True):
+    for generated, (policy_file, policy_line) in zip(source_lines, linemap, strict=True):
+        assert policy_file == "policies/jiujiang/resident_inpatient.yb"
         if "p_rate = 800000" in generated:
             assert policy_lines[policy_line - 1].strip() == "local, 2, _                            -> 80%"
         if "pay = div_half_up(elig_basic * rate" in generated:

@@ -442,3 +442,29 @@ def test_line_rules_and_scope_cannot_read_totals() -> None:
     messages = [d.message for d in info.value.diagnostics]
     assert "`applies when` reads only the claim's fields, not `total`" in messages
     assert "a line rule cannot read `in_scope`: the totals are made from the lines" in messages
+
+
+def test_year_to_date_figures_are_readable() -> None:
+    policy = compile_('''
+parameter deductible "起付线" / "deductible": money
+  cite doc
+  table visit.level
+    1 | primary -> 100.00
+    2 -> 400.00
+    3 -> 600.00
+
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  deductible (if visit.referral == referred
+    then max(deductible - basic.year_deductible, 0.00) else deductible) per visit
+  rate 80%
+''')
+    # referred up from level 1 (100 paid) to level 3: only the difference, 500.00, is due
+    up = policy.settle(claim(("A", "10000.00"), referral="referred", ytd={"basic.deductible": "100.00"}))
+    assert up.payers["basic"] == Decimal("7600.00")  # (10,000 − 500) × 80%
+    # the same stay without a referral pays the whole 600.00 again
+    again = policy.settle(claim(("A", "10000.00"), ytd={"basic.deductible": "100.00"}))
+    assert again.payers["basic"] == Decimal("7520.00")  # (10,000 − 600) × 80%
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_('layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n  cap basic.year_base per year\n')
+    assert info.value.diagnostics[0].message == "layer `basic` keeps no `year_base`"

@@ -1,0 +1,125 @@
+"""Reforms: a policy that ``extends`` another and changes only what a new document changed.
+
+Like an OpenFisca reform, a reform file names its base and then replaces whole
+items by name (a parameter, a layer, a check, the classification), adds new ones,
+or ``amend``s a base parameter with values from a date. The result is one merged
+policy whose nodes keep the spans of the file each came from, so errors, traces
+and documents point at the right file. The merged policy remembers its base, so a
+renderer can list what the reform changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from . import ast
+from .errors import Diagnostic, PolicyError, suggest
+
+
+def base_path(policy: ast.Policy) -> str:
+    """The base file's path, relative to the reform's folder as written, normalised."""
+    assert policy.header.extends is not None
+    return os.path.normpath(str(Path(policy.path).parent / policy.header.extends))
+
+
+def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Policy],
+            chain: tuple[str, ...] = ()) -> ast.Policy:
+    """Apply a reform to its base (loaded with ``load``); a policy without ``extends`` is returned."""
+    h = policy.header
+    if h.extends is None:
+        return policy
+    span = h.extends_span or h.span
+    path = base_path(policy)
+    here = os.path.normpath(policy.path)
+    if path in chain or path == here:
+        loop = " → ".join([*chain, here, path])
+        raise PolicyError([Diagnostic(span, f"policies extend each other in a loop: {loop}")],
+                          policy.texts)
+    if not Path(path).is_file():
+        folder = Path(path).parent
+        near = sorted(str(p.name) for p in folder.glob("*.yb")) if folder.is_dir() else []
+        hint = suggest(Path(path).name, near) or (f"policies in {folder}: {', '.join(near)}" if near
+                                                  else "the path is relative to this file's folder")
+        raise PolicyError([Diagnostic(span, f"cannot find the base policy `{h.extends}` ({path})", hint)],
+                          policy.texts)
+    base = load(path, (*chain, here))
+    return merge(base, policy)
+
+
+def _by_name(base: tuple, changes: tuple, key: Callable) -> list:  # type: ignore[type-arg]
+    """Base items with same-named changes put in their place, new ones appended."""
+    changed = {key(c): c for c in changes}
+    out = [changed.pop(key(b), b) for b in base]
+    out += [c for c in changes if key(c) in changed]
+    return out
+
+
+def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
+    diags: list[Diagnostic] = []
+    bh, rh = base.header, reform.header
+    header = replace(
+        rh,
+        document=rh.document or bh.document,
+        effective=rh.effective or bh.effective,
+        until=rh.until if rh.effective else bh.until,
+        applies=rh.applies or bh.applies,
+        rounding=rh.rounding or bh.rounding,
+    )
+    params = _by_name(base.parameters, reform.parameters, lambda p: p.name)
+    index = {p.name: i for i, p in enumerate(params)}
+    for amend in reform.amends:
+        if amend.name not in index:
+            diags.append(Diagnostic(amend.span,
+                                    f"`amend {amend.name}`: the base policy has no such parameter",
+                                    suggest(amend.name, index)))
+            continue
+        params[index[amend.name]] = _amended(params[index[amend.name]], amend)
+    layers = _layers(base.layers, reform.layers, diags)
+    if diags:
+        raise PolicyError(diags, {**base.texts, **reform.texts})
+    return ast.Policy(
+        header=header,
+        sources=tuple(_by_name(base.sources, reform.sources, lambda s: s.name)),
+        enums=tuple(_by_name(base.enums, reform.enums, lambda e: e.field.dotted)),
+        parameters=tuple(params),
+        classify=reform.classify or base.classify,
+        layers=tuple(layers),
+        checks=tuple(_by_name(base.checks, reform.checks, lambda c: c.name)),
+        path=reform.path,
+        text=reform.text,
+        texts={**base.texts, **reform.texts},
+        base=base,
+    )
+
+
+def _amended(p: ast.Parameter, amend: ast.Amend) -> ast.Parameter:
+    """New dated values replace a version with the same date; exceptions replace by name."""
+    versions = {v.start: v for v in p.versions}
+    versions.update({v.start: v for v in amend.versions})
+    return replace(
+        p,
+        references=p.references + amend.references,
+        versions=tuple(versions[d] for d in sorted(versions)),
+        exceptions=tuple(_by_name(p.exceptions, amend.exceptions, lambda e: e.name)),
+    )
+
+
+def _layers(base: tuple[ast.Layer, ...], changes: tuple[ast.Layer, ...],
+            diags: list[Diagnostic]) -> list[ast.Layer]:
+    out = _by_name(base, tuple(c for c in changes if c.placement is None), lambda x: x.name)
+    for layer in changes:
+        if layer.placement is None:
+            continue
+        where, anchor = layer.placement
+        out = [x for x in out if x.name != layer.name]
+        names = [x.name for x in out]
+        if anchor not in names:
+            diags.append(Diagnostic(layer.span, f"layer `{layer.name}` is placed {where} `{anchor}`, "
+                                    "which is not a layer", suggest(anchor, names)))
+            continue
+        at = names.index(anchor) + (1 if where == "after" else 0)
+        out.insert(at, layer)
+    return out
