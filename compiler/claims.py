@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,22 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
             amount = _amount(c, raw["amount"], _join(path, "amount"))
         lines.append(Line(code, name, cat, cls, amount))
 
+    ytd, ytd_year = _year_to_date(c, data)
+
+    if c.issues:
+        raise ClaimError(c.issues, source)
+    year = date.year
+    ignored = ytd_year is not None and ytd_year != year and bool(ytd)
+    return Claim(
+        id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
+        scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
+        referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
+        total=sum(line.amount for line in lines),
+        ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
+    )
+
+
+def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
     ytd: dict[str, int] = {}
     ytd_year: int | None = None
     raw_ytd = data.get("year_to_date", {})
@@ -243,18 +260,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
                 ytd_year = value
             continue
         ytd[key] = _amount(c, value, path)
-
-    if c.issues:
-        raise ClaimError(c.issues, source)
-    year = date.year
-    ignored = ytd_year is not None and ytd_year != year and bool(ytd)
-    return Claim(
-        id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
-        scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
-        referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
-        total=sum(line.amount for line in lines),
-        ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
-    )
+    return ytd, ytd_year
 
 
 def load_claim_json(path: str | Path) -> Any:
@@ -268,3 +274,94 @@ def load_claim_json(path: str | Path) -> Any:
         where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
         raise ClaimError([ClaimIssue("$", f"not valid JSON{where}: {getattr(err, 'msg', err)}")],
                          str(p)) from None
+
+
+RECORD_KEYS = {"id", "date", "record", "year_to_date"}
+_RATE = re.compile(r"\d+(\.\d{1,4})?%")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A validated record (a budget, a fund): the input of a policy that is not about a claim."""
+
+    id: str
+    date: dt.date
+    day: int
+    year: int
+    values: Mapping[str, Any]  # field → fen, ppm, int, bool or date ordinal, by its declared type
+    ytd: Mapping[str, int]
+    ytd_year: int | None
+    ytd_ignored: bool = False
+    lines: tuple[Line, ...] = ()
+    person_id: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_ytd(self, ytd: Mapping[str, int]) -> Record:
+        from dataclasses import replace
+
+        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False)
+
+
+def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
+    if code == "m":
+        return _amount(c, raw, path)
+    if code == "r":
+        if not isinstance(raw, str) or not _RATE.fullmatch(raw):
+            c.add(path, f'{raw!r} is not a rate; write a percentage such as "12.5%"')
+            return 0
+        return int(Decimal(raw[:-1]) * 10_000)
+    if code == "c":
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            c.add(path, f"{raw!r} is not a count (a whole number, 0 or more)")
+            return 0
+        return raw
+    if code == "b":
+        if not isinstance(raw, bool):
+            c.add(path, f"{raw!r} is not true or false")
+            return False
+        return raw
+    if not isinstance(raw, str) or not _DATE.fullmatch(raw):
+        c.add(path, f"{raw!r} is not a date (YYYY-MM-DD)")
+        return 0
+    try:
+        return dt.date.fromisoformat(raw).toordinal()
+    except ValueError:
+        c.add(path, f"{raw!r} is not a date (YYYY-MM-DD)")
+        return 0
+
+
+def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None) -> Record:
+    """Validate a record's JSON against the policy's declared fields (name → type code)."""
+    c = _Collector()
+    if not isinstance(data, Mapping):
+        raise ClaimError([ClaimIssue("$", "a record must be a JSON object")], source)
+    c.unknown_keys(data, RECORD_KEYS, "")
+    record_id = _str(c, data, "id", "") or ""
+    date = dt.date.min
+    raw_date = data.get("date")
+    if not isinstance(raw_date, str) or not _DATE.fullmatch(raw_date):
+        c.add("date", "required (YYYY-MM-DD)" if raw_date is None
+              else f"{raw_date!r} is not a date (YYYY-MM-DD)")
+    else:
+        try:
+            date = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            c.add("date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
+    body = data.get("record")
+    values: dict[str, Any] = {}
+    if not isinstance(body, Mapping):
+        c.add("record", "required object with the fields " + ", ".join(fields))
+        body = {}
+    c.unknown_keys(body, set(fields), "record")
+    for name, code in fields.items():
+        path = _join("record", name)
+        if name not in body:
+            c.add(path, "required")
+            continue
+        values[name] = _field_value(c, body[name], code, path)
+    ytd, ytd_year = _year_to_date(c, data)
+    if c.issues:
+        raise ClaimError(c.issues, source)
+    ignored = ytd_year is not None and ytd_year != date.year and bool(ytd)
+    return Record(id=record_id, date=date, day=date.toordinal(), year=date.year, values=values,
+                  ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)

@@ -152,6 +152,8 @@ class CodeGenerator:
         if isinstance(e, ast.BoolLit):
             return "True" if e.value else "False"
         if isinstance(e, ast.Field):
+            if e.path[0] == "record":
+                return f"c.values[{e.path[1]!r}]"
             if e.dotted in _FIELDS:
                 return _FIELDS[e.dotted]
             layer, result = e.path  # a result of an earlier layer, e.g. basic.paid
@@ -420,13 +422,17 @@ class CodeGenerator:
         key = f"{row.category}" + (f".{row.item_class}" if row.item_class else "")
         label = ast.Label(f"费用分类 {key}", f"classify {key}", row.span)
         refs = self.p.classify.references if self.p.classify else ()
+        site_key = f"cls:{key}"
         if row.when is not None:
-            key += f"@{row.span.line}"  # rows that differ only by their condition
+            condition = _source_text(self.p, row.when.span)
+            label = ast.Label(f"{label.zh}（{condition}）", f"{label.en} when {condition}", row.span)
+            site_key += f"@{row.span.file}:{row.span.line}"  # rows that differ only by their condition
 
         def site(template: str, result: int, node: object = None) -> int:
-            return self.site(f"cls:{key}", rule=f"classify.{key}", kind="classify", label=label,
+            reads = [*self.c.reads(row.when), *(self.c.reads(node) if node is not None else ())]
+            return self.site(site_key, rule=f"classify.{key}", kind="classify", label=label,
                              refs=refs, span=row.span, template=template, result=result,
-                             inputs=tuple(self.c.reads(node)) if node is not None else ())
+                             inputs=tuple(dict.fromkeys(reads)))
 
         with w.at(row.span):
             if t.kind == "in_scope":
@@ -736,7 +742,10 @@ class CodeGenerator:
             late = [p for p in self.c.param_order if p.name in self.late]
             for p in early:
                 self.parameter(p, traced)
-            self.classify("traced" if traced else "fast")
+            if self.p.header.input == "record":
+                self.amount(traced)
+            else:
+                self.classify("traced" if traced else "fast")
             for p in late:
                 self.parameter(p, traced)
             w("unpaid = total")
@@ -797,11 +806,39 @@ class CodeGenerator:
             return "()"
         return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
+    def amount(self, traced: bool) -> None:
+        """A record policy's stand-in for classification: the amount the layers share out."""
+        w = self.w
+        h = self.p.header
+        assert h.amount is not None
+        with w.at(h.amount.span):
+            w(f"total = {self.expr(h.amount, self.default_mode)}")
+            w("if total < 0:")
+            with w.indent():
+                w("total = 0")
+            if traced:
+                sid = self.site("amount", rule="amount", kind="amount",
+                                label=ast.Label("分配金额", "amount shared out", h.span), refs=(),
+                                span=h.amount.span,
+                                template=f"amount = {_source_text(self.p, h.amount.span)} = {{0:m}}",
+                                result=0, inputs=tuple(self.c.reads(h.amount)))
+                w(f"t(({sid}, (total,)))")
+            w("out_of_scope = first_self_pay = 0")
+            w("in_scope = total")
+            w("parts = []")
+
     def line_parts_function(self) -> None:
         """Per-line (out of scope, first self-pay), computed only when someone reads the lines."""
         w = self.w
         cls = self.p.classify
-        assert cls is not None
+        if cls is None:  # a record has no lines
+            w("def line_parts(c):")
+            with w.indent():
+                w('"""A record has no bill lines."""')
+                w("return []")
+            w()
+            w()
+            return
         w("def line_parts(c):", cls.span)
         with w.indent():
             w('"""Each line\'s (out of scope, first self-pay), for the line-by-line shares."""')
@@ -840,12 +877,15 @@ class CodeGenerator:
             self.w("SITES,")
             self.w("PARAMS,")
             self.w("line_parts,")
-            if self.p.checks:
-                self.w("(")
-                for chk in self.p.checks:
-                    self.w(f"    CheckInfo({chk.name!r}, {chk.label.zh!r}, {chk.label.en!r}, "
-                           f"{chk.span.line}),")
-                self.w("),")
+            self.w("(")
+            for chk in self.p.checks:
+                self.w(f"    CheckInfo({chk.name!r}, {chk.label.zh!r}, {chk.label.en!r}, "
+                       f"{chk.span.line}),")
+            self.w("),")
+            if h.input == "record":
+                rest = h.remainder or ast.Label("结余", "remainder", h.span)
+                self.w(f"input={h.input!r},")
+                self.w(f"remainder=({rest.zh!r}, {rest.en!r}),")
         self.w(")")
 
         head = _Writer()
@@ -870,6 +910,10 @@ class CodeGenerator:
         head("}")
         head(f"REQUIRES = {tuple(sorted(self._required_fields()))!r}")
         head(f"ACCUMULATORS = {self._accumulators()!r}")
+        head(f"INPUT = {h.input!r}")
+        if h.input == "record":
+            fields = {f.name: _TYPE_CODE[f.type_name] for f in self.p.fields}
+            head(f"FIELDS = {fields!r}  # the record's fields and their types")
         head("_IN = (0, 0)")
         head()
         head("SITES = (")

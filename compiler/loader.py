@@ -20,7 +20,7 @@ from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
 
-from .claims import Claim, parse_claim
+from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .runtime import Settlement
 
@@ -45,6 +45,7 @@ class Policy:
         self.enums: Mapping[str, tuple[str, ...]] = self.module.ENUMS
         self.requires: tuple[str, ...] = self.module.REQUIRES
         self.accumulators: tuple[str, ...] = self.module.ACCUMULATORS
+        self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
 
     @property
     def source(self) -> str:
@@ -61,7 +62,12 @@ class Policy:
     # ------------------------------------------------------------ claims
     def claim(self, data: Any, source: str | None = None) -> Claim:
         """Validate a claim against this policy's value sets, scope and dates."""
-        claim = data if isinstance(data, Claim) else parse_claim(_decode(data, source), self.enums, source)
+        if isinstance(data, Claim | Record):
+            claim = data
+        elif self.input == "record":
+            claim = parse_record(_decode(data, source), self.module.FIELDS, source)
+        else:
+            claim = parse_claim(_decode(data, source), self.enums, source)
         issues: list[ClaimIssue] = []
         if claim.day < self._start or (self._end is not None and claim.day > self._end):
             start = dt.date.fromordinal(self._start)
@@ -75,8 +81,9 @@ class Policy:
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):
-            issues.append(ClaimIssue("$", f"policy {self.id} does not cover this claim "
-                                          f"(scheme {claim.scheme}, visit kind {claim.kind})"))
+            what = ("this record" if self.input == "record"
+                    else f"this claim (scheme {claim.scheme}, visit kind {claim.kind})")
+            issues.append(ClaimIssue("$", f"policy {self.id} does not cover {what}"))
         if issues:
             raise ClaimError(issues, source)
         return claim

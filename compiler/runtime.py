@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from yibao.dsl.errors import SettlementError
 
-from .claims import Claim
+from .claims import Claim, Record
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
 
 __all__ = [
@@ -94,6 +94,8 @@ class PolicyMeta(NamedTuple):
     params: Mapping[str, ParamInfo]
     line_parts: Callable[[Claim], list[tuple[int, int]]]  # per line (out of scope, first self-pay)
     checks: tuple[CheckInfo, ...] = ()
+    input: str = "claim"  # or "record"
+    remainder: tuple[str, str] = ("个人负担", "the person")  # who bears what the layers leave
 
 
 def no_row(param: str, line: int) -> None:
@@ -156,7 +158,7 @@ class Settlement:
     def __init__(
         self,
         meta: PolicyMeta,
-        claim: Claim,
+        claim: Claim | Record,
         total: int,
         out_of_scope: int,
         first_self_pay: int,
@@ -269,6 +271,8 @@ class Settlement:
     def to_dict(self, *, trace: bool | None = None) -> dict[str, Any]:
         """The settlement contract (docs/settlement.md); amounts as two-decimal strings."""
         layer_names = [layer.name for layer in self.meta.layers]
+        if self.meta.input == "record":
+            return self._record_dict(layer_names, trace)
         data: dict[str, Any] = {
             "claim": self.claim.id,
             "policy": self.meta.id,
@@ -297,6 +301,23 @@ class Settlement:
                 }
                 for s in self.lines
             ],
+        }
+        if trace or (trace is None and self.records is not None):
+            data["trace"] = [step.to_dict() for step in self.trace]
+        return data
+
+    def _record_dict(self, layer_names: list[str], trace: bool | None) -> dict[str, Any]:
+        """A record's settlement: the amount shared out, each layer's share and the remainder."""
+        data: dict[str, Any] = {
+            "record": self.claim.id,
+            "policy": self.meta.id,
+            "date": self.claim.date.isoformat(),
+            "amount": money_str(self.total_fen),
+            "payers": {n: money_str(f) for n, f in zip(layer_names, self.payer_fen, strict=True)},
+            "remainder": money_str(self.person_fen),
+            **({"checks": self.checks} if self.meta.checks else {}),
+            "year_to_date": {"year": self.claim.year,
+                             **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
         }
         if trace or (trace is None and self.records is not None):
             data["trace"] = [step.to_dict() for step in self.trace]

@@ -188,6 +188,18 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordField:
+    """A field of a record policy's input, read as ``record.<name>``."""
+
+    name: str
+    label: Label
+    type_name: str
+    type_span: Span
+    references: tuple[Reference, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class EnumMember:
     name: str
     label: Label | None
@@ -375,6 +387,9 @@ class PolicyHeader:
     span: Span
     extends: str | None = None  # a reform names the policy it changes
     extends_span: Span | None = None
+    input: str = "claim"  # or "record": a budget or other record with declared fields
+    amount: Expr | None = None  # for a record: the amount the layers share out
+    remainder: Label | None = None  # for a record: what is left after the layers
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +397,7 @@ class Policy:
     header: PolicyHeader
     sources: tuple[Source, ...] = ()
     enums: tuple[EnumDecl, ...] = ()
+    fields: tuple[RecordField, ...] = ()
     parameters: tuple[Parameter, ...] = ()
     classify: Classify | None = None
     layers: tuple[Layer, ...] = ()

@@ -64,7 +64,7 @@ def _accumulates(layer: ast.Layer, result: str) -> bool:
     return True
 
 
-RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line"}
+RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line", "record"}
 
 
 @dataclass
@@ -125,6 +125,8 @@ class _Checker:
         self.rounding = policy.header.rounding or "half_up"
         self.visible_layers: set[str] = set()  # layers whose results the current rule may read
         self.current_layer: str | None = None
+        self.is_record = policy.header.input == "record"
+        self.record_fields = {f.name: f for f in policy.fields}
 
     # ------------------------------------------------------------ reporting
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
@@ -138,9 +140,15 @@ class _Checker:
         self.check_header()
         self.check_sources()
         self.check_enums()
+        self.check_record()
         self.check_parameters()
         order = self.parameter_order()
-        self.check_classify()
+        if self.is_record:
+            if self.policy.classify is not None:
+                self.error(self.policy.classify.span, "a record policy has no bill lines to classify",
+                           "remove `classify`, or make the policy's input a claim")
+        else:
+            self.check_classify()
         self.check_layers()
         for p in self.policy.parameters:
             if p.name not in self.used_params:
@@ -185,6 +193,37 @@ class _Checker:
         if not label.zh.strip() or not label.en.strip():
             self.error(label.span, f"{what} needs a bilingual label",
                        'write it as "中文" / "English"')
+
+    def check_record(self) -> None:
+        """A record policy declares its fields and the amount its layers share out."""
+        h = self.policy.header
+        if not self.is_record:
+            for f in self.policy.fields:
+                self.error(f.span, "`field` declares a record's fields, but this policy settles claims",
+                           "add `input record` to the policy header")
+            for what, node in (("amount", h.amount), ("remainder", h.remainder)):
+                if node is not None:
+                    self.error(node.span, f"`{what}` is for a policy whose input is a record")
+            return
+        seen: dict[str, ast.RecordField] = {}
+        for f in self.policy.fields:
+            if f.name in seen:
+                self.error(f.span, f"field `{f.name}` is declared twice")
+            seen[f.name] = f
+            self.check_label(f.label, f"field `{f.name}`")
+            if f.type_name not in SCALAR_TYPES:
+                self.error(f.type_span, f"unknown type `{f.type_name}`",
+                           suggest(f.type_name, SCALAR_TYPES) or f"one of {', '.join(SCALAR_TYPES)}")
+        if h.amount is None:
+            self.error(h.span, "a record policy says what its layers share out",
+                       "add `amount <expression>` to the header, e.g. `amount record.surplus`")
+        else:
+            self.expect(self.expr(h.amount, param=None), MONEY, h.amount, "the amount")
+            for n in _nodes(h.amount):
+                if isinstance(n, ast.Name) and n.name in QUANTITIES:
+                    self.error(n.span, f"the amount cannot read `{n.name}`: it is what `{n.name}` is made of")
+        if h.remainder is not None:
+            self.check_label(h.remainder, "the remainder")
 
     def check_sources(self) -> None:
         seen: dict[str, ast.Source] = {}
@@ -404,6 +443,9 @@ class _Checker:
                            suggest(row.category, CATEGORIES))
             for part in (row.when, row.treatment.share):
                 self.no_totals(part, "a line rule")
+            if row.treatment.share is not None:
+                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share,
+                            "a first self-pay share")
             if row.when is not None:
                 self.expect(self.expr(row.when, param=None), BOOL, row.when, "a line rule's `when`")
                 continue  # conditional rows come before the row that always applies
@@ -412,9 +454,6 @@ class _Checker:
                 self.error(row.span, "this line class is treated twice",
                            f"the first is at line {seen[key].span.line}")
             seen[key] = row
-            if row.treatment.share is not None:
-                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share,
-                            "a first self-pay share")
         for cat in CATEGORIES:
             if (cat, None) not in seen:
                 self.error(c.span, f"`classify` does not say how category {cat} is treated",
@@ -538,8 +577,24 @@ class _Checker:
 
     # ------------------------------------------------------------ expressions
     def field(self, f: ast.Field) -> Type | None:
+        if f.path[0] == "record":
+            if not self.is_record:
+                self.error(f.span, f"`{f.dotted}` is a record field, but this policy settles claims",
+                           "add `input record` to the policy header and declare the field")
+                return None
+            decl = self.record_fields.get(f.path[1]) if len(f.path) == 2 else None
+            if decl is None:
+                self.error(f.span, f"unknown record field `{f.dotted}`",
+                           suggest(f.dotted, [f"record.{n}" for n in self.record_fields])
+                           or f"declare it: `field {f.path[-1]} \"…\" / \"…\": money`")
+                return None
+            return SCALAR_TYPES.get(decl.type_name)
         t = CLAIM_FIELDS.get(f.dotted)
         if t is not None:
+            if self.is_record:
+                self.error(f.span, f"`{f.dotted}` is a claim field, but this policy's input is a record",
+                           suggest(f"record.{f.path[-1]}", [f"record.{n}" for n in self.record_fields]))
+                return None
             return t
         layers = {layer.name: layer for layer in self.policy.layers}
         if len(f.path) == 2 and f.path[0] in layers and f.path[1] in YEAR_RESULTS:

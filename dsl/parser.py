@@ -48,7 +48,7 @@ KEYWORDS = (
     "policy document effective until applies when rounding source file cite assume enum "
     "parameter from value table exception over classify category class in out of scope first "
     "self pay layer base deductible rate cap fixed bands to above if then else and or not "
-    "ceiling at most check holds extends amend before after"
+    "ceiling at most check holds extends amend before after input amount remainder field"
 ).split()
 
 # What a person calls the grammar's terminals, for "expected …" messages.
@@ -201,6 +201,7 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
         header=policy.header,
         sources=policy.sources,
         enums=policy.enums,
+        fields=policy.fields,
         parameters=policy.parameters,
         classify=policy.classify,
         layers=policy.layers,
@@ -293,7 +294,7 @@ class _ToAst(Transformer):
     # ------------------------------------------------------------ structure
     def start(self, meta, children):
         header = children[0]
-        sources, enums, params, layers, checks, amends = [], [], [], [], [], []
+        sources, enums, params, layers, checks, amends, fields = [], [], [], [], [], [], []
         classify = None
         for item in children[1:]:
             if isinstance(item, ast.Source):
@@ -308,12 +309,14 @@ class _ToAst(Transformer):
                 checks.append(item)
             elif isinstance(item, ast.Amend):
                 amends.append(item)
+            elif isinstance(item, ast.RecordField):
+                fields.append(item)
             elif isinstance(item, ast.Classify):
                 if classify is not None:
                     self._fail(item.span, "a policy has one `classify` block",
                                f"the first is at line {classify.span.line}; merge the two")
                 classify = item
-        return ast.Policy(header, tuple(sources), tuple(enums), tuple(params), classify,
+        return ast.Policy(header, tuple(sources), tuple(enums), tuple(fields), tuple(params), classify,
                           tuple(layers), tuple(checks), tuple(amends), path=self.path)
 
     def policy(self, meta, children):
@@ -336,6 +339,9 @@ class _ToAst(Transformer):
             span=self._span(meta),
             extends=extends[0] if extends else None,  # type: ignore[index]
             extends_span=extends[1] if extends else None,  # type: ignore[index]
+            input=fields.get("input", "claim"),  # type: ignore[arg-type]
+            amount=fields.get("amount"),  # type: ignore[arg-type]
+            remainder=fields.get("remainder"),  # type: ignore[arg-type]
         )
 
     def document(self, meta, children):
@@ -351,6 +357,23 @@ class _ToAst(Transformer):
 
     def rounding(self, meta, children):
         return ("rounding", str(children[0]), self._span(meta))
+
+    def input_kind(self, meta, children):
+        kind = str(children[0])
+        if kind not in ("claim", "record"):
+            self._fail(self._tok(children[0]), f"unknown input `{kind}`; expected `claim` or `record`",
+                       suggest(kind, ["claim", "record"]))
+        return ("input", kind, self._span(meta))
+
+    def amount(self, meta, children):
+        return ("amount", children[0], self._span(meta))
+
+    def remainder(self, meta, children):
+        return ("remainder", children[0], self._span(meta))
+
+    def field_decl(self, meta, children):
+        name, label, (type_name, type_span), *refs = children
+        return ast.RecordField(str(name), label, type_name, type_span, tuple(refs), self._span(meta))
 
     def extends(self, meta, children):
         return ("extends", _unquote(children[0]), self._span(meta))

@@ -67,6 +67,9 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
         until=rh.until if rh.effective else bh.until,
         applies=rh.applies or bh.applies,
         rounding=rh.rounding or bh.rounding,
+        input=bh.input,
+        amount=rh.amount or bh.amount,
+        remainder=rh.remainder or bh.remainder,
     )
     params = _by_name(base.parameters, reform.parameters, lambda p: p.name)
     index = {p.name: i for i, p in enumerate(params)}
@@ -84,6 +87,7 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
         header=header,
         sources=tuple(_by_name(base.sources, reform.sources, lambda s: s.name)),
         enums=tuple(_by_name(base.enums, reform.enums, lambda e: e.field.dotted)),
+        fields=tuple(_by_name(base.fields, reform.fields, lambda f: f.name)),
         parameters=tuple(params),
         classify=reform.classify or base.classify,
         layers=tuple(layers),

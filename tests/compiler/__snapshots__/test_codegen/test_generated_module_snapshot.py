@@ -31,6 +31,7 @@ ENUMS = {  # the value sets this policy accepts in a claim
 }
 REQUIRES = ()
 ACCUMULATORS = ('basic.deductible', 'basic.paid')
+INPUT = 'claim'
 _IN = (0, 0)
 
 SITES = (
@@ -260,4 +261,6 @@ META = PolicyMeta(
     SITES,
     PARAMS,
     line_parts,
+    (
+    ),
 )
