@@ -1,0 +1,124 @@
+"""The 2023 reform plan (002): reforms of the Jiujiang policies and two record policies."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import yibao
+
+from ..conftest import POLICIES
+
+FOLDER = POLICIES / "reform2023"
+
+
+@pytest.fixture(scope="module")
+def inpatient() -> yibao.Policy:
+    return yibao.load_policy(FOLDER / "resident_inpatient.yb")
+
+
+@pytest.fixture(scope="module")
+def outpatient() -> yibao.Policy:
+    return yibao.load_policy(FOLDER / "resident_outpatient.yb")
+
+
+def load(stem: str, name: str) -> dict:
+    return json.loads((FOLDER / "claims" / stem / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_reform_keeps_the_base_and_changes_the_layer(inpatient: yibao.Policy) -> None:
+    assert inpatient.ast.base is not None
+    assert inpatient.ast.base.header.name == "jiujiang.resident_inpatient"
+    assert [p.name for p in inpatient.ast.parameters] == [
+        "deductible", "rate", "annual_cap", "stay_deductible", "unreferred_cut"]
+    assert inpatient.ast.layers[0].span.file == "policies/reform2023/resident_inpatient.yb"
+
+
+def test_day_surgery_half_deductible_inpatient_rate(inpatient: yibao.Policy) -> None:
+    s = inpatient.settle(load("resident_inpatient", "day_surgery_level3"))
+    # level 3 local: deductible 600 / 2 = 300; rate 60%
+    # in scope 3,200.00 + (2,800.00 − 10% 280.00) + 36.50 = 5,756.50; (5,756.50 − 300) × 60% = 3,273.90
+    assert s.in_scope == Decimal("5756.50")
+    assert s.payers["basic"] == Decimal("3273.90")
+
+
+def test_referral_up_pays_the_difference(inpatient: yibao.Policy) -> None:
+    s = inpatient.settle(load("resident_inpatient", "referred_up_pays_the_difference"), trace=True)
+    # 600 at level 3 less the 100 paid at level 1: 500; in scope 1,800 + 16,500 + 558 = 18,858
+    # (18,858 − 500) × 60% = 11,014.80
+    assert s.payers["basic"] == Decimal("11014.80")
+    deductible = next(step for step in s.trace if step.rule == "basic.deductible")
+    assert deductible.formula.startswith("deductible per visit 500.00")
+
+
+def test_referral_down_pays_no_deductible(inpatient: yibao.Policy) -> None:
+    s = inpatient.settle(load("resident_inpatient", "referred_down_no_deductible"))
+    # level 1 deductible 100 less the 600 already paid: nothing; 2,050 × 90% = 1,845.00
+    assert s.payers["basic"] == Decimal("1845.00")
+
+
+def test_no_referral_lowers_the_rate(inpatient: yibao.Policy) -> None:
+    s = inpatient.settle(load("resident_inpatient", "level3_without_referral"))
+    # level 3 local without referral: 60% − 10 points = 50%; (9,600 − 600) × 50% = 4,500.00
+    assert s.payers["basic"] == Decimal("4500.00")
+    assert s.person == Decimal("6000.00")  # 10,500 − 4,500
+
+
+def test_before_the_reform_dates_the_claim_is_refused(inpatient: yibao.Policy) -> None:
+    data = load("resident_inpatient", "level3_without_referral")
+    data["date"] = "2022-09-30"
+    with pytest.raises(yibao.ClaimError) as info:
+        inpatient.settle(data)
+    assert info.value.issues[0].path == "date"
+
+
+def test_outpatient_limit_rises_from_300_to_400(outpatient: yibao.Policy) -> None:
+    before = outpatient.settle(load("resident_outpatient", "village_2022_limit_300"))
+    after = outpatient.settle(load("resident_outpatient", "village_2023_limit_400"), trace=True)
+    # 120 × 65% = 78; 250 already paid: 300 − 250 = 50.00 in 2022; 400 − 250 = 150 left in 2023 → 78.00
+    assert before.payers["basic"] == Decimal("50.00")
+    assert after.payers["basic"] == Decimal("78.00")
+    limit = next(i for step in after.trace for i in step.inputs if i.name == "annual_limit")
+    assert (limit.value, limit.effective_from) == ("400.00", "2023-01-01")
+
+
+def test_county_hospitals_join_in_2023(outpatient: yibao.Policy) -> None:
+    s = outpatient.settle(load("resident_outpatient", "county_hospital_2023"))
+    # in scope 15 + 25 + (38.60 − 3.86) = 74.74; × 50% = 37.37
+    assert s.payers["basic"] == Decimal("37.37")
+    data = load("resident_outpatient", "county_hospital_2023")
+    data["date"] = "2022-12-31"
+    assert outpatient.settle(data).payers["basic"] == 0  # not yet covered in 2022
+
+
+def test_alliance_surplus_bands() -> None:
+    policy = yibao.load_policy(FOLDER / "alliance_surplus.yb")
+    s = policy.settle(load("alliance_surplus", "surplus_12_percent"))
+    # surplus 86,000,000 − 75,680,000 = 10,320,000 (12% of the package)
+    # 4,300,000 × 100% + 4,300,000 × 70% + 1,720,000 × 30% = 4,300,000 + 3,010,000 + 516,000
+    assert s.payers["kept"] == Decimal("7826000.00")
+    assert s.person == Decimal("2494000.00")  # carried into next year's package
+    assert policy.settle(load("alliance_surplus", "overspent")).payers["kept"] == 0
+
+
+def test_county_package_reserves() -> None:
+    policy = yibao.load_policy(FOLDER / "county_package.yb")
+    s = policy.settle(load("county_package", "fund_2022"))
+    # 1% of 2,318,765,432.10 = 23,187,654.321 → 23,187,654.32
+    # 3% of the rest 2,295,577,777.78 = 68,867,333.3334 → 68,867,333.33
+    assert s.payers == {"risk_reserve": Decimal("23187654.32"), "assessment": Decimal("68867333.33")}
+    assert s.person == Decimal("2226710444.45")
+
+
+CASES = sorted((FOLDER / "claims").glob("*/*.json"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_sample_settlement(path: Path, snapshot_json) -> None:
+    policy = yibao.load_policy(FOLDER / f"{path.parent.name}.yb")
+    s = policy.settle(json.loads(path.read_text(encoding="utf-8")), trace=True)
+    assert sum(s.payer_fen) + s.person_fen == s.total_fen
+    assert s.to_json(trace=True) + "\n" == snapshot_json
