@@ -536,7 +536,9 @@ class CodeGenerator:
                     rate = "rate"
                 w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span)
                 if traced:
-                    sid = site("rate", r.span, "({0:m} − deductible {1:m}) × {2:r} = {3:m}", 3, r)
+                    template = ("({0:m} − deductible {1:m}) × {2:r} = {3:m}" if layer.deductible is not None
+                                else "{0:m} × {2:r} = {3:m}")
+                    sid = site("rate", r.span, template, 3, r)
                     w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span)
             else:
                 self.bands(layer, traced)
@@ -950,7 +952,9 @@ class CodeGenerator:
             ((start if v.start == dt.date.min else v.start).isoformat(), rows(v.definition))
             for v in p.versions
         )
-        exceptions = tuple((e.name, e.label.zh, e.label.en, rows(e.definition)) for e in p.exceptions)
+        # An exception is cited by its own references, or by its parameter's when it has none.
+        exceptions = tuple((e.name, e.label.zh, e.label.en, rows(e.definition),
+                            _cite(e.references or p.references, self.p)) for e in p.exceptions)
         code = _TYPE_CODE.get(p.type_name, "t")
         return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {code!r}, "
                 f"{_cite(p.references, self.p)!r}, {p.span.line}, {versions!r}, {exceptions!r})")

@@ -67,7 +67,8 @@ class ParamInfo(NamedTuple):
     # (from date, ((row keys as written, line[, file]), …)); a plain value is one row with no keys;
     # the file is given only for rows written in another file (a reform's base)
     versions: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
-    exceptions: tuple[tuple[str, str, str, tuple[tuple[Any, ...], ...]], ...]  # (name, zh, en, rows)
+    # (name, zh, en, rows, citation)
+    exceptions: tuple[tuple[str, str, str, tuple[tuple[Any, ...], ...], str], ...]
 
 
 class LayerInfo(NamedTuple):

@@ -102,13 +102,14 @@ def render_steps(
         site = meta.sites[site_id]
         inputs = tuple(params[name] for name in site.inputs if name in params)
         line, end_line, file = site.line, site.end_line, site.file or meta.file
+        citation = site.cite
         if site.kind == "parameter":
             info = meta.params[site.rule.split(":", 1)[1]]
             value, version, exception, row = values
             start, rows = info.versions[version] if version >= 0 else ("", ())
             branch = None
             if exception >= 0:
-                ex_name, ex_zh, ex_en, rows = info.exceptions[exception]
+                ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
                 branch = f"exception {ex_name} ({ex_zh} / {ex_en})"
                 if row >= 0:
                     branch += f", row `{rows[row][0]}`"
@@ -127,7 +128,7 @@ def render_steps(
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
         steps.append(Step(
             index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
-            citation=site.cite, file=file, line=line, end_line=end_line,
+            citation=citation, file=file, line=line, end_line=end_line,
             formula=_fill(site.template, values), result=result, inputs=inputs,
             claim_line=claim_line,
         ))
