@@ -468,3 +468,36 @@ layer basic "统筹基金" / "basic fund"
     with pytest.raises(yibao.PolicyError) as info:
         compile_('layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n  cap basic.year_base per year\n')
     assert info.value.diagnostics[0].message == "layer `basic` keeps no `year_base`"
+
+
+def test_two_layers_of_the_same_kind_and_the_part_above_a_cap() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 80%
+  cap 1000.00 per visit
+
+layer assistance "医疗救助" / "medical assistance"
+  cite doc
+  when person.category in {poverty, low_income}
+  base remaining
+  deductible 100.00 per year
+  rate 50%
+  cap 300.00 per year
+
+layer re_assistance "再救助" / "re-assistance"
+  cite doc
+  when person.category == poverty
+  base remaining
+  deductible 200.00 per year
+  rate 70%
+''')
+    s = policy.settle(claim(("A", "2000.00"), category="poverty"))
+    # basic: 2,000 × 80% = 1,600, capped at 1,000.00; the 600 above the cap stays in `remaining`
+    # remaining 1,000: assistance (1,000 − 100) × 50% = 450 → capped at 300.00
+    # remaining 700: re-assistance (700 − 200) × 70% = 350.00; the person pays 350.00
+    assert s.payers == {"basic": Decimal("1000.00"), "assistance": Decimal("300.00"),
+                        "re_assistance": Decimal("350.00")}
+    assert s.person == Decimal("350.00")
+    low = policy.settle(claim(("A", "2000.00"), category="low_income"))
+    assert low.payers["re_assistance"] == 0 and low.person == Decimal("700.00")
