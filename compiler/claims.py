@@ -121,6 +121,21 @@ def _enum(c: _Collector, obj: Mapping[str, Any], key: str, path: str, values: tu
     return value
 
 
+def _date(c: _Collector, data: Mapping[str, Any], what: str) -> dt.date:
+    """The top-level ``date``: exactly YYYY-MM-DD and a real day."""
+    raw = data.get("date")
+    if raw is None:
+        c.add("date", f"required ({what}, YYYY-MM-DD)")
+        return dt.date.min
+    try:
+        if not isinstance(raw, str) or not _DATE.fullmatch(raw):
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        c.add("date", f"{raw!r} is not a date (YYYY-MM-DD)")
+        return dt.date.min
+
+
 def _int(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, minimum: int) -> int | None:
     raw = obj.get(key)
     if raw is None:
@@ -161,17 +176,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         raise ClaimError([ClaimIssue("$", "a claim must be a JSON object")], source)
     c.unknown_keys(data, CLAIM_KEYS, "")
     claim_id = _str(c, data, "id", "") or ""
-    date = dt.date.min
-    raw_date = data.get("date")
-    if raw_date is None:
-        c.add("date", "required (settlement or discharge date, YYYY-MM-DD)")
-    else:
-        try:
-            if not isinstance(raw_date, str) or not _DATE.fullmatch(raw_date):
-                raise ValueError(raw_date)
-            date = dt.date.fromisoformat(raw_date)
-        except ValueError:
-            c.add("date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
+    date = _date(c, data, "settlement or discharge date")
 
     person = data.get("person")
     if not isinstance(person, Mapping):
@@ -337,16 +342,7 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
         raise ClaimError([ClaimIssue("$", "a record must be a JSON object")], source)
     c.unknown_keys(data, RECORD_KEYS, "")
     record_id = _str(c, data, "id", "") or ""
-    date = dt.date.min
-    raw_date = data.get("date")
-    if not isinstance(raw_date, str) or not _DATE.fullmatch(raw_date):
-        c.add("date", "required (YYYY-MM-DD)" if raw_date is None
-              else f"{raw_date!r} is not a date (YYYY-MM-DD)")
-    else:
-        try:
-            date = dt.date.fromisoformat(raw_date)
-        except ValueError:
-            c.add("date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
+    date = _date(c, data, "the date the record is for")
     body = data.get("record")
     values: dict[str, Any] = {}
     if not isinstance(body, Mapping):

@@ -214,7 +214,7 @@ class CodeGenerator:
         """Parameters that read claim totals, and so must wait for classification."""
         direct = {
             p.name for p in self.p.parameters
-            if any(isinstance(n, ast.Name) and n.name in _QUANTITY_VARS for n in _walk(p))
+            if any(isinstance(n, ast.Name) and n.name in _QUANTITY_VARS for n in ast.walk(p))
         }
         late = set(direct)
         for p in self.c.param_order:
@@ -574,7 +574,7 @@ class CodeGenerator:
                         w("remaining = 0")
 
     def reads_result(self, node: object, layer: str, result: str) -> bool:
-        return any(isinstance(x, ast.Field) and x.path == (layer, result) for x in _walk(node))
+        return any(isinstance(x, ast.Field) and x.path == (layer, result) for x in ast.walk(node))
 
     def ceiling(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
@@ -597,7 +597,7 @@ class CodeGenerator:
 
     def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:
         return (isinstance(node, ast.Layer) and node.base is None) or any(
-            isinstance(x, ast.Name) and x.name == "remaining" for x in _walk(node))
+            isinstance(x, ast.Name) and x.name == "remaining" for x in ast.walk(node))
 
     def layer_accumulators(self, layer: ast.Layer) -> list[tuple[str, str]]:
         """(year_to_date key, local variable) pairs a layer reads."""
@@ -974,19 +974,7 @@ class CodeGenerator:
         return tuple(names)
 
     def _required_fields(self) -> set[str]:
-        return {n.dotted for n in _walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}
-
-
-def _walk(node: object) -> Iterator[object]:
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item)
-        return
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
-        yield node
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            if name != "text":
-                yield from _walk(getattr(node, name))
+        return {n.dotted for n in ast.walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}
 
 
 def generate(checked: CheckedPolicy) -> GeneratedModule:

@@ -7,6 +7,7 @@ renderer read them after checking. Nothing here knows about Lark.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -408,3 +409,22 @@ class Policy:
     # Every file the policy's nodes come from (a reform and its bases), by path.
     texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     base: Policy | None = field(default=None, repr=False, compare=False)  # what a reform changed
+
+
+_NOT_CHILDREN = frozenset({"text", "texts", "span", "label"})
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every AST node under ``node`` (itself included), depth first, in field order.
+
+    A reform's ``base`` is not a child: the merged policy already holds what it kept.
+    """
+    if isinstance(node, tuple):
+        for item in node:
+            yield from walk(item)
+        return
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, Span | Label):
+        yield node
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            if name not in _NOT_CHILDREN and not (name == "base" and isinstance(node, Policy)):
+                yield from walk(getattr(node, name))

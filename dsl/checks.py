@@ -100,16 +100,7 @@ class CheckedPolicy:
 
 
 def _names_in(node: object) -> Iterator[str]:
-    if isinstance(node, ast.Name):
-        yield node.name
-        return
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _names_in(item)
-        return
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            yield from _names_in(getattr(node, name))
+    return (n.name for n in ast.walk(node) if isinstance(n, ast.Name))
 
 
 class _Checker:
@@ -178,7 +169,7 @@ class _Checker:
         self.check_rounding(h.rounding, h.span)
         if h.applies is not None:
             self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
-            for node in _nodes(h.applies):
+            for node in ast.walk(h.applies):
                 if isinstance(node, ast.Name) and (node.name in self.params or node.name in QUANTITIES):
                     self.error(node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
                                "it decides whether the policy covers the claim before anything is "
@@ -219,7 +210,7 @@ class _Checker:
                        "add `amount <expression>` to the header, e.g. `amount record.surplus`")
         else:
             self.expect(self.expr(h.amount, param=None), MONEY, h.amount, "the amount")
-            for n in _nodes(h.amount):
+            for n in ast.walk(h.amount):
                 if isinstance(n, ast.Name) and n.name in QUANTITIES:
                     self.error(n.span, f"the amount cannot read `{n.name}`: it is what `{n.name}` is made of")
         if h.remainder is not None:
@@ -464,7 +455,7 @@ class _Checker:
         """Line rules make the claim's totals, so they cannot read them (even through a parameter)."""
         if node is None:
             return
-        for n in _nodes(node):
+        for n in ast.walk(node):
             if not isinstance(n, ast.Name):
                 continue
             if n.name in QUANTITIES:
@@ -478,7 +469,7 @@ class _Checker:
         if param in seen:
             return False
         p = self.params[param]
-        for n in _nodes(p):
+        for n in ast.walk(p):
             if isinstance(n, ast.Name):
                 if n.name in QUANTITIES:
                     return True
@@ -847,18 +838,6 @@ class _Checker:
             return RATE
         self.error(e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
         return None
-
-
-def _nodes(node: object) -> Iterator[object]:
-    """Every AST node under ``node``, itself included."""
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _nodes(item)
-        return
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.Label):
-        yield node
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            yield from _nodes(getattr(node, name))
 
 
 def _children(node: ast.Expr) -> Iterable[ast.Expr]:
