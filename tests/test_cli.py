@@ -20,7 +20,7 @@ def run(*args: str):
 def test_check_ok() -> None:
     result = run("check", POLICY)
     assert result.exit_code == 0
-    assert result.output == f"ok: {POLICY} (3 parameters, 1 layers)\n"
+    assert result.output == f"ok: {POLICY} (3 parameters, 1 layer)\n"
 
 
 def test_check_reports_every_file_and_fails() -> None:

@@ -24,6 +24,10 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def reports_errors(func: F) -> F:
     """Turn yibao's errors into a message on stderr and exit status 1, never a traceback."""
 
@@ -59,7 +63,8 @@ def check(policies: tuple[Path, ...]) -> None:
             continue
         for warning in policy.warnings:
             err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
-        click.echo(f"ok: {path} ({len(policy.ast.parameters)} parameters, {len(policy.layers)} layers)")
+        click.echo(f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
+                   f"{_count(len(policy.layers), 'layer')})")
     sys.exit(1 if failed else 0)
 
 
