@@ -102,6 +102,13 @@ def test_alliance_surplus_bands() -> None:
     assert s.payers["kept"] == Decimal("7826000.00")
     assert s.person == Decimal("2494000.00")  # carried into next year's package
     assert policy.settle(load("alliance_surplus", "overspent")).payers["kept"] == 0
+    small = policy.settle(load("alliance_surplus", "surplus_3_percent"))
+    # 42,000,000 − 40,740,000 = 1,260,000 = 3%: within 5%, all kept
+    assert (small.payers["kept"], small.person) == (Decimal("1260000.00"), Decimal("0.00"))
+    large = policy.settle(load("alliance_surplus", "surplus_above_15_percent"))
+    # 10,000,000 = 20% of 50,000,000: 2,500,000 + 2,500,000 × 70% + 2,500,000 × 30% = 5,000,000 kept;
+    # the 2,500,000 above 15% and the 30%/70% parts, 5,000,000 in all, are carried
+    assert (large.payers["kept"], large.person) == (Decimal("5000000.00"), Decimal("5000000.00"))
 
 
 def test_county_package_reserves() -> None:
@@ -111,6 +118,13 @@ def test_county_package_reserves() -> None:
     # 3% of the rest 2,295,577,777.78 = 68,867,333.3334 → 68,867,333.33
     assert s.payers == {"risk_reserve": Decimal("23187654.32"), "assessment": Decimal("68867333.33")}
     assert s.person == Decimal("2226710444.45")
+    s = policy.settle(load("county_package", "fund_2023"))
+    # 1% of 2,450,000,000 = 24,500,000; 3% of 2,425,500,000 = 72,765,000; 2,352,735,000 packaged
+    assert s.payers == {"risk_reserve": Decimal("24500000.00"), "assessment": Decimal("72765000.00")}
+    assert s.person == Decimal("2352735000.00")
+    s = policy.settle(load("county_package", "fund_small_county"))
+    # 1% of 1,234.56 = 12.3456 → 12.35; 3% of 1,222.21 = 36.6663 → 36.67; 1,185.54 left
+    assert (s.payers["assessment"], s.person) == (Decimal("36.67"), Decimal("1185.54"))
 
 
 CASES = sorted((FOLDER / "claims").glob("*/*.json"))
