@@ -775,10 +775,14 @@ class CodeGenerator:
             unpaid_is_kept = len(self.p.layers) > 1 or bool(self.p.checks)
             person = "unpaid" if unpaid_is_kept else f"total - l_{self.p.layers[0].name}"
             if traced:
-                sid = self.site("person", rule="person", kind="person",
-                                label=ast.Label("个人负担", "the person pays", self.p.header.span),
-                                refs=(), span=self.p.header.span,
-                                template="total {0:m} − payers {1:m} = {2:m}", result=2)
+                h = self.p.header
+                record = h.input == "record"
+                label = (h.remainder or ast.Label("结余", "remainder", h.span)) if record else \
+                    ast.Label("个人负担", "the person pays", h.span)
+                sid = self.site("person", rule="remainder" if record else "person", kind="person",
+                                label=label, refs=(), span=h.span,
+                                template=("amount" if record else "total")
+                                + " {0:m} − payers {1:m} = {2:m}", result=2)
                 w(f"person = {person}")
                 w(f"t(({sid}, (total, total - person, person)))")
                 person = "person"

@@ -13,6 +13,8 @@ from .runtime import Settlement
 def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120) -> Group:
     """The settlement as tables; below 110 columns the bill drops codes and shortens headers."""
     compact = width < 110
+    if s.meta.input == "record":
+        return _record_view(s, lang=lang, trace=trace)
     c = s.claim
     layers = s.meta.layers
     head = Text()
@@ -55,22 +57,50 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
                    Text(money_display(s.person_fen), style="bold"))
     totals.add_row("Reimbursed share 报销比例", f"{s.reimbursed_share * 100:.2f}%")
 
-    ytd = Table(title=f"Year to date {c.year} (updated)", title_justify="left", show_header=False,
+    parts: list[object] = [head, Text(), lines, Text(), totals, Text(), _ytd_table(s)]
+    if trace:
+        parts += [Text(), _trace_table(s, lang)]
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def _ytd_table(s: Settlement) -> Table:
+    ytd = Table(title=f"Year to date {s.claim.year} (updated)", title_justify="left", show_header=False,
                 show_edge=False, pad_edge=False)
     ytd.add_column("accumulator")
     ytd.add_column("amount", justify="right")
     for key, fen in sorted(s.ytd.items()):
         ytd.add_row(key, money_display(fen))
+    return ytd
 
-    parts: list[object] = [head, Text(), lines, Text(), totals, Text(), ytd]
+
+def _trace_table(s: Settlement, lang: str) -> Table:
+    steps = Table(title="Trace", title_justify="left", show_edge=False, pad_edge=False)
+    steps.add_column("#", justify="right")
+    steps.add_column("Rule")
+    steps.add_column("Line", justify="right")
+    steps.add_column("Formula", overflow="fold")
+    for step in s.trace:
+        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", str(step.line), step.formula)
+    return steps
+
+
+def _record_view(s: Settlement, *, lang: str, trace: bool) -> Group:
+    """A record (a budget, a fund) shared out among the layers, and what remains."""
+    head = Text()
+    head.append(f"Record {s.claim.id}", style="bold")
+    head.append(f" · {s.claim.date} · policy {s.meta.id}")
+    totals = Table(title="Settlement", title_justify="left", show_header=False, show_edge=False,
+                   pad_edge=False)
+    totals.add_column("item")
+    totals.add_column("amount", justify="right")
+    totals.add_row("Amount shared out 分配金额", money_display(s.total_fen))
+    for layer, paid in zip(s.meta.layers, s.payer_fen, strict=True):
+        label = layer.zh if lang == "zh" else layer.en
+        totals.add_row(Text(f"{layer.name}: {label}", style="green"),
+                       Text(money_display(paid), style="green"))
+    zh, en = s.meta.remainder
+    totals.add_row(Text(f"{zh} / {en}", style="bold"), Text(money_display(s.person_fen), style="bold"))
+    parts: list[object] = [head, Text(), totals, Text(), _ytd_table(s)]
     if trace:
-        steps = Table(title="Trace", title_justify="left", show_edge=False, pad_edge=False)
-        steps.add_column("#", justify="right")
-        steps.add_column("Rule")
-        steps.add_column("Line", justify="right")
-        steps.add_column("Formula", overflow="fold")
-        for step in s.trace:
-            steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", str(step.line),
-                          step.formula)
-        parts += [Text(), steps]
+        parts += [Text(), _trace_table(s, lang)]
     return Group(*parts)  # type: ignore[arg-type]

@@ -85,3 +85,12 @@ def test_usage_errors_are_exit_2() -> None:
     assert run("settle", POLICY).exit_code == 2
     assert run("settle", POLICY, "no/such/claim.json").exit_code == 2
     assert run("frobnicate").exit_code == 2
+
+
+def test_settle_a_record_policy() -> None:
+    result = run("settle", "policies/reform2023/alliance_surplus.yb",
+                 "policies/reform2023/claims/alliance_surplus/surplus_12_percent.json", "--trace")
+    assert result.exit_code == 0, result.output
+    assert "Record duchang-alliance-2023" in result.output
+    assert "carried into next year's package" in result.output and "2,494,000.00" in result.output
+    assert "amount 10,320,000.00 − payers 7,826,000.00 = 2,494,000.00" in result.output
