@@ -314,6 +314,9 @@ def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
         if not isinstance(raw, str) or not _RATE.fullmatch(raw):
             c.add(path, f'{raw!r} is not a rate; write a percentage such as "12.5%"')
             return 0
+        if Decimal(raw[:-1]) > 100:
+            c.add(path, f"{raw} is more than 100%")
+            return 0
         return int(Decimal(raw[:-1]) * 10_000)
     if code == "c":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
@@ -357,7 +360,7 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
         values[name] = _field_value(c, body[name], code, path)
     ytd, ytd_year = _year_to_date(c, data)
     if c.issues:
-        raise ClaimError(c.issues, source)
+        raise ClaimError(c.issues, source, what="record")
     ignored = ytd_year is not None and ytd_year != date.year and bool(ytd)
     return Record(id=record_id, date=date, day=date.toordinal(), year=date.year, values=values,
                   ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)

@@ -515,6 +515,8 @@ class CodeGenerator:
                 w(f"base_{n} = base")
             if layer.deductible is not None:
                 self.deductible(layer, traced, site)
+            elif any(self.reads_result(x, n, "deductible") for x in later + tuple(self.p.checks)):
+                w(f"ded_{n} = 0")  # read by a later rule: a layer without a deductible applied none
             w(f"elig_{n} = base - ded_{n}" if layer.deductible is not None else f"elig_{n} = base")
             if layer.fixed is not None:
                 f = layer.fixed

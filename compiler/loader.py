@@ -85,7 +85,7 @@ class Policy:
                     else f"this claim (scheme {claim.scheme}, visit kind {claim.kind})")
             issues.append(ClaimIssue("$", f"policy {self.id} does not cover {what}"))
         if issues:
-            raise ClaimError(issues, source)
+            raise ClaimError(issues, source, what=self.input)
         return claim
 
     def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Settlement:
@@ -132,7 +132,8 @@ class Policy:
         source = self.ast.texts.get(file, "")
         if line and source:
             text = "\n  " + source.split("\n")[line - 1].strip()
-        return f"{where}: error while settling claim {claim.id}: {err}{text}"
+        reason = "division by zero" if isinstance(err, ZeroDivisionError) else str(err)
+        return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
 
 
 def _decode(data: Any, source: str | None) -> Any:

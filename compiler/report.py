@@ -56,6 +56,8 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
     totals.add_row(Text("The person pays 个人负担", style="bold"),
                    Text(money_display(s.person_fen), style="bold"))
     totals.add_row("Reimbursed share 报销比例", f"{s.reimbursed_share * 100:.2f}%")
+    for name, ok in s.checks.items():
+        totals.add_row(f"check {name}", Text("holds" if ok else "FAILS", style="green" if ok else "bold red"))
 
     parts: list[object] = [head, Text(), lines, Text(), totals, Text(), _ytd_table(s)]
     if trace:
@@ -80,7 +82,8 @@ def _trace_table(s: Settlement, lang: str) -> Table:
     steps.add_column("Line", justify="right")
     steps.add_column("Formula", overflow="fold")
     for step in s.trace:
-        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", str(step.line), step.formula)
+        where = str(step.line) if step.file == s.meta.file else f"{step.file}:{step.line}"
+        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", where, step.formula)
     return steps
 
 

@@ -202,6 +202,8 @@ class _Checker:
                 self.error(f.span, f"field `{f.name}` is declared twice")
             seen[f.name] = f
             self.check_label(f.label, f"field `{f.name}`")
+            if f.references:
+                self.check_references(f.references, f.span, f"field `{f.name}`")
             if f.type_name not in SCALAR_TYPES:
                 self.error(f.type_span, f"unknown type `{f.type_name}`",
                            suggest(f.type_name, SCALAR_TYPES) or f"one of {', '.join(SCALAR_TYPES)}")

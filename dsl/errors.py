@@ -89,12 +89,12 @@ class ClaimIssue:
 class ClaimError(YibaoError):
     """A claim that cannot be settled; nothing is settled."""
 
-    def __init__(self, issues: Iterable[ClaimIssue], source: str | None = None) -> None:
+    def __init__(self, issues: Iterable[ClaimIssue], source: str | None = None, what: str = "claim") -> None:
         self.issues = tuple(issues)
         self.source = source
         head = f"{source}: " if source else ""
         body = "\n".join(f"  {i.format()}" for i in self.issues)
-        super().__init__(f"{head}claim rejected\n{body}")
+        super().__init__(f"{head}{what} rejected\n{body}")
 
 
 class SettlementError(YibaoError):

@@ -211,9 +211,15 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
         text=text,
         texts={path: text},
     )
-    if parsed.amends and parsed.header.extends is None:
-        raise PolicyError([Diagnostic(parsed.amends[0].span, "`amend` belongs in a reform",
-                                      'add `extends "base.yb"` to the policy header')], text)
+    if parsed.header.extends is None:
+        misplaced = [Diagnostic(a.span, "`amend` belongs in a reform",
+                                'add `extends "base.yb"` to the policy header') for a in parsed.amends]
+        misplaced += [Diagnostic(layer.span, f"`{layer.placement[0]} {layer.placement[1]}` places a "
+                                 "layer of a reform among its base's layers",
+                                 "in a policy of its own, layers apply in the order they are written")
+                      for layer in parsed.layers if layer.placement is not None]
+        if misplaced:
+            raise PolicyError(misplaced, text)
     return reform.resolve(parsed, lambda p, chain: parse_file(p, _chain=chain), _chain)
 
 

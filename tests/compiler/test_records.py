@@ -87,3 +87,15 @@ def test_record_and_claim_fields_do_not_mix() -> None:
     messages = [d.message for d in info.value.diagnostics]
     assert "unknown record field `record.spnt`" in messages
     assert "`visit.level` is a claim field, but this policy's input is a record" in messages
+
+
+def test_record_rates_stay_within_one_hundred_percent() -> None:
+    policy = yibao.compile_policy(SURPLUS.replace('field audited "已审计" / "audited": bool',
+                                                  'field audited "已审计" / "audited": bool\n'
+                                                  'field share "比例" / "share": rate'), "s.yb")
+    data = record("100.00", "50.00")
+    data["record"]["share"] = "150%"
+    with pytest.raises(yibao.ClaimError) as info:
+        policy.settle(data)
+    assert [(i.path, i.message) for i in info.value.issues] == [("record.share", "150% is more than 100%")]
+    assert str(info.value).startswith("record rejected")

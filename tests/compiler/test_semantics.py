@@ -501,3 +501,25 @@ layer re_assistance "再救助" / "re-assistance"
     assert s.person == Decimal("350.00")
     low = policy.settle(claim(("A", "2000.00"), category="low_income"))
     assert low.payers["re_assistance"] == 0 and low.person == Decimal("700.00")
+
+
+def test_a_layer_without_a_deductible_applied_none() -> None:
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  rate 50%
+
+layer topup "补充" / "top-up"
+  cite doc
+  base remaining + basic.deductible
+  rate 10%
+''')
+    # basic pays 50.00 of 100.00 and applied no deductible; top-up: (50 + 0) × 10% = 5.00
+    assert policy.settle(claim(("A", "100.00"))).payers["topup"] == Decimal("5.00")
+
+
+def test_placing_a_layer_needs_a_reform() -> None:
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_('layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n\n'
+                 'layer top "补充" / "top" before basic\n  cite doc\n  rate 10%\n')
+    assert "`before basic` places a layer of a reform" in info.value.diagnostics[0].message
