@@ -1,4 +1,4 @@
-"""yibao.sampling: reproducible claims that the Jiujiang policy accepts."""
+"""yibao.sampling: reproducible claims that the Jiujiang policy (and every bundled policy) accepts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yibao import Policy, load_policy
 from yibao.sampling import sample_claims, write_claims
@@ -104,3 +106,103 @@ def test_write_claims_to_a_folder_and_to_jsonl(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError):
         write_claims(data, tmp_path / "one.json")
+
+
+# ---------------------------------------------------------------- claims for a given policy
+
+BUNDLED = sorted((POLICY.parent.parent).glob("*/*.yb"))
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, Policy]:
+    return {f"{p.parent.name}/{p.stem}": load_policy(p) for p in BUNDLED}
+
+
+@pytest.mark.parametrize("name", [f"{p.parent.name}/{p.stem}" for p in BUNDLED])
+def test_every_bundled_policy_accepts_and_settles_its_sampled_claims(bundled, name: str) -> None:
+    from yibao.sampling import sample_policy_claims
+
+    policy = bundled[name]
+    claims = sample_policy_claims(policy, 200, 11)
+    assert json.dumps(claims) == json.dumps(sample_policy_claims(policy, 200, 11))  # reproducible
+    assert claims != sample_policy_claims(policy, 200, 12)
+    paid = 0
+    for data in claims:
+        s = policy.settle(data)
+        assert sum(s.payer_fen) + s.person_fen == s.total_fen
+        assert all(f >= 0 for f in s.payer_fen)
+        assert set(data.get("year_to_date", {})) - {"year"} <= set(policy.accumulators)
+        paid += sum(s.payer_fen)
+    assert paid > 0
+
+
+def test_sampled_claims_follow_the_policy_scope(bundled) -> None:
+    from yibao.sampling import sample_policy_claims
+
+    drugs = sample_policy_claims(bundled["liaocheng/special_drugs"], 300, 1)
+    assert {c["person"]["category"] for c in drugs} == {"poverty", "extreme_poverty"}
+    assert {c["visit"]["kind"] for c in drugs} == {"special_drug"}
+    two = sample_policy_claims(bundled["liaocheng/two_diseases_outpatient"], 300, 1)
+    assert all({"hypertension", "diabetes"} & set(c["visit"]["diseases"]) for c in two)
+    assert any(line.get("class") == "drug" for c in two for line in c["lines"])
+    reform = sample_policy_claims(bundled["reform2023/resident_inpatient"], 300, 1)
+    assert {c["visit"]["kind"] for c in reform} == {"inpatient", "day_surgery"}
+    followup = sample_policy_claims(bundled["jiujiang/remote_followup"], 300, 1)
+    assert {c["person"]["scheme"] for c in followup} == {"employee", "resident"}
+    outpatient = sample_policy_claims(bundled["jiujiang/resident_outpatient"], 500, 1)
+    assert {c["visit"]["facility"] for c in outpatient} >= {"general", "tcm", "township", "village"}
+    assert any(line.get("class") == "tcm" for c in outpatient for line in c["lines"])
+    inpatient = sample_policy_claims(bundled["jiujiang/resident_inpatient"], 2000, 1, kind="inpatient")
+    assert any(c["year_to_date"] for c in inpatient)
+    totals = [sum(int(line["amount"].replace(".", "")) for line in c["lines"]) for c in inpatient]
+    assert max(totals) > 100_000_00  # a long tail: some stays reach the annual cap
+    records = sample_policy_claims(bundled["reform2023/alliance_surplus"], 50, 1)
+    assert all(set(r["record"]) == {"package", "spent"} for r in records)
+    assert {r["date"][:4] for r in records} == {"2024"}
+    with pytest.raises(ValueError, match="accepts no claim"):
+        sample_policy_claims(bundled["jiujiang/resident_inpatient"], 1, 1, kind="outpatient")
+    with pytest.raises(ValueError, match=r"visit\.kind"):
+        sample_policy_claims(bundled["jiujiang/resident_inpatient"], 1, 1, kind="surgery")
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32), which=st.sampled_from([f"{p.parent.name}/{p.stem}" for p in BUNDLED]))
+def test_settlements_of_sampled_claims_balance(bundled, seed: int, which: str) -> None:
+    """Property: for any seed, any bundled policy, payers and person add up and nobody pays less than 0."""
+    from yibao.sampling import sample_policy_claims
+
+    policy = bundled[which]
+    for data in sample_policy_claims(policy, 10, seed):
+        s = policy.settle(data, trace=True)
+        assert sum(s.payer_fen) + s.person_fen == s.total_fen
+        assert min(s.payer_fen) >= 0 and s.person_fen >= 0
+        assert all(s.ytd.get(k, 0) >= v for k, v in s.claim.ytd.items())  # accumulators only grow
+
+
+def test_sample_claims_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from yibao.cli import main
+    from yibao.impact import read_claims
+
+    def run(*args: str):
+        return CliRunner().invoke(main, ["sample-claims", str(POLICY), *args])
+
+    out = run("-n", "3", "--seed", "5")
+    assert out.exit_code == 0
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert [r["id"] for r in rows] == ["SIM-5-000001", "SIM-5-000002", "SIM-5-000003"]
+    for target in ("folder", "c.jsonl", "c.parquet"):
+        result = run("-n", "3", "--seed", "5", "-o", str(tmp_path / target))
+        assert result.exit_code == 0, result.output
+        back = sorted((d for _, d in read_claims(tmp_path / target)), key=lambda d: d["id"])
+        if target.endswith("parquet"):
+            for d in back:  # Parquet keeps levels as text and leaves out empty objects
+                level = d["visit"]["level"]
+                d["visit"]["level"] = int(level) if level.isdigit() else level
+                d.setdefault("year_to_date", {})
+        assert back == rows, target
+    assert run("-o", str(tmp_path / "one.json")).exit_code == 2
+    assert run("--kind", "surgery").exit_code == 2
+    dated = run("-n", "20", "--start", "2023-06-01", "--days", "10")
+    assert {json.loads(line)["date"][:7] for line in dated.output.splitlines()} == {"2023-06"}

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_policy as _cli_policy
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import ClaimError, PolicyError, YibaoError
@@ -109,6 +110,10 @@ def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> 
     if not out.is_terminal:
         out = Console(highlight=False, width=120)  # pipes and files get a fixed, readable width
     out.print(settlement_view(result, lang=lang, trace=trace, width=out.width))
+
+
+# `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
+_cli_policy.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,7 +23,9 @@ from typing import Any
 
 from yibao.dsl.types import DEFAULT_ENUMS
 
-__all__ = ["sample_claims", "write_claims"]
+__all__ = [
+    "PolicyInputs", "sample_claims", "sample_policy_claims", "write_any", "write_claims", "write_parquet",
+]
 
 # Relative weights of the enum values we know about. A policy may redeclare a
 # value set (``enums``); values missing here then get weight 1 so they still
@@ -273,3 +275,339 @@ def write_claims(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
         text = json.dumps(claim, ensure_ascii=False, indent=2) + "\n"
         (p / f"{name}.json").write_text(text, encoding="utf-8")
     return p
+
+
+# ---------------------------------------------------------------------------- claims for a policy
+#
+# ``sample_policy_claims`` reads what a compiled policy accepts (its enums, the schemes, visit
+# kinds and categories its ``applies when`` lets in, the diseases and item classes it names, its
+# accumulators, its dates) and draws claims inside that. Every claim is validated by the policy
+# before it is kept, so the output always settles. ``sample_claims`` above stays as it was: the
+# benchmarks and older tests depend on its exact output.
+
+# Outpatient bill items: (code, name, category, class, median yuan, spread, weight).
+_OUTPATIENT_ITEMS: tuple[_Item, ...] = (
+    ("110200001", "普通门诊诊查费 / outpatient consultation", "A", "service", 15.00, 0.4, 10),
+    ("250101001", "血常规 / blood count", "A", "exam", 25.00, 0.4, 5),
+    ("250305001", "血糖测定 / blood glucose", "A", "exam", 12.00, 0.4, 4),
+    ("250302004", "糖化血红蛋白测定 / HbA1c test", "A", "exam", 60.00, 0.3, 2),
+    ("XC09AA02", "依那普利片 / enalapril", "A", "drug", 30.00, 0.6, 6),
+    ("XA10BA02", "二甲双胍片 / metformin", "A", "drug", 28.00, 0.6, 6),
+    ("XJ01CA04", "阿莫西林胶囊 / amoxicillin", "A", "drug", 20.00, 0.6, 6),
+    ("XA10AE04", "甘精胰岛素注射液 / insulin glargine", "B", "drug", 180.00, 0.5, 2),
+    ("XC10AA05", "阿托伐他汀钙片 / atorvastatin", "B", "drug", 60.00, 0.6, 3),
+    ("T0100001", "中药饮片 / TCM herbal pieces", "A", "tcm", 80.00, 0.6, 3),
+    ("430000001", "针灸 / acupuncture", "A", "tcm", 40.00, 0.5, 2),
+    ("T0200001", "中成药 / patent TCM medicine", "B", "tcm", 60.00, 0.6, 2),
+    ("C-CON-05", "血糖试纸(自费) / glucose test strips", "C", "consumable", 65.00, 0.5, 1),
+    ("C-OPD-01", "保健品 / health supplement", "C", "drug", 90.00, 0.7, 1),
+)
+_CUM_OUTPATIENT = tuple(accumulate(item[6] for item in _OUTPATIENT_ITEMS))
+_OUTPATIENT_COUNTS = (1, 2, 3, 4, 5, 6)
+_CUM_OUTPATIENT_COUNTS = tuple(accumulate((25, 30, 20, 13, 8, 4)))
+# Special drugs (特药): one expensive listed drug a claim, sometimes with a test and an off-list item.
+_SPECIAL_DRUGS: tuple[_Item, ...] = (
+    ("XL01XE29", "仑伐替尼胶囊 / lenvatinib capsules", "B", "drug", 8500.00, 0.4, 3),
+    ("XL01XE35", "奥希替尼片 / osimertinib tablets", "B", "drug", 15000.00, 0.3, 3),
+    ("XL01XC03", "曲妥珠单抗注射液 / trastuzumab injection", "B", "drug", 11000.00, 0.4, 2),
+    ("XL04AB04", "阿达木单抗注射液 / adalimumab injection", "B", "drug", 2600.00, 0.4, 2),
+)
+_CUM_SPECIAL = tuple(accumulate(item[6] for item in _SPECIAL_DRUGS))
+_FOLLOWUP = ("1110200002", "互联网复诊 / internet follow-up visit", "A", None)
+_FOLLOWUP_FEE = {"3": 2000, "2": 1500, "1": 1000, "primary": 1000}  # fen, by hospital level
+# Where people go, by level: (facility, weight).
+_FACILITY_WEIGHTS = {
+    "primary": {"township": 50, "village": 35, "community": 15},
+    "1": {"community": 40, "township": 30, "general": 30},
+    "2": {"general": 80, "tcm": 20},
+    "3": {"general": 88, "tcm": 12},
+}
+_INPATIENT_KINDS = frozenset({"inpatient", "day_surgery"})
+_OUTPATIENT_KINDS = frozenset({"outpatient", "chronic_outpatient"})
+# What earlier visits this year typically cost the fund (yuan), by kind of visit.
+_EARLIER_MEDIAN = {"inpatient": 6000.0, "day_surgery": 3000.0, "special_drug": 6000.0}
+_EARLIER_DEFAULT = 60.0  # outpatient-like visits
+_TRIES = 50  # draws per claim before giving up on a policy whose scope the sampler cannot hit
+
+
+class PolicyInputs:
+    """What a policy accepts, read once from the compiled policy: the sampler's plan.
+
+    ``visits`` lists the (scheme, kind, categories) the policy's ``applies when`` lets in,
+    found by asking the compiled ``applies`` about one probe claim per combination.
+    """
+
+    def __init__(self, policy: Any, *, scheme: str | None = None, kind: str | None = None) -> None:
+        from yibao.dsl import ast
+
+        self.input: str = policy.input
+        self.enums: dict[str, tuple[str, ...]] = {**DEFAULT_ENUMS, **dict(policy.enums)}
+        self.accumulators: tuple[str, ...] = tuple(policy.accumulators)
+        self.fields: dict[str, str] = dict(getattr(policy.module, "FIELDS", {}) or {})
+        start, end = policy.module.EFFECTIVE
+        self.start = date.fromordinal(start)
+        self.end = date.fromordinal(end) if end is not None else None
+        nodes = list(ast.walk(policy.ast))
+        self.reads = frozenset(n.dotted for n in nodes if isinstance(n, ast.Field))
+        self.diseases = tuple(dict.fromkeys(n.item for n in nodes if isinstance(n, ast.Contains)))
+        self.classes = tuple(dict.fromkeys(
+            r.item_class for r in (policy.ast.classify.rows if policy.ast.classify else ()) if r.item_class))
+        for field, value in (("person.scheme", scheme), ("visit.kind", kind)):
+            if value is not None and value not in self.enums[field]:
+                raise ValueError(f"{field} {value!r} is not one of {', '.join(self.enums[field])}")
+        self.visits: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+        if self.input == "claim":
+            self.visits = self._probe(policy, scheme, kind)
+            if not self.visits:
+                wanted = ", ".join(f"{k} {v}" for k, v in (("scheme", scheme), ("kind", kind)) if v)
+                with_ = f" with {wanted}" if wanted else ""
+                raise ValueError(f"policy {policy.id} accepts no claim{with_}")
+
+    def _probe(self, policy: Any, scheme: str | None, kind: str | None) -> tuple[Any, ...]:
+        """(scheme, kind, categories) the compiled ``applies`` accepts for some visit.
+
+        A plain local visit is asked first; only a combination it refuses is asked again
+        with every level, region, referral and a child's, an adult's and an old person's
+        age, in case ``applies when`` reads those too.
+        """
+        from dataclasses import replace
+
+        from yibao.compiler.claims import parse_claim
+
+        applies = policy.module.applies
+        e = self.enums
+        base = parse_claim({
+            "id": "probe", "date": self.start.isoformat(),
+            "person": {"id": "probe", "scheme": e["person.scheme"][0], "age": 50},
+            "visit": {"kind": e["visit.kind"][0], "level": e["visit.level"][0],
+                      "region": e["visit.region"][0], "diseases": list(self.diseases)},
+            "lines": [{"code": "probe", "category": "A", "amount": "1.00"}],
+        }, e)
+        wider = [dict(level=lv, region=rg, referral=rf, age=age) for lv in e["visit.level"]
+                 for rg in e["visit.region"] for rf in e["visit.referral"] for age in (8, 50, 80)]
+        out = []
+        for s in (scheme,) if scheme else e["person.scheme"]:
+            for k in (kind,) if kind else e["visit.kind"]:
+                cats = []
+                for cat in e["person.category"]:
+                    probe = replace(base, scheme=s, kind=k, category=cat)
+                    if applies(probe) or any(applies(replace(probe, **w)) for w in wider):
+                        cats.append(cat)
+                if cats:
+                    out.append((s, k, tuple(cats)))
+        return tuple(out)
+
+    def window(self, start: date | None, days: int | None) -> tuple[date, int]:
+        """Claim dates: ``start``/``days`` as given, else the year 2024 within the policy's dates."""
+        if start is None:
+            start = max(date(2024, 1, 1), self.start)
+            if self.end is not None and start > self.end:  # an old policy: its own first year
+                start = self.start
+        if days is None:
+            days = 365
+            if self.end is not None:
+                days = max(1, min(days, (self.end - start).days + 1))
+        return start, days
+
+
+def _pick(rng: random.Random, weights: Mapping[str, float], allowed: Sequence[str]) -> str:
+    """One of ``allowed`` by ``weights`` (unknown values weigh 1)."""
+    return rng.choices(allowed, cum_weights=_cum(allowed, weights))[0]
+
+
+def _items(rng: random.Random, table: Sequence[_Item], cum: Sequence[float], k: int,
+           severity: float) -> list[dict[str, Any]]:
+    out = []
+    for code, name, category, item_class, median, sigma, _ in rng.choices(table, cum_weights=cum, k=k):
+        out.append(_line(code, name, category, item_class, _lognormal_fen(rng, median * severity, sigma)))
+    return out
+
+
+def _visit_lines(rng: random.Random, kind: str, level: str, facility: str) -> list[dict[str, Any]]:
+    """Bill lines shaped like the kind of visit: a stay, a surgery day, a clinic visit, a drug."""
+    if kind in _INPATIENT_KINDS:
+        stay = 1 if kind == "day_surgery" else min(60, 1 + round(rng.lognormvariate(1.8, 0.6)))
+        return _lines(rng, stay)
+    if kind == "special_drug":
+        lines = _items(rng, _SPECIAL_DRUGS, _CUM_SPECIAL, 1, 1.0)
+        if rng.random() < 0.3:
+            lines.append(_line("250301001", "肝功能 / liver function panel", "A", "exam",
+                               _lognormal_fen(rng, 120.0, 0.4)))
+        if rng.random() < 0.15:
+            lines.append(_line("C-DRG-21", "保肝中成药(目录外) / off-list patent medicine", "C", "drug",
+                               _lognormal_fen(rng, 400.0, 0.5)))
+        return lines
+    if kind == "remote_followup":
+        code, name, category, item_class = _FOLLOWUP
+        category = rng.choices(("A", "B", "C"), cum_weights=(90, 95, 100))[0]
+        return [_line(code, name, category, item_class, _FOLLOWUP_FEE.get(level, 1500))]
+    count = rng.choices(_OUTPATIENT_COUNTS, cum_weights=_CUM_OUTPATIENT_COUNTS)[0]
+    severity = rng.lognormvariate(0.0, 0.5) * (0.6 if level == "primary" else 1.0)
+    lines = _items(rng, _OUTPATIENT_ITEMS, _CUM_OUTPATIENT, count, severity)
+    if facility == "tcm" and not any(ln.get("class") == "tcm" for ln in lines):
+        fen = _lognormal_fen(rng, 80.0, 0.6)
+        lines.append(_line("T0100001", "中药饮片 / TCM herbal pieces", "A", "tcm", fen))
+    return lines
+
+
+def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, earlier: int) -> dict[str, Any]:
+    """Accumulators of this policy after ``earlier`` visits this year: deductibles, payments, bases."""
+    if earlier == 0 or not plan.accumulators:
+        return {}
+    median = _EARLIER_MEDIAN.get(kind, _EARLIER_DEFAULT)
+    heavy = rng.random() < 0.03  # a heavy year: close to or past the caps
+    out: dict[str, Any] = {"year": year}
+    first_layer = plan.accumulators[0].split(".", 1)[0]
+    for key in plan.accumulators:
+        layer, _, what = key.partition(".")
+        if what == "deductible":
+            choices = _PAID_DEDUCTIBLES if kind in _INPATIENT_KINDS else (0, 5000, 10000, 20000)
+            fen = rng.choice(choices)
+            if fen and rng.random() < 0.1:  # the earlier bills were smaller than their deductible
+                fen = rng.randrange(1, fen)
+        elif what == "paid" and layer == first_layer:
+            fen = sum(_lognormal_fen(rng, median, 1.0) for _ in range(earlier))
+            if heavy:
+                fen *= 20
+        elif what == "paid":  # later payers pay a fraction of what the first one did, often nothing
+            fen = 0
+            if rng.random() >= 0.5:
+                fen = sum(_lognormal_fen(rng, median / 4, 1.0) for _ in range(earlier))
+        else:  # a year's base or entered amount: what the earlier visits brought in
+            fen = sum(_lognormal_fen(rng, median * 1.5, 1.0) for _ in range(earlier))
+            if heavy:
+                fen *= 10
+        out[key] = money(min(fen, 10 * _MAX_LINE_FEN))
+    return out
+
+
+def _policy_claim(rng: random.Random, label: str, plan: PolicyInputs, start: date,
+                  days: int) -> dict[str, Any]:
+    """One claim in the policy's scope, drawn in a fixed order so that the seed decides it."""
+    day = start + timedelta(days=rng.randrange(days))
+    age, birth = _age_and_birth(rng, day)
+    scheme, kind, categories = rng.choice(plan.visits)
+    category = _pick(rng, _CATEGORY_WEIGHTS, categories)
+    region = _pick(rng, _REGION_WEIGHTS, plan.enums["visit.region"])
+    where = "local" if region == "local" else "away"
+    level = _pick(rng, _LEVEL_WEIGHTS[where], plan.enums["visit.level"])
+    referral = _pick(rng, _REFERRAL_WEIGHTS[where], plan.enums["visit.referral"])
+    facility = _pick(rng, _FACILITY_WEIGHTS.get(level, {"general": 1}), plan.enums["visit.facility"])
+    visit: dict[str, Any] = {"kind": kind, "level": _level_json(level), "facility": facility,
+                             "region": region, "referral": referral}
+    if kind in _INPATIENT_KINDS:
+        visit["admission_no"] = rng.choices(_ADMISSIONS, cum_weights=_CUM_ADMISSIONS)[0]
+        earlier = visit["admission_no"] - 1
+    else:  # clinic visits and drug claims: how many this year before this one
+        earlier = 0 if rng.random() < 0.3 else 1 + int(rng.lognormvariate(1.0, 0.8))
+    if plan.diseases and ("visit.diseases" in plan.reads or kind not in _INPATIENT_KINDS):
+        chronic = 0.6 if kind in _OUTPATIENT_KINDS or kind == "remote_followup" else 0.25
+        visit["diseases"] = [d for d in plan.diseases if rng.random() < chronic / len(plan.diseases) * 1.5]
+    return {
+        "id": label,
+        "date": day.isoformat(),
+        "person": {"id": _person_id(rng, birth), "scheme": scheme, "category": category, "age": age},
+        "visit": visit,
+        "lines": _visit_lines(rng, kind, level, facility),
+        "year_to_date": _policy_ytd(rng, plan, day.year, kind, earlier),
+    }
+
+
+def _record_value(rng: random.Random, code: str, scale: float, start: date, days: int) -> Any:
+    """A record field of the declared type; money fields of one record share its ``scale``."""
+    if code == "m":
+        return money(max(0, round(scale * rng.lognormvariate(0.0, 0.08))))
+    if code == "r":
+        return f"{rng.randrange(0, 10001) / 100:.2f}%"
+    if code == "c":
+        return int(rng.lognormvariate(3.0, 1.0))
+    if code == "b":
+        return rng.random() < 0.5
+    return (start + timedelta(days=rng.randrange(days))).isoformat()
+
+
+def _policy_record(rng: random.Random, label: str, plan: PolicyInputs, start: date,
+                   days: int) -> dict[str, Any]:
+    """A budget-like record: every money field near one size, so differences between them are small."""
+    day = start + timedelta(days=rng.randrange(days))
+    scale = rng.lognormvariate(math.log(50_000_000_00), 0.8)  # fen: tens of millions of yuan
+    values = {name: _record_value(rng, code, scale, start, days) for name, code in plan.fields.items()}
+    return {"id": label, "date": day.isoformat(), "record": values}
+
+
+def sample_policy_claims(
+    policy: Any,
+    n: int,
+    seed: int,
+    *,
+    scheme: str | None = None,
+    kind: str | None = None,
+    start: date | None = None,
+    days: int | None = None,
+) -> list[dict[str, Any]]:
+    """``n`` claims (or records) that ``policy`` accepts, fully determined by the arguments.
+
+    Schemes, visit kinds and categories come from what the policy's ``applies when`` lets
+    in (``scheme``/``kind`` narrow them); levels, regions, referrals and facilities from its
+    enums; disease names and item classes from its rules; ``year_to_date`` keys from its
+    accumulators. Dates default to 2024 within the policy's effective dates. Each claim is
+    validated by ``policy.claim``; one the policy refuses is drawn again.
+    """
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if days is not None and days < 1:
+        raise ValueError("days must be at least 1")
+    plan = PolicyInputs(policy, scheme=scheme, kind=kind)
+    first, span = plan.window(start, days)
+    draw = _policy_record if plan.input == "record" else _policy_claim
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        label = f"SIM-{seed}-{i + 1:06d}"
+        for _ in range(_TRIES):
+            data = draw(rng, label, plan, first, span)
+            try:
+                policy.claim(data)
+            except Exception:  # the policy's scope is narrower than the plan: draw again
+                continue
+            out.append(data)
+            break
+        else:
+            raise ValueError(f"could not draw a claim that policy {policy.id} accepts in {_TRIES} tries")
+    return out
+
+
+def _parquet_row(claim: Mapping[str, Any]) -> dict[str, Any]:
+    """A claim as a Parquet row: levels as text, so that ``2`` and ``"primary"`` share a column;
+    empty objects left out (Parquet has no struct without fields; the contract reads both alike)."""
+    row = {k: v for k, v in claim.items() if not (isinstance(v, Mapping) and not v)}
+    visit = row.get("visit")
+    if isinstance(visit, Mapping) and "level" in visit:
+        row["visit"] = {**visit, "level": str(visit["level"])}
+    return row
+
+
+def write_parquet(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
+    """Write claims as one Parquet file of nested columns (person, visit, lines, year_to_date).
+
+    Fields a claim leaves out are null in its row; ``read_claims`` drops the nulls again.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    rows = [_parquet_row(c) for c in claims]
+    # A column per field any claim has (``Table.from_pylist`` would take the first row's fields
+    # only); each column's type is inferred from all its values, nested fields included.
+    names = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
+    table = pa.table({k: pa.array([row.get(k) for row in rows]) for k in names})
+    pq.write_table(table, p)
+    return p
+
+
+def write_any(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
+    """Write claims where ``path`` says: ``.parquet`` file, ``.jsonl`` file, or else a folder."""
+    if Path(path).suffix == ".parquet":
+        return write_parquet(claims, path)
+    return write_claims(claims, path)

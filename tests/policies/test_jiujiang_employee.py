@@ -7,15 +7,16 @@ policy's assumptions.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 import yibao
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 CLAIMS = POLICIES / "jiujiang" / "claims" / "employee_inpatient"
 
@@ -129,9 +130,6 @@ def test_resident_claims_are_not_covered(jiujiang_employee) -> None:
     assert "does not cover this claim" in str(info.value)
 
 
-@pytest.mark.parametrize("path", sorted(CLAIMS.glob("*.json")), ids=lambda p: p.stem)
-def test_sample_claim_settlement(path: Path, jiujiang_employee, snapshot_json) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    s = jiujiang_employee.settle(data, trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / CLAIMS, policy=ROOT / POLICIES / "jiujiang" / "employee_inpatient.yb")
+def test_sample_claim_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total

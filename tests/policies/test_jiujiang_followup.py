@@ -6,15 +6,16 @@ level-1 and primary-level visits are assumed not to be paid.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 import yibao
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 CLAIMS = POLICIES / "jiujiang" / "claims" / "remote_followup"
 
@@ -88,9 +89,6 @@ def test_inpatient_claims_are_not_covered(jiujiang_followup) -> None:
         jiujiang_followup.settle(data)
 
 
-@pytest.mark.parametrize("path", sorted(CLAIMS.glob("*.json")), ids=lambda p: p.stem)
-def test_sample_claim_settlement(path: Path, jiujiang_followup, snapshot_json) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    s = jiujiang_followup.settle(data, trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / CLAIMS, policy=ROOT / POLICIES / "jiujiang" / "remote_followup.yb")
+def test_sample_claim_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 CLAIMS = POLICIES / "jiujiang" / "claims"
 
@@ -90,9 +90,6 @@ def test_settle_many_carries_the_deductible(jiujiang_resident) -> None:
     assert later.ytd == {"basic.deductible": 40000, "basic.paid": 72000}
 
 
-@pytest.mark.parametrize("path", sorted(CLAIMS.glob("*.json")), ids=lambda p: p.stem)
-def test_sample_claim_settlement(path: Path, jiujiang_resident, snapshot_json) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    s = jiujiang_resident.settle(data, trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / CLAIMS, policy=ROOT / POLICIES / "jiujiang" / "resident_inpatient.yb")
+def test_sample_claim_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total

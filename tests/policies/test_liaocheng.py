@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 import yibao
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 FOLDER = POLICIES / "liaocheng"
 STEMS = ("poverty_inpatient", "special_drugs", "two_diseases_outpatient")
@@ -324,12 +325,14 @@ def test_two_diseases_covers_only_outpatient_claims_of_the_two_diseases(policies
 # ---------------------------------------------------------------- snapshots of the sample claims
 
 
-@pytest.mark.parametrize(("stem", "path"), SAMPLES, ids=[f"{stem}-{path.stem}" for stem, path in SAMPLES])
-def test_sample_claim_settlement(stem: str, path: Path, policies, snapshot_json) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    s = policies[stem].settle(data, trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / FOLDER / "claims" / "poverty_inpatient", policy=ROOT / FOLDER / "poverty_inpatient.yb",
+            prefix="poverty_inpatient-")
+@each_claim(ROOT / FOLDER / "claims" / "special_drugs", policy=ROOT / FOLDER / "special_drugs.yb",
+            prefix="special_drugs-")
+@each_claim(ROOT / FOLDER / "claims" / "two_diseases_outpatient",
+            policy=ROOT / FOLDER / "two_diseases_outpatient.yb", prefix="two_diseases_outpatient-")
+def test_sample_claim_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total
 
 
 def test_every_policy_has_three_sample_claims() -> None:

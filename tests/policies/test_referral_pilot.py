@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 import yibao
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 CLAIMS = POLICIES / "referral_pilot" / "claims" / "out_of_area"
 
@@ -121,9 +122,6 @@ def test_lowered_bands_cut_at_100000_across_the_year(out_of_area) -> None:
     assert s.ytd["critical.base"] == 12_300_000
 
 
-@pytest.mark.parametrize("path", sorted(CLAIMS.glob("*.json")), ids=lambda p: p.stem)
-def test_sample_claim_settlement(path: Path, out_of_area, snapshot_json) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    s = out_of_area.settle(data, trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / CLAIMS, policy=ROOT / POLICIES / "referral_pilot" / "out_of_area.yb")
+def test_sample_claim_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total

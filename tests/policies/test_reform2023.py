@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 import yibao
+from yibao.testing import each_claim
 
-from ..conftest import POLICIES
+from ..conftest import POLICIES, ROOT
+
+pytest_plugins = ["yibao.testing"]
 
 FOLDER = POLICIES / "reform2023"
 
@@ -127,12 +129,13 @@ def test_county_package_reserves() -> None:
     assert (s.payers["assessment"], s.person) == (Decimal("36.67"), Decimal("1185.54"))
 
 
-CASES = sorted((FOLDER / "claims").glob("*/*.json"))
-
-
-@pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}-{p.stem}")
-def test_sample_settlement(path: Path, snapshot_json) -> None:
-    policy = yibao.load_policy(FOLDER / f"{path.parent.name}.yb")
-    s = policy.settle(json.loads(path.read_text(encoding="utf-8")), trace=True)
-    assert sum(s.payer_fen) + s.person_fen == s.total_fen
-    assert s.to_json(trace=True) + "\n" == snapshot_json
+@each_claim(ROOT / FOLDER / "claims" / "alliance_surplus", policy=ROOT / FOLDER / "alliance_surplus.yb",
+            prefix="alliance_surplus-")
+@each_claim(ROOT / FOLDER / "claims" / "county_package", policy=ROOT / FOLDER / "county_package.yb",
+            prefix="county_package-")
+@each_claim(ROOT / FOLDER / "claims" / "resident_inpatient", policy=ROOT / FOLDER / "resident_inpatient.yb",
+            prefix="resident_inpatient-")
+@each_claim(ROOT / FOLDER / "claims" / "resident_outpatient", policy=ROOT / FOLDER / "resident_outpatient.yb",
+            prefix="resident_outpatient-")
+def test_sample_settlement(claim_case, settlement_snapshot) -> None:
+    assert claim_case.text() == settlement_snapshot  # yibao.testing also checks payers + person = total

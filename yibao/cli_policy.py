@@ -1,0 +1,206 @@
+"""``yibao test``, ``yibao diff`` and ``yibao sample-claims``: the commands for policy teams.
+
+They live here and are added to the ``yibao`` group by ``yibao.cli``, so that the group's
+module stays small. Exit codes as everywhere: 0 ok, 1 failures or policy/claim errors,
+2 usage (Click's own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from yibao.dsl.errors import YibaoError
+
+EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+CLAIMS_PATH = click.Path(exists=True, path_type=Path)
+PROGRESS_FROM = 2000  # claims: fewer finish before a progress bar would be worth drawing
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> None:
+    _stderr().print(message, markup=False)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------------------- yibao test
+
+
+@click.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results as JUnit XML to this file (for CI systems).")
+@click.option("--coverage", is_flag=True, help="Report which rules the tests exercised, per policy.")
+@click.option("--coverage-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the coverage report as JSON to this file ('-' for standard output).")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
+              help="Fail (exit 1) if any policy's rule coverage is below N percent.")
+@click.option("-v", "--verbose", is_flag=True, help="List every case, and every rule in the coverage report.")
+def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, coverage_json: Path | None,
+                 min_coverage: float | None, verbose: bool) -> None:
+    """Run the policy tests (*.tests.json) under PATHS (default: the current folder).
+
+    A PATH may be a test file, a folder, or a policy (.yb): its tests/<name>.tests.json.
+    """
+    from yibao.policytest import coverage_json as coverage_text
+    from yibao.policytest import discover, format_failure, run_tests, write_junit
+
+    targets = paths or (Path("."),)
+    if not discover(targets):
+        _fail("no policy tests (*.tests.json) found under " + ", ".join(map(str, targets)))
+    want_coverage = coverage or coverage_json is not None or min_coverage is not None
+    run = run_tests(targets, coverage=want_coverage)
+    for f in run.files:
+        if f.error:
+            click.echo(f"ERROR {f.path}\n" + "\n".join("  " + line for line in f.error.splitlines()))
+            continue
+        bad = sum(not c.ok for c in f.cases)
+        status = "ok" if not bad else f"{bad} of {len(f.cases)} failed"
+        cases = f"{len(f.cases)} case{'s' if len(f.cases) != 1 else ''}"
+        click.echo(f"{f.path} ({f.policy_id}): {cases}, {status}")
+        if verbose:
+            for c in f.cases:
+                click.echo(f"  {c.status.upper():<5} {c.case.name}")
+    failures = [(c, f) for f in run.files for c in f.cases if not c.ok]
+    if failures:
+        click.echo()
+        for c, f in failures:
+            click.echo(format_failure(c, f))
+    click.echo(run.summary())
+    if junit is not None:
+        write_junit(run, junit)
+    low = []
+    if want_coverage:
+        if coverage or min_coverage is not None:
+            click.echo("\nRule coverage")
+            for cov in run.coverage.values():
+                click.echo(cov.format(all_rules=verbose), nl=False)
+        if coverage_json is not None:
+            text = coverage_text(run)
+            if str(coverage_json) == "-":
+                click.echo(text)
+            else:
+                coverage_json.write_text(text + "\n", encoding="utf-8")
+        if min_coverage is not None:
+            low = [c for c in run.coverage.values() if c.percent < min_coverage]
+            for c in low:
+                click.echo(f"coverage of {c.policy_id} is {c.percent:.1f}%, "
+                           f"below --min-coverage {min_coverage:g}%")
+    sys.exit(0 if run.ok and not low else 1)
+
+
+# ---------------------------------------------------------------------------- yibao diff
+
+
+@click.command(name="diff")
+@click.argument("old", type=EXISTING)
+@click.argument("new", type=EXISTING)
+@click.option("--claims", "claims", type=CLAIMS_PATH, required=True,
+              help="A folder of JSON claims, a JSON-lines file or a Parquet file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--all-changes", is_flag=True,
+              help="With --json, list every changed claim, not only the largest.")
+@click.option("--top", type=click.IntRange(0), default=10, show_default=True,
+              help="How many of the largest changes to show, each with the first step that differs.")
+@click.option("--fail-on-change", is_flag=True,
+              help="Exit 1 if any claim settles differently (or one policy refuses what the other settles).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: on a terminal, for long runs).")
+def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes: bool, top: int,
+                 fail_on_change: bool, progress: bool | None) -> None:
+    """Settle every claim under OLD and NEW policies and report what changes."""
+    import json
+
+    from yibao.compiler.loader import load_policy
+    from yibao.impact import diff_policies, read_claims
+
+    try:
+        before = load_policy(old)
+        after = load_policy(new)
+        data = list(read_claims(claims))
+    except YibaoError as err:
+        _fail(err.format() if hasattr(err, "format") else str(err))
+        return
+    err = _stderr()
+    show = progress if progress is not None else (err.is_terminal and len(data) >= PROGRESS_FROM)
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("settling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("diff", total=len(data))
+            step = max(1, len(data) // 200)
+
+            def tick(n: int) -> None:
+                if n % step == 0 or n == len(data):
+                    bar.update(task, completed=n)
+
+            impact = diff_policies(before, after, data, top=top, old_path=str(old), new_path=str(new),
+                                   progress=tick)
+    else:
+        impact = diff_policies(before, after, data, top=top, old_path=str(old), new_path=str(new))
+    if as_json:
+        click.echo(json.dumps(impact.to_dict(all_changes=all_changes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(impact.format(), nl=False)
+    changed = impact.changed or impact.refused_by_one
+    sys.exit(1 if fail_on_change and changed else 0)
+
+
+# ---------------------------------------------------------------------------- yibao sample-claims
+
+
+@click.command(name="sample-claims")
+@click.argument("policy", type=EXISTING)
+@click.option("-n", "count", type=click.IntRange(0), default=100, show_default=True, help="How many claims.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same claims.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="A folder (one .json a claim), a .jsonl or a .parquet file; "
+                   "default: JSON lines on stdout.")
+@click.option("--scheme", help="Only this person.scheme (default: every scheme the policy accepts).")
+@click.option("--kind", help="Only this visit.kind (default: every kind the policy accepts).")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First claim date (default: 2024-01-01 "
+              "or the policy's first day).")
+@click.option("--days", type=click.IntRange(1), help="Spread dates over this many days (default 365).")
+def sample_claims_command(policy: Path, count: int, seed: int, output: Path | None, scheme: str | None,
+                          kind: str | None, start: dt.datetime | None, days: int | None) -> None:
+    """Write COUNT random claims that POLICY accepts, reproducible by --seed."""
+    import json
+
+    from yibao.compiler.loader import load_policy
+    from yibao.sampling import sample_policy_claims, write_any
+
+    try:
+        compiled = load_policy(policy)
+    except YibaoError as err:
+        _fail(err.format() if hasattr(err, "format") else str(err))
+        return
+    try:
+        claims = sample_policy_claims(compiled, count, seed, scheme=scheme, kind=kind,
+                                      start=start.date() if start else None, days=days)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    if output is None:
+        for c in claims:
+            click.echo(json.dumps(c, ensure_ascii=False))
+        return
+    if output.suffix == ".json":
+        raise click.UsageError(f"{output}: write claims to a folder, a .jsonl or a .parquet file")
+    write_any(claims, output)
+    _stderr().print(f"wrote {count} claims to {output}", markup=False)
+
+
+COMMANDS = (test_command, diff_command, sample_claims_command)
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the ``yibao`` group."""
+    for command in COMMANDS:
+        group.add_command(command)

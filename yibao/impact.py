@@ -1,0 +1,421 @@
+"""The impact of a policy change: settle the same claims under two policies and compare.
+
+``yibao diff OLD.yb NEW.yb --claims PATH`` runs on this module. Every claim is settled
+on the fast path under both policies; only the claims shown as the largest changes are
+settled again with a trace, to find the first step where the two settlements part. All
+sums are integer fen; averages are rounded half-up to the fen only when they are shown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from yibao.compiler.claims import Claim, Record
+from yibao.compiler.loader import Policy
+from yibao.compiler.money import money_display, money_str
+from yibao.compiler.runtime import Settlement
+from yibao.compiler.trace import Step
+from yibao.dsl.errors import ClaimError, ClaimIssue, YibaoError
+
+__all__ = ["ClaimChange", "Impact", "StepDiff", "diff_policies", "first_difference", "read_claims"]
+
+PERSON = "person"  # the key of the person's figure next to the payers
+
+
+# ---------------------------------------------------------------------------- reading claims
+
+
+def _drop_nulls(value: Any) -> Any:
+    """Parquet rows carry a null for every field a claim left out; the contract has no nulls."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises several types for a file that is not Parquet
+        raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
+    # A single text column ``claim`` holds claims as JSON; otherwise the columns are the claim's fields.
+    as_json = table.column_names == ["claim"]
+    for i, row in enumerate(table.to_pylist()):
+        source = f"{path}[{i}]"
+        if as_json:
+            try:
+                yield source, json.loads(row["claim"])
+            except (TypeError, json.JSONDecodeError) as err:
+                raise ClaimError([ClaimIssue("claim", f"not valid JSON: {err}")], source) from None
+        else:
+            yield source, _drop_nulls(row)
+
+
+def _jsonl_claims(path: Path) -> Iterator[tuple[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{n}", json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ClaimError([ClaimIssue("$", f"not valid JSON: {err.msg} at column {err.colno}")],
+                                 f"{path}:{n}") from None
+
+
+def read_claims(path: str | Path) -> Iterator[tuple[str, Any]]:
+    """(where it came from, claim JSON) for each claim in a folder, a ``.jsonl`` or a ``.parquet`` file.
+
+    A folder is read recursively, ``*.json`` files in name order; a single ``.json`` file
+    may hold one claim or a list of claims.
+    """
+    from yibao.compiler.claims import load_claim_json
+
+    p = Path(path)
+    if p.is_dir():
+        for file in sorted(p.rglob("*.json")):
+            yield str(file), load_claim_json(file)
+    elif p.suffix == ".parquet":
+        yield from _parquet_claims(p)
+    elif p.suffix == ".jsonl":
+        yield from _jsonl_claims(p)
+    else:
+        data = load_claim_json(p)
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield f"{p}[{i}]", item
+        else:
+            yield str(p), data
+
+
+# ---------------------------------------------------------------------------- comparing traces
+
+
+@dataclass(frozen=True)
+class StepDiff:
+    """The first trace step where two settlements of one claim part (``None`` on a side that ran out)."""
+
+    index: int
+    old: Step | None
+    new: Step | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def side(step: Step | None) -> dict[str, Any] | None:
+            if step is None:
+                return None
+            return {"rule": step.rule, "file": step.file, "line": step.line, "formula": step.formula,
+                    "result": step.result,
+                    "inputs": [{"name": i.name, "value": i.value, "branch": i.branch} for i in step.inputs]}
+
+        return {"index": self.index, "old": side(self.old), "new": side(self.new)}
+
+    def describe(self) -> list[str]:
+        """Two lines: the step under the old policy and under the new one."""
+        out = []
+        for tag, step in (("old", self.old), ("new", self.new)):
+            if step is None:
+                out.append(f"{tag}: (no step {self.index + 1})")
+                continue
+            branch = "".join(f" [{i.name}: {i.branch}]" for i in step.inputs if i.branch)
+            out.append(f"{tag}: step {self.index + 1} {step.rule} ({step.file}:{step.line}): "
+                       f"{step.formula}{branch}")
+        return out
+
+
+def first_difference(old: Sequence[Step], new: Sequence[Step]) -> StepDiff | None:
+    """The first step whose rule or figures differ; wording and line numbers do not count."""
+    for i in range(max(len(old), len(new))):
+        a = old[i] if i < len(old) else None
+        b = new[i] if i < len(new) else None
+        if a is None or b is None or (a.rule, a.formula, a.result) != (b.rule, b.formula, b.result):
+            return StepDiff(i, a, b)
+    return None
+
+
+# ---------------------------------------------------------------------------- the comparison
+
+
+@dataclass
+class ClaimChange:
+    """One claim whose figures differ between the policies."""
+
+    claim: str
+    source: str
+    level: str | None
+    category: str | None
+    old: dict[str, int]  # payer (and ``person``) → fen
+    new: dict[str, int]
+    step: StepDiff | None = None
+
+    @property
+    def delta(self) -> dict[str, int]:
+        return {k: self.new.get(k, 0) - self.old.get(k, 0) for k in dict.fromkeys([*self.old, *self.new])}
+
+    @property
+    def size(self) -> int:
+        """How large the change is: what moved between the payers and the person, in fen."""
+        return sum(abs(v) for v in self.delta.values())
+
+
+@dataclass
+class Group:
+    """Claims of one hospital level or person category."""
+
+    claims: int = 0
+    changed: int = 0
+    delta: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Refusal:
+    claim: str
+    source: str
+    side: str  # "old", "new" or "both"
+    message: str
+
+
+@dataclass
+class Impact:
+    """What changes when ``new`` replaces ``old`` on a set of claims."""
+
+    old_path: str
+    new_path: str
+    old_id: str
+    new_id: str
+    payers: list[str]  # old's layers, then layers only new has
+    claims: int = 0
+    changed: int = 0
+    old_total: dict[str, int] = field(default_factory=dict)
+    new_total: dict[str, int] = field(default_factory=dict)
+    changes: list[ClaimChange] = field(default_factory=list)  # every changed claim, in claim order
+    largest: list[ClaimChange] = field(default_factory=list)
+    by_level: dict[str, Group] = field(default_factory=dict)
+    by_category: dict[str, Group] = field(default_factory=dict)
+    refused: list[Refusal] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        return [*self.payers, PERSON]
+
+    @property
+    def settled(self) -> int:
+        """Claims settled under both policies."""
+        return self.claims - len(self.refused)
+
+    @property
+    def refused_by_one(self) -> int:
+        """Claims one policy settles and the other refuses: a change too."""
+        return sum(1 for r in self.refused if r.side != "both")
+
+    def delta(self, key: str) -> int:
+        return self.new_total.get(key, 0) - self.old_total.get(key, 0)
+
+    # ------------------------------------------------------------ machines
+    def to_dict(self, *, all_changes: bool = False) -> dict[str, Any]:
+        """The report as JSON-ready data; amounts as two-decimal strings, averages to the fen."""
+
+        def figures(d: Mapping[str, int]) -> dict[str, str]:
+            return {k: money_str(d.get(k, 0)) for k in self.keys}
+
+        def group(g: Group) -> dict[str, Any]:
+            return {"claims": g.claims, "changed": g.changed, "change": figures(g.delta)}
+
+        def change(c: ClaimChange) -> dict[str, Any]:
+            return {"claim": c.claim, "source": c.source, "level": c.level, "category": c.category,
+                    "old": figures(c.old), "new": figures(c.new), "change": figures(c.delta),
+                    "first_difference": c.step.to_dict() if c.step else None}
+
+        data: dict[str, Any] = {
+            "old": {"policy": self.old_id, "file": self.old_path},
+            "new": {"policy": self.new_id, "file": self.new_path},
+            "claims": self.claims,
+            "settled": self.settled,
+            "changed": self.changed,
+            "refused": {"old": sum(r.side == "old" for r in self.refused),
+                        "new": sum(r.side == "new" for r in self.refused),
+                        "both": sum(r.side == "both" for r in self.refused),
+                        "examples": [vars(r) for r in self.refused[:10]]},
+            "payers": {
+                k: {"old": money_str(self.old_total.get(k, 0)), "new": money_str(self.new_total.get(k, 0)),
+                    "change": money_str(self.delta(k)),
+                    "mean_per_claim": str(_mean(self.delta(k), self.settled)),
+                    "mean_per_changed_claim": str(_mean(self.delta(k), self.changed))}
+                for k in self.keys
+            },
+            "largest": [change(c) for c in self.largest],
+            "by_level": {k: group(g) for k, g in self.by_level.items()},
+            "by_category": {k: group(g) for k, g in self.by_category.items()},
+        }
+        if all_changes:
+            data["changes"] = [change(c) for c in self.changes]
+        return data
+
+    # ------------------------------------------------------------ people
+    def format(self) -> str:
+        """The report as plain text, fixed columns, for a terminal or a CI log."""
+        out = [f"Impact of {self.new_path} ({self.new_id})",
+               f"  against {self.old_path} ({self.old_id})", ""]
+        share = f" ({100 * self.changed / self.settled:.2f}%)" if self.settled else ""
+        out.append(f"{self.changed:,} of {self.settled:,} claims changed{share}")
+        if self.refused:
+            sides = {s: sum(r.side == s for r in self.refused) for s in ("old", "new", "both")}
+            out.append(f"refused: {sides['old']:,} by the old policy only, "
+                       f"{sides['new']:,} by the new one only, {sides['both']:,} by both")
+            for r in self.refused[:5]:
+                out.append(f"  {r.claim} ({r.side}): {r.message.splitlines()[0]}")
+        out.append("")
+        rows = [("", "old total", "new total", "change", "per claim", "per changed claim")]
+        for k in self.keys:
+            rows.append((k, money_display(self.old_total.get(k, 0)), money_display(self.new_total.get(k, 0)),
+                         _signed(self.delta(k)), _signed_decimal(_mean(self.delta(k), self.settled)),
+                         _signed_decimal(_mean(self.delta(k), self.changed))))
+        out += _table(rows)
+        if self.largest:
+            out += ["", "Largest changes:"]
+            for c in self.largest:
+                where = ", ".join(x for x in (f"level {c.level}" if c.level else "", c.category or "") if x)
+                moved = ", ".join(f"{k} {_signed(v)}" for k, v in c.delta.items() if v)
+                out.append(f"  {c.claim}" + (f" ({where})" if where else "") + f": {moved}")
+                if c.step is not None:
+                    out += [f"      {line}" for line in c.step.describe()]
+        for title, groups in (("hospital level", self.by_level), ("person category", self.by_category)):
+            if not groups:
+                continue
+            out += ["", f"By {title}:"]
+            rows = [(title.split()[-1], "claims", "changed", *[f"{k} change" for k in self.keys])]
+            for name, g in groups.items():
+                deltas = [_signed(g.delta.get(k, 0)) for k in self.keys]
+                rows.append((name, f"{g.claims:,}", f"{g.changed:,}", *deltas))
+            out += _table(rows, indent=2)
+        return "\n".join(out) + "\n"
+
+
+def _mean(fen: int, n: int) -> Decimal:
+    if n == 0:
+        return Decimal("0.00")
+    return (Decimal(fen) / Decimal(n) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "") + money_display(fen)
+
+
+def _signed_decimal(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + f"{value:,.2f}"
+
+
+def _table(rows: Sequence[Sequence[str]], indent: int = 0) -> list[str]:
+    """Rows as text columns: the first left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        out.append(" " * indent + "  ".join(cells).rstrip())
+    return out
+
+
+def _figures(s: Settlement, names: Sequence[str]) -> dict[str, int]:
+    d = {layer.name: fen for layer, fen in zip(s.meta.layers, s.payer_fen, strict=True)}
+    out = {n: d.get(n, 0) for n in names}
+    out[PERSON] = s.person_fen
+    return out
+
+
+def _validate(policy: Policy, data: Any, source: str) -> tuple[Claim | Record | None, str | None]:
+    try:
+        return policy.claim(data, source), None
+    except ClaimError as err:
+        return None, str(err)
+
+
+def _settle(policy: Policy, claim: Claim | Record) -> tuple[Settlement | None, str | None]:
+    try:
+        return policy.settle(claim), None
+    except YibaoError as err:
+        return None, str(err)
+
+
+def diff_policies(
+    old: Policy,
+    new: Policy,
+    claims: Iterable[tuple[str, Any]],
+    *,
+    top: int = 10,
+    old_path: str = "",
+    new_path: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> Impact:
+    """Settle every ``(source, claim)`` under both policies and collect the differences.
+
+    ``progress`` is called with the number of claims done after each claim. A claim one
+    policy refuses (out of its scope, dates or value sets) is counted, not raised.
+    """
+    payers = list(dict.fromkeys([*old.layers, *new.layers]))
+    imp = Impact(old_path or str(old.ast.path), new_path or str(new.ast.path), old.id, new.id, payers)
+    keys = imp.keys
+    imp.old_total = dict.fromkeys(keys, 0)
+    imp.new_total = dict.fromkeys(keys, 0)
+    pending: list[tuple[ClaimChange, Claim | Record, Claim | Record]] = []
+    for n, (source, data) in enumerate(claims, 1):
+        imp.claims += 1
+        a, a_err = _validate(old, data, source)
+        b, b_err = _validate(new, data, source)
+        sa = sb = None
+        if a is not None:
+            sa, a_err = _settle(old, a)
+        if b is not None:
+            sb, b_err = _settle(new, b)
+        if sa is None or sb is None:
+            side = "both" if sa is None and sb is None else ("old" if sa is None else "new")
+            ident = data.get("id", "?") if isinstance(data, Mapping) else "?"
+            imp.refused.append(Refusal(str(ident), source, side, (a_err or b_err or "")))
+            if progress:
+                progress(n)
+            continue
+        fa, fb = _figures(sa, payers), _figures(sb, payers)
+        for k in keys:
+            imp.old_total[k] += fa[k]
+            imp.new_total[k] += fb[k]
+        claim = sa.claim
+        level = getattr(claim, "level", None)
+        category = getattr(claim, "category", None)
+        changed = fa != fb
+        if changed:
+            imp.changed += 1
+            change = ClaimChange(claim.id, source, level, category, fa, fb)
+            imp.changes.append(change)
+            pending.append((change, a, b))  # type: ignore[arg-type]
+        for groups, name in ((imp.by_level, level), (imp.by_category, category)):
+            if name is None:
+                continue
+            g = groups.setdefault(name, Group(delta=dict.fromkeys(keys, 0)))
+            g.claims += 1
+            if changed:
+                g.changed += 1
+                for k in keys:
+                    g.delta[k] += fb[k] - fa[k]
+        if progress:
+            progress(n)
+    imp.by_level = dict(sorted(imp.by_level.items(), key=lambda kv: _level_order(kv[0])))
+    order = {c: i for i, c in enumerate(old.enums.get("person.category", ()))}
+    imp.by_category = dict(sorted(imp.by_category.items(),
+                                  key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    # The largest changes, by how much moved; ties keep claim order. Only these are traced.
+    ranked = sorted(range(len(pending)), key=lambda i: -pending[i][0].size)[:top]
+    for i in ranked:
+        change, a, b = pending[i]
+        change.step = first_difference(old.settle(a, trace=True).trace, new.settle(b, trace=True).trace)
+        imp.largest.append(change)
+    return imp
+
+
+def _level_order(level: str) -> tuple[int, str]:
+    return (int(level), "") if level.isdigit() else (99, level)
