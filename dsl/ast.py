@@ -322,8 +322,8 @@ class Classify:
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    lower: Expr | None  # None for an ``above`` band: its lower bound is the ``above`` figure
-    upper: Expr | None  # None for the open top band
+    lower: Expr | None  # the band's start; an ``above X`` band starts at X
+    upper: Expr | None  # None for the open top band (``above X``)
     rate: Expr
     span: Span
 
