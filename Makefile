@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY ?= policies/jiujiang/resident_inpatient.yb
 CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean docs screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# In a terminal: the explainer on the bundled claim (q quits). In CI and pipes: the settlement as text.
 demo: $(STAMP)
-	$(BIN)/yibao settle $(POLICY) $(CLAIM)
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN)/yibao explain $(POLICY) $(CLAIM); \
+	else $(BIN)/yibao settle $(POLICY) $(CLAIM); fi
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,6 +30,20 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/settle_throughput.py
+
+# The documentation site: policy pages from `yibao render`, then mkdocs-material into site/ (offline).
+$(VENV)/.docs-installed: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(BIN)/python scripts/build_docs.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
+	@echo "site/index.html"
+
+# Renders a policy as HTML, photographs it in headless Chromium and prints the PNG's path.
+screenshot: $(STAMP)
+	$(BIN)/python scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from yibao import cli_policy as _cli_policy
+from yibao import cli_render as _cli_render
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import ClaimError, PolicyError, YibaoError
@@ -112,8 +113,37 @@ def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> 
     out.print(settlement_view(result, lang=lang, trace=trace, width=out.width))
 
 
+@main.command()
+@click.argument("policy", type=EXISTING)
+@click.argument("claim", type=click.Path(path_type=Path))
+@click.option("--text", "as_text", is_flag=True,
+              help="Print the explanation as plain text instead of opening the app.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+              help="Language of the labels.")
+@click.option("--format", "fmt", type=_cli_render.FORMATS, default=None,
+              help="Write a settlement explanation letter for the insured person (Markdown or HTML).")
+@click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
+@reports_errors
+def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None,
+            output: Path | None) -> None:
+    """Explain how CLAIM (a JSON file, or a folder of claims) is settled under POLICY, step by step.
+
+    Opens an app in a terminal; prints the explanation as text when --text is given or
+    standard output is not a terminal.
+    """
+    if fmt is not None:
+        _cli_render.write_letter(policy, claim, fmt, lang, output)
+        return
+    from yibao.tui.command import explain as run_explain
+
+    sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),
+                         err=lambda s: _stderr().print(s, markup=False)))
+
+
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
 _cli_policy.register(main)
+# `yibao render` (yibao/cli_render.py)
+_cli_render.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

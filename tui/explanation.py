@@ -1,0 +1,657 @@
+"""The explanation of one settlement, free of any UI: what the app shows and what ``--text`` prints.
+
+Everything here is read from the settlement and its trace (and the policy's own texts and
+labels); no figure is recomputed. Amounts are formatted with ``money_display`` only, so the
+app, the printed letter and the tests all show the same strings the settlement holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, set_cell_size
+from yibao.compiler.claims import load_claim_json
+from yibao.compiler.money import money_display
+from yibao.compiler.runtime import Settlement
+from yibao.compiler.trace import Input, Step
+
+if TYPE_CHECKING:
+    from yibao.compiler.loader import Policy
+
+__all__ = [
+    "LANGS",
+    "Explanation",
+    "Figure",
+    "InputView",
+    "LineRow",
+    "StepView",
+    "build_explanation",
+    "claim_files",
+    "clip",
+    "clip_middle",
+    "load_explanation",
+]
+
+LANGS = ("zh", "en")
+
+# Words of the screen and the letter, (zh, en).
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("医疗保障结算说明", "Explanation of a medical-insurance settlement"),
+    "claim": ("结算单", "Claim"),
+    "record": ("记录", "Record"),
+    "date": ("结算日期", "settled on"),
+    "person": ("参保人", "Insured person"),
+    "visit": ("就诊", "Visit"),
+    "policy": ("政策", "Policy"),
+    "fields": ("字段", "Fields"),
+    "summary": ("结算汇总", "Summary"),
+    "lines": ("费用明细", "Bill lines"),
+    "steps": ("结算步骤", "How it was settled"),
+    "step": ("步骤", "Step"),
+    "total": ("总费用", "Total cost"),
+    "amount": ("金额", "Amount"),
+    "out_of_scope": ("政策范围外", "Out of scope"),
+    "first_self_pay": ("先行自付", "First self-pay"),
+    "in_scope": ("政策范围内", "In scope"),
+    "share": ("报销比例", "Reimbursed share"),
+    "checks": ("政策校验", "Policy checks"),
+    "passed": ("通过", "passed"),
+    "failed": ("未通过", "failed"),
+    "code": ("编码", "Code"),
+    "name": ("名称", "Name"),
+    "category": ("类别", "Cat"),
+    "formula": ("算式", "Formula"),
+    "result": ("结果", "Result"),
+    "inputs": ("依据参数", "Inputs"),
+    "label": ("规则名称", "Label"),
+    "citation": ("政策依据", "Citation"),
+    "source": ("政策文件", "Policy file"),
+    "admission": ("本年第{n}次住院", "admission no. {n} this year"),
+    "footer": ("本说明由 yibao 根据结算结果及其计算过程生成;金额单位:元。",
+               "This explanation was produced by yibao from the settlement and its steps; amounts in yuan."),
+}
+
+# What each part of a layer does (the trace gives the layer's label only).
+PARTS: dict[str, tuple[str, str]] = {
+    "base": ("计算基数", "base"),
+    "ceiling": ("费用封顶线", "eligible-cost ceiling"),
+    "deductible": ("起付线", "deductible"),
+    "rate": ("按比例支付", "rate"),
+    "fixed": ("定额支付", "fixed payment"),
+    "cap_year": ("年度最高支付限额", "annual cap"),
+    "cap_visit": ("单次最高支付限额", "cap per visit"),
+    "pays": ("支付金额", "pays"),
+    "skipped": ("不适用", "does not apply"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {
+    "parameter": ("参数", "parameter"),
+    "classify": ("费用分类", "classification"),
+    "layer": ("支付层", "layer"),
+    "band": ("分段", "band"),
+    "payer": ("支付", "payment"),
+    "skip": ("未适用", "skipped"),
+    "check": ("政策校验", "check"),
+    "person": ("个人负担", "the person"),
+    "amount": ("金额", "amount"),
+    "note": ("说明", "note"),
+}
+
+# Plain words for the claim's coded values, used when the policy gives no label of its own.
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "person.scheme": {"employee": ("职工医保", "employee scheme"),
+                      "resident": ("城乡居民医保", "resident scheme")},
+    "person.category": {"normal": ("普通参保人员", "ordinary insured"),
+                        "low_income": ("低收入人口", "low-income"),
+                        "poverty": ("贫困人口", "poverty population"),
+                        "extreme_poverty": ("特困人员", "extreme poverty")},
+    "visit.kind": {"inpatient": ("住院", "inpatient"), "outpatient": ("门诊", "outpatient"),
+                   "day_surgery": ("日间手术", "day surgery"),
+                   "remote_followup": ("远程复诊", "remote follow-up"),
+                   "chronic_outpatient": ("门诊慢特病", "chronic-disease outpatient"),
+                   "special_drug": ("特殊药品", "special drug")},
+    "visit.level": {"1": ("一级医疗机构", "level-1 hospital"), "2": ("二级医疗机构", "level-2 hospital"),
+                    "3": ("三级医疗机构", "level-3 hospital"), "primary": ("基层医疗机构", "primary care")},
+    "visit.facility": {"general": ("综合医院", "general hospital"), "tcm": ("中医医院", "TCM hospital"),
+                       "township": ("乡镇卫生院", "township health centre"),
+                       "village": ("村卫生室", "village clinic"),
+                       "community": ("社区卫生服务中心", "community health centre")},
+    "visit.region": {"local": ("本地就医", "local"),
+                     "in_province": ("省内异地就医", "elsewhere in the province"),
+                     "out_of_province": ("跨省异地就医", "outside the province")},
+    "visit.referral": {"none": ("未转诊", "no referral"), "referred": ("已转诊", "referred"),
+                       "registered": ("已备案", "registered"), "emergency": ("急诊", "emergency")},
+}
+
+
+def word(key: str, lang: str) -> str:
+    zh, en = WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def clip(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` terminal cells (Chinese characters take two), with an ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
+
+
+def clip_middle(title: str, width: int) -> str:
+    """Cut a step title to ``width`` cells keeping its end (``band 2``, ``deductible``), which
+    tells steps of one layer apart: ``critical-illness insur… · band 2``."""
+    if cell_len(title) <= width:
+        return title
+    head, sep, tail = title.rpartition(" · ")
+    if sep and cell_len(sep + tail) + 4 <= width:
+        return clip(head, width - cell_len(sep + tail)) + sep + tail
+    return clip(title, width)
+
+
+def pad(text: str, width: int) -> str:
+    """Pad to ``width`` cells, so that columns of Chinese and Latin text line up."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
+# ---------------------------------------------------------------------------- view data
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure of the summary, with its label in both languages."""
+
+    key: str
+    zh: str
+    en: str
+    value: str
+    strong: bool = False
+    ok: bool | None = None  # for a policy check: whether it held
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """One bill line as shown: its amounts as the settlement shared them out."""
+
+    index: int
+    code: str
+    name: str
+    category: str
+    amount: str
+    out_of_scope: str
+    first_self_pay: str
+    payers: tuple[str, ...]
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputView:
+    """A parameter a step read: its value, the date it took effect and the row that gave it."""
+
+    name: str
+    zh: str
+    en: str
+    value: str
+    effective_from: str | None
+    branch: str | None
+
+    def describe(self, lang: str) -> str:
+        label = self.zh if lang == "zh" else self.en
+        out = label if self.name == self.en else f"{label} ({self.name})"
+        out += f" = {self.value}"
+        if self.effective_from:
+            out += (f";自 {self.effective_from} 起施行" if lang == "zh"
+                    else f"; in force from {self.effective_from}")
+        if self.branch:
+            out += f";取值:{_branch_zh(self.branch)}" if lang == "zh" else f"; given by {self.branch}"
+        return out
+
+
+def _branch_zh(branch: str) -> str:
+    """The trace names the row or exception in English words; say them in Chinese."""
+    branch = re.sub(r"^exception ", "例外情形 ", branch)
+    return re.sub(r"(^|, )row ", lambda m: ("," if m.group(1) else "") + "表格行 ", branch)
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """A trace step with its titles in both languages; the figures are the trace's own text."""
+
+    step: Step
+    title_zh: str
+    title_en: str
+    inputs: tuple[InputView, ...]
+
+    @property
+    def index(self) -> int:
+        return self.step.index
+
+    @property
+    def claim_line(self) -> int | None:
+        return self.step.claim_line
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def where(self, lang: str) -> str:
+        """``file, line 51`` or ``file, lines 67–73``."""
+        s = self.step
+        if lang == "zh":
+            span = f"第 {s.line} 行" if s.end_line <= s.line else f"第 {s.line}–{s.end_line} 行"
+            return f"{s.file} {span}"
+        span = f"line {s.line}" if s.end_line <= s.line else f"lines {s.line}–{s.end_line}"
+        return f"{s.file}, {span}"
+
+    def haystack(self, *, citation: bool = False) -> str:
+        """What a search looks through: both titles, the rule, formula and inputs (and the citation)."""
+        s = self.step
+        parts = [self.title_zh, self.title_en, s.rule, s.kind, s.formula, s.zh, s.en]
+        parts += [f"{i.name} {i.zh} {i.en} {i.value}" for i in self.inputs]
+        if citation:
+            parts.append(s.citation)
+        return "\n".join(parts).casefold()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything the explainer shows about one settlement, ready to render in zh or en."""
+
+    settlement: Settlement
+    policy_id: str
+    policy_zh: str
+    policy_en: str
+    source: str | None
+    header: tuple[tuple[str, str, str], ...]  # (key, zh, en) lines about the claim
+    payers: tuple[tuple[str, str, str], ...]  # (name, zh, en) of each layer, in order
+    summary: tuple[Figure, ...]
+    totals: tuple[Figure, ...]  # the summary with the scope figures and checks, for the letter
+    lines: tuple[LineRow, ...]
+    steps: tuple[StepView, ...]
+    texts: Mapping[str, str] = field(repr=False)
+    _first_step: Mapping[int, int] = field(repr=False, default_factory=dict)
+
+    # -------------------------------------------------------------- navigation
+    @property
+    def claim_id(self) -> str:
+        return self.settlement.claim.id
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.totals if f.key == key)
+
+    def first_step_of_line(self, line: int) -> int | None:
+        """The first trace step about bill line ``line`` (its classification), if any."""
+        return self._first_step.get(line)
+
+    def search(self, query: str, start: int = 0) -> int | None:
+        """The first step at or after ``start`` (wrapping round) that mentions ``query``.
+
+        Titles, rules, formulas and inputs are searched first; citations only when no step
+        names the text itself (a citation mentions "band" long before the band steps).
+        """
+        needle = query.strip().casefold()
+        if not needle or not self.steps:
+            return None
+        n = len(self.steps)
+        for citation in (False, True):
+            for k in range(n):
+                i = (start + k) % n
+                if needle in self.steps[i].haystack(citation=citation):
+                    return i
+        return None
+
+    def line_shares(self, row: LineRow, lang: str) -> str:
+        """Who bears how much of a bill line, as one line of text."""
+        if lang == "zh":
+            parts = [f"范围外 {row.out_of_scope}", f"先行自付 {row.first_self_pay}"]
+            parts += [f"{zh} {v}" for (_, zh, _), v in zip(self.payers, row.payers, strict=True)]
+            return " · ".join([*parts, f"个人 {row.person}"])
+        parts = [f"out of scope {row.out_of_scope}", f"first self-pay {row.first_self_pay}"]
+        parts += [f"{name} {v}" for (name, _, _), v in zip(self.payers, row.payers, strict=True)]
+        return " · ".join([*parts, f"the person {row.person}"])
+
+    def source_text(self, step: StepView) -> str:
+        """The text of the policy file the step's rule is written in ('' if unknown)."""
+        return self.texts.get(step.step.file, "")
+
+    # -------------------------------------------------------------- the letter
+    def letter(self, lang: str = "en", fmt: str = "text") -> str:
+        """The explanation for the insured person: header, summary, bill lines, numbered steps."""
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}")
+        if fmt == "markdown":
+            return _markdown(self, lang)
+        if fmt == "text":
+            return _text(self, lang)
+        raise ValueError(f"unknown format {fmt!r}")
+
+    def policy_title(self, lang: str) -> str:
+        label = self.policy_zh if lang == "zh" else self.policy_en
+        return f"{label}({self.policy_id})" if lang == "zh" else f"{label} ({self.policy_id})"
+
+    def header_lines(self, lang: str) -> list[tuple[str, str]]:
+        """(label, text) pairs about the claim, the person, the visit and the policy."""
+        return [(word(key, lang), zh if lang == "zh" else en) for key, zh, en in self.header]
+
+
+# ---------------------------------------------------------------------------- building
+def _enum_labels(policy: Policy | None) -> dict[str, dict[str, tuple[str, str]]]:
+    labels = {k: dict(v) for k, v in VALUES.items()}
+    if policy is not None:
+        for decl in policy.ast.enums:
+            values = labels.setdefault(decl.field.dotted, {})
+            for m in decl.members:
+                if m.label is not None:
+                    values[m.name] = (m.label.zh, m.label.en)
+    return labels
+
+
+def _step_titles(step: Step, layers: Mapping[str, tuple[str, str]]) -> tuple[str, str]:
+    """A title per language that tells a step from its neighbours: ``basic fund · deductible``."""
+    kind = step.kind
+    if kind == "parameter":
+        return f"参数:{step.zh}", f"parameter: {step.en}"
+    if kind == "classify" and step.claim_line is not None:
+        n = step.claim_line + 1
+        return f"{step.zh} · 第 {n} 行", f"{step.en} · line {n}"
+    if kind in ("layer", "payer", "skip"):
+        part = step.rule.rsplit(".", 1)[-1]
+        zh, en = PARTS.get(part, (part, part))
+        return f"{step.zh} · {zh}", f"{step.en} · {en}"
+    band = re.fullmatch(r"(\w+)\.band(\d+)", step.rule)
+    if kind == "band" and band and band.group(1) in layers:
+        zh, en = layers[band.group(1)]
+        return f"{zh} · 第 {band.group(2)} 段", f"{en} · band {band.group(2)}"
+    if kind == "check":
+        return f"政策校验:{step.zh}", f"check: {step.en}"
+    return step.zh, step.en
+
+
+def _inputs(inputs: Iterable[Input]) -> tuple[InputView, ...]:
+    return tuple(InputView(i.name, i.zh, i.en, i.value, i.effective_from, i.branch) for i in inputs)
+
+
+def _header(s: Settlement,
+            labels: Mapping[str, Mapping[str, tuple[str, str]]]) -> tuple[tuple[str, str, str], ...]:
+    c: Any = s.claim
+
+    def val(fld: str, value: str) -> tuple[str, str]:
+        return labels.get(fld, {}).get(value, (value, value))
+
+    if s.meta.input == "record":
+        raw = c.raw.get("record", {}) if isinstance(c.raw, Mapping) else {}
+        fields = ", ".join(f"{k} {v}" for k, v in raw.items())
+        return (
+            ("record", f"{c.id},结算日期 {c.date.isoformat()}", f"{c.id}, settled on {c.date.isoformat()}"),
+            ("fields", fields.replace(", ", ",") or "—", fields or "—"),
+        )
+    scheme, category = val("person.scheme", c.scheme), val("person.category", c.category)
+    person_zh = f"{c.person_id},{scheme[0]},{category[0]}" + (f",{c.age} 岁" if c.age is not None else "")
+    person_en = f"{c.person_id}: {scheme[1]}, {category[1]}" + (f", age {c.age}" if c.age is not None else "")
+    parts = [val("visit.kind", c.kind), val("visit.level", c.level)]
+    if c.facility != "general":
+        parts.append(val("visit.facility", c.facility))
+    parts += [val("visit.region", c.region), val("visit.referral", c.referral)]
+    visit_zh = ",".join(p[0] for p in parts)
+    visit_en = ", ".join(p[1] for p in parts)
+    if c.admission_no > 1:
+        visit_zh += "," + WORDS["admission"][0].format(n=c.admission_no)
+        visit_en += ", " + WORDS["admission"][1].format(n=c.admission_no)
+    if c.diseases:
+        diseases = sorted(c.diseases)
+        visit_zh += ";病种:" + "、".join(diseases)
+        visit_en += "; diseases: " + ", ".join(diseases)
+    return (
+        ("claim", f"{c.id},结算日期 {c.date.isoformat()}", f"{c.id}, settled on {c.date.isoformat()}"),
+        ("person", person_zh, person_en),
+        ("visit", visit_zh, visit_en),
+    )
+
+
+def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
+                      texts: Mapping[str, str] | None = None, source: str | None = None) -> Explanation:
+    """The explanation of a settlement settled with its trace; ``policy`` gives the source texts."""
+    s = settlement
+    meta = s.meta
+    if texts is None:
+        texts = dict(policy.ast.texts) if policy is not None else {}
+    labels = _enum_labels(policy)
+    payers = tuple((layer.name, layer.zh, layer.en) for layer in meta.layers)
+    rest_zh, rest_en = meta.remainder
+    if (rest_zh, rest_en) == ("个人负担", "the person"):
+        rest_en = "The person pays"
+    share = f"{s.reimbursed_share * 100:.2f}%"
+    summary = (
+        Figure("total", *WORDS["total"], money_display(s.total_fen)),
+        *(Figure(f"payer:{name}", zh, en, money_display(fen))
+          for (name, zh, en), fen in zip(payers, s.payer_fen, strict=True)),
+        Figure("person", rest_zh, rest_en, money_display(s.person_fen), strong=True),
+        Figure("share", *WORDS["share"], share),
+    )
+    scope: tuple[Figure, ...] = ()
+    if meta.input != "record":
+        scope = (
+            Figure("out_of_scope", *WORDS["out_of_scope"], money_display(s.out_of_scope_fen)),
+            Figure("first_self_pay", *WORDS["first_self_pay"], money_display(s.first_self_pay_fen)),
+            Figure("in_scope", *WORDS["in_scope"], money_display(s.in_scope_fen)),
+        )
+    checks = tuple(
+        Figure(f"check:{info.name}", info.zh, info.en, "", ok=ok)
+        for info, ok in zip(meta.checks, s.check_results, strict=True)
+    )
+    totals = (summary[0], *scope, *summary[1:], *checks)
+    rows = tuple(
+        LineRow(ln.index, ln.code, ln.name, ln.category + (f"/{ln.item_class}" if ln.item_class else ""),
+                money_display(ln.amount), money_display(ln.out_of_scope), money_display(ln.first_self_pay),
+                tuple(money_display(p) for p in ln.payers), money_display(ln.person))
+        for ln in (s.lines if meta.input != "record" else ())
+    )
+    layer_labels = {name: (zh, en) for name, zh, en in payers}
+    steps = tuple(StepView(st, *_step_titles(st, layer_labels), _inputs(st.inputs)) for st in s.trace)
+    first: dict[int, int] = {}
+    for sv in steps:
+        if sv.claim_line is not None:
+            first.setdefault(sv.claim_line, sv.index)
+    return Explanation(
+        settlement=s, policy_id=meta.id, policy_zh=meta.zh, policy_en=meta.en, source=source,
+        header=_header(s, labels), payers=payers, summary=summary, totals=totals, lines=rows,
+        steps=steps, texts=texts, _first_step=first,
+    )
+
+
+def load_explanation(policy: Policy, claim: str | Path) -> Explanation:
+    """Read, validate and settle a claim file with its trace; raises ``YibaoError`` on bad input."""
+    data = load_claim_json(claim)
+    settlement = policy.settle(data, trace=True, source=str(claim))
+    return build_explanation(settlement, policy, source=str(claim))
+
+
+def claim_files(folder: str | Path) -> list[Path]:
+    """The claim files (``*.json``) in a folder, in a stable order.
+
+    Only the folder's own files when it has any: a subfolder usually holds another
+    policy's claims. A folder of subfolders only is searched through.
+    """
+    root = Path(folder)
+    own = sorted(p for p in root.glob("*.json") if p.is_file())
+    if own:
+        return own
+    return sorted((p for p in root.rglob("*.json") if p.is_file()), key=lambda p: p.relative_to(root).parts)
+
+
+# ---------------------------------------------------------------------------- letters
+def _totals_rows(e: Explanation, lang: str) -> list[tuple[str, str]]:
+    rows = []
+    for f in e.totals:
+        label = f.label(lang)
+        if f.key.startswith("payer:"):
+            name = f.key.split(":", 1)[1]
+            label = f"{label}({name})" if lang == "zh" else f"{label} ({name})"
+        elif f.key.startswith("check:"):
+            label = (f"政策校验:{label}" if lang == "zh" else f"Check: {label}")
+        value = f.value if f.ok is None else word("passed" if f.ok else "failed", lang)
+        rows.append((label, value))
+    return rows
+
+
+def _line_sentence(e: Explanation, row: LineRow, lang: str) -> tuple[str, str]:
+    """A bill line as a heading and a sentence of who bears what."""
+    name = row.name or row.code
+    if lang == "zh":
+        head = f"{row.code} {name}({row.category} 类)— {row.amount}"
+        parts = [f"范围外 {row.out_of_scope}", f"先行自付 {row.first_self_pay}"]
+        parts += [f"{zh} {v}" for (_, zh, _), v in zip(e.payers, row.payers, strict=True)]
+        parts.append(f"个人 {row.person}")
+        return head, ";".join(parts)
+    head = f"{row.code} {name} (category {row.category}) — {row.amount}"
+    parts = [f"out of scope {row.out_of_scope}", f"first self-pay {row.first_self_pay}"]
+    parts += [f"{en} {v}" for (_, _, en), v in zip(e.payers, row.payers, strict=True)]
+    parts.append(f"the person {row.person}")
+    return head, "; ".join(parts)
+
+
+def _step_lines(e: Explanation, sv: StepView, lang: str) -> list[tuple[str, str]]:
+    """(label, text) rows telling one step: formula, inputs, the rule's label and its source."""
+    s = sv.step
+    rows = [(word("formula", lang), s.formula)]
+    rows += [(word("inputs", lang), i.describe(lang)) for i in sv.inputs]
+    rows.append((word("label", lang), f"{s.zh} / {s.en}"))
+    if s.citation:
+        rows.append((word("citation", lang), s.citation))
+    rows.append((word("source", lang), sv.where(lang)))
+    return rows
+
+
+LETTER_WIDTH = 88  # cells: a printed A4 page in a monospaced font
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break ``text`` into lines of at most ``width`` cells: at spaces, or between Chinese characters."""
+    lines: list[str] = []
+    line, cells = "", 0
+    for token in _tokens(text):
+        size = cell_len(token)
+        if token.isspace():
+            if line:
+                line, cells = line + token, cells + size
+            continue
+        if cells + size > width and line.strip():
+            lines.append(line.rstrip())
+            line, cells = "", 0
+        while size > width:  # a single word longer than the line
+            lines.append(set_cell_size(token, width))
+            token = token[len(set_cell_size(token, width).rstrip()):]
+            size = cell_len(token)
+        line, cells = line + token, cells + size
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+_WIDE = r"\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"
+_TOKEN = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+|\s+")
+_CLOSING = set("，。、；：？！）》」』】〉,.;:?!)]")  # never starts a line
+_OPENING = set("（《「『【〈([")  # never ends a line
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and single Chinese characters, with punctuation kept on the right side of a break."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if out and not out[-1].isspace() and not tok.isspace() and (
+                tok[0] in _CLOSING or out[-1][-1] in _OPENING):
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
+
+
+def _hang(label: str, text: str, indent: int, width: int) -> list[str]:
+    """``label`` then ``text`` wrapped, with continuation lines under the text."""
+    body = wrap(text, max(width - indent - cell_len(label), 20))
+    lead = " " * (indent + cell_len(label))
+    return [" " * indent + label + body[0], *(lead + b for b in body[1:])]
+
+
+def _text(e: Explanation, lang: str, width: int = LETTER_WIDTH) -> str:
+    out: list[str] = []
+    title = word("title", lang)
+    out += [title, "=" * cell_len(title), ""]
+    header = [*e.header_lines(lang), (word("policy", lang), e.policy_title(lang))]
+    kw = max(cell_len(k) for k, _ in header) + 2
+    for k, v in header:
+        out += _hang(pad(k, kw), v, 0, width)
+
+    def section(key: str) -> None:
+        name = word(key, lang)
+        out.extend(["", name, "-" * cell_len(name)])
+
+    section("summary")
+    rows = _totals_rows(e, lang)
+    lw = max(cell_len(k) for k, _ in rows) + 2
+    vw = max(cell_len(v) for _, v in rows)
+    out += [pad(k, lw) + " " * (vw - cell_len(v)) + v for k, v in rows]
+    if e.lines:
+        section("lines")
+        for row in e.lines:
+            head, body = _line_sentence(e, row, lang)
+            num = f"{row.index + 1}. "
+            out += _hang(num, head, 0, width)
+            out += _hang("", body, len(num), width)
+    section("steps")
+    for sv in e.steps:
+        num = f"{sv.index + 1}. "
+        out += _hang(num, sv.title(lang), 0, width)
+        rows = _step_lines(e, sv, lang)
+        kw = max(cell_len(k) for k, _ in rows) + 2
+        for k, v in rows:
+            out += _hang(pad(k, kw), v, len(num), width)
+    out += ["", *wrap(word("footer", lang), width)]
+    return "\n".join(out) + "\n"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown so that names and citations print as written."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    out = ["| " + " | ".join(md(h) for h in head) + " |",
+           "|" + "|".join("---:" if r else "---" for r in right) + "|"]
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _markdown(e: Explanation, lang: str) -> str:
+    out = [f"# {md(word('title', lang))}", ""]
+    for k, v in [*e.header_lines(lang), (word("policy", lang), e.policy_title(lang))]:
+        out.append(f"- **{md(k)}**: {md(v)}")
+    out += ["", f"## {md(word('summary', lang))}", ""]
+    out += _md_table(["", word("amount", lang)], _totals_rows(e, lang), [False, True])
+    if e.lines:
+        out += ["", f"## {md(word('lines', lang))}", ""]
+        head = ["#", word("code", lang), word("name", lang), word("category", lang), word("amount", lang),
+                word("out_of_scope", lang), word("first_self_pay", lang),
+                *[(zh if lang == "zh" else en) for _, zh, en in e.payers],
+                e.figure("person").label(lang)]
+        rows = [[str(r.index + 1), r.code, r.name, r.category, r.amount, r.out_of_scope, r.first_self_pay,
+                 *r.payers, r.person] for r in e.lines]
+        out += _md_table(head, rows, [True, False, False, False] + [True] * (len(head) - 4))
+    out += ["", f"## {md(word('steps', lang))}", ""]
+    for sv in e.steps:
+        num = f"{sv.index + 1}. "
+        out.append(f"{num}**{md(sv.title(lang))}**")
+        for k, v in _step_lines(e, sv, lang):
+            value = f"`{v}`" if k == word("formula", lang) and "`" not in v else md(v)
+            out.append(" " * len(num) + f"- {md(k)}: {value}")
+    out += ["", f"*{md(word('footer', lang))}*"]
+    return "\n".join(out) + "\n"
