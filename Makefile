@@ -12,7 +12,7 @@ CLAIM  ?= policies/jiujiang/claims/level2_local.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 # In a terminal: the explainer on the bundled claim (q quits). In CI and pipes: the settlement as text.
@@ -22,21 +22,17 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/yibao test policies --min-coverage 85
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/settle_throughput.py
 
 # The documentation site: policy pages from `yibao render`, then mkdocs-material into site/ (offline).
-$(VENV)/.docs-installed: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,docs]'
-	touch $@
-
-docs: $(VENV)/.docs-installed
+docs: $(STAMP)
 	$(BIN)/python scripts/build_docs.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
 	@echo "site/index.html"
