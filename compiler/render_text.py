@@ -14,61 +14,19 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from yibao.dsl import ast
-from yibao.dsl.types import DEFAULT_ENUMS, MONEY, QUANTITIES, Type
+from yibao.dsl.types import DEFAULT_ENUMS, MONEY, QUANTITIES, VALUE_LABELS, Type
 
-from .money import RATE_ONE
+from .money import rate_display
 
 LANGS = ("zh", "en")
 
 # ---------------------------------------------------------------- built-in labels
 
-VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "zh": {
-        "person.scheme": {"employee": "城镇职工基本医疗保险", "resident": "城乡居民基本医疗保险"},
-        "person.category": {"normal": "普通参保人员", "low_income": "低收入人口", "poverty": "贫困人口",
-                            "extreme_poverty": "特困人员"},
-        "visit.kind": {"inpatient": "住院", "outpatient": "普通门诊", "day_surgery": "日间手术",
-                       "remote_followup": "互联网(远程)复诊", "chronic_outpatient": "门诊慢特病",
-                       "special_drug": "特药"},
-        "visit.level": {"1": "一级医院", "2": "二级医院", "3": "三级医院", "primary": "基层医疗机构"},
-        "visit.facility": {"general": "综合医院", "tcm": "中医医院", "township": "乡镇卫生院",
-                           "village": "村卫生室", "community": "社区卫生服务机构"},
-        "visit.region": {"local": "市内", "in_province": "市外省内", "out_of_province": "省外"},
-        "visit.referral": {"none": "未按规定转诊", "referred": "按规定转诊", "registered": "异地就医备案",
-                           "emergency": "急诊抢救"},
-        "line.category": {"A": "甲类", "B": "乙类", "C": "丙类"},
-        "line.class": {"drug": "药品", "tcm": "中医药治疗", "implant": "植入材料"},
-        "visit.diseases": {
-            "hypertension": "高血压", "diabetes": "糖尿病", "breast cancer": "乳腺癌", "lung cancer": "肺癌",
-            "gastric cancer": "胃癌", "liver cancer": "肝癌", "leukaemia": "白血病", "uremia": "尿毒症",
-            "cerebral infarction": "脑梗死", "coronary heart disease": "冠心病", "pneumonia": "肺炎",
-            "gastritis": "胃炎", "chronic gastritis": "慢性胃炎", "chronic renal failure": "慢性肾衰竭",
-            "cervical spondylosis": "颈椎病", "lumbar disc herniation": "腰椎间盘突出症",
-            "femoral neck fracture": "股骨颈骨折",
-        },
-    },
-    "en": {
-        "person.scheme": {"employee": "employee basic medical insurance",
-                          "resident": "resident basic medical insurance"},
-        "person.category": {"normal": "ordinary insured", "low_income": "low-income",
-                            "poverty": "poverty population", "extreme_poverty": "extreme poverty"},
-        "visit.kind": {"inpatient": "inpatient care", "outpatient": "outpatient care",
-                       "day_surgery": "day surgery", "remote_followup": "remote follow-up visit",
-                       "chronic_outpatient": "chronic-disease outpatient care",
-                       "special_drug": "special drugs"},
-        "visit.level": {"1": "level 1", "2": "level 2", "3": "level 3", "primary": "primary-level care"},
-        "visit.facility": {"general": "general hospital", "tcm": "TCM hospital",
-                           "township": "township health centre", "village": "village clinic",
-                           "community": "community health centre"},
-        "visit.region": {"local": "in the city", "in_province": "elsewhere in the province",
-                         "out_of_province": "outside the province"},
-        "visit.referral": {"none": "not referred", "referred": "referred", "registered": "registered",
-                           "emergency": "emergency"},
-        "line.category": {"A": "category A", "B": "category B", "C": "category C"},
-        "line.class": {"drug": "drugs", "tcm": "TCM treatment", "implant": "implants"},
-        "visit.diseases": {},
-    },
-}
+def _value_labels(lang: str) -> dict[str, dict[str, str]]:
+    i = 0 if lang == "zh" else 1
+    return {field: {value: pair[i] for value, pair in values.items()}
+            for field, values in VALUE_LABELS.items()}
+
 
 FIELD_LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -165,11 +123,7 @@ def money(fen: int, lang: str) -> str:
 
 def rate(ppm: int) -> str:
     """``900000`` → ``90%``; ``125000`` → ``12.5%``."""
-    sign = "−" if ppm < 0 else ""
-    q, r = divmod(abs(ppm), RATE_ONE // 100)
-    if r == 0:
-        return f"{sign}{q}%"
-    return f"{sign}{q}.{r:04d}".rstrip("0") + "%"
+    return rate_display(ppm)
 
 
 def percent(value: Decimal) -> str:
@@ -204,7 +158,7 @@ class Lex:
         self.policy = policy
         self.types: Mapping[int, Type] = types or {}
         self.domains: Mapping[str, tuple[str, ...]] = enums or DEFAULT_ENUMS
-        self.values = {k: dict(v) for k, v in VALUE_LABELS[lang].items()}
+        self.values = _value_labels(lang)
         self.params: dict[str, ast.Parameter] = {}
         self.layers: dict[str, ast.Layer] = {}
         self.fields: dict[str, ast.RecordField] = {}

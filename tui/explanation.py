@@ -18,6 +18,7 @@ from yibao.compiler.claims import load_claim_json
 from yibao.compiler.money import money_display
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.trace import Input, Step
+from yibao.dsl.types import VALUE_LABELS
 
 if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
@@ -101,31 +102,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "note": ("说明", "note"),
 }
 
-# Plain words for the claim's coded values, used when the policy gives no label of its own.
-VALUES: dict[str, dict[str, tuple[str, str]]] = {
-    "person.scheme": {"employee": ("职工医保", "employee scheme"),
-                      "resident": ("城乡居民医保", "resident scheme")},
-    "person.category": {"normal": ("普通参保人员", "ordinary insured"),
-                        "low_income": ("低收入人口", "low-income"),
-                        "poverty": ("贫困人口", "poverty population"),
-                        "extreme_poverty": ("特困人员", "extreme poverty")},
-    "visit.kind": {"inpatient": ("住院", "inpatient"), "outpatient": ("门诊", "outpatient"),
-                   "day_surgery": ("日间手术", "day surgery"),
-                   "remote_followup": ("远程复诊", "remote follow-up"),
-                   "chronic_outpatient": ("门诊慢特病", "chronic-disease outpatient"),
-                   "special_drug": ("特殊药品", "special drug")},
-    "visit.level": {"1": ("一级医疗机构", "level-1 hospital"), "2": ("二级医疗机构", "level-2 hospital"),
-                    "3": ("三级医疗机构", "level-3 hospital"), "primary": ("基层医疗机构", "primary care")},
-    "visit.facility": {"general": ("综合医院", "general hospital"), "tcm": ("中医医院", "TCM hospital"),
-                       "township": ("乡镇卫生院", "township health centre"),
-                       "village": ("村卫生室", "village clinic"),
-                       "community": ("社区卫生服务中心", "community health centre")},
-    "visit.region": {"local": ("本地就医", "local"),
-                     "in_province": ("省内异地就医", "elsewhere in the province"),
-                     "out_of_province": ("跨省异地就医", "outside the province")},
-    "visit.referral": {"none": ("未转诊", "no referral"), "referred": ("已转诊", "referred"),
-                       "registered": ("已备案", "registered"), "emergency": ("急诊", "emergency")},
-}
+VALUES = VALUE_LABELS  # one table of plain words for coded values, shared with the documents
 
 
 def word(key: str, lang: str) -> str:
