@@ -142,6 +142,7 @@ class Settlement:
 
     __slots__ = (
         "_lines",
+        "_steps",
         "check_results",
         "claim",
         "first_self_pay_fen",
@@ -184,6 +185,7 @@ class Settlement:
         self.records = records
         self.check_results = checks
         self._lines: tuple[LineShare, ...] | None = None
+        self._steps: list[Any] | None = None
 
     # ------------------------------------------------------------ figures as Decimal
     @property
@@ -261,12 +263,17 @@ class Settlement:
     # ------------------------------------------------------------ trace
     @property
     def trace(self) -> list[Any]:
-        """The settlement's steps, or an empty list if it was settled without a trace."""
+        """The settlement's steps, or an empty list if it was settled without a trace.
+
+        Formatted once, on first reading: the traced path only records figures.
+        """
         from .trace import render_steps
 
         if self.records is None:
             return []
-        return render_steps(self.meta, self.claim, self.records)
+        if self._steps is None:
+            self._steps = render_steps(self.meta, self.claim, self.records)
+        return list(self._steps)
 
     # ------------------------------------------------------------ JSON
     def to_dict(self, *, trace: bool | None = None) -> dict[str, Any]:
