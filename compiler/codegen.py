@@ -233,14 +233,13 @@ class CodeGenerator:
         with w.at(p.span):
             w(f"# {p.name}: {p.label.en}", p.span)
             first = True
-            for i, ex in enumerate(self._exception_order(p)):
+            for ex in self._exception_order(p):
                 kw = "if" if first else "elif"
                 first = False
                 w(f"{kw} {self.expr(ex.when, mode)}:", ex.span)
                 with w.indent():
                     self.definition(ex.definition, var, mode, traced, sid, version=-1,
                                     exception=p.exceptions.index(ex))
-                _ = i
             versions = list(enumerate(p.versions))
             for n, (vi, version) in enumerate(reversed(versions)):
                 is_last = n == len(versions) - 1
@@ -259,7 +258,6 @@ class CodeGenerator:
 
     def _exception_order(self, p: ast.Parameter) -> list[ast.Exception_]:
         """Winners first: an exception is tried before every exception it is over."""
-        by_name = {e.name: e for e in p.exceptions}
         done: list[ast.Exception_] = []
 
         def place(e: ast.Exception_) -> None:
@@ -272,7 +270,6 @@ class CodeGenerator:
 
         for e in p.exceptions:
             place(e)
-        _ = by_name
         return done
 
     def definition(self, d: ast.Definition, var: str, mode: str, traced: bool, sid: int, *,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import linecache
-import sys
 import types
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -169,5 +168,3 @@ def load_policy(path: str | Path) -> Policy:
     checked = check(parse_file(path))
     return Policy(checked, generate(checked))
 
-
-_ = sys
