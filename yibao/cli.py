@@ -134,6 +134,8 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
     if fmt is not None:
         _cli_render.write_letter(policy, claim, fmt, lang, output)
         return
+    if output is not None:
+        raise click.UsageError("-o writes a letter: give --format md or --format html too")
     from yibao.tui.command import explain as run_explain
 
     sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),

@@ -41,8 +41,6 @@ def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | 
 
     if claim.is_dir():
         raise click.UsageError("--format writes the letter for one claim: give a claim file, not a folder")
-    if not claim.is_file():
-        raise click.BadParameter(f"{claim} does not exist", param_hint="CLAIM")
     try:
         compiled = load_policy(policy)
         settlement = compiled.settle(load_claim_json(claim), trace=True, source=str(claim))
