@@ -94,3 +94,11 @@ def test_settle_a_record_policy() -> None:
     assert "Record duchang-alliance-2023" in result.output
     assert "carried into next year's package" in result.output and "2,494,000.00" in result.output
     assert "amount 10,320,000.00 − payers 7,826,000.00 = 2,494,000.00" in result.output
+
+
+def test_explain_output_needs_a_format(tmp_path: Path) -> None:
+    result = run("explain", POLICY, CLAIM, "-o", str(tmp_path / "x.md"))
+    assert result.exit_code == 2
+    assert "-o writes a letter: give --format md or --format html too" in result.output
+    missing = run("explain", POLICY, str(tmp_path / "nope.json"), "--format", "md")
+    assert missing.exit_code == 1 and "cannot read" in missing.output
