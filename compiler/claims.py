@@ -272,7 +272,7 @@ def load_claim_json(path: str | Path) -> Any:
     """Read a claim file; a file that is not JSON is a claim error, not a traceback."""
     p = Path(path)
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(p.read_text(encoding="utf-8-sig"))
     except OSError as err:
         raise ClaimError([ClaimIssue("$", f"cannot read: {err.strerror or err}")], str(p)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

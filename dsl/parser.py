@@ -226,7 +226,7 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
 def parse_file(path: str | Path, *, _chain: tuple[str, ...] = ()) -> ast.Policy:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
     except (OSError, UnicodeDecodeError) as err:
         span = ast.Span(str(p), 1, 1, 1, 1)
         raise PolicyError([Diagnostic(span, f"cannot read policy: {err}")]) from None

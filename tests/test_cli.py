@@ -102,3 +102,14 @@ def test_explain_output_needs_a_format(tmp_path: Path) -> None:
     assert "-o writes a letter: give --format md or --format html too" in result.output
     missing = run("explain", POLICY, str(tmp_path / "nope.json"), "--format", "md")
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_files_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    # Editors on Windows often save UTF-8 with a BOM; policies and claims still read.
+    policy = tmp_path / "bom.yb"
+    policy.write_bytes(b"\xef\xbb\xbf" + Path(POLICY).read_bytes())
+    claim = tmp_path / "bom.json"
+    claim.write_bytes(b"\xef\xbb\xbf" + Path(CLAIM).read_bytes())
+    result = run("settle", str(policy), str(claim), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["payers"] == {"basic": "6880.00"}

@@ -60,7 +60,7 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
 
 
 def _jsonl_claims(path: Path) -> Iterator[tuple[str, Any]]:
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue

@@ -214,7 +214,7 @@ def load_test_file(path: str | Path) -> TestFile:
     """Read and check a test file; raise ``TestFileError`` with the place of the first problem."""
     p = _relative(Path(path))
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
     except OSError as err:
         raise _fail(p, "", f"cannot read: {err.strerror or err}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
