@@ -8,7 +8,7 @@ app, the printed letter and the tests all show the same strings the settlement h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -252,6 +252,7 @@ class Explanation:
     lines: tuple[LineRow, ...]
     steps: tuple[StepView, ...]
     texts: Mapping[str, str] = field(repr=False)
+    policy: Policy | None = field(default=None, repr=False)
     _first_step: Mapping[int, int] = field(repr=False, default_factory=dict)
 
     # -------------------------------------------------------------- navigation
@@ -302,8 +303,10 @@ class Explanation:
         """The explanation for the insured person: header, summary, bill lines, numbered steps."""
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
-        if fmt == "markdown":
-            return _markdown(self, lang)
+        if fmt == "markdown":  # the same letter `yibao explain --format md` writes
+            from yibao.compiler.render import render_letter
+
+            return render_letter(self.settlement, lang, "md", policy=self.policy)
         if fmt == "text":
             return _text(self, lang)
         raise ValueError(f"unknown format {fmt!r}")
@@ -438,7 +441,7 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
     return Explanation(
         settlement=s, policy_id=meta.id, policy_zh=meta.zh, policy_en=meta.en, source=source,
         header=_header(s, labels), payers=payers, summary=summary, totals=totals, lines=rows,
-        steps=steps, texts=texts, _first_step=first,
+        steps=steps, texts=texts, policy=policy, _first_step=first,
     )
 
 
@@ -592,43 +595,3 @@ def _text(e: Explanation, lang: str, width: int = LETTER_WIDTH) -> str:
     out += ["", *wrap(word("footer", lang), width)]
     return "\n".join(out) + "\n"
 
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def md(text: str) -> str:
-    """Escape Markdown so that names and citations print as written."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[bool]) -> list[str]:
-    out = ["| " + " | ".join(md(h) for h in head) + " |",
-           "|" + "|".join("---:" if r else "---" for r in right) + "|"]
-    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
-    return out
-
-
-def _markdown(e: Explanation, lang: str) -> str:
-    out = [f"# {md(word('title', lang))}", ""]
-    for k, v in [*e.header_lines(lang), (word("policy", lang), e.policy_title(lang))]:
-        out.append(f"- **{md(k)}**: {md(v)}")
-    out += ["", f"## {md(word('summary', lang))}", ""]
-    out += _md_table(["", word("amount", lang)], _totals_rows(e, lang), [False, True])
-    if e.lines:
-        out += ["", f"## {md(word('lines', lang))}", ""]
-        head = ["#", word("code", lang), word("name", lang), word("category", lang), word("amount", lang),
-                word("out_of_scope", lang), word("first_self_pay", lang),
-                *[(zh if lang == "zh" else en) for _, zh, en in e.payers],
-                e.figure("person").label(lang)]
-        rows = [[str(r.index + 1), r.code, r.name, r.category, r.amount, r.out_of_scope, r.first_self_pay,
-                 *r.payers, r.person] for r in e.lines]
-        out += _md_table(head, rows, [True, False, False, False] + [True] * (len(head) - 4))
-    out += ["", f"## {md(word('steps', lang))}", ""]
-    for sv in e.steps:
-        num = f"{sv.index + 1}. "
-        out.append(f"{num}**{md(sv.title(lang))}**")
-        for k, v in _step_lines(e, sv, lang):
-            value = f"`{v}`" if k == word("formula", lang) and "`" not in v else md(v)
-            out.append(" " * len(num) + f"- {md(k)}: {value}")
-    out += ["", f"*{md(word('footer', lang))}*"]
-    return "\n".join(out) + "\n"
