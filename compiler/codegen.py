@@ -120,14 +120,16 @@ class CodeGenerator:
     # ------------------------------------------------------------ sites
     def site(self, key: str, *, rule: str, kind: str, label: ast.Label, refs: tuple[ast.Reference, ...],
              span: ast.Span, template: str, result: int = -1, result_code: str = "m",
-             inputs: tuple[str, ...] = ()) -> int:
+             inputs: tuple[str, ...] = (), zh: str = "") -> int:
+        """Register a trace site; ``template`` is English, ``zh`` the same formula in Chinese."""
         if key in self.site_ids:
             return self.site_ids[key]
         self.site_ids[key] = len(self.sites)
+        extra = (f", file={span.file!r}" if span.file != self.p.path else "") + (
+            f", template_zh={zh!r}" if zh and zh != template else "")
         self.sites.append(
             f"Site({rule!r}, {kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
-            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r}"
-            + (f", {span.file!r})" if span.file != self.p.path else ")")
+            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r}{extra})"
         )
         return self.site_ids[key]
 
@@ -425,18 +427,22 @@ class CodeGenerator:
             label = ast.Label(f"{label.zh}（{condition}）", f"{label.en} when {condition}", row.span)
             site_key += f"@{row.span.file}:{row.span.line}"  # rows that differ only by their condition
 
-        def site(template: str, result: int, node: object = None) -> int:
+        def site(template: str, result: int, node: object = None, zh: str = "") -> int:
             reads = [*self.c.reads(row.when), *(self.c.reads(node) if node is not None else ())]
             return self.site(site_key, rule=f"classify.{key}", kind="classify", label=label,
                              refs=refs, span=row.span, template=template, result=result,
-                             inputs=tuple(dict.fromkeys(reads)))
+                             inputs=tuple(dict.fromkeys(reads)), zh=zh)
+
+        cat_zh = {"A": "甲类", "B": "乙类", "C": "丙类"}[row.category] + (
+            f"（{row.item_class}）" if row.item_class else "")
 
         with w.at(row.span):
             if t.kind == "in_scope":
                 if keep_parts:
                     w("keep(_IN)")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope", 3)
+                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope", 3,
+                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}纳入政策范围")
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
                 if not keep_parts:
                     w("pass")
@@ -447,7 +453,8 @@ class CodeGenerator:
                     w("keep((ln.amount, 0))")
                 if traced:
                     sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} out of scope, "
-                               "paid by the person", 3)
+                               "paid by the person", 3,
+                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}属政策范围外，由个人负担")
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
             else:
                 assert t.share is not None
@@ -464,7 +471,9 @@ class CodeGenerator:
                     w("keep((0, fsp))")
                 if traced:
                     sid = site(f"{{1:t}} {{2:t}}: category {key}, first self-pay "
-                               "{3:m} × {4:r} = {5:m}; in scope {6:m}", 5, t.share)
+                               "{3:m} × {4:r} = {5:m}; in scope {6:m}", 5, t.share,
+                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，先行自付 {{3:m}} × {{4:r}} = {{5:m}}；"
+                                  "政策范围内 {6:m}")
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount, {share}, fsp, ln.amount - fsp)))")
 
     # ------------------------------------------------------------ layers
@@ -476,10 +485,10 @@ class CodeGenerator:
         later = self.p.layers[index + 1 :]
 
         def site(part: str, span: ast.Span, template: str, result: int, node: object = None,
-                 kind: str = "layer") -> int:
+                 kind: str = "layer", zh: str = "") -> int:
             return self.site(f"{n}:{part}", rule=f"{n}.{part}", kind=kind, label=layer.label,
                              refs=refs, span=span, template=template, result=result,
-                             inputs=tuple(self.c.reads(node)) if node is not None else ())
+                             inputs=tuple(self.c.reads(node)) if node is not None else (), zh=zh)
 
         base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
         if layer.base is None:
@@ -501,7 +510,8 @@ class CodeGenerator:
                 with w.indent():
                     w("base = 0", base_span)
             if traced:
-                sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base)
+                sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base,
+                           zh=f"计算基数 = {base_text} = {{0:m}}")
                 w(f"t(({sid}, (base,)))", base_span)
             if layer.ceiling is not None:
                 self.ceiling(layer, traced, site)
@@ -524,7 +534,8 @@ class CodeGenerator:
                     w("pay = 0", f.span)
                 if traced:
                     sid = site("fixed", f.span, "fixed payment per visit {0:m}, at most the cost "
-                               "{1:m}: {2:m}", 2, f.expr)
+                               "{1:m}: {2:m}", 2, f.expr,
+                               zh="每次定额支付 {0:m}，不超过实际费用 {1:m}：{2:m}")
                     w(f"t(({sid}, (fixed, base, pay)))", f.span)
             elif layer.rate is not None:
                 r = layer.rate
@@ -537,7 +548,9 @@ class CodeGenerator:
                 if traced:
                     template = ("({0:m} − deductible {1:m}) × {2:r} = {3:m}" if layer.deductible is not None
                                 else "{0:m} × {2:r} = {3:m}")
-                    sid = site("rate", r.span, template, 3, r)
+                    zh = ("({0:m} − 起付线 {1:m}) × {2:r} = {3:m}" if layer.deductible is not None
+                          else "{0:m} × {2:r} = {3:m}")
+                    sid = site("rate", r.span, template, 3, r, zh=zh)
                     w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span)
             else:
                 self.bands(layer, traced)
@@ -552,7 +565,8 @@ class CodeGenerator:
                     w("pay = unpaid")
             w(f"l_{n} = pay")
             if traced:
-                sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer")
+                sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer",
+                           zh=f"{layer.label.zh}支付 {{0:m}}")
                 w(f"t(({sid}, (pay,)))")
             if layer.when is not None:
                 w.depth -= 1
@@ -560,7 +574,7 @@ class CodeGenerator:
                     w("else:", layer.when.span)
                     with w.indent():
                         sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
-                                   layer.when, kind="skip")
+                                   layer.when, kind="skip", zh="不适用：{0:t} 不成立")
                         w(f"t(({sid}, ({_source_text(self.p, layer.when.span)!r},)))",
                           layer.when.span.line)
             followers = (*later, *self.p.checks)
@@ -590,8 +604,11 @@ class CodeGenerator:
             w(f"base -= over_{n}")
             if traced:
                 per = "this year " if ce.period == "year" else ""
+                per_zh = "每年，本年度" if ce.period == "year" else "每次，"
                 sid = site("ceiling", ce.span, f"ceiling {{0:m}} per {ce.period}, {per}room {{1:m}}: "
-                           "{2:m} enters, {3:m} above the ceiling passes on", 2, ce.expr)
+                           "{2:m} enters, {3:m} above the ceiling passes on", 2, ce.expr,
+                           zh=f"计入上限 {{0:m}}（{per_zh}剩余额度 {{1:m}}）：计入 {{2:m}}，"
+                              "超出上限的 {3:m} 转由后续支付")
                 w(f"t(({sid}, (ceiling, room, base, over_{n})))")
 
     def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:
@@ -638,14 +655,20 @@ class CodeGenerator:
                 if d.period == "year":
                     sid = site("deductible", d.span,
                                "deductible {0:m}, already paid this year {1:m}: due {2:m}; "
-                               "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr)
+                               "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr,
+                               zh="起付线 {0:m}，本年度已付 {1:m}：尚需 {2:m}；"
+                                  "本次计入 min({3:m}, {2:m}) = {4:m}")
                     w(f"t(({sid}, (ded, yd_{n}, ded_due, base, ded_{n})))")
                 else:
                     sid = site("deductible", d.span,
                                "deductible per visit {0:m}" + (
                                    ", within the year's limit (already paid {3:m})"
                                    if layer.deductible_limit is not None else "")
-                               + ": applied min({1:m}, {0:m}) = {2:m}", 2, d.expr)
+                               + ": applied min({1:m}, {0:m}) = {2:m}", 2, d.expr,
+                               zh="每次起付线 {0:m}" + (
+                                   "，在年度起付线累计限额内（本年度已付 {3:m}）"
+                                   if layer.deductible_limit is not None else "")
+                               + "：本次计入 min({1:m}, {0:m}) = {2:m}")
                     w(f"t(({sid}, (ded_due, base, ded_{n}, yd_{n})))")
 
     def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:
@@ -668,11 +691,12 @@ class CodeGenerator:
             if traced:
                 if cap.period == "year":
                     sid = site("cap_year", cap.span, "cap per year {0:m}, already paid {1:m}: "
-                               "min({2:m}, {3:m}) = {4:m}", 4, cap.expr)
+                               "min({2:m}, {3:m}) = {4:m}", 4, cap.expr,
+                               zh="年度最高支付限额 {0:m}，本年度已支付 {1:m}：min({2:m}, {3:m}) = {4:m}")
                     w(f"t(({sid}, (cap, yp_{n}, before_cap, cap_left, pay)))")
                 else:
                     sid = site("cap_visit", cap.span, "cap per visit: min({0:m}, {1:m}) = {2:m}",
-                               2, cap.expr)
+                               2, cap.expr, zh="每次最高支付限额：min({0:m}, {1:m}) = {2:m}")
                     w(f"t(({sid}, (before_cap, cap, pay)))")
 
     def bands(self, layer: ast.Layer, traced: bool) -> None:
@@ -713,7 +737,9 @@ class CodeGenerator:
                                     template="slice {0:m} to {1:m} of the year's base: "
                                              "{2:m} × {3:r} = {4:m}" if b.period == "year" else
                                              "slice {0:m} to {1:m}: {2:m} × {3:r} = {4:m}",
-                                    result=4, inputs=tuple(self.c.reads(band)))
+                                    result=4, inputs=tuple(self.c.reads(band)),
+                                    zh="本年度累计基数 {0:m} 至 {1:m} 段：{2:m} × {3:r} = {4:m}"
+                                       if b.period == "year" else "{0:m} 至 {1:m} 段：{2:m} × {3:r} = {4:m}")
                     w(f"t(({sid}, (lo, hi, hi - lo, {rate}, part)))", bl)
             if band.upper is not None:
                 lower = self.expr(band.upper, mode)
@@ -735,7 +761,7 @@ class CodeGenerator:
                                 label=ast.Label("年度累计", "year to date", self.p.header.span),
                                 refs=(), span=self.p.header.span,
                                 template="year_to_date is for {0:c}, not the claim's year {1:c}: ignored",
-                                result=-1)
+                                result=-1, zh="年度累计为 {0:c} 年的数据，不是本次结算的 {1:c} 年：不予计入")
                 w("if c.ytd_ignored:")
                 with w.indent():
                     w(f"t(({sid}, (c.ytd_year, c.year)))")
@@ -781,7 +807,8 @@ class CodeGenerator:
                 sid = self.site("person", rule="remainder" if record else "person", kind="person",
                                 label=label, refs=(), span=h.span,
                                 template=("amount" if record else "total")
-                                + " {0:m} − payers {1:m} = {2:m}", result=2)
+                                + " {0:m} − payers {1:m} = {2:m}", result=2,
+                                zh=("分配金额" if record else "总费用") + " {0:m} − 各项支付 {1:m} = {2:m}")
                 w(f"person = {person}")
                 w(f"t(({sid}, (total, total - person, person)))")
                 person = "person"
@@ -826,7 +853,8 @@ class CodeGenerator:
                                 label=ast.Label("分配金额", "amount shared out", h.span), refs=(),
                                 span=h.amount.span,
                                 template=f"amount = {_source_text(self.p, h.amount.span)} = {{0:m}}",
-                                result=0, inputs=tuple(self.c.reads(h.amount)))
+                                result=0, inputs=tuple(self.c.reads(h.amount)),
+                                zh=f"分配金额 = {_source_text(self.p, h.amount.span)} = {{0:m}}")
                 w(f"t(({sid}, (total,)))")
             w("out_of_scope = first_self_pay = 0")
             w("in_scope = total")

@@ -83,7 +83,7 @@ def _trace_table(s: Settlement, lang: str) -> Table:
     steps.add_column("Formula", overflow="fold")
     for step in s.trace:
         where = str(step.line) if step.file == s.meta.file else f"{step.file}:{step.line}"
-        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", where, step.formula)
+        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", where, step.formula_in(lang))
     return steps
 
 

@@ -55,6 +55,7 @@ class Site(NamedTuple):
     result_code: str
     inputs: tuple[str, ...]  # parameters the step reads
     file: str = ""  # the policy file of the rule, when not the policy's own (a reform's base)
+    template_zh: str = ""  # the formula in Chinese, when it reads differently
 
 
 class ParamInfo(NamedTuple):

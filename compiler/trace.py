@@ -41,12 +41,16 @@ class Step(NamedTuple):
     line: int
     end_line: int
     formula: str
+    formula_zh: str  # the same formula, in Chinese
     result: str | None
     inputs: tuple[Input, ...]
     claim_line: int | None  # index of the bill line the step is about
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
+
+    def formula_in(self, lang: str = "zh") -> str:
+        return self.formula_zh if lang == "zh" else self.formula
 
     def to_dict(self) -> dict[str, Any]:
         d = self._asdict()
@@ -126,10 +130,12 @@ def render_steps(
             inputs = (params[info.name],)
         claim_line = values[0] if site.kind == "classify" else None
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
+        formula = _fill(site.template, values)
         steps.append(Step(
             index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
             citation=citation, file=file, line=line, end_line=end_line,
-            formula=_fill(site.template, values), result=result, inputs=inputs,
+            formula=formula, formula_zh=_fill(site.template_zh, values) if site.template_zh else formula,
+            result=result, inputs=inputs,
             claim_line=claim_line,
         ))
     return steps

@@ -229,7 +229,7 @@ class StepView:
     def haystack(self, *, citation: bool = False) -> str:
         """What a search looks through: both titles, the rule, formula and inputs (and the citation)."""
         s = self.step
-        parts = [self.title_zh, self.title_en, s.rule, s.kind, s.formula, s.zh, s.en]
+        parts = [self.title_zh, self.title_en, s.rule, s.kind, s.formula, s.formula_zh, s.zh, s.en]
         parts += [f"{i.name} {i.zh} {i.en} {i.value}" for i in self.inputs]
         if citation:
             parts.append(s.citation)
@@ -499,7 +499,7 @@ def _line_sentence(e: Explanation, row: LineRow, lang: str) -> tuple[str, str]:
 def _step_lines(e: Explanation, sv: StepView, lang: str) -> list[tuple[str, str]]:
     """(label, text) rows telling one step: formula, inputs, the rule's label and its source."""
     s = sv.step
-    rows = [(word("formula", lang), s.formula)]
+    rows = [(word("formula", lang), s.formula_in(lang))]
     rows += [(word("inputs", lang), i.describe(lang)) for i in sv.inputs]
     rows.append((word("label", lang), f"{s.zh} / {s.en}"))
     if s.citation:

@@ -263,7 +263,7 @@ class StepDetail(ScrollView, can_focus=True):
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
-        grid.add_row(word("formula", lang), Text(s.formula, style="bold"))
+        grid.add_row(word("formula", lang), Text(s.formula_in(lang), style="bold"))
         if s.result is not None:
             grid.add_row(word("result", lang), Text(s.result, style="bold"))
         for i in sv.inputs:
