@@ -235,7 +235,7 @@ class CodeGenerator:
         with w.at(p.span):
             w(f"# {p.name}: {p.label.en}", p.span)
             first = True
-            for ex in self._exception_order(p):
+            for ex in p.exceptions_by_priority():
                 kw = "if" if first else "elif"
                 first = False
                 w(f"{kw} {self.expr(ex.when, mode)}:", ex.span)
@@ -257,22 +257,6 @@ class CodeGenerator:
                 first = False
                 with w.indent():
                     self.definition(version.definition, var, mode, traced, sid, version=vi, exception=-1)
-
-    def _exception_order(self, p: ast.Parameter) -> list[ast.Exception_]:
-        """Winners first: an exception is tried before every exception it is over."""
-        done: list[ast.Exception_] = []
-
-        def place(e: ast.Exception_) -> None:
-            if e in done:
-                return
-            for other in p.exceptions:  # anything over e goes first
-                if e.name in other.over:
-                    place(other)
-            done.append(e)
-
-        for e in p.exceptions:
-            place(e)
-        return done
 
     def definition(self, d: ast.Definition, var: str, mode: str, traced: bool, sid: int, *,
                    version: int, exception: int) -> None:

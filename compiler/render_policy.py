@@ -191,7 +191,7 @@ class PolicyDocument:
             sec.blocks += self.definition(param, versions[0].definition, label)
         else:
             sec.blocks += self.history(param, label)
-        for ex in self.exception_order(param):
+        for ex in param.exceptions_by_priority():
             sec.blocks += self.exception(param, ex)
         refs = _refs_block(lex, param.references)
         if refs is not None:
@@ -203,22 +203,6 @@ class PolicyDocument:
                     block.text = p(f"例外情形“{lex.label(ex.label)}”", f"Exception “{lex.label(ex.label)}”")
                     sec.blocks.append(block)
         return sec
-
-    def exception_order(self, param: ast.Parameter) -> list[ast.Exception_]:
-        """Winners first, as the compiled code tries them."""
-        done: list[ast.Exception_] = []
-
-        def place(e: ast.Exception_) -> None:
-            if e in done:
-                return
-            for other in param.exceptions:
-                if e.name in other.over:
-                    place(other)
-            done.append(e)
-
-        for e in param.exceptions:
-            place(e)
-        return done
 
     def value_text(self, param: ast.Parameter, expr: ast.Expr) -> str:
         text = self.lex.expr(expr, inline_values=True)

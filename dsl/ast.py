@@ -284,6 +284,26 @@ class Parameter:
     exceptions: tuple[Exception_, ...]
     span: Span
 
+    def exceptions_by_priority(self) -> list[Exception_]:
+        """Winners first: an exception comes before every exception it is ``over``.
+
+        The one statement of priority: the generated code tries exceptions in this order and
+        documents list them in it.
+        """
+        done: list[Exception_] = []
+
+        def place(e: Exception_) -> None:
+            if e in done:
+                return
+            for other in self.exceptions:  # anything over e goes first
+                if e.name in other.over:
+                    place(other)
+            done.append(e)
+
+        for e in self.exceptions:
+            place(e)
+        return done
+
 
 @dataclass(frozen=True, slots=True)
 class Amend:
