@@ -27,24 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from yibao.sampling import long_claim
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
 
 
 def big_claim(lines: int) -> dict:
-    """A resident inpatient claim with ``lines`` bill lines of categories A, B and C."""
-    cats = ("A", "A", "B", "A", "C")
-    return {
-        "id": f"BENCH-{lines}",
-        "date": "2024-05-02",
-        "person": {"id": "360402195001011234", "scheme": "resident", "category": "normal", "age": 74},
-        "visit": {"kind": "inpatient", "level": 3, "region": "local", "referral": "none"},
-        "lines": [
-            {"code": f"X{i:05d}", "name": f"第{i + 1}项 很长的中文药品名称注射液 / item {i + 1}",
-             "category": cats[i % len(cats)], "amount": f"{100 + (i * 37) % 900}.{i % 100:02d}"}
-            for i in range(lines)
-        ],
-    }
+    """A claim with many bill lines and long Chinese names (yibao.sampling.long_claim)."""
+    return long_claim(lines, f"BENCH-{lines}")
 
 
 def ms(seconds: float) -> str:

@@ -24,7 +24,13 @@ from typing import Any
 from yibao.dsl.types import DEFAULT_ENUMS
 
 __all__ = [
-    "PolicyInputs", "sample_claims", "sample_policy_claims", "write_any", "write_claims", "write_parquet",
+    "PolicyInputs",
+    "long_claim",
+    "sample_claims",
+    "sample_policy_claims",
+    "write_any",
+    "write_claims",
+    "write_parquet",
 ]
 
 # Relative weights of the enum values we know about. A policy may redeclare a
@@ -250,6 +256,23 @@ def sample_claims(
             }
         )
     return claims
+
+
+def long_claim(lines: int = 200, claim_id: str | None = None) -> dict[str, Any]:
+    """A Jiujiang resident inpatient claim with ``lines`` bill lines (A, A, B, A, C in turn) and
+    long Chinese names: the worst case the explainer's layout and latency are measured on."""
+    cats = ("A", "A", "B", "A", "C")
+    return {
+        "id": claim_id or f"LONG-{lines}",
+        "date": "2024-05-02",
+        "person": {"id": "360402195001011234", "scheme": "resident", "category": "normal", "age": 74},
+        "visit": {"kind": "inpatient", "level": 3, "region": "local", "referral": "none"},
+        "lines": [
+            {"code": f"X{i:05d}", "name": f"第{i + 1}项 很长的中文药品名称注射液 / item {i + 1}",
+             "category": cats[i % len(cats)], "amount": f"{100 + (i * 37) % 900}.{i % 100:02d}"}
+            for i in range(lines)
+        ],
+    }
 
 
 def write_claims(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:

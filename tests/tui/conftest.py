@@ -10,6 +10,7 @@ import pytest
 from yibao.tui.explanation import Explanation, load_explanation
 
 import yibao
+from yibao.sampling import long_claim
 
 from ..conftest import POLICIES
 
@@ -52,19 +53,8 @@ def lc(liaocheng) -> Explanation:
 
 
 def big_claim(lines: int = 200) -> dict:
-    """A Jiujiang inpatient claim with many bill lines of every category, built by hand."""
-    cats = ("A", "A", "B", "A", "C")
-    return {
-        "id": f"BIG-{lines}",
-        "date": "2024-05-02",
-        "person": {"id": "360402195001011234", "scheme": "resident", "category": "normal", "age": 74},
-        "visit": {"kind": "inpatient", "level": 3, "region": "local", "referral": "none"},
-        "lines": [
-            {"code": f"X{i:05d}", "name": f"第{i + 1}项 很长的中文药品名称注射液 / item {i + 1}",
-             "category": cats[i % len(cats)], "amount": f"{100 + (i * 37) % 900}.{i % 100:02d}"}
-            for i in range(lines)
-        ],
-    }
+    """A claim with many bill lines and long Chinese names (yibao.sampling.long_claim)."""
+    return long_claim(lines, f"BIG-{lines}")
 
 
 def write_claim(folder: Path, name: str, data: dict) -> Path:
