@@ -44,6 +44,8 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: auto; max-width: 90%; height: auto; max-height: 90%;
                             border: round $accent; background: $surface; padding: 0 1; }
+    /* The box is as wide as its content: the content must not be 1fr of it (0 wide in Textual 8). */
+    HelpScreen Static { width: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 from yibao.tui.app import ExplainApp, ExplainScreen
-from yibao.tui.screens import ClaimPicker, ExportScreen, HelpScreen
+from yibao.tui.screens import KEYS, ClaimPicker, ExportScreen, HelpScreen
 
 from .conftest import JIUJIANG_CLAIM, write_claim
 
@@ -63,13 +63,41 @@ async def test_claims_key_only_with_a_folder(jj) -> None:
         assert app.screen.check_action("open_claim", ()) is False
 
 
+def screen_text(app: ExplainApp) -> str:
+    """What the terminal shows, as text: the composited screen, not the widgets' own content.
+
+    The help screen once opened as an empty box (its content laid out at width 0), which a
+    test of the widgets' content alone would not see.
+    """
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 async def test_help_in_chinese(jj) -> None:
     app = ExplainApp(jj, lang="zh")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
+        await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert app.screen.lang == "zh"
+        shown = screen_text(app)
+        assert "帮助" in shown
+        for keys, zh, _ in KEYS:
+            assert keys in shown and zh in shown, (keys, zh)
         await pilot.press("question_mark")
+        assert isinstance(app.screen, ExplainScreen)
+
+
+async def test_help_in_english_shows_every_key(jj) -> None:
+    app = ExplainApp(jj, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        for keys, _, en in KEYS:
+            assert keys in shown and en in shown, (keys, en)
+        assert "Every figure comes from the settlement" in shown
+        await pilot.press("escape")
         assert isinstance(app.screen, ExplainScreen)
 
 
