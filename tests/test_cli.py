@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from yibao.cli import main
@@ -15,6 +18,10 @@ CLAIM = "policies/jiujiang/claims/level2_local.json"
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
+
+
+def enospc(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def test_check_ok() -> None:
@@ -113,3 +120,148 @@ def test_files_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
     result = run("settle", str(policy), str(claim), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["payers"] == {"basic": "6880.00"}
+
+
+# ---------------------------------------------------------------- outputs: whole, or an error of one line
+
+
+def _one_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+WRITERS = {
+    "compile": ["compile", POLICY, "-o"],
+    "render": ["render", POLICY, "-o"],
+    "explain": ["explain", POLICY, CLAIM, "--format", "html", "-o"],
+    "sample-claims jsonl": ["sample-claims", POLICY, "-n", "3", "-o"],
+    "test --junit": ["test", POLICY, "--junit"],
+    "test --coverage-json": ["test", POLICY, "--coverage-json"],
+}
+SUFFIX = {"sample-claims jsonl": ".jsonl", "test --junit": ".xml", "test --coverage-json": ".json"}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_folder_as_output_is_one_line_exit_1(tmp_path: Path, writer: str) -> None:
+    folder = tmp_path / f"out{SUFFIX.get(writer, '')}"  # sample-claims writes a folder, not a "x.jsonl" one
+    folder.mkdir()
+    result = run(*WRITERS[writer], str(folder))
+    assert result.exit_code == 1
+    assert _one_line(result) == f"cannot write {folder}: is a folder, not a file"
+    assert os.listdir(folder) == []
+
+
+@pytest.mark.parametrize("writer", ["compile", "render", "explain"])
+def test_an_output_in_a_missing_folder_is_one_line_exit_1(tmp_path: Path, writer: str) -> None:
+    out = tmp_path / "no" / "such" / "doc.out"
+    result = run(*WRITERS[writer], str(out))
+    assert result.exit_code == 1
+    assert _one_line(result) == f"cannot write {out}: no such folder: {out.parent}"
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["replace", "fsync"])
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_full_disk_leaves_the_existing_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      writer: str, where: str) -> None:
+    out = tmp_path / f"existing{SUFFIX.get(writer, '.out')}"
+    out.write_text("the old output\n", encoding="utf-8")
+    monkeypatch.setattr(os, where, enospc)
+    result = run(*WRITERS[writer], str(out))
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert _one_line(result) == f"cannot write {out}: No space left on device"
+    assert out.read_text(encoding="utf-8") == "the old output\n"
+    assert os.listdir(tmp_path) == [out.name]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("suffix", [".parquet", "/"])
+def test_sample_claims_to_parquet_or_a_folder_on_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             suffix: str) -> None:
+    if suffix == "/":
+        folder = tmp_path / "claims"
+        folder.mkdir()
+        out = folder / "SIM-1-000001.json"
+        target = folder
+    else:
+        out = target = tmp_path / "claims.parquet"
+    out.write_text("old", encoding="utf-8")
+    monkeypatch.setattr(os, "replace", enospc)
+    result = run("sample-claims", POLICY, "-n", "3", "-o", str(target))
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert _one_line(result).endswith(": No space left on device")
+    assert out.read_text(encoding="utf-8") == "old"
+    assert os.listdir(out.parent) == [out.name]
+
+
+def test_sample_claims_will_not_turn_a_file_into_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "claims"
+    out.write_text("old", encoding="utf-8")
+    result = run("sample-claims", POLICY, "-n", "3", "-o", str(out))
+    assert result.exit_code == 1
+    assert "is a file, not a folder" in _one_line(result)
+    assert out.read_text(encoding="utf-8") == "old"
+
+
+def test_render_stops_at_a_worked_example_that_does_not_settle(tmp_path: Path) -> None:
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    good = json.loads(Path(CLAIM).read_text(encoding="utf-8"))
+    (claims / "a_good.json").write_text(json.dumps(good), encoding="utf-8")
+    good["visit"]["level"] = 4
+    (claims / "b_bad.json").write_text(json.dumps(good), encoding="utf-8")
+    out = tmp_path / "doc.md"
+    result = run("render", POLICY, "--claims", str(claims), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"the worked example {claims / 'b_bad.json'} cannot be settled" in result.stderr
+    assert "visit.level: 4 is not one of 1, 2, 3, primary" in result.stderr
+    assert not out.exists()
+    assert "Not settled" not in result.output
+
+
+# ---------------------------------------------------------------- never a traceback
+
+
+def test_an_unexpected_error_is_one_line_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something broke\nbadly")
+
+    monkeypatch.setattr("yibao.cli.load_policy", boom)
+    result = run("compile", POLICY)
+    assert result.exit_code == 3
+    line = _one_line(result)
+    assert line.startswith("internal error: RuntimeError: something broke badly — please report this")
+    assert "with the command you ran" in line
+    monkeypatch.setenv("YIBAO_DEBUG", "1")  # for developers: the exception itself
+    debug = run("compile", POLICY)
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_ctrl_c_is_a_quiet_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("yibao.cli.load_policy", interrupted)
+    result = run("compile", POLICY)
+    assert result.exit_code == 130
+    assert result.output == ""
+
+
+def test_an_os_error_elsewhere_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", POLICY)
+
+    monkeypatch.setattr("yibao.cli.load_policy", unreadable)
+    result = run("compile", POLICY)
+    assert result.exit_code == 1
+    assert _one_line(result) == f"{POLICY}: Permission denied"
+
+
+def test_usage_errors_still_exit_2(tmp_path: Path) -> None:
+    assert run("render", POLICY, "-o").exit_code == 2
+    assert run("compile", POLICY, "--frobnicate").exit_code == 2
+    assert run("render", POLICY, "--lang", "fr", "-o", str(tmp_path / "x.md")).exit_code == 2
+    assert run().exit_code == 2

@@ -196,11 +196,11 @@ class ExplainScreen(Screen[None]):
 
 
 def write_explanation(explanation: Explanation, path: Path, *, lang: str, fmt: str) -> None:
-    """Write the letter, all or nothing: a half-written file is never left behind."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(explanation.letter(lang, fmt), encoding="utf-8")
-    tmp.replace(path)
+    """Write the letter, all or nothing: a half-written file is never left behind, a device
+    is never replaced (``yibao.output``); a failure is an ``OSError`` naming the path."""
+    from yibao.output import write_atomic
+
+    write_atomic(path, explanation.letter(lang, fmt))
 
 
 class ExplainApp(App[None]):

@@ -1,7 +1,9 @@
-"""The ``yibao`` command. Exit codes: 0 ok, 1 policy or claim errors, 2 usage."""
+"""The ``yibao`` command. Exit codes: 0 ok, 1 policy, claim or output errors, 2 usage, 3 internal error."""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -16,10 +18,15 @@ from yibao import cli_render as _cli_render
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import ClaimError, PolicyError, YibaoError
+from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
+PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cat big | head -1`
+INTERNAL = 3
+REPORT = "please report this to the yibao maintainers with the command you ran"
 
 
 def _stderr() -> Console:
@@ -44,7 +51,62 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _quiet_stdout() -> None:
+    """The reader of standard output has gone (``yibao … | head``): send what is left to devnull,
+    so that Python's flush at exit does not complain (the SIGPIPE note of the ``signal`` docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # no real file descriptor (tests): nothing will be flushed there
+
+
+class _Stdout(Console):
+    """Rich's console for standard output, leaving a closed pipe to the group (status 141),
+    rather than exiting 1 itself."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+class YibaoGroup(click.Group):
+    """The command group, which turns whatever a command raises into an exit status and at most
+    one message: no Python traceback reaches the person at the terminal.
+
+    Click's own exits and usage errors (status 2) pass through unchanged. ``YIBAO_DEBUG=1``
+    re-raises an unexpected exception, for its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            sys.exit(INTERRUPTED)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(PIPE_CLOSED)
+        except YibaoError as err:
+            _stderr().print(str(err), markup=False)
+            sys.exit(1)
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"{where}{err.strerror or err}", err=True)
+            sys.exit(1)
+        except Exception as err:
+            if os.environ.get("YIBAO_DEBUG", "") not in ("", "0"):
+                raise
+            message = " ".join(str(err).split())
+            click.echo(f"internal error: {type(err).__name__}: {message} — {REPORT}", err=True)
+            sys.exit(INTERNAL)
+
+
+@click.group(cls=YibaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="yibao")
 def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
@@ -72,7 +134,7 @@ def check(policies: tuple[Path, ...]) -> None:
 
 @main.command(name="compile")
 @click.argument("policy", type=EXISTING)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=_cli_render.OUTPUT,
               help="Write the module to this file instead of standard output.")
 @reports_errors
 def compile_(policy: Path, output: Path | None) -> None:
@@ -81,9 +143,7 @@ def compile_(policy: Path, output: Path | None) -> None:
     if output is None:
         click.echo(source, nl=False)
     else:
-        tmp = output.with_suffix(output.suffix + ".tmp")
-        tmp.write_text(source, encoding="utf-8")
-        tmp.replace(output)  # never leave a half-written module behind
+        write_atomic(output, source)  # never half a module, never a device replaced
 
 
 @main.command()
@@ -107,9 +167,9 @@ def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> 
         return
     from yibao.compiler.report import settlement_view
 
-    out = Console(highlight=False)
+    out = _Stdout(highlight=False)
     if not out.is_terminal:
-        out = Console(highlight=False, width=120)  # pipes and files get a fixed, readable width
+        out = _Stdout(highlight=False, width=120)  # pipes and files get a fixed, readable width
     out.print(settlement_view(result, lang=lang, trace=trace, width=out.width))
 
 

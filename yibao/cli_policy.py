@@ -15,8 +15,10 @@ import click
 from rich.console import Console
 
 from yibao.dsl.errors import YibaoError
+from yibao.output import output_path, write_atomic
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+OUTPUT = click.Path(path_type=Path, allow_dash=True)  # yibao.output checks it when writing
 CLAIMS_PATH = click.Path(exists=True, path_type=Path)
 PROGRESS_FROM = 2000  # claims: fewer finish before a progress bar would be worth drawing
 
@@ -35,10 +37,10 @@ def _fail(message: str) -> None:
 
 @click.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--junit", "junit", type=OUTPUT,
               help="Also write the results as JUnit XML to this file (for CI systems).")
 @click.option("--coverage", is_flag=True, help="Report which rules the tests exercised, per policy.")
-@click.option("--coverage-json", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--coverage-json", type=OUTPUT,
               help="Write the coverage report as JSON to this file ('-' for standard output).")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) if any policy's rule coverage is below N percent.")
@@ -75,7 +77,8 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
             click.echo(format_failure(c, f))
     click.echo(run.summary())
     if junit is not None:
-        write_junit(run, junit)
+        with output_path(junit, parents=True) as name:  # whole, or the old report stays
+            write_junit(run, name)
     low = []
     if want_coverage:
         if coverage or min_coverage is not None:
@@ -87,7 +90,7 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
             if str(coverage_json) == "-":
                 click.echo(text)
             else:
-                coverage_json.write_text(text + "\n", encoding="utf-8")
+                write_atomic(coverage_json, text + "\n")
         if min_coverage is not None:
             low = [c for c in run.coverage.values() if c.percent < min_coverage]
             for c in low:
@@ -161,7 +164,7 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
 @click.argument("policy", type=EXISTING)
 @click.option("-n", "count", type=click.IntRange(0), default=100, show_default=True, help="How many claims.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same claims.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=OUTPUT,
               help="A folder (one .json a claim), a .jsonl or a .parquet file; "
                    "default: JSON lines on stdout.")
 @click.option("--scheme", help="Only this person.scheme (default: every scheme the policy accepts).")
@@ -187,7 +190,7 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
                                       start=start.date() if start else None, days=days)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    if output is None:
+    if output is None or str(output) == "-":
         for c in claims:
             click.echo(json.dumps(c, ensure_ascii=False))
         return

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from yibao.compiler.claims import load_claim_json
-from yibao.compiler.loader import load_policy
+from yibao.compiler.loader import Policy, load_policy
 from yibao.dsl.errors import YibaoError
+from yibao.output import write_atomic
 
 FORMATS = click.Choice(["md", "html"])
 LANGS = click.Choice(["zh", "en"])
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
-OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+# Any path: yibao.output decides (a file is replaced whole, a device or FIFO written in place,
+# a folder or an unwritable file is a one-line error, exit 1).
+OUTPUT = click.Path(path_type=Path, allow_dash=True)
+
+
+class ExampleError(YibaoError):
+    """A worked example of the document that the policy cannot settle: no document is written."""
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -25,9 +33,25 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    tmp = output.with_suffix(output.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    write_atomic(output, text)
+
+
+def settled_examples(compiled: Policy, paths: list[Path]) -> list[tuple[str, Any]]:
+    """The worked examples as (file stem, claim), each checked to settle.
+
+    A document that published "Not settled" in place of an example would state less than
+    the policy does, so a claim that fails stops the render, naming the claim and the reason.
+    """
+    examples = []
+    for path in paths:
+        data = load_claim_json(path)
+        try:
+            compiled.settle(data, trace=True, source=str(path))
+        except YibaoError as err:
+            raise ExampleError(f"{compiled.ast.path}: the worked example {path} cannot be settled, "
+                               f"so no document was written:\n{err}") from None
+        examples.append((path.stem, data))
+    return examples
 
 
 def _fail(err: YibaoError) -> None:
@@ -71,7 +95,7 @@ def register(main: click.Group) -> None:
 
         The examples are the policy's sample claims settled by the compiled policy.
         """
-        from yibao.compiler.render import load_claims, render_changes, render_policy
+        from yibao.compiler.render import render_changes, render_policy, sample_claims
 
         try:
             compiled = load_policy(policy)
@@ -81,8 +105,9 @@ def register(main: click.Group) -> None:
                                                "so there are no changes to list")
                 text = render_changes(compiled, lang, fmt)
             else:
-                claims = load_claims(sorted(claims_dir.glob("*.json"))) if claims_dir is not None else None
-                text = render_policy(compiled, lang, fmt, claims=claims)
+                paths = (sorted(claims_dir.glob("*.json")) if claims_dir is not None
+                         else [Path(p) for p in sample_claims(compiled.ast.path)])
+                text = render_policy(compiled, lang, fmt, claims=settled_examples(compiled, paths))
         except YibaoError as err:
             _fail(err)
             return

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao.dsl.types import DEFAULT_ENUMS
+from yibao.output import OutputError, is_stream, open_output, output_path, write_atomic
 
 __all__ = [
     "PolicyInputs",
@@ -278,25 +279,30 @@ def long_claim(lines: int = 200, claim_id: str | None = None) -> dict[str, Any]:
 def write_claims(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
     """Write claims as one ``.jsonl`` file, or as ``<id>.json`` files in a folder.
 
-    A path ending in ``.jsonl`` is a file (one claim a line, for streaming);
-    any other path is a folder (one file a claim, as the CLI reads them).
+    A path ending in ``.jsonl`` is a file (one claim a line, for streaming), and so is a
+    device or a FIFO (``/dev/stdout``); any other path is a folder (one file a claim, as
+    the CLI reads them). Each file is written whole or not at all (``yibao.output``): an
+    existing file is never left half-overwritten.
     """
     p = Path(path)
     if p.suffix == ".json":
         raise ValueError(f"{p}: write claims to a folder or to a .jsonl file, not one .json file")
-    if p.suffix == ".jsonl":
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with p.open("w", encoding="utf-8") as f:
+    if p.suffix == ".jsonl" or is_stream(p):
+        with open_output(p, parents=True) as f:
             for claim in claims:
                 f.write(json.dumps(claim, ensure_ascii=False) + "\n")
         return p
-    p.mkdir(parents=True, exist_ok=True)
+    if p.is_file():
+        raise OutputError(p, "is a file, not a folder: write claims to a folder, a .jsonl or a .parquet file")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(p, err.strerror or str(err), err.errno) from None
     for claim in claims:
         name = str(claim["id"])
         if not name or name in {".", ".."} or "/" in name or "\\" in name:
             raise ValueError(f"claim id {name!r} cannot be used as a file name")
-        text = json.dumps(claim, ensure_ascii=False, indent=2) + "\n"
-        (p / f"{name}.json").write_text(text, encoding="utf-8")
+        write_atomic(p / f"{name}.json", json.dumps(claim, ensure_ascii=False, indent=2) + "\n")
     return p
 
 
@@ -619,13 +625,13 @@ def write_parquet(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path
     import pyarrow.parquet as pq
 
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     rows = [_parquet_row(c) for c in claims]
     # A column per field any claim has (``Table.from_pylist`` would take the first row's fields
     # only); each column's type is inferred from all its values, nested fields included.
     names = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
     table = pa.table({k: pa.array([row.get(k) for row in rows]) for k in names})
-    pq.write_table(table, p)
+    with output_path(p, parents=True) as name:  # pyarrow writes a temporary file, renamed when whole
+        pq.write_table(table, name)
     return p
 
 
