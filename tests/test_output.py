@@ -170,6 +170,22 @@ def test_a_character_device_is_written_in_place_never_replaced(device: Path) -> 
     assert sorted(os.listdir(device.parent)) == ["null", "null.parquet"]
 
 
+@pytest.mark.parametrize("name", ["full", "full.parquet", "full.jsonl"])
+def test_a_full_device_is_one_line_and_stays_a_device(tmp_path: Path, name: str) -> None:
+    full = tmp_path / name  # a copy of /dev/full (1, 7): every write fails with ENOSPC
+    try:
+        os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except (PermissionError, OSError) as err:
+        pytest.skip(f"cannot make a character device here: {err}")
+    args = ["render", POLICY] if name == "full" else ["sample-claims", POLICY, "-n", "5"]
+    result = CliRunner().invoke(main, [*args, "-o", str(full)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"cannot write {full}: No space left on device"]
+    st = os.lstat(full)  # pyarrow, given a name, would have removed it
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 7)
+    assert os.listdir(tmp_path) == [name]
+
+
 def _read_fifo(fifo: Path, into: list[bytes]) -> threading.Thread:
     def read() -> None:
         with open(fifo, "rb") as f:

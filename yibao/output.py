@@ -197,6 +197,10 @@ def output_path(path: str | os.PathLike[str], *, parents: bool = False) -> Itera
     """A file name to write ``path`` under, for writers that open the file themselves (pyarrow,
     ElementTree): a temporary file renamed onto ``path`` when the block ends without error,
     or a device's own name. Standard output (``-``) has no name: an :class:`OutputError`.
+
+    Only for writers that never remove the file they were given: one that deletes its output
+    when it fails (``pyarrow.parquet.write_table`` with a name) would delete a device here,
+    so give it a file from :func:`open_output` instead.
     """
     target = _target(path, parents)
     if target.stdout:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao.dsl.types import DEFAULT_ENUMS
-from yibao.output import OutputError, is_stream, open_output, output_path, write_atomic
+from yibao.output import OutputError, is_stream, open_output, write_atomic
 
 __all__ = [
     "PolicyInputs",
@@ -630,8 +630,10 @@ def write_parquet(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path
     # only); each column's type is inferred from all its values, nested fields included.
     names = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
     table = pa.table({k: pa.array([row.get(k) for row in rows]) for k in names})
-    with output_path(p, parents=True) as name:  # pyarrow writes a temporary file, renamed when whole
-        pq.write_table(table, name)
+    # A file object, not a name: given a name, pyarrow removes the file when writing fails,
+    # and that file may be a device (``/dev/null``). The temporary file is renamed when whole.
+    with open_output(p, binary=True, parents=True) as f:
+        pq.write_table(table, f)
     return p
 
 
