@@ -432,19 +432,47 @@ class Policy:
 
 
 _NOT_CHILDREN = frozenset({"text", "texts", "span", "label"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(cls)
+    if names is None:
+        names = _CHILD_FIELDS[cls] = tuple(
+            name for name in cls.__dataclass_fields__  # type: ignore[attr-defined]
+            if name not in _NOT_CHILDREN and not (name == "base" and cls is Policy))
+    return names
+
+
+def _is_node(value: object) -> bool:
+    return hasattr(value, "__dataclass_fields__") and not isinstance(value, Span | Label)
+
+
+def children(node: object) -> list[object]:
+    """The AST nodes directly under ``node``, in field order (tuples, however nested, opened)."""
+    out: list[object] = []
+    for name in _child_fields(type(node)):
+        todo = [getattr(node, name)]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, tuple):
+                todo.extend(reversed(value))
+            elif _is_node(value):
+                out.append(value)
+    return out
 
 
 def walk(node: object) -> Iterator[object]:
     """Every AST node under ``node`` (itself included), depth first, in field order.
 
-    A reform's ``base`` is not a child: the merged policy already holds what it kept.
+    A reform's ``base`` is not a child: the merged policy already holds what it kept. An explicit
+    stack, not recursion: a sum of 10,000 terms is a tree 10,000 deep.
     """
-    if isinstance(node, tuple):
-        for item in node:
-            yield from walk(item)
-        return
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, Span | Label):
-        yield node
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            if name not in _NOT_CHILDREN and not (name == "base" and isinstance(node, Policy)):
-                yield from walk(getattr(node, name))
+    todo: list[object] = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, tuple):
+            todo.extend(reversed(item))
+        elif _is_node(item):
+            yield item
+            todo.extend(reversed(children(item)))

@@ -9,6 +9,7 @@ of every expression and the parameters in dependency order.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -85,17 +86,22 @@ class CheckedPolicy:
     def reads(self, node: object) -> list[str]:
         """Parameters an expression (or a whole rule) reads, transitively, in order."""
         seen: dict[str, None] = {}
-
-        def visit(name: str) -> None:
-            if name in seen:
-                return
-            for dep in sorted(self.param_deps[name]):
-                visit(dep)
-            seen[name] = None
-
         for name in _names_in(node):
-            if name in self.params:
-                visit(name)
+            if name not in self.params or name in seen:
+                continue
+            # depth first, dependencies before what reads them; a stack, for chains of any length
+            todo = [(name, iter(sorted(self.param_deps[name])))]
+            entered = {name}
+            while todo:
+                current, deps = todo[-1]
+                for dep in deps:
+                    if dep not in seen and dep not in entered:
+                        entered.add(dep)
+                        todo.append((dep, iter(sorted(self.param_deps[dep]))))
+                        break
+                else:
+                    todo.pop()
+                    seen[current] = None
         return list(seen)
 
 
@@ -118,6 +124,9 @@ class _Checker:
         self.current_layer: str | None = None
         self.is_record = policy.header.input == "record"
         self.record_fields = {f.name: f for f in policy.fields}
+        self.enum_sets: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in self.enums.items()}
+        self.numbers: list[ast.Number] = []  # every bare number met, to check once types are settled
+        self._totals_readers: set[str] | None = None
 
     # ------------------------------------------------------------ reporting
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
@@ -141,6 +150,7 @@ class _Checker:
         else:
             self.check_classify()
         self.check_layers()
+        self.check_fractions()
         for p in self.policy.parameters:
             if p.name not in self.used_params:
                 self.warn(p.span, f"parameter `{p.name}` is never used")
@@ -249,10 +259,12 @@ class _Checker:
                 self.error(decl.span, f"values of `{name}` are declared twice")
             seen.add(name)
             members = [m.name for m in decl.members]
+            counts = Counter(members)
             for m in decl.members:
-                if members.count(m.name) > 1:
+                if counts[m.name] > 1:
                     self.error(m.span, f"`{m.name}` is listed twice")
             self.enums[name] = tuple(dict.fromkeys(members))
+            self.enum_sets[name] = frozenset(members)
 
     # ------------------------------------------------------------ parameters
     def check_parameters(self) -> None:
@@ -263,7 +275,7 @@ class _Checker:
                            f"the first is at line {seen[p.name].span.line}")
             if p.name in RESERVED:
                 self.error(p.span, f"`{p.name}` is a reserved name", "choose another name")
-            owners = [f for f, values in self.enums.items() if p.name in values]
+            owners = [f for f, values in self.enum_sets.items() if p.name in values]
             if owners:
                 self.error(p.span, f"parameter `{p.name}` has the name of a value of `{owners[0]}`",
                            "choose another name, or `" + owners[0] + f" == {p.name}` would read it")
@@ -327,16 +339,17 @@ class _Checker:
             else:
                 self.error(key.span, f"a table can be keyed only by enum fields; `{key.dotted}` is {ktype}")
                 domains.append(None)
+        domain_sets = [frozenset(d or ()) for d in domains]
         for row in t.rows:
             if len(row.patterns) != len(t.keys):
                 self.error(row.span, f"row has {len(row.patterns)} cells; the table has "
                            f"{len(t.keys)} keys ({', '.join(k.dotted for k in t.keys)})")
                 continue
-            for pat, key, dom in zip(row.patterns, t.keys, domains, strict=True):
+            for pat, key, dom, dom_set in zip(row.patterns, t.keys, domains, domain_sets, strict=True):
                 if pat.alternatives is None or dom is None:
                     continue
                 for alt in pat.alternatives:
-                    if alt not in dom:
+                    if alt not in dom_set:
                         self.error(pat.span, f"`{alt}` is not a value of `{key.dotted}`",
                                    suggest(alt, dom) or f"one of {', '.join(dom)}")
             self.expect(self.value(row.value, ptype, p), ptype, row.value, f"`{p.name}`")
@@ -396,27 +409,37 @@ class _Checker:
                            "conditions exclusive")
 
     def parameter_order(self) -> tuple[ast.Parameter, ...]:
+        """Dependencies first, depth first in name order; a stack, for chains of any length."""
         order: list[ast.Parameter] = []
-        state: dict[str, int] = {}
+        state: dict[str, int] = {}  # 1 while its dependencies are visited, 2 once placed
 
-        def visit(name: str, chain: list[str]) -> None:
-            if state.get(name) == 2:
-                return
-            if state.get(name) == 1:
-                cycle = [*chain[chain.index(name):], name]
-                self.error(self.params[name].span,
-                           "parameters depend on each other in a cycle: " + " → ".join(cycle))
-                return
-            state[name] = 1
-            for dep in sorted(self.deps.get(name, ())):
-                if dep in self.params:
-                    visit(dep, [*chain, name])
-            state[name] = 2
-            order.append(self.params[name])
+        def deps_of(name: str) -> Iterator[str]:
+            return (d for d in sorted(self.deps.get(name, ())) if d in self.params)
 
         for p in self.policy.parameters:
-            visit(p.name, [])
-        return tuple(dict.fromkeys(order))
+            if state.get(p.name):
+                continue
+            state[p.name] = 1
+            path, todo = [p.name], [deps_of(p.name)]
+            while todo:
+                for dep in todo[-1]:
+                    if state.get(dep) == 2:
+                        continue
+                    if state.get(dep) == 1:
+                        cycle = [*path[path.index(dep):], dep]
+                        self.error(self.params[dep].span,
+                                   "parameters depend on each other in a cycle: " + " → ".join(cycle))
+                        continue
+                    state[dep] = 1
+                    path.append(dep)
+                    todo.append(deps_of(dep))
+                    break
+                else:
+                    todo.pop()
+                    name = path.pop()
+                    state[name] = 2
+                    order.append(self.params[name])
+        return tuple(order)
 
     # ------------------------------------------------------------ classification
     def check_classify(self) -> None:
@@ -467,17 +490,25 @@ class _Checker:
                 self.error(n.span, f"{what} cannot read `{n.name}`: it depends on the claim's totals, "
                            "which are made from the lines")
 
-    def reads_totals(self, param: str, seen: frozenset[str] = frozenset()) -> bool:
-        if param in seen:
-            return False
-        p = self.params[param]
-        for n in ast.walk(p):
-            if isinstance(n, ast.Name):
-                if n.name in QUANTITIES:
-                    return True
-                if n.name in self.params and self.reads_totals(n.name, seen | {param}):
-                    return True
-        return False
+    def reads_totals(self, param: str) -> bool:
+        """Whether a parameter reads a claim total, itself or through the parameters it names."""
+        if self._totals_readers is None:
+            readers: set[str] = set()
+            read_by: dict[str, set[str]] = {}
+            for p in self.params.values():
+                for name in _names_in(p):
+                    if name in QUANTITIES:
+                        readers.add(p.name)
+                    elif name in self.params:
+                        read_by.setdefault(name, set()).add(p.name)
+            todo = list(readers)
+            while todo:  # whatever names a reader of totals reads them too
+                for other in read_by.get(todo.pop(), ()):
+                    if other not in readers:
+                        readers.add(other)
+                        todo.append(other)
+            self._totals_readers = readers
+        return param in self._totals_readers
 
     # ------------------------------------------------------------ layers
     def check_layers(self) -> None:
@@ -629,14 +660,27 @@ class _Checker:
         self.error(node.span, f"{what} must be {want.described}, not {got.described}", hint)
 
     def coerce(self, node: ast.Expr, want: Type) -> None:
-        """Fix the type of bare literals once their context is known."""
-        if self.types.get(id(node)) == NUMBER and want in (MONEY, COUNT):
-            self.types[id(node)] = want
-            if isinstance(node, ast.Number):
-                self.check_number(node, want)
-            elif isinstance(node, ast.BinOp | ast.If | ast.Call | ast.Neg):
-                for child in _children(node):
-                    self.coerce(child, want)
+        """Fix the type of bare literals once their context is known (a stack: sums can be long)."""
+        if want not in (MONEY, COUNT):
+            return
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if self.types.get(id(n)) != NUMBER:
+                continue
+            self.types[id(n)] = want
+            if isinstance(n, ast.Number):
+                self.check_number(n, want)
+            else:
+                todo.extend(reversed(tuple(_children(n))))
+
+    def check_fractions(self) -> None:
+        """A bare number with decimals must have become money by now: whole fen are exact, 1.5 is not."""
+        for n in self.numbers:
+            if self.types.get(id(n)) == NUMBER and n.value != n.value.to_integral_value():
+                self.error(n.span, f"`{n.value}` has decimals, but here it is a plain number, not money",
+                           "multiply or divide by whole numbers (for `× 1.5` write `* 3 / 2`), "
+                           "or take a share with a rate such as `50%`")
 
     def check_number(self, node: ast.Number, want: Type) -> None:
         exponent = node.value.as_tuple().exponent
@@ -655,6 +699,7 @@ class _Checker:
     def _expr(self, e: ast.Expr, param: str | None, in_layer: bool) -> Type | None:
         sub = lambda x: self.expr(x, param=param, in_layer=in_layer)  # noqa: E731
         if isinstance(e, ast.Number):
+            self.numbers.append(e)
             return NUMBER
         if isinstance(e, ast.Percent):
             if not Decimal(0) <= e.value <= Decimal(100):
@@ -676,7 +721,17 @@ class _Checker:
                 self.error(e.span, f"cannot negate {t}")
             return t
         if isinstance(e, ast.BinOp):
-            return self.binop(e, sub(e.left), sub(e.right))
+            # Down the left operands in a loop, not by recursion: `a + b + …` of 10,000 terms is a
+            # tree 10,000 deep; the parser limits nesting only elsewhere.
+            spine = [e]
+            while isinstance(spine[-1].left, ast.BinOp):
+                spine.append(spine[-1].left)  # type: ignore[arg-type]
+            t = sub(spine[-1].left)
+            for node in reversed(spine[1:]):
+                t = self.binop(node, t, sub(node.right))
+                if t is not None:
+                    self.types[id(node)] = t
+            return self.binop(e, t, sub(e.right))
         if isinstance(e, ast.Compare):
             return self.compare(e, param, in_layer)
         if isinstance(e, ast.MemberOf):
@@ -757,8 +812,8 @@ class _Checker:
         return None
 
     def member(self, m: ast.Name, t: Type) -> None:
-        dom = self.enums.get(t.enum or "", ())
-        if m.name not in dom:
+        if m.name not in self.enum_sets.get(t.enum or "", ()):
+            dom = self.enums.get(t.enum or "", ())
             self.error(m.span, f"`{m.name}` is not a value of `{t.enum}`",
                        suggest(m.name, dom) or f"one of {', '.join(dom)}")
         self.types[id(m)] = t

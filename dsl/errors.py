@@ -7,9 +7,11 @@ so an author fixes a file in one pass rather than one error at a time.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .ast import Span
 
@@ -25,9 +27,9 @@ class Diagnostic:
         """Render as ``file:line:col: error: …`` with the line and a caret."""
         out = [f"{self.span}: {self.severity}: {self.message}"]
         if text is not None:
-            lines = text.splitlines()
+            lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
-                src = lines[self.span.line - 1]
+                src = printable(lines[self.span.line - 1])
                 gutter = f"{self.span.line:>4} | "
                 out.append(gutter + src)
                 start = display_width(src[: self.span.column - 1])
@@ -38,7 +40,22 @@ class Diagnostic:
                 out.append(" " * len(gutter) + " " * start + "^" * max(width, 1))
         if self.hint:
             out.append(f"     = hint: {self.hint}")
-        return "\n".join(out)
+        return printable("\n".join(out))
+
+
+@lru_cache(maxsize=8)
+def _lines(text: str) -> list[str]:
+    """A file's lines, split once however many diagnostics it has."""
+    return text.splitlines()
+
+
+_UNPRINTABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to write to any UTF-8 terminal, one character for one: ␀ for NUL, � for a lone
+    surrogate (which would otherwise raise ``UnicodeEncodeError`` when printed)."""
+    return _UNPRINTABLE.sub(lambda m: "\u2400" if m.group() == "\x00" else "\ufffd", text)
 
 
 def display_width(text: str) -> int:
@@ -69,6 +86,14 @@ class PolicyError(YibaoError):
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
         parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
         return "\n\n".join(parts[:-1]) + "\n" + parts[-1]
+
+
+class ReadError(PolicyError):
+    """A policy file that cannot be read (missing, a folder, not UTF-8…); ``reason`` says why."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], text: str | None = None, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(diagnostics, text)
 
 
 def _order(d: Diagnostic) -> tuple[str, int, int]:

@@ -2,22 +2,52 @@
 
 Lark (LALR, strict, positions on) parses the grammar in ``grammar.lark``; a
 Transformer turns the parse tree into the frozen dataclasses of ``ast``.
+
+Every malformed input ends as a positioned ``PolicyError``, in time linear in
+its size: spans come from Lark's token positions and a once-per-line cache, the
+tree is transformed without recursion, and expressions are limited in nesting
+(``MAX_NESTING``) and numbers in length (``MAX_DIGITS``) so that no later stage
+(checker, code generator, Python's own compiler) can overflow its stack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
-from lark.exceptions import UnexpectedEOF, VisitError
-from lark.indenter import Indenter
+import lark
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedEOF
+from lark.indenter import DedentError, Indenter
 
 from . import ast, reform
-from .errors import Diagnostic, PolicyError, suggest
+from .errors import Diagnostic, PolicyError, ReadError, suggest
+
+# Expression nesting (parentheses, `not`, unary minus, `if`, calls, comparisons, and/or) a policy may
+# use. A chain of one operator level (`a + b - c + …`, `a * b / c`) counts once however long it is.
+# Every later stage recurses about four Python frames per level, and the generated Python nests one
+# bracket or two per level (its tokenizer allows 200), so 64 leaves room under each limit.
+MAX_NESTING = 64
+# Digits in one number: Decimal arithmetic is exact to 28 digits, money adds two for fen.
+MAX_DIGITS = 24
+
+
+class _BadDedent(DedentError):
+    """Lark's ``DedentError`` with the line it is about and the indentations that would fit."""
+
+    def __init__(self, token: Token, indent: int, levels: list[int]) -> None:
+        super().__init__(f"unexpected dedent to column {indent}")
+        self.token = token
+        self.indent = indent
+        self.levels = levels
 
 
 class PolicyIndenter(Indenter):
@@ -30,18 +60,59 @@ class PolicyIndenter(Indenter):
     DEDENT_type = "_DEDENT"
     tab_len = 8
 
+    def handle_NL(self, token: Token) -> Iterator[Token]:  # Lark calls it by this name
+        """As Lark's, but a dedent to no enclosing block says where it is."""
+        if self.paren_level > 0:
+            return
+        yield token
+        indent_str = token.rsplit("\n", 1)[1]
+        indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
+        if indent > self.indent_level[-1]:
+            self.indent_level.append(indent)
+            yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
+            return
+        levels = list(self.indent_level)
+        while indent < self.indent_level[-1]:
+            self.indent_level.pop()
+            yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
+        if indent != self.indent_level[-1]:
+            raise _BadDedent(token, indent, levels)
+
+
+def _cache_file(grammar: str) -> Path | None:
+    """Where Lark keeps its tables between processes: per user, keyed by grammar and versions."""
+    try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yibao"
+        root.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    key = hashlib.sha256(
+        f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode("utf-8", "surrogatepass")
+    ).hexdigest()[:24]
+    return root / f"grammar-{key}-lark{lark.__version__}.cache"
+
+
+def _build_lark(cache_file: Path | None) -> Lark:
+    """The LALR parser, from Lark's cache if it is there and whole.
+
+    Lark checks the cache's hash of grammar, options and versions, and rebuilds from the grammar
+    when the file is missing, stale or corrupt (rewriting it when it can); anything else that goes
+    wrong with the cache falls back to building without it.
+    """
+    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    options = dict(parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=False)
+    if cache_file is not None:
+        try:
+            return Lark(grammar, cache=str(cache_file), postlex=PolicyIndenter(), **options)
+        except Exception:  # a cache must never stop a policy from parsing
+            pass
+    return Lark(grammar, postlex=PolicyIndenter(), **options)
+
 
 @cache
 def _lark() -> Lark:
     grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=False,
-        postlex=PolicyIndenter(),
-    )
+    return _build_lark(_cache_file(grammar))
 
 
 KEYWORDS = (
@@ -183,20 +254,68 @@ def _describe_token(token: object) -> str:
     return f"`{token}`"
 
 
+def _position(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("\n", 0, pos) + 1, pos - line_start + 1
+
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+_MAX_REPORTED_CHARS = 20
+
+
+def _bad_characters(text: str, path: str) -> list[Diagnostic]:
+    """NUL bytes and lone surrogates: no file read as UTF-8 has them, and nothing later can print them."""
+    diags = []
+    for m in _BAD_CHARS.finditer(text):
+        line, col = _position(text, m.start())
+        if m.group() == "\x00":
+            diags.append(Diagnostic(ast.Span(path, line, col, line, col + 1), "a NUL character in the policy",
+                                    "is this a binary file? a policy is UTF-8 text"))
+        else:
+            diags.append(Diagnostic(ast.Span(path, line, col, line, col + 1),
+                                    f"a lone surrogate {m.group()!r}, which is not a character",
+                                    "the text was decoded wrongly; a policy is UTF-8 text"))
+        if len(diags) == _MAX_REPORTED_CHARS:
+            break
+    return diags
+
+
+def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
+    line, column = err.token.end_line or 1, err.token.end_column or 1
+    levels = sorted(set(err.levels), reverse=True)
+    fits = " or ".join(str(n) for n in levels)
+    columns = "column" if err.indent == 1 else "columns"
+    return Diagnostic(ast.Span(path, line, column, line, column + 1),
+                      f"this line is indented {err.indent} {columns}, which matches no enclosing block",
+                      f"indent it as the block it belongs to: {fits} columns")
+
+
 def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
     """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
         text += "\n"
+    bad = _bad_characters(text, path)
+    if bad:
+        raise PolicyError(bad, text)
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, path, text)], text) from None
+    except _BadDedent as err:
+        raise PolicyError([_dedent_diagnostic(err, path)], text) from None
+    except LarkError as err:  # anything else Lark can say: still a positioned diagnostic
+        line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
+        raise PolicyError([Diagnostic(ast.Span(path, line, column, line, column + 1),
+                                      f"cannot parse the policy: {err}")], text) from None
+    builder = _ToAst(path, text)
     try:
-        policy: ast.Policy = _ToAst(path, text).transform(tree)
-    except VisitError as err:
-        if isinstance(err.orig_exc, _NodeError):
-            raise PolicyError([err.orig_exc.diagnostic], text) from None
-        raise
+        policy: ast.Policy = builder.build(tree)
+    except _NodeError as err:
+        raise PolicyError([err.diagnostic, *builder.diags], text) from None
+    diags = builder.diags + _too_deep(policy)
+    if diags:
+        raise PolicyError(diags, text)
     parsed = ast.Policy(
         header=policy.header,
         sources=policy.sources,
@@ -223,14 +342,31 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
     return reform.resolve(parsed, lambda p, chain: parse_file(p, _chain=chain), _chain)
 
 
-def parse_file(path: str | Path, *, _chain: tuple[str, ...] = ()) -> ast.Policy:
+def read_policy_text(path: str | Path) -> str:
+    """A policy file's text; ``ReadError`` (a ``PolicyError``) if it cannot be read as UTF-8."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
-    except (OSError, UnicodeDecodeError) as err:
+        data = p.read_bytes()
+    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        if isinstance(err, IsADirectoryError):
+            reason = "it is a folder, not a policy file"
         span = ast.Span(str(p), 1, 1, 1, 1)
-        raise PolicyError([Diagnostic(span, f"cannot read policy: {err}")]) from None
-    return parse(text, str(path), _chain=_chain)
+        raise ReadError([Diagnostic(span, f"cannot read policy: {reason}")], reason=reason) from None
+    try:
+        return data.decode("utf-8-sig")  # editors on Windows add a BOM
+    except UnicodeDecodeError as err:
+        shown = data.decode("utf-8-sig", errors="replace")
+        prefix = data[: err.start].decode("utf-8-sig", errors="replace")
+        line, col = _position(prefix + "\n", len(prefix))
+        reason = f"it is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}, column {col})"
+        span = ast.Span(str(p), line, col, line, col + 1)
+        raise ReadError([Diagnostic(span, f"cannot read policy: {reason}",
+                                    "save the policy as UTF-8")], shown, reason=reason) from None
+
+
+def parse_file(path: str | Path, *, _chain: tuple[str, ...] = ()) -> ast.Policy:
+    return parse(read_policy_text(path), str(path), _chain=_chain)
 
 
 class _NodeError(Exception):
@@ -265,14 +401,41 @@ def _unquote(token: Token) -> str:
     return "".join(out)
 
 
-@v_args(meta=True)
-class _ToAst(Transformer):
-    """Parse tree → AST. Each method receives Lark's ``meta`` for the span."""
+class _ToAst:
+    """Parse tree → AST. Each method receives Lark's ``meta`` for the span, and the children built."""
 
     def __init__(self, path: str, text: str) -> None:
-        super().__init__()
         self.path = path
         self.lines = text.split("\n")
+        self._code_ends: dict[int, int] = {}
+        self.diags: list[Diagnostic] = []  # problems that do not stop the tree being built
+
+    def build(self, tree: Tree) -> ast.Policy:
+        """Bottom-up without recursion: a sum of 10,000 terms is a tree 10,000 deep."""
+        todo: list[tuple[bool, object]] = [(False, tree)]
+        done: list[object] = []
+        while todo:
+            ready, node = todo.pop()
+            if ready:
+                assert isinstance(node, Tree)
+                n = len(node.children)
+                children = done[len(done) - n:] if n else []
+                del done[len(done) - n:]
+                done.append(getattr(self, node.data)(node.meta, children))
+            elif isinstance(node, Tree):
+                todo.append((True, node))
+                todo.extend((False, child) for child in reversed(node.children))
+            else:
+                done.append(node)
+        (policy,) = done
+        return policy  # type: ignore[return-value]
+
+    def _code_end(self, index: int) -> int:
+        """Length of line ``index`` (0-based) without its comment and trailing blanks, found once."""
+        end = self._code_ends.get(index)
+        if end is None:
+            end = self._code_ends[index] = len(_code(self.lines[index]))
+        return end
 
     def _span(self, meta: object) -> ast.Span:
         """The node's span, its end pulled back over trailing newlines and comments."""
@@ -281,14 +444,14 @@ class _ToAst(Transformer):
         line, col = meta.line, meta.column  # type: ignore[attr-defined]
         end_line, end_col = meta.end_line, meta.end_column  # type: ignore[attr-defined]
         if end_line > line:
-            prefix = self.lines[end_line - 1][: end_col - 1]
-            if not prefix.strip():
+            last = self.lines[end_line - 1]
+            if len(last) - len(last.lstrip()) >= end_col - 1:  # ends in the indentation of a later line
                 end_line -= 1
-                while end_line > line and not _code(self.lines[end_line - 1]):
+                while end_line > line and not self._code_end(end_line - 1):
                     end_line -= 1
-                end_col = len(_code(self.lines[end_line - 1])) + 1
+                end_col = self._code_end(end_line - 1) + 1
         elif end_line == line:
-            end_col = min(end_col, len(_code(self.lines[line - 1])) + 1)
+            end_col = min(end_col, self._code_end(line - 1) + 1)
         return ast.Span(self.path, line, col, end_line, max(end_col, col + 1))
 
     def _tok(self, tok: Token) -> ast.Span:
@@ -296,6 +459,17 @@ class _ToAst(Transformer):
 
     def _fail(self, span: ast.Span, message: str, hint: str | None = None) -> None:
         raise _NodeError(Diagnostic(span, message, hint))
+
+    def _decimal(self, tok: Token, text: str) -> Decimal:
+        """A number's value; one too long for exact arithmetic is reported (and read as 0)."""
+        digits = len(text) - text.count(".")
+        if digits > MAX_DIGITS:
+            self.diags.append(Diagnostic(
+                self._tok(tok), f"a number of {digits} digits is too long",
+                f"a number has at most {MAX_DIGITS} digits; money is at most {MAX_DIGITS - 2} digits of "
+                "yuan and two of fen"))
+            return Decimal(0)
+        return Decimal(text)
 
     # ------------------------------------------------------------ structure
     def start(self, meta, children):
@@ -624,10 +798,10 @@ class _ToAst(Transformer):
             raise  # unreachable
 
     def number(self, meta, children):
-        return ast.Number(Decimal(str(children[0])), self._span(meta))
+        return ast.Number(self._decimal(children[0], str(children[0])), self._span(meta))
 
     def percent(self, meta, children):
-        return ast.Percent(Decimal(str(children[0])[:-1]), self._span(meta))
+        return ast.Percent(self._decimal(children[0], str(children[0])[:-1]), self._span(meta))
 
     def date(self, meta, children):
         return ast.DateLit(self._date(children[0]), self._span(meta))
@@ -677,3 +851,38 @@ class _ToAst(Transformer):
 
     def if_expr(self, meta, children):
         return ast.If(children[0], children[1], children[2], self._span(meta))
+
+
+# ---------------------------------------------------------------- nesting limit
+
+_EXPRESSIONS = (ast.Number, ast.Percent, ast.DateLit, ast.BoolLit, ast.Name, ast.Field, ast.BinOp, ast.Neg,
+                ast.Compare, ast.MemberOf, ast.Contains, ast.BoolOp, ast.Not, ast.Call, ast.If)
+
+
+def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
+    """Expressions nested deeper than ``MAX_NESTING``, each reported once, where it passes the limit.
+
+    Top down with an explicit stack; the left operand of an operator that is itself an operator
+    continues its chain (``a + b + c``) and does not count as a level.
+    """
+    diags: list[Diagnostic] = []
+    reported: set[int] = set()  # statement-level expressions already reported
+    todo: list[tuple[object, int, int]] = [(policy, 0, 0)]
+    while todo:
+        node, level, root = todo.pop()
+        if not isinstance(node, _EXPRESSIONS):
+            todo.extend((child, 1, id(child)) if isinstance(child, _EXPRESSIONS) else (child, 0, 0)
+                        for child in reversed(ast.children(node)))
+            continue
+        if root in reported:
+            continue
+        if level > MAX_NESTING:
+            reported.add(root)
+            diags.append(Diagnostic(
+                node.span, f"expression nested deeper than {MAX_NESTING} levels",
+                "split it: give a part its own `parameter` and use the parameter's name here"))
+            continue
+        for child in reversed(ast.children(node)):
+            chained = isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)
+            todo.append((child, level if chained else level + 1, root))
+    return diags

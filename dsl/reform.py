@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import ast
-from .errors import Diagnostic, PolicyError, suggest
+from .errors import Diagnostic, PolicyError, ReadError, suggest
 
 
 def base_path(policy: ast.Policy) -> str:
@@ -38,14 +38,30 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
         loop = " → ".join([*chain, here, path])
         raise PolicyError([Diagnostic(span, f"policies extend each other in a loop: {loop}")],
                           policy.texts)
-    if not Path(path).is_file():
+    shown = h.extends if len(h.extends) <= 80 else h.extends[:60] + "…"  # the line itself shows it all
+    try:
+        is_file, is_dir = Path(path).is_file(), Path(path).is_dir()
+    except (OSError, ValueError) as err:  # a name too long, a loop of links…
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise PolicyError([Diagnostic(span, f"cannot read the base policy `{shown}`: {reason}",
+                                      "the path is relative to this file's folder")], policy.texts) from None
+    if is_dir:
+        raise PolicyError([Diagnostic(span, f"the base policy `{h.extends}` is a folder ({path})",
+                                      "name the policy file in it, e.g. `…/resident_inpatient.yb`")],
+                          policy.texts)
+    if not is_file:
         folder = Path(path).parent
         near = sorted(str(p.name) for p in folder.glob("*.yb")) if folder.is_dir() else []
         hint = suggest(Path(path).name, near) or (f"policies in {folder}: {', '.join(near)}" if near
                                                   else "the path is relative to this file's folder")
         raise PolicyError([Diagnostic(span, f"cannot find the base policy `{h.extends}` ({path})", hint)],
                           policy.texts)
-    base = load(path, (*chain, here))
+    try:
+        base = load(path, (*chain, here))
+    except ReadError as err:  # there, but unreadable: say so where the reform names it
+        hint = "save it as UTF-8" if "UTF-8" in err.reason else None
+        raise PolicyError([Diagnostic(span, f"cannot read the base policy `{shown}`: {err.reason}", hint)],
+                          policy.texts) from None
     return merge(base, policy)
 
 
