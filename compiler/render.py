@@ -25,6 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from .loader import Policy
+from .masking import person_id
 from .render_model import Document, Item, Section, facts, items, para, table
 from .render_policy import ChangesDocument, PolicyDocument, sample_claims
 from .render_settlement import bill_table, claim_facts, claim_title, figures_table, result_table, steps
@@ -47,18 +48,27 @@ __all__ = [
 FORMATS = ("md", "html")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-# Characters with a meaning in Markdown (CommonMark and Python-Markdown) that a backslash escapes.
-_MD_PUNCT = re.compile(r"([\\`*_\[\]{}|#])")
+# Characters with a meaning in Markdown (CommonMark, GFM and Python-Markdown) that a backslash
+# escapes: emphasis, code, links, tables, headings, strikethrough (~~).
+_MD_PUNCT = re.compile(r"([\\`*_\[\]{}|#~])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-+])(?=\s|$)")
+# Control characters other than the line breaks (which become spaces) and the tab.
+_MD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 
 
 def md_escape(value: Any) -> str:
-    """Plain text as Markdown that shows it literally: no emphasis, links, HTML or table breaks."""
+    """Plain text as Markdown that shows it literally: no emphasis, links, HTML or table breaks.
+
+    Every line break Python knows (\\n, \\r, \\v, \\f, NEL U+0085, U+2028, U+2029 and the
+    separators U+001C–U+001E) becomes a space, so a value cannot start a new line, table row,
+    heading or list; leading blanks shrink to one, which cannot start a code block.
+    """
     if isinstance(value, Markup):  # markup the template itself wrote (anchors), passed with |safe
         return str(value)
     if value is None:
         return ""
-    text = " ".join(str(value).split("\n"))
+    text = " ".join(str(value).splitlines()).replace("\t", " ")
+    text = re.sub(r"^ {2,}", " ", _MD_CONTROL.sub("", text))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_PUNCT.sub(r"\\\1", text)
     return _MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}",
@@ -134,17 +144,19 @@ def render_changes(policy: Policy, lang: str = "zh", fmt: str = "md") -> str:
 # ---------------------------------------------------------------- the letter
 
 
-def render_letter(settlement: Settlement, lang: str, fmt: str, *, policy: Policy | None = None) -> str:
+def render_letter(settlement: Settlement, lang: str, fmt: str, *, policy: Policy | None = None,
+                  show_id: bool = False) -> str:
     """A settlement explanation for the insured person, from the settlement and its trace.
 
     Settle with ``trace=True`` for the steps. ``policy`` (the compiled policy) is
-    optional: with it the letter names table rows and conditions in words.
+    optional: with it the letter names table rows and conditions in words. The person's
+    ID is masked unless ``show_id`` (``--show-id``).
     """
     _check(lang, fmt)
-    return render_document(_letter(settlement, lang, policy), fmt)
+    return render_document(_letter(settlement, lang, policy, show_id), fmt)
 
 
-def _letter(s: Settlement, lang: str, policy: Policy | None) -> Document:
+def _letter(s: Settlement, lang: str, policy: Policy | None, show_id: bool = False) -> Document:
     lex = Lex(lang, policy.ast if policy is not None else None,
               policy.checked.types if policy is not None else None,
               policy.checked.enums if policy is not None else None)
@@ -169,7 +181,8 @@ def _letter(s: Settlement, lang: str, policy: Policy | None) -> Document:
                                 f"Under “{title}”, {m(s.total_fen)} was shared out: {m(paid)} in the shares "
                                 f"and {m(s.person_fen)} {lex.pick(*s.meta.remainder)}.")))
     else:
-        doc.intro.append(para(p(f"参保人{c.person_id}：", f"Dear insured person {c.person_id},")))
+        who = person_id(c.person_id, show_id)
+        doc.intro.append(para(p(f"参保人{who}：", f"Dear insured person {who},")))
         doc.intro.append(para(p(
             f"您于{lex.date(c.date)}发生的{claim_title(s, lex)}医疗费用共计{m(s.total_fen)}，"
             f"按照《{title}》结算，医保基金等各项共支付{m(paid)}，您个人负担{m(s.person_fen)}。具体说明如下。",
@@ -188,7 +201,7 @@ def _letter(s: Settlement, lang: str, policy: Policy | None) -> Document:
     sec = section("result", "结算结果", "The result")
     sec.blocks.append(table(result_table(s, lex)))
     sec = section("claim", "就诊信息", "Your claim" if not record else "The record")
-    sec.blocks.append(facts(claim_facts(s, lex)))
+    sec.blocks.append(facts(claim_facts(s, lex, show_id=show_id)))
     if not record:
         sec = section("bill", "费用明细", "Your bill, line by line")
         sec.blocks.append(table(bill_table(s, lex)))

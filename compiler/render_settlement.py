@@ -14,6 +14,7 @@ from typing import Any
 from yibao.dsl import ast
 from yibao.dsl.types import QUANTITIES
 
+from .masking import person_id
 from .render_model import Item, Table
 from .render_text import Lex, money_plain, rate
 from .runtime import Settlement, Site
@@ -45,8 +46,8 @@ def raw_value(value: Any, code: str, lex: Lex, enum_field: str | None = None) ->
 # ---------------------------------------------------------------- the claim
 
 
-def claim_facts(s: Settlement, lex: Lex) -> list[Item]:
-    """What the claim (or record) says: who, where, when."""
+def claim_facts(s: Settlement, lex: Lex, *, show_id: bool = False) -> list[Item]:
+    """What the claim (or record) says: who, where, when; the person's ID masked unless ``show_id``."""
     c = s.claim
     p = lex.pick
     out = [Item(str(c.id), p("结算单号", "claim")), Item(lex.date(c.date), p("日期", "date"))]
@@ -59,7 +60,7 @@ def claim_facts(s: Settlement, lex: Lex) -> list[Item]:
             text = raw_value(value, _TYPE_CODE.get(decl.type_name, "t"), lex) if decl else str(raw.get(name))
             out.append(Item(text, label))
         return out
-    out.append(Item(str(c.person_id), p("参保人", "insured person")))
+    out.append(Item(person_id(c.person_id, show_id), p("参保人", "insured person")))
     out.append(Item(lex.value("person.scheme", c.scheme), lex.field("person.scheme")))
     out.append(Item(lex.value("person.category", c.category), lex.field("person.category")))
     if c.age is not None:

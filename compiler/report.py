@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .masking import person_id
 from .money import money_display
 from .runtime import Settlement
+from .trace import Step, zh_formulas
+
+if TYPE_CHECKING:
+    from .loader import Policy
 
 
-def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120) -> Group:
-    """The settlement as tables; below 110 columns the bill drops codes and shortens headers."""
+def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120,
+                    policy: Policy | None = None, show_id: bool = False) -> Group:
+    """The settlement as tables; below 110 columns the bill drops codes and shortens headers.
+
+    The person's ID is masked unless ``show_id``; ``policy`` (the compiled policy) names a
+    record's fields in the Chinese trace, which the settlement's metadata cannot.
+    """
     compact = width < 110
     if s.meta.input == "record":
-        return _record_view(s, lang=lang, trace=trace)
+        return _record_view(s, lang=lang, trace=trace, policy=policy)
     c = s.claim
     layers = s.meta.layers
     head = Text()
     head.append(f"Claim {c.id}", style="bold")
     head.append(f" · {c.date} · policy {s.meta.id}\n")
-    head.append(f"Person {c.person_id} ({c.scheme}, {c.category}"
+    head.append(f"Person {person_id(c.person_id, show_id)} ({c.scheme}, {c.category}"
                 + (f", age {c.age}" if c.age is not None else "") + ") · ")
     head.append(f"{c.kind}, level {c.level}, {c.region}, referral {c.referral}")
 
@@ -61,7 +73,7 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
 
     parts: list[object] = [head, Text(), lines, Text(), totals, Text(), _ytd_table(s)]
     if trace:
-        parts += [Text(), _trace_table(s, lang)]
+        parts += [Text(), _trace_table(s, lang, policy)]
     return Group(*parts)  # type: ignore[arg-type]
 
 
@@ -75,19 +87,27 @@ def _ytd_table(s: Settlement) -> Table:
     return ytd
 
 
-def _trace_table(s: Settlement, lang: str) -> Table:
+def trace_steps(s: Settlement, policy: Policy | None) -> list[Step]:
+    """The trace; with the policy, a record's fields are named by their labels in Chinese."""
+    if policy is None or s.meta.input != "record" or s.records is None:
+        return list(s.trace)
+    fields = {f.name: f.label.zh or f.label.en for f in policy.ast.fields}
+    return zh_formulas(s.trace, s.records, s.meta, fields)
+
+
+def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> Table:
     steps = Table(title="Trace", title_justify="left", show_edge=False, pad_edge=False)
     steps.add_column("#", justify="right")
     steps.add_column("Rule")
     steps.add_column("Line", justify="right")
     steps.add_column("Formula", overflow="fold")
-    for step in s.trace:
+    for step in trace_steps(s, policy):
         where = str(step.line) if step.file == s.meta.file else f"{step.file}:{step.line}"
         steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", where, step.formula_in(lang))
     return steps
 
 
-def _record_view(s: Settlement, *, lang: str, trace: bool) -> Group:
+def _record_view(s: Settlement, *, lang: str, trace: bool, policy: Policy | None = None) -> Group:
     """A record (a budget, a fund) shared out among the layers, and what remains."""
     head = Text()
     head.append(f"Record {s.claim.id}", style="bold")
@@ -105,5 +125,5 @@ def _record_view(s: Settlement, *, lang: str, trace: bool) -> Group:
     totals.add_row(Text(f"{zh} / {en}", style="bold"), Text(money_display(s.person_fen), style="bold"))
     parts: list[object] = [head, Text(), totals, Text(), _ytd_table(s)]
     if trace:
-        parts += [Text(), _trace_table(s, lang)]
+        parts += [Text(), _trace_table(s, lang, policy)]
     return Group(*parts)  # type: ignore[arg-type]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
 from .claims import Claim
 from .money import money_display, rate_display
-from .runtime import PolicyMeta
+from .runtime import PolicyMeta, Site
 
 _SLOT = re.compile(r"\{(\d+):([mrcdtb])\}")
 
@@ -96,12 +96,147 @@ def _fill(template: str, values: Sequence[Any]) -> str:
     return "".join(out)
 
 
+# ---------------------------------------------------------------- the Chinese formula
+# A Chinese formula shows no identifier of the policy file: where the compiler wrote policy
+# source text into it (a layer's base, a condition, a check), the names read as their labels.
+_ZH_WORDS = {"and": "且", "or": "或", "not": "并非", "true": "是", "false": "否", "in": "属于"}
+_ZH_OPS = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "*": "×", "/": "÷", "-": "−"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?|==|!=|<=|>=|[*/]|(?<= )-(?= )|\d+")
+
+
+@cache
+def _flat_values() -> dict[str, str]:
+    """Coded values that mean one thing whatever the field (``low_income`` → 低收入人口)."""
+    from yibao.dsl.types import VALUE_LABELS
+
+    seen: dict[str, set[str]] = {}
+    for values in VALUE_LABELS.values():
+        for value, (zh, _) in values.items():
+            seen.setdefault(value, set()).add(zh)
+    return {v: next(iter(zh)) for v, zh in seen.items() if len(zh) == 1 and not v.isdigit() and len(v) > 1}
+
+
+class Vocabulary(NamedTuple):
+    """The names a Chinese formula reads as labels: hashable, so a template is translated once."""
+
+    record: bool
+    layers: tuple[tuple[str, str], ...]  # (name, 中文 label)
+    params: tuple[tuple[str, str], ...]
+    fields: tuple[tuple[str, str], ...] = ()  # a record's own fields, which the metadata does not carry
+
+
+def vocabulary(meta: PolicyMeta, fields: Mapping[str, str] | None = None) -> Vocabulary:
+    return Vocabulary(meta.input == "record", tuple((layer.name, layer.zh) for layer in meta.layers),
+                      tuple((name, info.zh) for name, info in meta.params.items()),
+                      tuple((fields or {}).items()))
+
+
+@cache
+def _lookup(vocab: Vocabulary) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
+    from .render_text import QUANTITY_LABELS, RECORD_QUANTITY_LABELS
+
+    quantities = (RECORD_QUANTITY_LABELS if vocab.record else QUANTITY_LABELS)["zh"]
+    return dict(vocab.params), quantities, dict(vocab.layers), dict(vocab.fields)
+
+
+@cache
+def zh_words(text: str, vocab: Vocabulary) -> str:
+    """Policy source text as a Chinese formula shows it: ``not poor or remaining < in_scope * 10%``
+    → ``并非 贫困人口 或 前序支付后个人负担的政策范围内费用 < 政策范围内费用 × 10%``.
+
+    A name without a label (a record field the caller gave no label for) is left as written.
+    """
+    from yibao.dsl.types import VALUE_LABELS
+
+    from .render_text import FIELD_LABELS, LAYER_RESULT_LABELS
+
+    params, quantities, layers, fields = _lookup(vocab)
+    field = ""  # the claim field the text last named: its values read as that field's labels
+
+    def word(m: re.Match[str]) -> str:
+        nonlocal field
+        tok = m.group(0)
+        if tok in _ZH_OPS:
+            return _ZH_OPS[tok]
+        if field and tok in VALUE_LABELS.get(field, {}):
+            return VALUE_LABELS[field][tok][0]
+        if tok.isdigit():
+            return tok
+        if tok in params:
+            return params[tok]
+        if tok in quantities:
+            return quantities[tok]
+        if tok in _ZH_WORDS:
+            return _ZH_WORDS[tok]
+        if tok in FIELD_LABELS["zh"]:
+            field = tok
+            return FIELD_LABELS["zh"][tok]
+        head, _, tail = tok.partition(".")
+        if head == "record" and tail in fields:
+            return fields[tail]
+        if head in layers and tail in LAYER_RESULT_LABELS["zh"]:
+            return LAYER_RESULT_LABELS["zh"][tail].format(layer=layers[head])
+        return _flat_values().get(tok, tok)
+
+    return _NAME.sub(word, text)
+
+
+@cache
+def _zh_template(site: Site, vocab: Vocabulary) -> str:
+    """The site's Chinese formula template, its policy names read as labels.
+
+    A parameter reads as its label (``起付线 = {0:m}``); a payer whose label already ends in
+    支付 does not say it twice (统筹基金支付 6,880.00, not 统筹基金支付支付).
+    """
+    template = site.template_zh or site.template
+    if site.kind == "parameter":
+        name, sep, rest = template.partition(" = ")
+        return f"{site.zh}{sep}{rest}" if sep and name == site.rule.split(":", 1)[1] else template
+    if site.kind == "payer" and site.zh.endswith("支付") and template.startswith(site.zh + "支付"):
+        return site.zh + template[len(site.zh) + 2:]
+    if site.kind == "check" and template == "{1:t}: {0:b}":
+        template = "{1:t}：{0:b}"
+    parts = re.split(r"(\{\d+:[mrcdtb]\})", template)
+    return "".join(p if i % 2 else zh_words(p, vocab) for i, p in enumerate(parts))
+
+
+def _fill_zh(site: Site, vocab: Vocabulary, values: Sequence[Any]) -> str:
+    """The Chinese formula: yes/no as 是/否, a condition's source text read with labels."""
+    out = []
+    for literal, slot, fmt in _compiled(_zh_template(site, vocab)):
+        out.append(literal)
+        if slot < 0:
+            continue
+        if fmt is _bool:
+            out.append("是" if values[slot] else "否")
+        elif fmt is str and site.kind in ("skip", "check") and isinstance(values[slot], str):
+            out.append(zh_words(values[slot], vocab))
+        else:
+            out.append(fmt(values[slot]))
+    return "".join(out)
+
+
+def zh_label(site: Site, vocab: Vocabulary) -> str:
+    """A step's Chinese label; a classification row's condition (费用分类 A（visit.kind == …）) in words."""
+    return zh_words(site.zh, vocab) if site.kind == "classify" and "（" in site.zh else site.zh
+
+
+def zh_formulas(steps: Sequence[Step], records: Sequence[tuple[int, tuple[Any, ...]]], meta: PolicyMeta,
+                fields: Mapping[str, str]) -> list[Step]:
+    """The steps with their Chinese formulas made again, a record's fields (``record.package``)
+    named by the labels the policy gives them (``fields``), which the compiled metadata lacks."""
+    vocab = vocabulary(meta, fields)
+    return [st._replace(formula_zh=_fill_zh(meta.sites[site_id], vocab, values))
+            for st, (site_id, values) in zip(steps, records, strict=True)]
+
+
 def render_steps(
     meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]
 ) -> list[Step]:
     """Format recorded figures into steps; parameter steps become the inputs of later steps."""
     params: dict[str, Input] = {}
     steps: list[Step] = []
+    vocab = vocabulary(meta)
     for site_id, values in records:
         site = meta.sites[site_id]
         inputs = tuple(params[name] for name in site.inputs if name in params)
@@ -132,9 +267,9 @@ def render_steps(
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
         formula = _fill(site.template, values)
         steps.append(Step(
-            index=len(steps), rule=site.rule, kind=site.kind, zh=site.zh, en=site.en,
+            index=len(steps), rule=site.rule, kind=site.kind, zh=zh_label(site, vocab), en=site.en,
             citation=citation, file=file, line=line, end_line=end_line,
-            formula=formula, formula_zh=_fill(site.template_zh, values) if site.template_zh else formula,
+            formula=formula, formula_zh=_fill_zh(site, vocab, values),
             result=result, inputs=inputs,
             claim_line=claim_line,
         ))

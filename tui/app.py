@@ -216,7 +216,7 @@ class ExplainApp(App[None]):
 
     def __init__(self, explanation: Explanation | None = None, *, policy: Policy | None = None,
                  claims: Sequence[Path] = (), root: Path | None = None, lang: str = "en",
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, show_id: bool = False) -> None:
         super().__init__()
         if explanation is None and (policy is None or not claims):
             raise ValueError("ExplainApp needs an explanation, or a policy and claims to pick from")
@@ -226,6 +226,7 @@ class ExplainApp(App[None]):
         self.root = root or (self.claims[0].parent if self.claims else Path.cwd())
         self.lang = lang
         self.export_dir = export_dir or Path.cwd()
+        self.show_id = show_id  # claims picked from the folder show the person's ID whole
 
     def on_mount(self) -> None:
         # What exists once the app is up (policy, settlement, widgets, styles) lives as long as
@@ -242,7 +243,8 @@ class ExplainApp(App[None]):
 
     def pick_claim(self) -> None:
         assert self.policy is not None
-        self.push_screen(ClaimPicker(self.policy, self.root, self.claims, self.lang), self._picked)
+        self.push_screen(ClaimPicker(self.policy, self.root, self.claims, self.lang, show_id=self.show_id),
+                         self._picked)
 
     def _picked(self, explanation: Explanation | None) -> None:
         if explanation is None:

@@ -29,8 +29,11 @@ def is_interactive(stdout: TextIO | None = None, stdin: TextIO | None = None) ->
 
 def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: str = "en",
             out: Callable[[str], None] | None = None, err: Callable[[str], None] | None = None,
-            interactive: bool | None = None) -> int:
-    """Explain CLAIM (a file, or a folder of claims) under POLICY; returns the exit status."""
+            interactive: bool | None = None, show_id: bool = False) -> int:
+    """Explain CLAIM (a file, or a folder of claims) under POLICY; returns the exit status.
+
+    The person's ID is masked unless ``show_id`` (``--show-id``).
+    """
     write = out or sys.stdout.write
     report = err or (lambda s: sys.stderr.write(s + "\n"))
     policy = load_policy(policy_path)
@@ -44,7 +47,7 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
         failed = False
         for i, path in enumerate(files or [claim_path]):
             try:
-                explanation = load_explanation(policy, path)
+                explanation = load_explanation(policy, path, show_id=show_id)
             except YibaoError as e:
                 if not folder:
                     raise
@@ -57,8 +60,8 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
     from .app import ExplainApp
 
     if folder:
-        app = ExplainApp(policy=policy, claims=files, root=claim_path, lang=lang)
+        app = ExplainApp(policy=policy, claims=files, root=claim_path, lang=lang, show_id=show_id)
     else:
-        app = ExplainApp(load_explanation(policy, claim_path), lang=lang)
+        app = ExplainApp(load_explanation(policy, claim_path, show_id=show_id), lang=lang, show_id=show_id)
     app.run()
     return 0

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from yibao.compiler.claims import load_claim_json
+from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display
+from yibao.compiler.report import trace_steps
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.trace import Input, Step
 from yibao.dsl.types import VALUE_LABELS
@@ -182,7 +184,8 @@ class InputView:
     def describe(self, lang: str) -> str:
         label = self.zh if lang == "zh" else self.en
         out = label if self.name == self.en else f"{label} ({self.name})"
-        out += f" = {self.value}"
+        value = {"true": "是", "false": "否"}.get(self.value, self.value) if lang == "zh" else self.value
+        out += f" = {value}"
         if self.effective_from:
             out += (f";自 {self.effective_from} 起施行" if lang == "zh"
                     else f"; in force from {self.effective_from}")
@@ -254,6 +257,7 @@ class Explanation:
     texts: Mapping[str, str] = field(repr=False)
     policy: Policy | None = field(default=None, repr=False)
     _first_step: Mapping[int, int] = field(repr=False, default_factory=dict)
+    show_id: bool = False  # the person's ID whole (``--show-id``); masked otherwise
 
     # -------------------------------------------------------------- navigation
     @property
@@ -306,7 +310,7 @@ class Explanation:
         if fmt == "markdown":  # the same letter `yibao explain --format md` writes
             from yibao.compiler.render import render_letter
 
-            return render_letter(self.settlement, lang, "md", policy=self.policy)
+            return render_letter(self.settlement, lang, "md", policy=self.policy, show_id=self.show_id)
         if fmt == "text":
             return _text(self, lang)
         raise ValueError(f"unknown format {fmt!r}")
@@ -357,8 +361,8 @@ def _inputs(inputs: Iterable[Input]) -> tuple[InputView, ...]:
     return tuple(InputView(i.name, i.zh, i.en, i.value, i.effective_from, i.branch) for i in inputs)
 
 
-def _header(s: Settlement,
-            labels: Mapping[str, Mapping[str, tuple[str, str]]]) -> tuple[tuple[str, str, str], ...]:
+def _header(s: Settlement, labels: Mapping[str, Mapping[str, tuple[str, str]]],
+            show_id: bool = False) -> tuple[tuple[str, str, str], ...]:
     c: Any = s.claim
 
     def val(fld: str, value: str) -> tuple[str, str]:
@@ -372,8 +376,9 @@ def _header(s: Settlement,
             ("fields", fields.replace(", ", ",") or "—", fields or "—"),
         )
     scheme, category = val("person.scheme", c.scheme), val("person.category", c.category)
-    person_zh = f"{c.person_id},{scheme[0]},{category[0]}" + (f",{c.age} 岁" if c.age is not None else "")
-    person_en = f"{c.person_id}: {scheme[1]}, {category[1]}" + (f", age {c.age}" if c.age is not None else "")
+    who = person_id(c.person_id, show_id)
+    person_zh = f"{who},{scheme[0]},{category[0]}" + (f",{c.age} 岁" if c.age is not None else "")
+    person_en = f"{who}: {scheme[1]}, {category[1]}" + (f", age {c.age}" if c.age is not None else "")
     parts = [val("visit.kind", c.kind), val("visit.level", c.level)]
     if c.facility != "general":
         parts.append(val("visit.facility", c.facility))
@@ -384,9 +389,11 @@ def _header(s: Settlement,
         visit_zh += "," + WORDS["admission"][0].format(n=c.admission_no)
         visit_en += ", " + WORDS["admission"][1].format(n=c.admission_no)
     if c.diseases:
-        diseases = sorted(c.diseases)
-        visit_zh += ";病种:" + "、".join(diseases)
-        visit_en += "; diseases: " + ", ".join(diseases)
+        known = labels.get("visit.diseases", {})
+        diseases = [val("visit.diseases", d if d in known else d.replace("_", " "))
+                    for d in sorted(c.diseases)]
+        visit_zh += ";病种:" + "、".join(d[0] for d in diseases)
+        visit_en += "; diseases: " + ", ".join(d[1] for d in diseases)
     return (
         ("claim", f"{c.id},结算日期 {c.date.isoformat()}", f"{c.id}, settled on {c.date.isoformat()}"),
         ("person", person_zh, person_en),
@@ -395,8 +402,12 @@ def _header(s: Settlement,
 
 
 def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
-                      texts: Mapping[str, str] | None = None, source: str | None = None) -> Explanation:
-    """The explanation of a settlement settled with its trace; ``policy`` gives the source texts."""
+                      texts: Mapping[str, str] | None = None, source: str | None = None,
+                      show_id: bool = False) -> Explanation:
+    """The explanation of a settlement settled with its trace; ``policy`` gives the source texts.
+
+    The person's ID is masked unless ``show_id`` (``--show-id``).
+    """
     s = settlement
     meta = s.meta
     if texts is None:
@@ -433,23 +444,24 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
         for ln in (s.lines if meta.input != "record" else ())
     )
     layer_labels = {name: (zh, en) for name, zh, en in payers}
-    steps = tuple(StepView(st, *_step_titles(st, layer_labels), _inputs(st.inputs)) for st in s.trace)
+    steps = tuple(StepView(st, *_step_titles(st, layer_labels), _inputs(st.inputs))
+                  for st in trace_steps(s, policy))
     first: dict[int, int] = {}
     for sv in steps:
         if sv.claim_line is not None:
             first.setdefault(sv.claim_line, sv.index)
     return Explanation(
         settlement=s, policy_id=meta.id, policy_zh=meta.zh, policy_en=meta.en, source=source,
-        header=_header(s, labels), payers=payers, summary=summary, totals=totals, lines=rows,
-        steps=steps, texts=texts, policy=policy, _first_step=first,
+        header=_header(s, labels, show_id), payers=payers, summary=summary, totals=totals, lines=rows,
+        steps=steps, texts=texts, policy=policy, _first_step=first, show_id=show_id,
     )
 
 
-def load_explanation(policy: Policy, claim: str | Path) -> Explanation:
+def load_explanation(policy: Policy, claim: str | Path, *, show_id: bool = False) -> Explanation:
     """Read, validate and settle a claim file with its trace; raises ``YibaoError`` on bad input."""
     data = load_claim_json(claim)
     settlement = policy.settle(data, trace=True, source=str(claim))
-    return build_explanation(settlement, policy, source=str(claim))
+    return build_explanation(settlement, policy, source=str(claim), show_id=show_id)
 
 
 def claim_files(folder: str | Path) -> list[Path]:

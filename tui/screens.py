@@ -85,9 +85,11 @@ class ClaimPicker(Screen[Explanation | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
 
-    def __init__(self, policy: Policy, root: Path, files: Sequence[Path], lang: str) -> None:
+    def __init__(self, policy: Policy, root: Path, files: Sequence[Path], lang: str, *,
+                 show_id: bool = False) -> None:
         super().__init__()
         self.policy, self.root, self.files, self.lang = policy, root, list(files), lang
+        self.show_id = show_id
 
     def compose(self) -> ComposeResult:
         zh = self.lang == "zh"
@@ -110,7 +112,7 @@ class ClaimPicker(Screen[Explanation | None]):
         """Settle the chosen claim and close the picker, or show why it cannot be settled."""
         path = self.files[index]
         try:
-            explanation = load_explanation(self.policy, path)
+            explanation = load_explanation(self.policy, path, show_id=self.show_id)
         except YibaoError as err:
             self.query_one("#picker-error", Static).update(str(err))
             return

@@ -153,8 +153,9 @@ def compile_(policy: Path, output: Path | None) -> None:
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of rule labels in the table.")
+@click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> None:
+def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str, show_id: bool) -> None:
     """Settle the CLAIM (a JSON file) under POLICY."""
     compiled = load_policy(policy)
     data = load_claim_json(claim)
@@ -170,7 +171,8 @@ def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> 
     out = _Stdout(highlight=False)
     if not out.is_terminal:
         out = _Stdout(highlight=False, width=120)  # pipes and files get a fixed, readable width
-    out.print(settlement_view(result, lang=lang, trace=trace, width=out.width))
+    out.print(settlement_view(result, lang=lang, trace=trace, width=out.width, policy=compiled,
+                              show_id=show_id))
 
 
 @main.command()
@@ -183,23 +185,24 @@ def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str) -> 
 @click.option("--format", "fmt", type=_cli_render.FORMATS, default=None,
               help="Write a settlement explanation letter for the insured person (Markdown or HTML).")
 @click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
+@click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
 def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None,
-            output: Path | None) -> None:
+            output: Path | None, show_id: bool) -> None:
     """Explain how CLAIM (a JSON file, or a folder of claims) is settled under POLICY, step by step.
 
     Opens an app in a terminal; prints the explanation as text when --text is given or
     standard output is not a terminal.
     """
     if fmt is not None:
-        _cli_render.write_letter(policy, claim, fmt, lang, output)
+        _cli_render.write_letter(policy, claim, fmt, lang, output, show_id=show_id)
         return
     if output is not None:
         raise click.UsageError("-o writes a letter: give --format md or --format html too")
     from yibao.tui.command import explain as run_explain
 
     sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),
-                         err=lambda s: _stderr().print(s, markup=False)))
+                         err=lambda s: _stderr().print(s, markup=False), show_id=show_id))
 
 
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)

@@ -59,8 +59,12 @@ def _fail(err: YibaoError) -> None:
     sys.exit(1)
 
 
-def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | None) -> None:
-    """``yibao explain POLICY CLAIM --format md|html``: the explanation letter for the insured person."""
+def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | None, *,
+                 show_id: bool = False) -> None:
+    """``yibao explain POLICY CLAIM --format md|html``: the explanation letter for the insured person.
+
+    The person's ID is masked unless ``show_id`` (``--show-id``).
+    """
     from yibao.compiler.render import render_letter
 
     if claim.is_dir():
@@ -71,7 +75,7 @@ def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | 
     except YibaoError as err:
         _fail(err)
         return
-    write_output(render_letter(settlement, lang, fmt, policy=compiled), output)
+    write_output(render_letter(settlement, lang, fmt, policy=compiled, show_id=show_id), output)
 
 
 def register(main: click.Group) -> None:

@@ -8,6 +8,7 @@ strictly and renders in Chromium, and one changed value changes only what shows 
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 import shutil
@@ -268,6 +269,69 @@ def test_md_escape() -> None:
     assert md_escape("- item") == "\\- item"
     assert md_escape("400.00") == "400.00"
     assert md_escape("line\nbreak") == "line break"
+    assert md_escape("~~gone~~") == "\\~\\~gone\\~\\~"
+    for brk in ("\r", "\r\n", "\v", "\f", "\x85", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e"):
+        assert md_escape(f"a{brk}| b |") == "a \\| b \\|", repr(brk)
+    assert md_escape("    code") == " code"  # four blanks would start a code block
+    assert md_escape("a\x00b\x1bc") == "abc"
+
+
+# Line breaks of every kind and Markdown that a bill line or a label might carry.
+BREAKS = ("\r", "\n", "\r\n", "\x85", "\u2028", "\u2029", "\v", "\f")
+HOSTILE_NAME = "{brk}| 9 | 9 | 9 | 9 | 9 | 9 | 9 | 9 |{brk}# 标题{brk}- 列表{brk}1. 第一{brk}~~删除~~ [链接](http://x)"
+
+
+def hostile_letter_policy(brk: str) -> yibao.Policy:
+    """A policy whose payer's label carries a raw line break (the DSL lets any but \\n stand)."""
+    label = f"统筹{brk}| x | y |{brk}## 标题 ~~删~~".replace("\n", "\\n")
+    text = f"""\
+policy evil.breaks "换行" / "breaks"
+  effective 2020-01-01
+
+classify "分类" / "classify"
+  assume "a{brk.replace(chr(10), "")}| w |"
+  category A -> in scope
+  category B -> first self pay 10%
+  category C -> out of scope
+
+layer basic "{label}" / "basic{brk.replace(chr(10), "")}| z |"
+  assume "b"
+  rate 50%
+"""
+    return yibao.compile_policy(text, "breaks.yb")
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=lambda b: "crlf" if b == "\r\n" else f"U+{ord(b):04X}")
+@pytest.mark.parametrize("lang", LANGS)
+def test_line_breaks_in_names_and_labels_cannot_start_a_row(brk: str, lang: str) -> None:
+    markdown = pytest.importorskip("markdown")
+    policy = hostile_letter_policy(brk)
+    name = HOSTILE_NAME.format(brk=brk)
+    claim = {"id": f"C{brk}# id", "date": "2024-01-02",
+             "person": {"id": "360402199001011234", "scheme": "resident"},
+             "visit": {"kind": "inpatient", "level": 2, "region": "local"},
+             "lines": [{"code": f"X{brk}|1|", "name": name, "category": "A", "amount": "100.00"},
+                       {"code": "Y", "name": f"~~{brk}~~", "category": "C", "amount": "10.00"}]}
+    text = render_letter(policy.settle(claim, trace=True), lang, "md", policy=policy)
+    for ch in ("\r", "\x85", "\u2028", "\u2029", "\v", "\f"):
+        assert ch not in text, repr(ch)
+    lines = text.split("\n")
+    # the bill table: header, rule, two lines and the total, each on one line
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("| 编码") or ln.startswith("| Code"))
+    table = list(itertools.takewhile(lambda ln: ln.startswith("|"), lines[head:]))
+    assert len(table) == 5, table
+    assert len({ln.count(" | ") for ln in table}) == 1, table
+    assert "\\~\\~删除\\~\\~" in text and "\\[链接\\](http://x)" in text and "\\| 9 \\|" in text
+    # no value starts a line of its own: every line is the templates' own
+    for ln in lines:
+        assert not re.match(r"\s*(\\?#|\\?- 列表|1\\?\. 第一|~~)", ln) or ln.startswith("#"), ln
+    assert not any(ln.lstrip().startswith(("# 标题", "## 标题", "- 列表", "1. 第一")) for ln in lines)
+    html = markdown.markdown(text, extensions=["tables"])
+    assert "<del>" not in html and "<s>" not in html and 'href="http://x"' not in html
+    assert "<h1>标题" not in html and "<h2>标题" not in html and "<li>列表" not in html
+    for t in re.findall(r"<table>.*?</table>", html, flags=re.S):
+        widths = {row.count("<td") + row.count("<th") for row in re.findall(r"<tr>.*?</tr>", t, re.S)}
+        assert len(widths) == 1, t
 
 
 # ---------------------------------------------------------------- one value, one place
