@@ -29,18 +29,31 @@ class Diagnostic:
         if text is not None:
             lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
-                src = printable(lines[self.span.line - 1])
-                gutter = f"{self.span.line:>4} | "
-                out.append(gutter + src)
-                start = display_width(src[: self.span.column - 1])
+                line = lines[self.span.line - 1]
+                start = min(max(self.span.column - 1, 0), len(line))
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
-                    width = display_width(src[self.span.column - 1 : self.span.end_column - 1])
+                    stop = self.span.end_column - 1
                 else:  # a block: underline the rest of its first line
-                    width = display_width(src[self.span.column - 1 :].split("#")[0].rstrip())
-                out.append(" " * len(gutter) + " " * start + "^" * max(width, 1))
+                    stop = start + len(line[start:].split("#")[0].rstrip())
+                lo, hi = 0, len(line)
+                if len(line) > _LONG_LINE:  # show a window round the caret, so output stays linear
+                    stop = min(stop, start + _LONG_LINE // 2)
+                    lo, hi = max(0, start - _CONTEXT), min(len(line), stop + _CONTEXT)
+                before = ("…" if lo else "") + printable(line[lo:start])
+                marked = printable(line[start:stop])
+                after = printable(line[stop:hi]) + ("…" if hi < len(line) else "")
+                gutter = f"{self.span.line:>4} | "
+                out.append(gutter + before + marked + after)
+                carets = "^" * max(display_width(marked), 1)
+                out.append(" " * len(gutter) + " " * display_width(before) + carets)
         if self.hint:
             out.append(f"     = hint: {self.hint}")
-        return printable("\n".join(out))
+        return printable("\n".join(out))  # the message and the path may hold what the line did
+
+
+# Source lines longer than this are shown as a window of _CONTEXT characters either side of the span.
+_LONG_LINE = 200
+_CONTEXT = 40
 
 
 @lru_cache(maxsize=8)
