@@ -27,6 +27,7 @@ from yibao.fuzzing import (
     Outcome,
     Runner,
     cpu_count,
+    hang_key,
     load_corpus,
     make_mutant,
     save_mutant,
@@ -132,7 +133,7 @@ def run(target: str, count: int, seed: int, jobs: int, timeout: float, save: Pat
                     busy.pop(conn)
                     mutant = make_mutant(target, seed, index, corpus)
                     record(Outcome("hung", index, "Hung", f"killed after {now - since:.0f} s", "?",
-                                   ("Hung", "killed", 0), seconds=now - since, mutant=mutant))
+                                   hang_key(mutant), seconds=now - since, mutant=mutant))
                     pool.replace(conn)
             if progress and now - last > 10:
                 last = now

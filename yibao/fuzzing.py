@@ -705,6 +705,14 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise Hung()
 
 
+def hang_key(mutant: Mutant) -> tuple[str, str, int]:
+    """Hangs have no crashing frame: group them by the mutation most likely to blame."""
+    families = [re.match(r"[a-z_]+", op) for op in mutant.ops]
+    names = [f.group() for f in families if f]
+    heavy = [n for n in names if n.startswith(("long_", "nest_", "huge_", "deep", "lines_"))]
+    return ("Hung", (heavy or names or ["?"])[0], 0)
+
+
 def _frame_of(err: BaseException) -> tuple[str, int, str]:
     tb = traceback.extract_tb(err.__traceback__)
     if not tb:
@@ -792,7 +800,8 @@ class Runner:
 
     # -------------------------------------------------------------- the user's paths
     def run_policy(self, mutant: Mutant) -> None:
-        """``yibao check`` (and ``compile``), then settle the origin's claims under the mutant."""
+        """``yibao check`` (and ``compile``), then settle the origin's claims under the mutant (and, with
+        ``render``, show the settlement table and render the policy document)."""
         from yibao.compiler.claims import load_claim_json
         from yibao.compiler.loader import compile_policy, load_policy
 
@@ -811,7 +820,7 @@ class Runner:
             # The mutant may no longer take this claim: that is its right.
             with contextlib.suppress(ClaimError):
                 self._settle(policy, load_claim_json(self.root / claim), str(self.root / claim),
-                             printable=mutant.via == "file")
+                             printable=mutant.via == "file", view=self.render)
         if self.render:
             from yibao.compiler.render import render_policy
 
@@ -829,20 +838,23 @@ class Runner:
         path.write_bytes(mutant.data)
         self._settle(policy, load_claim_json(path), str(path))
 
-    def _settle(self, policy: Any, data: Any, source: str | None, *, printable: bool = True) -> None:
-        """Settle with the trace, make the JSON and the table; ``printable``: they must encode as UTF-8
-        (what the command prints; a str the API returns may hold what a policy passed in)."""
+    def _settle(self, policy: Any, data: Any, source: str | None, *, printable: bool = True,
+                view: bool = True) -> None:
+        """Settle with the trace, make the JSON and (``view``) the table; ``printable``: they must encode
+        as UTF-8 (what the command prints; a str the API returns may hold what a policy passed in)."""
         from rich.console import Console
 
         from yibao.compiler.report import settlement_view
 
         s = policy.settle(data, trace=True, source=source)
         text = s.to_json(trace=True)
-        console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
-        console.print(settlement_view(s, lang="en", trace=True, width=120))
         if printable:
             text.encode("utf-8")
-            console.file.getvalue().encode("utf-8")  # type: ignore[attr-defined]
+        if view:  # the Rich table costs milliseconds a line: only where the claim is what is fuzzed
+            console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
+            console.print(settlement_view(s, lang="en", trace=True, width=120))
+            if printable:
+                console.file.getvalue().encode("utf-8")  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- outcomes
     def run(self, mutant: Mutant) -> Outcome:
@@ -859,7 +871,7 @@ class Runner:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except Hung:
-            return Outcome("hung", mutant.index, "Hung", f"over {self.timeout:g} s",
+            return Outcome("hung", mutant.index, "Hung", f"over {self.timeout:g} s", key=hang_key(mutant),
                            seconds=time.perf_counter() - start, mutant=mutant)
         except BaseException as caught:  # a crash of any kind is what we are looking for
             if isinstance(caught, KeyboardInterrupt | SystemExit):
@@ -893,8 +905,9 @@ class Runner:
 
     @staticmethod
     def _inner_frame(err: BaseException) -> tuple[str, int]:
+        """Where a wrapped exception was raised; every generated module counts as one place."""
         file, line, _ = _frame_of(err)
-        return _short(file), line
+        return ("<generated module>", 0) if file.startswith("<yibao ") else (_short(file), line)
 
     def _lines_of(self, file: str) -> int | None:
         try:
