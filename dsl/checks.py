@@ -671,6 +671,13 @@ class _Checker:
             self.types[id(n)] = want
             if isinstance(n, ast.Number):
                 self.check_number(n, want)
+            elif isinstance(n, ast.BinOp) and n.op in "*/":
+                # Of a product or quotient of bare numbers one side carries the unit: the dividend,
+                # or the factor written as money (`2 * 10.00`), else the left one. Scaling both, or
+                # neither, would pay 10.00 * 2 as 0.20 or 2,000.00.
+                side = n.right if n.op == "*" and _written_as_money(n.right) \
+                    and not _written_as_money(n.left) else n.left
+                todo.append(side)
             else:
                 todo.extend(reversed(tuple(_children(n))))
 
@@ -909,6 +916,14 @@ def _children(node: ast.Expr) -> Iterable[ast.Expr]:
     if isinstance(node, ast.Neg):
         return (node.operand,)
     return ()
+
+
+def _written_as_money(e: ast.Expr) -> bool:
+    """A literal with decimals, such as ``10.00``."""
+    if not isinstance(e, ast.Number):
+        return False
+    exponent = e.value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent < 0
 
 
 def _const(e: ast.Expr | None) -> Decimal | None:

@@ -199,6 +199,18 @@ def test_a_fractional_divisor() -> None:
     assert message.startswith("`1.5` has decimals")
 
 
+@pytest.mark.parametrize(("cap", "money_side"), [
+    ("10.00 * 2", "left"), ("2 * 10.00", "right"), ("10 * 2", "left"), ("10.00 / 4", "left"),
+])
+def test_one_side_of_a_product_of_bare_numbers_is_money(cap: str, money_side: str) -> None:
+    """`cap 10.00 * 2` is 20.00 yuan: the money side is scaled to fen, the plain factor is not."""
+    checked = check(parse(policy_with_cap(cap), "t.yb"))
+    e = checked.policy.layers[0].caps[0].expr
+    assert isinstance(e, ast.BinOp) and checked.type_of(e) == MONEY
+    money, plain = (e.left, e.right) if money_side == "left" else (e.right, e.left)
+    assert checked.type_of(money) == MONEY and checked.type_of(plain).name == "number"
+
+
 # ---------------------------------------------------------------- characters
 
 
