@@ -290,18 +290,27 @@ class Parameter:
         The one statement of priority: the generated code tries exceptions in this order and
         documents list them in it.
         """
+        over_it: dict[str, list[Exception_]] = {}  # name → the exceptions over it, in written order
+        for other in self.exceptions:
+            for name in dict.fromkeys(other.over):
+                over_it.setdefault(name, []).append(other)
         done: list[Exception_] = []
-
-        def place(e: Exception_) -> None:
-            if e in done:
-                return
-            for other in self.exceptions:  # anything over e goes first
-                if e.name in other.over:
-                    place(other)
-            done.append(e)
-
-        for e in self.exceptions:
-            place(e)
+        placed: set[int] = set()
+        for e in self.exceptions:  # depth first with a stack: `over` chains can be long
+            if id(e) in placed:
+                continue
+            todo, entered = [(e, iter(over_it.get(e.name, ())))], {id(e)}
+            while todo:
+                current, winners = todo[-1]
+                for other in winners:  # anything over it goes first
+                    if id(other) not in placed and id(other) not in entered:
+                        entered.add(id(other))
+                        todo.append((other, iter(over_it.get(other.name, ()))))
+                        break
+                else:
+                    todo.pop()
+                    placed.add(id(current))
+                    done.append(current)
         return done
 
 

@@ -390,10 +390,16 @@ class _Checker:
             self.error(p.span, f"two exceptions of `{p.name}` share a name")
             return
         # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
-        wins = {e.name: set(e.over) for e in p.exceptions}
-        for _ in range(len(wins)):
-            for a in wins:
-                wins[a] |= set().union(*(wins.get(b, set()) for b in list(wins[a])))
+        wins: dict[str, set[str]] = {}  # every exception each one is over, directly or through others
+        for e in p.exceptions:
+            reached: set[str] = set()
+            todo = list(e.over)
+            while todo:
+                b = todo.pop()
+                if b not in reached:
+                    reached.add(b)
+                    todo.extend(names[b].over if b in names else ())
+            wins[e.name] = reached
         for a in wins:
             if a in wins[a]:
                 self.error(names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")

@@ -370,3 +370,15 @@ def test_the_cache_file_is_per_user_and_versioned(tmp_path: Path, monkeypatch: p
     (tmp_path / "file").write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # not a folder: no cache, no error
     assert parser._cache_file("grammar text") is None
+
+
+def test_a_long_chain_of_exceptions_over_each_other() -> None:
+    """`e0 over e1`, `e1 over e2`, …: priority is found without recursion, and in a linear number of steps."""
+    n = 1_200
+    over = [f" over e{i + 1}" for i in range(n - 1)] + [""]
+    exceptions = "".join(f'  exception e{i} "例外" / "exception"{o} when person.age > {i}\n    value {i}.00\n'
+                         for i, o in enumerate(over))
+    text = HEAD + f'\nparameter p "参数" / "param": money\n  cite doc\n  value 1.00\n{exceptions}'
+    checked = check(parse(text + LAYER.format(cap="p"), "t.yb"))
+    ordered = checked.policy.parameters[0].exceptions_by_priority()
+    assert [e.name for e in ordered[:2]] == ["e0", "e1"] and len(ordered) == n
