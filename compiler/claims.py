@@ -3,11 +3,16 @@
 A claim is checked completely before anything is settled: amounts with more than
 two decimals, negative amounts, unknown fields and unknown enum values are all
 reported together, each at its JSON path (``lines[2].amount``).
+
+Every size is bounded (see ``docs/claims.md``, "Limits"), so that no input, however
+large, deep or odd, gets past here as a traceback or as a figure a later step cannot hold.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import heapq
 import json
 import re
 from collections.abc import Mapping
@@ -19,15 +24,37 @@ from typing import Any
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.dsl.types import CATEGORIES, DEFAULT_ENUMS
 
-from .money import to_fen
+from .money import money_str
 
 CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date"}
 PERSON_KEYS = {"id", "scheme", "category", "age"}
 VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
 LINE_KEYS = {"code", "name", "category", "class", "amount"}
 YEAR_KEY = "year"
-_AMOUNT = re.compile(r"-?\d+(\.\d+)?")  # decimals and sign are judged after the shape
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# ---------------------------------------------------------------- limits (docs/claims.md, "Limits")
+# Amounts are bounded so that fen × a rate in parts per million (10^12 × 10^6) and the rounding
+# around it stay inside int64, for a columnar backend; sums of millions of claims fit too.
+MAX_LINE_FEN = 10**10 - 1  # one bill line: 99,999,999.99 yuan
+MAX_AMOUNT_FEN = 10**12 - 1  # a claim's total, a year_to_date value, a record's money field
+MAX_LINES = 10_000
+MAX_DISEASES = 100
+MAX_YTD_ENTRIES = 1_000
+MAX_CODE_CHARS = 200  # ids, codes, classes, diseases, year_to_date keys
+MAX_NAME_CHARS = 1_000  # line names
+MAX_AGE = 150
+MAX_ADMISSION_NO = 1_000
+MAX_YEAR = 9_999
+MAX_COUNT = 10**9  # a record's count field
+MAX_INPUT_BYTES = 10_000_000  # a claim file or JSON text (for a str: characters)
+MAX_DEPTH = 10  # nested objects and lists; a claim needs 3 (4 in a file holding a list of claims)
+MAX_ISSUES = 100  # reported per claim; the rest are counted
+
+_AMOUNT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")  # ASCII digits only; decimals and sign judged after
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_INT_TEXT = 10**40  # an integer this large or larger is shown by its size, never converted to text
+_INT_ID = 10**MAX_CODE_CHARS  # an integer id must have at most MAX_CODE_CHARS digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +100,44 @@ class Claim:
 
 
 class _Collector:
+    """Issues in order, at most ``MAX_ISSUES`` of them: a claim of a million bad keys is still one report."""
+
+    __slots__ = ("dropped", "issues")
+
     def __init__(self) -> None:
         self.issues: list[ClaimIssue] = []
+        self.dropped = 0
 
     def add(self, path: str, message: str) -> None:
-        self.issues.append(ClaimIssue(path, message))
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(ClaimIssue(path or "$", message))
+        else:
+            self.dropped += 1
 
-    def unknown_keys(self, obj: Mapping[str, Any], allowed: set[str], path: str) -> None:
+    def error(self, source: str | None, what: str = "claim") -> ClaimError:
+        issues = list(self.issues)
+        if self.dropped:
+            issues.append(ClaimIssue("$", f"{self.dropped} more issue{'s' if self.dropped > 1 else ''} "
+                                          "not shown"))
+        return ClaimError(issues, source, what=what)
+
+    def unknown_keys(self, obj: Mapping[Any, Any], allowed: set[str], path: str) -> None:
+        if allowed.issuperset(obj):  # the common case: no allocation
+            return
         import difflib
 
-        for key in sorted(set(obj) - allowed):
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+        extra = [key for key in obj if key not in allowed]
+        for key in extra:
+            if not isinstance(key, str):
+                self.add(path, f"key {_show(key)} is not a string")
+        names = [key for key in extra if isinstance(key, str)]
+        room = max(MAX_ISSUES - len(self.issues), 0)
+        shown = heapq.nsmallest(room, names) if len(names) > room else sorted(names)
+        self.dropped += len(names) - len(shown)
+        for key in shown:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1) if len(key) <= 100 else []
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.add(_join(path, key), f"unknown field{hint}")
+            self.add(_join(path, _key_text(key)), f"unknown field{hint}")
 
 
 def _join(path: str, key: str | int) -> str:
@@ -94,16 +146,63 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _str(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str | None:
+def _key_text(key: str) -> str:
+    """A key as it may appear in a path: no unpaired surrogate (it could not be printed), not too long."""
+    if len(key) > MAX_CODE_CHARS:
+        key = key[:MAX_CODE_CHARS] + "…"
+    if not key.isascii() and _SURROGATE.search(key):
+        key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+    return key
+
+
+def _show(raw: Any) -> str:
+    """A value as an error message quotes it: short, printable, and never a deep or huge repr."""
+    if isinstance(raw, str):
+        return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return repr(raw) if -_INT_TEXT < raw < _INT_TEXT else "a number of more than 40 digits"
+    if raw is None or isinstance(raw, bool | float):
+        return repr(raw)
+    if isinstance(raw, list):
+        return "a list"
+    if isinstance(raw, Mapping):
+        return "an object"
+    return f"a {type(raw).__name__}"
+
+
+def _text_issue(value: str, limit: int) -> str | None:
+    """Why ``value`` cannot be kept as text, or None: too long, or an unpaired surrogate
+    (JSON ``"\\ud800"``), which no output could encode."""
+    if len(value) > limit:
+        return f"{len(value)} characters; at most {limit}"
+    if not value.isascii():
+        bad = _SURROGATE.search(value)
+        if bad:
+            return (f"not text: an unpaired surrogate \\u{ord(bad.group()):04x} at character {bad.start()}; "
+                    "write the character itself, or a pair of \\u escapes")
+    return None
+
+
+def _str(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True,
+         limit: int = MAX_CODE_CHARS) -> str | None:
     value = obj.get(key)
-    if value is None:
-        if required:
-            c.add(_join(path, key), "required")
+    if type(value) is not str:
+        if value is None:
+            if required:
+                c.add(_join(path, key), "required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            c.add(_join(path, key), f"must be a string, not {type(value).__name__}")
+            return None
+        if isinstance(value, int) and not -_INT_ID < value < _INT_ID:
+            c.add(_join(path, key), f"a number of more than {limit} digits; at most {limit}")
+            return None
+        value = str(value)
+    problem = _text_issue(value, limit)
+    if problem:
+        c.add(_join(path, key), problem)
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        c.add(_join(path, key), f"must be a string, not {type(value).__name__}")
-        return None
-    return str(value)
+    return value
 
 
 def _enum(c: _Collector, obj: Mapping[str, Any], key: str, path: str, values: tuple[str, ...],
@@ -114,15 +213,20 @@ def _enum(c: _Collector, obj: Mapping[str, Any], key: str, path: str, values: tu
             c.add(_join(path, key), f"required; one of {', '.join(values)}")
             return values[0]
         return default
-    value = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    if type(raw) is str and raw in values:  # the common case
+        return raw
+    value = None
+    if isinstance(raw, str) or (isinstance(raw, int) and not isinstance(raw, bool)
+                                and -_INT_TEXT < raw < _INT_TEXT):
+        value = str(raw)
     if value not in values:
-        c.add(_join(path, key), f"{raw!r} is not one of {', '.join(values)}")
+        c.add(_join(path, key), f"{_show(raw)} is not one of {', '.join(values)}")
         return values[0]
     return value
 
 
 def _date(c: _Collector, data: Mapping[str, Any], what: str) -> dt.date:
-    """The top-level ``date``: exactly YYYY-MM-DD and a real day."""
+    """The top-level ``date``: exactly YYYY-MM-DD (ASCII digits) and a real day."""
     raw = data.get("date")
     if raw is None:
         c.add("date", f"required ({what}, YYYY-MM-DD)")
@@ -132,54 +236,89 @@ def _date(c: _Collector, data: Mapping[str, Any], what: str) -> dt.date:
             raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
-        c.add("date", f"{raw!r} is not a date (YYYY-MM-DD)")
+        c.add("date", f"{_show(raw)} is not a date (YYYY-MM-DD)")
         return dt.date.min
 
 
-def _int(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, minimum: int) -> int | None:
+def _int(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, minimum: int,
+         maximum: int) -> int | None:
     raw = obj.get(key)
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        c.add(_join(path, key), f"must be a whole number, not {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, int):  # True is an int in Python, not a number here
+        c.add(_join(path, key), f"must be a whole number, not {_show(raw)}")
         return None
     if raw < minimum:
         c.add(_join(path, key), f"must be at least {minimum}")
         return None
+    if raw > maximum:
+        c.add(_join(path, key), f"must be at most {maximum}")
+        return None
     return raw
 
 
-def _amount(c: _Collector, raw: Any, path: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
+def _amount(c: _Collector, raw: Any, path: str, limit: int = MAX_AMOUNT_FEN) -> int:
+    """Yuan as a decimal string (or a whole-yuan integer) → fen, within ``limit``; 0 after an issue."""
+    if type(raw) is str or isinstance(raw, str):
+        m = _AMOUNT.fullmatch(raw)
+        if m is None:
+            c.add(path, f'{_show(raw)} is not an amount; write yuan as a decimal string such as "1234.50"')
+            return 0
+        sign, whole, frac = m.groups()
+        if frac is None:
+            cents = "00"
+        elif len(frac) <= 2:
+            cents = frac.ljust(2, "0")
+        elif frac[2:].strip("0"):
+            c.add(path, f"more than two decimals (fen): {_show(raw)}")
+            return 0
+        else:
+            cents = frac[:2]
+        whole = whole.lstrip("0")
+        if len(whole) > 20:  # never convert a 5,000-digit string to an int
+            c.add(path, f"{_show(raw)} is more than the limit of {money_str(limit)}")
+            return 0
+        fen = int(whole + cents)
+        if sign and fen:
+            c.add(path, "must not be negative")
+            return 0
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 0:
+            c.add(path, "must not be negative")
+            return 0
+        fen = raw * 100 if raw <= limit else limit + 1
+    else:
         c.add(path, 'must be a decimal string such as "1234.50"')
         return 0
-    if isinstance(raw, str) and not _AMOUNT.fullmatch(raw):
-        c.add(path, f'{raw!r} is not an amount; write yuan as a decimal string such as "1234.50"')
-        return 0
-    try:
-        fen = to_fen(str(raw))
-    except ValueError as err:
-        c.add(path, str(err).replace("more than two decimals", "more than two decimals (fen)"))
-        return 0
-    if fen < 0:
-        c.add(path, "must not be negative")
+    if fen > limit:
+        c.add(path, f"{_show(raw)} is more than the limit of {money_str(limit)}")
         return 0
     return fen
+
+
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+_DEFAULT_ENUM_KEYS = frozenset(DEFAULT_ENUMS)
 
 
 def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
                 source: str | None = None) -> Claim:
     """Validate a claim's JSON (already decoded); raise ``ClaimError`` with every issue."""
-    enums = {**DEFAULT_ENUMS, **(enums or {})}
+    if enums is None:
+        enums = DEFAULT_ENUMS
+    elif not _DEFAULT_ENUM_KEYS.issubset(enums):  # a policy's ENUMS are complete: no merge per claim
+        enums = {**DEFAULT_ENUMS, **enums}
     c = _Collector()
-    if not isinstance(data, Mapping):
+    if not _is_map(data):
         raise ClaimError([ClaimIssue("$", "a claim must be a JSON object")], source)
     c.unknown_keys(data, CLAIM_KEYS, "")
     claim_id = _str(c, data, "id", "") or ""
     date = _date(c, data, "settlement or discharge date")
 
     person = data.get("person")
-    if not isinstance(person, Mapping):
+    if not _is_map(person):
         c.add("person", "required object")
         person = {}
     c.unknown_keys(person, PERSON_KEYS, "person")
@@ -187,10 +326,10 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     scheme = _enum(c, person, "scheme", "person", enums["person.scheme"])
     category = _enum(c, person, "category", "person", enums["person.category"],
                      default=enums["person.category"][0])
-    age = _int(c, person, "age", "person", minimum=0)
+    age = _int(c, person, "age", "person", minimum=0, maximum=MAX_AGE)
 
     visit = data.get("visit")
-    if not isinstance(visit, Mapping):
+    if not _is_map(visit):
         c.add("visit", "required object")
         visit = {}
     c.unknown_keys(visit, VISIT_KEYS, "visit")
@@ -202,87 +341,260 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     referrals = enums["visit.referral"]
     referral = _enum(c, visit, "referral", "visit", referrals,
                      default="none" if "none" in referrals else None)
-    admission_no = _int(c, visit, "admission_no", "visit", minimum=1) or 1
-    diseases_raw = visit.get("diseases", [])
-    diseases: frozenset[str] = frozenset()
-    if not isinstance(diseases_raw, list) or not all(isinstance(d, str) for d in diseases_raw):
-        c.add("visit.diseases", "must be a list of strings")
-    else:
-        diseases = frozenset(diseases_raw)
+    admission_no = _int(c, visit, "admission_no", "visit", minimum=1, maximum=MAX_ADMISSION_NO) or 1
+    diseases = _diseases(c, visit.get("diseases"))
 
     lines: list[Line] = []
     raw_lines = data.get("lines")
-    if not isinstance(raw_lines, list):
+    if type(raw_lines) is not list:
         c.add("lines", "required list of bill lines")
         raw_lines = []
     elif not raw_lines:
         c.add("lines", "a claim needs at least one line")
+    elif len(raw_lines) > MAX_LINES:
+        c.add("lines", f"{len(raw_lines)} lines; at most {MAX_LINES}")
+        raw_lines = []
     for i, raw in enumerate(raw_lines):
-        path = _join("lines", i)
-        if not isinstance(raw, Mapping):
+        path = f"lines[{i}]"
+        if not _is_map(raw):
             c.add(path, "must be an object")
             continue
         c.unknown_keys(raw, LINE_KEYS, path)
         code = _str(c, raw, "code", path) or ""
-        name = _str(c, raw, "name", path, required=False) or ""
+        name = _str(c, raw, "name", path, required=False, limit=MAX_NAME_CHARS) or ""
         cat = _enum(c, raw, "category", path, CATEGORIES)
         cls = _str(c, raw, "class", path, required=False)
         if "amount" not in raw:
-            c.add(_join(path, "amount"), "required")
+            c.add(path + ".amount", "required")
             amount = 0
         else:
-            amount = _amount(c, raw["amount"], _join(path, "amount"))
+            amount = _amount(c, raw["amount"], path + ".amount", MAX_LINE_FEN)
         lines.append(Line(code, name, cat, cls, amount))
+    total = sum([line.amount for line in lines])
+    if total > MAX_AMOUNT_FEN:
+        c.add("lines", f"the lines add up to {money_str(total)}, more than the limit of "
+                       f"{money_str(MAX_AMOUNT_FEN)} for a claim")
 
     ytd, ytd_year = _year_to_date(c, data)
 
     if c.issues:
-        raise ClaimError(c.issues, source)
+        raise c.error(source)
     year = date.year
     ignored = ytd_year is not None and ytd_year != year and bool(ytd)
     return Claim(
         id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
         scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
-        total=sum(line.amount for line in lines),
-        ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
+        total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
     )
+
+
+def _diseases(c: _Collector, raw: Any) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if type(raw) is not list or not all(isinstance(d, str) for d in raw):
+        c.add("visit.diseases", "must be a list of strings")
+        return frozenset()
+    if len(raw) > MAX_DISEASES:
+        c.add("visit.diseases", f"{len(raw)} diseases; at most {MAX_DISEASES}")
+        return frozenset()
+    for i, d in enumerate(raw):
+        problem = _text_issue(d, MAX_CODE_CHARS)
+        if problem:
+            c.add(f"visit.diseases[{i}]", problem)
+    return frozenset(raw)
 
 
 def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
     ytd: dict[str, int] = {}
     ytd_year: int | None = None
-    raw_ytd = data.get("year_to_date", {})
-    if not isinstance(raw_ytd, Mapping):
+    raw_ytd = data.get("year_to_date")
+    if raw_ytd is None:
+        return ytd, None
+    if not _is_map(raw_ytd):
         c.add("year_to_date", "must be an object of accumulator → amount")
-        raw_ytd = {}
+        return ytd, None
+    if len(raw_ytd) > MAX_YTD_ENTRIES:
+        c.add("year_to_date", f"{len(raw_ytd)} entries; at most {MAX_YTD_ENTRIES}")
+        return ytd, None
     for key, value in raw_ytd.items():
-        path = _join("year_to_date", key)
+        if not isinstance(key, str):
+            c.add("year_to_date", f"key {_show(key)} is not a string")
+            continue
+        path = _join("year_to_date", _key_text(key))
         if key == YEAR_KEY:
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_YEAR:
                 c.add(path, "must be a year such as 2024")
             else:
                 ytd_year = value
+            continue
+        problem = _text_issue(key, MAX_CODE_CHARS)
+        if problem:
+            c.add(path, "key: " + problem)
             continue
         ytd[key] = _amount(c, value, path)
     return ytd, ytd_year
 
 
-def load_claim_json(path: str | Path) -> Any:
-    """Read a claim file; a file that is not JSON is a claim error, not a traceback."""
+# ---------------------------------------------------------------- JSON text
+
+
+class _Duplicates(dict):  # type: ignore[type-arg]
+    """An object that repeated a key: json would keep the last silently; we report it at its path."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        self.repeated = {key: n for key, n in counts.items() if n > 1}
+
+
+class _Bad:
+    """Stands for a JSON value that must not reach validation (NaN, a 5,000-digit number)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]')
+_INNERMOST = re.compile(r"[\[{][^\[\]{}]*[\]}]")
+_MAX_INT_DIGITS = 100
+
+
+def decode_json(data: str | bytes | bytearray, source: str | None = None,
+                max_bytes: int = MAX_INPUT_BYTES) -> Any:
+    """JSON text or UTF-8 bytes → Python data, rejecting what ``json.loads`` would let through
+    or crash on: too large, not UTF-8, nested too deep, repeated keys, NaN, enormous numbers."""
+    def reject(path: str, message: str) -> ClaimError:
+        return ClaimError([ClaimIssue(path, message)], source)
+
+    if len(data) > max_bytes:
+        unit = "characters" if isinstance(data, str) else "bytes"
+        raise reject("$", f"{len(data):,} {unit}; at most {max_bytes:,}")
+    if isinstance(data, str):
+        text = data[1:] if data.startswith("\ufeff") else data
+    else:
+        skip = 3 if data.startswith(codecs.BOM_UTF8) else 0
+        try:
+            text = bytes(data[skip:]).decode("utf-8")
+        except UnicodeDecodeError as err:
+            at = skip + err.start
+            raise reject("$", f"not UTF-8: byte 0x{data[at]:02x} at offset {at} ({err.reason})") from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+        deep = _deep_path(text)
+        if deep is not None:  # else the brackets do not pair up: json.loads says where
+            raise reject(deep, f"nested more than {MAX_DEPTH} levels deep")
+    suspect: list[bool] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) == len(items):
+            return obj
+        suspect.append(True)
+        return _Duplicates(items)
+
+    def constant(name: str) -> _Bad:
+        suspect.append(True)
+        return _Bad(f"{name} is not a JSON value (not a number)")
+
+    def integer(digits: str) -> int | _Bad:
+        if len(digits) <= _MAX_INT_DIGITS:
+            return int(digits)
+        suspect.append(True)
+        return _Bad(f"a number of {len(digits):,} digits; too large for any field")
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer)
+    except json.JSONDecodeError as err:
+        raise reject("$", f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+    except RecursionError:  # not expected after _too_deep; never a traceback all the same
+        raise reject("$", f"nested more than {MAX_DEPTH} levels deep") from None
+    if suspect:
+        c = _Collector()
+        _json_issues(c, value)
+        raise c.error(source)
+    return value
+
+
+def _too_deep(text: str) -> bool:
+    """Whether containers nest deeper than ``MAX_DEPTH`` (or do not pair up): strings taken out,
+    innermost containers removed once per level, in C-speed passes over the text."""
+    rest = _JSON_STRING.sub("", text)
+    for _ in range(MAX_DEPTH):
+        rest, removed = _INNERMOST.subn("", rest)
+        if not removed:
+            break
+    return _BRACKETS.search(rest) is not None
+
+
+def _deep_path(text: str) -> str | None:
+    """The JSON path of the first container nested deeper than ``MAX_DEPTH`` (an error path only)."""
+    frames: list[list[Any]] = []  # per open container: [is_object, current key or index]
+    last = ""
+    for m in _JSON_TOKENS.finditer(text):
+        tok = m.group()
+        head = tok[0]
+        if head == '"':
+            last = tok
+        elif head == ":":
+            if frames and frames[-1][0]:
+                try:
+                    frames[-1][1] = _key_text(json.loads(last))
+                except ValueError:
+                    frames[-1][1] = _key_text(last[1:-1])
+        elif head == ",":
+            if frames and not frames[-1][0]:
+                frames[-1][1] += 1
+        elif head in "[{":
+            if len(frames) == MAX_DEPTH:
+                path = ""
+                for _, member in frames:
+                    if member is not None:
+                        path = _join(path, member)
+                return path or "$"
+            frames.append([head == "{", None if head == "{" else 0])
+        elif frames:
+            frames.pop()
+    return None
+
+
+def _json_issues(c: _Collector, value: Any) -> None:
+    """Repeated keys, NaN and enormous numbers, each at its path (depth is already bounded)."""
+    todo: list[tuple[str, Any]] = [("", value)]
+    while todo:
+        path, v = todo.pop()
+        if isinstance(v, _Bad):
+            c.add(path, v.message)
+        elif isinstance(v, dict):
+            if isinstance(v, _Duplicates):
+                for key, n in v.repeated.items():
+                    c.add(_join(path, _key_text(key)), f"duplicate key ({n} times); a key may appear once")
+            todo.extend((_join(path, _key_text(k)), item) for k, item in reversed(v.items()))
+        elif isinstance(v, list):
+            todo.extend((_join(path, i), item) for i, item in reversed(list(enumerate(v))))
+
+
+def load_claim_json(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
+    """Read a claim file (UTF-8, a byte-order mark allowed); what is not a claim's JSON is a
+    claim error naming the file, not a traceback."""
     p = Path(path)
     try:
-        return json.loads(p.read_text(encoding="utf-8-sig"))
+        with p.open("rb") as f:
+            data = f.read(max_bytes + 1)
     except OSError as err:
         raise ClaimError([ClaimIssue("$", f"cannot read: {err.strerror or err}")], str(p)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise ClaimError([ClaimIssue("$", f"not valid JSON{where}: {getattr(err, 'msg', err)}")],
-                         str(p)) from None
+    if len(data) > max_bytes:
+        raise ClaimError([ClaimIssue("$", f"more than {max_bytes:,} bytes")], str(p))
+    return decode_json(data, str(p), max_bytes)
 
 
 RECORD_KEYS = {"id", "date", "record", "year_to_date"}
-_RATE = re.compile(r"\d+(\.\d{1,4})?%")
+_RATE = re.compile(r"[0-9]+(\.[0-9]{1,4})?%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,8 +623,8 @@ def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
     if code == "m":
         return _amount(c, raw, path)
     if code == "r":
-        if not isinstance(raw, str) or not _RATE.fullmatch(raw):
-            c.add(path, f'{raw!r} is not a rate; write a percentage such as "12.5%"')
+        if not isinstance(raw, str) or len(raw) > 12 or not _RATE.fullmatch(raw):
+            c.add(path, f'{_show(raw)} is not a rate; write a percentage such as "12.5%"')
             return 0
         if Decimal(raw[:-1]) > 100:
             c.add(path, f"{raw} is more than 100%")
@@ -320,35 +632,38 @@ def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
         return int(Decimal(raw[:-1]) * 10_000)
     if code == "c":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            c.add(path, f"{raw!r} is not a count (a whole number, 0 or more)")
+            c.add(path, f"{_show(raw)} is not a count (a whole number, 0 or more)")
+            return 0
+        if raw > MAX_COUNT:
+            c.add(path, f"must be at most {MAX_COUNT}")
             return 0
         return raw
     if code == "b":
         if not isinstance(raw, bool):
-            c.add(path, f"{raw!r} is not true or false")
+            c.add(path, f"{_show(raw)} is not true or false")
             return False
         return raw
     if not isinstance(raw, str) or not _DATE.fullmatch(raw):
-        c.add(path, f"{raw!r} is not a date (YYYY-MM-DD)")
+        c.add(path, f"{_show(raw)} is not a date (YYYY-MM-DD)")
         return 0
     try:
         return dt.date.fromisoformat(raw).toordinal()
     except ValueError:
-        c.add(path, f"{raw!r} is not a date (YYYY-MM-DD)")
+        c.add(path, f"{_show(raw)} is not a date (YYYY-MM-DD)")
         return 0
 
 
 def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None) -> Record:
     """Validate a record's JSON against the policy's declared fields (name → type code)."""
     c = _Collector()
-    if not isinstance(data, Mapping):
-        raise ClaimError([ClaimIssue("$", "a record must be a JSON object")], source)
+    if not _is_map(data):
+        raise ClaimError([ClaimIssue("$", "a record must be a JSON object")], source, what="record")
     c.unknown_keys(data, RECORD_KEYS, "")
     record_id = _str(c, data, "id", "") or ""
     date = _date(c, data, "the date the record is for")
     body = data.get("record")
     values: dict[str, Any] = {}
-    if not isinstance(body, Mapping):
+    if not _is_map(body):
         c.add("record", "required object with the fields " + ", ".join(fields))
         body = {}
     c.unknown_keys(body, set(fields), "record")
@@ -360,7 +675,7 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
         values[name] = _field_value(c, body[name], code, path)
     ytd, ytd_year = _year_to_date(c, data)
     if c.issues:
-        raise ClaimError(c.issues, source, what="record")
+        raise c.error(source, what="record")
     ignored = ytd_year is not None and ytd_year != date.year and bool(ytd)
     return Record(id=record_id, date=date, day=date.toordinal(), year=date.year, values=values,
                   ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)

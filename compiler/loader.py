@@ -19,7 +19,7 @@ from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
 
-from .claims import Claim, Record, parse_claim, parse_record
+from .claims import Claim, Record, decode_json, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .runtime import Settlement
 
@@ -136,14 +136,9 @@ class Policy:
 
 
 def _decode(data: Any, source: str | None) -> Any:
-    if isinstance(data, str | bytes):
-        import json
-
-        try:
-            return json.loads(data)
-        except json.JSONDecodeError as err:
-            raise ClaimError([ClaimIssue("$", f"not valid JSON: {err.msg} at line {err.lineno}")],
-                             source) from None
+    """JSON text or bytes through the API are read exactly as a claim file is (``decode_json``)."""
+    if isinstance(data, str | bytes | bytearray):
+        return decode_json(data, source)
     return data
 
 

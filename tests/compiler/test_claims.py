@@ -431,3 +431,266 @@ def test_unknown_accumulator_is_rejected_with_a_hint() -> None:
         jiujiang().claim(data)
     assert [(i.path, i.message) for i in info.value.issues] == [
         ("year_to_date.basic.paidd", "not an accumulator of this policy; did you mean `basic.paid`?")]
+
+
+# ---------------------------------------------------------------- hostile input (issue 9)
+# Each class of input found by fuzzing: rejected as a ClaimError at its JSON path, nothing settled.
+
+
+def text_issues(text: str | bytes, source: str | None = None) -> list[tuple[str, str]]:
+    """Every (path, message) reported for a claim given as JSON text or bytes through the policy."""
+    with pytest.raises(ClaimError) as info:
+        jiujiang().settle(text, source=source)
+    return [(i.path, i.message) for i in info.value.issues]
+
+
+def replaced(*pairs: tuple[str, str]) -> str:
+    """``good_claim()`` as JSON text, with each ``(old, new)`` replaced once: for what a dict cannot hold."""
+    text = json.dumps(good_claim(), ensure_ascii=False)
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+NOT_AN_AMOUNT = '{!r} is not an amount; write yuan as a decimal string such as "1234.50"'
+
+
+@pytest.mark.parametrize("digits", ["１２００.００", "١٢٠٠.٠٠", "۱۲۰۰", "१२००.००", "12.５0"])
+def test_only_ascii_digits_are_digits(digits: str) -> None:
+    # `\d` and int() accept every Unicode digit: "１２００.００" used to settle as 1200.00.
+    data = good_claim()
+    data["lines"][0]["amount"] = digits
+    assert issues_of(data) == [("lines[0].amount", NOT_AN_AMOUNT.format(digits))]
+    data = good_claim()
+    data["year_to_date"]["basic.paid"] = digits
+    assert issues_of(data) == [("year_to_date.basic.paid", NOT_AN_AMOUNT.format(digits))]
+    data = good_claim()
+    data["date"] = "２０２４-03-18"
+    assert issues_of(data) == [("date", "'２０２４-03-18' is not a date (YYYY-MM-DD)")]
+    data = good_claim()
+    data["visit"]["level"] = "２"
+    assert issues_of(data) == [("visit.level", "'２' is not one of 1, 2, 3, primary")]
+    # JSON numbers are ASCII by JSON's grammar: text with other digits is not JSON.
+    assert text_issues(replaced(('"admission_no": 2', '"admission_no": ٢')))[0][1].startswith(
+        "not valid JSON at line 1")
+
+
+def test_duplicate_keys_are_rejected_at_their_path() -> None:
+    # json.loads keeps the last of two equal keys silently; a claim must say one thing once.
+    text = replaced(('"id": "T-0001"', '"id": "T-0001", "id": "T-0002"'),
+                    ('"amount": "345.67"', '"amount": "345.67", "amount": "0.00", "amount": "1.00"'),
+                    ('"age": 60', '"age": 60, "age": 60'))
+    assert text_issues(text) == [
+        ("id", "duplicate key (2 times); a key may appear once"),
+        ("person.age", "duplicate key (2 times); a key may appear once"),
+        ("lines[1].amount", "duplicate key (3 times); a key may appear once"),
+    ]
+
+
+def test_amounts_counts_and_strings_are_bounded() -> None:
+    ok = good_claim()
+    ok["lines"][0]["amount"] = "99999999.99"  # the largest line
+    ok["person"]["age"], ok["visit"]["admission_no"] = 150, 1000
+    ok["year_to_date"]["basic.paid"] = "9999999999.99"
+    ok["lines"][0]["name"] = "药" * 1000
+    ok["lines"][0]["code"] = "X" * 200
+    assert parse_claim(ok).lines[0].amount == 9_999_999_999
+    cases: list[tuple[tuple[str | int, ...], Any, str, str]] = [
+        (("lines", 0, "amount"), "100000000.00", "lines[0].amount",
+         "'100000000.00' is more than the limit of 99999999.99"),
+        (("lines", 0, "amount"), 10**400, "lines[0].amount",
+         "a number of more than 40 digits is more than the limit of 99999999.99"),
+        (("lines", 0, "amount"), "1" + "0" * 400, "lines[0].amount",
+         "'1000000000000000000000000000000000000000…' is more than the limit of 99999999.99"),
+        (("year_to_date", "basic.paid"), "10000000000.00", "year_to_date.basic.paid",
+         "'10000000000.00' is more than the limit of 9999999999.99"),
+        (("person", "age"), 151, "person.age", "must be at most 150"),
+        (("visit", "admission_no"), 10**400, "visit.admission_no", "must be at most 1000"),
+        (("year_to_date", "year"), 10**400, "year_to_date.year", "must be a year such as 2024"),
+        (("id",), "x" * 201, "id", "201 characters; at most 200"),
+        (("id",), 10**400, "id", "a number of more than 200 digits; at most 200"),
+        (("person", "id"), "p" * 201, "person.id", "201 characters; at most 200"),
+        (("lines", 1, "code"), "c" * 201, "lines[1].code", "201 characters; at most 200"),
+        (("lines", 1, "class"), "c" * 201, "lines[1].class", "201 characters; at most 200"),
+        (("lines", 1, "name"), "名" * 1001, "lines[1].name", "1001 characters; at most 1000"),
+        (("visit", "diseases"), ["I21", "d" * 201], "visit.diseases[1]", "201 characters; at most 200"),
+        (("visit", "diseases"), [f"D{i}" for i in range(101)], "visit.diseases", "101 diseases; at most 100"),
+        (("lines",), [{"code": "x", "category": "A", "amount": "1.00"}] * 10_001, "lines",
+         "10001 lines; at most 10000"),
+        (("lines",), [{"code": "x", "category": "A", "amount": "99999999.99"}] * 101, "lines",
+         "the lines add up to 10099999998.99, more than the limit of 9999999999.99 for a claim"),
+        (("year_to_date",), {f"a{i}.paid": "1.00" for i in range(1001)}, "year_to_date",
+         "1001 entries; at most 1000"),
+    ]
+    for where, value, path, reason in cases:
+        data = good_claim()
+        target: Any = data
+        for part in where[:-1]:
+            target = target[part]
+        target[where[-1]] = value
+        assert issues_of(data) == [(path, reason)], where
+
+
+def test_deep_nesting_and_oversized_input_are_rejected_before_json_parses_them() -> None:
+    # Python's json decoder recurses: 100,000 brackets used to raise RecursionError.
+    deep = replaced(('"amount": "1200.00"', '"amount": ' + "[" * 100_000 + "]" * 100_000))
+    assert text_issues(deep, source="deep.json") == [
+        ("lines[0].amount[0][0][0][0][0][0][0]", "nested more than 10 levels deep")]
+    # The path runs through objects and lists, unknown keys included.
+    in_a_key = replaced(('"visit": {', '"visit": {"x": ' + '{"y": [' * 6 + "0" + "]}" * 6 + ", "))
+    assert text_issues(in_a_key) == [("visit.x.y[0].y[0].y[0].y[0]", "nested more than 10 levels deep")]
+    # As deep as a claim needs (and a little more) is fine; the format then says what is wrong.
+    shallow = replaced(('"amount": "1200.00"', '"amount": [[[[[[[1]]]]]]]'))
+    assert text_issues(shallow) == [("lines[0].amount", 'must be a decimal string such as "1234.50"')]
+    assert text_issues(" " * 10_000_001) == [("$", "10,000,001 characters; at most 10,000,000")]
+    assert text_issues(b" " * 10_000_001) == [("$", "10,000,001 bytes; at most 10,000,000")]
+
+
+def test_enormous_numbers_are_claim_errors_not_value_errors() -> None:
+    # int() refuses more than 4,300 digits with a ValueError: inside json.loads, and in str(int).
+    text = replaced(('"amount": "1200.00"', '"amount": ' + "1" * 4301), ('"age": 60', '"age": ' + "9" * 5000))
+    assert text_issues(text) == [
+        ("person.age", "a number of 5,000 digits; too large for any field"),
+        ("lines[0].amount", "a number of 4,301 digits; too large for any field"),
+    ]
+    data = good_claim()
+    data["id"] = 10**5000
+    data["visit"]["level"] = 10**5000
+    data["lines"][0]["amount"] = 10**5000
+    data["person"]["age"] = -(10**5000)
+    assert issues_of(data) == [
+        ("id", "a number of more than 200 digits; at most 200"),
+        ("person.age", "must be at least 0"),
+        ("visit.level", "a number of more than 40 digits is not one of 1, 2, 3, primary"),
+        ("lines[0].amount", "a number of more than 40 digits is more than the limit of 99999999.99"),
+    ]
+
+
+def test_bytes_that_are_not_utf8_name_the_file_and_offset(tmp_path: Path) -> None:
+    from yibao.compiler.claims import load_claim_json
+
+    raw = replaced(("T-0001", "T-\udcff01")).encode("utf-8", "surrogateescape")  # byte 0xff in the id
+    offset = raw.index(b"\xff")
+    assert text_issues(raw) == [("$", f"not UTF-8: byte 0xff at offset {offset} (invalid start byte)")]
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes(raw)
+    with pytest.raises(ClaimError) as info:
+        load_claim_json(bad)
+    assert info.value.source == str(bad)
+    assert [(i.path, i.message) for i in info.value.issues] == [
+        ("$", f"not UTF-8: byte 0xff at offset {offset} (invalid start byte)")]
+    # UTF-8 with a byte-order mark is read, as before; the offset counts the mark.
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + replaced().encode())
+    assert jiujiang().settle(load_claim_json(bom)).claim.id == "T-0001"
+    assert jiujiang().settle(b"\xef\xbb\xbf" + replaced().encode()).claim.id == "T-0001"
+    assert text_issues(b"\xef\xbb\xbf" + raw)[0][1].endswith(f"offset {offset + 3} (invalid start byte)")
+    # UTF-16 is not UTF-8 (json.loads(bytes) would have guessed it).
+    assert text_issues(replaced().encode("utf-16")) == [
+        ("$", "not UTF-8: byte 0xff at offset 0 (invalid start byte)")]
+    # Surrogates encoded in UTF-8 (which json.loads(bytes) lets through) are not UTF-8 either.
+    assert text_issues(replaced(("T-0001", "T-@")).encode().replace(b"@", b"\xed\xa0\x80"))[0][1] \
+        .startswith("not UTF-8: byte 0xed at offset")
+
+
+def test_lone_surrogates_are_rejected_at_their_path() -> None:
+    # JSON "\ud800" decodes to a lone surrogate, which no output can encode (UnicodeEncodeError).
+    reason = ("not text: an unpaired surrogate \\ud800 at character 2; "
+              "write the character itself, or a pair of \\u escapes")
+    text = replaced(('"T-0001"', '"T-\\ud800"'), ('"name": "drug"', '"name": "dr\\ud800"'),
+                    ('"I21"', '"I2\\ud800"'))
+    assert text_issues(text) == [("id", reason), ("visit.diseases[0]", reason), ("lines[1].name", reason)]
+    # In a key it cannot be a known field; the path shows it escaped, so the report prints.
+    keyed = replaced(('"basic.paid"', '"basic.\\udc00"'))
+    assert text_issues(keyed) == [
+        ("year_to_date.basic.\\udc00",
+         "key: not text: an unpaired surrogate \\udc00 at character 6; "
+         "write the character itself, or a pair of \\u escapes")]
+    unknown = replaced(('"person": {', '"\\ud83d": 1, "person": {'))
+    assert text_issues(unknown) == [("\\ud83d", "unknown field")]
+    with pytest.raises(ClaimError) as info:
+        jiujiang().settle(unknown)
+    str(info.value).encode("utf-8")  # the whole report can be printed
+    # A surrogate pair is one character, and fine.
+    assert jiujiang().settle(replaced(('"T-0001"', '"T-\\ud83d\\ude00"'))).claim.id == "T-😀"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    text = replaced(('"amount": "1200.00"', f'"amount": {constant}'), ('"age": 60', f'"age": {constant}'))
+    assert text_issues(text) == [
+        ("person.age", f"{constant} is not a JSON value (not a number)"),
+        ("lines[0].amount", f"{constant} is not a JSON value (not a number)"),
+    ]
+
+
+def test_dicts_through_the_api_are_validated_as_json_is() -> None:
+    # True is an int in Python; floats, lists and odd keys are not numbers or names either.
+    data = good_claim()
+    data["person"]["age"] = True
+    data["visit"]["admission_no"] = 2.0
+    data["visit"]["level"] = True
+    data["lines"][0]["amount"] = False
+    data["lines"][1]["amount"] = float("nan")
+    data["lines"][2]["code"] = True
+    data["year_to_date"]["year"] = True
+    data["year_to_date"][7] = "1.00"
+    data[("tuple", "key")] = 1
+    assert issues_of(data) == [
+        ("$", "key a tuple is not a string"),
+        ("person.age", "must be a whole number, not True"),
+        ("visit.level", "True is not one of 1, 2, 3, primary"),
+        ("visit.admission_no", "must be a whole number, not 2.0"),
+        ("lines[0].amount", 'must be a decimal string such as "1234.50"'),
+        ("lines[1].amount", 'must be a decimal string such as "1234.50"'),
+        ("lines[2].code", "must be a string, not bool"),
+        ("year_to_date.year", "must be a year such as 2024"),
+        ("year_to_date", "key 7 is not a string"),
+    ]
+    # Messages quote values briefly: never the repr of a deep or huge structure.
+    nested: Any = []
+    for _ in range(100_000):
+        nested = [nested]
+    data = good_claim()
+    data["person"]["age"] = nested
+    data["visit"]["region"] = "x" * 100_000
+    assert issues_of(data) == [
+        ("person.age", "must be a whole number, not a list"),
+        ("visit.region", f"{'x' * 40 + '…'!r} is not one of local, in_province, out_of_province"),
+    ]
+    # The same limits hold for a dict as for JSON text.
+    data = good_claim()
+    data["lines"][0]["amount"] = "１２００.００"
+    with pytest.raises(ClaimError):
+        jiujiang().settle(data)
+
+
+def test_the_report_of_a_claim_with_countless_issues_is_capped() -> None:
+    data = good_claim()
+    data.update({f"extra{i:06d}": 1 for i in range(100_000)})
+    issues = issues_of(data)
+    assert len(issues) == 101
+    assert issues[0] == ("extra000000", "unknown field")
+    assert issues[99] == ("extra000099", "unknown field")
+    assert issues[100] == ("$", "99900 more issues not shown")
+
+
+def test_the_cli_exits_1_on_hostile_claims(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from yibao.cli import main
+
+    files = {
+        "deep.json": replaced(('"amount": "1200.00"', '"amount": ' + "[" * 50_000 + "]" * 50_000)).encode(),
+        "latin1.json": replaced(("T-0001", "T-é")).encode("latin-1"),
+        "surrogate.json": replaced(('"T-0001"', '"\\udfff"')).encode(),
+        "huge.json": replaced(('"amount": "1200.00"', '"amount": ' + "7" * 5000)).encode(),
+        "dup.json": replaced(('"id": "T-0001"', '"id": "A", "id": "B"')).encode(),
+    }
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+        result = CliRunner().invoke(main, ["settle", str(JIUJIANG), str(tmp_path / name)])
+        assert result.exit_code == 1, (name, result.output)
+        assert "claim rejected" in result.output, (name, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), name

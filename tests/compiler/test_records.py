@@ -99,3 +99,43 @@ def test_record_rates_stay_within_one_hundred_percent() -> None:
         policy.settle(data)
     assert [(i.path, i.message) for i in info.value.issues] == [("record.share", "150% is more than 100%")]
     assert str(info.value).startswith("record rejected")
+
+
+def test_record_values_take_ascii_digits_and_stay_within_their_limits() -> None:
+    # Issue 9: the same limits and ASCII digits as claims (docs/claims.md, "Limits").
+    policy = yibao.compile_policy(SURPLUS.replace('field audited "已审计" / "audited": bool',
+                                                  'field audited "已审计" / "audited": bool\n'
+                                                  'field share "比例" / "share": rate\n'
+                                                  'field counties "县数" / "counties": count\n'
+                                                  'field closed "结算日" / "closed": date'), "s.yb")
+    data = record("１００.００", "9999999999.99")
+    data["record"].update(share="１２.５%", counties=10**9 + 1, closed="２０２３-12-20")
+    data["year_to_date"] = {"year": 2023, "kept.paid": "10000000000.00"}
+    with pytest.raises(yibao.ClaimError) as info:
+        policy.settle(data)
+    assert [(i.path, i.message) for i in info.value.issues] == [
+        ("record.budget",
+         "'１００.００' is not an amount; write yuan as a decimal string such as \"1234.50\""),
+        ("record.share", "'１２.５%' is not a rate; write a percentage such as \"12.5%\""),
+        ("record.counties", "must be at most 1000000000"),
+        ("record.closed", "'２０２３-12-20' is not a date (YYYY-MM-DD)"),
+        ("year_to_date.kept.paid", "'10000000000.00' is more than the limit of 9999999999.99"),
+    ]
+    data = record("9999999999.99", "0.00")
+    data["record"].update(share="12.5%", counties=True, closed="2023-12-20")
+    with pytest.raises(yibao.ClaimError) as info:
+        policy.settle(data)
+    assert [(i.path, i.message) for i in info.value.issues] == [
+        ("record.counties", "True is not a count (a whole number, 0 or more)")]
+
+
+def test_record_json_with_a_repeated_field_is_rejected(surplus: yibao.Policy) -> None:
+    text = '{"id": "x", "date": "2023-12-31", "record": {"budget": "1.00", "spent": "0.00", ' \
+           '"spent": "1.00", "audited": true}}'
+    with pytest.raises(yibao.ClaimError) as info:
+        surplus.settle(text)
+    assert [(i.path, i.message) for i in info.value.issues] == [
+        ("record.spent", "duplicate key (2 times); a key may appear once")]
+    with pytest.raises(yibao.ClaimError) as info:
+        surplus.settle("[]")
+    assert str(info.value).startswith("record rejected")
