@@ -13,11 +13,13 @@ tree is transformed without recursion, and expressions are limited in nesting
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -291,6 +293,19 @@ def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
                       f"indent it as the block it belongs to: {fits} columns")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing makes many objects and no garbage cycles: the cyclic collector, run again and again as
+    they pile up, would take as long as the parse itself on a large policy."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
     """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
@@ -299,7 +314,8 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
     if bad:
         raise PolicyError(bad, text)
     try:
-        tree = _lark().parse(text)
+        with _collector_paused():
+            tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, path, text)], text) from None
     except _BadDedent as err:
@@ -310,7 +326,8 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
                                       f"cannot parse the policy: {err}")], text) from None
     builder = _ToAst(path, text)
     try:
-        policy: ast.Policy = builder.build(tree)
+        with _collector_paused():
+            policy: ast.Policy = builder.build(tree)
     except _NodeError as err:
         raise PolicyError([err.diagnostic, *builder.diags], text) from None
     diags = builder.diags + _too_deep(policy)
@@ -412,23 +429,20 @@ class _ToAst:
 
     def build(self, tree: Tree) -> ast.Policy:
         """Bottom-up without recursion: a sum of 10,000 terms is a tree 10,000 deep."""
-        todo: list[tuple[bool, object]] = [(False, tree)]
-        done: list[object] = []
-        while todo:
-            ready, node = todo.pop()
-            if ready:
-                assert isinstance(node, Tree)
-                n = len(node.children)
-                children = done[len(done) - n:] if n else []
-                del done[len(done) - n:]
-                done.append(getattr(self, node.data)(node.meta, children))
-            elif isinstance(node, Tree):
-                todo.append((True, node))
-                todo.extend((False, child) for child in reversed(node.children))
+        stack: list[tuple[Tree, list[object], Iterator[object]]] = [(tree, [], iter(tree.children))]
+        while True:
+            node, built, rest = stack[-1]
+            for child in rest:
+                if isinstance(child, Tree):
+                    stack.append((child, [], iter(child.children)))
+                    break
+                built.append(child)
             else:
-                done.append(node)
-        (policy,) = done
-        return policy  # type: ignore[return-value]
+                stack.pop()
+                value = getattr(self, node.data)(node.meta, built)
+                if not stack:
+                    return value  # type: ignore[no-any-return]
+                stack[-1][1].append(value)
 
     def _code_end(self, index: int) -> int:
         """Length of line ``index`` (0-based) without its comment and trailing blanks, found once."""
