@@ -5,13 +5,22 @@ generated line, the policy line it came from, so a failure while settling names
 the policy line. One generator emits both entry points: ``settle`` (fast) and
 ``settle_traced`` (records a step at every rule); they share every formula.
 
-Policy text only ever reaches the module through ``repr`` of a string constant;
-identifiers are the grammar's ``[a-z_][a-z0-9_]*`` names with a prefix.
+Safe by construction, whatever the AST holds (it can be built or altered through the
+API, not only parsed): policy text (labels, citations, paths, source text) only ever
+reaches the module through ``repr`` of a string constant, never a comment or a
+docstring; a name becomes a Python identifier only after ``_ident`` has checked it,
+an operator only from a fixed set, a number only through ``int``.
+
+Tables longer than ``_CHAIN_ROWS`` are looked up in dicts at module level rather than
+an ``if``/``elif`` chain, which CPython's parser and compiler nest and cannot take by
+the thousand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +28,8 @@ from fractions import Fraction
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
-from yibao.dsl.types import CATEGORIES, MONEY, NUMBER, RATE, Type
+from yibao.dsl.errors import Diagnostic, PolicyError
+from yibao.dsl.types import CATEGORIES, FUNCTIONS, MONEY, NUMBER, RATE, Type
 
 from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
 
@@ -84,6 +94,58 @@ _LAYER_RESULT_VARS = {"paid": "l", "deductible": "ded", "base": "base", "over_ce
                       "eligible": "elig", "year_paid": "yp", "year_deductible": "yd",
                       "year_base": "yb", "year_entered": "ye"}
 _TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
+_BINOPS = frozenset({"+", "-", "*", "/"})
+_COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_BOOLOPS = frozenset({"and", "or"})
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Up to this many rows a table is an if/elif chain (readable, and as fast as a dict for a few
+# rows); longer ones are looked up in dicts: CPython nests an elif chain and fails on thousands.
+_CHAIN_ROWS = 16
+# A row with alternatives becomes one dict entry per combination; past this many entries per
+# row on average the table is searched by a flat function instead.
+_EXPANSION = 8
+
+
+def _ident(name: object, span: ast.Span) -> str:
+    """A policy name that is about to become part of a Python identifier, checked."""
+    if isinstance(name, str) and _IDENT.fullmatch(name):
+        return name
+    raise PolicyError([Diagnostic(span, f"{name!r} is not a name the compiler can use",
+                                  "names are letters, digits and `_`, not starting with a digit")])
+
+
+def _op(op: object, allowed: frozenset[str], span: ast.Span) -> str:
+    if isinstance(op, str) and op in allowed:
+        return op
+    raise PolicyError([Diagnostic(span, f"unknown operator {op!r}")])
+
+
+def _day(ordinal: int) -> str:
+    """A date for a comment, rebuilt from the ordinal the generator wrote: never policy text."""
+    return dt.date.fromordinal(ordinal).isoformat()
+
+
+# How a long table finds its row: (indices of the keys its rows constrain, default row) per dict,
+# or "search" for a flat search function.
+_Shapes = list[tuple[tuple[int, ...], int]] | str
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A long table's module-level code: its lines (with the policy span of each) and how to use it."""
+
+    name: str
+    lines: list[tuple[str, ast.Span]]
+    shapes: _Shapes
+    constant: bool  # every row's value is a constant, kept in ``{name}_values``
+
+
+_LITERAL = re.compile(r"-?\d+|\(-\d+\)|True|False|'[A-Za-z0-9_.]*'")
+
+
+def _is_literal(code: str) -> bool:
+    """Whether generated expression code is a constant (a table of constants needs no code per row)."""
+    return _LITERAL.fullmatch(code) is not None
 
 
 def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy) -> str:
@@ -99,12 +161,25 @@ def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy) -> str:
     return "; ".join(parts)
 
 
-def _source_text(policy: ast.Policy, span: ast.Span) -> str:
-    """The policy text a node was written as, on one line."""
-    lines = policy.texts.get(span.file, policy.text).split("\n")
-    if span.line != span.end_line:
-        return lines[span.line - 1][span.column - 1 :].strip()
-    return lines[span.line - 1][span.column - 1 : span.end_column - 1].strip()
+class _Texts:
+    """The policy text a node was written as, on one line; each file is split into lines once."""
+
+    def __init__(self, policy: ast.Policy) -> None:
+        self.policy = policy
+        self.lines: dict[str, list[str]] = {}
+
+    def __call__(self, span: ast.Span) -> str:
+        lines = self.lines.get(span.file)
+        if lines is None:
+            lines = self.lines[span.file] = self.policy.texts.get(span.file, self.policy.text).split("\n")
+        if span.line != span.end_line:
+            return lines[span.line - 1][span.column - 1 :].strip()
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1].strip()
+
+    def row_keys(self, row: ast.Row) -> str:
+        """A table row's patterns as written (``local, 2, _``)."""
+        s = row.span
+        return self(ast.Span(s.file, s.line, s.column, s.line, s.end_column)).split("->")[0].strip()
 
 
 class CodeGenerator:
@@ -116,6 +191,15 @@ class CodeGenerator:
         self.site_ids: dict[str, int] = {}
         self.default_mode = self.p.header.rounding or "half_up"
         self.late = self._quantity_params()
+        self.text = _Texts(self.p)
+        # Module-level lookups of long tables, by id of their ast.Table.
+        self.tables: dict[int, _Lookup] = {}
+        for p in self.p.parameters:
+            _ident(p.name, p.span)
+        for name, p in self.c.params.items():
+            _ident(name, p.span)
+        for x in (*self.p.layers, *self.p.checks):
+            _ident(x.name, x.span)
 
     # ------------------------------------------------------------ sites
     def site(self, key: str, *, rule: str, kind: str, label: ast.Label, refs: tuple[ast.Reference, ...],
@@ -129,7 +213,8 @@ class CodeGenerator:
             f", template_zh={zh!r}" if zh and zh != template else "")
         self.sites.append(
             f"Site({rule!r}, {kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
-            f"{span.line}, {span.end_line}, {template!r}, {result}, {result_code!r}, {inputs!r}{extra})"
+            f"{int(span.line)}, {int(span.end_line)}, {template!r}, {int(result)}, {result_code!r}, "
+            f"{inputs!r}{extra})"
         )
         return self.site_ids[key]
 
@@ -141,16 +226,16 @@ class CodeGenerator:
         t = self.type_of(e)
         if isinstance(e, ast.Number):
             if t == MONEY:
-                return str(int(e.value * FEN_PER_YUAN))
+                return str(int(e.value * FEN_PER_YUAN))  # int: whatever the AST holds, digits only
             if t.name == "enum":
                 return repr(str(e.value))
             if e.value != e.value.to_integral_value():
                 raise AssertionError("a fractional bare number survived checking")
             return str(int(e.value))
         if isinstance(e, ast.Percent):
-            return str(percent_to_ppm(e.value))
+            return str(int(percent_to_ppm(e.value)))
         if isinstance(e, ast.DateLit):
-            return f"{e.value.toordinal()}"
+            return str(int(e.value.toordinal()))
         if isinstance(e, ast.BoolLit):
             return "True" if e.value else "False"
         if isinstance(e, ast.Field):
@@ -159,10 +244,10 @@ class CodeGenerator:
             if e.dotted in _FIELDS:
                 return _FIELDS[e.dotted]
             layer, result = e.path  # a result of an earlier layer, e.g. basic.paid
-            return f"{_LAYER_RESULT_VARS[result]}_{layer}"
+            return f"{_LAYER_RESULT_VARS[result]}_{_ident(layer, e.span)}"
         if isinstance(e, ast.Name):
             if e.name in self.c.params:
-                return f"p_{e.name}"
+                return f"p_{_ident(e.name, e.span)}"
             if e.name in _QUANTITY_VARS:
                 return e.name
             return repr(e.name)  # an enum member
@@ -171,18 +256,19 @@ class CodeGenerator:
         if isinstance(e, ast.BinOp):
             return self.binop(e, mode)
         if isinstance(e, ast.Compare):
-            return f"({self.expr(e.left, mode)} {e.op} {self.expr(e.right, mode)})"
+            return f"({self.expr(e.left, mode)} {_op(e.op, _COMPARE, e.span)} {self.expr(e.right, mode)})"
         if isinstance(e, ast.MemberOf):
             members = tuple(m.name for m in e.members)
             return f"({self.expr(e.operand, mode)} in {members!r})"
         if isinstance(e, ast.Contains):
             return f"({e.item!r} in {_FIELDS[e.collection.dotted]})"
         if isinstance(e, ast.BoolOp):
-            return "(" + f" {e.op} ".join(self.expr(o, mode) for o in e.operands) + ")"
+            return "(" + f" {_op(e.op, _BOOLOPS, e.span)} ".join(self.expr(o, mode) for o in e.operands) + ")"
         if isinstance(e, ast.Not):
             return f"(not {self.expr(e.operand, mode)})"
         if isinstance(e, ast.Call):
-            return f"{e.func}(" + ", ".join(self.expr(a, mode) for a in e.args) + ")"
+            func = _op(e.func, frozenset(FUNCTIONS), e.span)
+            return f"{func}(" + ", ".join(self.expr(a, mode) for a in e.args) + ")"
         if isinstance(e, ast.If):
             return (f"({self.expr(e.then, mode)} if {self.expr(e.cond, mode)} "
                     f"else {self.expr(e.orelse, mode)})")
@@ -190,25 +276,26 @@ class CodeGenerator:
 
     def binop(self, e: ast.BinOp, mode: str) -> str:
         div = _DIV[mode]
+        op = _op(e.op, _BINOPS, e.span)
         lt, rt = self.type_of(e.left), self.type_of(e.right)
         left, right = self.expr(e.left, mode), self.expr(e.right, mode)
-        if e.op in "+-":
-            return f"({left} {e.op} {right})"
-        if e.op == "*":
+        if op in ("+", "-"):
+            return f"({left} {op} {right})"
+        if op == "*":
             if (lt == RATE and rt in (MONEY, RATE)) or (rt == RATE and lt in (MONEY, RATE)):
                 return f"{div}({left} * {right}, {RATE_ONE})"
             for num, other in ((e.left, right), (e.right, left)):
                 if isinstance(num, ast.Number) and self.type_of(num) == NUMBER:
                     frac = Fraction(num.value)
                     if frac.denominator != 1:
-                        return f"{div}({other} * {frac.numerator}, {frac.denominator})"
+                        return f"{div}({other} * {int(frac.numerator)}, {int(frac.denominator)})"
             return f"({left} * {right})"
         if lt == RATE and rt == RATE:  # a ratio of two rates, itself a rate
             return f"{div}({left} * {RATE_ONE}, {right})"
         # division by a number or a count
         if isinstance(e.right, ast.Number):
             frac = Fraction(e.right.value)
-            return f"{div}({left} * {frac.denominator}, {frac.numerator})"
+            return f"{div}({left} * {int(frac.denominator)}, {int(frac.numerator)})"
         return f"{div}({left}, {right})"
 
     # ------------------------------------------------------------ parameters
@@ -233,7 +320,7 @@ class CodeGenerator:
                         result=0, result_code=code, inputs=())
         mode = self.default_mode
         with w.at(p.span):
-            w(f"# {p.name}: {p.label.en}", p.span)
+            w(repr(f"parameter {p.name}: {p.label.en}"), p.span)  # a string statement: no code, no comment
             first = True
             for ex in p.exceptions_by_priority():
                 kw = "if" if first else "elif"
@@ -252,8 +339,8 @@ class CodeGenerator:
                     w("else:", version.span)
                 else:
                     kw = "if" if first else "elif"
-                    w(f"{kw} c.day >= {version.start.toordinal()}:  # from {version.start}",
-                      version.span.line)
+                    day = int(version.start.toordinal())
+                    w(f"{kw} c.day >= {day}:  # from {_day(day)}", version.span.line)
                 first = False
                 with w.indent():
                     self.definition(version.definition, var, mode, traced, sid, version=vi, exception=-1)
@@ -266,28 +353,19 @@ class CodeGenerator:
             if traced:
                 w(f"t(({sid}, ({var}, {version}, {exception}, -1)))", d.span)
             return
+        if len(d.rows) > _CHAIN_ROWS:
+            self.long_table(d, var, mode, traced, sid, version=version, exception=exception)
+            return
         rows = list(enumerate(d.rows))
         for n, (ri, row) in enumerate(rows):
-            conds = []
-            for key, pat in zip(d.keys, row.patterns, strict=True):
-                if pat.alternatives is None:
-                    continue
-                field = _FIELDS[key.dotted]
-                if len(pat.alternatives) == 1:
-                    conds.append(f"{field} == {pat.alternatives[0]!r}")
-                else:
-                    conds.append(f"{field} in {pat.alternatives!r}")
-            test = " and ".join(conds)
+            test = self.row_test(d, row)
             last = n == len(rows) - 1
-            text = _source_text(self.p, ast.Span(row.span.file, row.span.line, row.span.column,
-                                                 row.span.line, row.span.end_column))
-            comment = f"  # {text.split('->')[0].strip()}"
             if not test:
-                w("else:" + comment if n else "if True:" + comment, row.span)
+                w("else:" if n else "if True:", row.span)
             elif n == 0:
-                w(f"if {test}:{comment}", row.span)
+                w(f"if {test}:", row.span)
             else:
-                w(f"elif {test}:{comment}", row.span)
+                w(f"elif {test}:", row.span)
             with w.indent():
                 w(f"{var} = {self.expr(row.value, mode)}", row.span)
                 if traced:
@@ -295,7 +373,135 @@ class CodeGenerator:
             if last and test:
                 w("else:", d.span)
                 with w.indent():
-                    w(f"no_row({var[2:]!r}, {d.span.line})", d.span)
+                    w(f"no_row({var[2:]!r}, {int(d.span.line)})", d.span)
+
+    def row_test(self, d: ast.Table, row: ast.Row) -> str:
+        """A row's patterns as a condition on the claim; empty when every pattern is ``_``."""
+        conds = []
+        for key, pat in zip(d.keys, row.patterns, strict=True):
+            if pat.alternatives is None:
+                continue
+            field = _FIELDS[key.dotted]
+            if len(pat.alternatives) == 1:
+                conds.append(f"{field} == {pat.alternatives[0]!r}")
+            else:
+                conds.append(f"{field} in {tuple(pat.alternatives)!r}")
+        return " and ".join(conds)
+
+    def long_table(self, d: ast.Table, var: str, mode: str, traced: bool, sid: int, *,
+                   version: int, exception: int) -> None:
+        """A long table without nesting: find the first matching row ``ri``, then its value.
+
+        The row is found in dicts, one per set of keys the rows constrain (a row's ``_`` keys
+        are left out of its dict key): each maps the claim's values to the first row of that
+        shape, and the first of those wins, as in the chain. Values that are constants are read
+        from a tuple; others are computed in a binary ``if ri < …`` tree, log₂(rows) deep.
+        """
+        w = self.w
+        lookup = self.table_lookup(d)
+        name, tables = lookup.name, lookup.shapes
+        end = len(d.rows)
+        with w.at(d.span):
+            if tables == "search":
+                w(f"ri = {name}_row(c)", d.span)
+            else:
+                for k, (mask, default) in enumerate(tables):
+                    key = ", ".join(_FIELDS[d.keys[i].dotted] for i in mask)
+                    key = key if len(mask) == 1 else f"({key})"
+                    if k == 0:
+                        w(f"ri = {name}_{k}.get({key}, {default})" if mask else f"ri = {default}", d.span)
+                    else:
+                        w(f"r = {name}_{k}.get({key}, {end})", d.span)
+                        w("if r < ri:", d.span)
+                        with w.indent():
+                            w("ri = r", d.span)
+            if not any(all(p.alternatives is None for p in r.patterns) for r in d.rows):
+                w(f"if ri == {end}:", d.span)
+                with w.indent():
+                    w(f"no_row({var[2:]!r}, {int(d.span.line)})", d.span)
+            if lookup.constant:
+                w(f"{var} = {name}_values[ri]", d.span)
+            else:
+                self.value_tree(d, var, [self.expr(r.value, mode) for r in d.rows], 0, end)
+            if traced:
+                w(f"t(({sid}, ({var}, {version}, {exception}, ri)))", d.span)
+
+    def value_tree(self, d: ast.Table, var: str, values: list[str], lo: int, hi: int) -> None:
+        """``var = `` the value of row ``ri``, for rows lo..hi-1, by halves."""
+        w = self.w
+        if hi - lo <= 4:
+            for ri in range(lo, hi):
+                if ri == hi - 1:
+                    w("else:" if ri > lo else "if True:", d.rows[ri].span)
+                else:
+                    w(f"{'if' if ri == lo else 'elif'} ri == {ri}:", d.rows[ri].span)
+                with w.indent():
+                    w(f"{var} = {values[ri]}", d.rows[ri].span)
+            return
+        mid = (lo + hi) // 2
+        w(f"if ri < {mid}:", d.span)
+        with w.indent():
+            self.value_tree(d, var, values, lo, mid)
+        w("else:", d.span)
+        with w.indent():
+            self.value_tree(d, var, values, mid, hi)
+
+    def table_lookup(self, d: ast.Table) -> _Lookup:
+        """The module-level tables of a long table, made once: name, and (keys, default) per dict.
+
+        A table whose rows have too many alternatives to list every combination is searched by
+        a module-level function of flat ``if …: return row`` statements instead ("search").
+        """
+        if id(d) in self.tables:
+            return self.tables[id(d)]
+        name = f"_TABLE{len(self.tables)}"
+        lines: list[tuple[str, ast.Span]] = []
+        end = len(d.rows)
+        default = next((ri for ri, r in enumerate(d.rows) if all(p.alternatives is None for p in r.patterns)),
+                       end)
+        masks: dict[tuple[int, ...], dict[object, int]] = {}
+        entries = 0
+        budget = _EXPANSION * end
+        for ri, row in enumerate(d.rows[:default]):  # rows after an all-`_` row never match
+            mask = tuple(i for i, p in enumerate(row.patterns) if p.alternatives is not None)
+            table = masks.setdefault(mask, {})
+            for combo in itertools.product(*(tuple(row.patterns[i].alternatives or ()) for i in mask)):
+                key = combo[0] if len(combo) == 1 else combo
+                if key not in table:
+                    table[key] = ri
+                    entries += 1
+            if entries > budget:
+                break
+        shapes: _Shapes
+        if entries > budget:
+            shapes = "search"
+            lines.append((f"def {name}_row(c):", d.span))
+            lines.append(('    """The first row of a long table that matches the claim."""', d.span))
+            for ri, row in enumerate(d.rows[:default]):
+                lines.append((f"    if {self.row_test(d, row)}:", row.span))
+                lines.append((f"        return {ri}", row.span))
+            lines.append((f"    return {default}", d.span))
+            lines.append(("", d.span))
+            lines.append(("", d.span))
+        else:
+            shapes = []
+            for k, (mask, table) in enumerate(masks.items()):
+                shapes.append((mask, default if k == 0 else end))
+                lines.append((f"{name}_{k} = {{  # claim values -> first row of this shape", d.span))
+                for key, ri in table.items():
+                    lines.append((f"    {key!r}: {ri},", d.rows[ri].span))
+                lines.append(("}", d.span))
+            if not masks:
+                shapes.append(((), default))
+        values = [self.expr(r.value, self.default_mode) for r in d.rows]
+        constant = all(_is_literal(v) for v in values)
+        if constant:
+            lines.append((f"{name}_values = (  # the value of each row", d.span))
+            for ri, v in enumerate(values):
+                lines.append((f"    {v},", d.rows[ri].span))
+            lines.append((")", d.span))
+        self.tables[id(d)] = _Lookup(name, lines, shapes, constant)
+        return self.tables[id(d)]
 
     # ------------------------------------------------------------ classification
     # ------------------------------------------------------------ rounding and static facts
@@ -348,7 +554,7 @@ class CodeGenerator:
         assert cls is not None
         sums, keep_parts, traced = kind != "parts", kind != "fast", kind == "traced"
         with w.at(cls.span):
-            w(f"# classify: {cls.label.en}", cls.span)
+            w(repr(f"classify: {cls.label.en}"), cls.span)  # a string statement: no code, no comment
             if sums:
                 w("out_of_scope = 0")
                 w("first_self_pay = 0")
@@ -407,7 +613,7 @@ class CodeGenerator:
         refs = self.p.classify.references if self.p.classify else ()
         site_key = f"cls:{key}"
         if row.when is not None:
-            condition = _source_text(self.p, row.when.span)
+            condition = self.text(row.when.span)
             label = ast.Label(f"{label.zh}（{condition}）", f"{label.en} when {condition}", row.span)
             site_key += f"@{row.span.file}:{row.span.line}"  # rows that differ only by their condition
 
@@ -478,7 +684,7 @@ class CodeGenerator:
         if layer.base is None:
             base_name = "remaining"
         with w.at(layer.span):
-            w(f"# layer {n}: {layer.label.en}", layer.span)
+            w(repr(f"layer {n}: {layer.label.en}"), layer.span)  # a string statement: no code, no comment
             for acc, var in self.layer_accumulators(layer):
                 w(f"{var} = ytd.get({acc!r}, 0)")
             if layer.when is not None:
@@ -487,7 +693,7 @@ class CodeGenerator:
                 w.depth += 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
             base_span = layer.base.span if layer.base is not None else layer.span
-            base_text = _source_text(self.p, layer.base.span) if layer.base is not None else "remaining"
+            base_text = self.text(layer.base.span) if layer.base is not None else "remaining"
             w(f"base = {base}", base_span)
             if base_name not in _NONNEGATIVE:
                 w("if base < 0:", base_span)
@@ -559,7 +765,7 @@ class CodeGenerator:
                     with w.indent():
                         sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
                                    layer.when, kind="skip", zh="不适用：{0:t} 不成立")
-                        w(f"t(({sid}, ({_source_text(self.p, layer.when.span)!r},)))",
+                        w(f"t(({sid}, ({self.text(layer.when.span)!r},)))",
                           layer.when.span.line)
             followers = (*later, *self.p.checks)
             if followers or len(self.p.layers) > 1:
@@ -770,12 +976,12 @@ class CodeGenerator:
                 for layer in self.p.layers:
                     n = layer.name
                     if layer.ceiling is not None and layer.ceiling.period == "year":
-                        w(f"'{n}.entered': ye_{n} + base_{n},")
+                        w(f"{n + '.entered'!r}: ye_{n} + base_{n},")
                     if layer.deductible is not None:
-                        w(f"'{n}.deductible': yd_{n} + ded_{n},")
+                        w(f"{n + '.deductible'!r}: yd_{n} + ded_{n},")
                     if layer.bands is not None and layer.bands.period == "year":
-                        w(f"'{n}.base': yb_{n} + elig_{n},")
-                    w(f"'{n}.paid': yp_{n} + l_{n},")
+                        w(f"{n + '.base'!r}: yb_{n} + elig_{n},")
+                    w(f"{n + '.paid'!r}: yp_{n} + l_{n},")
             w("}")
             payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
             if len(self.p.layers) == 1:
@@ -811,7 +1017,7 @@ class CodeGenerator:
             with w.at(chk.span):
                 w(f"{var} = {self.expr(chk.holds, self.default_mode)}", chk.holds.span)
                 if traced:
-                    text = _source_text(self.p, chk.holds.span)
+                    text = self.text(chk.holds.span)
                     sid = self.site(f"check:{chk.name}", rule=f"check.{chk.name}", kind="check",
                                     label=chk.label, refs=chk.references, span=chk.span,
                                     template="{1:t}: {0:b}", result=0, result_code="b",
@@ -836,9 +1042,9 @@ class CodeGenerator:
                 sid = self.site("amount", rule="amount", kind="amount",
                                 label=ast.Label("分配金额", "amount shared out", h.span), refs=(),
                                 span=h.amount.span,
-                                template=f"amount = {_source_text(self.p, h.amount.span)} = {{0:m}}",
+                                template=f"amount = {self.text(h.amount.span)} = {{0:m}}",
                                 result=0, inputs=tuple(self.c.reads(h.amount)),
-                                zh=f"分配金额 = {_source_text(self.p, h.amount.span)} = {{0:m}}")
+                                zh=f"分配金额 = {self.text(h.amount.span)} = {{0:m}}")
                 w(f"t(({sid}, (total,)))")
             w("out_of_scope = first_self_pay = 0")
             w("in_scope = total")
@@ -889,7 +1095,7 @@ class CodeGenerator:
             self.w("(")
             for layer in self.p.layers:
                 self.w(f"    LayerInfo({layer.name!r}, {layer.label.zh!r}, {layer.label.en!r}, "
-                       f"{layer.span.line}),")
+                       f"{int(layer.span.line)}),")
             self.w("),")
             self.w("SITES,")
             self.w("PARAMS,")
@@ -897,7 +1103,7 @@ class CodeGenerator:
             self.w("(")
             for chk in self.p.checks:
                 self.w(f"    CheckInfo({chk.name!r}, {chk.label.zh!r}, {chk.label.en!r}, "
-                       f"{chk.span.line}),")
+                       f"{int(chk.span.line)}),")
             self.w("),")
             if h.input == "record":
                 rest = h.remainder or ast.Label("结余", "remainder", h.span)
@@ -906,9 +1112,10 @@ class CodeGenerator:
         self.w(")")
 
         head = _Writer()
-        head(f'"""Settlement code for policy {h.name}, generated by yibao.')
+        # No policy text in the docstring or any comment: it is in POLICY_ID, SOURCE and META.
+        head(f'"""Settlement code for the policy POLICY_ID in SOURCE, generated by {GENERATOR}.')
         head()
-        head(f"Source: {self.p.path}. Do not edit: change the policy and recompile.")
+        head("Do not edit: change the policy and recompile.")
         head('"""')
         head()
         head("from yibao.compiler.runtime import (")
@@ -918,9 +1125,11 @@ class CodeGenerator:
         head(")")
         head()
         head(f"POLICY_ID = {h.name!r}")
-        start = h.effective.toordinal() if h.effective else dt.date.min.toordinal()
-        end = h.until.toordinal() if h.until else None
-        head(f"EFFECTIVE = ({start}, {end})  # {h.effective} .. {h.until or 'open'}")
+        head(f"SOURCE = {self.p.path!r}")
+        start = int(h.effective.toordinal()) if h.effective else dt.date.min.toordinal()
+        end = int(h.until.toordinal()) if h.until else None
+        head(f"EFFECTIVE = ({start}, {end})  # {_day(start) if h.effective else None} .. "
+             f"{_day(end) if end is not None else 'open'}")
         head("ENUMS = {  # the value sets this policy accepts in a claim")
         for key, values in sorted(self.c.enums.items()):
             head(f"    {key!r}: {values!r},")
@@ -943,12 +1152,18 @@ class CodeGenerator:
             head(f"    {p.name!r}: {self._param_info(p)},")
         head("}")
         head()
-        head()
-        lines = head.lines + body.lines
-        linemap = [(self.p.path, 0)] * len(head.lines) + body.linemap
+        tables = _Writer(self.p.path)
+        for lookup in self.tables.values():
+            for text, span in lookup.lines:
+                tables(text, span)
+            tables()
+        tables()
+        lines = head.lines + tables.lines + body.lines
+        linemap = [(self.p.path, 0)] * len(head.lines) + tables.linemap + body.linemap
         source = "\n".join(lines).rstrip() + "\n"
         linemap = linemap[: source.count("\n")]
-        return GeneratedModule(source, tuple(linemap), self.p.path)
+        # The file name Python's compile() is given: it takes any text but NUL.
+        return GeneratedModule(source, tuple(linemap), self.p.path.replace("\0", "\\0"))
 
     def _param_info(self, p: ast.Parameter) -> str:
         def where(span: ast.Span) -> tuple[int] | tuple[int, str]:
@@ -957,9 +1172,7 @@ class CodeGenerator:
         def rows(d: ast.Definition) -> tuple[tuple[str | int, ...], ...]:
             """(keys as written, line[, file if not the policy's]) per table row; one for a value."""
             if isinstance(d, ast.Table):
-                return tuple((_source_text(self.p, ast.Span(r.span.file, r.span.line, r.span.column,
-                                                            r.span.line, r.span.end_column))
-                              .split("->")[0].strip(), *where(r.span)) for r in d.rows)
+                return tuple((self.text.row_keys(r), *where(r.span)) for r in d.rows)
             return (("", *where(d.span)),)
 
         start = self.p.header.effective or dt.date.min
@@ -972,7 +1185,7 @@ class CodeGenerator:
                             _cite(e.references or p.references, self.p)) for e in p.exceptions)
         code = _TYPE_CODE.get(p.type_name, "t")
         return (f"ParamInfo({p.name!r}, {p.label.zh!r}, {p.label.en!r}, {code!r}, "
-                f"{_cite(p.references, self.p)!r}, {p.span.line}, {versions!r}, {exceptions!r})")
+                f"{_cite(p.references, self.p)!r}, {int(p.span.line)}, {versions!r}, {exceptions!r})")
 
     def _accumulators(self) -> tuple[str, ...]:
         """The year_to_date keys this policy reads and writes, in layer order."""
