@@ -382,3 +382,12 @@ def test_a_long_chain_of_exceptions_over_each_other() -> None:
     checked = check(parse(text + LAYER.format(cap="p"), "t.yb"))
     ordered = checked.policy.parameters[0].exceptions_by_priority()
     assert [e.name for e in ordered[:2]] == ["e0", "e1"] and len(ordered) == n
+
+
+@pytest.mark.parametrize("char", ["\u017f", "\u212a", "\u0130", "\u0131"])
+def test_names_are_ascii(char: str) -> None:
+    """ſ matches `s` case-insensitively, and Python folds `p_ſ` into `p_s`: two parameters, one variable."""
+    param = f'\nparameter {char}x "参数" / "param": money\n  cite doc\n  value 1.00\n'
+    text = HEAD + param + LAYER.format(cap="1.00")
+    line, col, message, _ = only(error_of(text))
+    assert (line, col, message) == (HEAD_LINES + 2, len("parameter ") + 1, f"unexpected character {char!r}")
