@@ -289,6 +289,7 @@ class _Checker:
                            suggest(p.type_name, known) or f"one of {', '.join(known)}")
                 continue
             self.check_versions(p)
+            self.check_defined(p)
             for version in p.versions:
                 self.definition(version.definition, ptype, p)
             self.check_exceptions(p, ptype)
@@ -298,6 +299,16 @@ class _Checker:
         if p.type_name in DEFAULT_ENUMS:
             return enum_type(p.type_name)
         return SCALAR_TYPES.get(p.type_name)
+
+    def check_defined(self, p: ast.Parameter) -> None:
+        """A parameter needs a value for when no exception applies; the grammar lets `cite` stand alone."""
+        if p.versions:
+            return
+        if p.exceptions:
+            self.error(p.span, f"parameter `{p.name}` has no value when none of its exceptions applies",
+                       "give it a `value …` or a `table` for the other cases")
+        else:
+            self.error(p.span, f"parameter `{p.name}` has no value", "give it a `value …` or a `table`")
 
     def check_versions(self, p: ast.Parameter) -> None:
         starts = [v.start for v in p.versions]

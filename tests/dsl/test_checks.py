@@ -70,3 +70,46 @@ def test_bundled_policy_is_clean() -> None:
     for path in sorted(root.rglob("*.yb")):
         checked = check(parse_file(path))
         assert not [w for w in checked.warnings if w.severity == "error"]
+
+
+# Pieces the grammar lets a block go without: each is refused at its line, never left to crash at settle.
+_HEAD = 'policy p "甲" / "p"\n  effective 2020-01-01\n'
+_CLASSIFY = ('classify "分" / "c"\n  assume "a"\n  category A -> in scope\n  category B -> in scope\n'
+             '  category C -> out of scope\n')
+_RATE = 'parameter r "率" / "r": rate\n  assume "a"\n'
+_LAYER = '\nlayer b "乙" / "b"\n  assume "a"\n  base in_scope\n  rate r\n'
+UNDEFINED = {
+    "parameter with only a citation": (_HEAD + _CLASSIFY + _RATE + _LAYER, 8, "parameter `r` has no value"),
+    "parameter with only exceptions": (
+        _HEAD + _CLASSIFY + _RATE + '  exception e "例" / "e" when person.age > 60\n    value 60%\n' + _LAYER,
+        8, "parameter `r` has no value when none of its exceptions applies"),
+    "exception without a value": (
+        _HEAD + _CLASSIFY + _RATE + '  value 50%\n  exception e "例" / "e" when person.age > 60\n'
+        '    assume "x"\n' + _LAYER, 11, "exception `e` needs exactly one `value` or `table`"),
+    "table without rows": (_HEAD + _CLASSIFY + _RATE + "  table visit.level\n" + _LAYER, 10,
+                           "unexpected"),
+    "classify without rows": (
+        _HEAD + 'classify "分" / "c"\n  assume "a"\n' + _RATE + "  value 50%\n" + _LAYER, 3,
+        "`classify` does not say how category A is treated"),
+    "layer without rate, bands or fixed": (
+        _HEAD + _CLASSIFY + _RATE + '  value 50%\n\nlayer b "乙" / "b"\n  assume "a"\n  base in_scope\n', 12,
+        "layer `b` needs exactly one of `rate`, `bands` or `fixed` (it has 0)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNDEFINED))
+def test_a_missing_definition_is_a_positioned_error(case: str) -> None:
+    text, line, message = UNDEFINED[case]
+    with pytest.raises(PolicyError) as info:
+        check(parse(text, "p.yb"))
+    first = next(d for d in info.value.diagnostics if d.severity == "error")
+    assert (first.span.line, first.message[:len(message)]) == (line, message)
+
+
+def test_a_parameter_without_value_fails_at_load_not_at_settle(tmp_path: Path) -> None:
+    from yibao import load_policy
+
+    path = tmp_path / "p.yb"
+    path.write_text(UNDEFINED["parameter with only a citation"][0], encoding="utf-8")
+    with pytest.raises(PolicyError, match="has no value"):
+        load_policy(path)
