@@ -140,6 +140,17 @@ class _Lookup:
     constant: bool  # every row's value is a constant, kept in ``{name}_values``
 
 
+_SLOT = re.compile(r"\{(\d+:[a-z])\}")
+
+
+def _plain(text: str) -> str:
+    """Policy text for a trace template: a ``{0:m}`` in it is shown as written, never filled.
+
+    A word joiner (invisible) after the brace keeps the template's slot pattern from matching.
+    """
+    return _SLOT.sub("{\u2060\\1}", text)
+
+
 _LITERAL = re.compile(r"-?\d+|\(-\d+\)|True|False|'[A-Za-z0-9_.]*'")
 
 
@@ -625,13 +636,14 @@ class CodeGenerator:
 
         cat_zh = {"A": "甲类", "B": "乙类", "C": "丙类"}[row.category] + (
             f"（{row.item_class}）" if row.item_class else "")
+        cat_zh, plain_key = _plain(cat_zh), _plain(key)  # in templates
 
         with w.at(row.span):
             if t.kind == "in_scope":
                 if keep_parts:
                     w("keep(_IN)")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} in scope", 3,
+                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, {{3:m}} in scope", 3,
                                zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}纳入政策范围")
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
                 if not keep_parts:
@@ -642,7 +654,7 @@ class CodeGenerator:
                 if keep_parts:
                     w("keep((ln.amount, 0))")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {key}, {{3:m}} out of scope, "
+                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, {{3:m}} out of scope, "
                                "paid by the person", 3,
                                zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}属政策范围外，由个人负担")
                     w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
@@ -660,7 +672,7 @@ class CodeGenerator:
                 if keep_parts:
                     w("keep((0, fsp))")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {key}, first self-pay "
+                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, first self-pay "
                                "{3:m} × {4:r} = {5:m}; in scope {6:m}", 5, t.share,
                                zh=f"{{1:t}} {{2:t}}：{cat_zh}，先行自付 {{3:m}} × {{4:r}} = {{5:m}}；"
                                   "政策范围内 {6:m}")
@@ -693,7 +705,7 @@ class CodeGenerator:
                 w.depth += 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
             base_span = layer.base.span if layer.base is not None else layer.span
-            base_text = self.text(layer.base.span) if layer.base is not None else "remaining"
+            base_text = _plain(self.text(layer.base.span)) if layer.base is not None else "remaining"
             w(f"base = {base}", base_span)
             if base_name not in _NONNEGATIVE:
                 w("if base < 0:", base_span)
@@ -756,7 +768,7 @@ class CodeGenerator:
             w(f"l_{n} = pay")
             if traced:
                 sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer",
-                           zh=f"{layer.label.zh}支付 {{0:m}}")
+                           zh=f"{_plain(layer.label.zh)}支付 {{0:m}}")
                 w(f"t(({sid}, (pay,)))")
             if layer.when is not None:
                 w.depth -= 1
@@ -795,7 +807,7 @@ class CodeGenerator:
             if traced:
                 per = "this year " if ce.period == "year" else ""
                 per_zh = "每年，本年度" if ce.period == "year" else "每次，"
-                sid = site("ceiling", ce.span, f"ceiling {{0:m}} per {ce.period}, {per}room {{1:m}}: "
+                sid = site("ceiling", ce.span, f"ceiling {{0:m}} per {_plain(ce.period)}, {per}room {{1:m}}: "
                            "{2:m} enters, {3:m} above the ceiling passes on", 2, ce.expr,
                            zh=f"计入上限 {{0:m}}（{per_zh}剩余额度 {{1:m}}）：计入 {{2:m}}，"
                               "超出上限的 {3:m} 转由后续支付")
@@ -1042,9 +1054,9 @@ class CodeGenerator:
                 sid = self.site("amount", rule="amount", kind="amount",
                                 label=ast.Label("分配金额", "amount shared out", h.span), refs=(),
                                 span=h.amount.span,
-                                template=f"amount = {self.text(h.amount.span)} = {{0:m}}",
+                                template=f"amount = {_plain(self.text(h.amount.span))} = {{0:m}}",
                                 result=0, inputs=tuple(self.c.reads(h.amount)),
-                                zh=f"分配金额 = {self.text(h.amount.span)} = {{0:m}}")
+                                zh=f"分配金额 = {_plain(self.text(h.amount.span))} = {{0:m}}")
                 w(f"t(({sid}, (total,)))")
             w("out_of_scope = first_self_pay = 0")
             w("in_scope = total")
