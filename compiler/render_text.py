@@ -422,10 +422,7 @@ class _Printer:
         if isinstance(e, ast.Neg):
             return "−" + self.show(e.operand, _P_NEG), _P_NEG
         if isinstance(e, ast.BinOp):
-            prec = _P_ADD if e.op in "+-" else _P_MUL
-            left = self.show(e.left, prec)
-            right = self.show(e.right, prec + 1)
-            return f"{left} {_ARITH[e.op]} {right}", prec
+            return self._chain(e), _P_ADD if e.op in "+-" else _P_MUL
         if isinstance(e, ast.Compare):
             return self._compare(e), _P_CMP
         if isinstance(e, ast.MemberOf):
@@ -463,6 +460,29 @@ class _Printer:
         if isinstance(e, ast.If):
             return self._if(e), _P_IF
         raise AssertionError(f"cannot print {e!r}")
+
+    def _chain(self, e: ast.BinOp) -> str:
+        """An operator's left spine in a loop (``a + b − c …``): a sum may have any number of terms.
+
+        The spine may switch between sums and products (``((a + b) × c) + d``); the parser counts
+        that as one level too, so the switch is bracketed here exactly as ``show`` would.
+        """
+        spine: list[ast.BinOp] = []
+        node: ast.Expr = e
+        while isinstance(node, ast.BinOp):
+            spine.append(node)
+            node = node.left
+        inner = _P_ADD if spine[-1].op in "+-" else _P_MUL
+        parts = [self.show(node, inner)]
+        opened = 0  # each bracket encloses everything from the leaf on, so all open at the start
+        for step in reversed(spine):
+            prec = _P_ADD if step.op in "+-" else _P_MUL
+            if inner < prec:
+                opened += 1
+                parts.append(")")
+            parts.append(f" {_ARITH[step.op]} {self.show(step.right, prec + 1)}")
+            inner = prec
+        return "(" * opened + "".join(parts)
 
     def _compare(self, e: ast.Compare) -> str:
         x = self.x
