@@ -11,9 +11,10 @@ reaches the module through ``repr`` of a string constant, never a comment or a
 docstring; a name becomes a Python identifier only after ``_ident`` has checked it,
 an operator only from a fixed set, a number only through ``int``.
 
-Tables longer than ``_CHAIN_ROWS`` are looked up in dicts at module level rather than
-an ``if``/``elif`` chain, which CPython's parser and compiler nest and cannot take by
-the thousand.
+Nothing nests with the size of the policy, since CPython's parser and compiler cannot
+take thousands of levels: tables longer than ``_CHAIN_ROWS`` are looked up in dicts at
+module level rather than an ``if``/``elif`` chain, a long sum is grouped, an else-if
+chain is one conditional expression.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Up to this many rows a table is an if/elif chain (readable, and as fast as a dict for a few
 # rows); longer ones are looked up in dicts: CPython nests an elif chain and fails on thousands.
 _CHAIN_ROWS = 16
+# A longer chain of + and - is grouped, a group in parentheses, so that no sum nests deeply.
+_FLAT_TERMS = 32
 # A row with alternatives becomes one dict entry per combination; past this many entries per
 # row on average the table is searched by a flat function instead.
 _EXPANSION = 8
@@ -280,18 +283,43 @@ class CodeGenerator:
         if isinstance(e, ast.Call):
             func = _op(e.func, frozenset(FUNCTIONS), e.span)
             return f"{func}(" + ", ".join(self.expr(a, mode) for a in e.args) + ")"
-        if isinstance(e, ast.If):
-            return (f"({self.expr(e.then, mode)} if {self.expr(e.cond, mode)} "
-                    f"else {self.expr(e.orelse, mode)})")
+        if isinstance(e, ast.If):  # else-if chains without nesting: `a if c else b if d else e`
+            parts = []
+            node: ast.Expr = e
+            while isinstance(node, ast.If):
+                parts.append(f"{self.expr(node.then, mode)} if {self.expr(node.cond, mode)} else ")
+                node = node.orelse
+            return "(" + "".join(parts) + self.expr(node, mode) + ")"
         raise AssertionError(f"cannot compile {e!r}")
+
+    def sum_chain(self, e: ast.BinOp, mode: str) -> str:
+        """A chain of ``+`` and ``-`` as one flat sum, in groups of ``_FLAT_TERMS`` when long.
+
+        Nested parentheses stop CPython's parser at 200 levels and its compiler at some
+        thousands; every operand is an int, so grouping the terms differently is exact.
+        """
+        terms: list[tuple[str, ast.Expr]] = []
+        node: ast.Expr = e
+        while isinstance(node, ast.BinOp) and node.op in ("+", "-"):  # down the left side, no recursion
+            terms.append((_op(node.op, _BINOPS, node.span), node.right))
+            node = node.left
+        terms.append(("+", node))
+        codes = [(op, self.expr(t, mode)) for op, t in reversed(terms)]
+        while True:
+            groups = [codes[i : i + _FLAT_TERMS] for i in range(0, len(codes), _FLAT_TERMS)]
+            flat = ["(" + ("-" if g[0][0] == "-" else "") + g[0][1] + "".join(f" {op} {c}" for op, c in g[1:])
+                    + ")" for g in groups]
+            if len(flat) == 1:
+                return flat[0]
+            codes = [("+", c) for c in flat]
 
     def binop(self, e: ast.BinOp, mode: str) -> str:
         div = _DIV[mode]
         op = _op(e.op, _BINOPS, e.span)
+        if op in ("+", "-"):
+            return self.sum_chain(e, mode)
         lt, rt = self.type_of(e.left), self.type_of(e.right)
         left, right = self.expr(e.left, mode), self.expr(e.right, mode)
-        if op in ("+", "-"):
-            return f"({left} {op} {right})"
         if op == "*":
             if (lt == RATE and rt in (MONEY, RATE)) or (rt == RATE and lt in (MONEY, RATE)):
                 return f"{div}({left} * {right}, {RATE_ONE})"

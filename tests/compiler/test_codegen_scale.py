@@ -262,3 +262,33 @@ def test_a_policy_of_10000_parameters_compiles_loads_and_settles() -> None:
 def test_parameters_through_the_parser() -> None:
     policy = compile_policy(params_text(300), "many.yb")
     assert policy.settle(claim("local", "normal", "400.00")).payer_fen == (12_500,)  # (400 - 150) × 50%
+
+
+# ---------------------------------------------------------------- long expressions
+def test_a_sum_of_10000_terms_and_a_long_else_if_chain() -> None:
+    """Parentheses nest at most a few levels: CPython's parser stops at 200, its compiler soon after."""
+    n = 10_000
+    terms = " + ".join(["2.00"] * n) + " - 1.00 - 1.00"
+    choice = "if person.age > 100 then 1.00 else " * 50 + "0.00"
+    text = HEAD + f'''
+parameter cap "封顶" / "cap": money
+  cite doc
+  value {terms}
+
+parameter extra "额外" / "extra": money
+  cite doc
+  value {choice}
+
+layer basic "统筹" / "basic"
+  cite doc
+  rate 50%
+  cap cap + extra + 0.50 per visit
+'''
+    policy = compile_policy(text, "long.yb")
+    assert "cap = (p_cap + p_extra + 50)" in policy.source  # a short sum stays one flat sum
+    assert "(1.00 if" not in policy.source and " else 100 if " in policy.source
+    c = claim("local", "normal", "100000.00")
+    c["person"]["age"] = 30
+    assert policy.settle(c).payer_fen == (2 * n * 100 - 200 + 50,)
+    c["person"]["age"] = 101
+    assert policy.settle(c, trace=True).payer_fen == (2 * n * 100 - 200 + 150,)
