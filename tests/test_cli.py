@@ -42,7 +42,8 @@ def test_check_reports_every_file_and_fails() -> None:
 def test_compile_prints_the_module() -> None:
     result = run("compile", POLICY)
     assert result.exit_code == 0
-    assert result.output.startswith('"""Settlement code for policy jiujiang.resident_inpatient')
+    assert result.output.startswith('"""Settlement code for the policy POLICY_ID in SOURCE')
+    assert "POLICY_ID = 'jiujiang.resident_inpatient'" in result.output
     assert "def settle(c):" in result.output
 
 
