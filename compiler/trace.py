@@ -182,28 +182,33 @@ def zh_words(text: str, vocab: Vocabulary) -> str:
 
 
 @cache
-def _zh_template(site: Site, vocab: Vocabulary) -> str:
-    """The site's Chinese formula template, its policy names read as labels.
+def _zh_parts(site: Site, vocab: Vocabulary) -> tuple[tuple[str, int, Callable[[Any], str]], ...]:
+    """The site's Chinese formula as (literal, slot, formatter) triples, its policy names read as labels.
 
-    A parameter reads as its label (``起付线 = {0:m}``); a payer whose label already ends in
-    支付 does not say it twice (统筹基金支付 6,880.00, not 统筹基金支付支付).
+    The template's slots are read first and only its literal text is translated, so a label that
+    looks like a slot (``起付线{7:m}``) stays text. A parameter reads as its label
+    (``起付线 = {0:m}``); a payer whose label already ends in 支付 does not say it twice
+    (统筹基金支付 6,880.00, not 统筹基金支付支付).
     """
-    template = site.template_zh or site.template
+    parts = list(_compiled(site.template_zh or site.template))
+    first = parts[0][0]
     if site.kind == "parameter":
-        name, sep, rest = template.partition(" = ")
-        return f"{site.zh}{sep}{rest}" if sep and name == site.rule.split(":", 1)[1] else template
-    if site.kind == "payer" and site.zh.endswith("支付") and template.startswith(site.zh + "支付"):
-        return site.zh + template[len(site.zh) + 2:]
-    if site.kind == "check" and template == "{1:t}: {0:b}":
-        template = "{1:t}：{0:b}"
-    parts = re.split(r"(\{\d+:[mrcdtb]\})", template)
-    return "".join(p if i % 2 else zh_words(p, vocab) for i, p in enumerate(parts))
+        name, sep, rest = first.partition(" = ")
+        if sep and name == site.rule.split(":", 1)[1]:
+            parts[0] = (f"{site.zh}{sep}{rest}", *parts[0][1:])
+        return tuple(parts)
+    if site.kind == "payer" and site.zh.endswith("支付") and first.startswith(site.zh + "支付"):
+        parts[0] = (site.zh + first[len(site.zh) + 2:], *parts[0][1:])
+        return tuple(parts)
+    if site.kind == "check" and site.template == "{1:t}: {0:b}" and not site.template_zh:
+        return (("", 1, str), ("：", 0, _bool), ("", -1, str))
+    return tuple((zh_words(literal, vocab), slot, fmt) for literal, slot, fmt in parts)
 
 
 def _fill_zh(site: Site, vocab: Vocabulary, values: Sequence[Any]) -> str:
     """The Chinese formula: yes/no as 是/否, a condition's source text read with labels."""
     out = []
-    for literal, slot, fmt in _compiled(_zh_template(site, vocab)):
+    for literal, slot, fmt in _zh_parts(site, vocab):
         out.append(literal)
         if slot < 0:
             continue
