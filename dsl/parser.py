@@ -876,8 +876,9 @@ _EXPRESSIONS = (ast.Number, ast.Percent, ast.DateLit, ast.BoolLit, ast.Name, ast
 def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
     """Expressions nested deeper than ``MAX_NESTING``, each reported once, where it passes the limit.
 
-    Top down with an explicit stack; the left operand of an operator that is itself an operator
-    continues its chain (``a + b + c``) and does not count as a level.
+    Top down with an explicit stack; the left operand of a sum that is itself a sum continues
+    its chain (``a + b - c``) and does not count as a level, since the generator writes a sum
+    flat. A product or quotient nests in the generated code (each may round), so each counts.
     """
     diags: list[Diagnostic] = []
     reported: set[int] = set()  # statement-level expressions already reported
@@ -897,6 +898,7 @@ def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
                 "split it: give a part its own `parameter` and use the parameter's name here"))
             continue
         for child in reversed(ast.children(node)):
-            chained = isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)
+            chained = (isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)
+                       and node.op in "+-" and child.op in "+-")
             todo.append((child, level if chained else level + 1, root))
     return diags

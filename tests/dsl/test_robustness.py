@@ -120,8 +120,12 @@ def test_a_sum_of_ten_thousand_terms_on_one_line() -> None:
     assert sum(1 for n in ast.walk(cap) if isinstance(n, ast.Number)) == 10_000
 
 
-def test_a_long_product_and_a_long_difference() -> None:
-    check(parse(policy_with_cap("1.00" + " * 1" * 3_000 + " - 0.01" * 3_000), "t.yb"))
+def test_a_long_difference_is_one_level_and_a_long_product_is_not() -> None:
+    """A sum is written flat in the generated code; each product or quotient nests (and may round)."""
+    check(parse(policy_with_cap("1.00" + " - 0.01" * 3_000), "t.yb"))
+    check(parse(policy_with_cap("1.00" + " * 1" * (MAX_NESTING - 1)), "t.yb"))
+    _, _, message, _ = only(error_of(policy_with_cap("1.00" + " * 1" * 3_000 + " - 0.01" * 3_000)))
+    assert message == f"expression nested deeper than {MAX_NESTING} levels"
 
 
 def test_walk_needs_no_recursion() -> None:
