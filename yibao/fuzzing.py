@@ -143,7 +143,8 @@ DIR_NAME, BINARY_NAME, EMPTY_NAME = "dir.yb", "binary.yb", "empty.yb"
 
 
 def _pos(rng: random.Random, n: int) -> int:
-    return rng.randint(0, n) if n else 0
+    """A position in 0..n; 0 when there is none (an empty text gives n = -1)."""
+    return rng.randint(0, n) if n > 0 else 0
 
 
 def _chars(rng: random.Random) -> str:
