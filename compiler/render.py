@@ -6,10 +6,10 @@ examples settled by the compiled policy; ``render_changes`` writes what a reform
 changes against its base; ``render_letter`` writes a settlement explanation for
 the insured person from the settlement's trace.
 
-The builders (``render_policy.py``, ``render_settlement.py``) produce plain text in
-the reader's language; the Jinja2 templates in ``templates/`` add the markup. Both
-environments use ``StrictUndefined``; HTML autoescapes, and Markdown escapes every
-value through ``finalize``, so a policy string can never inject markup.
+The builders (``render_policy.py``, ``render_changes.py``, ``render_settlement.py``)
+produce plain text in the reader's language; the Jinja2 templates in ``templates/`` add
+the markup. Both environments use ``StrictUndefined``; HTML autoescapes, and Markdown
+escapes every value through ``finalize``, so a policy string can never inject markup.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from markupsafe import Markup
 
 from .loader import Policy
 from .masking import person_id
+from .render_changes import ChangesDocument
 from .render_model import Document, Item, Section, facts, items, para, table
-from .render_policy import ChangesDocument, PolicyDocument, sample_claims
+from .render_policy import PolicyDocument, sample_claims
 from .render_settlement import bill_table, claim_facts, claim_title, figures_table, result_table, steps
 from .render_settlement import year_to_date as ytd_items
 from .render_text import LANGS, Lex
