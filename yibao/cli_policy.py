@@ -51,7 +51,7 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
 
     A PATH may be a test file, a folder, or a policy (.yb): its tests/<name>.tests.json.
     """
-    from yibao.policytest import coverage_json as coverage_text
+    from yibao.coverage import coverage_json as coverage_text
     from yibao.policytest import discover, format_failure, run_tests, write_junit
 
     targets = paths or (Path("."),)
