@@ -464,8 +464,8 @@ class _Printer:
     def _chain(self, e: ast.BinOp) -> str:
         """An operator's left spine in a loop (``a + b − c …``): a sum may have any number of terms.
 
-        The spine may switch between sums and products (``((a + b) × c) + d``); the parser counts
-        that as one level too, so the switch is bracketed here exactly as ``show`` would.
+        The spine may switch between sums and products (``((a + b) × c) + d``); the switch is
+        bracketed here exactly as ``show`` would.
         """
         spine: list[ast.BinOp] = []
         node: ast.Expr = e
