@@ -3,6 +3,8 @@
 Everything here is read from the settlement and its trace (and the policy's own texts and
 labels); no figure is recomputed. Amounts are formatted with ``money_display`` only, so the
 app, the printed letter and the tests all show the same strings the settlement holds.
+The plain-text letter is laid out by ``letter_text.py``; widths in cells are
+``yibao.compiler.text_width``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len, set_cell_size
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display
@@ -34,8 +35,6 @@ __all__ = [
     "StepView",
     "build_explanation",
     "claim_files",
-    "clip",
-    "clip_middle",
     "load_explanation",
 ]
 
@@ -114,29 +113,6 @@ def word(key: str, lang: str) -> str:
 
 def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
-
-
-def clip(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` terminal cells (Chinese characters take two), with an ellipsis."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
-
-
-def clip_middle(title: str, width: int) -> str:
-    """Cut a step title to ``width`` cells keeping its end (``band 2``, ``deductible``), which
-    tells steps of one layer apart: ``critical-illness insur… · band 2``."""
-    if cell_len(title) <= width:
-        return title
-    head, sep, tail = title.rpartition(" · ")
-    if sep and cell_len(sep + tail) + 4 <= width:
-        return clip(head, width - cell_len(sep + tail)) + sep + tail
-    return clip(title, width)
-
-
-def pad(text: str, width: int) -> str:
-    """Pad to ``width`` cells, so that columns of Chinese and Latin text line up."""
-    return text + " " * max(width - cell_len(text), 0)
 
 
 # ---------------------------------------------------------------------------- view data
@@ -312,7 +288,9 @@ class Explanation:
 
             return render_letter(self.settlement, lang, "md", policy=self.policy, show_id=self.show_id)
         if fmt == "text":
-            return _text(self, lang)
+            from .letter_text import letter_text
+
+            return letter_text(self, lang)
         raise ValueError(f"unknown format {fmt!r}")
 
     def policy_title(self, lang: str) -> str:
@@ -475,135 +453,3 @@ def claim_files(folder: str | Path) -> list[Path]:
     if own:
         return own
     return sorted((p for p in root.rglob("*.json") if p.is_file()), key=lambda p: p.relative_to(root).parts)
-
-
-# ---------------------------------------------------------------------------- letters
-def _totals_rows(e: Explanation, lang: str) -> list[tuple[str, str]]:
-    rows = []
-    for f in e.totals:
-        label = f.label(lang)
-        if f.key.startswith("payer:"):
-            name = f.key.split(":", 1)[1]
-            label = f"{label}({name})" if lang == "zh" else f"{label} ({name})"
-        elif f.key.startswith("check:"):
-            label = (f"政策校验:{label}" if lang == "zh" else f"Check: {label}")
-        value = f.value if f.ok is None else word("passed" if f.ok else "failed", lang)
-        rows.append((label, value))
-    return rows
-
-
-def _line_sentence(e: Explanation, row: LineRow, lang: str) -> tuple[str, str]:
-    """A bill line as a heading and a sentence of who bears what."""
-    name = row.name or row.code
-    if lang == "zh":
-        head = f"{row.code} {name}({row.category} 类)— {row.amount}"
-        parts = [f"范围外 {row.out_of_scope}", f"先行自付 {row.first_self_pay}"]
-        parts += [f"{zh} {v}" for (_, zh, _), v in zip(e.payers, row.payers, strict=True)]
-        parts.append(f"个人 {row.person}")
-        return head, ";".join(parts)
-    head = f"{row.code} {name} (category {row.category}) — {row.amount}"
-    parts = [f"out of scope {row.out_of_scope}", f"first self-pay {row.first_self_pay}"]
-    parts += [f"{en} {v}" for (_, _, en), v in zip(e.payers, row.payers, strict=True)]
-    parts.append(f"the person {row.person}")
-    return head, "; ".join(parts)
-
-
-def _step_lines(e: Explanation, sv: StepView, lang: str) -> list[tuple[str, str]]:
-    """(label, text) rows telling one step: formula, inputs, the rule's label and its source."""
-    s = sv.step
-    rows = [(word("formula", lang), s.formula_in(lang))]
-    rows += [(word("inputs", lang), i.describe(lang)) for i in sv.inputs]
-    rows.append((word("label", lang), f"{s.zh} / {s.en}"))
-    if s.citation:
-        rows.append((word("citation", lang), s.citation))
-    rows.append((word("source", lang), sv.where(lang)))
-    return rows
-
-
-LETTER_WIDTH = 88  # cells: a printed A4 page in a monospaced font
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` cells: at spaces, or between Chinese characters."""
-    lines: list[str] = []
-    line, cells = "", 0
-    for token in _tokens(text):
-        size = cell_len(token)
-        if token.isspace():
-            if line:
-                line, cells = line + token, cells + size
-            continue
-        if cells + size > width and line.strip():
-            lines.append(line.rstrip())
-            line, cells = "", 0
-        while size > width:  # a single word longer than the line
-            lines.append(set_cell_size(token, width))
-            token = token[len(set_cell_size(token, width).rstrip()):]
-            size = cell_len(token)
-        line, cells = line + token, cells + size
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
-_WIDE = r"\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"
-_TOKEN = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+|\s+")
-_CLOSING = set("，。、；：？！）》」』】〉,.;:?!)]")  # never starts a line
-_OPENING = set("（《「『【〈([")  # never ends a line
-
-
-def _tokens(text: str) -> list[str]:
-    """Words and single Chinese characters, with punctuation kept on the right side of a break."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(text):
-        if out and not out[-1].isspace() and not tok.isspace() and (
-                tok[0] in _CLOSING or out[-1][-1] in _OPENING):
-            out[-1] += tok
-        else:
-            out.append(tok)
-    return out
-
-
-def _hang(label: str, text: str, indent: int, width: int) -> list[str]:
-    """``label`` then ``text`` wrapped, with continuation lines under the text."""
-    body = wrap(text, max(width - indent - cell_len(label), 20))
-    lead = " " * (indent + cell_len(label))
-    return [" " * indent + label + body[0], *(lead + b for b in body[1:])]
-
-
-def _text(e: Explanation, lang: str, width: int = LETTER_WIDTH) -> str:
-    out: list[str] = []
-    title = word("title", lang)
-    out += [title, "=" * cell_len(title), ""]
-    header = [*e.header_lines(lang), (word("policy", lang), e.policy_title(lang))]
-    kw = max(cell_len(k) for k, _ in header) + 2
-    for k, v in header:
-        out += _hang(pad(k, kw), v, 0, width)
-
-    def section(key: str) -> None:
-        name = word(key, lang)
-        out.extend(["", name, "-" * cell_len(name)])
-
-    section("summary")
-    rows = _totals_rows(e, lang)
-    lw = max(cell_len(k) for k, _ in rows) + 2
-    vw = max(cell_len(v) for _, v in rows)
-    out += [pad(k, lw) + " " * (vw - cell_len(v)) + v for k, v in rows]
-    if e.lines:
-        section("lines")
-        for row in e.lines:
-            head, body = _line_sentence(e, row, lang)
-            num = f"{row.index + 1}. "
-            out += _hang(num, head, 0, width)
-            out += _hang("", body, len(num), width)
-    section("steps")
-    for sv in e.steps:
-        num = f"{sv.index + 1}. "
-        out += _hang(num, sv.title(lang), 0, width)
-        rows = _step_lines(e, sv, lang)
-        kw = max(cell_len(k) for k, _ in rows) + 2
-        for k, v in rows:
-            out += _hang(pad(k, kw), v, len(num), width)
-    out += ["", *wrap(word("footer", lang), width)]
-    return "\n".join(out) + "\n"
-

@@ -18,8 +18,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList
 from textual.widgets.option_list import Option
+from yibao.compiler.text_width import clip, clip_middle
 
-from .explanation import Explanation, StepView, clip, clip_middle, word
+from .explanation import Explanation, StepView, word
 
 NAME_CELLS = 20  # a bill line's name in the table; longer (Chinese) names end in "…"
 NAME_CELLS_COMPACT = 16

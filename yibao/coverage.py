@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from yibao.compiler.loader import Policy
 from yibao.compiler.runtime import Settlement
+from yibao.compiler.text_width import pad
 
 if TYPE_CHECKING:
     from yibao.policytest import TestRun
@@ -161,7 +162,7 @@ class Coverage:
             out.append("  every rule:" if all_rules else "  never fired:")
             for r in shown:
                 hits = f"{r.hits:>5}  " if all_rules else ""
-                out.append(f"    {hits}{r.file}:{r.line}  {r.kind:<9} {r.label}")
+                out.append(f"    {hits}{r.file}:{r.line}  {pad(r.kind, 9)} {r.label}")
         return "\n".join(out) + "\n"
 
 

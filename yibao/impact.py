@@ -19,6 +19,7 @@ from yibao.compiler.claims import Claim, Record
 from yibao.compiler.loader import Policy
 from yibao.compiler.money import money_display, money_str
 from yibao.compiler.runtime import Settlement
+from yibao.compiler.text_width import columns
 from yibao.compiler.trace import Step
 from yibao.dsl.errors import ClaimError, ClaimIssue, YibaoError
 
@@ -277,7 +278,7 @@ class Impact:
             rows.append((k, money_display(self.old_total.get(k, 0)), money_display(self.new_total.get(k, 0)),
                          _signed(self.delta(k)), _signed_decimal(_mean(self.delta(k), self.settled)),
                          _signed_decimal(_mean(self.delta(k), self.changed))))
-        out += _table(rows)
+        out += columns(rows)
         if self.largest:
             out += ["", "Largest changes:"]
             for c in self.largest:
@@ -294,7 +295,7 @@ class Impact:
             for name, g in groups.items():
                 deltas = [_signed(g.delta.get(k, 0)) for k in self.keys]
                 rows.append((name, f"{g.claims:,}", f"{g.changed:,}", *deltas))
-            out += _table(rows, indent=2)
+            out += columns(rows, indent=2)
         return "\n".join(out) + "\n"
 
 
@@ -310,16 +311,6 @@ def _signed(fen: int) -> str:
 
 def _signed_decimal(value: Decimal) -> str:
     return ("+" if value > 0 else "") + f"{value:,.2f}"
-
-
-def _table(rows: Sequence[Sequence[str]], indent: int = 0) -> list[str]:
-    """Rows as text columns: the first left-aligned, the others right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
-        out.append(" " * indent + "  ".join(cells).rstrip())
-    return out
 
 
 def _figures(s: Settlement, names: Sequence[str]) -> dict[str, int]:

@@ -30,6 +30,7 @@ from yibao.compiler.claims import Claim, Record, load_claim_json
 from yibao.compiler.loader import Policy, load_policy
 from yibao.compiler.money import money_display, to_fen
 from yibao.compiler.runtime import Settlement
+from yibao.compiler.text_width import columns
 from yibao.compiler.trace import Step
 from yibao.coverage import Coverage
 from yibao.dsl.errors import YibaoError
@@ -575,10 +576,7 @@ def format_failure(result: CaseResult, file: FileResult) -> str:
                 d = a - e
                 diff = ("+" if d > 0 else "") + f"{d:,.2f}"
             rows.append((m.what, m.expected, m.actual, diff))
-        widths = [max(len(r[k]) for r in rows) for k in range(4)]
-        for r in rows:
-            cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
-            out.append("    " + "  ".join(cells).rstrip())
+        out += columns(rows, indent=4)
         if result.parted is not None and result.parted[0] == i:
             step = result.parted[1]
             wanted = [m.expected for m in found if m.what == _expectation_of(step)]

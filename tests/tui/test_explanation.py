@@ -6,7 +6,8 @@ import pytest
 from rich.cells import cell_len
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.money import money_display
-from yibao.tui.explanation import build_explanation, claim_files, clip_middle, load_explanation, wrap
+from yibao.compiler.text_width import clip_middle, wrap
+from yibao.tui.explanation import build_explanation, claim_files, load_explanation
 
 import yibao
 
