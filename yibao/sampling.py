@@ -8,6 +8,12 @@ documented reproducibility guarantee.
 
 Money is generated as integer fen and only then formatted as ``"1234.50"``,
 so no float ever reaches a claim amount.
+
+Two generators live here and share their tables of bill items, ages and IDs:
+``sample_policy_claims`` draws what any compiled policy accepts (the ``yibao sample-claims``
+command); ``sample_claims`` is the older, policy-blind Jiujiang generator, kept because the
+throughput benchmark and tests/test_sampling.py depend on its exact output. That, and
+the claim writers, is why the module runs to about 650 lines.
 """
 
 from __future__ import annotations
