@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .long_table import LongTable
 from .masking import person_id
 from .money import money_display
 from .runtime import Settlement
@@ -46,12 +47,12 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
                   *[layer.name for layer in layers], "Person")
     for col in money_cols:
         lines.add_column(col, justify="right", no_wrap=True)
-    for share in s.lines:
+    for share in s.lines:  # Text, not str: a claim's `[b]` or `:pill:` is shown as written, not as markup
         cat = share.category + (f"/{share.item_class}" if share.item_class and not compact else "")
         lead = [str(share.index + 1)] + ([] if compact else [share.code])
-        lines.add_row(*lead, share.name, cat, money_display(share.amount),
-                      money_display(share.out_of_scope), money_display(share.first_self_pay),
-                      *[money_display(p) for p in share.payers], money_display(share.person))
+        lines.add_row(*map(Text, (*lead, share.name, cat, money_display(share.amount),
+                                  money_display(share.out_of_scope), money_display(share.first_self_pay),
+                                  *[money_display(p) for p in share.payers], money_display(share.person))))
 
     totals = Table(title="Settlement", title_justify="left", show_header=False, show_edge=False,
                    pad_edge=False)
@@ -69,9 +70,10 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
                    Text(money_display(s.person_fen), style="bold"))
     totals.add_row("Reimbursed share 报销比例", f"{s.reimbursed_share * 100:.2f}%")
     for name, ok in s.checks.items():
-        totals.add_row(f"check {name}", Text("holds" if ok else "FAILS", style="green" if ok else "bold red"))
+        totals.add_row(Text(f"check {name}"),
+                       Text("holds" if ok else "FAILS", style="green" if ok else "bold red"))
 
-    parts: list[object] = [head, Text(), lines, Text(), totals, Text(), _ytd_table(s)]
+    parts: list[object] = [head, Text(), LongTable(lines), Text(), totals, Text(), _ytd_table(s)]
     if trace:
         parts += [Text(), _trace_table(s, lang, policy)]
     return Group(*parts)  # type: ignore[arg-type]
@@ -95,7 +97,7 @@ def trace_steps(s: Settlement, policy: Policy | None) -> list[Step]:
     return zh_formulas(s.trace, s.records, s.meta, fields)
 
 
-def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> Table:
+def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> LongTable:
     steps = Table(title="Trace", title_justify="left", show_edge=False, pad_edge=False)
     steps.add_column("#", justify="right")
     steps.add_column("Rule")
@@ -103,8 +105,9 @@ def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> Tabl
     steps.add_column("Formula", overflow="fold")
     for step in trace_steps(s, policy):
         where = str(step.line) if step.file == s.meta.file else f"{step.file}:{step.line}"
-        steps.add_row(str(step.index + 1), f"{step.rule}\n{step.label(lang)}", where, step.formula_in(lang))
-    return steps
+        steps.add_row(Text(str(step.index + 1)), Text(f"{step.rule}\n{step.label(lang)}"), Text(where),
+                      Text(step.formula_in(lang)))  # a formula quotes the claim's names: no markup
+    return LongTable(steps)
 
 
 def _record_view(s: Settlement, *, lang: str, trace: bool, policy: Policy | None = None) -> Group:
