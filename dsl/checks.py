@@ -4,66 +4,38 @@ Like miniwdl, every check runs and every diagnostic is collected before one
 ``PolicyError`` is raised, so an author sees all a file's problems at once.
 The result, ``CheckedPolicy``, carries what the code generator needs: the type
 of every expression and the parameters in dependency order.
+
+The checker walks the policy's blocks; expressions are typed by the ``ExprTyping``
+mixin (``expr_types.py``), and whether two exceptions can both apply is
+``overlap.py``'s analysis. What is left stays one class of about 590 lines: the
+checks of every block share its diagnostics, symbol tables and the layers in scope.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import ast
 from .errors import Diagnostic, PolicyError, suggest
+from .expr_types import ExprTyping
+from .overlap import may_overlap, priority
 from .types import (
     BOOL,
     CATEGORIES,
-    CLAIM_FIELDS,
-    COUNT,
-    DATE,
     DEFAULT_ENUMS,
     FUNCTIONS,
-    LAYER_ONLY_QUANTITIES,
     MONEY,
-    NUMBER,
     QUANTITIES,
     RATE,
     ROUNDING_MODES,
     SCALAR_TYPES,
-    TEXTSET,
     Type,
     enum_type,
 )
-
-# What a later layer or a check may read of an earlier layer, as ``basic.paid``.
-LAYER_RESULTS = {
-    "paid": "what the layer paid on this claim",
-    "deductible": "the deductible it applied",
-    "base": "the base that entered it, after its ceiling",
-    "over_ceiling": "the part of its base above its ceiling",
-    "eligible": "its base after the deductible",
-}
-
-# What a layer's year-to-date accumulators held before this claim, as ``basic.year_deductible``,
-# with what the layer needs for the accumulator to exist.
-YEAR_RESULTS = {
-    "year_paid": ("paid this year before this claim", ""),
-    "year_deductible": ("deductible paid this year before this claim", "the layer has no deductible"),
-    "year_base": ("the year's accumulated base for its bands", "the layer has no `bands per year`"),
-    "year_entered": ("cost entered under its ceiling this year", "the layer has no `ceiling … per year`"),
-}
-
-
-def _accumulates(layer: ast.Layer, result: str) -> bool:
-    if result == "year_deductible":
-        return layer.deductible is not None
-    if result == "year_base":
-        return layer.bands is not None and layer.bands.period == "year"
-    if result == "year_entered":
-        return layer.ceiling is not None and layer.ceiling.period == "year"
-    return True
-
 
 RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line", "record"}
 
@@ -109,7 +81,7 @@ def _names_in(node: object) -> Iterator[str]:
     return (n.name for n in ast.walk(node) if isinstance(n, ast.Name))
 
 
-class _Checker:
+class _Checker(ExprTyping):
     def __init__(self, policy: ast.Policy) -> None:
         self.policy = policy
         self.diags: list[Diagnostic] = []
@@ -401,16 +373,7 @@ class _Checker:
             self.error(p.span, f"two exceptions of `{p.name}` share a name")
             return
         # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
-        wins: dict[str, set[str]] = {}  # every exception each one is over, directly or through others
-        for e in p.exceptions:
-            reached: set[str] = set()
-            todo = list(e.over)
-            while todo:
-                b = todo.pop()
-                if b not in reached:
-                    reached.add(b)
-                    todo.extend(names[b].over if b in names else ())
-            wins[e.name] = reached
+        wins = priority(p.exceptions)  # every exception each one is over, directly or through others
         for a in wins:
             if a in wins[a]:
                 self.error(names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")
@@ -418,7 +381,7 @@ class _Checker:
         for a, b in itertools.combinations(p.exceptions, 2):
             if b.name in wins[a.name] or a.name in wins[b.name]:
                 continue
-            if _may_overlap(a.when, b.when, self.enums):
+            if may_overlap(a.when, b.when, self.enums):
                 self.error(b.span,
                            f"exceptions `{a.name}` (line {a.span.line}) and `{b.name}` can both apply "
                            "and neither has priority",
@@ -616,381 +579,9 @@ class _Checker:
                 self.error(band.span, "only the last band can be open (`above …`)")
             previous_upper = hi
 
-    # ------------------------------------------------------------ expressions
-    def field(self, f: ast.Field) -> Type | None:
-        if f.path[0] == "record":
-            if not self.is_record:
-                self.error(f.span, f"`{f.dotted}` is a record field, but this policy settles claims",
-                           "add `input record` to the policy header and declare the field")
-                return None
-            decl = self.record_fields.get(f.path[1]) if len(f.path) == 2 else None
-            if decl is None:
-                self.error(f.span, f"unknown record field `{f.dotted}`",
-                           suggest(f.dotted, [f"record.{n}" for n in self.record_fields])
-                           or f"declare it: `field {f.path[-1]} \"…\" / \"…\": money`")
-                return None
-            return SCALAR_TYPES.get(decl.type_name)
-        t = CLAIM_FIELDS.get(f.dotted)
-        if t is not None:
-            if self.is_record:
-                self.error(f.span, f"`{f.dotted}` is a claim field, but this policy's input is a record",
-                           suggest(f"record.{f.path[-1]}", [f"record.{n}" for n in self.record_fields]))
-                return None
-            return t
-        layers = {layer.name: layer for layer in self.policy.layers}
-        if len(f.path) == 2 and f.path[0] in layers and f.path[1] in YEAR_RESULTS:
-            # What the year's accumulators held before this claim: readable from the layer itself on.
-            layer = layers[f.path[0]]
-            if f.path[0] not in self.visible_layers and f.path[0] != self.current_layer:
-                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
-                           "applied yet", "read it in the layer itself, later layers and checks")
-            elif not _accumulates(layer, f.path[1]):
-                self.error(f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`",
-                           YEAR_RESULTS[f.path[1]][1])
-            return MONEY
-        if len(f.path) == 2 and f.path[0] in layers:
-            if f.path[0] not in self.visible_layers:
-                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
-                           "applied yet", "read a layer's results only in later layers and in checks")
-            elif f.path[1] not in LAYER_RESULTS:
-                self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
-                           suggest(f.path[1], LAYER_RESULTS) or f"one of {', '.join(LAYER_RESULTS)}")
-            return MONEY
-        candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers
-                                        for r in [*LAYER_RESULTS, *YEAR_RESULTS])]
-        self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
-        return None
-
-    def layer_expr(self, e: ast.Expr) -> Type | None:
-        return self.expr(e, param=None, in_layer=True)
-
-    def expect(self, got: Type | None, want: Type, node: ast.Expr, what: str) -> None:
-        if got is None or got == want:
-            self.coerce(node, want)
-            return
-        if got == NUMBER and want in (MONEY, COUNT):
-            self.coerce(node, want)
-            return
-        hint = None
-        if want == RATE and got in (NUMBER, MONEY):
-            hint = "write a rate with `%`, e.g. `90%`"
-        self.error(node.span, f"{what} must be {want.described}, not {got.described}", hint)
-
-    def coerce(self, node: ast.Expr, want: Type) -> None:
-        """Fix the type of bare literals once their context is known (a stack: sums can be long)."""
-        if want not in (MONEY, COUNT):
-            return
-        todo = [node]
-        while todo:
-            n = todo.pop()
-            if self.types.get(id(n)) != NUMBER:
-                continue
-            self.types[id(n)] = want
-            if isinstance(n, ast.Number):
-                self.check_number(n, want)
-            elif isinstance(n, ast.BinOp) and n.op in "*/":
-                # Of a product or quotient of bare numbers one side carries the unit: the dividend,
-                # or the factor written as money (`2 * 10.00`), else the left one. Scaling both, or
-                # neither, would pay 10.00 * 2 as 0.20 or 2,000.00.
-                side = n.right if n.op == "*" and _written_as_money(n.right) \
-                    and not _written_as_money(n.left) else n.left
-                todo.append(side)
-            else:
-                todo.extend(reversed(tuple(_children(n))))
-
-    def check_fractions(self) -> None:
-        """A bare number with decimals must have become money by now: whole fen are exact, 1.5 is not."""
-        for n in self.numbers:
-            if self.types.get(id(n)) == NUMBER and n.value != n.value.to_integral_value():
-                self.error(n.span, f"`{n.value}` has decimals, but here it is a plain number, not money",
-                           "multiply or divide by whole numbers (for `× 1.5` write `* 3 / 2`), "
-                           "or take a share with a rate such as `50%`")
-
-    def check_number(self, node: ast.Number, want: Type) -> None:
-        exponent = node.value.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) else 0
-        if want == MONEY and places > 2:
-            self.error(node.span, f"money has at most two decimals (fen); `{node.value}` has {places}")
-        if want == COUNT and places > 0:
-            self.error(node.span, f"a count is a whole number, not `{node.value}`")
-
-    def expr(self, e: ast.Expr, *, param: str | None, in_layer: bool = False) -> Type | None:
-        t = self._expr(e, param, in_layer)
-        if t is not None:
-            self.types[id(e)] = t
-        return t
-
-    def _expr(self, e: ast.Expr, param: str | None, in_layer: bool) -> Type | None:
-        sub = lambda x: self.expr(x, param=param, in_layer=in_layer)  # noqa: E731
-        if isinstance(e, ast.Number):
-            self.numbers.append(e)
-            return NUMBER
-        if isinstance(e, ast.Percent):
-            if not Decimal(0) <= e.value <= Decimal(100):
-                self.error(e.span, f"a rate must lie between 0% and 100%, not {e.value}%")
-            if -(e.value.as_tuple().exponent) > 4:  # type: ignore[operator]
-                self.error(e.span, "a rate has at most four decimals of a percent")
-            return RATE
-        if isinstance(e, ast.DateLit):
-            return DATE
-        if isinstance(e, ast.BoolLit):
-            return BOOL
-        if isinstance(e, ast.Field):
-            return self.field(e)
-        if isinstance(e, ast.Name):
-            return self.name(e, param, in_layer)
-        if isinstance(e, ast.Neg):
-            t = sub(e.operand)
-            if t is not None and t not in (MONEY, RATE, COUNT, NUMBER):
-                self.error(e.span, f"cannot negate {t}")
-            return t
-        if isinstance(e, ast.BinOp):
-            # Down the left operands in a loop, not by recursion: `a + b + …` of 10,000 terms is a
-            # tree 10,000 deep; the parser limits nesting only elsewhere.
-            spine = [e]
-            while isinstance(spine[-1].left, ast.BinOp):
-                spine.append(spine[-1].left)  # type: ignore[arg-type]
-            t = sub(spine[-1].left)
-            for node in reversed(spine[1:]):
-                t = self.binop(node, t, sub(node.right))
-                if t is not None:
-                    self.types[id(node)] = t
-            return self.binop(e, t, sub(e.right))
-        if isinstance(e, ast.Compare):
-            return self.compare(e, param, in_layer)
-        if isinstance(e, ast.MemberOf):
-            t = sub(e.operand)
-            if t is not None:
-                if t.name != "enum":
-                    self.error(e.operand.span, f"`in {{…}}` needs an enum field, not {t}")
-                else:
-                    for m in e.members:
-                        self.member(m, t)
-            return BOOL
-        if isinstance(e, ast.Contains):
-            t = self.field(e.collection)
-            if t is not None and t != TEXTSET:
-                self.error(e.collection.span, f"`\"…\" in` needs a list field such as "
-                           f"`visit.diseases`, not {t}")
-            return BOOL
-        if isinstance(e, ast.BoolOp | ast.Not):
-            operands = e.operands if isinstance(e, ast.BoolOp) else (e.operand,)
-            for o in operands:
-                t = sub(o)
-                if t is not None and t != BOOL:
-                    self.error(o.span, f"`{getattr(e, 'op', 'not')}` needs true/false, not {t}")
-            return BOOL
-        if isinstance(e, ast.If):
-            c = sub(e.cond)
-            if c is not None and c != BOOL:
-                self.error(e.cond.span, f"a condition must be true/false, not {c}")
-            return self.unify(e, [sub(e.then), sub(e.orelse)], "`if` branches")
-        if isinstance(e, ast.Call):
-            if e.func not in FUNCTIONS:
-                self.error(e.span, f"unknown function `{e.func}`", suggest(e.func, FUNCTIONS))
-                for a in e.args:
-                    sub(a)
-                return None
-            if len(e.args) < 2:
-                self.error(e.span, f"`{e.func}` needs at least two arguments")
-            t = self.unify(e, [sub(a) for a in e.args], f"arguments of `{e.func}`")
-            if t is not None and t not in (MONEY, RATE, COUNT, NUMBER, DATE):
-                self.error(e.span, f"`{e.func}` compares numbers, not {t}")
-            return t
-        raise AssertionError(f"unknown node {e!r}")
-
-    def unify(self, node: ast.Expr, types: list[Type | None], what: str) -> Type | None:
-        known = [t for t in types if t is not None]
-        if not known:
-            return None
-        concrete = [t for t in known if t != NUMBER]
-        if not concrete:
-            return NUMBER
-        first = concrete[0]
-        for t in concrete[1:]:
-            if t != first:
-                self.error(node.span, f"{what} mix {first} and {t}")
-                return None
-        if first not in (MONEY, COUNT) and NUMBER in known:
-            self.error(node.span, f"{what} mix {first} and a bare number",
-                       "write rates with `%`" if first == RATE else None)
-            return None
-        for child in _children(node):
-            self.coerce(child, first)
-        return first
-
-    def name(self, e: ast.Name, param: str | None, in_layer: bool) -> Type | None:
-        if e.name in self.params:
-            if param is not None:
-                self.deps[param].add(e.name)
-            self.used_params.add(e.name)
-            return self.param_type(self.params[e.name])
-        if e.name in QUANTITIES:
-            if e.name in LAYER_ONLY_QUANTITIES and not in_layer:
-                self.error(e.span, f"`{e.name}` depends on the layers and can be read only in a layer",
-                           "use `in_scope` or `total` here")
-            return QUANTITIES[e.name][0]
-        candidates = list(self.params) + list(QUANTITIES)
-        self.error(e.span, f"unknown name `{e.name}`", suggest(e.name, candidates)
-                   or suggest(e.name, [f for f in CLAIM_FIELDS]))
-        return None
-
-    def member(self, m: ast.Name, t: Type) -> None:
-        if m.name not in self.enum_sets.get(t.enum or "", ()):
-            dom = self.enums.get(t.enum or "", ())
-            self.error(m.span, f"`{m.name}` is not a value of `{t.enum}`",
-                       suggest(m.name, dom) or f"one of {', '.join(dom)}")
-        self.types[id(m)] = t
-
-    def compare(self, e: ast.Compare, param: str | None, in_layer: bool) -> Type:
-        sub = lambda x: self.expr(x, param=param, in_layer=in_layer)  # noqa: E731
-        left_t = sub(e.left)
-        if left_t is not None and left_t.name == "enum":
-            if e.op not in ("==", "!="):
-                self.error(e.span, f"enum values have no order: `{e.op}` cannot compare `{left_t.enum}`",
-                           "use `==`, `!=` or `in {…}`")
-            if isinstance(e.right, ast.Name) and e.right.name not in self.params \
-                    and e.right.name not in QUANTITIES:
-                self.member(e.right, left_t)
-            elif isinstance(e.right, ast.Number) and left_t.enum == "visit.level":
-                self.member(ast.Name(str(e.right.value), e.right.span), left_t)
-                self.types[id(e.right)] = left_t
-            else:
-                right_t = sub(e.right)
-                if right_t is not None and right_t != left_t:
-                    self.error(e.span, f"cannot compare enum `{left_t.enum}` with {right_t}",
-                               f"compare with one of {', '.join(self.enums[left_t.enum or ''])}")
-            return BOOL
-        right_t = sub(e.right)
-        if left_t is None or right_t is None:
-            return BOOL
-        if right_t.name == "enum":
-            self.error(e.span, "put the claim field on the left: `visit.level == 3`")
-            return BOOL
-        t = self.unify(e, [left_t, right_t], "the two sides of a comparison")
-        if t in (BOOL, TEXTSET) and e.op not in ("==", "!="):
-            self.error(e.span, f"`{e.op}` cannot compare {t}")
-        return BOOL
-
-    def binop(self, e: ast.BinOp, lt: Type | None, rt: Type | None) -> Type | None:
-        if lt is None or rt is None:
-            return None
-        numeric = (MONEY, RATE, COUNT, NUMBER)
-        if lt not in numeric or rt not in numeric:
-            bad = lt if lt not in numeric else rt
-            self.error(e.span, f"`{e.op}` needs numbers, not {bad}")
-            return None
-        if e.op in "+-":
-            if RATE in (lt, rt) and {lt, rt} & {MONEY, NUMBER}:
-                verb = "add" if e.op == "+" else "subtract"
-                bare = e.left if lt == NUMBER else e.right
-                if NUMBER in (lt, rt) and not (isinstance(bare, ast.Number) and "." in str(bare.value)):
-                    self.error(e.span, f"cannot {verb} a bare number and a rate",
-                               "write percentage points with `%`, e.g. `80% - 10%`")
-                else:
-                    self.error(e.span, f"cannot {verb} money and a rate", "did you mean `money × rate`?")
-                return None
-            return self.unify(e, [lt, rt], f"the two sides of `{e.op}`")
-        if e.op == "*":
-            pair = {lt, rt}
-            if pair == {MONEY, RATE}:
-                return MONEY
-            if pair == {RATE}:
-                return RATE
-            if NUMBER in pair and len(pair) == 2:
-                other = (pair - {NUMBER}).pop()
-                if other == RATE:  # a bare number times a rate is an amount of money
-                    for side in (e.left, e.right):
-                        self.coerce(side, MONEY)
-                    return MONEY
-                return other
-            if pair == {MONEY}:
-                self.error(e.span, "cannot multiply money by money")
-                return None
-            if pair == {MONEY, COUNT}:
-                return MONEY
-            if pair == {RATE, COUNT}:  # e.g. 1% a year of age
-                return RATE
-            return self.unify(e, [lt, rt], "the two sides of `*`")
-        # division: money, a count or a rate by a number or count; a rate by a rate is a ratio
-        if rt in (NUMBER, COUNT) and lt in (MONEY, COUNT, NUMBER, RATE):
-            return lt
-        if lt == RATE and rt == RATE:
-            return RATE
-        self.error(e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
-        return None
-
-
-def _children(node: ast.Expr) -> Iterable[ast.Expr]:
-    if isinstance(node, ast.BinOp):
-        if node.op in "+-":
-            return (node.left, node.right)
-        return ()
-    if isinstance(node, ast.If):
-        return (node.then, node.orelse)
-    if isinstance(node, ast.Call):
-        return node.args
-    if isinstance(node, ast.Neg):
-        return (node.operand,)
-    return ()
-
-
-def _written_as_money(e: ast.Expr) -> bool:
-    """A literal with decimals, such as ``10.00``."""
-    if not isinstance(e, ast.Number):
-        return False
-    exponent = e.value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent < 0
-
 
 def _const(e: ast.Expr | None) -> Decimal | None:
     return e.value if isinstance(e, ast.Number) else None
-
-
-# ---------------------------------------------------------------- overlap of conditions
-
-
-def _constraints(e: ast.Expr, enums: dict[str, tuple[str, ...]]) -> dict[str, set[str]] | None:
-    """A conjunction of enum tests as field → allowed values, or None if not of that form."""
-    if isinstance(e, ast.BoolOp) and e.op == "and":
-        out: dict[str, set[str]] = {}
-        for o in e.operands:
-            c = _constraints(o, enums)
-            if c is None:
-                continue  # an opaque conjunct only narrows: ignoring it stays conservative
-            for k, v in c.items():
-                out[k] = out[k] & v if k in out else set(v)
-        return out
-    if isinstance(e, ast.BoolOp) and e.op == "or":
-        parts = [_constraints(o, enums) for o in e.operands]
-        if any(p is None or len(p) != 1 for p in parts):
-            return None
-        keys = {next(iter(p)) for p in parts}  # type: ignore[union-attr]
-        if len(keys) != 1:
-            return None
-        key = keys.pop()
-        return {key: set().union(*(p[key] for p in parts))}  # type: ignore[index]
-    if isinstance(e, ast.Compare) and isinstance(e.left, ast.Field) and e.op in ("==", "!="):
-        dom = enums.get(e.left.dotted)
-        if dom is None:
-            return None
-        if isinstance(e.right, ast.Name):
-            value = e.right.name
-        elif isinstance(e.right, ast.Number):
-            value = str(e.right.value)
-        else:
-            return None
-        return {e.left.dotted: {value} if e.op == "==" else set(dom) - {value}}
-    if isinstance(e, ast.MemberOf) and isinstance(e.operand, ast.Field):
-        return {e.operand.dotted: {m.name for m in e.members}}
-    return None
-
-
-def _may_overlap(a: ast.Expr, b: ast.Expr, enums: dict[str, tuple[str, ...]]) -> bool:
-    ca, cb = _constraints(a, enums), _constraints(b, enums)
-    if ca is None or cb is None:
-        return True
-    return all(not (k in cb and not (v & cb[k])) for k, v in ca.items())
 
 
 def check(policy: ast.Policy) -> CheckedPolicy:
