@@ -135,15 +135,18 @@ class LongTable:
             return
         t = self.table
         widths = self._widths(console, options)
-        if (min(w - sum(self._pad(i)) for i, w in enumerate(widths)) < 1
-                or sum(widths) + t._extra_width > options.max_width):
-            yield self.table  # wider than the console: Rich narrows even fixed columns, and crops
+        if min(w - sum(self._pad(i)) for i, w in enumerate(widths)) < 1:
+            yield self.table  # a column with no room: Rich crops everything
             return
-        # the title, the header and the rule under it: a table of no rows and the same widths
+        # The title, the header and the rule under it: a table of no rows and the same widths. Its
+        # own width is theirs: a table wider than the console (no-wrap columns) is not narrowed
+        # again, and the console crops its lines as it crops Rich's. (A set width implies `expand`;
+        # with no ratios and no room left there is nothing to spread.)
         head = copy.copy(t)
-        head.columns = [dataclasses.replace(c, width=w - sum(self._pad(c._index)), _cells=[])
+        head.columns = [dataclasses.replace(c, width=w - sum(self._pad(c._index)), ratio=None, _cells=[])
                         for c, w in zip(t.columns, widths, strict=True)]
         head.rows = []
+        head.width = sum(widths) + t._extra_width
         yield head
         yield from self._rows(console, options, widths)
 

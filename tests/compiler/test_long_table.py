@@ -61,7 +61,7 @@ def random_table(rng: random.Random, rows: int) -> Table:
 def test_random_tables_are_drawn_as_rich_draws_them(seed: int) -> None:
     rng = random.Random(seed)
     table = random_table(rng, rng.randint(1, 30))
-    for width in (30, 80, 120, 200):
+    for width in (12, 30, 80, 120, 200):
         for terminal in (False, True):
             assert draw(LongTable(table, threshold=0), width, terminal) == draw(table, width, terminal)
 
@@ -83,7 +83,7 @@ def test_a_long_bill_fast_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
     data = long_claim(400)
     data["lines"][3]["name"] = "[/b] :pill: 名\t称"  # markup and a tab: shown as written, drawn by Rich
     s = policy.settle(data, trace=True)
-    for width in (80, 120, 200):
+    for width in (60, 80, 120, 200):
         view = settlement_view(s, trace=True, width=width, policy=policy)
         monkeypatch.setattr(long_table, "THRESHOLD", 10**9)
         slow = draw(view, width, False)
