@@ -32,6 +32,9 @@ from yibao.dsl.checks import CheckedPolicy
 from yibao.dsl.errors import Diagnostic, PolicyError
 from yibao.dsl.types import CATEGORIES, FUNCTIONS, MONEY, NUMBER, RATE, Type
 
+from . import constructs as C
+from . import phrases
+from .constructs import LAYER_RESULTS, Construct, accumulator_key, layer_accumulators, record
 from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
 
 GENERATOR = "yibao-codegen/1"
@@ -91,9 +94,7 @@ _FIELDS = {
 }
 _QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
 _NONNEGATIVE = _QUANTITY_VARS  # settlement quantities never go below zero
-_LAYER_RESULT_VARS = {"paid": "l", "deductible": "ded", "base": "base", "over_ceiling": "over",
-                      "eligible": "elig", "year_paid": "yp", "year_deductible": "yd",
-                      "year_base": "yb", "year_entered": "ye"}
+_LAYER_RESULT_VARS = {name: r.var for name, r in LAYER_RESULTS.items()}
 _TYPE_CODE = {"money": "m", "rate": "r", "count": "c", "date": "d", "bool": "b"}
 _BINOPS = frozenset({"+", "-", "*", "/"})
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
@@ -157,6 +158,11 @@ def _plain(text: str) -> str:
 _LITERAL = re.compile(r"-?\d+|\(-\d+\)|True|False|'[A-Za-z0-9_.]*'")
 
 
+def _param_record(var: str, version: int, exception: int, row: str) -> str:
+    """A parameter step's record: the value, and which version, exception and row gave it."""
+    return record(C.PARAMETER, value=var, version=str(int(version)), exception=str(int(exception)), row=row)
+
+
 def _is_literal(code: str) -> bool:
     """Whether generated expression code is a constant (a table of constants needs no code per row)."""
     return _LITERAL.fullmatch(code) is not None
@@ -216,17 +222,34 @@ class CodeGenerator:
             _ident(x.name, x.span)
 
     # ------------------------------------------------------------ sites
-    def site(self, key: str, *, rule: str, kind: str, label: ast.Label, refs: tuple[ast.Reference, ...],
-             span: ast.Span, template: str, result: int = -1, result_code: str = "m",
-             inputs: tuple[str, ...] = (), zh: str = "") -> int:
-        """Register a trace site; ``template`` is English, ``zh`` the same formula in Chinese."""
+    def site(self, key: str, construct: Construct, *, rule: str, label: ast.Label,
+             refs: tuple[ast.Reference, ...], span: ast.Span, inputs: tuple[str, ...] = (),
+             en: dict[str, str] | None = None, zh: dict[str, str] | None = None,
+             codes: dict[str, str] | None = None, layer: str = "", ordinal: int = 0) -> int:
+        """Register a trace site of ``construct``: its formulas are the construct's phrases.
+
+        ``en`` and ``zh`` give the phrases' ``{@name}`` text (policy text, kept from reading as
+        a slot); ``codes`` overrides a field's format (a parameter's value has its own type).
+        """
         if key in self.site_ids:
             return self.site_ids[key]
         self.site_ids[key] = len(self.sites)
+        fields = {name: (i, (codes or {}).get(name, code)) for i, (name, code) in enumerate(construct.fields)}
+        ctx_en = en or {}
+        template = phrases.positional(phrases.phrase(construct.name, "formula", "en"), fields, ctx_en, _plain)
+        template_zh = phrases.positional(phrases.phrase(construct.name, "formula", "zh"), fields,
+                                         ctx_en if zh is None else zh, _plain)
+        result = construct.result_index
+        result_code = fields[construct.result][1] if construct.result is not None else "m"
         extra = (f", file={span.file!r}" if span.file != self.p.path else "") + (
-            f", template_zh={zh!r}" if zh and zh != template else "")
+            f", template_zh={template_zh!r}" if template_zh != template else "")
+        extra += f", construct={construct.name!r}"
+        if layer:
+            extra += f", layer={_ident(layer, span)!r}"
+        if ordinal:
+            extra += f", ordinal={int(ordinal)}"
         self.sites.append(
-            f"Site({rule!r}, {kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
+            f"Site({rule!r}, {construct.kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
             f"{int(span.line)}, {int(span.end_line)}, {template!r}, {int(result)}, {result_code!r}, "
             f"{inputs!r}{extra})"
         )
@@ -354,9 +377,9 @@ class CodeGenerator:
         w = self.w
         var = f"p_{p.name}"
         code = _TYPE_CODE.get(p.type_name, "t")
-        sid = self.site(f"param:{p.name}", rule=f"parameter:{p.name}", kind="parameter", label=p.label,
-                        refs=p.references, span=p.span, template=f"{p.name} = {{0:{code}}}",
-                        result=0, result_code=code, inputs=())
+        sid = self.site(f"param:{p.name}", C.PARAMETER, rule=f"parameter:{p.name}", label=p.label,
+                        refs=p.references, span=p.span, en={"name": p.name},
+                        zh={"label": p.label.zh}, codes={"value": code})
         mode = self.default_mode
         with w.at(p.span):
             w(repr(f"parameter {p.name}: {p.label.en}"), p.span)  # a string statement: no code, no comment
@@ -390,7 +413,8 @@ class CodeGenerator:
         if isinstance(d, ast.Value):
             w(f"{var} = {self.expr(d.expr, mode)}", d.span)
             if traced:
-                w(f"t(({sid}, ({var}, {version}, {exception}, -1)))", d.span)
+                w(f"t(({sid}, {_param_record(var, version, exception, '-1')}))",
+                  d.span)
             return
         if len(d.rows) > _CHAIN_ROWS:
             self.long_table(d, var, mode, traced, sid, version=version, exception=exception)
@@ -408,7 +432,8 @@ class CodeGenerator:
             with w.indent():
                 w(f"{var} = {self.expr(row.value, mode)}", row.span)
                 if traced:
-                    w(f"t(({sid}, ({var}, {version}, {exception}, {ri})))", row.span)
+                    w(f"t(({sid}, {_param_record(var, version, exception, str(ri))}))",
+                      row.span)
             if last and test:
                 w("else:", d.span)
                 with w.indent():
@@ -463,7 +488,8 @@ class CodeGenerator:
             else:
                 self.value_tree(d, var, [self.expr(r.value, mode) for r in d.rows], 0, end)
             if traced:
-                w(f"t(({sid}, ({var}, {version}, {exception}, ri)))", d.span)
+                w(f"t(({sid}, {_param_record(var, version, exception, 'ri')}))",
+                  d.span)
 
     def value_tree(self, d: ast.Table, var: str, values: list[str], lo: int, hi: int) -> None:
         """``var = `` the value of row ``ri``, for rows lo..hi-1, by halves."""
@@ -656,24 +682,24 @@ class CodeGenerator:
             label = ast.Label(f"{label.zh}（{condition}）", f"{label.en} when {condition}", row.span)
             site_key += f"@{row.span.file}:{row.span.line}"  # rows that differ only by their condition
 
-        def site(template: str, result: int, node: object = None, zh: str = "") -> int:
-            reads = [*self.c.reads(row.when), *(self.c.reads(node) if node is not None else ())]
-            return self.site(site_key, rule=f"classify.{key}", kind="classify", label=label,
-                             refs=refs, span=row.span, template=template, result=result,
-                             inputs=tuple(dict.fromkeys(reads)), zh=zh)
-
         cat_zh = {"A": "甲类", "B": "乙类", "C": "丙类"}[row.category] + (
             f"（{row.item_class}）" if row.item_class else "")
-        cat_zh, plain_key = _plain(cat_zh), _plain(key)  # in templates
+
+        def site(construct: Construct, node: object = None) -> int:
+            reads = [*self.c.reads(row.when), *(self.c.reads(node) if node is not None else ())]
+            return self.site(site_key, construct, rule=f"classify.{key}", label=label,
+                             refs=refs, span=row.span, inputs=tuple(dict.fromkeys(reads)),
+                             en={"category": key}, zh={"category": cat_zh})
+
+        line = {"line": "i", "code": "ln.code", "name": "ln.name", "amount": "ln.amount"}
 
         with w.at(row.span):
             if t.kind == "in_scope":
                 if keep_parts:
                     w("keep(_IN)")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, {{3:m}} in scope", 3,
-                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}纳入政策范围")
-                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
+                    sid = site(C.CLASSIFY_IN)
+                    w(f"t(({sid}, {record(C.CLASSIFY_IN, **line)}))")
                 if not keep_parts:
                     w("pass")
             elif t.kind == "out_of_scope":
@@ -682,10 +708,8 @@ class CodeGenerator:
                 if keep_parts:
                     w("keep((ln.amount, 0))")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, {{3:m}} out of scope, "
-                               "paid by the person", 3,
-                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，{{3:m}}属政策范围外，由个人负担")
-                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount)))")
+                    sid = site(C.CLASSIFY_OUT)
+                    w(f"t(({sid}, {record(C.CLASSIFY_OUT, **line)}))")
             else:
                 assert t.share is not None
                 share = self.expr(t.share, self.default_mode)
@@ -700,11 +724,10 @@ class CodeGenerator:
                 if keep_parts:
                     w("keep((0, fsp))")
                 if traced:
-                    sid = site(f"{{1:t}} {{2:t}}: category {plain_key}, first self-pay "
-                               "{3:m} × {4:r} = {5:m}; in scope {6:m}", 5, t.share,
-                               zh=f"{{1:t}} {{2:t}}：{cat_zh}，先行自付 {{3:m}} × {{4:r}} = {{5:m}}；"
-                                  "政策范围内 {6:m}")
-                    w(f"t(({sid}, (i, ln.code, ln.name, ln.amount, {share}, fsp, ln.amount - fsp)))")
+                    sid = site(C.CLASSIFY_SHARE, t.share)
+                    rec = record(C.CLASSIFY_SHARE, **line, share=share, first_self_pay="fsp",
+                                 in_scope="ln.amount - fsp")
+                    w(f"t(({sid}, {rec}))")
 
     # ------------------------------------------------------------ layers
     def layer(self, index: int, layer: ast.Layer, traced: bool) -> None:
@@ -714,11 +737,12 @@ class CodeGenerator:
         refs = layer.references
         later = self.p.layers[index + 1 :]
 
-        def site(part: str, span: ast.Span, template: str, result: int, node: object = None,
-                 kind: str = "layer", zh: str = "") -> int:
-            return self.site(f"{n}:{part}", rule=f"{n}.{part}", kind=kind, label=layer.label,
-                             refs=refs, span=span, template=template, result=result,
-                             inputs=tuple(self.c.reads(node)) if node is not None else (), zh=zh)
+        def site(construct: Construct, span: ast.Span, node: object = None,
+                 en: dict[str, str] | None = None, zh: dict[str, str] | None = None) -> int:
+            part = construct.part
+            return self.site(f"{n}:{part}", construct, rule=f"{n}.{part}", label=layer.label,
+                             refs=refs, span=span, en=en, zh=zh, layer=n,
+                             inputs=tuple(self.c.reads(node)) if node is not None else ())
 
         base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
         if layer.base is None:
@@ -733,16 +757,15 @@ class CodeGenerator:
                 w.depth += 1
             base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
             base_span = layer.base.span if layer.base is not None else layer.span
-            base_text = _plain(self.text(layer.base.span)) if layer.base is not None else "remaining"
+            base_text = self.text(layer.base.span) if layer.base is not None else "remaining"
             w(f"base = {base}", base_span)
             if base_name not in _NONNEGATIVE:
                 w("if base < 0:", base_span)
                 with w.indent():
                     w("base = 0", base_span)
             if traced:
-                sid = site("base", base_span, f"base = {base_text} = {{0:m}}", 0, layer.base,
-                           zh=f"计算基数 = {base_text} = {{0:m}}")
-                w(f"t(({sid}, (base,)))", base_span)
+                sid = site(C.BASE, base_span, layer.base, en={"expr": base_text})
+                w(f"t(({sid}, {record(C.BASE, base='base')}))", base_span)
             if layer.ceiling is not None:
                 self.ceiling(layer, traced, site)
             elif any(self.reads_result(x, n, "over_ceiling") for x in later + tuple(self.p.checks)):
@@ -763,10 +786,8 @@ class CodeGenerator:
                 with w.indent():
                     w("pay = 0", f.span)
                 if traced:
-                    sid = site("fixed", f.span, "fixed payment per visit {0:m}, at most the cost "
-                               "{1:m}: {2:m}", 2, f.expr,
-                               zh="每次定额支付 {0:m}，不超过实际费用 {1:m}：{2:m}")
-                    w(f"t(({sid}, (fixed, base, pay)))", f.span)
+                    sid = site(C.FIXED, f.span, f.expr)
+                    w(f"t(({sid}, {record(C.FIXED, fixed='fixed', cost='base', pay='pay')}))", f.span)
             elif layer.rate is not None:
                 r = layer.rate
                 rate = self.expr(r, mode)
@@ -776,12 +797,10 @@ class CodeGenerator:
                     rate = "rate"
                 w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span)
                 if traced:
-                    template = ("({0:m} − deductible {1:m}) × {2:r} = {3:m}" if layer.deductible is not None
-                                else "{0:m} × {2:r} = {3:m}")
-                    zh = ("({0:m} − 起付线 {1:m}) × {2:r} = {3:m}" if layer.deductible is not None
-                          else "{0:m} × {2:r} = {3:m}")
-                    sid = site("rate", r.span, template, 3, r, zh=zh)
-                    w(f"t(({sid}, (base, base - elig_{n}, {rate}, pay)))", r.span)
+                    kind = C.RATE_AFTER_DEDUCTIBLE if layer.deductible is not None else C.RATE
+                    sid = site(kind, r.span, r)
+                    rec = record(kind, base="base", deductible=f"base - elig_{n}", rate=rate, pay="pay")
+                    w(f"t(({sid}, {rec}))", r.span)
             else:
                 self.bands(layer, traced)
             for cap in layer.caps:
@@ -795,17 +814,16 @@ class CodeGenerator:
                     w("pay = unpaid")
             w(f"l_{n} = pay")
             if traced:
-                sid = site("pays", layer.span, f"{n} pays {{0:m}}", 0, kind="payer",
-                           zh=f"{_plain(layer.label.zh)}支付 {{0:m}}")
-                w(f"t(({sid}, (pay,)))")
+                payer = phrases.payer_zh(layer.label.zh)
+                sid = site(C.PAYS, layer.span, en={"layer": n}, zh={"payer": payer})
+                w(f"t(({sid}, {record(C.PAYS, pay='pay')}))")
             if layer.when is not None:
                 w.depth -= 1
                 if traced:
                     w("else:", layer.when.span)
                     with w.indent():
-                        sid = site("skipped", layer.when.span, "does not apply: {0:t} is false", -1,
-                                   layer.when, kind="skip", zh="不适用：{0:t} 不成立")
-                        w(f"t(({sid}, ({self.text(layer.when.span)!r},)))",
+                        sid = site(C.SKIPPED, layer.when.span, layer.when)
+                        w(f"t(({sid}, {record(C.SKIPPED, condition=repr(self.text(layer.when.span)))}))",
                           layer.when.span.line)
             followers = (*later, *self.p.checks)
             if followers or len(self.p.layers) > 1:
@@ -833,30 +851,19 @@ class CodeGenerator:
             w(f"over_{n} = base - room if base > room else 0")
             w(f"base -= over_{n}")
             if traced:
-                per = "this year " if ce.period == "year" else ""
-                per_zh = "每年，本年度" if ce.period == "year" else "每次，"
-                sid = site("ceiling", ce.span, f"ceiling {{0:m}} per {_plain(ce.period)}, {per}room {{1:m}}: "
-                           "{2:m} enters, {3:m} above the ceiling passes on", 2, ce.expr,
-                           zh=f"计入上限 {{0:m}}（{per_zh}剩余额度 {{1:m}}）：计入 {{2:m}}，"
-                              "超出上限的 {3:m} 转由后续支付")
-                w(f"t(({sid}, (ceiling, room, base, over_{n})))")
+                kind = C.CEILING_YEAR if ce.period == "year" else C.CEILING_VISIT
+                sid = site(kind, ce.span, ce.expr)
+                rec = record(kind, ceiling="ceiling", room="room", entered="base", over=f"over_{n}")
+                w(f"t(({sid}, {rec}))")
 
     def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:
         return (isinstance(node, ast.Layer) and node.base is None) or any(
             isinstance(x, ast.Name) and x.name == "remaining" for x in ast.walk(node))
 
     def layer_accumulators(self, layer: ast.Layer) -> list[tuple[str, str]]:
-        """(year_to_date key, local variable) pairs a layer reads."""
+        """(year_to_date key, local variable) pairs a layer reads (``constructs.ACCUMULATORS``)."""
         n = layer.name
-        out = []
-        if layer.ceiling is not None and layer.ceiling.period == "year":
-            out.append((f"{n}.entered", f"ye_{n}"))
-        if layer.deductible is not None:
-            out.append((f"{n}.deductible", f"yd_{n}"))
-        if layer.bands is not None and layer.bands.period == "year":
-            out.append((f"{n}.base", f"yb_{n}"))
-        out.append((f"{n}.paid", f"yp_{n}"))
-        return out
+        return [(accumulator_key(n, a), f"{a.var}_{n}") for a in layer_accumulators(layer)]
 
     def deductible(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
@@ -883,23 +890,16 @@ class CodeGenerator:
             w(f"ded_{n} = base if base < ded_due else ded_due")
             if traced:
                 if d.period == "year":
-                    sid = site("deductible", d.span,
-                               "deductible {0:m}, already paid this year {1:m}: due {2:m}; "
-                               "applied min({3:m}, {2:m}) = {4:m}", 4, d.expr,
-                               zh="起付线 {0:m}，本年度已付 {1:m}：尚需 {2:m}；"
-                                  "本次计入 min({3:m}, {2:m}) = {4:m}")
-                    w(f"t(({sid}, (ded, yd_{n}, ded_due, base, ded_{n})))")
+                    sid = site(C.DEDUCTIBLE_YEAR, d.span, d.expr)
+                    rec = record(C.DEDUCTIBLE_YEAR, deductible="ded", paid_before=f"yd_{n}", due="ded_due",
+                                 base="base", applied=f"ded_{n}")
                 else:
-                    sid = site("deductible", d.span,
-                               "deductible per visit {0:m}" + (
-                                   ", within the year's limit (already paid {3:m})"
-                                   if layer.deductible_limit is not None else "")
-                               + ": applied min({1:m}, {0:m}) = {2:m}", 2, d.expr,
-                               zh="每次起付线 {0:m}" + (
-                                   "，在年度起付线累计限额内（本年度已付 {3:m}）"
-                                   if layer.deductible_limit is not None else "")
-                               + "：本次计入 min({1:m}, {0:m}) = {2:m}")
-                    w(f"t(({sid}, (ded_due, base, ded_{n}, yd_{n})))")
+                    limited = layer.deductible_limit is not None
+                    kind = C.DEDUCTIBLE_VISIT_LIMITED if limited else C.DEDUCTIBLE_VISIT
+                    sid = site(kind, d.span, d.expr)
+                    rec = record(kind, deductible="ded_due", base="base", applied=f"ded_{n}",
+                                 paid_before=f"yd_{n}")
+                w(f"t(({sid}, {rec}))")
 
     def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
@@ -920,14 +920,13 @@ class CodeGenerator:
                 w("pay = cap_left")
             if traced:
                 if cap.period == "year":
-                    sid = site("cap_year", cap.span, "cap per year {0:m}, already paid {1:m}: "
-                               "min({2:m}, {3:m}) = {4:m}", 4, cap.expr,
-                               zh="年度最高支付限额 {0:m}，本年度已支付 {1:m}：min({2:m}, {3:m}) = {4:m}")
-                    w(f"t(({sid}, (cap, yp_{n}, before_cap, cap_left, pay)))")
+                    sid = site(C.CAP_YEAR, cap.span, cap.expr)
+                    rec = record(C.CAP_YEAR, cap="cap", paid_before=f"yp_{n}", before_cap="before_cap",
+                                 cap_left="cap_left", pay="pay")
                 else:
-                    sid = site("cap_visit", cap.span, "cap per visit: min({0:m}, {1:m}) = {2:m}",
-                               2, cap.expr, zh="每次最高支付限额：min({0:m}, {1:m}) = {2:m}")
-                    w(f"t(({sid}, (before_cap, cap, pay)))")
+                    sid = site(C.CAP_VISIT, cap.span, cap.expr)
+                    rec = record(C.CAP_VISIT, before_cap="before_cap", cap="cap", pay="pay")
+                w(f"t(({sid}, {rec}))")
 
     def bands(self, layer: ast.Layer, traced: bool) -> None:
         w = self.w
@@ -962,15 +961,12 @@ class CodeGenerator:
                 if traced:
                     label = ast.Label(layer.label.zh + f" 第{i + 1}段", layer.label.en + f", band {i + 1}",
                                       band.span)
-                    sid = self.site(f"{n}:band{i}", rule=f"{n}.band{i + 1}", kind="band", label=label,
-                                    refs=layer.references, span=band.span,
-                                    template="slice {0:m} to {1:m} of the year's base: "
-                                             "{2:m} × {3:r} = {4:m}" if b.period == "year" else
-                                             "slice {0:m} to {1:m}: {2:m} × {3:r} = {4:m}",
-                                    result=4, inputs=tuple(self.c.reads(band)),
-                                    zh="本年度累计基数 {0:m} 至 {1:m} 段：{2:m} × {3:r} = {4:m}"
-                                       if b.period == "year" else "{0:m} 至 {1:m} 段：{2:m} × {3:r} = {4:m}")
-                    w(f"t(({sid}, (lo, hi, hi - lo, {rate}, part)))", bl)
+                    kind = C.BAND_YEAR if b.period == "year" else C.BAND_VISIT
+                    sid = self.site(f"{n}:band{i}", kind, rule=f"{n}.band{i + 1}", label=label,
+                                    refs=layer.references, span=band.span, inputs=tuple(self.c.reads(band)),
+                                    layer=n, ordinal=i + 1)
+                    rec = record(kind, lower="lo", upper="hi", slice="hi - lo", rate=rate, pay="part")
+                    w(f"t(({sid}, {rec}))", bl)
             if band.upper is not None:
                 lower = self.expr(band.upper, mode)
 
@@ -987,14 +983,12 @@ class CodeGenerator:
             if traced:
                 w("rec = []")
                 w("t = rec.append")
-                sid = self.site("ytd_ignored", rule="year_to_date", kind="note",
+                sid = self.site("ytd_ignored", C.YTD_IGNORED, rule="year_to_date",
                                 label=ast.Label("年度累计", "year to date", self.p.header.span),
-                                refs=(), span=self.p.header.span,
-                                template="year_to_date is for {0:c}, not the claim's year {1:c}: ignored",
-                                result=-1, zh="年度累计为 {0:c} 年的数据，不是本次结算的 {1:c} 年：不予计入")
+                                refs=(), span=self.p.header.span)
                 w("if c.ytd_ignored:")
                 with w.indent():
-                    w(f"t(({sid}, (c.ytd_year, c.year)))")
+                    w(f"t(({sid}, {record(C.YTD_IGNORED, ytd_year='c.ytd_year', year='c.year')}))")
             early = [p for p in self.c.param_order if p.name not in self.late]
             late = [p for p in self.c.param_order if p.name in self.late]
             for p in early:
@@ -1015,13 +1009,8 @@ class CodeGenerator:
                 w("**ytd,")
                 for layer in self.p.layers:
                     n = layer.name
-                    if layer.ceiling is not None and layer.ceiling.period == "year":
-                        w(f"{n + '.entered'!r}: ye_{n} + base_{n},")
-                    if layer.deductible is not None:
-                        w(f"{n + '.deductible'!r}: yd_{n} + ded_{n},")
-                    if layer.bands is not None and layer.bands.period == "year":
-                        w(f"{n + '.base'!r}: yb_{n} + elig_{n},")
-                    w(f"{n + '.paid'!r}: yp_{n} + l_{n},")
+                    for acc in layer_accumulators(layer):
+                        w(f"{accumulator_key(n, acc)!r}: {acc.var}_{n} + {acc.adds}_{n},")
             w("}")
             payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
             if len(self.p.layers) == 1:
@@ -1031,16 +1020,13 @@ class CodeGenerator:
             person = "unpaid" if unpaid_is_kept else f"total - l_{self.p.layers[0].name}"
             if traced:
                 h = self.p.header
-                record = h.input == "record"
-                label = (h.remainder or ast.Label("结余", "remainder", h.span)) if record else \
+                is_record = h.input == "record"
+                label = (h.remainder or ast.Label("结余", "remainder", h.span)) if is_record else \
                     ast.Label("个人负担", "the person pays", h.span)
-                sid = self.site("person", rule="remainder" if record else "person", kind="person",
-                                label=label, refs=(), span=h.span,
-                                template=("amount" if record else "total")
-                                + " {0:m} − payers {1:m} = {2:m}", result=2,
-                                zh=("分配金额" if record else "总费用") + " {0:m} − 各项支付 {1:m} = {2:m}")
+                kind = C.REMAINDER if is_record else C.PERSON
+                sid = self.site("person", kind, rule=kind.name, label=label, refs=(), span=h.span)
                 w(f"person = {person}")
-                w(f"t(({sid}, (total, total - person, person)))")
+                w(f"t(({sid}, {record(kind, total='total', paid='total - person', person='person')}))")
                 person = "person"
             records = ("parts", "rec") if traced else ("None", "None")
             w(f"return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, ({payers}), "
@@ -1058,11 +1044,10 @@ class CodeGenerator:
                 w(f"{var} = {self.expr(chk.holds, self.default_mode)}", chk.holds.span)
                 if traced:
                     text = self.text(chk.holds.span)
-                    sid = self.site(f"check:{chk.name}", rule=f"check.{chk.name}", kind="check",
+                    sid = self.site(f"check:{chk.name}", C.CHECK, rule=f"check.{chk.name}",
                                     label=chk.label, refs=chk.references, span=chk.span,
-                                    template="{1:t}: {0:b}", result=0, result_code="b",
                                     inputs=tuple(self.c.reads(chk.holds)))
-                    w(f"t(({sid}, ({var}, {text!r})))", chk.holds.span)
+                    w(f"t(({sid}, {record(C.CHECK, holds=var, condition=repr(text))}))", chk.holds.span)
             names.append(var)
         if not names:
             return "()"
@@ -1079,13 +1064,11 @@ class CodeGenerator:
             with w.indent():
                 w("total = 0")
             if traced:
-                sid = self.site("amount", rule="amount", kind="amount",
+                sid = self.site("amount", C.AMOUNT, rule="amount",
                                 label=ast.Label("分配金额", "amount shared out", h.span), refs=(),
-                                span=h.amount.span,
-                                template=f"amount = {_plain(self.text(h.amount.span))} = {{0:m}}",
-                                result=0, inputs=tuple(self.c.reads(h.amount)),
-                                zh=f"分配金额 = {_plain(self.text(h.amount.span))} = {{0:m}}")
-                w(f"t(({sid}, (total,)))")
+                                span=h.amount.span, inputs=tuple(self.c.reads(h.amount)),
+                                en={"expr": self.text(h.amount.span)})
+                w(f"t(({sid}, {record(C.AMOUNT, amount='total')}))")
             w("out_of_scope = first_self_pay = 0")
             w("in_scope = total")
             w("parts = []")
@@ -1229,17 +1212,8 @@ class CodeGenerator:
 
     def _accumulators(self) -> tuple[str, ...]:
         """The year_to_date keys this policy reads and writes, in layer order."""
-        names: list[str] = []
-        for layer in self.p.layers:
-            n = layer.name
-            if layer.ceiling is not None and layer.ceiling.period == "year":
-                names.append(f"{n}.entered")
-            if layer.deductible is not None:
-                names.append(f"{n}.deductible")
-            if layer.bands is not None and layer.bands.period == "year":
-                names.append(f"{n}.base")
-            names.append(f"{n}.paid")
-        return tuple(names)
+        return tuple(accumulator_key(layer.name, a)
+                     for layer in self.p.layers for a in layer_accumulators(layer))
 
     def _required_fields(self) -> set[str]:
         return {n.dotted for n in ast.walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}

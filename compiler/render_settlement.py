@@ -9,15 +9,19 @@ the exception that applied in words (市内、三级医院) rather than as writt
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from yibao.dsl import ast
-from yibao.dsl.types import QUANTITIES
 
+from . import constructs as C
+from . import phrases
+from .constructs import CONSTRUCTS, letter_values, letter_variant
 from .masking import person_id
 from .render_model import Item, Table
 from .render_text import Lex, money_plain, rate
-from .runtime import Settlement, Site
+from .runtime import Settlement
+from .trace import Step
 
 
 def layer_labels(s: Settlement, lex: Lex) -> dict[str, str]:
@@ -216,11 +220,18 @@ def figures_table(s: Settlement, lex: Lex, *, with_sources: bool = False) -> Tab
 # ---------------------------------------------------------------- the steps
 
 
-def _layer_base(lex: Lex, layer: ast.Layer | None, site: Site) -> str:
-    if layer is not None:
-        return lex.expr(layer.base) if layer.base is not None else lex.quantity("remaining")
-    text = site.template.removeprefix("base = ").rsplit(" = ", 1)[0]
-    return lex.quantity(text) if text in QUANTITIES else text
+def _show(lex: Lex, codes: dict[str, str]) -> Callable[[str, Any], str]:
+    """How a letter shows a step's figure, by the construct's format code for it."""
+    def show(name: str, value: Any) -> str:
+        return raw_value(value, codes.get(name, "m"), lex)
+    return show
+
+
+def _say(lex: Lex, step: Step, role: str, context: dict[str, str] | None = None) -> str:
+    """A step's sentence in the letter: the construct's phrase, with the step's figures."""
+    c = CONSTRUCTS[step.construct]
+    values = letter_values(c, step.values)
+    return phrases.fill(phrases.phrase(c.name, role, lex.lang), values, _show(lex, dict(c.fields)), context)
 
 
 def steps(s: Settlement, lex: Lex) -> list[Item]:
@@ -247,49 +258,34 @@ def steps(s: Settlement, lex: Lex) -> list[Item]:
                     f"{m(s.in_scope_fen)} is in scope")
         out.append(Item(text, p("费用分类", "Classifying the bill")))
 
-    for index, (site_id, v) in enumerate(s.records):
-        site = s.meta.sites[site_id]
-        kind = site.kind
+    for step in s.trace:
+        c = CONSTRUCTS[step.construct]
+        kind = c.kind
         if kind in ("parameter", "classify"):
             continue
+        variant = letter_variant(c, step.values, record=_is_record(s))
         if kind == "note":
-            out.append(Item(p(f"年度累计数据属于{v[0]}年，不是本次结算的{v[1]}年，未予计入",
-                              f"the year-to-date figures are for {v[0]}, not the claim's year {v[1]}: "
-                              "they are ignored"), p("年度累计", "Year to date")))
+            out.append(Item(_say(lex, step, variant), p("年度累计", "Year to date")))
             continue
         if kind == "amount":
-            what = lex.expr(lex.policy.header.amount) if lex.policy is not None and \
-                lex.policy.header.amount is not None else site.template.split(" = ")[1]
-            out.append(Item(f"{what} = {m(v[0])}", p("分配金额", "Amount shared out")))
+            header = lex.policy.header if lex.policy is not None else None
+            what = lex.expr(header.amount) if header is not None and header.amount is not None \
+                else lex.quantity("total")
+            out.append(Item(_say(lex, step, variant, {"expr": what}), p("分配金额", "Amount shared out")))
             continue
         if kind == "check":
-            ok = bool(v[0])
-            label = p(site.zh, site.en) or site.zh
-            out.append(Item(p("满足" if ok else "不满足", "holds" if ok else "does not hold"), label))
+            out.append(Item(_say(lex, step, variant), p(step.zh, step.en) or step.zh))
             continue
         if kind == "person":
-            if _is_record(s):
-                rest = lex.pick(*s.meta.remainder)
-                text = p(f"分配金额{m(v[0])}减去各项分配{m(v[1])}，余{m(v[2])}",
-                         f"{m(v[0])} less {m(v[1])} shared out leaves {m(v[2])}")
-                out.append(Item(text, rest))
-            else:
-                text = p(f"总费用{m(v[0])}减去各项支付合计{m(v[1])}，个人负担{m(v[2])}",
-                         f"the total cost of {m(v[0])} less {m(v[1])} paid by the payers leaves "
-                         f"{m(v[2])} to the person")
-                out.append(Item(text, p("个人负担", "The person pays")))
+            lead = lex.pick(*s.meta.remainder) if _is_record(s) else p("个人负担", "The person pays")
+            out.append(Item(_say(lex, step, variant), lead))
             continue
         classification()
-        name, _, part = site.rule.partition(".")
+        name = step.layer
         if name not in groups:
             groups[name] = []
             out.append(Item("", name))  # filled in below, keeps the layer's place
-        layer = lex.layers.get(name)
-        try:
-            sentence = _layer_sentence(lex, s, site, part, v, layer)
-        except (ValueError, TypeError, IndexError):  # a step recorded in a shape this does not know
-            sentence = s.trace[index].formula
-        groups[name].append(sentence)
+        groups[name].append(_layer_sentence(lex, step, variant, lex.layers.get(name)))
 
     result = []
     for item in out:
@@ -303,69 +299,21 @@ def steps(s: Settlement, lex: Lex) -> list[Item]:
     return result
 
 
-def _layer_sentence(lex: Lex, s: Settlement, site: Site, part: str, v: tuple[Any, ...],
-                    layer: ast.Layer | None) -> str:
-    m, p = lex.money, lex.pick
-    if part == "base":
-        base = _layer_base(lex, layer, site)
-        return p(f"计算基数为{base}{m(v[0])}", f"the base is {base}, {m(v[0])}")
-    if part == "ceiling":
-        per = "year" in site.template
-        return p(f"计入上限{m(v[0])}（{'每个医疗年度' if per else '每次'}），尚可计入{m(v[1])}："
-                 f"计入{m(v[2])}，超出的{m(v[3])}转由后续支付",
-                 f"ceiling {m(v[0])} {'per year' if per else 'per visit'}, room {m(v[1])}: "
-                 f"{m(v[2])} enters, {m(v[3])} above it passes on")
-    if part == "deductible":
-        if len(v) == 5:  # per year: (deductible, paid this year, due, base, applied)
-            if v[1]:
-                return p(f"起付线{m(v[0])}，本年度此前已计{m(v[1])}，本次尚需{m(v[2])}，实际计入{m(v[4])}",
-                         f"deductible {m(v[0])}, of which {m(v[1])} was paid earlier this year: "
-                         f"{m(v[2])} due, {m(v[4])} applied")
-            return p(f"起付线{m(v[0])}，实际计入{m(v[4])}", f"deductible {m(v[0])}, {m(v[4])} applied")
-        return p(f"本次起付线{m(v[0])}，实际计入{m(v[2])}",
-                 f"deductible for this visit {m(v[0])}, {m(v[2])} applied")
-    if part == "rate":
-        base, ded, r, pay = v
-        if "deductible" in site.template:
-            return p(f"起付线以上的{m(base - ded)}按{rate(r)}支付，计{m(pay)}",
-                     f"{m(base - ded)} above the deductible is paid at {rate(r)}: {m(pay)}")
-        if lex.record:
-            return p(f"{m(base)}按{rate(r)}计提，计{m(pay)}", f"{m(base)} at {rate(r)}: {m(pay)}")
-        return p(f"{m(base)}按{rate(r)}支付，计{m(pay)}", f"{m(base)} is paid at {rate(r)}: {m(pay)}")
-    if part.startswith("band"):
-        n = part[4:]
-        year = "year" in site.template
-        lo, hi, slice_, r, pay = v
-        return p(f"第{n}段（{'本年度累计' if year else ''}{m(lo)}至{m(hi)}）的{m(slice_)}按{rate(r)}支付，"
-                 f"计{m(pay)}",
-                 f"band {n} ({m(lo)} to {m(hi)}{' of the running total this year' if year else ''}): "
-                 f"{m(slice_)} at {rate(r)} = {m(pay)}")
-    if part == "fixed":
-        return p(f"定额支付标准{m(v[0])}，以费用{m(v[1])}为限，计{m(v[2])}",
-                 f"fixed payment {m(v[0])}, at most the cost of {m(v[1])}: {m(v[2])}")
-    if part == "cap_year":
-        cap, paid, before, left, pay = v
-        head = p(f"年度最高支付限额{m(cap)}，本年度此前已支付{m(paid)}，尚余{m(left)}",
-                 f"annual cap {m(cap)}, {m(paid)} paid earlier this year, {m(left)} left")
-        if pay < before:
-            return head + p(f"，支付额由{m(before)}核减为{m(pay)}",
-                            f": the payment is cut from {m(before)} to {m(pay)}")
-        return head + p("，未超过限额", ": within the cap")
-    if part == "cap_visit":
-        before, cap, pay = v
-        if pay < before:
-            return p(f"每次最高支付{m(cap)}，支付额由{m(before)}核减为{m(pay)}",
-                     f"cap per visit {m(cap)}: the payment is cut from {m(before)} to {m(pay)}")
-        return p(f"每次最高支付{m(cap)}，未超过限额", f"cap per visit {m(cap)}: within the cap")
-    if part == "pays":
-        if lex.record:
-            return p(f"合计{m(v[0])}", f"{m(v[0])} in all")
-        return p(f"共支付{m(v[0])}", f"pays {m(v[0])} in all")
-    if part == "skipped":
+def _layer_sentence(lex: Lex, step: Step, variant: str, layer: ast.Layer | None) -> str:
+    """A layer step's sentence; the writer supplies only the words the trace cannot carry."""
+    c = CONSTRUCTS[step.construct]
+    if c is C.BASE:
+        if layer is None:
+            return _say(lex, step, "letter_plain")
+        base = lex.expr(layer.base) if layer.base is not None else lex.quantity("remaining")
+        return _say(lex, step, variant, {"expr": base})
+    if c.kind == "band":
+        return _say(lex, step, variant, {"n": str(step.ordinal)})
+    if c is C.SKIPPED:
         when = layer.when if layer is not None else None
         flag = lex.params.get(when.name) if isinstance(when, ast.Name) else None
         if flag is not None and flag.type_name == "bool":
-            return p("不适用：", "does not apply: ") + lex.condition(flag, holds=False)
-        cond = lex.expr(when) if when is not None else str(v[0])
-        return p(f"不适用：{cond}的条件不成立", f"does not apply: it applies only when {cond}")
-    return site.template
+            return _say(lex, step, "letter_flag", {"condition": lex.condition(flag, holds=False)})
+        cond = lex.expr(when) if when is not None else str(step.values["condition"])
+        return _say(lex, step, variant, {"condition": cond})
+    return _say(lex, step, variant)

@@ -56,6 +56,9 @@ class Site(NamedTuple):
     inputs: tuple[str, ...]  # parameters the step reads
     file: str = ""  # the policy file of the rule, when not the policy's own (a reform's base)
     template_zh: str = ""  # the formula in Chinese, when it reads differently
+    construct: str = ""  # the construct it records (compiler/constructs.py): the names of its values
+    layer: str = ""  # the layer the step belongs to, for a layer's steps
+    ordinal: int = 0  # a band's number within its layer, from 1
 
 
 class ParamInfo(NamedTuple):
@@ -312,6 +315,9 @@ class Settlement:
             ],
         }
         if trace or (trace is None and self.records is not None):
+            from .trace import layer_breakdown
+
+            data["layers"] = layer_breakdown(self.trace)
             data["trace"] = [step.to_dict() for step in self.trace]
         return data
 
@@ -329,6 +335,9 @@ class Settlement:
                              **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
         }
         if trace or (trace is None and self.records is not None):
+            from .trace import layer_breakdown
+
+            data["layers"] = layer_breakdown(self.trace)
             data["trace"] = [step.to_dict() for step in self.trace]
         return data
 

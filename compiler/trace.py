@@ -10,13 +10,19 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from . import phrases
 from .claims import Claim
-from .money import money_display, rate_display
+from .constructs import CONSTRUCTS
+from .money import money_display, money_str, rate_display
 from .runtime import PolicyMeta, Site
 
 _SLOT = re.compile(r"\{(\d+):([mrcdtb])\}")
+
+
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})
 
 
 class Input(NamedTuple):
@@ -28,6 +34,9 @@ class Input(NamedTuple):
     value: str
     effective_from: str | None
     branch: str | None  # the table row or exception that gave the value
+    branch_zh: str | None = None  # the same, in Chinese
+    exception: str | None = None  # the exception that gave the value, by name
+    row: str | None = None  # the table row that gave the value, its keys as written
 
 
 class Step(NamedTuple):
@@ -45,6 +54,10 @@ class Step(NamedTuple):
     result: str | None
     inputs: tuple[Input, ...]
     claim_line: int | None  # index of the bill line the step is about
+    construct: str = ""  # what kind of rule recorded it (compiler/constructs.py)
+    layer: str = ""  # the layer it belongs to, for a layer's steps
+    values: Mapping[str, Any] = _NO_VALUES  # the recorded figures by name, as the construct names them
+    ordinal: int = 0  # a band's number within its layer
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -55,6 +68,7 @@ class Step(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         d = self._asdict()
         d["inputs"] = [i._asdict() for i in self.inputs]
+        d["values"] = json_values(self.construct, self.values)
         return d
 
 
@@ -73,6 +87,21 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 
 def fmt_value(value: Any, code: str) -> str:
     return _FORMATTERS[code](value)
+
+
+_JSON: dict[str, Callable[[Any], Any]] = {
+    "m": money_str, "r": rate_display, "d": _date, "b": bool, "c": int, "t": str,
+}
+
+
+def json_values(construct: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's named figures for the settlement JSON: money as yuan strings, rates as percentages."""
+    c = CONSTRUCTS.get(construct)
+    if c is None:
+        return {}
+    codes = dict(c.fields)
+    # A parameter's value is already in its JSON form (its type is the parameter's, not the construct's).
+    return {k: v if (c.name, k) == ("parameter", "value") else _JSON[codes[k]](v) for k, v in values.items()}
 
 
 @cache
@@ -186,22 +215,12 @@ def _zh_parts(site: Site, vocab: Vocabulary) -> tuple[tuple[str, int, Callable[[
     """The site's Chinese formula as (literal, slot, formatter) triples, its policy names read as labels.
 
     The template's slots are read first and only its literal text is translated, so a label that
-    looks like a slot (``起付线{7:m}``) stays text. A parameter reads as its label
-    (``起付线 = {0:m}``); a payer whose label already ends in 支付 does not say it twice
-    (统筹基金支付 6,880.00, not 统筹基金支付支付).
+    looks like a slot (``起付线{7:m}``) stays text. A parameter's and a payer's formulas carry
+    their labels already (phrases.py), so only the policy text other formulas quote is read.
     """
-    parts = list(_compiled(site.template_zh or site.template))
-    first = parts[0][0]
-    if site.kind == "parameter":
-        name, sep, rest = first.partition(" = ")
-        if sep and name == site.rule.split(":", 1)[1]:
-            parts[0] = (f"{site.zh}{sep}{rest}", *parts[0][1:])
-        return tuple(parts)
-    if site.kind == "payer" and site.zh.endswith("支付") and first.startswith(site.zh + "支付"):
-        parts[0] = (site.zh + first[len(site.zh) + 2:], *parts[0][1:])
-        return tuple(parts)
-    if site.kind == "check" and site.template == "{1:t}: {0:b}" and not site.template_zh:
-        return (("", 1, str), ("：", 0, _bool), ("", -1, str))
+    parts = _compiled(site.template_zh or site.template)
+    if site.kind in ("parameter", "payer", "check"):
+        return parts
     return tuple((zh_words(literal, vocab), slot, fmt) for literal, slot, fmt in parts)
 
 
@@ -235,6 +254,39 @@ def zh_formulas(steps: Sequence[Step], records: Sequence[tuple[int, tuple[Any, .
             for st, (site_id, values) in zip(steps, records, strict=True)]
 
 
+def layer_breakdown(steps: Sequence[Step]) -> dict[str, dict[str, Any]]:
+    """Each layer's figures from its steps, as the constructs name them (``Construct.breakdown``).
+
+    A band adds an entry to its layer's ``bands``; a layer that does not apply says so.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if not step.layer:
+            continue
+        c = CONSTRUCTS[step.construct]
+        entry = out.setdefault(step.layer, {"applies": True})
+        shown = json_values(step.construct, step.values)
+        if c.kind == "skip":
+            entry["applies"] = False
+        elif c.kind == "band":
+            entry.setdefault("bands", []).append(
+                {"band": step.ordinal, **{key: shown[field] for key, field in c.breakdown}})
+        else:
+            entry.update({key: shown[field] for key, field in c.breakdown})
+    return out
+
+
+def _branch(lang: str, exception: str | None, zh: str, en: str, row: str | None) -> str:
+    """Which exception or table row gave a parameter its value, in words (phrases.py)."""
+    parts = []
+    if exception is not None:
+        parts.append(phrases.fill(phrases.phrase("input", "exception", lang), {}, str,
+                                  {"name": exception, "zh": zh, "en": en}))
+    if row is not None:
+        parts.append(phrases.fill(phrases.phrase("input", "row", lang), {}, str, {"row": row}))
+    return phrases.phrase("input", "joiner", lang).join(parts)
+
+
 def render_steps(
     meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]
 ) -> list[Step]:
@@ -251,24 +303,28 @@ def render_steps(
             info = meta.params[site.rule.split(":", 1)[1]]
             value, version, exception, row = values
             start, rows = info.versions[version] if version >= 0 else ("", ())
-            branch = None
+            branch = branch_zh = ex_name = row_keys = None
             if exception >= 0:
                 ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
-                branch = f"exception {ex_name} ({ex_zh} / {ex_en})"
-                if row >= 0:
-                    branch += f", row `{rows[row][0]}`"
                 start = ""
-            elif row >= 0:
-                branch = f"row `{rows[row][0]}`"
+            if row >= 0:
+                row_keys = rows[row][0]
+            if ex_name is not None or row_keys is not None:
+                names = (ex_zh, ex_en) if ex_name else ("", "")
+                branch, branch_zh = (_branch(lang, ex_name, *names, row_keys) for lang in ("en", "zh"))
             # The step points at the row (or value) that gave the figure.
             if rows:
                 entry = rows[max(row, 0)]
                 line = end_line = entry[1]
                 file = entry[2] if len(entry) > 2 else meta.file
             params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
-                                      start or None, branch)
+                                      start or None, branch, branch_zh, ex_name, row_keys)
             inputs = (params[info.name],)
-        claim_line = values[0] if site.kind == "classify" else None
+        construct = CONSTRUCTS[site.construct]
+        named = construct.named(values)
+        if construct is CONSTRUCTS["parameter"]:
+            named = {**named, "value": _JSON[info.type](value)}  # as JSON shows the parameter's type
+        claim_line = named["line"] if site.kind == "classify" else None
         result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
         formula = _fill(site.template, values)
         steps.append(Step(
@@ -276,6 +332,7 @@ def render_steps(
             citation=citation, file=file, line=line, end_line=end_line,
             formula=formula, formula_zh=_fill_zh(site, vocab, values),
             result=result, inputs=inputs,
-            claim_line=claim_line,
+            claim_line=claim_line, construct=site.construct, layer=site.layer, values=named,
+            ordinal=site.ordinal,
         ))
     return steps

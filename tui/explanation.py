@@ -9,12 +9,12 @@ The plain-text letter is laid out by ``letter_text.py``; widths in cells are
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yibao.compiler import phrases
 from yibao.compiler.claims import load_claim_json
 from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display
@@ -75,19 +75,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "admission": ("本年第{n}次住院", "admission no. {n} this year"),
     "footer": ("本说明由 yibao 根据结算结果及其计算过程生成;金额单位:元。",
                "This explanation was produced by yibao from the settlement and its steps; amounts in yuan."),
-}
-
-# What each part of a layer does (the trace gives the layer's label only).
-PARTS: dict[str, tuple[str, str]] = {
-    "base": ("计算基数", "base"),
-    "ceiling": ("费用封顶线", "eligible-cost ceiling"),
-    "deductible": ("起付线", "deductible"),
-    "rate": ("按比例支付", "rate"),
-    "fixed": ("定额支付", "fixed payment"),
-    "cap_year": ("年度最高支付限额", "annual cap"),
-    "cap_visit": ("单次最高支付限额", "cap per visit"),
-    "pays": ("支付金额", "pays"),
-    "skipped": ("不适用", "does not apply"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -156,6 +143,7 @@ class InputView:
     value: str
     effective_from: str | None
     branch: str | None
+    branch_zh: str | None = None
 
     def describe(self, lang: str) -> str:
         label = self.zh if lang == "zh" else self.en
@@ -166,14 +154,8 @@ class InputView:
             out += (f";自 {self.effective_from} 起施行" if lang == "zh"
                     else f"; in force from {self.effective_from}")
         if self.branch:
-            out += f";取值:{_branch_zh(self.branch)}" if lang == "zh" else f"; given by {self.branch}"
+            out += f";取值:{self.branch_zh or self.branch}" if lang == "zh" else f"; given by {self.branch}"
         return out
-
-
-def _branch_zh(branch: str) -> str:
-    """The trace names the row or exception in English words; say them in Chinese."""
-    branch = re.sub(r"^exception ", "例外情形 ", branch)
-    return re.sub(r"(^|, )row ", lambda m: ("," if m.group(1) else "") + "表格行 ", branch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,21 +304,21 @@ def _step_titles(step: Step, layers: Mapping[str, tuple[str, str]]) -> tuple[str
     if kind == "classify" and step.claim_line is not None:
         n = step.claim_line + 1
         return f"{step.zh} · 第 {n} 行", f"{step.en} · line {n}"
-    if kind in ("layer", "payer", "skip"):
-        part = step.rule.rsplit(".", 1)[-1]
-        zh, en = PARTS.get(part, (part, part))
+    if kind in ("layer", "payer", "skip", "band") and phrases.has(step.construct, "title", "zh"):
+        n = {"n": str(step.ordinal)}
+        zh, en = (phrases.fill(phrases.phrase(step.construct, "title", lang), {}, str, n)
+                  for lang in ("zh", "en"))
+        if kind == "band" and step.layer in layers:
+            return f"{layers[step.layer][0]} · {zh}", f"{layers[step.layer][1]} · {en}"
         return f"{step.zh} · {zh}", f"{step.en} · {en}"
-    band = re.fullmatch(r"(\w+)\.band(\d+)", step.rule)
-    if kind == "band" and band and band.group(1) in layers:
-        zh, en = layers[band.group(1)]
-        return f"{zh} · 第 {band.group(2)} 段", f"{en} · band {band.group(2)}"
     if kind == "check":
         return f"政策校验:{step.zh}", f"check: {step.en}"
     return step.zh, step.en
 
 
 def _inputs(inputs: Iterable[Input]) -> tuple[InputView, ...]:
-    return tuple(InputView(i.name, i.zh, i.en, i.value, i.effective_from, i.branch) for i in inputs)
+    return tuple(InputView(i.name, i.zh, i.en, i.value, i.effective_from, i.branch, i.branch_zh)
+                 for i in inputs)
 
 
 def _header(s: Settlement, labels: Mapping[str, Mapping[str, tuple[str, str]]],

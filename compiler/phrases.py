@@ -1,0 +1,244 @@
+"""The wording of every construct, one table per language.
+
+Keys are a construct's name (``constructs.py``) and a role:
+
+- ``formula``: the trace's formula, written into the compiled module's sites;
+- ``letter`` (and its variants ``letter_earlier``, ``letter_bound``, ``letter_record`` …, chosen by
+  ``constructs.letter_variant``): the sentence of a settlement letter;
+- ``title``: what the explainer calls the step within its layer;
+- ``coverage`` (English only, as the coverage report is): the rule a step counts for.
+
+``{field}`` is a figure the step recorded (``constructs.Construct.fields``), formatted by the
+reader (money as money, rates as percentages); ``{@name}`` is text the writer supplies (the
+policy's base written as it was, a layer's label, a band's number), inserted as text, never
+read as a slot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+ZH: dict[tuple[str, str], str] = {
+    ("parameter", "formula"): "{@label} = {value}",
+    ("classify_in", "formula"): "{code} {name}：{@category}，{amount}纳入政策范围",
+    ("classify_out", "formula"): "{code} {name}：{@category}，{amount}属政策范围外，由个人负担",
+    ("classify_share", "formula"):
+        "{code} {name}：{@category}，先行自付 {amount} × {share} = {first_self_pay}；政策范围内 {in_scope}",
+    ("amount", "formula"): "分配金额 = {@expr} = {amount}",
+    ("amount", "letter"): "{@expr} = {amount}",
+    ("base", "formula"): "计算基数 = {@expr} = {base}",
+    ("base", "letter"): "计算基数为{@expr}{base}",
+    ("base", "letter_plain"): "计算基数为{base}",
+    ("base", "title"): "计算基数",
+    ("ceiling_year", "formula"): "计入上限 {ceiling}（每年，本年度剩余额度 {room}）：计入 {entered}，"
+                                 "超出上限的 {over} 转由后续支付",
+    ("ceiling_year", "letter"): "计入上限{ceiling}（每个医疗年度），尚可计入{room}：计入{entered}，"
+                                "超出的{over}转由后续支付",
+    ("ceiling_year", "title"): "费用封顶线",
+    ("ceiling_visit", "formula"): "计入上限 {ceiling}（每次，剩余额度 {room}）：计入 {entered}，"
+                                  "超出上限的 {over} 转由后续支付",
+    ("ceiling_visit", "letter"): "计入上限{ceiling}（每次），尚可计入{room}：计入{entered}，超出的{over}转由后续支付",
+    ("ceiling_visit", "title"): "费用封顶线",
+    ("deductible_year", "formula"): "起付线 {deductible}，本年度已付 {paid_before}：尚需 {due}；"
+                                    "本次计入 min({base}, {due}) = {applied}",
+    ("deductible_year", "letter"): "起付线{deductible}，实际计入{applied}",
+    ("deductible_year", "letter_earlier"): "起付线{deductible}，本年度此前已计{paid_before}，本次尚需{due}，"
+                                           "实际计入{applied}",
+    ("deductible_year", "title"): "起付线",
+    ("deductible_visit", "formula"): "每次起付线 {deductible}：本次计入 min({base}, {deductible}) = {applied}",
+    ("deductible_visit", "letter"): "本次起付线{deductible}，实际计入{applied}",
+    ("deductible_visit", "title"): "起付线",
+    ("deductible_visit_limited", "formula"): "每次起付线 {deductible}，在年度起付线累计限额内（本年度已付 "
+                                             "{paid_before}）：本次计入 min({base}, {deductible}) = {applied}",
+    ("deductible_visit_limited", "letter"): "本次起付线{deductible}，实际计入{applied}",
+    ("deductible_visit_limited", "title"): "起付线",
+    ("fixed", "formula"): "每次定额支付 {fixed}，不超过实际费用 {cost}：{pay}",
+    ("fixed", "letter"): "定额支付标准{fixed}，以费用{cost}为限，计{pay}",
+    ("fixed", "title"): "定额支付",
+    ("rate", "formula"): "{base} × {rate} = {pay}",
+    ("rate", "letter"): "{base}按{rate}支付，计{pay}",
+    ("rate", "letter_record"): "{base}按{rate}计提，计{pay}",
+    ("rate", "title"): "按比例支付",
+    ("rate_after_deductible", "formula"): "({base} − 起付线 {deductible}) × {rate} = {pay}",
+    ("rate_after_deductible", "letter"): "起付线以上的{above}按{rate}支付，计{pay}",
+    ("rate_after_deductible", "title"): "按比例支付",
+    ("band_year", "formula"): "本年度累计基数 {lower} 至 {upper} 段：{slice} × {rate} = {pay}",
+    ("band_year", "letter"): "第{@n}段（本年度累计{lower}至{upper}）的{slice}按{rate}支付，计{pay}",
+    ("band_year", "title"): "第 {@n} 段",
+    ("band_visit", "formula"): "{lower} 至 {upper} 段：{slice} × {rate} = {pay}",
+    ("band_visit", "letter"): "第{@n}段（{lower}至{upper}）的{slice}按{rate}支付，计{pay}",
+    ("band_visit", "title"): "第 {@n} 段",
+    ("cap_year", "formula"): "年度最高支付限额 {cap}，本年度已支付 {paid_before}：min({before_cap}, {cap_left}) = {pay}",
+    ("cap_year", "letter"): "年度最高支付限额{cap}，本年度此前已支付{paid_before}，尚余{cap_left}，未超过限额",
+    ("cap_year", "letter_bound"): "年度最高支付限额{cap}，本年度此前已支付{paid_before}，尚余{cap_left}，"
+                                  "支付额由{before_cap}核减为{pay}",
+    ("cap_year", "title"): "年度最高支付限额",
+    ("cap_visit", "formula"): "每次最高支付限额：min({before_cap}, {cap}) = {pay}",
+    ("cap_visit", "letter"): "每次最高支付{cap}，未超过限额",
+    ("cap_visit", "letter_bound"): "每次最高支付{cap}，支付额由{before_cap}核减为{pay}",
+    ("cap_visit", "title"): "单次最高支付限额",
+    ("pays", "formula"): "{@payer} {pay}",
+    ("pays", "letter"): "共支付{pay}",
+    ("pays", "letter_record"): "合计{pay}",
+    ("pays", "title"): "支付金额",
+    ("skipped", "formula"): "不适用：{condition} 不成立",
+    ("skipped", "letter"): "不适用：{@condition}的条件不成立",
+    ("skipped", "letter_flag"): "不适用：{@condition}",
+    ("skipped", "title"): "不适用",
+    ("check", "formula"): "{condition}：{holds}",
+    ("check", "letter"): "满足",
+    ("check", "letter_failed"): "不满足",
+    ("person", "formula"): "总费用 {total} − 各项支付 {paid} = {person}",
+    ("person", "letter"): "总费用{total}减去各项支付合计{paid}，个人负担{person}",
+    ("remainder", "formula"): "分配金额 {total} − 各项支付 {paid} = {person}",
+    ("remainder", "letter"): "分配金额{total}减去各项分配{paid}，余{person}",
+    ("ytd_ignored", "formula"): "年度累计为 {ytd_year} 年的数据，不是本次结算的 {year} 年：不予计入",
+    ("input", "exception"): "例外情形 {@name} ({@zh} / {@en})",
+    ("input", "row"): "表格行 `{@row}`",
+    ("input", "joiner"): ",",
+    ("ytd_ignored", "letter"): "年度累计数据属于{ytd_year}年，不是本次结算的{year}年，未予计入",
+}
+
+EN: dict[tuple[str, str], str] = {
+    ("parameter", "formula"): "{@name} = {value}",
+    ("classify_in", "formula"): "{code} {name}: category {@category}, {amount} in scope",
+    ("classify_in", "coverage"): "{@category}",
+    ("classify_out", "formula"): "{code} {name}: category {@category}, {amount} out of scope, paid by the person",
+    ("classify_out", "coverage"): "{@category}",
+    ("classify_share", "formula"): "{code} {name}: category {@category}, first self-pay {amount} × {share} = "
+                                   "{first_self_pay}; in scope {in_scope}",
+    ("classify_share", "coverage"): "{@category}",
+    ("amount", "formula"): "amount = {@expr} = {amount}",
+    ("amount", "letter"): "{@expr} = {amount}",
+    ("base", "formula"): "base = {@expr} = {base}",
+    ("base", "letter"): "the base is {@expr}, {base}",
+    ("base", "letter_plain"): "the base is {base}",
+    ("base", "title"): "base",
+    ("ceiling_year", "formula"): "ceiling {ceiling} per year, this year room {room}: {entered} enters, "
+                                 "{over} above the ceiling passes on",
+    ("ceiling_year", "letter"): "ceiling {ceiling} per year, room {room}: {entered} enters, {over} above it "
+                                "passes on",
+    ("ceiling_year", "title"): "eligible-cost ceiling",
+    ("ceiling_year", "coverage"): "layer {@layer}: ceiling reached",
+    ("ceiling_visit", "formula"): "ceiling {ceiling} per visit, room {room}: {entered} enters, "
+                                  "{over} above the ceiling passes on",
+    ("ceiling_visit", "letter"): "ceiling {ceiling} per visit, room {room}: {entered} enters, {over} above it "
+                                 "passes on",
+    ("ceiling_visit", "title"): "eligible-cost ceiling",
+    ("ceiling_visit", "coverage"): "layer {@layer}: ceiling reached",
+    ("deductible_year", "formula"): "deductible {deductible}, already paid this year {paid_before}: due {due}; "
+                                    "applied min({base}, {due}) = {applied}",
+    ("deductible_year", "letter"): "deductible {deductible}, {applied} applied",
+    ("deductible_year", "letter_earlier"): "deductible {deductible}, of which {paid_before} was paid earlier "
+                                           "this year: {due} due, {applied} applied",
+    ("deductible_year", "title"): "deductible",
+    ("deductible_visit", "formula"): "deductible per visit {deductible}: applied min({base}, {deductible}) = "
+                                     "{applied}",
+    ("deductible_visit", "letter"): "deductible for this visit {deductible}, {applied} applied",
+    ("deductible_visit", "title"): "deductible",
+    ("deductible_visit_limited", "formula"): "deductible per visit {deductible}, within the year's limit "
+                                             "(already paid {paid_before}): applied min({base}, {deductible}) "
+                                             "= {applied}",
+    ("deductible_visit_limited", "letter"): "deductible for this visit {deductible}, {applied} applied",
+    ("deductible_visit_limited", "title"): "deductible",
+    ("fixed", "formula"): "fixed payment per visit {fixed}, at most the cost {cost}: {pay}",
+    ("fixed", "letter"): "fixed payment {fixed}, at most the cost of {cost}: {pay}",
+    ("fixed", "title"): "fixed payment",
+    ("rate", "formula"): "{base} × {rate} = {pay}",
+    ("rate", "letter"): "{base} is paid at {rate}: {pay}",
+    ("rate", "letter_record"): "{base} at {rate}: {pay}",
+    ("rate", "title"): "rate",
+    ("rate_after_deductible", "formula"): "({base} − deductible {deductible}) × {rate} = {pay}",
+    ("rate_after_deductible", "letter"): "{above} above the deductible is paid at {rate}: {pay}",
+    ("rate_after_deductible", "title"): "rate",
+    ("band_year", "formula"): "slice {lower} to {upper} of the year's base: {slice} × {rate} = {pay}",
+    ("band_year", "letter"): "band {@n} ({lower} to {upper} of the running total this year): "
+                             "{slice} at {rate} = {pay}",
+    ("band_year", "title"): "band {@n}",
+    ("band_year", "coverage"): "{@rule}: {@label}",
+    ("band_visit", "formula"): "slice {lower} to {upper}: {slice} × {rate} = {pay}",
+    ("band_visit", "letter"): "band {@n} ({lower} to {upper}): {slice} at {rate} = {pay}",
+    ("band_visit", "title"): "band {@n}",
+    ("band_visit", "coverage"): "{@rule}: {@label}",
+    ("cap_year", "formula"): "cap per year {cap}, already paid {paid_before}: min({before_cap}, {cap_left}) = "
+                             "{pay}",
+    ("cap_year", "letter"): "annual cap {cap}, {paid_before} paid earlier this year, {cap_left} left: "
+                            "within the cap",
+    ("cap_year", "letter_bound"): "annual cap {cap}, {paid_before} paid earlier this year, {cap_left} left: "
+                                  "the payment is cut from {before_cap} to {pay}",
+    ("cap_year", "title"): "annual cap",
+    ("cap_year", "coverage"): "layer {@layer}: cap per year reached",
+    ("cap_visit", "formula"): "cap per visit: min({before_cap}, {cap}) = {pay}",
+    ("cap_visit", "letter"): "cap per visit {cap}: within the cap",
+    ("cap_visit", "letter_bound"): "cap per visit {cap}: the payment is cut from {before_cap} to {pay}",
+    ("cap_visit", "title"): "cap per visit",
+    ("cap_visit", "coverage"): "layer {@layer}: cap per visit reached",
+    ("pays", "formula"): "{@layer} pays {pay}",
+    ("pays", "letter"): "pays {pay} in all",
+    ("pays", "letter_record"): "{pay} in all",
+    ("pays", "title"): "pays",
+    ("pays", "coverage"): "layer {@layer} pays",
+    ("skipped", "formula"): "does not apply: {condition} is false",
+    ("skipped", "letter"): "does not apply: it applies only when {@condition}",
+    ("skipped", "letter_flag"): "does not apply: {@condition}",
+    ("skipped", "title"): "does not apply",
+    ("skipped", "coverage"): "layer {@layer} does not apply",
+    ("check", "formula"): "{condition}: {holds}",
+    ("check", "letter"): "holds",
+    ("check", "letter_failed"): "does not hold",
+    ("person", "formula"): "total {total} − payers {paid} = {person}",
+    ("person", "letter"): "the total cost of {total} less {paid} paid by the payers leaves {person} to the person",
+    ("remainder", "formula"): "amount {total} − payers {paid} = {person}",
+    ("remainder", "letter"): "{total} less {paid} shared out leaves {person}",
+    ("ytd_ignored", "formula"): "year_to_date is for {ytd_year}, not the claim's year {year}: ignored",
+    ("input", "exception"): "exception {@name} ({@zh} / {@en})",
+    ("input", "row"): "row `{@row}`",
+    ("input", "joiner"): ", ",
+    ("ytd_ignored", "letter"): "the year-to-date figures are for {ytd_year}, not the claim's year {year}: "
+                               "they are ignored",
+}
+
+TABLES = {"zh": ZH, "en": EN}
+_SLOT = re.compile(r"\{(@?)([a-z_]+)\}")
+
+
+def payer_zh(label: str) -> str:
+    """A payer's label as the subject of 支付: 统筹基金 → 统筹基金支付, 统筹基金支付 stays as it is."""
+    return label if label.endswith("支付") else label + "支付"
+
+
+def phrase(construct: str, role: str, lang: str) -> str:
+    """The raw phrase; a missing one is a gap in these tables, so it fails loudly."""
+    return TABLES[lang][(construct, role)]
+
+
+def has(construct: str, role: str, lang: str) -> bool:
+    return (construct, role) in TABLES[lang]
+
+
+def fill(template: str, values: Mapping[str, Any], show: Callable[[str, Any], str],
+         context: Mapping[str, str] | None = None) -> str:
+    """A phrase with its figures shown by ``show(name, value)`` and its ``{@name}`` text from ``context``."""
+    ctx = context or {}
+
+    def slot(m: re.Match[str]) -> str:
+        return ctx[m.group(2)] if m.group(1) else show(m.group(2), values[m.group(2)])
+
+    return _SLOT.sub(slot, template)
+
+
+def positional(template: str, codes: Mapping[str, tuple[int, str]], context: Mapping[str, str],
+               literal: Callable[[str], str]) -> str:
+    """A formula phrase as a compiled site's template: ``{deductible}`` → ``{0:m}``.
+
+    Context text goes through ``literal`` so that policy text can never read as a slot.
+    """
+    def slot(m: re.Match[str]) -> str:
+        if m.group(1):
+            return literal(context[m.group(2)])
+        index, code = codes[m.group(2)]
+        return f"{{{index}:{code}}}"
+
+    return _SLOT.sub(slot, template)
