@@ -34,7 +34,8 @@ from . import ast, reform
 from .errors import Diagnostic, PolicyError, ReadError, suggest
 
 # Expression nesting (parentheses, `not`, unary minus, `if`, calls, comparisons, and/or) a policy may
-# use. A chain of one operator level (`a + b - c + …`, `a * b / c`) counts once however long it is.
+# use. A chain of sums (`a + b - c + …`) counts once however long it is: the generator writes it flat;
+# each product or quotient counts, since it nests (and may round) in the generated code.
 # Every later stage recurses about four Python frames per level, and the generated Python nests one
 # bracket or two per level (its tokenizer allows 200), so 64 leaves room under each limit.
 MAX_NESTING = 64
