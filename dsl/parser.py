@@ -265,6 +265,25 @@ def _position(text: str, pos: int) -> tuple[int, int]:
 
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 _MAX_REPORTED_CHARS = 20
+# A line of policy text, and a whole policy, at most this long: a 10,000-member enum or a
+# 10,000-term sum fits on one line many times over; a megabyte line is not a policy, and
+# parsing it would take seconds.
+MAX_LINE_CHARS = 100_000
+MAX_POLICY_CHARS = 5_000_000
+
+
+def _too_long(text: str, path: str) -> list[Diagnostic]:
+    """A policy, or a line of it, over the limits above: said before any time goes into parsing."""
+    if len(text) > MAX_POLICY_CHARS:
+        return [Diagnostic(ast.Span(path, 1, 1, 1, 2),
+                           f"the policy is {len(text):,} characters long; at most {MAX_POLICY_CHARS:,}",
+                           "split it: a reform (`extends`) can hold part of it")]
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE_CHARS:
+            return [Diagnostic(ast.Span(path, number, MAX_LINE_CHARS + 1, number, MAX_LINE_CHARS + 2),
+                               f"line {number} is {len(line):,} characters long; at most {MAX_LINE_CHARS:,}",
+                               "break the expression over lines, or give parts of it their own parameters")]
+    return []
 
 
 def _bad_characters(text: str, path: str) -> list[Diagnostic]:
@@ -311,7 +330,7 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
     """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
         text += "\n"
-    bad = _bad_characters(text, path)
+    bad = _too_long(text, path) or _bad_characters(text, path)
     if bad:
         raise PolicyError(bad, text)
     try:

@@ -395,3 +395,15 @@ def test_names_are_ascii(char: str) -> None:
     text = HEAD + param + LAYER.format(cap="1.00")
     line, col, message, _ = only(error_of(text))
     assert (line, col, message) == (HEAD_LINES + 2, len("parameter ") + 1, f"unexpected character {char!r}")
+
+
+def test_a_line_too_long_to_be_a_policy() -> None:
+    """A megabyte line (a 9,000-term `or` chain, say) is refused before any time goes into parsing."""
+    from yibao.dsl.parser import MAX_LINE_CHARS
+
+    chain = " or ".join(["visit.kind == inpatient"] * (MAX_LINE_CHARS // 20))
+    text = HEAD + LAYER.format(cap="1.00").replace("rate 80%", f"when {chain}\n  rate 80%")
+    line, col, message, hint = only(error_of(text))
+    assert line == CAP_LINE - 1 and col == MAX_LINE_CHARS + 1
+    assert message.startswith(f"line {line} is ") and message.endswith(f"at most {MAX_LINE_CHARS:,}")
+    assert hint and "parameters" in hint
