@@ -163,7 +163,7 @@ class ExplainScreen(Screen[None]):
         found = self.explanation.search(query, self.current + 1)
         if found is None:
             self.notify(f"没有步骤包含 “{query}”" if self.lang == "zh" else f"No step mentions “{query}”",
-                        severity="warning")
+                        severity="warning", markup=False)  # what the clerk typed, not markup
             return
         self.go(found)
 
@@ -185,9 +185,9 @@ class ExplainScreen(Screen[None]):
         try:
             write_explanation(self.explanation, path, lang=self.lang, fmt=fmt)
         except OSError as err:
-            self.notify(f"{path}: {err.strerror or err}", severity="error")
+            self.notify(f"{path}: {err.strerror or err}", severity="error", markup=False)
             return
-        self.notify(f"已保存 {path}" if self.lang == "zh" else f"Saved {path}")
+        self.notify(f"已保存 {path}" if self.lang == "zh" else f"Saved {path}", markup=False)
 
     def action_open_claim(self) -> None:
         app = self.app

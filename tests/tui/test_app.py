@@ -169,6 +169,16 @@ async def test_search_finds_the_next_matching_step(lc: Explanation) -> None:
         assert isinstance(app.focused, StepList)
 
 
+async def test_a_search_that_reads_like_markup_is_shown_as_typed(lc: Explanation) -> None:
+    """Textual reads notifications as markup unless told not to: ``[/]`` would stop the app."""
+    app = ExplainApp(lc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"[/]x[b", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExplainScreen)
+        assert any("[/]x[b" in str(n.message) for n in app._notifications)
+
+
 async def test_export_markdown_and_text(jj: Explanation, tmp_path: Path) -> None:
     app = ExplainApp(jj, export_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
