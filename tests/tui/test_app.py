@@ -176,7 +176,8 @@ async def test_a_search_that_reads_like_markup_is_shown_as_typed(lc: Explanation
         await pilot.press("slash", *"[/]x[b", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ExplainScreen)
-        assert any("[/]x[b" in str(n.message) for n in app._notifications)
+        shown = [n for n in app._notifications if "[/]x[b" in str(n.message)]
+        assert shown and not any(n.markup for n in shown)
 
 
 async def test_export_markdown_and_text(jj: Explanation, tmp_path: Path) -> None:
