@@ -166,14 +166,19 @@ class Accumulator(NamedTuple):
     var: str  # the generated code's local name prefix for its opening value
     adds: str  # the local name prefix of what this claim adds to it
     needs: str  # why a layer may lack it ("" when every layer has it)
+    meaning: str  # what ``result`` reads, for the checker's messages
 
 
 ACCUMULATORS: tuple[Accumulator, ...] = (
-    Accumulator("entered", "year_entered", "ye", "base", "the layer has no `ceiling … per year`"),
-    Accumulator("deductible", "year_deductible", "yd", "ded", "the layer has no deductible"),
-    Accumulator("base", "year_base", "yb", "elig", "the layer has no `bands per year`"),
-    Accumulator("paid", "year_paid", "yp", "l", ""),
+    Accumulator("entered", "year_entered", "ye", "base", "the layer has no `ceiling … per year`",
+                "cost entered under its ceiling this year"),
+    Accumulator("deductible", "year_deductible", "yd", "ded", "the layer has no deductible",
+                "deductible paid this year before this claim"),
+    Accumulator("base", "year_base", "yb", "elig", "the layer has no `bands per year`",
+                "the year's accumulated base for its bands"),
+    Accumulator("paid", "year_paid", "yp", "l", "", "paid this year before this claim"),
 )
+ACCUMULATOR: dict[str, Accumulator] = {a.key: a for a in ACCUMULATORS}
 
 
 def accumulates(layer: ast.Layer, acc: Accumulator) -> bool:
@@ -198,7 +203,7 @@ def accumulator_key(layer: str, acc: Accumulator) -> str:
 def split_accumulator(key: str) -> tuple[str, Accumulator | None]:
     """``basic.deductible`` → (``basic``, its accumulator), or None for a key no layer keeps."""
     layer, _, what = key.partition(".")
-    return layer, next((a for a in ACCUMULATORS if a.key == what), None)
+    return layer, ACCUMULATOR.get(what)
 
 
 class LayerResult(NamedTuple):
@@ -216,10 +221,22 @@ LAYER_RESULTS: dict[str, LayerResult] = {r.name: r for r in (
     LayerResult("base", "base", "the base that entered it, after its ceiling"),
     LayerResult("over_ceiling", "over", "the part of its base above its ceiling"),
     LayerResult("eligible", "elig", "its base after the deductible"),
-    *(LayerResult(a.result, a.var, {
-        "year_paid": "paid this year before this claim",
-        "year_deductible": "deductible paid this year before this claim",
-        "year_base": "the year's accumulated base for its bands",
-        "year_entered": "cost entered under its ceiling this year",
-    }[a.result], a) for a in ACCUMULATORS),
+    *(LayerResult(a.result, a.var, a.meaning, a) for a in ACCUMULATORS),
 )}
+# The figures of this claim alone, and those the year-to-date accumulators held before it.
+CLAIM_RESULTS: dict[str, LayerResult] = {n: r for n, r in LAYER_RESULTS.items() if r.accumulator is None}
+YEAR_RESULTS: dict[str, LayerResult] = {n: r for n, r in LAYER_RESULTS.items() if r.accumulator is not None}
+
+
+def split_result(dotted: str) -> tuple[str, LayerResult | None]:
+    """``basic.paid`` → (``basic``, its result), or None for a name that is no layer result."""
+    layer, _, what = dotted.partition(".")
+    return layer, LAYER_RESULTS.get(what)
+
+
+# ---------------------------------------------------------------- what a rule id names
+
+def rule_subject(rule: str) -> str:
+    """The parameter or check a step's rule id names: ``parameter:deductible`` → ``deductible``,
+    ``check.ratio`` → ``ratio`` (the ids ``codegen`` gives those sites)."""
+    return rule.split(":", 1)[1] if rule.startswith("parameter:") else rule.split(".", 1)[1]

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from yibao.compiler import phrases
+from yibao.compiler.constructs import CONSTRUCTS, PARAMETER, Construct, rule_subject
 from yibao.compiler.loader import Policy
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.text_width import pad
@@ -70,22 +72,18 @@ class Coverage:
                 for r, row in enumerate(rows):
                     if row[0]:
                         rule(("exrow", name, x, r), "row", f"{name}: exception {ex}, row `{row[0]}`", row)
+        # The rules a step counts for: each construct names its rule kind (``Construct.coverage``)
+        # and its label (phrases.py, ``coverage``); ``hit`` tells whether a recorded step counts.
+        self._counted: dict[int, Construct] = {}
         for sid, site in enumerate(meta.sites):
-            at = ("", site.line, site.file)
-            layer = site.rule.rsplit(".", 1)[0]
-            if site.kind == "classify":
-                rule(("site", sid), "classify", site.en.removeprefix("classify "), at)
-            elif site.kind == "band":
-                rule(("site", sid), "band", f"{site.rule}: {site.en}", at)
-            elif site.kind == "payer":
-                rule(("site", sid), "layer", f"layer {layer} pays", at)
-            elif site.kind == "skip":
-                rule(("site", sid), "skip", f"layer {layer} does not apply", at)
-            elif site.rule.endswith((".cap_year", ".cap_visit")):
-                per = "year" if site.rule.endswith("year") else "visit"
-                rule(("site", sid), "cap", f"layer {layer}: cap per {per} reached", at)
-            elif site.rule.endswith(".ceiling"):
-                rule(("site", sid), "ceiling", f"layer {layer}: ceiling reached", at)
+            c = CONSTRUCTS[site.construct]
+            if c.coverage is None:
+                continue
+            context = {"layer": site.layer, "rule": site.rule, "label": site.en,
+                       "category": site.en.removeprefix("classify ")}
+            label = phrases.fill(phrases.phrase(c.name, "coverage", "en"), {}, str, context)
+            rule(("site", sid), c.coverage, label, ("", site.line, site.file))
+            self._counted[sid] = c
 
     def add(self, s: Settlement) -> None:
         """Count what one traced settlement exercised."""
@@ -93,30 +91,21 @@ class Coverage:
             raise ValueError("coverage needs settlements made with trace=True")
         self.claims += 1
         sites = self.meta.sites
+        counted = self._counted
         hit: set[tuple[Any, ...]] = set()
         for sid, values in s.records:
-            site = sites[sid]
-            if site.kind == "parameter":
-                name = site.rule.split(":", 1)[1]
-                _, v, x, r = values
+            c = counted.get(sid)
+            if c is not None:
+                if c.hit(c.named(values)):
+                    hit.add(("site", sid))
+            elif sites[sid].construct == PARAMETER.name:
+                name = rule_subject(sites[sid].rule)
+                p = PARAMETER.named(values)
+                v, x, r = p["version"], p["exception"], p["row"]
                 if x >= 0:
                     hit.update({("exception", name, x), ("exrow", name, x, r)})
                 else:
                     hit.update({("row", name, v, r), ("version", name, v)})
-            elif site.kind == "payer":
-                if values[0] > 0:
-                    hit.add(("site", sid))
-            elif site.rule.endswith(".cap_year"):
-                if values[4] < values[2]:  # (cap, paid before, pay before the cap, room, pay)
-                    hit.add(("site", sid))
-            elif site.rule.endswith(".cap_visit"):
-                if values[2] < values[0]:  # (pay before the cap, cap, pay)
-                    hit.add(("site", sid))
-            elif site.rule.endswith(".ceiling"):
-                if values[3] > 0:  # (ceiling, room, entered, over)
-                    hit.add(("site", sid))
-            else:
-                hit.add(("site", sid))
         for key in hit:
             rule = self.rules.get(key)
             if rule is not None:

@@ -131,12 +131,18 @@ class StepDiff:
         return out
 
 
+def _computed(step: Step) -> tuple[Any, ...]:
+    """What a step computed: its rule, the construct that recorded it, its layer and band, and its
+    figures by name (``Step.values``), not the words its formula puts round them."""
+    return step.rule, step.construct, step.layer, step.ordinal, step.values, step.result
+
+
 def first_difference(old: Sequence[Step], new: Sequence[Step]) -> StepDiff | None:
     """The first step whose rule or figures differ; wording and line numbers do not count."""
     for i in range(max(len(old), len(new))):
         a = old[i] if i < len(old) else None
         b = new[i] if i < len(new) else None
-        if a is None or b is None or (a.rule, a.formula, a.result) != (b.rule, b.formula, b.result):
+        if a is None or b is None or _computed(a) != _computed(b):
             return StepDiff(i, a, b)
     return None
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao.compiler.claims import Claim, Record, load_claim_json
+from yibao.compiler.constructs import CHECK, rule_subject
 from yibao.compiler.loader import Policy, load_policy
 from yibao.compiler.money import money_display, to_fen
 from yibao.compiler.runtime import Settlement
@@ -359,10 +360,10 @@ def _parting_step(s: Settlement, e: Expectation) -> Step | None:
             wanted = e.steps[step.rule]
             if k < len(wanted) and _norm(wanted[k]) != _norm(step.result or ""):
                 return step
-        layer = step.rule.rsplit(".", 1)[0]
+        layer = step.layer
         if step.kind in ("payer", "skip") and layer in e.payers and e.payers[layer] != paid[layer]:
             return step
-        check = step.rule.split(".", 1)[1] if step.kind == "check" else ""
+        check = rule_subject(step.rule) if step.construct == CHECK.name else ""
         if check in e.checks and e.checks[check] != s.checks[check]:
             return step
         if step.kind == "person" and e.person is not None and e.person != s.person_fen:
@@ -536,16 +537,15 @@ def _lead_up(s: Settlement, step: Step) -> list[Step]:
     """The steps that produced ``step``'s figure: its layer's steps, or the payers for the person."""
     if step.kind == "person":
         return [x for x in s.trace if x.kind in ("payer", "skip")]
-    layer = step.rule.rsplit(".", 1)[0]
     if step.kind in ("payer", "skip"):
-        return [x for x in s.trace[: step.index] if x.rule.rsplit(".", 1)[0] == layer]
+        return [x for x in s.trace[: step.index] if x.layer == step.layer]
     return []
 
 
 def _expectation_of(step: Step) -> str:
     """The ``Mismatch.what`` a parting step stands for."""
     if step.kind in ("payer", "skip"):
-        return step.rule.rsplit(".", 1)[0]
+        return step.layer
     if step.kind == "person":
         return "person"
     if step.kind == "check":
