@@ -225,7 +225,7 @@ LAYER_RESULTS: dict[str, LayerResult] = {r.name: r for r in (
 )}
 # The figures of this claim alone, and those the year-to-date accumulators held before it.
 CLAIM_RESULTS: dict[str, LayerResult] = {n: r for n, r in LAYER_RESULTS.items() if r.accumulator is None}
-YEAR_RESULTS: dict[str, LayerResult] = {n: r for n, r in LAYER_RESULTS.items() if r.accumulator is not None}
+YEAR_RESULTS: dict[str, Accumulator] = {a.result: a for a in ACCUMULATORS}
 
 
 def split_result(dotted: str) -> tuple[str, LayerResult | None]:

@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+# What a later layer or a check may read of an earlier layer (``basic.paid``, CLAIM_RESULTS) and what
+# its year-to-date accumulators held before this claim (``basic.year_deductible``, YEAR_RESULTS) are
+# defined once, with the generator's names for them, in ``compiler/constructs.py``.
+from yibao.compiler.constructs import CLAIM_RESULTS, YEAR_RESULTS, accumulates
+
 from . import ast
 from .errors import Diagnostic, suggest
 from .types import (
@@ -30,36 +35,7 @@ from .types import (
     Type,
 )
 
-__all__ = ["LAYER_RESULTS", "YEAR_RESULTS", "ExprTyping"]
-
-# What a later layer or a check may read of an earlier layer, as ``basic.paid``.
-LAYER_RESULTS = {
-    "paid": "what the layer paid on this claim",
-    "deductible": "the deductible it applied",
-    "base": "the base that entered it, after its ceiling",
-    "over_ceiling": "the part of its base above its ceiling",
-    "eligible": "its base after the deductible",
-}
-
-# What a layer's year-to-date accumulators held before this claim, as ``basic.year_deductible``,
-# with what the layer needs for the accumulator to exist.
-YEAR_RESULTS = {
-    "year_paid": ("paid this year before this claim", ""),
-    "year_deductible": ("deductible paid this year before this claim", "the layer has no deductible"),
-    "year_base": ("the year's accumulated base for its bands", "the layer has no `bands per year`"),
-    "year_entered": ("cost entered under its ceiling this year", "the layer has no `ceiling … per year`"),
-}
-
-
-def _accumulates(layer: ast.Layer, result: str) -> bool:
-    if result == "year_deductible":
-        return layer.deductible is not None
-    if result == "year_base":
-        return layer.bands is not None and layer.bands.period == "year"
-    if result == "year_entered":
-        return layer.ceiling is not None and layer.ceiling.period == "year"
-    return True
-
+__all__ = ["ExprTyping"]
 
 class ExprTyping:
     """Types expressions for ``checks._Checker``, recording each in ``types`` (id of the node → type)."""
@@ -107,24 +83,23 @@ class ExprTyping:
         layers = {layer.name: layer for layer in self.policy.layers}
         if len(f.path) == 2 and f.path[0] in layers and f.path[1] in YEAR_RESULTS:
             # What the year's accumulators held before this claim: readable from the layer itself on.
-            layer = layers[f.path[0]]
+            layer, acc = layers[f.path[0]], YEAR_RESULTS[f.path[1]]
             if f.path[0] not in self.visible_layers and f.path[0] != self.current_layer:
                 self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
                            "applied yet", "read it in the layer itself, later layers and checks")
-            elif not _accumulates(layer, f.path[1]):
-                self.error(f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`",
-                           YEAR_RESULTS[f.path[1]][1])
+            elif not accumulates(layer, acc):
+                self.error(f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`", acc.needs)
             return MONEY
         if len(f.path) == 2 and f.path[0] in layers:
             if f.path[0] not in self.visible_layers:
                 self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
                            "applied yet", "read a layer's results only in later layers and in checks")
-            elif f.path[1] not in LAYER_RESULTS:
+            elif f.path[1] not in CLAIM_RESULTS:
                 self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
-                           suggest(f.path[1], LAYER_RESULTS) or f"one of {', '.join(LAYER_RESULTS)}")
+                           suggest(f.path[1], CLAIM_RESULTS) or f"one of {', '.join(CLAIM_RESULTS)}")
             return MONEY
         candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers
-                                        for r in [*LAYER_RESULTS, *YEAR_RESULTS])]
+                                        for r in [*CLAIM_RESULTS, *YEAR_RESULTS])]
         self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
         return None
 
