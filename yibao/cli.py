@@ -15,9 +15,8 @@ from rich.console import Console
 
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
-from yibao.compiler.claims import load_claim_json
 from yibao.compiler.loader import load_policy
-from yibao.dsl.errors import ClaimError, PolicyError, YibaoError
+from yibao.dsl.errors import PolicyError, YibaoError
 from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -148,31 +147,70 @@ def compile_(policy: Path, output: Path | None) -> None:
 
 @main.command()
 @click.argument("policy", type=EXISTING)
-@click.argument("claim", type=EXISTING)
-@click.option("--json", "as_json", is_flag=True, help="Print the settlement as JSON.")
+@click.argument("claims", metavar="CLAIMS", type=click.Path(exists=True, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the settlement(s) as JSON.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one settlement a line (JSON lines).")
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of rule labels in the table.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def settle(policy: Path, claim: Path, as_json: bool, trace: bool, lang: str, show_id: bool) -> None:
-    """Settle the CLAIM (a JSON file) under POLICY."""
+def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lang: str,
+           show_id: bool) -> None:
+    """Settle CLAIMS under POLICY: a claim file, a JSON array or JSON lines of claims, a folder, or -.
+
+    Several claims are settled person by person in date order, each carrying year_to_date to
+    the next (as Policy.settle_many does); the closing year-to-date figures follow.
+    """
+    from yibao import cli_settle
+
+    if as_json and as_jsonl:
+        raise click.UsageError("--json and --jsonl: choose one")
     compiled = load_policy(policy)
-    data = load_claim_json(claim)
-    try:
-        result = compiled.settle(data, trace=trace, source=str(claim))
-    except ClaimError:
-        raise
-    if as_json:
-        click.echo(result.to_json(trace=trace))
+    items, single = cli_settle.read_many(claims)
+    if single and not as_jsonl:
+        source, data = items[0]
+        result = compiled.settle(data, trace=trace, source=source)
+        if as_json:
+            click.echo(result.to_json(trace=trace))
+            return
+        _print_views(compiled, [result], lang, trace, show_id)
         return
+    people = cli_settle.settle_people(compiled, items, trace)
+    if as_json:
+        click.echo(cli_settle.as_json(people, trace))
+    elif as_jsonl:
+        for line in cli_settle.as_jsonl(people, trace):
+            click.echo(line)
+    else:
+        _print_views(compiled, [s for _, settled in people for s in settled], lang, trace, show_id,
+                     closing=cli_settle.closing_rows(people, show_id))
+
+
+def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show_id: bool,
+                 closing: list[tuple[str, str, str]] | None = None) -> None:
+    """The settlement tables, and for several claims the closing year-to-date figures."""
+    from rich.table import Table
+    from rich.text import Text
+
     from yibao.compiler.report import settlement_view
 
     out = _Stdout(highlight=False)
     if not out.is_terminal:
         out = _Stdout(highlight=False, width=120)  # pipes and files get a fixed, readable width
-    out.print(settlement_view(result, lang=lang, trace=trace, width=out.width, policy=compiled,
-                              show_id=show_id))
+    for result in results:
+        out.print(settlement_view(result, lang=lang, trace=trace, width=out.width, policy=compiled,
+                                  show_id=show_id))
+    if closing is not None:
+        zh = lang == "zh"
+        table = Table(title="年度累计（结算后）" if zh else "Year to date after these claims",
+                      title_justify="left", show_edge=False)
+        for header, right in ((("参保人", "person"), False), (("累计项", "accumulator"), False),
+                              (("金额", "amount"), True)):
+            table.add_column(header[0] if zh else header[1], justify="right" if right else "left")
+        for row in closing:
+            table.add_row(*(Text(cell) for cell in row))  # Text: a claim's values are not markup
+        out.print(table)
 
 
 @main.command()
