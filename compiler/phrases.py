@@ -8,6 +8,11 @@ Keys are a construct's name (``constructs.py``) and a role:
 - ``title``: what the explainer calls the step within its layer;
 - ``coverage`` (English only, as the coverage report is): the rule a step counts for.
 
+Besides the constructs, ``("result", name)`` words a layer result a rule reads (``basic.paid``,
+``constructs.LAYER_RESULTS``) and ``("accumulator", key)`` a year-to-date figure
+(``basic.deductible``, ``constructs.ACCUMULATORS``), both of a layer named by ``{@layer}`` or
+after it.
+
 ``{field}`` is a figure the step recorded (``constructs.Construct.fields``), formatted by the
 reader (money as money, rates as percentages); ``{@name}`` is text the writer supplies (the
 policy's base written as it was, a layer's label, a band's number), inserted as text, never
@@ -99,6 +104,19 @@ ZH: dict[tuple[str, str], str] = {
     ("input", "row"): "表格行 `{@row}`",
     ("input", "joiner"): ",",
     ("ytd_ignored", "letter"): "年度累计数据属于{ytd_year}年，不是本次结算的{year}年，未予计入",
+    ("result", "paid"): "{@layer}本次支付额",
+    ("result", "deductible"): "{@layer}本次起付线",
+    ("result", "base"): "{@layer}计算基数",
+    ("result", "over_ceiling"): "{@layer}超出计入上限的部分",
+    ("result", "eligible"): "{@layer}起付线以上部分",
+    ("result", "year_paid"): "{@layer}本年度此前已支付",
+    ("result", "year_deductible"): "{@layer}本年度此前已计起付线",
+    ("result", "year_base"): "{@layer}本年度此前累计分段基数",
+    ("result", "year_entered"): "{@layer}本年度此前已计入费用",
+    ("accumulator", "paid"): "已支付",
+    ("accumulator", "deductible"): "已计起付线",
+    ("accumulator", "base"): "分段累计基数",
+    ("accumulator", "entered"): "已计入费用",
 }
 
 EN: dict[tuple[str, str], str] = {
@@ -198,6 +216,19 @@ EN: dict[tuple[str, str], str] = {
     ("input", "joiner"): ", ",
     ("ytd_ignored", "letter"): "the year-to-date figures are for {ytd_year}, not the claim's year {year}: "
                                "they are ignored",
+    ("result", "paid"): "what {@layer} paid",
+    ("result", "deductible"): "{@layer}'s deductible",
+    ("result", "base"): "{@layer}'s base",
+    ("result", "over_ceiling"): "the part above {@layer}'s ceiling",
+    ("result", "eligible"): "{@layer}'s base above the deductible",
+    ("result", "year_paid"): "what {@layer} paid earlier this year",
+    ("result", "year_deductible"): "{@layer}'s deductible paid earlier this year",
+    ("result", "year_base"): "{@layer}'s running base this year",
+    ("result", "year_entered"): "cost entered under {@layer}'s ceiling this year",
+    ("accumulator", "paid"): "paid",
+    ("accumulator", "deductible"): "deductible paid",
+    ("accumulator", "base"): "running base for the bands",
+    ("accumulator", "entered"): "cost entered under the ceiling",
 }
 
 TABLES = {"zh": ZH, "en": EN}
@@ -216,6 +247,11 @@ def phrase(construct: str, role: str, lang: str) -> str:
 
 def has(construct: str, role: str, lang: str) -> bool:
     return (construct, role) in TABLES[lang]
+
+
+def result_label(name: str, layer: str, lang: str) -> str:
+    """A layer result in words, its layer by its label: ``paid`` of 统筹基金 → 统筹基金本次支付额."""
+    return fill(phrase("result", name, lang), {}, str, {"layer": layer})
 
 
 def fill(template: str, values: Mapping[str, Any], show: Callable[[str, Any], str],

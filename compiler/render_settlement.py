@@ -167,12 +167,13 @@ def figures_table(s: Settlement, lex: Lex, *, with_sources: bool = False) -> Tab
     rows: list[list[str]] = []
     for site_id, values in s.records or ():
         site = s.meta.sites[site_id]
-        if site.kind != "parameter":
+        if site.construct != C.PARAMETER.name:
             continue
-        name = site.rule.split(":", 1)[1]
+        name = C.rule_subject(site.rule)
         info = s.meta.params[name]
         node = _param_node(lex, name)
-        value, version, exception, row = values
+        named = C.PARAMETER.named(values)
+        value, version, exception, row = named["value"], named["version"], named["exception"], named["row"]
         enum_field = node.type_name if node is not None and "." in node.type_name else None
         shown = raw_value(value, info.type, lex, enum_field)
         why: list[str] = []

@@ -16,6 +16,8 @@ from decimal import Decimal
 from yibao.dsl import ast
 from yibao.dsl.types import DEFAULT_ENUMS, MONEY, QUANTITIES, VALUE_LABELS, Type
 
+from . import phrases
+from .constructs import split_accumulator, split_result
 from .money import rate_display
 
 LANGS = ("zh", "en")
@@ -61,26 +63,6 @@ RECORD_QUANTITY_LABELS: dict[str, dict[str, str]] = {
     "en": {"total": "the amount shared out", "in_scope": "the amount shared out", "out_of_scope": "zero",
            "first_self_pay": "zero", "remaining": "what the earlier shares left",
            "unpaid": "what the earlier shares left"},
-}
-
-LAYER_RESULT_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"paid": "{layer}本次支付额", "deductible": "{layer}本次起付线", "base": "{layer}计算基数",
-           "over_ceiling": "{layer}超出计入上限的部分", "eligible": "{layer}起付线以上部分",
-           "year_paid": "{layer}本年度此前已支付", "year_deductible": "{layer}本年度此前已计起付线",
-           "year_base": "{layer}本年度此前累计分段基数", "year_entered": "{layer}本年度此前已计入费用"},
-    "en": {"paid": "what {layer} paid", "deductible": "{layer}'s deductible", "base": "{layer}'s base",
-           "over_ceiling": "the part above {layer}'s ceiling",
-           "eligible": "{layer}'s base above the deductible",
-           "year_paid": "what {layer} paid earlier this year",
-           "year_deductible": "{layer}'s deductible paid earlier this year",
-           "year_base": "{layer}'s running base this year",
-           "year_entered": "cost entered under {layer}'s ceiling this year"},
-}
-
-ACCUMULATOR_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"paid": "已支付", "deductible": "已计起付线", "base": "分段累计基数", "entered": "已计入费用"},
-    "en": {"paid": "paid", "deductible": "deductible paid", "base": "running base for the bands",
-           "entered": "cost entered under the ceiling"},
 }
 
 ROUNDING_LABELS: dict[str, dict[str, str]] = {
@@ -223,9 +205,9 @@ class Lex:
             return self.label(self.fields[dotted[7:]].label)
         if dotted in FIELD_LABELS[self.lang]:
             return FIELD_LABELS[self.lang][dotted]
-        layer, _, result = dotted.partition(".")
-        if layer in self.layers and result in LAYER_RESULT_LABELS[self.lang]:
-            return LAYER_RESULT_LABELS[self.lang][result].format(layer=self.label(self.layers[layer].label))
+        layer, result = split_result(dotted)
+        if layer in self.layers and result is not None:
+            return phrases.result_label(result.name, self.label(self.layers[layer].label), self.lang)
         return dotted
 
     def field_phrase(self, dotted: str) -> str:
@@ -253,8 +235,8 @@ class Lex:
 
     def accumulator(self, key: str, layer_labels: Mapping[str, str]) -> str:
         """``basic.deductible`` → 统筹基金支付 已计起付线."""
-        layer, _, what = key.partition(".")
-        words = ACCUMULATOR_LABELS[self.lang].get(what, what)
+        layer, acc = split_accumulator(key)
+        words = phrases.phrase("accumulator", acc.key, self.lang) if acc is not None else key[len(layer) + 1:]
         name = layer_labels.get(layer, layer)
         return f"{name}{words}" if self.zh else f"{name}: {words}"
 

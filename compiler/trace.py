@@ -177,7 +177,7 @@ def zh_words(text: str, vocab: Vocabulary) -> str:
     """
     from yibao.dsl.types import VALUE_LABELS
 
-    from .render_text import FIELD_LABELS, LAYER_RESULT_LABELS
+    from .render_text import FIELD_LABELS
 
     params, quantities, layers, fields = _lookup(vocab)
     field = ""  # the claim field the text last named: its values read as that field's labels
@@ -203,8 +203,8 @@ def zh_words(text: str, vocab: Vocabulary) -> str:
         head, _, tail = tok.partition(".")
         if head == "record" and tail in fields:
             return fields[tail]
-        if head in layers and tail in LAYER_RESULT_LABELS["zh"]:
-            return LAYER_RESULT_LABELS["zh"][tail].format(layer=layers[head])
+        if head in layers and phrases.has("result", tail, "zh"):
+            return phrases.result_label(tail, layers[head], "zh")
         return _flat_values().get(tok, tok)
 
     return _NAME.sub(word, text)

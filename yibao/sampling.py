@@ -27,6 +27,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.types import DEFAULT_ENUMS
 from yibao.output import OutputError, is_stream, open_output, write_atomic
 
@@ -195,6 +196,7 @@ def _year_to_date(rng: random.Random, year: int, admission_no: int) -> dict[str,
         paid = rng.randrange(120_000_00, 160_000_00)
     else:
         paid = sum(_lognormal_fen(rng, 6000.0, 1.0) for _ in range(admission_no - 1))
+    # The Jiujiang resident policy's own accumulators, as its compiled module lists them.
     return {"year": year, "basic.deductible": money(deductible), "basic.paid": money(paid)}
 
 
@@ -492,9 +494,10 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
     median = _EARLIER_MEDIAN.get(kind, _EARLIER_DEFAULT)
     heavy = rng.random() < 0.03  # a heavy year: close to or past the caps
     out: dict[str, Any] = {"year": year}
-    first_layer = plan.accumulators[0].split(".", 1)[0]
+    first_layer = split_accumulator(plan.accumulators[0])[0]
     for key in plan.accumulators:
-        layer, _, what = key.partition(".")
+        layer, acc = split_accumulator(key)
+        what = acc.key if acc is not None else ""
         if what == "deductible":
             choices = _PAID_DEDUCTIBLES if kind in _INPATIENT_KINDS else (0, 5000, 10000, 20000)
             fen = rng.choice(choices)
