@@ -97,6 +97,7 @@ class _Checker(ExprTyping):
         self.is_record = policy.header.input == "record"
         self.record_fields = {f.name: f for f in policy.fields}
         self.enum_sets: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in self.enums.items()}
+        self._scope: dict[str, frozenset[str]] | None = None
         self.numbers: list[ast.Number] = []  # every bare number met, to check once types are settled
         self._totals_readers: set[str] | None = None
 
@@ -309,6 +310,29 @@ class _Checker(ExprTyping):
             return ptype
         return self.expr(e, param=p.name)
 
+    def scope(self) -> dict[str, frozenset[str]]:
+        """The values each claim field can have in a claim this policy applies to.
+
+        Read from `applies when` where it is a conjunction of `field == v`, `field != v`,
+        `field in {…}`, `not field in {…}` and yes/no fields; anything else restricts nothing.
+        """
+        if self._scope is not None:
+            return self._scope
+        allowed: dict[str, frozenset[str]] = {}
+        h = self.policy.header
+        todo = [h.applies] if h.applies is not None else []
+        while todo:
+            e = todo.pop()
+            if isinstance(e, ast.BoolOp) and e.op == "and":
+                todo.extend(e.operands)
+                continue
+            found = _restriction(e, self.enum_sets)
+            if found is not None:
+                name, values = found
+                allowed[name] = allowed.get(name, values) & values
+        self._scope = allowed
+        return allowed
+
     def table(self, t: ast.Table, ptype: Type, p: ast.Parameter) -> None:
         domains: list[tuple[str, ...] | None] = []
         for key in t.keys:
@@ -348,7 +372,12 @@ class _Checker(ExprTyping):
                 self.error(row.span, "this row never applies: the rows above cover every case it matches",
                            "remove it or move it above the rows that cover it")
             covered |= combos
-        missing = [c for c in itertools.product(*domains) if c not in covered]  # type: ignore[arg-type]
+        # Only the claims the policy sees need a row: `applies when person.scheme == resident`
+        # leaves no claim of another scheme to look up.
+        scope = self.scope()
+        seen = [tuple(v for v in dom if v in scope[key.dotted]) if key.dotted in scope else dom
+                for key, dom in zip(t.keys, domains, strict=True)]
+        missing = [c for c in itertools.product(*seen) if c not in covered]  # type: ignore[arg-type]
         if missing:
             example = ", ".join(missing[0])
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
@@ -588,3 +617,31 @@ def check(policy: ast.Policy) -> CheckedPolicy:
     """Run every check; raise ``PolicyError`` listing all errors, or return the result."""
     return _Checker(policy).run()
 
+
+def _value(e: ast.Expr) -> str | None:
+    """An enum value as written in a condition: a name, or a number such as a hospital level."""
+    if isinstance(e, ast.Name):
+        return e.name
+    if isinstance(e, ast.Number) and e.value == e.value.to_integral_value():
+        return str(int(e.value))
+    return None
+
+
+def _restriction(e: ast.Expr, enums: dict[str, frozenset[str]]) -> tuple[str, frozenset[str]] | None:
+    """(field, the values it may have) when ``e`` holds, for the simple conditions ``scope`` reads."""
+    negate = isinstance(e, ast.Not)
+    if negate:
+        e = e.operand  # type: ignore[union-attr]
+    if isinstance(e, ast.Field) and e.dotted in enums and enums[e.dotted] == frozenset({"true", "false"}):
+        return e.dotted, frozenset({"false" if negate else "true"})
+    if isinstance(e, ast.MemberOf) and isinstance(e.operand, ast.Field) and e.operand.dotted in enums:
+        domain = enums[e.operand.dotted]
+        values = frozenset(m.name for m in e.members) & domain
+        return e.operand.dotted, (domain - values) if negate else values
+    if isinstance(e, ast.Compare) and e.op in ("==", "!=") and not negate:
+        field, other = (e.left, e.right) if isinstance(e.left, ast.Field) else (e.right, e.left)
+        value = _value(other)
+        if isinstance(field, ast.Field) and field.dotted in enums and value is not None:
+            domain = enums[field.dotted]
+            return field.dotted, (frozenset({value}) & domain) if e.op == "==" else domain - {value}
+    return None
