@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from yibao.compiler import codegen, runtime
+from yibao.compiler import codegen_expr, codegen_tables, runtime
 from yibao.compiler.codegen import generate
 from yibao.compiler.loader import Policy, compile_policy, load_policy
 from yibao.dsl import ast
@@ -167,9 +167,10 @@ def _emitted(sources: list[str]) -> Emitted:
 
 def _forms(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Each code form of a table: the if/elif chain, the dicts, the search function."""
-    for chain, expansion in ((codegen._CHAIN_ROWS, codegen._EXPANSION), (0, codegen._EXPANSION), (0, 0)):
-        monkeypatch.setattr(codegen, "_CHAIN_ROWS", chain)
-        monkeypatch.setattr(codegen, "_EXPANSION", expansion)
+    long = codegen_tables._EXPANSION
+    for chain, expansion in ((codegen_tables._CHAIN_ROWS, long), (0, long), (0, 0)):
+        monkeypatch.setattr(codegen_tables, "_CHAIN_ROWS", chain)
+        monkeypatch.setattr(codegen_tables, "_EXPANSION", expansion)
         yield f"chain{chain}-expansion{expansion}"
 
 
@@ -186,7 +187,7 @@ def allowed(bundled_checked) -> Emitted:
     """
     with pytest.MonkeyPatch.context() as mp:
         e = _emitted([generate(c).source for _ in _forms(mp) for c in bundled_checked.values()])
-    e.attrs |= {code.split(".")[1] for code in codegen._FIELDS.values()}
+    e.attrs |= {code.split(".")[1] for code in codegen_expr._FIELDS.values()}
     return e
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from yibao.compiler import codegen
+from yibao.compiler import codegen_tables
 from yibao.compiler.codegen import generate
 from yibao.compiler.loader import Policy, compile_policy
 from yibao.dsl import ast
@@ -181,10 +181,10 @@ def test_a_long_table_through_the_parser_agrees_with_the_chain(form, monkeypatch
     """
     side = 30
     text = table_text(table_rows(side, base_every=5), side)
-    monkeypatch.setattr(codegen, "_CHAIN_ROWS", 10**6)
+    monkeypatch.setattr(codegen_tables, "_CHAIN_ROWS", 10**6)
     chain = compile_policy(text, "big.yb")
-    monkeypatch.setattr(codegen, "_CHAIN_ROWS", 0)
-    monkeypatch.setattr(codegen, "_EXPANSION", 8 if form == "dicts" else 0)
+    monkeypatch.setattr(codegen_tables, "_CHAIN_ROWS", 0)
+    monkeypatch.setattr(codegen_tables, "_EXPANSION", 8 if form == "dicts" else 0)
     flat = compile_policy(text, "big.yb")
     assert ("_row(c)" in flat.source) == (form == "search")
     assert "_values" not in flat.source and "if ri < " in flat.source
