@@ -2,7 +2,11 @@
 
 A claim is checked completely before anything is settled: amounts with more than
 two decimals, negative amounts, unknown fields and unknown enum values are all
-reported together, each at its JSON path (``lines[2].amount``).
+reported together, each at its JSON path (``lines[2].amount``). Reading the JSON text
+itself (size, encoding, depth, duplicate keys) is ``json_input.py``.
+
+Somewhat over 500 lines, on purpose: claims and records share the issue collector, the path
+rules and the field readers, and the limits are one list (``docs/claims.md``, "Limits").
 
 Every size is bounded (see ``docs/claims.md``, "Limits"), so that no input, however
 large, deep or odd, gets past here as a traceback or as a figure a later step cannot hold.
@@ -10,15 +14,12 @@ large, deep or odd, gets past here as a traceback or as a figure a later step ca
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import heapq
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from yibao.dsl.errors import ClaimError, ClaimIssue
@@ -436,163 +437,6 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int
     return ytd, ytd_year
 
 
-# ---------------------------------------------------------------- JSON text
-
-
-class _Duplicates(dict):  # type: ignore[type-arg]
-    """An object that repeated a key: json would keep the last silently; we report it at its path."""
-
-    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
-        super().__init__(pairs)
-        counts: dict[str, int] = {}
-        for key, _ in pairs:
-            counts[key] = counts.get(key, 0) + 1
-        self.repeated = {key: n for key, n in counts.items() if n > 1}
-
-
-class _Bad:
-    """Stands for a JSON value that must not reach validation (NaN, a 5,000-digit number)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
-_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]')
-_INNERMOST = re.compile(r"[\[{][^\[\]{}]*[\]}]")
-_MAX_INT_DIGITS = 100
-
-
-def decode_json(data: str | bytes | bytearray, source: str | None = None,
-                max_bytes: int = MAX_INPUT_BYTES) -> Any:
-    """JSON text or UTF-8 bytes → Python data, rejecting what ``json.loads`` would let through
-    or crash on: too large, not UTF-8, nested too deep, repeated keys, NaN, enormous numbers."""
-    def reject(path: str, message: str) -> ClaimError:
-        return ClaimError([ClaimIssue(path, message)], source)
-
-    if len(data) > max_bytes:
-        unit = "characters" if isinstance(data, str) else "bytes"
-        raise reject("$", f"{len(data):,} {unit}; at most {max_bytes:,}")
-    if isinstance(data, str):
-        text = data[1:] if data.startswith("\ufeff") else data
-    else:
-        skip = 3 if data.startswith(codecs.BOM_UTF8) else 0
-        try:
-            text = bytes(data[skip:]).decode("utf-8")
-        except UnicodeDecodeError as err:
-            at = skip + err.start
-            raise reject("$", f"not UTF-8: byte 0x{data[at]:02x} at offset {at} ({err.reason})") from None
-    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
-        deep = _deep_path(text)
-        if deep is not None:  # else the brackets do not pair up: json.loads says where
-            raise reject(deep, f"nested more than {MAX_DEPTH} levels deep")
-    suspect: list[bool] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(items)
-        if len(obj) == len(items):
-            return obj
-        suspect.append(True)
-        return _Duplicates(items)
-
-    def constant(name: str) -> _Bad:
-        suspect.append(True)
-        return _Bad(f"{name} is not a JSON value (not a number)")
-
-    def integer(digits: str) -> int | _Bad:
-        if len(digits) <= _MAX_INT_DIGITS:
-            return int(digits)
-        suspect.append(True)
-        return _Bad(f"a number of {len(digits):,} digits; too large for any field")
-
-    try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer)
-    except json.JSONDecodeError as err:
-        raise reject("$", f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
-    except RecursionError:  # not expected after _too_deep; never a traceback all the same
-        raise reject("$", f"nested more than {MAX_DEPTH} levels deep") from None
-    if suspect:
-        c = _Collector()
-        _json_issues(c, value)
-        raise c.error(source)
-    return value
-
-
-def _too_deep(text: str) -> bool:
-    """Whether containers nest deeper than ``MAX_DEPTH`` (or do not pair up): strings taken out,
-    innermost containers removed once per level, in C-speed passes over the text."""
-    rest = _JSON_STRING.sub("", text)
-    for _ in range(MAX_DEPTH):
-        rest, removed = _INNERMOST.subn("", rest)
-        if not removed:
-            break
-    return _BRACKETS.search(rest) is not None
-
-
-def _deep_path(text: str) -> str | None:
-    """The JSON path of the first container nested deeper than ``MAX_DEPTH`` (an error path only)."""
-    frames: list[list[Any]] = []  # per open container: [is_object, current key or index]
-    last = ""
-    for m in _JSON_TOKENS.finditer(text):
-        tok = m.group()
-        head = tok[0]
-        if head == '"':
-            last = tok
-        elif head == ":":
-            if frames and frames[-1][0]:
-                try:
-                    frames[-1][1] = _key_text(json.loads(last))
-                except ValueError:
-                    frames[-1][1] = _key_text(last[1:-1])
-        elif head == ",":
-            if frames and not frames[-1][0]:
-                frames[-1][1] += 1
-        elif head in "[{":
-            if len(frames) == MAX_DEPTH:
-                path = ""
-                for _, member in frames:
-                    if member is not None:
-                        path = _join(path, member)
-                return path or "$"
-            frames.append([head == "{", None if head == "{" else 0])
-        elif frames:
-            frames.pop()
-    return None
-
-
-def _json_issues(c: _Collector, value: Any) -> None:
-    """Repeated keys, NaN and enormous numbers, each at its path (depth is already bounded)."""
-    todo: list[tuple[str, Any]] = [("", value)]
-    while todo:
-        path, v = todo.pop()
-        if isinstance(v, _Bad):
-            c.add(path, v.message)
-        elif isinstance(v, dict):
-            if isinstance(v, _Duplicates):
-                for key, n in v.repeated.items():
-                    c.add(_join(path, _key_text(key)), f"duplicate key ({n} times); a key may appear once")
-            todo.extend((_join(path, _key_text(k)), item) for k, item in reversed(v.items()))
-        elif isinstance(v, list):
-            todo.extend((_join(path, i), item) for i, item in reversed(list(enumerate(v))))
-
-
-def load_claim_json(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
-    """Read a claim file (UTF-8, a byte-order mark allowed); what is not a claim's JSON is a
-    claim error naming the file, not a traceback."""
-    p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as err:
-        raise ClaimError([ClaimIssue("$", f"cannot read: {err.strerror or err}")], str(p)) from None
-    if len(data) > max_bytes:
-        raise ClaimError([ClaimIssue("$", f"more than {max_bytes:,} bytes")], str(p))
-    return decode_json(data, str(p), max_bytes)
-
-
 RECORD_KEYS = {"id", "date", "record", "year_to_date"}
 _RATE = re.compile(r"[0-9]+(\.[0-9]{1,4})?%")
 
@@ -679,3 +523,13 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
     ignored = ytd_year is not None and ytd_year != date.year and bool(ytd)
     return Record(id=record_id, date=date, day=date.toordinal(), year=date.year, values=values,
                   ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)
+
+
+def __getattr__(name: str) -> Any:
+    """``decode_json`` and ``load_claim_json`` moved to ``json_input.py``, which imports this module:
+    they are still found here, for callers that import them from ``claims``."""
+    if name in ("decode_json", "load_claim_json"):
+        from . import json_input
+
+        return getattr(json_input, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

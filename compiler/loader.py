@@ -19,8 +19,9 @@ from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
 
-from .claims import Claim, Record, decode_json, parse_claim, parse_record
+from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
+from .json_input import decode_json
 from .runtime import Settlement
 
 

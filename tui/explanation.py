@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yibao.compiler import phrases
-from yibao.compiler.claims import load_claim_json
+from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display
 from yibao.compiler.report import trace_steps

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from yibao.compiler.claims import load_claim_json
+from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.loader import Policy, load_policy
 from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from yibao.compiler.claims import Claim, Record, decode_json
+from yibao.compiler.claims import Claim, Record
+from yibao.compiler.json_input import decode_json
 from yibao.compiler.loader import Policy
 from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display, money_str

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from yibao.compiler.claims import load_claim_json
+from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.loader import Policy, load_policy
 from yibao.compiler.runtime import Settlement
 

@@ -568,7 +568,7 @@ def test_enormous_numbers_are_claim_errors_not_value_errors() -> None:
 
 
 def test_bytes_that_are_not_utf8_name_the_file_and_offset(tmp_path: Path) -> None:
-    from yibao.compiler.claims import load_claim_json
+    from yibao.compiler.json_input import load_claim_json
 
     raw = replaced(("T-0001", "T-\udcff01")).encode("utf-8", "surrogateescape")  # byte 0xff in the id
     offset = raw.index(b"\xff")

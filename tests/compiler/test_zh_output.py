@@ -57,7 +57,7 @@ PATH = re.compile(r"\S*policies/\S+|\S+\.yb\b")
 def settled(policy_file: Path) -> tuple[yibao.Policy, tuple[Settlement, ...]]:
     """The policy, and every bundled claim of it settled with its trace."""
     policy = yibao.load_policy(policy_file)
-    out = [policy.settle(yibao.compiler.claims.load_claim_json(f), trace=True, source=str(f))
+    out = [policy.settle(yibao.compiler.json_input.load_claim_json(f), trace=True, source=str(f))
            for f in sample_claims(policy_file)]
     for test_file in discover([policy_file]):
         for case in load_test_file(test_file).cases:

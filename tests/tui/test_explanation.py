@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rich.cells import cell_len
-from yibao.compiler.claims import load_claim_json
+from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.money import money_display
 from yibao.compiler.text_width import clip_middle, wrap
 from yibao.tui.explanation import build_explanation, claim_files, load_explanation
