@@ -1,0 +1,295 @@
+"""Running a mutant the way a user would, under a time limit, and classifying what became of it.
+
+Split from the single ``fuzzing`` module: how a mutant is made and what counts as a crash, a
+hang or a rejection without a position change for different reasons.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from yibao.dsl.errors import ClaimError, PolicyError, SettlementError, YibaoError
+
+from .corpus import MUTANT_NAME, Corpus, Mutant
+from .policy_mutations import BINARY_NAME, DIR_NAME, EMPTY_NAME
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one mutant. ``key`` (exception type, file, line) groups crashes."""
+
+    kind: str
+    index: int
+    error: str = ""  # exception type
+    message: str = ""
+    frame: str = ""  # the innermost traceback frame: file:line in function
+    key: tuple[str, str, int] | None = None
+    wrapped: str = ""  # for a SettlementError: the exception it wraps, if any
+    seconds: float = 0.0
+    mutant: Mutant | None = field(default=None, compare=False)  # kept for crashes, hangs, unpositioned
+
+
+class Hung(BaseException):
+    """Raised by the timer in the worker: a BaseException, so no ``except Exception`` swallows it."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise Hung()
+
+
+def hang_key(mutant: Mutant) -> tuple[str, str, int]:
+    """Hangs have no crashing frame: group them by the mutation most likely to blame."""
+    families = [re.match(r"[a-z_]+", op) for op in mutant.ops]
+    names = [f.group() for f in families if f]
+    heavy = [n for n in names if n.startswith(("long_", "nest_", "huge_", "deep", "lines_"))]
+    return ("Hung", (heavy or names or ["?"])[0], 0)
+
+
+def _frame_of(err: BaseException) -> tuple[str, int, str]:
+    tb = traceback.extract_tb(err.__traceback__)
+    if not tb:
+        return "?", 0, "?"
+    last = tb[-1]
+    return last.filename, last.lineno or 0, last.name
+
+
+PROJECT = str(Path(__file__).resolve().parents[2]) + os.sep  # the checkout: yibao/fuzzing/..
+
+
+def _short(path: str) -> str:
+    """A frame's file relative to the project or to site-packages, so keys read the same anywhere."""
+    if path.startswith(PROJECT):
+        return path[len(PROJECT):]
+    if "/site-packages/" in path:
+        return path.split("/site-packages/", 1)[1]
+    return path
+
+
+def position_problem(err: YibaoError, lines_of: Callable[[str], int | None]) -> str | None:
+    """Why a rejection does not say where, or None if it does.
+
+    ``lines_of(file)`` is the number of lines of a policy file's text when known.
+    """
+    if isinstance(err, PolicyError):
+        if not err.diagnostics:
+            return "PolicyError without diagnostics"
+        for d in err.diagnostics:
+            if d.span.line < 1 or d.span.column < 1:
+                return f"diagnostic at line {d.span.line}, column {d.span.column}: {d.message[:80]}"
+            text = err.source_of(d)
+            n = text.count("\n") + 1 if text is not None else lines_of(d.span.file)
+            if n is not None and d.span.line > n + 1:
+                return f"diagnostic at line {d.span.line} of a {n}-line file: {d.message[:80]}"
+        return None
+    if isinstance(err, ClaimError):
+        if not err.issues:
+            return "ClaimError without issues"
+        bad = [i for i in err.issues if not i.path]
+        return f"ClaimError issue without a path: {bad[0].message[:80]}" if bad else None
+    if isinstance(err, SettlementError):
+        located = re.match(r"^[^\n]*:\d+: ", str(err))
+        return None if located else f"SettlementError without a line: {err}"[:200]
+    return None
+
+
+class Runner:
+    """Runs mutants the way ``yibao check`` and ``yibao settle --trace`` do, in this process.
+
+    Works in a private copy of the bundled policies, so mutants written next to their
+    origin resolve ``extends`` as the original would, and nothing in the project changes.
+    """
+
+    def __init__(self, corpus: Corpus, *, timeout: float = 5.0, render: bool = False,
+                 settle_claims: int = 2) -> None:
+        self.corpus = corpus
+        self.timeout = timeout
+        self.render = render
+        self.settle_claims = settle_claims
+        self.dir = Path(tempfile.mkdtemp(prefix="yibao-fuzz-"))
+        self.root = self.dir / "policies"
+        shutil.copytree(corpus.root, self.root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (self.root / DIR_NAME).mkdir()
+        (self.root / BINARY_NAME).write_bytes(bytes(range(256)) * 4)
+        (self.root / EMPTY_NAME).write_bytes(b"")
+        self._policies: dict[str, Any] = {}
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def policy(self, rel: str) -> Any:
+        """A bundled policy, compiled once."""
+        if rel not in self._policies:
+            from yibao.compiler.loader import load_policy
+
+            self._policies[rel] = load_policy(self.root / rel)
+        return self._policies[rel]
+
+    # -------------------------------------------------------------- the user's paths
+    def run_policy(self, mutant: Mutant) -> None:
+        """``yibao check`` (and ``compile``), then settle the origin's claims under the mutant (and, with
+        ``render``, show the settlement table and render the policy document)."""
+        from yibao.compiler.json_input import load_claim_json
+        from yibao.compiler.loader import compile_policy, load_policy
+
+        path = self.root / Path(mutant.origin).parent / MUTANT_NAME
+        if isinstance(mutant.data, str):
+            policy = compile_policy(mutant.data, str(path))
+        else:
+            path.write_bytes(mutant.data)
+            policy = load_policy(path)
+        out = [w.format(policy.ast.texts.get(w.span.file, policy.ast.text)) for w in policy.warnings]
+        out.append(f"ok: {path} ({len(policy.ast.parameters)} parameters, {len(policy.layers)} layers)")
+        out.append(policy.source)
+        if mutant.via == "file":
+            "\n".join(out).encode("utf-8")  # what `yibao check` prints must be printable
+        for claim in self.corpus.claims_of(mutant.origin)[: self.settle_claims]:
+            # The mutant may no longer take this claim: that is its right.
+            with contextlib.suppress(ClaimError):
+                self._settle(policy, load_claim_json(self.root / claim), str(self.root / claim),
+                             printable=mutant.via == "file", view=self.render)
+        if self.render:
+            from yibao.compiler.render import render_policy
+
+            render_policy(policy, "zh", "md", claims=[]).encode("utf-8")
+
+    def run_claim(self, mutant: Mutant) -> None:
+        """``yibao settle POLICY CLAIM --trace``: read the file, settle, print JSON and the table."""
+        from yibao.compiler.json_input import load_claim_json
+
+        policy = self.policy(self.corpus.claim_policy[mutant.origin])
+        path = self.dir / "claim.json"
+        if isinstance(mutant.data, str):
+            self._settle(policy, mutant.data, None)
+            return
+        path.write_bytes(mutant.data)
+        self._settle(policy, load_claim_json(path), str(path))
+
+    def _settle(self, policy: Any, data: Any, source: str | None, *, printable: bool = True,
+                view: bool = True) -> None:
+        """Settle with the trace, make the JSON and (``view``) the table; ``printable``: they must encode
+        as UTF-8 (what the command prints; a str the API returns may hold what a policy passed in)."""
+        from rich.console import Console
+
+        from yibao.compiler.report import settlement_view
+
+        s = policy.settle(data, trace=True, source=source)
+        text = s.to_json(trace=True)
+        if printable:
+            text.encode("utf-8")
+        if view:  # the Rich table costs milliseconds a line: only where the claim is what is fuzzed
+            console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
+            console.print(settlement_view(s, lang="en", trace=True, width=120))
+            if printable:
+                console.file.getvalue().encode("utf-8")  # type: ignore[attr-defined]
+
+    # -------------------------------------------------------------- outcomes
+    def run(self, mutant: Mutant) -> Outcome:
+        """Run one mutant under the time limit and classify what happened."""
+        import time
+
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        start = time.perf_counter()
+        err: BaseException | None = None
+        try:
+            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            try:
+                (self.run_policy if mutant.target == "policy" else self.run_claim)(mutant)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except Hung:
+            return Outcome("hung", mutant.index, "Hung", f"over {self.timeout:g} s", key=hang_key(mutant),
+                           seconds=time.perf_counter() - start, mutant=mutant)
+        except BaseException as caught:  # a crash of any kind is what we are looking for
+            if isinstance(caught, KeyboardInterrupt | SystemExit):
+                raise
+            err = caught
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+        seconds = time.perf_counter() - start
+        return self.classify(err, mutant, seconds)
+
+    def classify(self, err: BaseException | None, mutant: Mutant, seconds: float = 0.0) -> Outcome:
+        if err is None:
+            return Outcome("accepted", mutant.index, seconds=seconds)
+        name = type(err).__name__
+        file, line, func = _frame_of(err)
+        frame = f"{_short(file)}:{line} in {func}"
+        message = str(err)[:300] if not isinstance(err, RecursionError) else str(err)[:120]
+        if isinstance(err, YibaoError):
+            inner = err.__context__
+            wrapped = (type(inner).__name__ if isinstance(err, SettlementError) and inner is not None
+                       and not isinstance(inner, YibaoError) else "")
+            problem = position_problem(err, self._lines_of)
+            if problem is not None:
+                return Outcome("unpositioned", mutant.index, name, problem, frame, (name, _short(file), line),
+                               wrapped, seconds, mutant)
+            keep = mutant if wrapped else None
+            key = (f"SettlementError<{wrapped}>", *self._inner_frame(inner)) if wrapped and inner else None
+            return Outcome("rejected", mutant.index, name, message, frame, key, wrapped, seconds, keep)
+        return Outcome("crashed", mutant.index, name, message, frame, (name, _short(file), line), "",
+                       seconds, mutant)
+
+    @staticmethod
+    def _inner_frame(err: BaseException) -> tuple[str, int]:
+        """Where a wrapped exception was raised; every generated module counts as one place."""
+        file, line, _ = _frame_of(err)
+        return ("<generated module>", 0) if file.startswith("<yibao ") else (_short(file), line)
+
+    def _lines_of(self, file: str) -> int | None:
+        try:
+            return Path(file).read_bytes().count(b"\n") + 1
+        except (OSError, ValueError):
+            return None
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def save_mutant(outcome: Outcome, folder: Path) -> Path | None:
+    """Write a mutant and what it did to ``folder``, once per (exception type, file, line).
+
+    Returns the mutant's path if it was new, else None.
+    """
+    if outcome.mutant is None:
+        return None
+    m = outcome.mutant
+    key = outcome.key or (outcome.error, outcome.kind, 0)
+    slug = re.sub(r"[^\w.-]+", "_", f"{outcome.kind}-{key[0]}-{Path(key[1]).name}-{key[2]}")[:120]
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".yb" if m.target == "policy" else ".json"
+    path = folder / (slug + (".txt" if m.via == "api" else suffix))
+    if path.exists():
+        return None
+    if isinstance(m.data, str):
+        path.write_text(repr(m.data), encoding="utf-8")  # a Python literal: surrogates survive
+    else:
+        path.write_bytes(m.data)
+    meta = {"target": m.target, "index": m.index, "origin": m.origin, "ops": list(m.ops), "via": m.via,
+            "kind": outcome.kind, "error": outcome.error, "message": outcome.message, "frame": outcome.frame,
+            "wrapped": outcome.wrapped, "key": list(key)}
+    path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, ensure_ascii=True, indent=2) + "\n",
+                                                       encoding="utf-8")
+    return path
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
