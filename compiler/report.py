@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from .loader import Policy
 
 
+# A terminal table of more bill lines than this is not read, and drawing it takes seconds.
+MAX_SHOWN_LINES = 1000
+
+
 def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120,
                     policy: Policy | None = None, show_id: bool = False) -> Group:
     """The settlement as tables; below 110 columns the bill drops codes and shortens headers.
@@ -47,7 +51,8 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
                   *[layer.name for layer in layers], "Person")
     for col in money_cols:
         lines.add_column(col, justify="right", no_wrap=True)
-    for share in s.lines:  # Text, not str: a claim's `[b]` or `:pill:` is shown as written, not as markup
+    shown = s.lines[:MAX_SHOWN_LINES]
+    for share in shown:  # Text, not str: a claim's `[b]` or `:pill:` is shown as written, not as markup
         cat = share.category + (f"/{share.item_class}" if share.item_class and not compact else "")
         lead = [str(share.index + 1)] + ([] if compact else [share.code])
         lines.add_row(*map(Text, (*lead, share.name, cat, money_display(share.amount),
@@ -73,7 +78,11 @@ def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, wid
         totals.add_row(Text(f"check {name}"),
                        Text("holds" if ok else "FAILS", style="green" if ok else "bold red"))
 
-    parts: list[object] = [head, Text(), LongTable(lines), Text(), totals, Text(), _ytd_table(s)]
+    parts: list[object] = [head, Text(), LongTable(lines)]
+    if len(s.lines) > len(shown):
+        parts.append(Text(f"… {len(s.lines) - len(shown):,} more lines, in the totals below; "
+                          "--json lists every line", style="dim"))
+    parts += [Text(), totals, Text(), _ytd_table(s)]
     if trace:
         parts += [Text(), _trace_table(s, lang, policy)]
     return Group(*parts)  # type: ignore[arg-type]
