@@ -15,6 +15,9 @@ from typing import Any
 
 from .corpus import Corpus, Mutant, _pos
 
+# Past the claim reader's own size limit (10 MB) a larger mutant tests nothing more.
+MAX_MUTANT_BYTES = 20_000_000
+
 
 class Pairs(list):  # type: ignore[type-arg]
     """A JSON object written as key/value pairs, so it can hold the same key twice."""
@@ -129,6 +132,10 @@ def _mutate_tree(rng: random.Random, tree: Any, corpus: Corpus, heavy: bool = Tr
         return tree, f"int:{path}"
     if kind == "lines" and isinstance(tree, dict) and isinstance(tree.get("lines"), list) and tree["lines"]:
         n = rng.choice((0, 2, 50, 1000, 5000) if heavy else (0, 2, 50))
+        # Bounded: a line already made 100,000 brackets deep, 5,000 times over, is 500 MB of text
+        # that only the fuzzer pays to write (the reader refuses anything over its size limit).
+        size = len(dump(tree["lines"][0]))
+        n = min(n, max(2, MAX_MUTANT_BYTES // max(size, 1)))
         tree["lines"] = (tree["lines"] * n)[: max(n, 0)] if n else []
         return tree, f"lines_x{n}"
     if kind == "deep":
@@ -225,7 +232,7 @@ def mutate_claim(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: b
             tree, what = root.value, "duplicate_key:$"
         ops.append(what)
     ascii_only = rng.random() < 0.7
-    data = dump(tree, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    data = dump(tree, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")[:MAX_MUTANT_BYTES]
     if not ascii_only:
         ops.append("non_ascii_text")
     if rng.random() < 0.25:
