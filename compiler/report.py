@@ -112,10 +112,17 @@ def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> Long
     steps.add_column("Rule")
     steps.add_column("Line", justify="right")
     steps.add_column("Formula", overflow="fold")
+    left_out = 0
     for step in trace_steps(s, policy):
+        if step.claim_line is not None and step.claim_line >= MAX_SHOWN_LINES:
+            left_out += 1  # the classification of a line the bill table does not show either
+            continue
         where = str(step.line) if step.file == s.meta.file else f"{step.file}:{step.line}"
         steps.add_row(Text(str(step.index + 1)), Text(f"{step.rule}\n{step.label(lang)}"), Text(where),
                       Text(step.formula_in(lang)))  # a formula quotes the claim's names: no markup
+    if left_out:  # a row, not a caption: a caption would send the whole table through Rich
+        steps.add_row(Text("…"), Text("classify"), Text(""),
+                      Text(f"the classification of {left_out:,} more lines; --json --trace lists every step"))
     return LongTable(steps)
 
 

@@ -33,3 +33,11 @@ def test_a_bill_within_the_limit_is_shown_whole() -> None:
     policy = yibao.load_policy(POLICY)
     out = text(settlement_view(policy.settle(long_claim(30)), policy=policy))
     assert "more lines" not in out
+
+
+def test_the_trace_table_leaves_out_the_classification_of_lines_not_shown() -> None:
+    policy = yibao.load_policy(POLICY)
+    s = policy.settle(long_claim(MAX_SHOWN_LINES + 40), trace=True)
+    out = text(settlement_view(s, policy=policy, trace=True))
+    assert "the classification of 40 more lines; --json --trace lists every step" in out
+    assert "basic.pays" in out  # the layers' steps after the lines are all there
