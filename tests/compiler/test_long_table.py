@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -92,10 +91,10 @@ def test_a_long_bill_fast_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "[/b] :pill:" in slow
 
 
-def test_ten_thousand_lines_in_seconds() -> None:
+def test_ten_thousand_lines() -> None:
+    """The longest bill a claim may have draws (its first 1,000 lines, the rest counted)."""
     policy = load_policy(POLICIES / "jiujiang" / "resident_inpatient.yb")
     s = policy.settle(long_claim(10_000), trace=True)
-    start = time.perf_counter()
     text = draw(settlement_view(s, trace=True, width=120, policy=policy), 120, False)
-    assert time.perf_counter() - start < 20  # Rich's own table took about 20 s; this about 3 s
-    assert "LONG-10000" in text and "X09999" in text
+    assert "LONG-10000" in text and "X00999" in text and "X09999" not in text
+    assert "… 9,000 more lines" in text
