@@ -37,7 +37,7 @@ from . import phrases
 from .codegen_expr import _TYPE_CODE, _day, _ident, _plain
 from .codegen_layers import LayerEmitter
 from .codegen_tables import TableEmitter, _Lookup
-from .constructs import Construct, accumulator_key, layer_accumulators, record
+from .constructs import Construct, accumulator_adds, accumulator_key, layer_accumulators, record
 
 GENERATOR = "yibao-codegen/1"
 
@@ -216,7 +216,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 for layer in self.p.layers:
                     n = layer.name
                     for acc in layer_accumulators(layer):
-                        w(f"{accumulator_key(n, acc)!r}: {acc.var}_{n} + {acc.adds}_{n},")
+                        w(f"{accumulator_key(n, acc)!r}: {acc.var}_{n} + {accumulator_adds(layer, acc)}_{n},")
             w("}")
             payers = ", ".join(f"l_{layer.name}" for layer in self.p.layers)
             if len(self.p.layers) == 1:

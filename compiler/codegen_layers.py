@@ -184,17 +184,24 @@ class LayerEmitter(ExprEmitter):
             if traced:
                 sid = site(C.BASE, base_span, layer.base, en={"expr": base_text})
                 w(f"t(({sid}, {record(C.BASE, base='base')}))", base_span)
-            if layer.ceiling is not None:
+            after = layer.ceiling_after_deductible  # the ceiling comes after the deductible
+            if layer.ceiling is not None and not after:
                 self.ceiling(layer, traced, site)
-            elif any(self.reads_result(x, n, "over_ceiling") for x in later + tuple(self.p.checks)):
+            elif layer.ceiling is None and any(
+                    self.reads_result(x, n, "over_ceiling") for x in later + tuple(self.p.checks)):
                 w(f"over_{n} = 0")
-            if (layer.ceiling is not None and layer.ceiling.period == "year") or any(
-                    self.reads_result(x, n, "base") for x in later + tuple(self.p.checks)):
+            keep_base = (layer.ceiling is not None and layer.ceiling.period == "year") or any(
+                self.reads_result(x, n, "base") for x in later + tuple(self.p.checks))
+            if keep_base and not after:
                 w(f"base_{n} = base")
             if layer.deductible is not None:
                 self.deductible(layer, traced, site)
             elif any(self.reads_result(x, n, "deductible") for x in later + tuple(self.p.checks)):
                 w(f"ded_{n} = 0")  # read by a later rule: a layer without a deductible applied none
+            if after:
+                self.ceiling_after_deductible(layer, traced, site)
+                if keep_base:
+                    w(f"base_{n} = base")
             w(f"elig_{n} = base - ded_{n}" if layer.deductible is not None else f"elig_{n} = base")
             if layer.fixed is not None:
                 f = layer.fixed
@@ -272,6 +279,30 @@ class LayerEmitter(ExprEmitter):
                 kind = C.CEILING_YEAR if ce.period == "year" else C.CEILING_VISIT
                 sid = site(kind, ce.span, ce.expr)
                 rec = record(kind, ceiling="ceiling", room="room", entered="base", over=f"over_{n}")
+                w(f"t(({sid}, {rec}))")
+
+    def ceiling_after_deductible(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
+        """``ceiling … after deductible``: room is measured on base − deductible; the part above it
+        leaves the base (so the rate, bands and ``remaining`` see it as not paid by this layer)."""
+        w = self.w
+        n = layer.name
+        ce = layer.ceiling
+        assert ce is not None
+        with w.at(ce.span):
+            w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
+            w(f"room = ceiling - ye_{n}" if ce.period == "year" else "room = ceiling")
+            w("if room < 0:")
+            with w.indent():
+                w("room = 0")
+            w(f"eligible = base - ded_{n}")
+            w(f"over_{n} = eligible - room if eligible > room else 0")
+            w(f"base -= over_{n}")
+            if traced:
+                year = ce.period == "year"
+                kind = C.CEILING_AFTER_DEDUCTIBLE_YEAR if year else C.CEILING_AFTER_DEDUCTIBLE_VISIT
+                sid = site(kind, ce.span, ce.expr)
+                rec = record(kind, ceiling="ceiling", room="room", eligible="eligible",
+                             entered=f"eligible - over_{n}", over=f"over_{n}")
                 w(f"t(({sid}, {rec}))")
 
     def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:

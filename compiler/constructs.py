@@ -85,6 +85,14 @@ CEILING_VISIT = _c("ceiling_visit", "layer", "ceiling", "ceiling:m room:m entere
                    coverage="ceiling", bound=lambda v: v["over"] > 0, breakdown=_CEILING)
 CEILING_YEAR = _c("ceiling_year", "layer", "ceiling", "ceiling:m room:m entered:m over:m", "entered",
                   coverage="ceiling", bound=lambda v: v["over"] > 0, breakdown=_CEILING)
+# `ceiling … after deductible`: the ceiling limits the eligible amount (base − deductible), not the base.
+_CEILING_AFTER = "ceiling:m room:m eligible:m entered:m over:m"
+CEILING_AFTER_DEDUCTIBLE_VISIT = _c("ceiling_after_deductible_visit", "layer", "ceiling", _CEILING_AFTER,
+                                    "entered", coverage="ceiling", bound=lambda v: v["over"] > 0,
+                                    breakdown=_CEILING)
+CEILING_AFTER_DEDUCTIBLE_YEAR = _c("ceiling_after_deductible_year", "layer", "ceiling", _CEILING_AFTER,
+                                   "entered", coverage="ceiling", bound=lambda v: v["over"] > 0,
+                                   breakdown=_CEILING)
 _DEDUCTIBLE = "deductible=deductible deductible_applied=applied"
 DEDUCTIBLE_YEAR = _c("deductible_year", "layer", "deductible",
                      "deductible:m paid_before:m due:m base:m applied:m", "applied",
@@ -119,6 +127,7 @@ YTD_IGNORED = _c("ytd_ignored", "note", "", "ytd_year:c year:c")
 
 CONSTRUCTS: dict[str, Construct] = {c.name: c for c in (
     PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, AMOUNT, BASE, CEILING_VISIT, CEILING_YEAR,
+    CEILING_AFTER_DEDUCTIBLE_VISIT, CEILING_AFTER_DEDUCTIBLE_YEAR,
     DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, RATE, RATE_AFTER_DEDUCTIBLE,
     BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON, REMAINDER, YTD_IGNORED,
 )}
@@ -164,7 +173,7 @@ class Accumulator(NamedTuple):
     key: str  # the part after the layer's name in ``year_to_date``
     result: str  # what a later rule reads it as before this claim: ``basic.year_deductible``
     var: str  # the generated code's local name prefix for its opening value
-    adds: str  # the local name prefix of what this claim adds to it
+    adds: str  # the local name prefix of what this claim adds to it (per layer: ``accumulator_adds``)
     needs: str  # why a layer may lack it ("" when every layer has it)
     meaning: str  # what ``result`` reads, for the checker's messages
 
@@ -190,6 +199,14 @@ def accumulates(layer: ast.Layer, acc: Accumulator) -> bool:
     if acc.key == "base":
         return layer.bands is not None and layer.bands.period == "year"
     return True
+
+
+def accumulator_adds(layer: ast.Layer, acc: Accumulator) -> str:
+    """The local name prefix of what a claim adds to ``acc``: what entered under a ceiling after the
+    deductible is the reduced eligible amount (``elig``), not the base."""
+    if acc.key == "entered" and layer.ceiling_after_deductible:
+        return "elig"
+    return acc.adds
 
 
 def layer_accumulators(layer: ast.Layer) -> tuple[Accumulator, ...]:

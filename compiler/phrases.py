@@ -46,6 +46,16 @@ ZH: dict[tuple[str, str], str] = {
                                   "超出上限的 {over} 转由后续支付",
     ("ceiling_visit", "letter"): "计入上限{ceiling}（每次），尚可计入{room}：计入{entered}，超出的{over}转由后续支付",
     ("ceiling_visit", "title"): "费用封顶线",
+    ("ceiling_after_deductible_year", "formula"): "计入上限 {ceiling}（起付线以上，每年，本年度剩余额度 {room}）："
+                                                  "起付线以上 {eligible}，计入 {entered}，超出上限的 {over} 转由后续支付",
+    ("ceiling_after_deductible_year", "letter"): "起付线以上费用年度限额{ceiling}，尚可计入{room}：起付线以上{eligible}，"
+                                                 "计入{entered}，超出的{over}转由后续支付",
+    ("ceiling_after_deductible_year", "title"): "起付线以上费用限额",
+    ("ceiling_after_deductible_visit", "formula"): "计入上限 {ceiling}（起付线以上，每次）：起付线以上 {eligible}，"
+                                                   "计入 {entered}，超出上限的 {over} 转由后续支付",
+    ("ceiling_after_deductible_visit", "letter"): "起付线以上费用每次限额{ceiling}：起付线以上{eligible}，"
+                                                  "计入{entered}，超出的{over}转由后续支付",
+    ("ceiling_after_deductible_visit", "title"): "起付线以上费用限额",
     ("deductible_year", "formula"): "起付线 {deductible}，本年度已付 {paid_before}：尚需 {due}；"
                                     "本次计入 min({base}, {due}) = {applied}",
     ("deductible_year", "letter"): "起付线{deductible}，实际计入{applied}",
@@ -146,6 +156,20 @@ EN: dict[tuple[str, str], str] = {
                                  "passes on",
     ("ceiling_visit", "title"): "eligible-cost ceiling",
     ("ceiling_visit", "coverage"): "layer {@layer}: ceiling reached",
+    ("ceiling_after_deductible_year", "formula"): "ceiling {ceiling} per year after the deductible, this year "
+                                                  "room {room}: of {eligible} above the deductible {entered} "
+                                                  "enters, {over} above the ceiling passes on",
+    ("ceiling_after_deductible_year", "letter"): "ceiling {ceiling} a year on the cost above the deductible, room "
+                                                 "{room}: of {eligible}, {entered} enters, {over} above it passes on",
+    ("ceiling_after_deductible_year", "title"): "ceiling after the deductible",
+    ("ceiling_after_deductible_year", "coverage"): "layer {@layer}: ceiling after the deductible reached",
+    ("ceiling_after_deductible_visit", "formula"): "ceiling {ceiling} per visit after the deductible: of "
+                                                   "{eligible} above the deductible {entered} enters, {over} "
+                                                   "above the ceiling passes on",
+    ("ceiling_after_deductible_visit", "letter"): "ceiling {ceiling} a visit on the cost above the deductible: of "
+                                                  "{eligible}, {entered} enters, {over} above it passes on",
+    ("ceiling_after_deductible_visit", "title"): "ceiling after the deductible",
+    ("ceiling_after_deductible_visit", "coverage"): "layer {@layer}: ceiling after the deductible reached",
     ("deductible_year", "formula"): "deductible {deductible}, already paid this year {paid_before}: due {due}; "
                                     "applied min({base}, {due}) = {applied}",
     ("deductible_year", "letter"): "deductible {deductible}, {applied} applied",

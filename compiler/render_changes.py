@@ -187,6 +187,8 @@ class ChangesDocument:
                           (p("定额支付", "fixed payment"), layer.fixed)):
             if node is not None:
                 out[key] = self.periodic(lex, node)
+                if node is layer.ceiling and layer.ceiling_after_deductible:
+                    out[key] += p("（起付线以上）", " after the deductible")
         if layer.rate is not None:
             out[p("支付比例", "rate")] = lex.expr(layer.rate, inline_values=False)
         if layer.bands is not None:

@@ -384,7 +384,7 @@ class PolicyDocument:
             blocks.append(para(p(f"{cond}时适用；否则本项不予支付。", f"Only when {cond}; otherwise it pays "
                                  "nothing."), p("适用条件", "Applies")))
         blocks.append(para(_sentence(lex, self.base_text(layer)), p("计算基数", "Base")))
-        if layer.ceiling is not None:
+        if layer.ceiling is not None and not layer.ceiling_after_deductible:
             c = layer.ceiling
             blocks.append(para(p(f"{lex.period(c.period)}以{show(c.expr)}为限，超出部分不计入本项，转由后续支付。",
                                  f"only the first {show(c.expr)} {lex.period(c.period)} enters; the rest "
@@ -405,6 +405,13 @@ class PolicyDocument:
             blocks.append(para(_sentence(lex, p(f"{lex.period(d.period)}累计不超过{show(d.expr)}",
                                                 f"at most {show(d.expr)} {lex.period(d.period)} in all")),
                                p("起付线累计上限", "Limit on deductibles")))
+        if layer.ceiling is not None and layer.ceiling_after_deductible:
+            c = layer.ceiling
+            cap, per = show(c.expr), lex.period(c.period)
+            text = p(f"起付线以上的费用{per}以{cap}为限，超出部分不由本项支付，转由后续支付",
+                     f"of the cost above the deductible, only the first {cap} {per} enters; the rest "
+                     "passes on to the later payers")
+            blocks.append(para(_sentence(lex, text), p("起付线以上费用限额", "Ceiling after the deductible")))
         if layer.rate is not None:
             r = show(layer.rate)
             if layer.deductible is not None:

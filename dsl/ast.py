@@ -392,6 +392,8 @@ class Layer:
     rounding: str | None
     span: Span
     placement: tuple[str, str] | None = None  # in a reform: ("before" | "after", layer)
+    # `ceiling … after deductible`: the ceiling limits the eligible amount (base − deductible), not the base
+    ceiling_after_deductible: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -361,6 +361,10 @@ class _ToAst:
             if key == "cap":
                 caps.append(value)
                 continue
+            if key == "ceiling":
+                value, after = value
+                if after:
+                    fields["ceiling_after_deductible"] = True
             if key in fields:
                 self._fail(sspan, f"layer `{name}` gives `{key}` twice")
             fields[key] = value
@@ -374,6 +378,7 @@ class _ToAst:
             bands=fields.get("bands"), caps=tuple(caps),  # type: ignore[arg-type]
             fixed=fields.get("fixed"), rounding=fields.get("rounding"),  # type: ignore[arg-type]
             span=span, placement=placement,
+            ceiling_after_deductible=bool(fields.get("ceiling_after_deductible")),
         )
 
     def _periodic(self, meta, children) -> ast.Periodic:
@@ -395,7 +400,11 @@ class _ToAst:
         return ("deductible", (self._periodic(meta, children[:2]), limit), span)
 
     def layer_ceiling(self, meta, children):
-        return ("ceiling", self._periodic(meta, children), self._span(meta))
+        return ("ceiling", (self._periodic(meta, children), False), self._span(meta))
+
+    def layer_ceiling_after(self, meta, children):
+        """``ceiling X per year after deductible``: one ceiling, as the plain form (at most one a layer)."""
+        return ("ceiling", (self._periodic(meta, children), True), self._span(meta))
 
     def layer_rate(self, meta, children):
         return ("rate", children[0], self._span(meta))

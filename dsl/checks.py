@@ -562,6 +562,9 @@ class _Checker(ExprTyping):
                        f" (it has {len(pay_rules)})")
         if layer.ceiling is not None:
             self.expect(self.layer_expr(layer.ceiling.expr), MONEY, layer.ceiling.expr, "a ceiling")
+            if layer.ceiling_after_deductible and layer.deductible is None:
+                self.error(layer.ceiling.span, f"{what} has a ceiling after its deductible but no deductible",
+                           "add `deductible … per year`, or drop `after deductible` to limit the base")
         if layer.deductible is not None:
             self.expect(self.layer_expr(layer.deductible.expr), MONEY, layer.deductible.expr,
                         "a deductible")

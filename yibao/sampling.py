@@ -389,6 +389,11 @@ class PolicyInputs:
         self.diseases = tuple(dict.fromkeys(n.item for n in nodes if isinstance(n, ast.Contains)))
         self.classes = tuple(dict.fromkeys(
             r.item_class for r in (policy.ast.classify.rows if policy.ast.classify else ()) if r.item_class))
+        # Layers with a `ceiling … after deductible` of a known amount (fen): some earlier visits fill
+        # it nearly, so that a drawn claim goes over it.
+        self.ceilings_after: dict[str, int] = _known(policy.ast, "ceiling")
+        self.year_deductibles: dict[str, int] = {  # … and their deductible already met
+            k: v for k, v in _known(policy.ast, "deductible").items() if k in self.ceilings_after}
         for field, value in (("person.scheme", scheme), ("visit.kind", kind)):
             if value is not None and value not in self.enums[field]:
                 raise ValueError(f"{field} {value!r} is not one of {', '.join(self.enums[field])}")
@@ -503,6 +508,8 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
             fen = rng.choice(choices)
             if fen and rng.random() < 0.1:  # the earlier bills were smaller than their deductible
                 fen = rng.randrange(1, fen)
+            if layer in plan.year_deductibles and rng.random() < 0.7:  # met: the ceiling above it is in use
+                fen = plan.year_deductibles[layer]
         elif what == "paid" and layer == first_layer:
             fen = sum(_lognormal_fen(rng, median, 1.0) for _ in range(earlier))
             if heavy:
@@ -515,7 +522,31 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
             fen = sum(_lognormal_fen(rng, median * 1.5, 1.0) for _ in range(earlier))
             if heavy:
                 fen *= 10
+            if what == "entered" and layer in plan.ceilings_after and rng.random() < 0.5:
+                limit = plan.ceilings_after[layer]  # close to its ceiling, or at it
+                fen = limit - rng.randrange(0, limit // 40 + 1)
         out[key] = money(min(fen, 10 * _MAX_LINE_FEN))
+    return out
+
+
+def _known(policy: Any, what: str) -> dict[str, int]:
+    """Layer → its ceiling after the deductible (``what`` "ceiling") or its per-year deductible, in fen,
+    where it is a number or a one-value parameter."""
+    from yibao.dsl import ast
+
+    values = {p.name: p.versions[0].definition.expr for p in policy.parameters  # type: ignore[union-attr]
+              if len(p.versions) == 1 and not p.exceptions
+              and isinstance(p.versions[0].definition, ast.Value)}
+    out: dict[str, int] = {}
+    for layer in policy.layers:
+        node = layer.ceiling if what == "ceiling" and layer.ceiling_after_deductible else (
+            layer.deductible if what == "deductible" and layer.deductible is not None
+            and layer.deductible.period == "year" else None)
+        expr = node.expr if node is not None else None
+        if isinstance(expr, ast.Name):
+            expr = values.get(expr.name)
+        if isinstance(expr, ast.Number):
+            out[layer.name] = int(expr.value * 100)
     return out
 
 
