@@ -40,9 +40,10 @@ class _Bad:
 
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]')
-_INNERMOST = re.compile(r"[\[{][^\[\]{}]*[\]}]")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_PAIR = re.compile(r"\[\]|\{\}")  # an innermost container, once all but brackets are gone
+_OPENERS_RUN = re.compile(r"[\[{]{" + str(MAX_DEPTH + 1) + "}")
 _MAX_INT_DIGITS = 100
 
 
@@ -104,12 +105,14 @@ def decode_json(data: str | bytes | bytearray, source: str | None = None,
 def _too_deep(text: str) -> bool:
     """Whether containers nest deeper than ``MAX_DEPTH`` (or do not pair up): strings taken out,
     innermost containers removed once per level, in C-speed passes over the text."""
-    rest = _JSON_STRING.sub("", text)
+    rest = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    if _OPENERS_RUN.search(rest):  # more openers in a row than the limit: too deep, said at once
+        return True
     for _ in range(MAX_DEPTH):
-        rest, removed = _INNERMOST.subn("", rest)
+        rest, removed = _PAIR.subn("", rest)
         if not removed:
             break
-    return _BRACKETS.search(rest) is not None
+    return bool(rest)
 
 
 def _deep_path(text: str) -> str | None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 # A terminal table of more bill lines than this is not read, and drawing it takes seconds.
-MAX_SHOWN_LINES = 1000
+MAX_SHOWN_LINES = 500
 
 
 def settlement_view(s: Settlement, *, lang: str = "en", trace: bool = False, width: int = 120,

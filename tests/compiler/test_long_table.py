@@ -92,9 +92,9 @@ def test_a_long_bill_fast_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ten_thousand_lines() -> None:
-    """The longest bill a claim may have draws (its first 1,000 lines, the rest counted)."""
+    """The longest bill a claim may have draws (its first 500 lines, the rest counted)."""
     policy = load_policy(POLICIES / "jiujiang" / "resident_inpatient.yb")
     s = policy.settle(long_claim(10_000), trace=True)
     text = draw(settlement_view(s, trace=True, width=120, policy=policy), 120, False)
-    assert "LONG-10000" in text and "X00999" in text and "X09999" not in text
-    assert "… 9,000 more lines" in text
+    assert "LONG-10000" in text and "X00499" in text and "X00500" not in text
+    assert "… 9,500 more lines" in text
