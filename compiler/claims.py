@@ -27,7 +27,7 @@ from yibao.dsl.types import CATEGORIES, DEFAULT_ENUMS
 
 from .money import money_str
 
-CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date"}
+CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date", "paid"}
 PERSON_KEYS = {"id", "scheme", "category", "age"}
 VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
 LINE_KEYS = {"code", "name", "category", "class", "amount"}
@@ -40,7 +40,7 @@ MAX_LINE_FEN = 10**10 - 1  # one bill line: 99,999,999.99 yuan
 MAX_AMOUNT_FEN = 10**12 - 1  # a claim's total, a year_to_date value, a record's money field
 MAX_LINES = 10_000
 MAX_DISEASES = 100
-MAX_YTD_ENTRIES = 1_000
+MAX_YTD_ENTRIES = 1_000  # also the entries of `paid` (layer → what it paid upstream)
 MAX_CODE_CHARS = 200  # ids, codes, classes, diseases, year_to_date keys
 MAX_NAME_CHARS = 1_000  # line names
 MAX_AGE = 150
@@ -91,6 +91,8 @@ class Claim:
     ytd: Mapping[str, int]  # accumulators of this claim's insurance year only
     ytd_year: int | None  # the year the claim's year_to_date was stated for
     ytd_ignored: bool = False  # year_to_date was for another year and was dropped
+    # `paid`: what a `given` layer paid upstream (layer → fen); only a policy with one reads it.
+    paid: Mapping[str, int] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def with_ytd(self, ytd: Mapping[str, int]) -> Claim:
@@ -305,8 +307,10 @@ _DEFAULT_ENUM_KEYS = frozenset(DEFAULT_ENUMS)
 
 
 def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
-                source: str | None = None) -> Claim:
-    """Validate a claim's JSON (already decoded); raise ``ClaimError`` with every issue."""
+                source: str | None = None, year_start: tuple[int, int] = (1, 1)) -> Claim:
+    """Validate a claim's JSON (already decoded); raise ``ClaimError`` with every issue.
+    ``year_start`` is the policy's (month, day) an insurance year starts on: the claim's ``year``
+    is the insurance year its date falls in, named by the calendar year that year starts in."""
     if enums is None:
         enums = DEFAULT_ENUMS
     elif not _DEFAULT_ENUM_KEYS.issubset(enums):  # a policy's ENUMS are complete: no merge per claim
@@ -377,16 +381,17 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
                        f"{money_str(MAX_AMOUNT_FEN)} for a claim")
 
     ytd, ytd_year = _year_to_date(c, data)
+    paid = _paid(c, data.get("paid"))
 
     if c.issues:
         raise c.error(source)
-    year = date.year
+    year = insurance_year(date, year_start)
     ignored = ytd_year is not None and ytd_year != year and bool(ytd)
     return Claim(
         id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
         scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
-        total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
+        total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, paid=paid, raw=data,
     )
 
 
@@ -404,6 +409,31 @@ def _diseases(c: _Collector, raw: Any) -> frozenset[str]:
         if problem:
             c.add(f"visit.diseases[{i}]", problem)
     return frozenset(raw)
+
+
+def _paid(c: _Collector, raw: Any) -> dict[str, int]:
+    """``paid``: layer → what it paid upstream, each amount read as a line's is (within a claim's
+    limit). Which layers may appear is the policy's to say (``Policy.claim``)."""
+    paid: dict[str, int] = {}
+    if raw is None:
+        return paid
+    if not _is_map(raw):
+        c.add("paid", "must be an object of layer → amount it paid")
+        return paid
+    if len(raw) > MAX_YTD_ENTRIES:
+        c.add("paid", f"{len(raw)} entries; at most {MAX_YTD_ENTRIES}")
+        return paid
+    for key, value in raw.items():
+        if not isinstance(key, str):
+            c.add("paid", f"key {_show(key)} is not a string")
+            continue
+        path = _join("paid", _key_text(key))
+        problem = _text_issue(key, MAX_CODE_CHARS)
+        if problem:
+            c.add(path, "key: " + problem)
+            continue
+        paid[key] = _amount(c, value, path)
+    return paid
 
 
 def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
@@ -497,7 +527,14 @@ def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
         return 0
 
 
-def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None) -> Record:
+def insurance_year(day: dt.date, year_start: tuple[int, int] = (1, 1)) -> int:
+    """The insurance year ``day`` falls in, named by the calendar year it starts in: with a year
+    starting 07-01, 2020-03-01 is in 2019 and 2020-07-01 in 2020."""
+    return day.year if (day.month, day.day) >= year_start else day.year - 1
+
+
+def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None,
+                 year_start: tuple[int, int] = (1, 1)) -> Record:
     """Validate a record's JSON against the policy's declared fields (name → type code)."""
     c = _Collector()
     if not _is_map(data):
@@ -520,8 +557,9 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
     ytd, ytd_year = _year_to_date(c, data)
     if c.issues:
         raise c.error(source, what="record")
-    ignored = ytd_year is not None and ytd_year != date.year and bool(ytd)
-    return Record(id=record_id, date=date, day=date.toordinal(), year=date.year, values=values,
+    year = insurance_year(date, year_start)
+    ignored = ytd_year is not None and ytd_year != year and bool(ytd)
+    return Record(id=record_id, date=date, day=date.toordinal(), year=year, values=values,
                   ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)
 
 

@@ -365,6 +365,11 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         head("}")
         head(f"REQUIRES = {tuple(sorted(self._required_fields()))!r}")
         head(f"ACCUMULATORS = {self._accumulators()!r}")
+        given = tuple(layer.name for layer in self.p.layers if layer.given is not None)
+        if given:  # only such a policy reads a claim's `paid`
+            head(f"GIVEN = {given!r}  # the layers whose amount the claim gives (`paid`)")
+        if h.year_start is not None:  # absent: the insurance year is the calendar year (the loader's default)
+            head(f"YEAR_START = {h.year_start!r}  # (month, day) the insurance year starts on")
         head(f"INPUT = {h.input!r}")
         if h.input == "record":
             fields = {f.name: _TYPE_CODE[f.type_name] for f in self.p.fields}

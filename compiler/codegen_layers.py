@@ -162,6 +162,9 @@ class LayerEmitter(ExprEmitter):
                              refs=refs, span=span, en=en, zh=zh, layer=n,
                              inputs=tuple(self.c.reads(node)) if node is not None else ())
 
+        if layer.given is not None:
+            self.given(index, layer, traced, site)
+            return
         base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
         if layer.base is None:
             base_name = "remaining"
@@ -250,14 +253,57 @@ class LayerEmitter(ExprEmitter):
                         sid = site(C.SKIPPED, layer.when.span, layer.when)
                         w(f"t(({sid}, {record(C.SKIPPED, condition=repr(self.text(layer.when.span)))}))",
                           layer.when.span.line)
-            followers = (*later, *self.p.checks)
-            if followers or len(self.p.layers) > 1:
-                w(f"unpaid -= l_{n}")
-                if any(self.reads_remaining(x) for x in followers):
-                    w(f"remaining -= l_{n}")
-                    w("if remaining < 0:")
-                    with w.indent():
-                        w("remaining = 0")
+            self.pass_on(index, layer)
+
+    def pass_on(self, index: int, layer: ast.Layer) -> None:
+        """What a layer paid leaves ``unpaid`` (and ``remaining``) for the layers and checks after it."""
+        w = self.w
+        n = layer.name
+        followers = (*self.p.layers[index + 1 :], *self.p.checks)
+        if followers or len(self.p.layers) > 1:
+            w(f"unpaid -= l_{n}")
+            if any(self.reads_remaining(x) for x in followers):
+                w(f"remaining -= l_{n}")
+                w("if remaining < 0:")
+                with w.indent():
+                    w("remaining = 0")
+
+    def given(self, index: int, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
+        """``given``: the claim says what the layer paid (``paid.<layer>``), settled upstream.
+
+        It may not exceed what the claim's total less the earlier layers leaves unpaid: a figure
+        that does is a wrong claim or a wrong policy, so settling fails at the layer's line, naming
+        both figures, rather than cap it silently.
+        """
+        w = self.w
+        n = layer.name
+        g = layer.given
+        assert g is not None
+        after = "left unpaid after the earlier layers" if index else "of the claim's total"
+
+        def yuan(var: str) -> str:
+            return f"'{{:,}}.{{:02d}}'.format(*divmod({var}, 100))"
+
+        with w.at(layer.span):
+            w(repr(f"layer {n}: {layer.label.en}"), layer.span)  # a string statement: no code, no comment
+            for acc, var in self.layer_accumulators(layer):
+                w(f"{var} = ytd.get({acc!r}, 0)")
+            with w.at(g):
+                w(f"pay = c.paid[{n!r}]")
+                w("if pay > unpaid:")
+                with w.indent():
+                    w(f"raise SettlementError({f'`{n}` paid '!r} + {yuan('pay')} + "
+                      f"{f' (paid.{n} in the claim), more than the '!r} + {yuan('unpaid')} + "
+                      f"{' ' + after!r})")
+                if traced:
+                    sid = site(C.GIVEN, g)
+                    w(f"t(({sid}, {record(C.GIVEN, given='pay', unpaid='unpaid', pay='pay')}))")
+            w(f"l_{n} = pay")
+            if traced:
+                payer = phrases.payer_zh(layer.label.zh)
+                sid = site(C.PAYS, layer.span, en={"layer": n}, zh={"payer": payer})
+                w(f"t(({sid}, {record(C.PAYS, pay='pay')}))")
+            self.pass_on(index, layer)
 
     def reads_result(self, node: object, layer: str, result: str) -> bool:
         return any(isinstance(x, ast.Field) and x.path == (layer, result) for x in ast.walk(node))
@@ -306,7 +352,7 @@ class LayerEmitter(ExprEmitter):
                 w(f"t(({sid}, {rec}))")
 
     def reads_remaining(self, node: ast.Layer | ast.Check) -> bool:
-        return (isinstance(node, ast.Layer) and node.base is None) or any(
+        return (isinstance(node, ast.Layer) and node.base is None and node.given is None) or any(
             isinstance(x, ast.Name) and x.name == "remaining" for x in ast.walk(node))
 
     def layer_accumulators(self, layer: ast.Layer) -> list[tuple[str, str]]:

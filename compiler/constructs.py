@@ -103,6 +103,8 @@ DEDUCTIBLE_VISIT_LIMITED = _c("deductible_visit_limited", "layer", "deductible",
                               "deductible:m base:m applied:m paid_before:m", "applied",
                               breakdown=_DEDUCTIBLE + " deductible_paid_before=paid_before")
 FIXED = _c("fixed", "layer", "fixed", "fixed:m cost:m pay:m", "pay", breakdown="fixed=fixed")
+# A `given` layer: what the claim says it paid (``paid.<layer>``), at most what was left unpaid before it.
+GIVEN = _c("given", "layer", "given", "given:m unpaid:m pay:m", "pay", breakdown="given=given")
 RATE = _c("rate", "layer", "rate", "base:m deductible:m rate:r pay:m", "pay", breakdown="rate=rate")
 RATE_AFTER_DEDUCTIBLE = _c("rate_after_deductible", "layer", "rate", "base:m deductible:m rate:r pay:m",
                            "pay", breakdown="rate=rate")
@@ -128,7 +130,7 @@ YTD_IGNORED = _c("ytd_ignored", "note", "", "ytd_year:c year:c")
 CONSTRUCTS: dict[str, Construct] = {c.name: c for c in (
     PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, AMOUNT, BASE, CEILING_VISIT, CEILING_YEAR,
     CEILING_AFTER_DEDUCTIBLE_VISIT, CEILING_AFTER_DEDUCTIBLE_YEAR,
-    DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, RATE, RATE_AFTER_DEDUCTIBLE,
+    DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, GIVEN, RATE, RATE_AFTER_DEDUCTIBLE,
     BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON, REMAINDER, YTD_IGNORED,
 )}
 

@@ -45,7 +45,10 @@ class Policy:
         self.enums: Mapping[str, tuple[str, ...]] = self.module.ENUMS
         self.requires: tuple[str, ...] = self.module.REQUIRES
         self.accumulators: tuple[str, ...] = self.module.ACCUMULATORS
+        self.given: tuple[str, ...] = getattr(self.module, "GIVEN", ())  # layers the claim's `paid` gives
         self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
+        # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
+        self.year_start: tuple[int, int] = tuple(getattr(self.module, "YEAR_START", (1, 1)))  # type: ignore[assignment]
 
     @property
     def source(self) -> str:
@@ -65,9 +68,9 @@ class Policy:
         if isinstance(data, Claim | Record):
             claim = data
         elif self.input == "record":
-            claim = parse_record(_decode(data, source), self.module.FIELDS, source)
+            claim = parse_record(_decode(data, source), self.module.FIELDS, source, self.year_start)
         else:
-            claim = parse_claim(_decode(data, source), self.enums, source)
+            claim = parse_claim(_decode(data, source), self.enums, source, self.year_start)
         issues: list[ClaimIssue] = []
         if claim.day < self._start or (self._end is not None and claim.day > self._end):
             start = dt.date.fromordinal(self._start)
@@ -78,6 +81,8 @@ class Policy:
             close = difflib.get_close_matches(key, self.accumulators, n=1)
             known = f"did you mean `{close[0]}`?" if close else "known: " + ", ".join(self.accumulators)
             issues.append(ClaimIssue(f"year_to_date.{key}", f"not an accumulator of this policy; {known}"))
+        if self.given or (isinstance(claim, Claim) and claim.paid):
+            issues.extend(self._paid_issues(claim))
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):
@@ -87,6 +92,26 @@ class Policy:
         if issues:
             raise ClaimError(issues, source, what=self.input)
         return claim
+
+    def _paid_issues(self, claim: Claim | Record) -> list[ClaimIssue]:
+        """``paid`` names only this policy's `given` layers, and names each of them."""
+        paid = claim.paid if isinstance(claim, Claim) else {}
+        issues: list[ClaimIssue] = []
+        for key in sorted(paid):
+            if key in self.given:
+                continue
+            if key in self.layers:
+                issues.append(ClaimIssue(f"paid.{key}", f"`{key}` is computed by this policy, not given"))
+                continue
+            close = difflib.get_close_matches(key, self.given or self.layers, n=1)
+            known = (f"did you mean `{close[0]}`?" if close else
+                     "layers given by the claim: " + (", ".join(self.given) or "none"))
+            issues.append(ClaimIssue(f"paid.{key}", f"not a layer of this policy; {known}"))
+        for layer in self.given:
+            if layer not in paid:
+                issues.append(ClaimIssue(f"paid.{layer}", f"required: this policy takes what `{layer}` "
+                                                          "paid from the claim"))
+        return issues
 
     def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Settlement:
         c = self.claim(claim, source)

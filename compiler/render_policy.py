@@ -159,6 +159,11 @@ class PolicyDocument:
         else:
             sec.blocks.append(para(p("本政策适用于全部医疗费用。", "This policy covers every claim.")))
         sec.blocks.append(para(p(f"本政策{self.in_force(h)}。", f"It is in force {self.in_force(h)}.")))
+        if h.year_start is not None and h.year_start != (1, 1):  # what "per year" and the totals count
+            month, day = h.year_start
+            on = dt.date(2001, month, day).strftime("%B")
+            sec.blocks.append(para(p(f"保险年度自每年{month}月{day}日起。",
+                                     f"The insurance year starts on {day} {on}.")))
         mode = lex.rounding(h.rounding or "half_up")
         sec.blocks.append(para(p(f"金额以元为单位，计算到分，{mode}。",
                                  f"Amounts are in yuan; results are rounded {mode}.")))
@@ -360,6 +365,8 @@ class PolicyDocument:
         entries = []
         for layer in self.ast.layers:
             text = p(f"以{self.base_text(layer)}为基数", f"on {self.base_text(layer)}")
+            if layer.given is not None:  # settled upstream: the claim gives its amount
+                text = p("按报来的结算结果", "as the claim gives what it paid")
             if layer.when is not None:
                 text += p(f"，{lex.expr(layer.when)}时适用", f", when {lex.expr(layer.when)}")
             entries.append(Item(_sentence(lex, text), lex.label(layer.label)))
@@ -379,6 +386,11 @@ class PolicyDocument:
             return self.stmt(e, here)
 
         blocks: list[Block] = []
+        if layer.given is not None:  # nothing of it is computed here: the checker allows no other rule
+            text = p("按报来的结算结果支付，以前序各项支付后尚未支付的费用为限；超出的，不予结算",
+                     "what the claim says it paid (settled upstream), at most what is left unpaid; "
+                     "a claim that says more is refused")
+            return [para(_sentence(lex, text), p("支付额", "Amount"))]
         if layer.when is not None:
             cond = show(layer.when)
             blocks.append(para(p(f"{cond}时适用；否则本项不予支付。", f"Only when {cond}; otherwise it pays "

@@ -394,6 +394,7 @@ class Layer:
     placement: tuple[str, str] | None = None  # in a reform: ("before" | "after", layer)
     # `ceiling … after deductible`: the ceiling limits the eligible amount (base − deductible), not the base
     ceiling_after_deductible: bool = False
+    given: Span | None = None  # `given`: the claim says what it paid (``paid.<layer>``); nothing computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +423,9 @@ class PolicyHeader:
     input: str = "claim"  # or "record": a budget or other record with declared fields
     amount: Expr | None = None  # for a record: the amount the layers share out
     remainder: Label | None = None  # for a record: what is left after the layers
+    # `year starts MM-DD`: (month, day) the insurance year starts on; None: 1 January
+    year_start: tuple[int, int] | None = None
+    year_start_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

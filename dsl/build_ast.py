@@ -148,9 +148,10 @@ class _ToAst:
         for key, value, span in stmts:
             if key in fields:
                 self._fail(span, f"`{key}` is given twice in the policy header")
-            fields[key] = (value, span) if key == "extends" else value
+            fields[key] = (value, span) if key in ("extends", "year_start") else value
         effective = fields.get("effective")
         extends = fields.get("extends")
+        year_start = fields.get("year_start")
         return ast.PolicyHeader(
             name=name,
             label=label,
@@ -165,6 +166,8 @@ class _ToAst:
             input=fields.get("input", "claim"),  # type: ignore[arg-type]
             amount=fields.get("amount"),  # type: ignore[arg-type]
             remainder=fields.get("remainder"),  # type: ignore[arg-type]
+            year_start=year_start[0] if year_start else None,  # type: ignore[index]
+            year_start_span=year_start[1] if year_start else None,  # type: ignore[index]
         )
 
     def document(self, meta, children):
@@ -193,6 +196,11 @@ class _ToAst:
 
     def remainder(self, meta, children):
         return ("remainder", children[0], self._span(meta))
+
+    def year_starts(self, meta, children):
+        """Kept as written (month, day); the checker says whether it is a day every year has."""
+        month, day = str(children[0]).split("-")
+        return ("year_start", (int(month), int(day)), self._tok(children[0]))
 
     def field_decl(self, meta, children):
         name, label, (type_name, type_span), *refs = children
@@ -377,7 +385,7 @@ class _ToAst:
             rate=fields.get("rate"),  # type: ignore[arg-type]
             bands=fields.get("bands"), caps=tuple(caps),  # type: ignore[arg-type]
             fixed=fields.get("fixed"), rounding=fields.get("rounding"),  # type: ignore[arg-type]
-            span=span, placement=placement,
+            span=span, placement=placement, given=fields.get("given"),  # type: ignore[arg-type]
             ceiling_after_deductible=bool(fields.get("ceiling_after_deductible")),
         )
 
@@ -414,6 +422,10 @@ class _ToAst:
 
     def layer_fixed(self, meta, children):
         return ("fixed", self._periodic(meta, children), self._span(meta))
+
+    def layer_given(self, meta, children):
+        span = self._span(meta)
+        return ("given", span, span)
 
     def layer_rounding(self, meta, children):
         return ("rounding", str(children[0]), self._span(meta))

@@ -13,6 +13,7 @@ checks of every block share its diagnostics, symbol tables and the layers in sco
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Iterator
@@ -150,6 +151,7 @@ class _Checker(ExprTyping):
         elif h.until is not None and h.until < h.effective:
             self.error(h.span, "`until` is before `effective`")
         self.check_rounding(h.rounding, h.span)
+        self.check_year_start(h)
         if h.applies is not None:
             self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
             for node in ast.walk(h.applies):
@@ -157,6 +159,22 @@ class _Checker(ExprTyping):
                     self.error(node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
                                "it decides whether the policy covers the claim before anything is "
                                "computed")
+
+    def check_year_start(self, h: ast.PolicyHeader) -> None:
+        """`year starts MM-DD` names a day every year has, so that each insurance year has a start."""
+        if h.year_start is None:
+            return
+        month, day = h.year_start
+        span = h.year_start_span or h.span
+        if (month, day) == (2, 29):
+            self.error(span, "an insurance year cannot start on 02-29: most years have no such day",
+                       "start it on 03-01 or 02-28")
+            return
+        try:
+            dt.date(2001, month, day)
+        except ValueError:
+            self.error(span, f"`{month:02d}-{day:02d}` is not a day of the year",
+                       "write the month, then the day, e.g. `year starts 07-01` for 1 July")
 
     def check_rounding(self, mode: str | None, span: ast.Span) -> None:
         if mode is not None and mode not in ROUNDING_MODES:
@@ -551,6 +569,9 @@ class _Checker(ExprTyping):
         what = f"layer `{layer.name}`"
         self.check_label(layer.label, what)
         self.check_references(layer.references, layer.span, what)
+        if layer.given is not None:
+            self.check_given(layer, what)
+            return
         self.check_rounding(layer.rounding, layer.span)
         if layer.when is not None:
             self.expect(self.layer_expr(layer.when), BOOL, layer.when, "a layer's `when`")
@@ -588,6 +609,34 @@ class _Checker(ExprTyping):
                 self.error(layer.deductible.span, "a fixed payment has no deductible")
         if layer.bands is not None:
             self.check_bands(layer.bands)
+
+    def check_given(self, layer: ast.Layer, what: str) -> None:
+        """A given layer's amount comes from the claim (``paid.<layer>``): nothing in it is computed,
+        so every rule that would compute or limit it is an error, each at its own line."""
+        assert layer.given is not None
+        if self.is_record:
+            self.error(layer.given, f"{what} is `given`, but this policy's input is a record",
+                       "a record has no `paid`: compute the layer with `rate`, `bands` or `fixed`")
+        drop = "remove it, or remove `given` to compute the layer here"
+        rules: list[tuple[str, ast.Span, str, str]] = []
+        if layer.when is not None:
+            rules.append(("when", layer.when.span, "whoever paid it already decided whether it applies",
+                          f"when it paid nothing, the claim says `\"paid\": {{\"{layer.name}\": \"0.00\"}}`"))
+        if layer.base is not None:
+            rules.append(("base", layer.base.span, "its amount is not computed from a base", drop))
+        for key, node in (("rate", layer.rate), ("bands", layer.bands), ("fixed", layer.fixed)):
+            if node is not None:
+                rules.append((key, node.span, "the claim says what it paid", drop))
+        limits = [("ceiling", layer.ceiling), ("deductible", layer.deductible),
+                  *(("cap", c) for c in layer.caps)]
+        for key, node in limits:
+            if node is not None:
+                rules.append((key, node.span, "its limits were applied by whoever paid it",
+                              "remove it; a later layer's `cap` or `base` limits what follows"))
+        if layer.rounding is not None:
+            rules.append(("rounding", layer.span, "nothing in it is computed", "remove `rounding`"))
+        for key, span, why, hint in sorted(rules, key=lambda r: (r[1].line, r[1].column)):
+            self.error(span, f"{what} is `given`: {why}, so it has no `{key}`", hint)
 
     def check_bands(self, bands: ast.Bands) -> None:
         previous_upper: Decimal | None = Decimal(0)

@@ -97,6 +97,9 @@ class ExprTyping:
             elif f.path[1] not in CLAIM_RESULTS:
                 self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
                            suggest(f.path[1], CLAIM_RESULTS) or f"one of {', '.join(CLAIM_RESULTS)}")
+            elif layers[f.path[0]].given is not None and f.path[1] != "paid":
+                self.error(f.span, f"layer `{f.path[0]}` is `given`: the claim says only what it paid, "
+                           f"not its `{f.path[1]}`", f"read `{f.path[0]}.paid`")
             return MONEY
         candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers
                                         for r in [*CLAIM_RESULTS, *YEAR_RESULTS])]

@@ -23,7 +23,7 @@ KEYWORDS = (
     "policy document effective until applies when rounding source file cite assume enum "
     "parameter from value table exception over classify category class in out of scope first "
     "self pay layer base deductible rate cap fixed bands to above if then else and or not "
-    "ceiling at most check holds extends amend before after input amount remainder field"
+    "ceiling at most check holds extends amend before after input amount remainder field year starts"
 ).split()
 
 # What a person calls the grammar's terminals, for "expected …" messages.
@@ -36,6 +36,7 @@ TERMINAL_NAMES = {
     "NUMBER": "a number",
     "PERCENT": "a percentage such as 90%",
     "DATE": "a date such as 2020-01-01",
+    "MONTHDAY": "a month and day such as 07-01",
     "BOOL": "true or false",
     "PERIOD": "`per year` or `per visit`",
     "COMP_OP": "a comparison (== != < <= > >=)",
@@ -126,8 +127,8 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
 
 def _one_of(names: list[str]) -> str:
     """``a``, ``a or b``, ``a, b or c``; long lists are cut with ``…``."""
-    if len(names) > 12:
-        return ", ".join(names[:12]) + ", …"
+    if len(names) > 16:  # a layer's statements and the end of its block (13) are listed whole
+        return ", ".join(names[:16]) + ", …"
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " or " + names[-1]

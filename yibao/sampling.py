@@ -27,6 +27,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from yibao.compiler.claims import insurance_year
 from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.types import DEFAULT_ENUMS
 from yibao.output import OutputError, is_stream, open_output, write_atomic
@@ -380,7 +381,10 @@ class PolicyInputs:
         self.input: str = policy.input
         self.enums: dict[str, tuple[str, ...]] = {**DEFAULT_ENUMS, **dict(policy.enums)}
         self.accumulators: tuple[str, ...] = tuple(policy.accumulators)
+        self.given: tuple[str, ...] = tuple(getattr(policy, "given", ()))  # layers a claim's `paid` gives
         self.fields: dict[str, str] = dict(getattr(policy.module, "FIELDS", {}) or {})
+        # the year_to_date a claim states is for its insurance year (`year starts`), not the calendar year
+        self.year_start: tuple[int, int] = tuple(getattr(policy, "year_start", (1, 1)))  # type: ignore[assignment]
         start, end = policy.module.EFFECTIVE
         self.start = date.fromordinal(start)
         self.end = date.fromordinal(end) if end is not None else None
@@ -572,14 +576,35 @@ def _policy_claim(rng: random.Random, label: str, plan: PolicyInputs, start: dat
     if plan.diseases and ("visit.diseases" in plan.reads or kind not in _INPATIENT_KINDS):
         chronic = 0.6 if kind in _OUTPATIENT_KINDS or kind == "remote_followup" else 0.25
         visit["diseases"] = [d for d in plan.diseases if rng.random() < chronic / len(plan.diseases) * 1.5]
-    return {
+    claim = {
         "id": label,
         "date": day.isoformat(),
         "person": {"id": _person_id(rng, birth), "scheme": scheme, "category": category, "age": age},
         "visit": visit,
         "lines": _visit_lines(rng, kind, level, facility),
-        "year_to_date": _policy_ytd(rng, plan, day.year, kind, earlier),
+        "year_to_date": _policy_ytd(rng, plan, insurance_year(day, plan.year_start), kind, earlier),
     }
+    if plan.given:  # drawn last, so that the claims of a policy without `given` layers stay as they were
+        claim["paid"] = _given_paid(rng, plan.given, claim["lines"])
+    return claim
+
+
+def _given_paid(rng: random.Random, given: Sequence[str],
+                lines: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """What the `given` layers paid upstream: shares of the category A and B cost, so that together
+    they never exceed it (and so never the claim's total). The first pays most; a later one often
+    nothing, and now and then the first pays it all (nothing remains for the layers after)."""
+    covered = sum(int(ln["amount"].replace(".", "")) for ln in lines if ln["category"] in ("A", "B"))
+    out: dict[str, str] = {}
+    for i, layer in enumerate(given):
+        if i == 0:
+            share = 1.0 if rng.random() < 0.05 else rng.uniform(0.4, 0.85)
+        else:
+            share = 0.0 if rng.random() < 0.3 else rng.uniform(0.0, 0.6)
+        fen = int(covered * share)
+        covered -= fen
+        out[layer] = money(fen)
+    return out
 
 
 def _record_value(rng: random.Random, code: str, scale: float, start: date, days: int) -> Any:
