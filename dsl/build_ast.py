@@ -148,10 +148,10 @@ class _ToAst:
         for key, value, span in stmts:
             if key in fields:
                 self._fail(span, f"`{key}` is given twice in the policy header")
-            fields[key] = (value, span) if key in ("extends", "year_start") else value
+            fields[key] = (value, span) if key in ("extends", "year starts") else value
         effective = fields.get("effective")
         extends = fields.get("extends")
-        year_start = fields.get("year_start")
+        year_start = fields.get("year starts")
         return ast.PolicyHeader(
             name=name,
             label=label,
@@ -200,7 +200,7 @@ class _ToAst:
     def year_starts(self, meta, children):
         """Kept as written (month, day); the checker says whether it is a day every year has."""
         month, day = str(children[0]).split("-")
-        return ("year_start", (int(month), int(day)), self._tok(children[0]))
+        return ("year starts", (int(month), int(day)), self._tok(children[0]))
 
     def field_decl(self, meta, children):
         name, label, (type_name, type_span), *refs = children

@@ -86,6 +86,8 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
         input=bh.input,
         amount=rh.amount or bh.amount,
         remainder=rh.remainder or bh.remainder,
+        year_start=rh.year_start or bh.year_start,  # a reform keeps its base's insurance year
+        year_start_span=rh.year_start_span if rh.year_start else bh.year_start_span,
     )
     params = _by_name(base.parameters, reform.parameters, lambda p: p.name)
     index = {p.name: i for i, p in enumerate(params)}
