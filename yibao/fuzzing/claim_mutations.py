@@ -134,7 +134,7 @@ def _mutate_tree(rng: random.Random, tree: Any, corpus: Corpus, heavy: bool = Tr
         n = rng.choice((0, 2, 50, 1000, 5000) if heavy else (0, 2, 50))
         # Bounded: a line already made 100,000 brackets deep, 5,000 times over, is 500 MB of text
         # that only the fuzzer pays to write (the reader refuses anything over its size limit).
-        size = len(dump(tree["lines"][0]))
+        size = max(len(dump(line)) for line in tree["lines"])
         n = min(n, max(2, MAX_MUTANT_BYTES // max(size, 1)))
         tree["lines"] = (tree["lines"] * n)[: max(n, 0)] if n else []
         return tree, f"lines_x{n}"
