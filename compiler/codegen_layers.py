@@ -308,17 +308,22 @@ class LayerEmitter(ExprEmitter):
     def reads_result(self, node: object, layer: str, result: str) -> bool:
         return any(isinstance(x, ast.Field) and x.path == (layer, result) for x in ast.walk(node))
 
+    def ceiling_room(self, layer: ast.Layer, ce: ast.Periodic) -> None:
+        """``ceiling`` and the ``room`` left under it (less what entered this year, for per year)."""
+        w = self.w
+        w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
+        w(f"room = ceiling - ye_{layer.name}" if ce.period == "year" else "room = ceiling")
+        w("if room < 0:")
+        with w.indent():
+            w("room = 0")
+
     def ceiling(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
         w = self.w
         n = layer.name
         ce = layer.ceiling
         assert ce is not None
         with w.at(ce.span):
-            w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
-            w(f"room = ceiling - ye_{n}" if ce.period == "year" else "room = ceiling")
-            w("if room < 0:")
-            with w.indent():
-                w("room = 0")
+            self.ceiling_room(layer, ce)
             w(f"over_{n} = base - room if base > room else 0")
             w(f"base -= over_{n}")
             if traced:
@@ -335,11 +340,7 @@ class LayerEmitter(ExprEmitter):
         ce = layer.ceiling
         assert ce is not None
         with w.at(ce.span):
-            w(f"ceiling = {self.expr(ce.expr, layer.rounding or self.default_mode)}")
-            w(f"room = ceiling - ye_{n}" if ce.period == "year" else "room = ceiling")
-            w("if room < 0:")
-            with w.indent():
-                w("room = 0")
+            self.ceiling_room(layer, ce)
             w(f"eligible = base - ded_{n}")
             w(f"over_{n} = eligible - room if eligible > room else 0")
             w(f"base -= over_{n}")
