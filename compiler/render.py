@@ -4,12 +4,14 @@
 classification, payers, figures with their history and exceptions) with worked
 examples settled by the compiled policy; ``render_changes`` writes what a reform
 changes against its base; ``render_letter`` writes a settlement explanation for
-the insured person from the settlement's trace.
+the insured person from the settlement's trace, also as plain text (``fmt="text"``).
 
 The builders (``render_policy.py``, ``render_changes.py``, ``render_settlement.py``)
 produce plain text in the reader's language; the Jinja2 templates in ``templates/`` add
 the markup. Both environments use ``StrictUndefined``; HTML autoescapes, and Markdown
 escapes every value through ``finalize``, so a policy string can never inject markup.
+Plain text escapes nothing (it is not markup): ``text_layout.py`` flattens, wraps and aligns
+each value in terminal cells instead.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ from .render_settlement import bill_table, claim_facts, claim_title, figures_tab
 from .render_settlement import year_to_date as ytd_items
 from .render_text import LANGS, Lex
 from .runtime import Settlement
+from .text_layout import FILTERS as TEXT_FILTERS
+from .text_layout import LETTER_WIDTH, strip_controls
 
 __all__ = [
     "FORMATS",
     "LANGS",
+    "LETTER_FORMATS",
+    "LETTER_WIDTH",
     "load_claims",
     "md_escape",
     "render_changes",
@@ -47,6 +53,7 @@ __all__ = [
 ]
 
 FORMATS = ("md", "html")
+LETTER_FORMATS = (*FORMATS, "text")  # the letter also as plain text, for a terminal or a printer
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Characters with a meaning in Markdown (CommonMark, GFM and Python-Markdown) that a backslash
@@ -85,10 +92,15 @@ def _cap(text: Any) -> Any:
 
 @cache
 def _environment(fmt: str) -> jinja2.Environment:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected md or html")
+    if fmt not in LETTER_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected md, html or text")
     loader = jinja2.FileSystemLoader(str(TEMPLATES))
-    if fmt == "html":
+    if fmt == "text":
+        env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                                 finalize=strip_controls, trim_blocks=True, lstrip_blocks=True,
+                                 keep_trailing_newline=True)
+        env.filters.update(TEXT_FILTERS)
+    elif fmt == "html":
         env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
@@ -99,20 +111,26 @@ def _environment(fmt: str) -> jinja2.Environment:
     return env
 
 
-def render_document(doc: Document, fmt: str) -> str:
-    """A built document through its template: ``<kind>.md.j2`` or ``<kind>.html.j2``."""
-    template = _environment(fmt).get_template(f"{doc.kind}.{fmt}.j2")
-    text = template.render(doc=doc, colon="：" if doc.lang == "zh" else ": ")
-    if fmt == "md":
+def render_document(doc: Document, fmt: str, *, width: int = LETTER_WIDTH) -> str:
+    """A built document through its template: ``<kind>.md.j2``, ``<kind>.html.j2`` or ``<kind>.txt.j2``.
+
+    ``width`` (in cells) is the plain-text line length; Markdown and HTML do not wrap.
+    """
+    ext = "txt" if fmt == "text" else fmt
+    template = _environment(fmt).get_template(f"{doc.kind}.{ext}.j2")
+    text = template.render(doc=doc, colon="：" if doc.lang == "zh" else ": ", width=width)
+    if fmt == "text":
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    if fmt in ("md", "text"):
         text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip() + "\n"
 
 
-def _check(lang: str, fmt: str) -> None:
+def _check(lang: str, fmt: str, formats: tuple[str, ...] = FORMATS) -> None:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected zh or en")
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected md or html")
+    if fmt not in formats:
+        raise ValueError(f"unknown format {fmt!r}; expected {', '.join(formats[:-1])} or {formats[-1]}")
 
 
 def load_claims(paths: Iterable[str | Path]) -> list[tuple[str, Any]]:
@@ -146,15 +164,16 @@ def render_changes(policy: Policy, lang: str = "zh", fmt: str = "md") -> str:
 
 
 def render_letter(settlement: Settlement, lang: str, fmt: str, *, policy: Policy | None = None,
-                  show_id: bool = False) -> str:
+                  show_id: bool = False, width: int = LETTER_WIDTH) -> str:
     """A settlement explanation for the insured person, from the settlement and its trace.
 
-    Settle with ``trace=True`` for the steps. ``policy`` (the compiled policy) is
-    optional: with it the letter names table rows and conditions in words. The person's
-    ID is masked unless ``show_id`` (``--show-id``).
+    ``fmt`` is ``md``, ``html`` or ``text`` (lines of at most ``width`` cells): one letter,
+    one render model, three layouts. Settle with ``trace=True`` for the steps. ``policy``
+    (the compiled policy) is optional: with it the letter names table rows and conditions
+    in words. The person's ID is masked unless ``show_id`` (``--show-id``).
     """
-    _check(lang, fmt)
-    return render_document(_letter(settlement, lang, policy, show_id), fmt)
+    _check(lang, fmt, LETTER_FORMATS)
+    return render_document(_letter(settlement, lang, policy, show_id), fmt, width=width)
 
 
 def _letter(s: Settlement, lang: str, policy: Policy | None, show_id: bool = False) -> Document:

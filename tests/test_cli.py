@@ -107,7 +107,7 @@ def test_settle_a_record_policy() -> None:
 def test_explain_output_needs_a_format(tmp_path: Path) -> None:
     result = run("explain", POLICY, CLAIM, "-o", str(tmp_path / "x.md"))
     assert result.exit_code == 2
-    assert "-o writes a letter: give --format md or --format html too" in result.output
+    assert "-o writes a letter: give --format md, html or text too" in result.output
     missing = run("explain", POLICY, str(tmp_path / "nope.json"), "--format", "md")
     assert missing.exit_code == 1 and "cannot read" in missing.output
 

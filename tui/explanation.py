@@ -3,8 +3,8 @@
 Everything here is read from the settlement and its trace (and the policy's own texts and
 labels); no figure is recomputed. Amounts are formatted with ``money_display`` only, so the
 app, the printed letter and the tests all show the same strings the settlement holds.
-The plain-text letter is laid out by ``letter_text.py``; widths in cells are
-``yibao.compiler.text_width``.
+The letters (plain text and Markdown) are ``yibao.compiler.render.render_letter``'s, so the
+export, ``--text`` and ``--format`` write one letter; widths in cells are ``yibao.compiler.text_width``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from yibao.compiler import phrases
 from yibao.compiler.json_input import load_claim_json
-from yibao.compiler.masking import person_id
 from yibao.compiler.money import money_display
 from yibao.compiler.report import trace_steps
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.trace import Input, Step
-from yibao.dsl.types import VALUE_LABELS
 
 if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
@@ -40,17 +38,9 @@ __all__ = [
 
 LANGS = ("zh", "en")
 
-# Words of the screen and the letter, (zh, en).
+# Words of the screen, (zh, en); the letters' words are the render model's (compiler/render_*.py).
 WORDS: dict[str, tuple[str, str]] = {
-    "title": ("医疗保障结算说明", "Explanation of a medical-insurance settlement"),
     "claim": ("结算单", "Claim"),
-    "record": ("记录", "Record"),
-    "date": ("结算日期", "settled on"),
-    "person": ("参保人", "Insured person"),
-    "visit": ("就诊", "Visit"),
-    "policy": ("政策", "Policy"),
-    "fields": ("字段", "Fields"),
-    "summary": ("结算汇总", "Summary"),
     "lines": ("费用明细", "Bill lines"),
     "steps": ("结算步骤", "How it was settled"),
     "step": ("步骤", "Step"),
@@ -61,8 +51,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "in_scope": ("政策范围内", "In scope"),
     "share": ("报销比例", "Reimbursed share"),
     "checks": ("政策校验", "Policy checks"),
-    "passed": ("通过", "passed"),
-    "failed": ("未通过", "failed"),
     "code": ("编码", "Code"),
     "name": ("名称", "Name"),
     "category": ("类别", "Cat"),
@@ -72,9 +60,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "label": ("规则名称", "Label"),
     "citation": ("政策依据", "Citation"),
     "source": ("政策文件", "Policy file"),
-    "admission": ("本年第{n}次住院", "admission no. {n} this year"),
-    "footer": ("本说明由 yibao 根据结算结果及其计算过程生成;金额单位:元。",
-               "This explanation was produced by yibao from the settlement and its steps; amounts in yuan."),
 }
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -90,7 +75,6 @@ KINDS: dict[str, tuple[str, str]] = {
     "note": ("说明", "note"),
 }
 
-VALUES = VALUE_LABELS  # one table of plain words for coded values, shared with the documents
 
 
 def word(key: str, lang: str) -> str:
@@ -206,7 +190,6 @@ class Explanation:
     policy_zh: str
     policy_en: str
     source: str | None
-    header: tuple[tuple[str, str, str], ...]  # (key, zh, en) lines about the claim
     payers: tuple[tuple[str, str, str], ...]  # (name, zh, en) of each layer, in order
     summary: tuple[Figure, ...]
     totals: tuple[Figure, ...]  # the summary with the scope figures and checks, for the letter
@@ -262,40 +245,23 @@ class Explanation:
 
     # -------------------------------------------------------------- the letter
     def letter(self, lang: str = "en", fmt: str = "text") -> str:
-        """The explanation for the insured person: header, summary, bill lines, numbered steps."""
+        """The letter to the insured person, as plain text or Markdown (``render_letter``)."""
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
-        if fmt == "markdown":  # the same letter `yibao explain --format md` writes
-            from yibao.compiler.render import render_letter
+        if fmt not in ("markdown", "text"):
+            raise ValueError(f"unknown format {fmt!r}")
+        from yibao.compiler.render import render_letter
 
-            return render_letter(self.settlement, lang, "md", policy=self.policy, show_id=self.show_id)
-        if fmt == "text":
-            from .letter_text import letter_text
-
-            return letter_text(self, lang)
-        raise ValueError(f"unknown format {fmt!r}")
+        # the same letter `yibao explain --format md|text` writes, from the same render model
+        return render_letter(self.settlement, lang, "md" if fmt == "markdown" else fmt, policy=self.policy,
+                             show_id=self.show_id)
 
     def policy_title(self, lang: str) -> str:
         label = self.policy_zh if lang == "zh" else self.policy_en
         return f"{label}({self.policy_id})" if lang == "zh" else f"{label} ({self.policy_id})"
 
-    def header_lines(self, lang: str) -> list[tuple[str, str]]:
-        """(label, text) pairs about the claim, the person, the visit and the policy."""
-        return [(word(key, lang), zh if lang == "zh" else en) for key, zh, en in self.header]
-
 
 # ---------------------------------------------------------------------------- building
-def _enum_labels(policy: Policy | None) -> dict[str, dict[str, tuple[str, str]]]:
-    labels = {k: dict(v) for k, v in VALUES.items()}
-    if policy is not None:
-        for decl in policy.ast.enums:
-            values = labels.setdefault(decl.field.dotted, {})
-            for m in decl.members:
-                if m.label is not None:
-                    values[m.name] = (m.label.zh, m.label.en)
-    return labels
-
-
 def _step_titles(step: Step, layers: Mapping[str, tuple[str, str]]) -> tuple[str, str]:
     """A title per language that tells a step from its neighbours: ``basic fund · deductible``."""
     kind = step.kind
@@ -321,46 +287,6 @@ def _inputs(inputs: Iterable[Input]) -> tuple[InputView, ...]:
                  for i in inputs)
 
 
-def _header(s: Settlement, labels: Mapping[str, Mapping[str, tuple[str, str]]],
-            show_id: bool = False) -> tuple[tuple[str, str, str], ...]:
-    c: Any = s.claim
-
-    def val(fld: str, value: str) -> tuple[str, str]:
-        return labels.get(fld, {}).get(value, (value, value))
-
-    if s.meta.input == "record":
-        raw = c.raw.get("record", {}) if isinstance(c.raw, Mapping) else {}
-        fields = ", ".join(f"{k} {v}" for k, v in raw.items())
-        return (
-            ("record", f"{c.id},结算日期 {c.date.isoformat()}", f"{c.id}, settled on {c.date.isoformat()}"),
-            ("fields", fields.replace(", ", ",") or "—", fields or "—"),
-        )
-    scheme, category = val("person.scheme", c.scheme), val("person.category", c.category)
-    who = person_id(c.person_id, show_id)
-    person_zh = f"{who},{scheme[0]},{category[0]}" + (f",{c.age} 岁" if c.age is not None else "")
-    person_en = f"{who}: {scheme[1]}, {category[1]}" + (f", age {c.age}" if c.age is not None else "")
-    parts = [val("visit.kind", c.kind), val("visit.level", c.level)]
-    if c.facility != "general":
-        parts.append(val("visit.facility", c.facility))
-    parts += [val("visit.region", c.region), val("visit.referral", c.referral)]
-    visit_zh = ",".join(p[0] for p in parts)
-    visit_en = ", ".join(p[1] for p in parts)
-    if c.admission_no > 1:
-        visit_zh += "," + WORDS["admission"][0].format(n=c.admission_no)
-        visit_en += ", " + WORDS["admission"][1].format(n=c.admission_no)
-    if c.diseases:
-        known = labels.get("visit.diseases", {})
-        diseases = [val("visit.diseases", d if d in known else d.replace("_", " "))
-                    for d in sorted(c.diseases)]
-        visit_zh += ";病种:" + "、".join(d[0] for d in diseases)
-        visit_en += "; diseases: " + ", ".join(d[1] for d in diseases)
-    return (
-        ("claim", f"{c.id},结算日期 {c.date.isoformat()}", f"{c.id}, settled on {c.date.isoformat()}"),
-        ("person", person_zh, person_en),
-        ("visit", visit_zh, visit_en),
-    )
-
-
 def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
                       texts: Mapping[str, str] | None = None, source: str | None = None,
                       show_id: bool = False) -> Explanation:
@@ -372,7 +298,6 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
     meta = s.meta
     if texts is None:
         texts = dict(policy.ast.texts) if policy is not None else {}
-    labels = _enum_labels(policy)
     payers = tuple((layer.name, layer.zh, layer.en) for layer in meta.layers)
     rest_zh, rest_en = meta.remainder
     if (rest_zh, rest_en) == ("个人负担", "the person"):
@@ -412,7 +337,7 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
             first.setdefault(sv.claim_line, sv.index)
     return Explanation(
         settlement=s, policy_id=meta.id, policy_zh=meta.zh, policy_en=meta.en, source=source,
-        header=_header(s, labels, show_id), payers=payers, summary=summary, totals=totals, lines=rows,
+        payers=payers, summary=summary, totals=totals, lines=rows,
         steps=steps, texts=texts, policy=policy, _first_step=first, show_id=show_id,
     )
 

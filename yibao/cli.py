@@ -220,8 +220,9 @@ def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show
               help="Print the explanation as plain text instead of opening the app.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the labels.")
-@click.option("--format", "fmt", type=_cli_render.FORMATS, default=None,
-              help="Write a settlement explanation letter for the insured person (Markdown or HTML).")
+@click.option("--format", "fmt", type=_cli_render.LETTER_FORMATS, default=None,
+              help="Write a settlement explanation letter for the insured person (Markdown, HTML or "
+                   "plain text).")
 @click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
@@ -236,7 +237,7 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
         _cli_render.write_letter(policy, claim, fmt, lang, output, show_id=show_id)
         return
     if output is not None:
-        raise click.UsageError("-o writes a letter: give --format md or --format html too")
+        raise click.UsageError("-o writes a letter: give --format md, html or text too")
     from yibao.tui.command import explain as run_explain
 
     sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),

@@ -17,6 +17,7 @@ from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic
 
 FORMATS = click.Choice(["md", "html"])
+LETTER_FORMATS = click.Choice(["md", "html", "text"])  # the letter also as plain text
 LANGS = click.Choice(["zh", "en"])
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 # Any path: yibao.output decides (a file is replaced whole, a device or FIFO written in place,
@@ -61,7 +62,7 @@ def _fail(err: YibaoError) -> None:
 
 def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | None, *,
                  show_id: bool = False) -> None:
-    """``yibao explain POLICY CLAIM --format md|html``: the explanation letter for the insured person.
+    """``yibao explain POLICY CLAIM --format md|html|text``: the explanation letter for the insured person.
 
     The person's ID is masked unless ``show_id`` (``--show-id``).
     """

@@ -48,7 +48,7 @@ def table(s, **kw) -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_human_facing_output_masks_the_id(settlement, lang: str) -> None:
     policy, s = settlement
-    masked = [render_letter(s, lang, fmt, policy=policy) for fmt in ("md", "html")]
+    masked = [render_letter(s, lang, fmt, policy=policy) for fmt in ("md", "html", "text")]
     masked += [table(s, lang=lang), build_explanation(s, policy).letter(lang, "text"),
                build_explanation(s, policy).letter(lang, "markdown")]
     for text in masked:

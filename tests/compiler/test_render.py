@@ -19,8 +19,18 @@ from pathlib import Path
 import html5lib
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
-from yibao.compiler.render import load_claims, md_escape, render_changes, render_letter, render_policy
+from yibao.compiler.masking import person_id
+from yibao.compiler.money import money_display
+from yibao.compiler.render import (
+    LETTER_WIDTH,
+    load_claims,
+    md_escape,
+    render_changes,
+    render_letter,
+    render_policy,
+)
 from yibao.compiler.render_policy import sample_claims
 from yibao.compiler.render_text import money_plain, zh_numeral
 
@@ -111,6 +121,39 @@ def test_letter(name: str, claim: str, lang: str, snapshot_md, snapshot_html) ->
     parse_html(page)
     assert render_letter(s, lang, "md", policy=policy) == snapshot_md
     assert page == snapshot_html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("name", "claim"), LETTERS, ids=lambda x: Path(x).stem)
+def test_text_letter(name: str, claim: str, lang: str) -> None:
+    """The plain-text letter: the md letter's model, no markup, lines within the width in cells."""
+    policy = compiled(name)
+    data = json.loads((POLICIES / claim).read_text(encoding="utf-8"))
+    s = policy.settle(data, trace=True)
+    text = render_letter(s, lang, "text", policy=policy)
+    for fen in (*s.payer_fen, s.person_fen, s.total_fen):
+        assert money_display(fen) in text
+    masked = person_id(data.get("person", {}).get("id"))
+    for markup in ("|---", "| ---", "**", "\\*", "\\[", "<a id=", "&amp;", "## "):
+        assert markup not in text.replace(masked, ""), markup  # the mask's own stars aside
+    assert max(cell_len(line) for line in text.splitlines()) <= LETTER_WIDTH
+    assert not any(line != line.rstrip() for line in text.splitlines())
+    if s.meta.input != "record":
+        person = str(data["person"]["id"])
+        assert person_id(person) in text and person not in text
+        assert person in render_letter(s, lang, "text", policy=policy, show_id=True)
+        narrow = render_letter(s, lang, "text", policy=policy, width=60)
+        assert max(cell_len(line) for line in narrow.splitlines()) <= 60
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_policy_strings_show_as_written_in_text(hostile: yibao.Policy, lang: str) -> None:
+    text = render_letter(hostile.settle(CLAIM, trace=True), lang, "text", policy=hostile)
+    assert "<script>x</script>" in text and "&lt;" not in text and "\\*" not in text
+    with pytest.raises(ValueError, match="expected md, html or text"):
+        render_letter(hostile.settle(CLAIM, trace=True), lang, "pdf", policy=hostile)
+    with pytest.raises(ValueError, match="expected md or html"):
+        render_policy(hostile, lang, "text", claims=[])
 
 
 # ---------------------------------------------------------------- what the documents say
@@ -312,9 +355,12 @@ def test_line_breaks_in_names_and_labels_cannot_start_a_row(brk: str, lang: str)
              "visit": {"kind": "inpatient", "level": 2, "region": "local"},
              "lines": [{"code": f"X{brk}|1|", "name": name, "category": "A", "amount": "100.00"},
                        {"code": "Y", "name": f"~~{brk}~~", "category": "C", "amount": "10.00"}]}
+    plain = render_letter(policy.settle(claim, trace=True), lang, "text", policy=policy)
+    assert not any(line.startswith(("# ", "#标题", "- 列表", "1. 第一", "| 9")) for line in plain.split("\n"))
+    assert max(cell_len(line) for line in plain.split("\n")) <= LETTER_WIDTH
     text = render_letter(policy.settle(claim, trace=True), lang, "md", policy=policy)
     for ch in ("\r", "\x85", "\u2028", "\u2029", "\v", "\f"):
-        assert ch not in text, repr(ch)
+        assert ch not in text and ch not in plain, repr(ch)
     lines = text.split("\n")
     # the bill table: header, rule, two lines and the total, each on one line
     head = next(i for i, ln in enumerate(lines) if ln.startswith("| 编码") or ln.startswith("| Code"))
@@ -444,6 +490,12 @@ def test_cli_explain_letter(tmp_path: Path) -> None:
     result = run("explain", policy, claim, "--format", "html", "--lang", "en", "-o", str(out))
     assert result.exit_code == 0, result.output
     parse_html(out.read_text(encoding="utf-8"))
+    text = run("explain", policy, claim, "--format", "text", "--lang", "zh")
+    assert text.exit_code == 0, text.output
+    assert text.output == render_letter(compiled("jiujiang/resident_inpatient.yb").settle(
+        json.loads(Path(claim).read_text(encoding="utf-8")), trace=True), "zh", "text",
+        policy=compiled("jiujiang/resident_inpatient.yb"))
+    assert text.output == run("explain", policy, claim, "--text", "--lang", "zh").output  # one letter
     folder = run("explain", policy, str(POLICIES / "jiujiang/claims"), "--format", "md")
     assert folder.exit_code == 2
 

@@ -38,7 +38,7 @@ def test_a_folder_prints_every_claim(tmp_path: Path) -> None:
     write_claim(tmp_path, "b.json", {**data, "id": "B-2"})
     result = run("--text", JIUJIANG, tmp_path)
     assert result.exit_code == 0
-    assert "A-1, settled on" in result.stdout and "B-2, settled on" in result.stdout
+    assert "\nClaim:    A-1\n" in result.stdout and "\nClaim:    B-2\n" in result.stdout
 
 
 def test_a_folder_with_a_bad_claim_reports_it_and_fails(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_a_folder_with_a_bad_claim_reports_it_and_fails(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text("{not json", encoding="utf-8")
     result = run("--text", JIUJIANG, tmp_path)
     assert result.exit_code == 1
-    assert "A-1, settled on" in result.stdout
+    assert "\nClaim:    A-1\n" in result.stdout
     assert "b.json: claim rejected" in result.stderr and "not valid JSON" in result.stderr
     assert "Traceback" not in result.output
 
@@ -99,7 +99,7 @@ def test_a_terminal_starts_the_app(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(command, "is_interactive", lambda: True)
     out: list[str] = []
     assert command.explain(JIUJIANG, JIUJIANG_CLAIM, text=True, out=out.append) == 0
-    assert len(started) == 2 and out[0].startswith("Explanation of a medical-insurance settlement")
+    assert len(started) == 2 and out[0].startswith("Your medical-insurance settlement explained")
 
 
 def test_is_interactive_needs_both_ends_to_be_terminals() -> None:
