@@ -54,7 +54,9 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
                 report(str(e))
                 failed = True
                 continue
-            write(("\n" if i else "") + explanation.letter(lang, "text"))
+            # the letter to the person, then every step as the app shows it
+            write(("\n" if i else "") + explanation.letter(lang, "text") + "\n"
+                  + explanation.steps_text(lang))
         return 1 if failed else 0
 
     from .app import ExplainApp

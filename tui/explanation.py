@@ -244,6 +244,29 @@ class Explanation:
         return self.texts.get(step.step.file, "")
 
     # -------------------------------------------------------------- the letter
+    def steps_text(self, lang: str = "en", width: int = 88) -> str:
+        """Every step as ``explain --text`` prints it after the letter: what the app's step pane
+        shows (title, formula, the parameters read and what gave them, citation, policy line)."""
+        from yibao.compiler.text_width import hang, wrap
+
+        zh = lang == "zh"
+        head = "计算步骤" if zh else "Steps"
+        out = [head, "=" * len(head) if not zh else "=" * (2 * len(head)), ""]
+        digits = len(str(len(self.steps)))
+        for sv in self.steps:
+            s = sv.step
+            out.append(f"{sv.index + 1:>{digits}}. {sv.title(lang)}")
+            indent = " " * (digits + 2)
+            label = (("公式：", "依据：", "位置：", "参数：") if zh
+                     else ("formula: ", "source: ", "where: ", "input: "))
+            out += hang(label[0], s.formula_in(lang), digits + 2, width)
+            for view in sv.inputs:
+                out += hang(label[3], view.describe(lang), digits + 2, width)
+            if s.citation:
+                out += hang(label[1], s.citation, digits + 2, width)
+            out += [indent + line for line in wrap(label[2] + sv.where(lang), width - len(indent))]
+        return "\n".join(out).rstrip() + "\n"
+
     def letter(self, lang: str = "en", fmt: str = "text") -> str:
         """The letter to the insured person, as plain text or Markdown (``render_letter``)."""
         if lang not in LANGS:

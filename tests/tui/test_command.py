@@ -20,16 +20,23 @@ def run(*args: str):
     return CliRunner().invoke(main, ["explain", *map(str, args)])
 
 
-def test_text_flag_prints_the_letter(jiujiang) -> None:
+def test_text_flag_prints_the_letter_then_every_step(jiujiang) -> None:
     result = run("--text", JIUJIANG, JIUJIANG_CLAIM)
     assert result.exit_code == 0
-    assert result.stdout == load_explanation(jiujiang, JIUJIANG_CLAIM).letter("en")
+    e = load_explanation(jiujiang, JIUJIANG_CLAIM)
+    assert result.stdout == e.letter("en") + "\n" + e.steps_text("en")
+    steps = result.stdout[result.stdout.index("\nSteps\n"):]
+    assert "basic fund · deductible" in steps and "formula: deductible 400.00" in steps
+    assert "given by row `local, 2, _`" in steps
+    assert "where: policies/jiujiang/resident_inpatient.yb, line 51" in steps
 
 
 def test_no_terminal_prints_text_in_chinese(jiujiang) -> None:
     result = run("--lang", "zh", JIUJIANG, JIUJIANG_CLAIM)  # CliRunner's stdout is not a tty
     assert result.exit_code == 0
-    assert result.stdout == load_explanation(jiujiang, JIUJIANG_CLAIM).letter("zh")
+    e = load_explanation(jiujiang, JIUJIANG_CLAIM)
+    assert result.stdout == e.letter("zh") + "\n" + e.steps_text("zh")
+    assert "统筹基金支付 · 起付线" in result.stdout and "取值:表格行 `local, 2, _`" in result.stdout
 
 
 def test_a_folder_prints_every_claim(tmp_path: Path) -> None:
