@@ -496,7 +496,8 @@ def test_cli_explain_letter(tmp_path: Path) -> None:
         json.loads(Path(claim).read_text(encoding="utf-8")), trace=True), "zh", "text",
         policy=compiled("jiujiang/resident_inpatient.yb"))
     # one letter: --text prints the same letter, then the steps
-    assert run("explain", policy, claim, "--text", "--lang", "zh").output.startswith(text.output + "\n计算步骤\n")
+    as_text = run("explain", policy, claim, "--text", "--lang", "zh").output
+    assert as_text.startswith(text.output + "\n计算步骤\n")
     folder = run("explain", policy, str(POLICIES / "jiujiang/claims"), "--format", "md")
     assert folder.exit_code == 2
 
