@@ -373,6 +373,8 @@ def _children(node: ast.Expr) -> Iterable[ast.Expr]:
         return ()
     if isinstance(node, ast.If):
         return (node.then, node.orelse)
+    if isinstance(node, ast.Compare):  # the two sides of a comparison share their unit
+        return (node.left, node.right)
     if isinstance(node, ast.Call):
         return node.args
     if isinstance(node, ast.Neg):
