@@ -19,6 +19,9 @@ from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
 
+from yibao.dsl.types import DEFAULT_ENUMS
+
+from . import claim_fast
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .json_input import decode_json
@@ -51,6 +54,13 @@ class Policy:
         self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
         # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
         self.year_start: tuple[int, int] = tuple(getattr(self.module, "YEAR_START", (1, 1)))  # type: ignore[assignment]
+        # The fast accept path (``claim_fast``): the validated claim, or None and the full path says why.
+        self.fast_claim: Callable[[Any], Claim | None] | None = None
+        if self.input == "claim":
+            self.fast_claim = claim_fast.build(claim_fast.Scope(
+                enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
+                end=self._end, accumulators=self.accumulators, given=self.given, as_billed=self.as_billed,
+                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies))
 
     @property
     def source(self) -> str:
@@ -66,7 +76,18 @@ class Policy:
 
     # ------------------------------------------------------------ claims
     def claim(self, data: Any, source: str | None = None) -> Claim:
-        """Validate a claim against this policy's value sets, scope and dates."""
+        """Validate a claim against this policy's value sets, scope and dates: the fast accept path
+        first, and when it declines, the full path that reports every issue."""
+        if data.__class__ is not dict and isinstance(data, str | bytes | bytearray):
+            data = decode_json(data, source)
+        if data.__class__ is dict and self.fast_claim is not None:
+            fast = self.fast_claim(data)
+            if fast is not None:
+                return fast
+        return self.full_claim(data, source)
+
+    def full_claim(self, data: Any, source: str | None = None) -> Claim:
+        """Validate a claim collecting every issue (the path whose messages users see)."""
         if isinstance(data, Claim | Record):
             claim = data
         elif self.input == "record":
