@@ -151,12 +151,14 @@ def compile_(policy: Path, output: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the settlement(s) as JSON.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one settlement a line (JSON lines).")
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
+@click.option("--lines", "lines", is_flag=True, default=None,
+              help="JSON: include each bill line's share (included with --trace anyway).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of rule labels in the table.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lang: str,
-           show_id: bool) -> None:
+def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lines: bool | None,
+           lang: str, show_id: bool) -> None:
     """Settle CLAIMS under POLICY: a claim file, a JSON array or JSON lines of claims, a folder, or -.
 
     Several claims are settled person by person in date order, each carrying year_to_date to
@@ -172,15 +174,15 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
         source, data = items[0]
         result = compiled.settle(data, trace=trace, source=source)
         if as_json:
-            click.echo(result.to_json(trace=trace))
+            click.echo(result.to_json(trace=trace, lines=lines))
             return
         _print_views(compiled, [result], lang, trace, show_id)
         return
     people = cli_settle.settle_people(compiled, items, trace)
     if as_json:
-        click.echo(cli_settle.as_json(people, trace))
+        click.echo(cli_settle.as_json(people, trace, lines))
     elif as_jsonl:
-        for line in cli_settle.as_jsonl(people, trace):
+        for line in cli_settle.as_jsonl(people, trace, lines):
             click.echo(line)
     else:
         _print_views(compiled, [s for _, settled in people for s in settled], lang, trace, show_id,
