@@ -64,8 +64,8 @@ class _Writer:
 def build(scope: Scope) -> Callable[[Any], Claim | None]:
     """The fast accept function of one policy: ``fn(data) -> Claim | None``."""
     out = _Writer()
-    out.w("if data.__class__ is not dict or not %s.issuperset(data):" % out.const(
-        frozenset(f.key for f in CLAIM), "KEYS"))
+    keys = out.const(frozenset(f.key for f in CLAIM), "KEYS")
+    out.w(f"if data.__class__ is not dict or not {keys}.issuperset(data):")
     out.w("    return None")
     _fields(out, scope, CLAIM, "data", "v_")
     out.w("if v_ytd_year is not None and v_ytd_year != v_year and v_ytd:")
@@ -80,7 +80,7 @@ def build(scope: Scope) -> Callable[[Any], Claim | None]:
     out.w(f"claim = Claim({args})")
     out.w(f"return claim if {out.const(scope.applies, 'applies')}(claim) else None")
     source = ("def fast(data):\n    try:\n" + "\n".join("    " + line for line in out.lines)
-              + "\n    except TypeError:  # a value that cannot be hashed or compared: the full path says why\n"
+              + "\n    except TypeError:  # a value that cannot be hashed or compared: the full path tells\n"
               "        return None\n")
     namespace: dict[str, Any] = {"Claim": Claim, "Line": Line, "EMPTY": frozenset(), **out.consts}
     namespace["_date"] = _date_reader(scope)
@@ -92,7 +92,8 @@ def build(scope: Scope) -> Callable[[Any], Claim | None]:
 
 def _text(out: _Writer, var: str, limit: int) -> str:
     """A condition true when ``var`` is not text the full path would keep as it is."""
-    return f"{var}.__class__ is not str or len({var}) > {limit} or not ({var}.isascii() or {var}.isprintable())"
+    return (f"{var}.__class__ is not str or len({var}) > {limit} "
+            f"or not ({var}.isascii() or {var}.isprintable())")
 
 
 def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str) -> None:
@@ -113,7 +114,7 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
             default = enum_default(f, values)
             numbers = {int(v): v for v in values if v.isascii() and v.isdigit() and str(int(v)) == v}
             out.w(f"{var} = {get}")
-            out.w(f"if {var} not in {out.const(frozenset(values), 'VALUES')}:")  # unhashable: TypeError
+            out.w(f"if {var} not in {out.const(frozenset(values), 'VALUES')}:")  # unhashable: a TypeError
             out.w(f"    if {var} is None:")
             out.w(f"        {var} = {default!r}" if default is not None else "        return None")
             if numbers:  # a JSON integer level is read as its digits

@@ -18,7 +18,6 @@ from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
-
 from yibao.dsl.types import DEFAULT_ENUMS
 
 from . import claim_fast

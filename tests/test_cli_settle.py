@@ -101,6 +101,7 @@ def test_json_holds_the_per_line_split_only_when_asked() -> None:
     assert "lines" not in plain and "trace" not in plain
     assert {k: v for k, v in lined.items() if k != "lines"} == plain
     assert lined["lines"] == traced["lines"]
-    assert sum(int(ln["amount"].replace(".", "")) for ln in lined["lines"]) == int(plain["total"].replace(".", ""))
+    fen = [int(ln["amount"].replace(".", "")) for ln in lined["lines"]]
+    assert sum(fen) == int(plain["total"].replace(".", ""))
     rows = run("settle", POLICY, claim, "--jsonl", "--lines").stdout.splitlines()
     assert [json.loads(r)["lines"] for r in rows] == [lined["lines"]]

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import yibao
 from yibao.compiler import claim_fast
 from yibao.compiler import claims as claims_module
 from yibao.compiler.json_input import decode_json
 from yibao.dsl.errors import ClaimError
 from yibao.dsl.types import DEFAULT_ENUMS
+
+import yibao
 from yibao.fuzzing import load_corpus, make_mutant
 from yibao.sampling import sample_policy_claims
 

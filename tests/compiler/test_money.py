@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from yibao.compiler.money import money_str
 
 
