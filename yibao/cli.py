@@ -6,18 +6,21 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
-from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import PolicyError, YibaoError
 from yibao.output import write_atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from yibao.compiler.loader import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +31,16 @@ INTERNAL = 3
 REPORT = "please report this to the yibao maintainers with the command you ran"
 
 
+def load_policy(path: str | Path) -> Policy:
+    """The compiler, imported when a command needs it: ``--version`` and ``--help`` start without it."""
+    from yibao.compiler.loader import load_policy as load
+
+    return load(path)
+
+
 def _stderr() -> Console:
+    from rich.console import Console  # Rich only when there is something to print
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -60,13 +72,22 @@ def _quiet_stdout() -> None:
         pass  # no real file descriptor (tests): nothing will be flushed there
 
 
-class _Stdout(Console):
+def _Stdout(**options: Any) -> Console:
     """Rich's console for standard output, leaving a closed pipe to the group (status 141),
-    rather than exiting 1 itself."""
+    rather than exiting 1 itself. Rich is imported on first output, not at start-up."""
+    return _stdout_class()(**options)
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+@cache
+def _stdout_class() -> type[Console]:
+    from rich.console import Console
+
+    class Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return Stdout
 
 
 class YibaoGroup(click.Group):
@@ -115,17 +136,17 @@ def main() -> None:
 @click.argument("policies", nargs=-1, required=True, type=EXISTING)
 def check(policies: tuple[Path, ...]) -> None:
     """Parse and check POLICY files; print every error with its line."""
-    err = _stderr()
     failed = False
     for path in policies:
         try:
             policy = load_policy(path)
         except PolicyError as e:
-            err.print(e.format(), markup=False)
+            _stderr().print(e.format(), markup=False)
             failed = True
             continue
         for warning in policy.warnings:
-            err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
+            text = policy.ast.texts.get(warning.span.file, policy.ast.text)
+            _stderr().print(warning.format(text), markup=False)
         click.echo(f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
                    f"{_count(len(policy.layers), 'layer')})")
     sys.exit(1 if failed else 0)

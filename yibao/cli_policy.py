@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
 
 from yibao.dsl.errors import YibaoError
 from yibao.output import output_path, write_atomic
@@ -23,7 +23,9 @@ CLAIMS_PATH = click.Path(exists=True, path_type=Path)
 PROGRESS_FROM = 2000  # claims: fewer finish before a progress bar would be worth drawing
 
 
-def _stderr() -> Console:
+def _stderr() -> Any:
+    from rich.console import Console  # Rich only when there is something to print
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
