@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env["PYTHONPYCACHEPREFIX"] = pyc.name
     if args.no_pyc:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-    yibao = [sys.executable, "-m", "yibao.cli"]
+    yibao = [str(Path(sys.executable).with_name("yibao"))]  # the console script people run
     policy = largest_policy().relative_to(ROOT)
     commands = {
         "python -c pass (baseline)": [sys.executable, "-c", "pass"],
