@@ -44,6 +44,10 @@ class Field:
     date (YYYY-MM-DD), codes (a list of texts), object (``fields`` inside), lines (a list of
     objects of ``fields``), split (one of the four amounts of a line's split, all or none),
     ytd (accumulator → amount, plus ``year``), paid (layer → amount).
+
+    The formats yibao writes, or reads outside a claim, add: money (an amount as yibao writes it,
+    "1234.50"), bool, map (name → ``fields[0]``), list (of ``fields[0]``), either (one of
+    ``fields``), any (whatever JSON; its shape is another page's), claim (a claim, as above).
     """
 
     key: str
@@ -128,11 +132,100 @@ RECORD = (
     YEAR_TO_DATE,
 )
 
+# ------------------------------------------------------------------ what yibao writes: the settlement
+_MONEY = Field("", "money", "yuan, two decimals")
+_PAYERS = Field("payers", "map", "layer → what it pays, in layer order", required=True, fields=(_MONEY,))
+_BOOL = Field("", "bool", "result")
+_CHECKS = Field("checks", "map", "check → result (a policy with checks)", fields=(_BOOL,))
+_CLOSING = Field("year_to_date", "ytd", "the accumulators after this claim, and `year`", required=True,
+                 limit=MAX_AMOUNT_FEN)
+_TRACE = (Field("layers", "any", "each layer's figures (with the trace; docs/claims.md, "
+                                 "Per-layer breakdown)"),
+          Field("trace", "list", "every step (with the trace; docs/claims.md, The trace)",
+                fields=(Field("", "any", "a step"),)))
+SETTLEMENT_LINE = (
+    _text("code", "the line's code", required=True),
+    _text("name", "the line's name", required=True, limit=MAX_NAME_CHARS),
+    Field("category", "text", "the line's category", required=True),
+    _text("class", "the line's class, when it has one"),
+    *(Field(key, "money", doc, required=True) for key, doc in (
+        ("amount", "the line's amount"), ("out_of_scope", "its share out of scope (政策范围外)"),
+        ("first_self_pay", "its first self-pay (先行自付)"), ("in_scope", "its share in scope"))),
+    _PAYERS,
+    Field("person", "money", "what the person pays of it", required=True),
+)
+SETTLEMENT = (
+    _text("claim", "the claim's id", required=True),
+    _text("policy", "the policy's id", required=True),
+    Field("date", "date", "the claim's date", required=True),
+    *(Field(key, "money", doc, required=True) for key, doc in (
+        ("total", "the bill's total"), ("out_of_scope", "政策范围外: lines out of scope"),
+        ("first_self_pay", "先行自付"), ("in_scope", "政策范围内"))),
+    _PAYERS,
+    Field("person", "money", "what the person pays", required=True),
+    _CHECKS,
+    _CLOSING,
+    Field("lines", "list", "each line's share (asked for with `--lines`, or with the trace)",
+          fields=(Field("", "object", "a line's share", fields=SETTLEMENT_LINE),)),
+    *_TRACE,
+)
+RECORD_SETTLEMENT = (
+    _text("record", "the record's id", required=True),
+    _text("policy", "the policy's id", required=True),
+    Field("date", "date", "the record's date", required=True),
+    Field("amount", "money", "the amount shared out", required=True),
+    _PAYERS,
+    Field("remainder", "money", "what no layer takes", required=True),
+    _CHECKS,
+    _CLOSING,
+    *_TRACE,
+)
+
+# ------------------------------------------------------------- policy tests (`*.tests.json`)
+_STEP_RESULT = Field("", "either", "a result as the trace shows it", fields=(
+    Field("", "text", "text such as \"400.00\" or \"80%\"", limit=10_000),
+    Field("", "int", "a whole number", minimum=-(10**18), limit=10**18)))
+EXPECT = (
+    Field("payers", "map", "layer → amount it pays",
+          fields=(Field("", "amount", "yuan", limit=MAX_AMOUNT_FEN),)),
+    Field("person", "amount", "what the person pays", limit=MAX_AMOUNT_FEN),
+    Field("remainder", "amount", "a record's remainder (its name for `person`)", limit=MAX_AMOUNT_FEN),
+    Field("year_to_date", "map", "accumulator → amount after the claim (`year` is ignored)",
+          fields=(Field("", "amount", "yuan", limit=MAX_AMOUNT_FEN),)),
+    Field("checks", "map", "check → result", fields=(_BOOL,)),
+    Field("steps", "map", "rule → its result, or its results in trace order", fields=(
+        Field("", "either", "", fields=(_STEP_RESULT, Field("", "list", "results", fields=(_STEP_RESULT,)))),
+    )),
+)
+_A_CLAIM = Field("", "either", "a claim (or record) inline, or the path of a claim file relative to the "
+                               "test file",
+                 fields=(Field("", "text", "a path", limit=10_000), Field("", "any", "a claim")))
+_AN_EXPECT = Field("", "object", "the figures expected; anything left out is not checked", fields=EXPECT)
+CASE = (
+    _text("name", "the case's name, unique in the file", required=True, limit=10_000),
+    _text("description", "what the case shows", limit=100_000),
+    Field("claim", "either", "one claim", fields=(_A_CLAIM,)),
+    Field("claims", "list", "claims of one person, settled in date order", fields=(_A_CLAIM,)),
+    Field("expect", "either", "one expectation per claim (an object for `claim`)",
+          fields=(_AN_EXPECT, Field("", "list", "", fields=(_AN_EXPECT,)))),
+    _text("error", "text the policy's refusal must contain (instead of `expect`)", limit=100_000),
+)
+TEST_FILE = (
+    _text("policy", "the policy file, relative to the test file (default: the file's namesake)",
+          limit=10_000),
+    _text("description", "what the file tests", limit=100_000),
+    Field("cases", "list", "the cases", required=True,
+          fields=(Field("", "object", "a case", fields=CASE),)),
+)
+
 CLAIM_KEYS = {f.key for f in CLAIM}
 PERSON_KEYS = {f.key for f in PERSON}
 VISIT_KEYS = {f.key for f in VISIT}
 LINE_KEYS = {f.key for f in LINE}
 RECORD_KEYS = {f.key for f in RECORD}
+CASE_KEYS = {f.key for f in CASE}
+EXPECT_KEYS = {f.key for f in EXPECT}
+TEST_FILE_KEYS = {f.key for f in TEST_FILE}
 
 # A record field's type (as the policy declares it) → its code in the generated module's FIELDS.
 RECORD_TYPES = {"m": "money", "r": "rate", "c": "count", "b": "bool", "d": "date"}

@@ -14,6 +14,7 @@ import click
 
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
+from yibao import cli_schema as _cli_schema
 from yibao.dsl.errors import PolicyError, YibaoError
 from yibao.output import write_atomic
 
@@ -271,6 +272,8 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao schema` (yibao/cli_schema.py)
+_cli_schema.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
