@@ -24,21 +24,23 @@ def problems(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
     kinds = schema.get("type")
     if kinds is not None:
         names = [kinds] if isinstance(kinds, str) else kinds
-        ok = any(isinstance(value, TYPES[n]) and not (n == "integer" and isinstance(value, bool)) for n in names)
+        ok = any(isinstance(value, TYPES[n]) and not (n == "integer" and isinstance(value, bool))
+                 for n in names)
         if not ok:
             return [f"{path}: {type(value).__name__} is not {names}"]
     if "enum" in schema and value not in schema["enum"]:
         out.append(f"{path}: {value!r} not in enum")
     if "anyOf" in schema and all(problems(value, alt, path) for alt in schema["anyOf"]):
-        out.append(f"{path}: matches none of anyOf: {[problems(value, a, path)[:1] for a in schema['anyOf']]}")
+        firsts = [problems(value, a, path)[:1] for a in schema["anyOf"]]
+        out.append(f"{path}: matches none of anyOf: {firsts}")
     if isinstance(value, str):
         if "pattern" in schema and not re.search(schema["pattern"], value):
             out.append(f"{path}: {value!r} does not match {schema['pattern']}")
         if len(value) > schema.get("maxLength", len(value)):
             out.append(f"{path}: too long")
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
-            out.append(f"{path}: {value} out of range")
+    number = isinstance(value, int) and not isinstance(value, bool)
+    if number and not schema.get("minimum", value) <= value <= schema.get("maximum", value):
+        out.append(f"{path}: {value} out of range")
     if isinstance(value, list):
         if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
             out.append(f"{path}: {len(value)} items")
