@@ -236,6 +236,7 @@ def _ytd(out: _Writer, scope: Scope, f: Field, get: str) -> None:
     out.w(f"raw = {get}")
     out.w("v_ytd_year = None")
     out.w("v_ytd = {}")
+    out.w("v_ytd_periods = {}  # a month or quarter named in year_to_date: the full path reads it")
     out.w("if raw:")
     out.depth += 1
     out.w(f"if raw.__class__ is not dict or len(raw) > {MAX_YTD_ENTRIES}:")

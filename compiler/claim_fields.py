@@ -33,6 +33,7 @@ MAX_ISSUES = 100  # reported per claim; the rest are counted
 # or none, adding up to the line's amount; a policy with `as billed` in `classify` takes them.
 SPLIT_KEYS = ("self_pay", "over_limit", "first_self_pay", "in_scope")
 YEAR_KEY = "year"
+PERIOD_KEYS = {"month": 12, "quarter": 4}  # which month / quarter the period figures are for (1..n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from .claim_fields import (  # noqa: F401  (the limits are read from here by old
     MAX_NAME_CHARS,
     MAX_YEAR,
     MAX_YTD_ENTRIES,
+    PERIOD_KEYS,
     PERSON_KEYS,
     RECORD_KEYS,
     SPLIT_KEYS,
@@ -99,12 +100,13 @@ class Claim:
     # `paid`: what a `given` layer paid upstream (layer → fen); only a policy with one reads it.
     paid: Mapping[str, int] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    ytd_periods: Mapping[str, int] = field(default_factory=dict)  # "month"/"quarter" year_to_date states
 
     def with_ytd(self, ytd: Mapping[str, int]) -> Claim:
         """The same claim with another year's-to-date state (for ``settle_many``)."""
         from dataclasses import replace
 
-        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False)
+        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False, ytd_periods={})
 
 
 class _Collector:
@@ -328,12 +330,13 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     v = _read_fields(c, data, CLAIM, "", enums, {})
     if c.issues:
         raise c.error(source)
-    ytd, ytd_year = v.pop("ytd")
+    ytd, ytd_year, periods = v.pop("ytd")
     date, lines = v["date"], v["lines"]
     year = insurance_year(date, year_start)
     ignored = ytd_year is not None and ytd_year != year and bool(ytd)
     return Claim(**v, day=date.toordinal(), year=year, total=sum([line.amount for line in lines]),
-                 ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data)
+                 ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
+                 ytd_periods=periods)
 
 
 def _enum_values(f: Field, enums: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -392,7 +395,8 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
         elif kind == "lines":
             out[attr] = _lines(c, obj.get(key), f, enums)
         elif kind == "ytd":
-            out[attr] = _year_to_date(c, obj)
+            periods: dict[str, int] = {}
+            out[attr] = (*_year_to_date(c, obj, periods), periods)
         else:  # paid
             out[attr] = _paid(c, obj.get(key))
     return out
@@ -483,7 +487,10 @@ def _paid(c: _Collector, raw: Any) -> dict[str, int]:
     return paid
 
 
-def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
+def _year_to_date(c: _Collector, data: Mapping[str, Any],
+                  periods: dict[str, int] | None = None) -> tuple[dict[str, int], int | None]:
+    """The figures and the year they are for; a claim's (``periods`` given) may also say which month
+    and quarter its period figures are for."""
     ytd: dict[str, int] = {}
     ytd_year: int | None = None
     raw_ytd = data.get("year_to_date")
@@ -505,6 +512,13 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int
                 c.add(path, "must be a year such as 2024")
             else:
                 ytd_year = value
+            continue
+        if key in PERIOD_KEYS and periods is not None:
+            most = PERIOD_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+                c.add(path, f"must be a {key} of the year, 1 to {most}")
+            else:
+                periods[key] = value
             continue
         problem = _text_issue(key, MAX_CODE_CHARS)
         if problem:

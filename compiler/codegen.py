@@ -338,6 +338,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 rest = h.remainder or ast.Label("结余", "remainder", h.span)
                 self.w(f"input={h.input!r},")
                 self.w(f"remainder=({rest.zh!r}, {rest.en!r}),")
+            if h.year_start is not None and any(
+                    a.period != "year" for layer in self.p.layers for a in layer_accumulators(layer)):
+                self.w(f"year_start={h.year_start!r},")  # quarters count from the insurance year's start
         self.w(")")
 
         head = _Writer()
@@ -370,10 +373,10 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             head(f"GIVEN = {given!r}  # the layers whose amount the claim gives (`paid`)")
         cls = self.p.classify
         if cls is not None and cls.as_billed is not None:  # only such a policy reads a line's split
-            head("AS_BILLED = True  # a line carrying the platform's split is taken as billed")
+            head("AS_BILLED = True")
         priced = self._priced_lines()
         if priced:
-            head(f"PRICED = {priced!r}  # (category, class or None): lines whose rows read line.unit_price")
+            head(f"PRICED = {priced!r}")
         if h.year_start is not None:  # absent: the insurance year is the calendar year (the loader's default)
             head(f"YEAR_START = {h.year_start!r}  # (month, day) the insurance year starts on")
         head(f"INPUT = {h.input!r}")

@@ -20,6 +20,7 @@ from .claim_fields import (
     MAX_CODE_CHARS,
     MAX_YEAR,
     MAX_YTD_ENTRIES,
+    PERIOD_KEYS,
     RECORD,
     RECORD_SETTLEMENT,
     SETTLEMENT,
@@ -119,7 +120,9 @@ def _field(f: Field, values: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
                 "items": _object(f.fields, values)}
     if kind == "ytd":
         return {**doc, "type": "object", "maxProperties": MAX_YTD_ENTRIES,
-                "properties": {YEAR_KEY: {"type": "integer", "minimum": 1, "maximum": MAX_YEAR}},
+                "properties": {YEAR_KEY: {"type": "integer", "minimum": 1, "maximum": MAX_YEAR},
+                               **{key: {"type": "integer", "minimum": 1, "maximum": most}
+                                  for key, most in PERIOD_KEYS.items()}},
                 # a settlement's closing figures (required there) are money as yibao writes it
                 "additionalProperties": ({"type": "string", "pattern": MONEY_PATTERN} if f.required
                                          else _amount(f.limit, "yuan"))}

@@ -72,6 +72,8 @@ CLAIM_FIELDS: dict[str, Type] = {
 LINE_FIELDS: dict[str, Type] = {
     "line.unit_price": MONEY,
     "line.amount": MONEY,
+    "line.category": enum_type("line.category"),  # A, B, C
+    "line.class": enum_type("line.class"),  # the classes the policy's classify rows name
 }
 
 # Settlement quantities a rule may name. ``remaining`` and ``unpaid`` depend on
@@ -145,6 +147,8 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         'drug': ('药品', 'drugs'),
         'tcm': ('中医药治疗', 'TCM treatment'),
         'implant': ('植入材料', 'implants'),
+        'material': ('医用材料', 'medical materials'),
+        'relaxed': ('放宽支付范围项目', 'items admitted on relaxed terms'),
     },
     'visit.diseases': {
         'hypertension': ('高血压', 'hypertension'),
