@@ -91,9 +91,11 @@ def build(scope: Scope) -> Callable[[Any], Claim | None]:
 
 
 def _text(out: _Writer, var: str, limit: int) -> str:
-    """A condition true when ``var`` is not text the full path would keep as it is."""
-    return (f"{var}.__class__ is not str or len({var}) > {limit} "
-            f"or not ({var}.isascii() or {var}.isprintable())")
+    """A condition true when ``var`` is not text the full path would keep as it is: at most
+    ``limit`` characters, none of them an unpaired surrogate (``claims._text_issue``). One C call:
+    a value that is not a string raises TypeError, which declines the claim."""
+    pattern = out.const(re.compile(f"[^\\ud800-\\udfff]{{0,{limit}}}", re.DOTALL).fullmatch, "TEXT")
+    return f"{pattern}({var}) is None"
 
 
 def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str) -> None:
@@ -190,20 +192,16 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
 
 
 def _amount(out: _Writer, var: str, limit: int) -> None:
-    """``var`` (yuan as "1234.50", or whole yuan as a JSON integer) → fen, or return None."""
-    out.w(f"if {var}.__class__ is str:")
-    out.w(f"    if not 4 <= len({var}) <= {len(str(limit)) + 1} or {var}[-3] != '.' or not {var}.isascii():")
-    out.w("        return None")
-    out.w(f"    {var} = {var}[:-3] + {var}[-2:]")
-    out.w(f"    if not {var}.isdigit():")
-    out.w("        return None")
-    out.w(f"    {var} = int({var})")
-    out.w(f"    if {var} > {limit}:")
-    out.w("        return None")
-    out.w(f"elif {var}.__class__ is int and 0 <= {var} <= {limit // 100}:")
-    out.w(f"    {var} = {var} * 100")
-    out.w("else:")
+    """``var`` (yuan as "1234.50": ASCII digits, a point, two decimals) → fen, or return None.
+    Other forms the full path accepts ("12", "12.5", a JSON integer) are declined, to it."""
+    digits = len(str(limit)) - 2
+    pattern = out.const(re.compile(f"[0-9]{{1,{digits}}}\\.[0-9]{{2}}").fullmatch, "AMOUNT")
+    out.w(f"if {pattern}({var}) is None:  # not a string: TypeError")
     out.w("    return None")
+    out.w(f"{var} = int({var}.replace('.', ''))")
+    if 10 ** (digits + 2) - 1 > limit:
+        out.w(f"if {var} > {limit}:")
+        out.w("    return None")
 
 
 def _lines(out: _Writer, scope: Scope, f: Field, get: str) -> None:
