@@ -100,12 +100,35 @@ def best_times(
     return best
 
 
+def bytecodes(fn: Callable[[Any], Any], inputs: Sequence[Any]) -> float:
+    """Python byte-codes executed per call (``sys.settrace`` opcode events): a machine-independent
+    count of the interpreted work, which wall time on a shared machine is too noisy to compare."""
+    count = 0
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        for item in inputs:
+            fn(item)
+    finally:
+        sys.settrace(None)
+    return count / len(inputs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=100_000, help="claims to settle (100000)")
     parser.add_argument("--seed", type=int, default=1, help="sample_claims seed (1)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds, best kept (5)")
     parser.add_argument("--gc", action="store_true", help="keep the garbage collector on while timing")
+    parser.add_argument("--bytecodes", type=int, default=500, metavar="N",
+                        help="count byte-codes per claim over the first N claims (500; 0: skip)")
     args = parser.parse_args(argv)
 
     policy = load_policy(POLICY)
@@ -168,6 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'figure':<{width}}  {'value':>7}  {'goal':>7}")
     for label, value, goal, met in rows:
         print(f"{label:<{width}}  {value:>7}  {goal:>7}  {'met' if met else 'MISSED'}")
+    if args.bytecodes:
+        counts = {name: bytecodes(fn, inputs[: args.bytecodes]) for name, (fn, inputs) in paths.items()
+                  if "traced" not in name}
+        base = counts["compiled policy.settle_fast"]
+        print(f"\nPython byte-codes per claim (first {min(args.bytecodes, n):,} claims; C work not counted)")
+        width = max(map(len, counts))
+        for name, ops in counts.items():
+            print(f"{name:<{width}}  {ops:>8,.0f}  {ops / base:>6.2f}× settle_fast")
     return 0
 
 
