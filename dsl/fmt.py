@@ -1,0 +1,264 @@
+"""``yibao fmt``: one canonical layout for a policy file, with every comment kept in its place.
+
+The layout (docs/language.md, "Formatting"): two spaces per block; one space around operators
+and after commas, none inside brackets or before a call's ``(``; continuation lines inside
+brackets one level deeper than their statement; the columns of a table's rows and the arrows
+of its rows and of bands aligned; the statements of a header, layer, parameter, exception,
+``classify``, check and source in one order; exactly one blank line between top-level blocks,
+at most one inside a block; two spaces before a trailing comment; no trailing whitespace; a
+final newline. The line breaks an author made inside brackets are kept.
+
+``format_source`` parses the text first (a policy that does not parse raises the usual
+``PolicyError``), lays it out from its own lines (``fmt_outline``), then parses the result and
+refuses it unless the two parse to the same policy, positions aside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from . import ast
+from .errors import Diagnostic, PolicyError, display_width
+from .fmt_outline import Entry, Line, Note, OutlineError, Stmt, Tok, outline
+from .parser import _collector_paused, _lark, parse_own
+
+INDENT = "  "
+COMMENT_GAP = "  "
+
+# The order of the statements inside each kind of block (by first word). Statements of the same
+# rank keep their order: citations, caps, dated versions and exceptions are ordered lists.
+_CITES = {"cite": 0, "assume": 0}
+_ORDER: dict[str, dict[str, int]] = {
+    "policy": {"extends": 0, "document": 1, "effective": 2, "year": 3, "input": 4, "applies": 5,
+               "amount": 6, "remainder": 7, "rounding": 8},
+    "source": {"document": 0, "file": 1},
+    "parameter": {**_CITES, "value": 1, "table": 1, "from": 1, "exception": 2},
+    "amend": {**_CITES, "value": 1, "table": 1, "from": 1, "exception": 2},
+    "exception": {**_CITES, "value": 1, "table": 1},
+    "classify": {**_CITES, "category": 1},
+    "layer": {**_CITES, "when": 1, "base": 2, "deductible": 3, "ceiling": 4, "rate": 5, "bands": 5,
+              "fixed": 5, "given": 5, "cap": 6, "rounding": 7},
+    "check": {**_CITES, "holds": 1},
+}
+_NO_SPACE_BEFORE = {",", ")", "}", ":", "."}
+_NO_SPACE_AFTER = {"(", "{", "."}
+# Fields of the AST that say where a node is, not what it is.
+_POSITIONS = {"path", "text", "texts"}
+
+
+class FormatError(PolicyError):
+    """The formatted text would not be the same policy: the file is left as it is."""
+
+
+def format_source(text: str, path: str = "<policy>") -> str:
+    """The canonical layout of a policy; ``PolicyError`` if it does not parse or cannot be kept."""
+    before = parse_own(text, path)
+    source = text if text.endswith("\n") else text + "\n"
+    try:
+        with _collector_paused():
+            tree = _lark().parse(source)
+        entries = outline(source)
+    except OutlineError as err:
+        span = ast.Span(path, err.line, err.column, err.line, err.column + 1)
+        raise FormatError([Diagnostic(span, "yibao fmt cannot read this character",
+                                      "the file is left as it is")], text) from None
+    except LarkError:  # parse_own accepted it: cannot happen, but never a traceback
+        raise FormatError([Diagnostic(before.header.span, "yibao fmt cannot read this policy",
+                                      "the file is left as it is")], text) from None
+    binary, calls = _marks(tree)
+    out: list[str] = []
+    _emit(entries, 0, out, Spacing(binary, calls), top=True)
+    formatted = "\n".join(out).rstrip("\n") + "\n"
+    try:
+        after = parse_own(formatted, path)
+    except PolicyError as err:
+        first = err.diagnostics[0]
+        raise FormatError([Diagnostic(before.header.span, "yibao fmt would break this policy "
+                                      f"(the result: {first.message} at line {first.span.line})",
+                                      "the file is left as it is; please report this")], text) from None
+    where = first_difference(before, after)
+    if where is not None:
+        raise FormatError([Diagnostic(where, "yibao fmt would change what this statement means",
+                                      "the file is left as it is; please report this")], text)
+    return formatted
+
+
+# ---------------------------------------------------------------------------- spacing
+
+
+def _marks(tree: Tree) -> tuple[set[int], set[int]]:
+    """Offsets of the binary operators (any other ``-`` is unary) and of the names of calls."""
+    binary: set[int] = set()
+    calls: set[int] = set()
+    for node in tree.iter_subtrees():
+        if node.data == "binop" and isinstance(node.children[1], Token):
+            binary.add(node.children[1].start_pos or 0)
+        elif node.data == "call" and isinstance(node.children[0], Token):
+            calls.add(node.children[0].start_pos or 0)
+    return binary, calls
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Spacing:
+    """What the tokens alone cannot say: which ``-`` is binary, which name is a call."""
+
+    binary: set[int]
+    calls: set[int]
+
+    def join(self, toks: list[Tok]) -> str:
+        """Tokens with canonical spaces between them."""
+        parts: list[str] = []
+        prev: Tok | None = None
+        for tok in toks:
+            if prev is not None and self._space(prev, tok):
+                parts.append(" ")
+            parts.append(tok.text)
+            prev = tok
+        return "".join(parts)
+
+    def _space(self, prev: Tok, tok: Tok) -> bool:
+        if tok.kind == "op" and tok.text in _NO_SPACE_BEFORE:
+            return False
+        if prev.kind == "op" and prev.text in _NO_SPACE_AFTER:
+            return False
+        if prev.kind == "op" and prev.text == "-" and prev.pos not in self.binary:
+            return False  # unary minus
+        return not (tok.text == "(" and prev.kind == "name" and prev.pos in self.calls)
+
+
+# ---------------------------------------------------------------------------- layout
+
+
+def _emit(entries: list[Entry], depth: int, out: list[str], sp: Spacing, *, top: bool = False,
+          kind: str | None = None) -> None:
+    """Append the lines of ``entries`` (a block at ``depth``) to ``out``."""
+    entries = _reordered(entries, _ORDER.get(kind or "", {}))
+    aligned = _aligned_rows(entries, sp, kind) if kind in ("table", "bands") else {}
+    prev: Entry | None = None
+    for entry in entries:
+        if prev is not None and ((top and isinstance(prev, Stmt)) or entry.blank_before):
+            out.append("")
+        if isinstance(entry, Note):
+            out.append(INDENT * depth + entry.text)
+        else:
+            _emit_stmt(entry, depth, out, sp, aligned.get(id(entry)))
+            _emit(entry.children, depth + 1, out, sp, kind=_block_kind(entry))
+        prev = entry
+
+
+def _emit_stmt(stmt: Stmt, depth: int, out: list[str], sp: Spacing, first: str | None) -> None:
+    for i, line in enumerate(stmt.lines):
+        code = first if i == 0 and first is not None else sp.join(line.toks)
+        pad = INDENT * (depth + (1 if i else 0))
+        if line.comment is None:
+            out.append(pad + code)
+        elif code:
+            out.append(pad + code + COMMENT_GAP + line.comment)
+        else:
+            out.append(pad + line.comment)
+
+
+def _block_kind(stmt: Stmt) -> str:
+    """What the block under a statement holds: ``table`` rows, ``bands``, or its statements."""
+    words = [t.text for t in stmt.lines[0].toks if t.kind == "name"][:2]
+    if stmt.head == "table" or (stmt.head == "from" and "table" in words):
+        return "table"
+    return stmt.head
+
+
+def _reordered(entries: list[Entry], ranks: dict[str, int]) -> list[Entry]:
+    """Statements in their block's order, each with the comments above it."""
+    if not ranks:
+        return entries
+    units: list[list[Entry]] = []
+    pending: list[Entry] = []
+    for entry in entries:
+        pending.append(entry)
+        if isinstance(entry, Stmt):
+            units.append(pending)
+            pending = []
+    units.sort(key=lambda unit: ranks.get(unit[-1].head, len(ranks)) if isinstance(unit[-1], Stmt) else 0)
+    return [e for unit in units for e in unit] + pending
+
+
+def _split(toks: list[Tok], sep: str) -> list[list[Tok]]:
+    parts: list[list[Tok]] = [[]]
+    for tok in toks:
+        if tok.kind == "op" and tok.text == sep:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return parts
+
+
+def _arrow(line: Line) -> int | None:
+    for i, tok in enumerate(line.toks):
+        if tok.kind == "op" and tok.text == "->":
+            return i
+    return None
+
+
+def _aligned_rows(entries: list[Entry], sp: Spacing, kind: str) -> dict[int, str]:
+    """The first line of each row of a table (its columns and arrows aligned) or of each band
+    (arrows aligned), by the row's ``id``."""
+    rows: list[tuple[int, list[str], str]] = []
+    for entry in entries:
+        arrow = _arrow(entry.lines[0]) if isinstance(entry, Stmt) else None
+        if not isinstance(entry, Stmt) or arrow is None:  # a band whose bound goes on below
+            continue
+        left = entry.lines[0].toks[:arrow]
+        cells = [sp.join(c) for c in _split(left, ",")] if kind == "table" else [sp.join(left)]
+        cells = [c + "," for c in cells[:-1]] + cells[-1:]
+        rows.append((id(entry), cells, sp.join(entry.lines[0].toks[arrow + 1:])))
+    widths: dict[int, int] = {}
+    for _, cells, _ in rows:
+        for i, cell in enumerate(cells):
+            widths[i] = max(widths.get(i, 0), display_width(cell))
+    lefts = [(key, " ".join(_pad(c, widths[i]) for i, c in enumerate(cells)).rstrip(), rest)
+             for key, cells, rest in rows]
+    width = max((display_width(left) for _, left, _ in lefts), default=0)
+    return {key: f"{_pad(left, width)} -> {rest}" for key, left, rest in lefts}
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+# ---------------------------------------------------------------------------- same policy
+
+
+def first_difference(a: ast.Policy, b: ast.Policy) -> ast.Span | None:
+    """Where two parsed policies first differ, positions aside (``None``: they are the same).
+
+    Iterative: a sum of 10,000 terms is an expression 10,000 deep.
+    """
+    stack: list[tuple[object, object, ast.Span]] = [(a, b, a.header.span)]
+    while stack:
+        x, y, where = stack.pop()
+        if isinstance(x, ast.Span) and isinstance(y, ast.Span):
+            continue
+        if type(x) is not type(y):
+            return where
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            span = getattr(x, "span", None)
+            here = span if isinstance(span, ast.Span) else where
+            for f in dataclasses.fields(x):
+                if f.name not in _POSITIONS:
+                    stack.append((getattr(x, f.name), getattr(y, f.name), here))
+        elif isinstance(x, tuple | list):
+            assert isinstance(y, tuple | list)
+            if len(x) != len(y):
+                return where
+            stack.extend((p, q, where) for p, q in zip(x, y, strict=True))
+        elif isinstance(x, dict):
+            assert isinstance(y, dict)
+            if x.keys() != y.keys():
+                return where
+            stack.extend((x[k], y[k], where) for k in x)
+        elif x != y:
+            return where
+    return None
+
