@@ -4,9 +4,10 @@ The layout (docs/language.md, "Formatting"): two spaces per block; one space aro
 and after commas, none inside brackets or before a call's ``(``; continuation lines inside
 brackets one level deeper than their statement; the columns of a table's rows and the arrows
 of its rows and of bands aligned; the statements of a header, layer, parameter, exception,
-``classify``, check and source in one order; exactly one blank line between top-level blocks,
-at most one inside a block; two spaces before a trailing comment; no trailing whitespace; a
-final newline. The line breaks an author made inside brackets are kept.
+``classify``, check and source in one order; exactly one blank line between top-level blocks
+(consecutive ``field`` or ``enum`` declarations may go without), at most one inside a block;
+two spaces before a trailing comment; no trailing whitespace; a final newline. The line breaks
+an author made inside brackets are kept.
 
 ``format_source`` parses the text first (a policy that does not parse raises the usual
 ``PolicyError``), lays it out from its own lines (``fmt_outline``), then parses the result and
@@ -139,7 +140,8 @@ def _emit(entries: list[Entry], depth: int, out: list[str], sp: Spacing, *, top:
     aligned = _aligned_rows(entries, sp, kind) if kind in ("table", "bands") else {}
     prev: Entry | None = None
     for entry in entries:
-        if prev is not None and ((top and isinstance(prev, Stmt)) or entry.blank_before):
+        if prev is not None and (entry.blank_before or (top and isinstance(prev, Stmt)
+                                                        and not _grouped(prev, entry))):
             out.append("")
         if isinstance(entry, Note):
             out.append(INDENT * depth + entry.text)
@@ -147,6 +149,11 @@ def _emit(entries: list[Entry], depth: int, out: list[str], sp: Spacing, *, top:
             _emit_stmt(entry, depth, out, sp, aligned.get(id(entry)))
             _emit(entry.children, depth + 1, out, sp, kind=_block_kind(entry))
         prev = entry
+
+
+def _grouped(prev: Stmt, entry: Entry) -> bool:
+    """Record fields, and enums, may be listed without blank lines between them."""
+    return isinstance(entry, Stmt) and entry.head == prev.head and prev.head in ("field", "enum")
 
 
 def _emit_stmt(stmt: Stmt, depth: int, out: list[str], sp: Spacing, first: str | None) -> None:

@@ -313,3 +313,29 @@ def test_fmt_leaves_a_broken_file_alone_and_does_the_others(tmp_path: Path) -> N
     assert broken.read_text(encoding="utf-8") == SMALL.replace("rate  if", "rate  iff")
     assert good.read_text(encoding="utf-8") == SMALL_FORMATTED
     assert "1 file could not be formatted" in result.output
+
+
+RECORD = """\
+policy demo.fund "基金分配" / "fund split"
+  effective 2022-01-01
+  input record
+  amount record.raised
+
+source plan "改革方案" / "reform plan"
+
+field raised "筹资总额" / "funds raised": money
+  cite plan "一"
+field counties "县区数" / "number of counties": count
+
+
+field audited "已审计" / "audited": bool
+layer reserve "风险金" / "risk reserve"
+  cite plan "一"
+  rate 1%
+"""
+
+
+def test_record_fields_may_stay_together_other_blocks_get_one_blank_line() -> None:
+    out = format_source(RECORD, "fund.yb")
+    assert out == RECORD.replace("count\n\n\n", "count\n\n").replace("bool\nlayer", "bool\n\nlayer")
+    assert format_source(out, "fund.yb") == out
