@@ -39,9 +39,10 @@ _ORDER: dict[str, dict[str, int]] = {
     "parameter": {**_CITES, "value": 1, "table": 1, "from": 1, "exception": 2},
     "amend": {**_CITES, "value": 1, "table": 1, "from": 1, "exception": 2},
     "exception": {**_CITES, "value": 1, "table": 1},
-    "classify": {**_CITES, "category": 1},
-    "layer": {**_CITES, "when": 1, "base": 2, "deductible": 3, "ceiling": 4, "rate": 5, "bands": 5,
-              "fixed": 5, "given": 5, "cap": 6, "rounding": 7},
+    "classify": {**_CITES, "as": 1, "category": 2},
+    # as the layer applies them (docs/language.md, "Order of operations inside a layer")
+    "layer": {**_CITES, "when": 1, "base": 2, "ceiling": 3, "deductible": 4, "ceiling after": 5,
+              "rate": 6, "bands": 6, "fixed": 6, "given": 6, "cap": 7, "rounding": 8},
     "check": {**_CITES, "holds": 1},
 }
 _NO_SPACE_BEFORE = {",", ")", "}", ":", "."}
@@ -187,8 +188,14 @@ def _reordered(entries: list[Entry], ranks: dict[str, int]) -> list[Entry]:
         if isinstance(entry, Stmt):
             units.append(pending)
             pending = []
-    units.sort(key=lambda unit: ranks.get(unit[-1].head, len(ranks)) if isinstance(unit[-1], Stmt) else 0)
+    units.sort(key=lambda unit: ranks.get(_kind(unit[-1]), len(ranks)) if isinstance(unit[-1], Stmt) else 0)
     return [e for unit in units for e in unit] + pending
+
+
+def _kind(stmt: Stmt) -> str:
+    """A statement's first word; a ceiling applied after the deductible is ``ceiling after``."""
+    words = [t.text for t in stmt.lines[-1].toks[-2:]]
+    return "ceiling after" if stmt.head == "ceiling" and words == ["after", "deductible"] else stmt.head
 
 
 def _split(toks: list[Tok], sep: str) -> list[list[Tok]]:

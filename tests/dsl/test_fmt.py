@@ -339,3 +339,16 @@ def test_record_fields_may_stay_together_other_blocks_get_one_blank_line() -> No
     out = format_source(RECORD, "fund.yb")
     assert out == RECORD.replace("count\n\n\n", "count\n\n").replace("bool\nlayer", "bool\n\nlayer")
     assert format_source(out, "fund.yb") == out
+
+
+def test_layer_statements_in_the_order_the_layer_applies_them() -> None:
+    head = ('policy demo.order "序" / "order"\n  effective 2020-01-01\n\nsource doc "文件" / "document"\n\n'
+            'classify "分类" / "classify"\n  cite doc\n  category A -> in scope\n  category B -> in scope\n'
+            '  category C -> out of scope\n\nlayer basic "统筹" / "basic"\n')
+    messy = "  rate 50%\n  {ceiling}\n  deductible 600.00 per year\n  base in_scope\n  cite doc\n"
+    plain = format_source(head + messy.format(ceiling="ceiling 8000.00 per year"))
+    after = format_source(head + messy.format(ceiling="ceiling 8000.00 per year after deductible"))
+    assert plain == head + ("  cite doc\n  base in_scope\n  ceiling 8000.00 per year\n"
+                            "  deductible 600.00 per year\n  rate 50%\n")
+    assert after == head + ("  cite doc\n  base in_scope\n  deductible 600.00 per year\n"
+                            "  ceiling 8000.00 per year after deductible\n  rate 50%\n")
