@@ -15,6 +15,7 @@ from yibao.dsl.fmt import first_difference, format_source
 from yibao.dsl.parser import parse_own
 
 from yibao.cli import main
+from yibao.fuzzing import load_corpus, make_mutant
 
 POLICIES = sorted(str(p) for p in Path("policies").rglob("*.yb"))
 TEXTS = {p: Path(p).read_text(encoding="utf-8") for p in POLICIES}
@@ -147,6 +148,23 @@ def test_comments_anywhere_are_kept_and_formatting_twice_changes_nothing(path: s
     kept = [c.strip() for c in once.split("\n")]
     for comment in added:  # each comment is still there, whole, on a line of its own or after code
         assert any(line == comment or line.endswith("  " + comment) for line in kept), comment
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(index=st.integers(min_value=0, max_value=2**31))
+def test_a_mutated_policy_is_formatted_twice_the_same_or_refused_with_a_position(index: int) -> None:
+    """The fuzzer's mutants (``yibao.fuzzing``): a parse error, or a layout that is a fixed point."""
+    mutant = make_mutant("policy", 14, index, CORPUS, heavy=False)
+    text = mutant.data if isinstance(mutant.data, str) else mutant.data.decode("utf-8", "replace")
+    try:
+        once = format_source(text, "mutant.yb")
+    except PolicyError as err:
+        assert err.diagnostics and err.diagnostics[0].span.line >= 1
+        return
+    assert format_source(once, "mutant.yb") == once
+
+
+CORPUS = load_corpus()
 
 
 # ---------------------------------------------------------------------------- the layout
@@ -352,3 +370,11 @@ def test_layer_statements_in_the_order_the_layer_applies_them() -> None:
                             "  deductible 600.00 per year\n  rate 50%\n")
     assert after == head + ("  cite doc\n  base in_scope\n  deductible 600.00 per year\n"
                             "  ceiling 8000.00 per year after deductible\n  rate 50%\n")
+
+
+def test_blank_lines_inside_a_block_at_most_one_and_none_at_its_start() -> None:
+    text = SMALL_FORMATTED.replace('parameter rate_floor "下限" / "floor": rate\n  cite doc\n',
+                                   'parameter rate_floor "下限" / "floor": rate\n\n\n  cite doc\n\n\n\n')
+    assert format_source(text, "small.yb") == SMALL_FORMATTED.replace(
+        'parameter rate_floor "下限" / "floor": rate\n  cite doc\n',
+        'parameter rate_floor "下限" / "floor": rate\n  cite doc\n\n')
