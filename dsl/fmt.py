@@ -10,7 +10,8 @@ two spaces before a trailing comment; no trailing whitespace; a final newline. T
 an author made inside brackets are kept.
 
 ``format_source`` parses the text first (a policy that does not parse raises the usual
-``PolicyError``), lays it out from its own lines (``fmt_outline``), then parses the result and
+``PolicyError``; the AST says which ``-`` is unary and which name a call), lays it out from its
+own lines (``fmt_outline``), then parses the result and
 refuses it unless the two parse to the same policy, positions aside.
 """
 
@@ -18,13 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from lark import Token, Tree
-from lark.exceptions import LarkError
-
 from . import ast
 from .errors import Diagnostic, PolicyError, display_width
 from .fmt_outline import Entry, Line, Note, OutlineError, Stmt, Tok, outline
-from .parser import _collector_paused, _lark, parse_own
+from .parser import parse_own
 
 INDENT = "  "
 COMMENT_GAP = "  "
@@ -60,19 +58,14 @@ def format_source(text: str, path: str = "<policy>") -> str:
     before = parse_own(text, path)
     source = text if text.endswith("\n") else text + "\n"
     try:
-        with _collector_paused():
-            tree = _lark().parse(source)
         entries = outline(source)
-    except OutlineError as err:
+    except OutlineError as err:  # parse_own accepted the text: cannot happen, but never a traceback
         span = ast.Span(path, err.line, err.column, err.line, err.column + 1)
         raise FormatError([Diagnostic(span, "yibao fmt cannot read this character",
                                       "the file is left as it is")], text) from None
-    except LarkError:  # parse_own accepted it: cannot happen, but never a traceback
-        raise FormatError([Diagnostic(before.header.span, "yibao fmt cannot read this policy",
-                                      "the file is left as it is")], text) from None
-    binary, calls = _marks(tree)
+    unary, calls = _marks(before)
     out: list[str] = []
-    _emit(entries, 0, out, Spacing(binary, calls), top=True)
+    _emit(entries, 0, out, Spacing(unary, calls), top=True)
     formatted = "\n".join(out).rstrip("\n") + "\n"
     try:
         after = parse_own(formatted, path)
@@ -91,24 +84,25 @@ def format_source(text: str, path: str = "<policy>") -> str:
 # ---------------------------------------------------------------------------- spacing
 
 
-def _marks(tree: Tree) -> tuple[set[int], set[int]]:
-    """Offsets of the binary operators (any other ``-`` is unary) and of the names of calls."""
-    binary: set[int] = set()
-    calls: set[int] = set()
-    for node in tree.iter_subtrees():
-        if node.data == "binop" and isinstance(node.children[1], Token):
-            binary.add(node.children[1].start_pos or 0)
-        elif node.data == "call" and isinstance(node.children[0], Token):
-            calls.add(node.children[0].start_pos or 0)
-    return binary, calls
+def _marks(policy: ast.Policy) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Where (line, column) each unary minus and the name of each call is: a ``Neg`` starts at
+    its ``-``, a ``Call`` at its name. Any other ``-`` is binary, any other ``(`` a bracket."""
+    unary: set[tuple[int, int]] = set()
+    calls: set[tuple[int, int]] = set()
+    for node in ast.walk(policy):
+        if isinstance(node, ast.Neg):
+            unary.add((node.span.line, node.span.column))
+        elif isinstance(node, ast.Call):
+            calls.add((node.span.line, node.span.column))
+    return unary, calls
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Spacing:
-    """What the tokens alone cannot say: which ``-`` is binary, which name is a call."""
+    """What the tokens alone cannot say: which ``-`` is unary, which name is a call."""
 
-    binary: set[int]
-    calls: set[int]
+    unary: set[tuple[int, int]]
+    calls: set[tuple[int, int]]
 
     def join(self, toks: list[Tok]) -> str:
         """Tokens with canonical spaces between them."""
@@ -126,9 +120,9 @@ class Spacing:
             return False
         if prev.kind == "op" and prev.text in _NO_SPACE_AFTER:
             return False
-        if prev.kind == "op" and prev.text == "-" and prev.pos not in self.binary:
-            return False  # unary minus
-        return not (tok.text == "(" and prev.kind == "name" and prev.pos in self.calls)
+        if prev.kind == "op" and prev.text == "-" and prev.at in self.unary:
+            return False
+        return not (tok.text == "(" and prev.kind == "name" and prev.at in self.calls)
 
 
 # ---------------------------------------------------------------------------- layout

@@ -39,7 +39,7 @@ class OutlineError(Exception):
 class Tok:
     kind: str  # string, date, percent, number, name, op, monthday
     text: str
-    pos: int  # offset in the whole text, as Lark's ``start_pos``
+    at: tuple[int, int]  # line and column, 1-based, as the AST's spans
 
 
 @dataclass(slots=True)
@@ -79,12 +79,12 @@ def _indent(text: str) -> int:
     return lead.count(" ") + lead.count("\t") * TAB
 
 
-def _tokens(line: str, offset: int, number: int) -> tuple[list[Tok], str | None]:
+def _tokens(line: str, number: int) -> tuple[list[Tok], str | None]:
     toks: list[Tok] = []
     i = 0
     while i < len(line):
         if toks and toks[-1].text == "starts" and (m := _MONTHDAY.match(line, i)):
-            toks.append(Tok("monthday", m.group(), offset + i))
+            toks.append(Tok("monthday", m.group(), (number, i + 1)))
             i = m.end()
             continue
         m = _TOKEN.match(line, i)
@@ -94,7 +94,7 @@ def _tokens(line: str, offset: int, number: int) -> tuple[list[Tok], str | None]
         if kind == "comment":
             return toks, m.group().rstrip()
         if kind != "ws":
-            toks.append(Tok(kind, m.group(), offset + i))
+            toks.append(Tok(kind, m.group(), (number, i + 1)))
         i = m.end()
     return toks, None
 
@@ -117,7 +117,6 @@ def outline(text: str) -> list[Entry]:
     current: Stmt | None = None
     pending: list[tuple[int, str, bool]] = []  # own-line comments waiting for the next code line
     blank = False
-    offset = 0
 
     def place_notes(after: int, note_levels: list[int]) -> None:
         cap = max(depth, after)
@@ -129,8 +128,7 @@ def outline(text: str) -> list[Entry]:
 
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
-        toks, comment = _tokens(line, offset, number)
-        offset += len(raw) + 1
+        toks, comment = _tokens(line, number)
         if current is not None and brackets > 0:  # inside ( … ) or { … }: line breaks do not count
             if toks or comment:
                 current.lines.append(Line(toks, comment))
