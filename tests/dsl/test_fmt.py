@@ -51,7 +51,7 @@ def _mess_code(code: str, rnd: random.Random) -> str:
         if is_string:
             out.append(text)
             continue
-        text = text.replace("per year", "per\0year").replace("per visit", "per\0visit")
+        text = re.sub(r"per (?=year|visit|month|quarter)", "per\0", text)  # one token, one space
         text = re.sub(r" +", lambda _: rnd.choice([" ", "  ", "\t", "   ", " \t "]), text)
         text = re.sub(r", ", lambda _: rnd.choice([",", ", ", " ,  "]), text)
         text = re.sub(r" -> ", lambda _: rnd.choice(["->", " -> ", "   ->  "]), text)
