@@ -14,18 +14,38 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .ast import Span
+from .codes import Code
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem at one place. Its ``code`` (from ``codes.py``) comes first and is required:
+    no diagnostic exists without a documented code, and the code decides the severity."""
+
+    code: Code
     span: Span
     message: str
     hint: str | None = None
-    severity: str = "error"  # error / warning
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Code):
+            raise TypeError(f"a diagnostic needs a Code from yibao.dsl.codes, not {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``, as the code's registry entry says."""
+        return self.code.severity
+
+    def to_dict(self) -> dict[str, object]:
+        """The diagnostic for machines (``yibao check --format json``)."""
+        s = self.span
+        return {"code": self.code.id, "severity": self.severity, "file": s.file, "line": s.line,
+                "column": s.column, "end_line": s.end_line, "end_column": s.end_column,
+                "message": self.message, "hint": self.hint}
 
     def format(self, text: str | None) -> str:
-        """Render as ``file:line:col: error: …`` with the line and a caret."""
-        out = [f"{self.span}: {self.severity}: {self.message}"]
+        """Render as ``file:line:col: error[Y0301]: …`` with the line and a caret."""
+        out = [f"{self.span}: {self.severity}[{self.code.id}]: {self.message}"]
         if text is not None:
             lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
@@ -109,8 +129,10 @@ class ReadError(PolicyError):
         super().__init__(diagnostics, text)
 
 
-def _order(d: Diagnostic) -> tuple[str, int, int]:
-    return (d.span.file, d.span.line, d.span.column)
+def _order(d: Diagnostic) -> tuple[bool, str, int, int]:
+    """Errors first, then warnings, each in file order: a warning never stands before the error
+    that stops the policy."""
+    return (d.severity != "error", d.span.file, d.span.line, d.span.column)
 
 
 @dataclass(frozen=True, slots=True)
