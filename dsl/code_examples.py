@@ -297,6 +297,5 @@ UNSHOWN: dict[codes.Code, str] = {
     C.UNREADABLE: "the file is missing, a folder, or not UTF-8 text (save it as UTF-8)",
     C.BAD_CHARACTER: "the text holds a NUL character or a lone surrogate, which no UTF-8 text file has",
     C.TOO_LONG: "the policy is over 5,000,000 characters, or a line over 100,000",
-    C.UNPARSABLE: "the parser stopped in a way the grammar's messages do not cover; please report it",
     C.COMPILER_REFUSED: "an internal safeguard of the code generator, which the checker's rules keep unreached",
 }

@@ -75,9 +75,7 @@ TOO_DEEP = _code("Y0111", "nesting-too-deep", "an expression is nested more deep
 TWICE = _code("Y0112", "given-twice", "a statement or block given twice where one is allowed")
 UNKNOWN_INPUT = _code("Y0113", "unknown-input", "the header's `input` is neither `claim` nor `record`")
 INCOMPLETE = _code("Y0114", "incomplete-block", "a block lacks the one statement it must have")
-UNPARSABLE = _code("Y0115", "unparsable",
-                   "the parser stopped for a reason it could not place in the grammar")
-COMPILER_REFUSED = _code("Y0116", "compiler-refused",
+COMPILER_REFUSED = _code("Y0115", "compiler-refused",
                          "the code generator met a name or operator it cannot write (an internal safeguard)")
 
 # ---------------------------------------------------------------- Y02 names

@@ -49,7 +49,7 @@ class Diagnostic:
         if text is not None:
             lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
-                line = lines[self.span.line - 1]
+                line = lines[self.span.line - 1].replace("\t", "→")  # a tab shown, one for one
                 start = min(max(self.span.column - 1, 0), len(line))
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
                     stop = self.span.end_column - 1
@@ -117,7 +117,9 @@ class PolicyError(YibaoError):
     def format(self) -> str:
         parts = [d.format(self.source_of(d)) for d in self.diagnostics]
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
-        parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
+        warnings = len(self.diagnostics) - errors
+        also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}{also} found")
         return "\n\n".join(parts[:-1]) + "\n" + parts[-1]
 
 

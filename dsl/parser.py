@@ -155,7 +155,7 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
         raise PolicyError([_dedent_diagnostic(err, path)], text) from None
     except LarkError as err:  # anything else Lark can say: still a positioned diagnostic
         line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
-        raise PolicyError([Diagnostic(codes.UNPARSABLE, ast.Span(path, line, column, line, column + 1),
+        raise PolicyError([Diagnostic(codes.SYNTAX, ast.Span(path, line, column, line, column + 1),
                                       f"cannot parse the policy: {err}")], text) from None
     builder = _ToAst(path, text)
     try:

@@ -195,7 +195,7 @@ def _indent_diagnostic(token: Token, path: str) -> Diagnostic:
     the end of the line before), naming a tab when there is one."""
     indent = str(token).rsplit("\n", 1)[-1]
     line = token.end_line or token.line or 1
-    span = ast.Span(path, line, 1, line, len(indent) + 1)
+    span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
     if "\t" in indent:
         return Diagnostic(codes.TAB, span, "this line is indented with a tab, which counts as 8 columns: "
                           "deeper than the block it belongs to", "indent with spaces, as the lines above")
@@ -245,7 +245,7 @@ def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
     indent = str(err.token).rsplit("\n", 1)[-1]
     levels = sorted(set(err.levels), reverse=True)
     fits = " or ".join(str(n) for n in levels)
-    span = ast.Span(path, line, 1, line, len(indent) + 1)
+    span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
     if "\t" in indent:
         return Diagnostic(codes.TAB, span,
                           "this line is indented with a tab, which counts as 8 columns and matches no "

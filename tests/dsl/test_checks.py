@@ -40,7 +40,7 @@ def test_all_errors_of_a_file_come_together() -> None:
 
 def test_error_names_file_line_column_and_carets() -> None:
     text = errors_of(BROKEN / "rates_out_of_range.yb").format()
-    assert "broken/rates_out_of_range.yb:14:8: error: a rate must lie between 0% and 100%" in text
+    assert "broken/rates_out_of_range.yb:14:8: error[Y0302]: a rate must lie between 0% and 100%" in text
     assert "              ^^^^" in text
 
 
