@@ -62,7 +62,8 @@ def test_github_annotations_from_the_real_command() -> None:
     first, second = done.stdout.splitlines()
     assert first == (f"::error file={WARNED},line=23,col=21,endLine=23,endColumn=25,"
                      "title=Y0302 rate-out-of-range::a rate must lie between 0%25 and 100%25, not 150%25"
-                     "%0Ahint: a rate is the share of the base that is paid: 100%25 pays all of it, 0%25 none")
+                     "%0Ahint: a rate is the share of the base that is paid: "
+                     "100%25 pays all of it, 0%25 none")
     assert second.startswith(f"::warning file={WARNED},line=12,col=1,")
     assert "title=Y0505 unused-parameter::parameter `spare` is never used" in second
     assert "Traceback" not in done.stderr
