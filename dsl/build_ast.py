@@ -345,7 +345,7 @@ class _ToAst:
         rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
         billed = [s for s in stmts if isinstance(s, _AsBilled)]
         if len(billed) > 1:
-            self._fail(billed[1].span, "`as billed` is said twice in `classify`",
+            self._fail(codes.TWICE, billed[1].span, "`as billed` is said twice in `classify`",
                        f"the first is at line {billed[0].span.line}")
         return ast.Classify(label, refs, rows, self._span(meta), billed[0].span if billed else None)
 

@@ -118,7 +118,7 @@ EXAMPLES: dict[codes.Code, Example] = {
     C.FULL_WIDTH: _pair(BASE, [('"deductible": money', '"deductible"：money')]),
     C.NUMBER_TOO_LONG: _pair(BASE, [("value 500.00", "value 50000000000000000000000000.00")]),
     C.TOO_DEEP: _pair(BASE, [("value 500.00", "value " + _NESTED)]),
-    C.TWICE: _pair(BASE, [(_LAYER_END, _LAYER_END + "  rate 70%\n")]),
+    C.TWICE: _pair(BASE, [(_LAYER_END, _LAYER_END + "  rate 70%\n")]),  # also `classify`, a header line…
     C.UNKNOWN_INPUT: _pair(BASE, [("  effective 2024-01-01\n", "  effective 2024-01-01\n  input claims\n")],
                            [("  effective 2024-01-01\n", "  effective 2024-01-01\n  input claim\n")]),
     C.INCOMPLETE: _pair(BASE + CHECK, [("holds basic.paid <= total\n",
@@ -190,6 +190,10 @@ EXAMPLES: dict[codes.Code, Example] = {
                               [("  category B -> first self pay 10%\n",
                                 "  category B when visit.level == 3 -> first self pay 20%\n"
                                 "  category B -> first self pay 10%\n")]),
+    C.LINE_FIELD_OUTSIDE: _pair(BASE, [("  base in_scope", "  when line.unit_price > 5000.00\n  base in_scope")],
+                                [("  category B -> first self pay 10%\n",
+                                  "  category B when line.unit_price > 5000.00 -> first self pay 20%\n"
+                                  "  category B -> first self pay 10%\n")]),
     C.RECORD_CLASSIFY: _pair(RECORD, [("\nlayer kept", '\nclassify "分类" / "classes"\n  cite plan "三"\n'
                                        "  category A -> in scope\n  category B -> in scope\n"
                                        "  category C -> out of scope\n\nlayer kept")]),

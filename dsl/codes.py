@@ -80,8 +80,8 @@ COMPILER_REFUSED = _code("Y0115", "compiler-refused",
 
 # ---------------------------------------------------------------- Y02 names
 UNKNOWN_NAME = _code("Y0201", "unknown-name", "a name that is no parameter or settlement quantity")
-UNKNOWN_FIELD = _code("Y0202", "unknown-claim-field",
-                      "a dotted name that is no claim field or layer result")
+UNKNOWN_FIELD = _code("Y0202", "unknown-field",
+                      "a dotted name that is no claim or line field, nor a layer's result")
 DECLARED_TWICE = _code("Y0203", "declared-twice", "two declarations (or enum values) with one name")
 NAME_TAKEN = _code("Y0204", "name-taken", "a name that is reserved or already means something else")
 UNKNOWN_SOURCE = _code("Y0205", "unknown-source", "`cite` names a source the policy does not declare")
@@ -127,6 +127,8 @@ CATEGORY_UNTREATED = _code("Y0408", "category-untreated",
 LINE_RULE_TOTALS = _code("Y0409", "line-rule-reads-totals",
                          "a line rule that reads the totals made from the lines")
 RECORD_CLASSIFY = _code("Y0410", "record-classify", "a record policy with a `classify` block")
+LINE_FIELD_OUTSIDE = _code("Y0411", "line-field-outside-row",
+                           "a bill line's field (`line.unit_price`) read outside a `classify` row")
 
 # ---------------------------------------------------------------- Y05 parameters and exceptions
 NO_VALUE = _code("Y0501", "parameter-without-value", "a parameter with no value for some claims")

@@ -79,10 +79,11 @@ class ExprTyping:
         if f.path[0] == "line" and not self.is_record:
             lt = LINE_FIELDS.get(f.dotted)
             if lt is None:
-                self.error(f.span, f"unknown line field `{f.dotted}`",
+                self.report(codes.UNKNOWN_FIELD, f.span, f"unknown line field `{f.dotted}`",
                            suggest(f.dotted, LINE_FIELDS) or f"one of {', '.join(LINE_FIELDS)}")
             elif not self.in_line_rule:
-                self.error(f.span, f"`{f.dotted}` is a bill line's field: it has a value only in a "
+                self.report(codes.LINE_FIELD_OUTSIDE, f.span,
+                            f"`{f.dotted}` is a bill line's field: it has a value only in a "
                            "`classify` row", "compare it in a row's `when` or share, "
                            "e.g. `category B, class implant when line.unit_price > 5000.00 -> …`")
             return lt
