@@ -50,7 +50,7 @@ def page(code: codes.Code) -> str:
         out += ["No policy text shows this problem: " + UNSHOWN[code] + ".", ""]
         return "\n".join(out)
     _, shown = check_example(example.wrong)
-    out += ["## Wrong", "", "```text", example.wrong.rstrip("\n"), "```", "",
+    out += ["## Wrong", "", "```yibao", example.wrong.rstrip("\n"), "```", "",
             f"`yibao check {EXAMPLE_FILE}` says:", "", "```text", shown, "```", "",
             "## Right", "", "The same policy, changed where the problem was:", "",
             "```diff", _diff(example.wrong, example.right), "```", ""]
