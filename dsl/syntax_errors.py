@@ -94,21 +94,18 @@ def _anon_terminal(term: str) -> str:
     """A literal terminal as written (`->`); a pattern's regex is never shown to a person."""
     pattern = _terminal_patterns().get(term)
     if pattern is not None and (term.startswith("__ANON") or term.isupper()):
-        return f"`{pattern}`" if _is_literal(term) else term.lower().replace("_", " ")
+        return f"`{pattern}`" if term in _literals() else term.lower().replace("_", " ")
     return term
 
 
 @cache
 def _literals() -> frozenset[str]:
+    """Terminals that are a fixed text (`->`, `per year`), not a pattern."""
     from lark.lexer import PatternStr
 
     from .parser import _lark
 
     return frozenset(t.name for t in _lark().terminals if isinstance(t.pattern, PatternStr))
-
-
-def _is_literal(term: str) -> bool:
-    return term in _literals()
 
 
 def _unclosed_quote(line: str) -> int | None:
@@ -131,6 +128,8 @@ def _unclosed_quote(line: str) -> int | None:
 
 
 def _unclosed_string(path: str, text: str, line: int) -> Diagnostic | None:
+    """A syntax error on a line with an unpaired quote is that quote's: the lexer's own complaint
+    (about what follows a string that swallowed the rest) would mislead."""
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return None
