@@ -139,7 +139,7 @@ def _unclosed_string(path: str, text: str, line: int) -> Diagnostic | None:
         return None
     end = len(source.rstrip()) + 1
     return Diagnostic(codes.UNCLOSED_STRING, ast.Span(path, line, col + 1, line, max(end, col + 2)),
-                      'this string is not closed: a quoted string ends with `"` on its own line',
+                      'this string has no closing `"` on its line',
                       'close it before the end of the line, e.g. `"统筹基金" / "basic fund"`')
 
 
