@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from yibao.dsl import codes
@@ -20,7 +21,8 @@ from yibao.dsl.errors import Diagnostic, PolicyError
 EXAMPLE_FILE = "example.yb"  # the name the examples are checked under; a reform's base is base.yb
 
 
-def check_example(text: str) -> tuple[list[Diagnostic], str]:
+@lru_cache(maxsize=256)  # the pages and the tests check the same ~160 examples: once each
+def check_example(text: str) -> tuple[tuple[Diagnostic, ...], str]:
     """Check ``text`` as ``example.yb`` beside ``base.yb`` (``BASE``): its diagnostics (errors and
     warnings) and what ``yibao check example.yb`` prints about them, with the folder left out."""
     from yibao.compiler.loader import load_policy
@@ -33,9 +35,9 @@ def check_example(text: str) -> tuple[list[Diagnostic], str]:
         try:
             policy = load_policy(path)
         except PolicyError as err:
-            found, shown = list(err.diagnostics), err.format()
+            found, shown = err.diagnostics, err.format()
         else:
-            found = list(policy.warnings)
+            found = tuple(policy.warnings)
             shown = "\n\n".join(w.format(policy.ast.texts.get(w.span.file, policy.ast.text)) for w in found)
         return found, shown.replace(str(folder) + os.sep, "").replace(str(folder), ".")
 

@@ -30,7 +30,7 @@ def test_the_wrong_example_gives_its_code_and_the_right_one_passes(code: codes.C
     assert code in [d.code for d in wrong], shown
     assert f"{code.severity}[{code.id}]" in shown
     right, shown = check_example(EXAMPLES[code].right)
-    assert right == [], shown  # not even a warning
+    assert right == (), shown  # not even a warning
 
 
 def codes_of(err: pytest.ExceptionInfo[PolicyError]) -> set[str]:
