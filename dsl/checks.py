@@ -605,9 +605,10 @@ class _Checker(ExprTyping):
                           ("deductible limit", layer.deductible_limit), ("fixed", layer.fixed),
                           ("bands", layer.bands)):
             if node is not None and node.period in ("month", "quarter"):
-                self.error(node.span, f"`per {node.period}` limits a cap only; a {key} is per year or "
-                           "per visit", f"write `cap … per {node.period}` for a {node.period}ly limit on "
-                           "what the layer pays")
+                self.report(codes.PERIOD, node.span,
+                            f"`per {node.period}` limits a cap only; a {key} is per year or per visit",
+                            f"write `cap … per {node.period}` for a {node.period}ly limit on what the "
+                            "layer pays")
         pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
         if len(pay_rules) != 1:
             self.report(codes.PAY_RULE, layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
