@@ -128,7 +128,8 @@ LINE_RULE_TOTALS = _code("Y0409", "line-rule-reads-totals",
                          "a line rule that reads the totals made from the lines")
 RECORD_CLASSIFY = _code("Y0410", "record-classify", "a record policy with a `classify` block")
 LINE_FIELD_OUTSIDE = _code("Y0411", "line-field-outside-row",
-                           "a bill line's field (`line.unit_price`) read outside a `classify` row")
+                           "a bill line's field (`line.unit_price`) read outside a `classify` row or a "
+                           "layer's `rate`")
 
 # ---------------------------------------------------------------- Y05 parameters and exceptions
 NO_VALUE = _code("Y0501", "parameter-without-value", "a parameter with no value for some claims")
