@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from yibao import cli_check as _cli_check
+from yibao import cli_fmt as _cli_fmt
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
 from yibao import cli_schema as _cli_schema
-from yibao.dsl.errors import PolicyError, YibaoError
+from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic
 
 if TYPE_CHECKING:
@@ -43,10 +45,6 @@ def _stderr() -> Console:
     from rich.console import Console  # Rich only when there is something to print
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def reports_errors(func: F) -> F:
@@ -131,26 +129,6 @@ class YibaoGroup(click.Group):
 @click.version_option(package_name="yibao")
 def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
-
-
-@main.command()
-@click.argument("policies", nargs=-1, required=True, type=EXISTING)
-def check(policies: tuple[Path, ...]) -> None:
-    """Parse and check POLICY files; print every error with its line."""
-    failed = False
-    for path in policies:
-        try:
-            policy = load_policy(path)
-        except PolicyError as e:
-            _stderr().print(e.format(), markup=False)
-            failed = True
-            continue
-        for warning in policy.warnings:
-            text = policy.ast.texts.get(warning.span.file, policy.ast.text)
-            _stderr().print(warning.format(text), markup=False)
-        click.echo(f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
-                   f"{_count(len(policy.layers), 'layer')})")
-    sys.exit(1 if failed else 0)
 
 
 @main.command(name="compile")
@@ -268,10 +246,14 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
                          err=lambda s: _stderr().print(s, markup=False), show_id=show_id))
 
 
+# `yibao check` (yibao/cli_check.py)
+_cli_check.register(main)
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao fmt` (yibao/cli_fmt.py)
+_cli_fmt.register(main)
 # `yibao schema` (yibao/cli_schema.py)
 _cli_schema.register(main)
 
