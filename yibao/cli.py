@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
+from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import PolicyError, YibaoError
@@ -248,6 +250,10 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao convert` between yibao claims and the national platform's shapes (yibao/cli_national.py)
+_cli_national.register(main)
+# `yibao reconcile` (yibao/cli_reconcile.py)
+_cli_reconcile.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from yibao.compiler.claims import Line
 from yibao.compiler.money import RATE_ONE, div_half_up
 from yibao.compiler.runtime import Settlement
 
@@ -20,11 +19,6 @@ from . import numbers as n
 from .areas import FUND_FIELDS, PAYER_FIELDS, Area, AreaError, Version, version_for
 from .reader import CLAIM_SPLIT, SPLIT
 from .steps import layer_figures, proc_info, raw_steps
-
-
-def line_split(line: Line) -> tuple[int, int, int, int] | None:
-    """The platform's split a claim line carried (self_pay, over_limit, first_self_pay, in_scope), if any."""
-    return getattr(line, "split", None)
 
 
 def _codes(v: Version, area: Area, layer: str, scheme: str) -> tuple[str, str, str]:
@@ -72,7 +66,7 @@ def settlement_shapes(s: Settlement, area: Area) -> dict[str, Any]:
         })
     self_pay = over_limit = 0
     for line, share in zip(claim.lines, s.lines, strict=True):
-        split = line_split(line)
+        split = line.split
         if split is not None:
             self_pay += split[0]
             over_limit += split[1]
@@ -168,7 +162,7 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
     details, results = [], []
     for i, line in enumerate(claim.lines):
         sn = str(i + 1)
-        price = getattr(line, "unit_price", None)
+        price = line.unit_price
         level = v.reverse("chrgitm_lv", line.category)
         details.append({"feedetl_sn": sn, "mdtrt_id": claim.id, "psn_no": claim.person_id, "med_type": med_type,
                         "fee_ocur_time": f"{day} 00:00:00", "med_list_codg": line.code, "medins_list_codg": line.code,
@@ -176,7 +170,7 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
                         "cnt": "1.0000", "pric": n.text((price if price is not None else line.amount) * 10_000, 6),
                         **({"med_chrgitm_type": v.reverse("med_chrgitm_type", line.item_class)}
                            if line.item_class and v.reverse("med_chrgitm_type", line.item_class) else {})})
-        split = line_split(line)
+        split = line.split
         if split is None and shares is not None:
             sh = shares[i]
             split = (sh.out_of_scope, 0, sh.first_self_pay, sh.in_scope)
@@ -198,4 +192,4 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
     return visit
 
 
-__all__ = ["CLAIM_SPLIT", "cuminfo", "line_split", "settlement_shapes", "to_visit"]
+__all__ = ["CLAIM_SPLIT", "cuminfo", "settlement_shapes", "to_visit"]
