@@ -37,6 +37,16 @@ PROPORTION = Kind("N5,4", 5, 4)
 
 def read(c: _Collector, raw: Any, path: str, kind: Kind, *, required: bool = True) -> int | None:
     """``raw`` as an integer of ``kind``'s smallest unit, or None (the issue is in ``c``)."""
+    if type(raw) is str and len(raw) <= 40:  # the common case, without the checks below
+        m = _NUMBER.fullmatch(raw)
+        if m is not None:
+            sign, whole, frac = m.groups()
+            if frac is not None and len(frac) == kind.decimals and len(whole) <= kind.digits - kind.decimals:
+                value = int(whole + frac)
+                if not sign or not value:
+                    return value
+                if kind.negative:
+                    return -value
     if raw is None or raw == "":
         if required:
             c.add(path, f"required ({kind.name})")

@@ -62,8 +62,8 @@ class VisitResult:
 
 
 def _fen(text: str) -> int:
-    """An amount the writer wrote (``"1234.50"``) back in fen."""
-    return n.read(_Collector(), text, "", n.AMOUNT) or 0
+    """An amount the writer wrote (``"1234.50"``, always two decimals) back in fen."""
+    return int(text.replace(".", ""))
 
 
 def _rendered(s: Any, index: int) -> dict[str, Any]:
