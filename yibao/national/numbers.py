@@ -51,6 +51,10 @@ def read(c: _Collector, raw: Any, path: str, kind: Kind, *, required: bool = Tru
         if required:
             c.add(path, f"required ({kind.name})")
         return None
+    if isinstance(raw, float):
+        c.add(path, f"{raw!r} is a binary float, which cannot hold {kind.name} exactly: read the JSON with "
+                    "yibao.national.decode_visit (numbers as decimals) or write the number as a string")
+        return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         c.add(path, f"{_show(raw)} is not a number ({kind.name})")
         return None

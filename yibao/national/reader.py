@@ -245,7 +245,10 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
         if sn in splits:
             split_path, (parts, level_out, _) = splits[sn]
             level = level_out if level_out is not None else level
-            if all(p is not None for p in parts):
+            negative = [k for k, p in zip(SPLIT, parts, strict=True) if p is not None and p < 0]
+            for k in negative:
+                c.add(f"{split_path}.{k}", "must not be negative: only a refund (negative cnt) has negative parts")
+            if all(p is not None for p in parts) and not negative:
                 line.split = list(parts)
         elif splits or (as_billed and visit.get("feedetail_result") is not None):
             c.add(path, f"no line split: feedetail_result has no row with feedetl_sn {_show(sn)}")
