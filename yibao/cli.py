@@ -16,6 +16,7 @@ from rich.console import Console
 from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
+from yibao import cli_serve as _cli_serve
 from yibao import cli_render as _cli_render
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import PolicyError, YibaoError
@@ -254,6 +255,8 @@ _cli_render.register(main)
 _cli_national.register(main)
 # `yibao reconcile` (yibao/cli_reconcile.py)
 _cli_reconcile.register(main)
+# `yibao serve` (yibao/cli_serve.py)
+_cli_serve.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
