@@ -31,8 +31,10 @@ from yibao.sampling import sample_policy_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "tests" / "national" / "platform_inpatient.yb"
-CHANGE = ("    local, 2, _                            -> 400.00",
-          "    local, 2, _                            -> 450.00")
+CHANGE = (
+    "    local, 2, _                            -> 400.00",
+    "    local, 2, _                            -> 450.00",
+)
 
 
 def main() -> int:
@@ -62,8 +64,10 @@ def main() -> int:
                     affected.add(claim["id"])
         del claims
         made = time.perf_counter() - t0
-        print(f"sampled and wrote {args.n:,} visits ({data.stat().st_size / 1e6:.1f} MB) in {made:.1f} s; "
-              f"{len(affected):,} are affected by the change")
+        print(
+            f"sampled and wrote {args.n:,} visits ({data.stat().st_size / 1e6:.1f} MB) in {made:.1f} s; "
+            f"{len(affected):,} are affected by the change"
+        )
 
         ok = True
         for label, pol, expect in (("same policy", policy, set()), ("deductible changed", changed, affected)):
@@ -81,11 +85,18 @@ def main() -> int:
             took = time.perf_counter() - t0
             good = reported == expect and summary.rejected == 0 and no_step == 0
             ok &= good
-            print(f"{label}: {summary.visits:,} visits, {summary.matched:,} matched, {summary.differing:,} "
-                  f"differing, {summary.rejected:,} rejected; {took:.1f} s, {summary.visits / took:,.0f} visits/s"
-                  f" — {'as expected' if good else 'NOT as expected'}"
-                  + (f" ({len(reported ^ expect)} visits wrongly reported or missed, {no_step} without "
-                     "a first step)" if not good else ""))
+            print(
+                f"{label}: {summary.visits:,} visits, {summary.matched:,} matched, {summary.differing:,} "
+                f"differing, {summary.rejected:,} rejected; {took:.1f} s, "
+                f"{summary.visits / took:,.0f} visits/s"
+                f" — {'as expected' if good else 'NOT as expected'}"
+                + (
+                    f" ({len(reported ^ expect)} visits wrongly reported or missed, {no_step} without "
+                    "a first step)"
+                    if not good
+                    else ""
+                )
+            )
             if summary.fields:
                 print("  " + summary.format().replace("\n", "\n  "))
     return 0 if ok else 1

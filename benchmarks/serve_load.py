@@ -26,11 +26,18 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = {  # name → (policy id, path, body file, a check on the answer)
-    "settle": ("jiujiang.resident_inpatient", "settle", ROOT / "policies/jiujiang/claims/level2_local.json",
-               lambda a: a["payers"]["basic"] == "6880.00"),
-    "national": ("jiujiang.platform_inpatient", "national/settle",
-                 ROOT / "tests/national/visits/refund_and_split.json",
-                 lambda a: a["setlinfo"]["hifp_pay"] == "29493.34"),
+    "settle": (
+        "jiujiang.resident_inpatient",
+        "settle",
+        ROOT / "policies/jiujiang/claims/level2_local.json",
+        lambda a: a["payers"]["basic"] == "6880.00",
+    ),
+    "national": (
+        "jiujiang.platform_inpatient",
+        "national/settle",
+        ROOT / "tests/national/visits/refund_and_split.json",
+        lambda a: a["setlinfo"]["hifp_pay"] == "29493.34",
+    ),
 }
 
 
@@ -46,6 +53,7 @@ async def _level(url: str, body: bytes, check, clients: int, n: int) -> dict[str
     left = n
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+
         async def client() -> None:
             nonlocal left, errors
             while left > 0:
@@ -63,8 +71,14 @@ async def _level(url: str, body: bytes, check, clients: int, n: int) -> dict[str
         await asyncio.gather(*(client() for _ in range(clients)))
         took = time.perf_counter() - start
     q = statistics.quantiles(latencies, n=100)
-    return {"clients": clients, "requests": len(latencies), "errors": errors, "rps": len(latencies) / took,
-            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / took,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+    }
 
 
 def main() -> int:
@@ -77,9 +91,20 @@ def main() -> int:
     port = _free_port()
     exe = Path(sys.executable).with_name("yibao")
     server = subprocess.Popen(
-        [str(exe), "serve", "policies/jiujiang/resident_inpatient.yb", "tests/national/platform_inpatient.yb",
-         "--area", "tests/national/test_area.toml", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stderr=subprocess.DEVNULL)
+        [
+            str(exe),
+            "serve",
+            "policies/jiujiang/resident_inpatient.yb",
+            "tests/national/platform_inpatient.yb",
+            "--area",
+            "tests/national/test_area.toml",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -101,8 +126,10 @@ def main() -> int:
         for clients in (int(c) for c in args.levels.split(",")):
             r = asyncio.run(_level(url, body, check, clients, args.n))
             failed |= r["errors"] > 0
-            print(f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} "
-                  f"{r['p99_ms']:>8.1f}")
+            print(
+                f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} "
+                f"{r['p99_ms']:>8.1f}"
+            )
         print(json.dumps({"server_alive": server.poll() is None}))
         return 1 if failed else 0
     finally:

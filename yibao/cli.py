@@ -16,8 +16,8 @@ from rich.console import Console
 from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
-from yibao import cli_serve as _cli_serve
 from yibao import cli_render as _cli_render
+from yibao import cli_serve as _cli_serve
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import PolicyError, YibaoError
 from yibao.output import write_atomic

@@ -22,30 +22,55 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.argument("source", metavar="INPUT", type=click.Path(exists=True, allow_dash=True))
-    @click.option("--from", "src", type=FORMATS, required=True, help="What INPUT holds: yibao claims or "
-                                                                     "national visits.")
-    @click.option("--to", "dst", type=FORMATS, required=True,
-                  help="yibao (claims), national (visits) or settlement (setlinfo, setldetail, cuminfo).")
-    @click.option("--policy", type=EXISTING, help="The policy: required for yibao → national and for "
-                                                   "settlement; for national → yibao it checks the claims.")
-    @click.option("--area", type=EXISTING, help="The pooling area's mapping (TOML); default: the bundled "
-                                                 "area that lists the policy.")
-    @click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
-                  help="Write here (JSON lines; a single input object gives one JSON object) instead of "
-                       "standard output.")
-    def convert(source: str, src: str, dst: str, policy: Path | None, area: Path | None,
-                output: Path | None) -> None:
+    @click.option(
+        "--from",
+        "src",
+        type=FORMATS,
+        required=True,
+        help="What INPUT holds: yibao claims or national visits.",
+    )
+    @click.option(
+        "--to",
+        "dst",
+        type=FORMATS,
+        required=True,
+        help="yibao (claims), national (visits) or settlement (setlinfo, setldetail, cuminfo).",
+    )
+    @click.option(
+        "--policy",
+        type=EXISTING,
+        help="The policy: required for yibao → national and for "
+        "settlement; for national → yibao it checks the claims.",
+    )
+    @click.option(
+        "--area",
+        type=EXISTING,
+        help="The pooling area's mapping (TOML); default: the bundled area that lists the policy.",
+    )
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, allow_dash=True),
+        help="Write here (JSON lines; a single input object gives one JSON object) instead of "
+        "standard output.",
+    )
+    def convert(
+        source: str, src: str, dst: str, policy: Path | None, area: Path | None, output: Path | None
+    ) -> None:
         """Convert INPUT (a JSON file of one item or a list, JSON lines, a folder, or -) between yibao
         claims and national visits, or settle national visits into the platform's settlement shapes."""
         from yibao.compiler.loader import load_policy
         from yibao.national.areas import area_for, load_area
-        from yibao.national.convert import DIRECTIONS, convert as run
+        from yibao.national.convert import DIRECTIONS
+        from yibao.national.convert import convert as run
         from yibao.national.reconcile import read_visits
         from yibao.output import open_output
 
         if (src, dst) not in DIRECTIONS:
-            raise click.UsageError(f"--from {src} --to {dst}: choose one of "
-                                   + "; ".join(f"--from {a} --to {b} ({what})" for (a, b), what in DIRECTIONS.items()))
+            raise click.UsageError(
+                f"--from {src} --to {dst}: choose one of "
+                + "; ".join(f"--from {a} --to {b} ({what})" for (a, b), what in DIRECTIONS.items())
+            )
         if policy is None and (src, dst) != ("national", "yibao"):
             raise click.UsageError(f"--from {src} --to {dst} needs --policy")
         if policy is None and area is None:
@@ -61,15 +86,19 @@ def register(main: click.Group) -> None:
             if isinstance(item, Exception):
                 err.print(str(item), markup=False)
                 failed = True
-        for s, result in run((src, dst), compiled, mapping, [(s, d) for s, d in items
-                                                              if not isinstance(d, Exception)]):
+        for _s, result in run(
+            (src, dst), compiled, mapping, [(s, d) for s, d in items if not isinstance(d, Exception)]
+        ):
             if isinstance(result, Exception):
                 err.print(str(result), markup=False)
                 failed = True
             else:
                 results.append(result)
-        text = (json.dumps(results[0], ensure_ascii=False, indent=2) + "\n" if single and results
-                else "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+        text = (
+            json.dumps(results[0], ensure_ascii=False, indent=2) + "\n"
+            if single and results
+            else "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+        )
         with open_output(output if output is not None else "-") as f:
             f.write(text)
         if failed:

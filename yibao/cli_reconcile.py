@@ -25,16 +25,34 @@ def register(main: click.Group) -> None:
     @main.command()
     @click.argument("policy", type=EXISTING)
     @click.argument("platform_data", metavar="PLATFORM_DATA", type=click.Path(exists=True, allow_dash=True))
-    @click.option("--area", type=EXISTING, help="The pooling area's mapping (TOML); default: the bundled "
-                                                 "area that lists the policy.")
+    @click.option(
+        "--area",
+        type=EXISTING,
+        help="The pooling area's mapping (TOML); default: the bundled area that lists the policy.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @click.option("--fail-on-difference", is_flag=True, help="Exit 1 if any visit differs or is rejected.")
-    @click.option("--show", type=click.IntRange(min=0), default=20, show_default=True,
-                  help="Differing or rejected visits to describe in the text report (all in --json).")
-    @click.option("--progress/--no-progress", default=None,
-                  help="Show a progress bar (default: when standard error is a terminal).")
-    def reconcile(policy: Path, platform_data: str, area: Path | None, as_json: bool,
-                  fail_on_difference: bool, show: int, progress: bool | None) -> None:
+    @click.option(
+        "--show",
+        type=click.IntRange(min=0),
+        default=20,
+        show_default=True,
+        help="Differing or rejected visits to describe in the text report (all in --json).",
+    )
+    @click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show a progress bar (default: when standard error is a terminal).",
+    )
+    def reconcile(
+        policy: Path,
+        platform_data: str,
+        area: Path | None,
+        as_json: bool,
+        fail_on_difference: bool,
+        show: int,
+        progress: bool | None,
+    ) -> None:
         """Recompute every settlement in PLATFORM_DATA under POLICY and compare it to the fen.
 
         PLATFORM_DATA holds national visits (docs/national.md): JSON lines, one visit a line (read as
@@ -49,7 +67,11 @@ def register(main: click.Group) -> None:
         mapping = area_for(compiled.id, area)
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         show_bar = progress if progress is not None else err.is_terminal
-        total = None if platform_data == "-" or Path(platform_data).is_dir() else Path(platform_data).stat().st_size
+        total = (
+            None
+            if platform_data == "-" or Path(platform_data).is_dir()
+            else Path(platform_data).stat().st_size
+        )
         summary = Summary()
         out = sys.stdout
         shown = 0
@@ -63,17 +85,23 @@ def register(main: click.Group) -> None:
                 if result.status == "matched":
                     continue
                 if as_json:
-                    out.write(("\n  " if first else ",\n  ") + json.dumps(result.to_dict(), ensure_ascii=False))
+                    out.write(
+                        ("\n  " if first else ",\n  ") + json.dumps(result.to_dict(), ensure_ascii=False)
+                    )
                     first = False
                 elif shown < show:
                     out.write(describe(result) + "\n\n")
                     shown += 1
         if as_json:
-            out.write("\n], \"summary\": " + json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "}\n")
+            out.write(
+                '\n], "summary": ' + json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "}\n"
+            )
         else:
             hidden = summary.differing + summary.rejected - shown
             if hidden > 0:
-                out.write(f"({hidden} more differing or rejected visits not shown; --json lists them all)\n\n")
+                out.write(
+                    f"({hidden} more differing or rejected visits not shown; --json lists them all)\n\n"
+                )
             out.write(summary.format() + "\n")
         if fail_on_difference and (summary.differing or summary.rejected):
             sys.exit(1)
@@ -87,8 +115,14 @@ def _bar(show: bool, err: Console, total: int | None) -> Any:
 
     class _Ctx:
         def __enter__(self) -> Any:
-            self.p = Progress(TextColumn("reconciling"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                              console=err, transient=True)
+            self.p = Progress(
+                TextColumn("reconciling"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
             self.p.__enter__()
             task = self.p.add_task("reconcile", total=total)
             return lambda size: self.p.advance(task, size)

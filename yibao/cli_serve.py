@@ -15,10 +15,15 @@ def register(main: click.Group) -> None:
     @main.command()
     @click.argument("policies", nargs=-1, required=True, type=EXISTING)
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-    @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
-                  help="Port to listen on.")
-    @click.option("--area", type=EXISTING, help="The pooling area's mapping (TOML) for the national endpoints; "
-                                                 "default: the bundled area that lists each policy.")
+    @click.option(
+        "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on."
+    )
+    @click.option(
+        "--area",
+        type=EXISTING,
+        help="The pooling area's mapping (TOML) for the national endpoints; "
+        "default: the bundled area that lists each policy.",
+    )
     def serve(policies: tuple[Path, ...], host: str, port: int, area: Path | None) -> None:
         """Serve settle, explain, letter, national settle and reconcile for POLICIES over HTTP.
 
@@ -30,5 +35,7 @@ def register(main: click.Group) -> None:
         from yibao.serve import create_app
 
         app = create_app(policies, area=area)
-        click.echo(f"yibao serve: {len(policies)} policies on http://{host}:{port} (OpenAPI: /docs)", err=True)
+        click.echo(
+            f"yibao serve: {len(policies)} policies on http://{host}:{port} (OpenAPI: /docs)", err=True
+        )
         uvicorn.run(app, host=host, port=port, log_level="warning")

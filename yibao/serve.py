@@ -52,10 +52,13 @@ def create_app(policies: Sequence[str | Path], *, area: str | Path | None = None
             areas[p.id] = load_area(area) if area is not None else area_for(p.id)
         except AreaError:
             areas[p.id] = None  # settles yibao claims; the national endpoints say why they cannot
-    app = FastAPI(title="yibao", version="0.1.0",
-                  description="Medical-insurance reimbursement policies as code: settle claims (yibao JSON or "
-                              "the national platform's shapes), explain settlements, reconcile the "
-                              "platform's figures. Errors: 422 with `detail`, a list of {path, reason}.")
+    app = FastAPI(
+        title="yibao",
+        version="0.1.0",
+        description="Medical-insurance reimbursement policies as code: settle claims (yibao JSON or "
+        "the national platform's shapes), explain settlements, reconcile the "
+        "platform's figures. Errors: 422 with `detail`, a list of {path, reason}.",
+    )
 
     @app.exception_handler(_Problem)
     def _problem(_: Request, exc: _Problem) -> JSONResponse:
@@ -64,19 +67,35 @@ def create_app(policies: Sequence[str | Path], *, area: str | Path | None = None
     @app.exception_handler(Exception)
     def _internal(_: Request, exc: Exception) -> JSONResponse:
         message = " ".join(str(exc).split())[:500]
-        return JSONResponse(status_code=500, content={"detail": f"internal error: {type(exc).__name__}: {message}"})
+        return JSONResponse(
+            status_code=500, content={"detail": f"internal error: {type(exc).__name__}: {message}"}
+        )
 
     def policy_of(policy_id: str) -> Policy:
         if policy_id not in loaded:
-            raise _Problem(404, [{"path": "policy", "reason": f"no policy {policy_id!r} is loaded; loaded: "
-                                                              + ", ".join(sorted(loaded))}])
+            raise _Problem(
+                404,
+                [
+                    {
+                        "path": "policy",
+                        "reason": f"no policy {policy_id!r} is loaded; loaded: " + ", ".join(sorted(loaded)),
+                    }
+                ],
+            )
         return loaded[policy_id]
 
     def area_of(policy_id: str) -> Area:
         a = areas[policy_id]
         if a is None:
-            raise _Problem(422, [{"path": "policy", "reason": f"no pooling-area mapping for {policy_id}: "
-                                                              "start the service with --area"}])
+            raise _Problem(
+                422,
+                [
+                    {
+                        "path": "policy",
+                        "reason": f"no pooling-area mapping for {policy_id}: start the service with --area",
+                    }
+                ],
+            )
         return a
 
     async def body(request: Request, national: bool = False) -> Any:
@@ -108,9 +127,16 @@ def create_app(policies: Sequence[str | Path], *, area: str | Path | None = None
     @app.get("/policies")
     def list_policies() -> list[dict[str, Any]]:
         """Each loaded policy: its id, layers, accumulators and pooling area."""
-        return [{"id": p.id, "layers": list(p.layers), "accumulators": list(p.accumulators),
-                 "as_billed": p.as_billed, "area": (areas[p.id].code if areas[p.id] else None)}
-                for p in loaded.values()]
+        return [
+            {
+                "id": p.id,
+                "layers": list(p.layers),
+                "accumulators": list(p.accumulators),
+                "as_billed": p.as_billed,
+                "area": (areas[p.id].code if areas[p.id] else None),
+            }
+            for p in loaded.values()
+        ]
 
     @app.post("/policies/{policy_id}/settle", openapi_extra=_BODY)
     async def settle(policy_id: str, request: Request, trace: bool = False) -> Any:

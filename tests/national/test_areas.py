@@ -8,7 +8,7 @@ import pytest
 
 from yibao.national import AreaError, area_for, bundled_areas, parse_area
 
-GOOD = '''
+GOOD = """
 area = "999900"
 policies = ["demo.*"]
 
@@ -29,7 +29,7 @@ admdvs = "999900"
 [version.layers.basic]
 field = "hifp_pay"
 fund_pay_type = { resident = "390100", employee = "310100" }
-'''
+"""
 
 
 def test_the_bundled_areas_cover_the_project_s_policies():
@@ -50,14 +50,20 @@ def test_versions_are_chosen_by_date():
 
 
 def test_a_bad_mapping_names_every_problem_at_its_key():
-    bad = GOOD.replace('field = "hifp_pay"\nfund_pay_type = "390100"', 'feild = "hifp_pay"\nfund_pay_type = "39"')
-    bad = bad.replace("from = 2025-01-01", "from = 2023-01-01").replace('"391" = "resident"', '"391" = "citizen"')
+    bad = GOOD.replace(
+        'field = "hifp_pay"\nfund_pay_type = "390100"', 'feild = "hifp_pay"\nfund_pay_type = "39"'
+    )
+    bad = bad.replace("from = 2025-01-01", "from = 2023-01-01").replace(
+        '"391" = "resident"', '"391" = "citizen"'
+    )
     with pytest.raises(AreaError) as err:
         parse_area(bad, "demo.toml")
     problems = err.value.problems
     assert "version[0].layers.basic.feild: unknown key; did you mean `field`?" in problems
     assert "version[0].layers.basic.field: required" in problems
-    assert any(p.startswith("version[0].layers.basic.fund_pay_type: '39' is not a fund_pay_type") for p in problems)
+    assert any(
+        p.startswith("version[0].layers.basic.fund_pay_type: '39' is not a fund_pay_type") for p in problems
+    )
     assert "version[1].insutype.391: 'citizen' is not one of employee, resident" in problems
     assert any(p.startswith("version[1].from: 2023-01-01 is not after") for p in problems)
     with pytest.raises(AreaError, match="not TOML"):

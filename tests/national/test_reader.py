@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from yibao.compiler.claims import _Collector
 from yibao.dsl.errors import ClaimError
+
 from yibao.national import PolicyNeeds, to_claim
 from yibao.national import numbers as n
 from yibao.national.reader import read_setlinfo
@@ -27,11 +27,20 @@ def test_the_hand_written_visit_becomes_the_claim_a_person_would_write(visit, ar
     claim = _claim(visit, area, platform_policy)
     assert claim["id"] == "MDT-2024-0001" and claim["date"] == "2024-03-18"
     # the identity valid on the day (2303, low income), not the expired one (2301)
-    assert claim["person"] == {"id": "36040000000000000001", "scheme": "resident", "category": "low_income",
-                               "age": 34}
+    assert claim["person"] == {
+        "id": "36040000000000000001",
+        "scheme": "resident",
+        "category": "low_income",
+        "age": 34,
+    }
     # one admission before this one (C0000 = 1); 360402 is a county of the insured's city 360400
-    assert claim["visit"] == {"kind": "inpatient", "level": "2", "region": "local", "referral": "none",
-                              "admission_no": 2}
+    assert claim["visit"] == {
+        "kind": "inpatient",
+        "level": "2",
+        "region": "local",
+        "referral": "none",
+        "admission_no": 2,
+    }
     # the 2023 row and the employee (310) row of cuminfo are not this claim's year or insurance
     assert claim["year_to_date"] == {"year": 2024, "basic.deductible": "0.00", "basic.paid": "1234.00"}
     codes = [ln["code"] for ln in claim["lines"]]
@@ -60,29 +69,36 @@ def test_a_split_that_does_not_add_up_is_reported_at_its_row(visit, area, platfo
 
 def test_refunds_are_checked_against_the_line_they_refund(visit, area, platform_policy):
     visit["feedetail"][3]["init_feedetl_sn"] = "F999"
-    assert "not an earlier fee detail" in _issues(visit, area, platform_policy)["feedetail[3].init_feedetl_sn"]
+    assert (
+        "not an earlier fee detail" in _issues(visit, area, platform_policy)["feedetail[3].init_feedetl_sn"]
+    )
     visit["feedetail"][3]["init_feedetl_sn"] = "F003"
     visit["feedetail"][3]["det_item_fee_sumamt"] = "-200.00"
-    visit["feedetail_result"][3].update(det_item_fee_sumamt="-200.00", preselfpay_amt="-20.00",
-                                        inscp_scp_amt="-180.00")
+    visit["feedetail_result"][3].update(
+        det_item_fee_sumamt="-200.00", preselfpay_amt="-20.00", inscp_scp_amt="-180.00"
+    )
     assert "more than the 123.46 left" in _issues(visit, area, platform_policy)["feedetail[3]"]
 
 
 def test_a_line_refunded_in_full_is_dropped(visit, area, platform_policy):
     visit["feedetail"][3].update(det_item_fee_sumamt="-123.46", cnt="-10")
-    visit["feedetail_result"][3].update(det_item_fee_sumamt="-123.46", preselfpay_amt="-12.35",
-                                        inscp_scp_amt="-111.11")
+    visit["feedetail_result"][3].update(
+        det_item_fee_sumamt="-123.46", preselfpay_amt="-12.35", inscp_scp_amt="-111.11"
+    )
     claim = _claim(visit, area, platform_policy)
     assert [ln["code"] for ln in claim["lines"]] == ["250101001", "C0310201", "C-VIP-01"]
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("12.345", "more than 2 decimals"),
-    ("12345678901234567", "more than 16 digits"),
-    ("1e3", "is not a number"),
-    (True, "is not a number"),
-    ("-5.00", "must not be negative"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("12.345", "more than 2 decimals"),
+        ("12345678901234567", "more than 16 digits"),
+        ("1e3", "is not a number"),
+        (True, "is not a number"),
+        ("-5.00", "must not be negative"),
+    ],
+)
 def test_n16_2_amounts_are_validated(raw, reason, visit, area, platform_policy):
     visit["feedetail_result"][0]["fulamt_ownpay_amt"] = raw
     assert reason in _issues(visit, area, platform_policy)["feedetail_result[0].fulamt_ownpay_amt"]
@@ -107,11 +123,21 @@ def test_numbers_are_exact_whatever_their_json_form():
 
 def test_setlinfo_whose_funds_do_not_add_up_is_reported():
     c = _Collector()
-    read_setlinfo(c, {"medfee_sumamt": "100.00", "hifp_pay": "60.00", "maf_pay": "10.00",
-                      "fund_pay_sumamt": "60.00", "psn_part_amt": "40.00"})
+    read_setlinfo(
+        c,
+        {
+            "medfee_sumamt": "100.00",
+            "hifp_pay": "60.00",
+            "maf_pay": "10.00",
+            "fund_pay_sumamt": "60.00",
+            "psn_part_amt": "40.00",
+        },
+    )
     issues = {i.path: i.message for i in c.issues}
     assert "is not the sum of the funds" in issues["setlinfo.fund_pay_sumamt"]
     c = _Collector()
-    read_setlinfo(c, {"medfee_sumamt": "100.00", "hifp_pay": "60.00", "fund_pay_sumamt": "60.00",
-                      "psn_part_amt": "30.00"})
+    read_setlinfo(
+        c,
+        {"medfee_sumamt": "100.00", "hifp_pay": "60.00", "fund_pay_sumamt": "60.00", "psn_part_amt": "30.00"},
+    )
     assert "psn_part_amt + hosp_part_amt = 90.00" in c.issues[0].message

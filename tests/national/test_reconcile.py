@@ -18,7 +18,10 @@ from yibao.sampling import sample_policy_claims
 
 from .conftest import POLICY
 
-CHANGE = ("    local, 2, _                            -> 400.00", "    local, 2, _                            -> 450.00")
+CHANGE = (
+    "    local, 2, _                            -> 400.00",
+    "    local, 2, _                            -> 450.00",
+)
 N = 150
 
 
@@ -29,8 +32,12 @@ def sampled(tmp_path_factory, platform_policy):
     area = area_for(platform_policy.id)
     claims = sample_policy_claims(platform_policy, N, 7)
     data = tmp / "platform.jsonl"
-    data.write_text("".join(json.dumps(claim_to_national(platform_policy, area, c), ensure_ascii=False) + "\n"
-                            for c in claims), encoding="utf-8")
+    data.write_text(
+        "".join(
+            json.dumps(claim_to_national(platform_policy, area, c), ensure_ascii=False) + "\n" for c in claims
+        ),
+        encoding="utf-8",
+    )
     text = Path(POLICY).read_text(encoding="utf-8")
     changed_path = tmp / "changed.yb"
     changed_path.write_text(text.replace(*CHANGE), encoding="utf-8")
@@ -72,7 +79,8 @@ def test_a_changed_deductible_reports_exactly_the_visits_it_affects(sampled, pla
     assert d["fields"]["act_pay_dedc"]["visits"] == len(affected)
     assert set(d["payers"]) <= {"390100"}
     assert sum(r.payers["390100"][1] - r.payers["390100"][0] for r in results if "390100" in r.payers) == int(
-        d["payers"]["390100"]["difference"].replace(".", ""))
+        d["payers"]["390100"]["difference"].replace(".", "")
+    )
 
 
 def test_a_platform_s_own_process_text_still_names_the_layer(visit, area, platform_policy):
@@ -80,10 +88,16 @@ def test_a_platform_s_own_process_text_still_names_the_layer(visit, area, platfo
 
     s = platform_policy.settle(to_claim(visit, area, PolicyNeeds.of(platform_policy)), trace=True)
     shapes = settlement_shapes(s, area)
-    visit["setlinfo"] = {**shapes["setlinfo"], "hifp_pay": "29000.00", "fund_pay_sumamt": "29000.00",
-                         "psn_part_amt": "17774.08", "psn_cash_pay": "17774.08"}
-    visit["setldetail"] = [{**shapes["setldetail"][0], "fund_payamt": "29000.00",
-                            "setl_proc_info": "390100|起付线400|比例0.8"}]
+    visit["setlinfo"] = {
+        **shapes["setlinfo"],
+        "hifp_pay": "29000.00",
+        "fund_pay_sumamt": "29000.00",
+        "psn_part_amt": "17774.08",
+        "psn_cash_pay": "17774.08",
+    }
+    visit["setldetail"] = [
+        {**shapes["setldetail"][0], "fund_payamt": "29000.00", "setl_proc_info": "390100|起付线400|比例0.8"}
+    ]
     r = reconcile_visit(platform_policy, area, visit, "hand")
     assert r.status == "differs"
     assert r.fields["hifp_pay"] == (2900000, 2949334)
@@ -107,8 +121,18 @@ def test_the_command_reports_json_and_fails_on_difference(sampled, platform_poli
     same = runner.invoke(main, ["reconcile", str(POLICY), str(data), "--fail-on-difference"])
     assert same.exit_code == 0, same.output
     assert f"{N} visits: {N} matched, 0 differing, 0 rejected" in same.output
-    diff = runner.invoke(main, ["reconcile", str(changed_path), str(data), "--json", "--fail-on-difference",
-                                "--area", "yibao/national/areas/jiujiang.toml"])
+    diff = runner.invoke(
+        main,
+        [
+            "reconcile",
+            str(changed_path),
+            str(data),
+            "--json",
+            "--fail-on-difference",
+            "--area",
+            "yibao/national/areas/jiujiang.toml",
+        ],
+    )
     assert diff.exit_code == 1
     report = json.loads(diff.output)
     assert report["summary"]["differing"] == len(report["visits"]) > 0

@@ -25,8 +25,12 @@ def check_identities(shapes: dict, settlement) -> None:
     funds = sum(fen(info[f]) for f in FUND_FIELDS)
     assert fen(info["fund_pay_sumamt"]) == funds
     assert fen(info["medfee_sumamt"]) == funds + fen(info["psn_part_amt"]) + fen(info["hosp_part_amt"])
-    assert fen(info["medfee_sumamt"]) == (fen(info["fulamt_ownpay_amt"]) + fen(info["overlmt_selfpay"])
-                                          + fen(info["preselfpay_amt"]) + fen(info["inscp_scp_amt"]))
+    assert fen(info["medfee_sumamt"]) == (
+        fen(info["fulamt_ownpay_amt"])
+        + fen(info["overlmt_selfpay"])
+        + fen(info["preselfpay_amt"])
+        + fen(info["inscp_scp_amt"])
+    )
     fields: dict[str, int] = {}
     area = area_for(settlement.meta.id)
     version = area.version(settlement.claim.date)
@@ -45,20 +49,37 @@ def check_identities(shapes: dict, settlement) -> None:
         assert by_code.get(code, 0) >= (paid if paid else 0)
 
 
-def test_the_hand_written_visit_settles_into_the_platform_s_shapes(visit, area, platform_policy, snapshot_json):
+def test_the_hand_written_visit_settles_into_the_platform_s_shapes(
+    visit, area, platform_policy, snapshot_json
+):
     claim = to_claim(visit, area, PolicyNeeds.of(platform_policy))
     s = platform_policy.settle(claim, trace=True)
     shapes = settlement_shapes(s, area)
     check_identities(shapes, s)
     info = shapes["setlinfo"]
-    # 46,774.08 in all; out of scope 500.00 全自费 + 5,000.00 above the price limit; (37,266.67 − 400.00) × 80%
+    # 46,774.08 in all; out of scope 500.00 全自费 + 5,000.00 above the price limit;
+    # the fund (37,266.67 − 400.00) × 80%
     assert (info["medfee_sumamt"], info["fulamt_ownpay_amt"], info["overlmt_selfpay"]) == (
-        "46774.08", "500.00", "5000.00")
+        "46774.08",
+        "500.00",
+        "5000.00",
+    )
     assert (info["act_pay_dedc"], info["hifp_pay"], info["pool_prop_selfpay"], info["psn_part_amt"]) == (
-        "400.00", "29493.34", "0.8000", "17280.74")
+        "400.00",
+        "29493.34",
+        "0.8000",
+        "17280.74",
+    )
     row = shapes["setldetail"][0]
-    assert (row["fund_pay_type"], row["crt_payb_lmt_amt"], row["fund_payamt"]) == ("390100", "148766.00", "29493.34")
-    assert {r["cum_type_code"]: r["cum"] for r in shapes["cuminfo"]} == {"Q0000": "400.00", "F0000": "30727.34"}
+    assert (row["fund_pay_type"], row["crt_payb_lmt_amt"], row["fund_payamt"]) == (
+        "390100",
+        "148766.00",
+        "29493.34",
+    )
+    assert {r["cum_type_code"]: r["cum"] for r in shapes["cuminfo"]} == {
+        "Q0000": "400.00",
+        "F0000": "30727.34",
+    }
     assert json.dumps(shapes, ensure_ascii=False, indent=2) + "\n" == snapshot_json
 
 
@@ -86,4 +107,8 @@ def test_claims_go_to_the_platform_and_back_unchanged(seed):
     check_identities({"setlinfo": visit["setlinfo"], "setldetail": visit["setldetail"]}, s)
     back = LIAOCHENG.settle(to_claim(visit, area, PolicyNeeds.of(LIAOCHENG)))
     assert (back.payer_fen, back.person_fen, back.ytd, back.claim.admission_no) == (
-        s.payer_fen, s.person_fen, s.ytd, s.claim.admission_no)
+        s.payer_fen,
+        s.person_fen,
+        s.ytd,
+        s.claim.admission_no,
+    )

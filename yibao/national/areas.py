@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import itertools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,19 +27,42 @@ from yibao.dsl.types import CATEGORIES, DEFAULT_ENUMS
 AREAS_DIR = Path(__file__).with_name("areas")
 
 # setlinfo's payer fields (docs/national.md): the funds, which add up to fund_pay_sumamt …
-FUND_FIELDS = ("hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay",
-               "hifdm_pay")
+FUND_FIELDS = (
+    "hifp_pay",
+    "cvlserv_pay",
+    "hifes_pay",
+    "hifmi_pay",
+    "hifob_pay",
+    "maf_pay",
+    "oth_pay",
+    "hifdm_pay",
+)
 # … and what the hospital bears, which does not.
 PAYER_FIELDS = (*FUND_FIELDS, "hosp_part_amt")
 POOL_PROP = ("fund_rate", "self_pay_rate")  # what pool_prop_selfpay holds in this area
 
 _CODE_MAPS = {  # key → the claim field its values must belong to ("" for free text)
-    "insutype": "person.scheme", "med_type": "visit.kind", "hosp_lv": "visit.level",
-    "psn_type": "person.category", "psn_idet_type": "person.category", "refl_type": "visit.referral",
-    "chrgitm_lv": "line.category", "med_chrgitm_type": "", "codes": "", "diseases": "",
+    "insutype": "person.scheme",
+    "med_type": "visit.kind",
+    "hosp_lv": "visit.level",
+    "psn_type": "person.category",
+    "psn_idet_type": "person.category",
+    "refl_type": "visit.referral",
+    "chrgitm_lv": "line.category",
+    "med_chrgitm_type": "",
+    "codes": "",
+    "diseases": "",
     "fund_pay_type_local": "",
 }
-_VERSION_KEYS = {"from", "admdvs", "pool_prop_selfpay", "layers", "cum_type_code", "admission_count", *_CODE_MAPS}
+_VERSION_KEYS = {
+    "from",
+    "admdvs",
+    "pool_prop_selfpay",
+    "layers",
+    "cum_type_code",
+    "admission_count",
+    *_CODE_MAPS,
+}
 _LAYER_KEYS = {"field", "fund_pay_type", "name"}
 _TOP_KEYS = {"area", "name", "policies", "version"}
 
@@ -62,6 +86,7 @@ class LayerCode:
 
     def for_scheme(self, scheme: str) -> tuple[str, str, str]:
         """(setlinfo field, fund_pay_type, fund_pay_type_name) for a claim of ``scheme``."""
+
         def pick(m: Mapping[str, str]) -> str:
             return m.get(scheme, m.get("*", ""))
 
@@ -147,13 +172,17 @@ def _string_map(problems: list[str], raw: Any, path: str, meaning: str) -> dict[
 
 
 def _payer_field(value: str) -> str | None:
-    return None if value in PAYER_FIELDS else f"{value!r} is not a setlinfo payer field ({', '.join(PAYER_FIELDS)})"
+    return (
+        None
+        if value in PAYER_FIELDS
+        else f"{value!r} is not a setlinfo payer field ({', '.join(PAYER_FIELDS)})"
+    )
 
 
 def _fund_code(value: str) -> str | None:
     if value.isascii() and value.isdigit() and len(value) in (6, 8):
         return None
-    return f"{value!r} is not a fund_pay_type code (6 digits, 8 for a local one, such as \"390100\")"
+    return f'{value!r} is not a fund_pay_type code (6 digits, 8 for a local one, such as "390100")'
 
 
 def _any(value: str) -> str | None:
@@ -173,7 +202,9 @@ def _per_scheme(problems: list[str], raw: Any, path: str, check: Any) -> dict[st
     for scheme, value in items.items():
         where = path if isinstance(raw, str) else f"{path}.{scheme}"
         if scheme != "*" and scheme not in DEFAULT_ENUMS["person.scheme"]:
-            problems.append(f"{where}: {scheme!r} is not a scheme ({', '.join(DEFAULT_ENUMS['person.scheme'])})")
+            problems.append(
+                f"{where}: {scheme!r} is not a scheme ({', '.join(DEFAULT_ENUMS['person.scheme'])})"
+            )
             continue
         problem = check(value) if isinstance(value, str) else "must be a string"
         if problem:
@@ -194,7 +225,7 @@ def _version(problems: list[str], raw: Any, path: str) -> Version | None:
         start = None
     admdvs = raw.get("admdvs")
     if not isinstance(admdvs, str) or len(admdvs) != 6 or not admdvs.isdigit():
-        problems.append(f"{path}.admdvs: required, the area's six-digit 医保区划 code, such as \"360400\"")
+        problems.append(f'{path}.admdvs: required, the area\'s six-digit 医保区划 code, such as "360400"')
     prop = raw.get("pool_prop_selfpay", "fund_rate")
     if prop not in POOL_PROP:
         problems.append(f"{path}.pool_prop_selfpay: {prop!r} is not one of {', '.join(POOL_PROP)}")
@@ -205,8 +236,10 @@ def _version(problems: list[str], raw: Any, path: str) -> Version | None:
             problems.append(f"{lpath}: must be a table with field, fund_pay_type and name")
             continue
         _unknown(problems, spec, _LAYER_KEYS, lpath + ".")
-        parts = [_per_scheme(problems, spec.get(k, "" if k == "name" else None), f"{lpath}.{k}", check)
-                 for k, check in (("field", _payer_field), ("fund_pay_type", _fund_code), ("name", _any))]
+        parts = [
+            _per_scheme(problems, spec.get(k, "" if k == "name" else None), f"{lpath}.{k}", check)
+            for k, check in (("field", _payer_field), ("fund_pay_type", _fund_code), ("name", _any))
+        ]
         if all(p is not None for p in parts):
             layers[name] = LayerCode(*parts)  # type: ignore[arg-type]
     cum = _string_map(problems, raw.get("cum_type_code"), path + ".cum_type_code", "")
@@ -218,7 +251,9 @@ def _version(problems: list[str], raw: Any, path: str) -> Version | None:
     maps = {k: _string_map(problems, raw.get(k), f"{path}.{k}", meaning) for k, meaning in _CODE_MAPS.items()}
     admissions = raw.get("admission_count")
     if admissions is not None and (not isinstance(admissions, str) or admissions in cum.values()):
-        problems.append(f"{path}.admission_count: must be a cum_type_code no accumulator uses, such as \"C0000\"")
+        problems.append(
+            f'{path}.admission_count: must be a cum_type_code no accumulator uses, such as "C0000"'
+        )
     if start is None or not isinstance(admdvs, str) or prop not in POOL_PROP:
         return None
     return Version(start, admdvs, prop, layers, cum, maps, admissions)
@@ -236,7 +271,7 @@ def parse_area(text: str, source: str) -> Area:
     if not isinstance(code, str) or not code:
         problems.append("area: required, the area's name or code as a string")
     if not isinstance(pols, list) or not all(isinstance(p, str) for p in pols):
-        problems.append("policies: must be a list of policy ids (glob patterns such as \"jiujiang.*\")")
+        problems.append('policies: must be a list of policy ids (glob patterns such as "jiujiang.*")')
         pols = []
     versions = raw.get("version")
     if not isinstance(versions, list) or not versions:
@@ -244,9 +279,11 @@ def parse_area(text: str, source: str) -> Area:
         versions = []
     parsed = [_version(problems, v, f"version[{i}]") for i, v in enumerate(versions)]
     good = [v for v in parsed if v is not None]
-    for i, (a, b) in enumerate(zip(good, good[1:], strict=False)):
+    for i, (a, b) in enumerate(itertools.pairwise(good)):
         if b.start <= a.start:
-            problems.append(f"version[{i + 1}].from: {b.start} is not after the version before it ({a.start})")
+            problems.append(
+                f"version[{i + 1}].from: {b.start} is not after the version before it ({a.start})"
+            )
     if problems:
         raise AreaError(source, problems)
     return Area(str(code), str(name), tuple(pols), tuple(good), source)
@@ -274,13 +311,20 @@ def area_for(policy_id: str, path: str | Path | None = None) -> Area:
     for area in bundled_areas():
         if area.covers(policy_id):
             return area
-    raise AreaError(policy_id, ["no bundled pooling-area mapping lists this policy; give one with --area "
-                                f"(bundled: {', '.join(a.source for a in bundled_areas()) or 'none'})"])
+    raise AreaError(
+        policy_id,
+        [
+            "no bundled pooling-area mapping lists this policy; give one with --area "
+            f"(bundled: {', '.join(a.source for a in bundled_areas()) or 'none'})"
+        ],
+    )
 
 
 def version_for(area: Area, day: dt.date, path: str = "date") -> Version:
     v = area.version(day)
     if v is None:
-        raise AreaError(area.source, [f"{path}: {day} is before the first version of the mapping "
-                                      f"({area.versions[0].start})"])
+        raise AreaError(
+            area.source,
+            [f"{path}: {day} is before the first version of the mapping ({area.versions[0].start})"],
+        )
     return v

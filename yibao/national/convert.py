@@ -22,7 +22,9 @@ DIRECTIONS = {
 }
 
 
-def national_to_claim(policy: Policy | None, area: Area, visit: Any, source: str | None = None) -> dict[str, Any]:
+def national_to_claim(
+    policy: Policy | None, area: Area, visit: Any, source: str | None = None
+) -> dict[str, Any]:
     """The claim a visit becomes, checked against ``policy`` when one is given."""
     claim = to_claim(visit, area, PolicyNeeds.of(policy) if policy is not None else None, source)
     if policy is not None:
@@ -30,8 +32,9 @@ def national_to_claim(policy: Policy | None, area: Area, visit: Any, source: str
     return claim
 
 
-def claim_to_national(policy: Policy, area: Area, claim: Any, source: str | None = None,
-                      settle: bool = True) -> dict[str, Any]:
+def claim_to_national(
+    policy: Policy, area: Area, claim: Any, source: str | None = None, settle: bool = True
+) -> dict[str, Any]:
     """A claim (validated by ``policy``) as a national visit; with ``settle``, also the platform's
     setlinfo and setldetail as the policy computes them."""
     c = policy.claim(claim, source)
@@ -45,8 +48,9 @@ def settle_national(policy: Policy, area: Area, visit: Any, source: str | None =
     return settlement_shapes(policy.settle(claim, trace=True, source=source), area)
 
 
-def convert(direction: tuple[str, str], policy: Policy | None, area: Area,
-            items: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any] | ClaimError]]:
+def convert(
+    direction: tuple[str, str], policy: Policy | None, area: Area, items: Iterable[tuple[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any] | ClaimError]]:
     """Each item converted, or the ``ClaimError`` that says why not (the caller reports it)."""
     for source, data in items:
         try:

@@ -52,8 +52,11 @@ def read(c: _Collector, raw: Any, path: str, kind: Kind, *, required: bool = Tru
             c.add(path, f"required ({kind.name})")
         return None
     if isinstance(raw, float):
-        c.add(path, f"{raw!r} is a binary float, which cannot hold {kind.name} exactly: read the JSON with "
-                    "yibao.national.decode_visit (numbers as decimals) or write the number as a string")
+        c.add(
+            path,
+            f"{raw!r} is a binary float, which cannot hold {kind.name} exactly: read the JSON with "
+            "yibao.national.decode_visit (numbers as decimals) or write the number as a string",
+        )
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         c.add(path, f"{_show(raw)} is not a number ({kind.name})")
@@ -67,12 +70,14 @@ def read(c: _Collector, raw: Any, path: str, kind: Kind, *, required: bool = Tru
     text = raw if isinstance(raw, str) else (str(raw) if isinstance(raw, int) else format(raw, "f"))
     m = _NUMBER.fullmatch(text) if len(text) <= 40 else None
     if m is None:
-        c.add(path, f"{_show(raw)} is not a number ({kind.name}: ASCII digits, at most {kind.decimals} "
-                    "decimals)")
+        c.add(
+            path,
+            f"{_show(raw)} is not a number ({kind.name}: ASCII digits, at most {kind.decimals} decimals)",
+        )
         return None
     sign, whole, frac = m.groups()
     frac = frac or ""
-    if len(frac) > kind.decimals and frac[kind.decimals:].strip("0"):
+    if len(frac) > kind.decimals and frac[kind.decimals :].strip("0"):
         c.add(path, f"{_show(raw)} has more than {kind.decimals} decimals ({kind.name})")
         return None
     frac = frac[: kind.decimals].ljust(kind.decimals, "0")

@@ -22,8 +22,18 @@ from yibao.dsl.errors import ClaimError
 from . import numbers as n
 from .areas import FUND_FIELDS, Area, Version
 
-VISIT_KEYS = {"mdtrtinfo", "baseinfo", "insuinfo", "idetinfo", "feedetail", "feedetail_result", "cuminfo",
-              "setlinfo", "setldetail", "diseinfo"}
+VISIT_KEYS = {
+    "mdtrtinfo",
+    "baseinfo",
+    "insuinfo",
+    "idetinfo",
+    "feedetail",
+    "feedetail_result",
+    "cuminfo",
+    "setlinfo",
+    "setldetail",
+    "diseinfo",
+}
 SPLIT = ("fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
 CLAIM_SPLIT = ("self_pay", "over_limit", "first_self_pay", "in_scope")  # the claim's names, in that order
 MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather than cut
@@ -40,9 +50,12 @@ class PolicyNeeds:
 
     @classmethod
     def of(cls, policy: Any) -> PolicyNeeds:
-        return cls(tuple(policy.accumulators), tuple(getattr(policy, "given", ())),
-                   tuple(getattr(policy, "year_start", (1, 1))),  # type: ignore[arg-type]
-                   bool(getattr(policy, "as_billed", True)))
+        return cls(
+            tuple(policy.accumulators),
+            tuple(getattr(policy, "given", ())),
+            tuple(getattr(policy, "year_start", (1, 1))),  # type: ignore[arg-type]
+            bool(getattr(policy, "as_billed", True)),
+        )
 
 
 def _obj(c: _Collector, raw: Any, path: str, *, required: bool = True) -> Mapping[str, Any]:
@@ -56,7 +69,9 @@ def _obj(c: _Collector, raw: Any, path: str, *, required: bool = True) -> Mappin
     return raw
 
 
-def _rows(c: _Collector, raw: Any, path: str, *, required: bool = False) -> list[tuple[str, Mapping[str, Any]]]:
+def _rows(
+    c: _Collector, raw: Any, path: str, *, required: bool = False
+) -> list[tuple[str, Mapping[str, Any]]]:
     if raw is None:
         if required:
             c.add(path, "required list")
@@ -73,8 +88,15 @@ def _rows(c: _Collector, raw: Any, path: str, *, required: bool = False) -> list
     return out
 
 
-def _code(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True,
-          limit: int = MAX_CODE) -> str | None:
+def _code(
+    c: _Collector,
+    obj: Mapping[str, Any],
+    key: str,
+    path: str,
+    *,
+    required: bool = True,
+    limit: int = MAX_CODE,
+) -> str | None:
     raw = obj.get(key)
     if raw is None or raw == "":
         if required:
@@ -100,7 +122,9 @@ def _mapped(c: _Collector, v: Version, what: str, code: str | None, path: str, a
     return value
 
 
-def _day(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> dt.date | None:
+def _day(
+    c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True
+) -> dt.date | None:
     """A date or datetime field (``2024-03-18`` or ``2024-03-18 10:20:00``) as its day."""
     raw = obj.get(key)
     if raw is None or raw == "":
@@ -128,14 +152,21 @@ def region_of(v: Version, insured: str | None, treated: str | None) -> str:
     return "in_province" if where[:2] == home[:2] else "out_of_province"
 
 
-def _category(c: _Collector, v: Version, visit: Mapping[str, Any], day: dt.date | None, area: Area) -> str | None:
+def _category(
+    c: _Collector, v: Version, visit: Mapping[str, Any], day: dt.date | None, area: Area
+) -> str | None:
     """The person's category: the first identity (in the mapping's order) valid on the day, else psn_type."""
     valid: set[str] = set()
     for path, row in _rows(c, visit.get("idetinfo"), "idetinfo"):
         code = _code(c, row, "psn_idet_type", path)
         begin = _day(c, row, "begntime", path, required=False)
         end = _day(c, row, "endtime", path, required=False)
-        if code is not None and day is not None and (begin is None or begin <= day) and (end is None or day <= end):
+        if (
+            code is not None
+            and day is not None
+            and (begin is None or begin <= day)
+            and (end is None or day <= end)
+        ):
             valid.add(code)
     for code, category in v.maps.get("psn_idet_type", {}).items():
         if code in valid:
@@ -186,12 +217,17 @@ def _splits(c: _Collector, visit: Mapping[str, Any], sums: Mapping[str, int]) ->
             c.add(f"{path}.feedetl_sn", f"{_show(sn)} is not the feedetl_sn of any feedetail row")
             continue
         if total is not None and total != sums[sn]:
-            c.add(f"{path}.det_item_fee_sumamt", f"{n.amount_text(total)} is not the fee detail's "
-                                                 f"{n.amount_text(sums[sn])}")
+            c.add(
+                f"{path}.det_item_fee_sumamt",
+                f"{n.amount_text(total)} is not the fee detail's {n.amount_text(sums[sn])}",
+            )
         if total is not None and all(p is not None for p in parts) and sum(parts) != total:  # type: ignore[arg-type]
-            c.add(path, f"the split adds up to {n.amount_text(sum(parts))} "  # type: ignore[arg-type]
-                        f"(fulamt_ownpay_amt + overlmt_amt + preselfpay_amt + inscp_scp_amt), "
-                        f"not det_item_fee_sumamt {n.amount_text(total)}")
+            c.add(
+                path,
+                f"the split adds up to {n.amount_text(sum(parts))} "  # type: ignore[arg-type]
+                f"(fulamt_ownpay_amt + overlmt_amt + preselfpay_amt + inscp_scp_amt), "
+                f"not det_item_fee_sumamt {n.amount_text(total)}",
+            )
         out[sn] = (path, (parts, row.get("chrgitm_lv"), row))
     return out
 
@@ -232,13 +268,21 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
         if code is None and local is not None:
             code = v.code("codes", local)
             if code is None:
-                c.add(f"{path}.med_list_codg", f"missing, and medins_list_codg {_show(local)} is not in pooling "
-                                               f"area {area.code}'s code map")
+                c.add(
+                    f"{path}.med_list_codg",
+                    f"missing, and medins_list_codg {_show(local)} is not in pooling "
+                    f"area {area.code}'s code map",
+                )
         elif code is None:
             c.add(f"{path}.med_list_codg", "required")
         name = row.get("hilist_name") or row.get("medins_list_name") or ""
-        line = _Line(path, code or "", name if isinstance(name, str) else "", amount,
-                     None if price is None else n.price_to_fen(price))
+        line = _Line(
+            path,
+            code or "",
+            name if isinstance(name, str) else "",
+            amount,
+            None if price is None else n.price_to_fen(price),
+        )
         level = row.get("chrgitm_lv")
         cls = _code(c, row, "med_chrgitm_type", path, required=False)
         line.item_class = v.code("med_chrgitm_type", cls) if cls is not None else None
@@ -247,7 +291,10 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
             level = level_out if level_out is not None else level
             negative = [k for k, p in zip(SPLIT, parts, strict=True) if p is not None and p < 0]
             for k in negative:
-                c.add(f"{split_path}.{k}", "must not be negative: only a refund (negative cnt) has negative parts")
+                c.add(
+                    f"{split_path}.{k}",
+                    "must not be negative: only a refund (negative cnt) has negative parts",
+                )
             if all(p is not None for p in parts) and not negative:
                 line.split = list(parts)
         elif splits or (as_billed and visit.get("feedetail_result") is not None):
@@ -265,20 +312,32 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
     return kept
 
 
-def _net(c: _Collector, lines: Mapping[str, _Line], splits: Mapping[str, tuple[str, Any]], path: str,
-         row: Mapping[str, Any], sn: str, amount: int) -> None:
+def _net(
+    c: _Collector,
+    lines: Mapping[str, _Line],
+    splits: Mapping[str, tuple[str, Any]],
+    path: str,
+    row: Mapping[str, Any],
+    sn: str,
+    amount: int,
+) -> None:
     """Subtract a refund (negative cnt) from the line it refunds, its split part by part."""
     original = _code(c, row, "init_feedetl_sn", path, limit=30)
     if original is None:
         return
     line = lines.get(original)
     if line is None:
-        c.add(f"{path}.init_feedetl_sn", f"{_show(original)} is not an earlier fee detail of this visit "
-                                         "that is not itself a refund")
+        c.add(
+            f"{path}.init_feedetl_sn",
+            f"{_show(original)} is not an earlier fee detail of this visit that is not itself a refund",
+        )
         return
     if line.amount + amount < 0:
-        c.add(path, f"refunds {n.amount_text(-amount)}, more than the {n.amount_text(line.amount)} left of "
-                    f"{line.path}")
+        c.add(
+            path,
+            f"refunds {n.amount_text(-amount)}, more than the {n.amount_text(line.amount)} left of "
+            f"{line.path}",
+        )
         return
     line.amount += amount
     if line.split is not None:
@@ -296,8 +355,9 @@ def _net(c: _Collector, lines: Mapping[str, _Line], splits: Mapping[str, tuple[s
         line.split = netted
 
 
-def _year_to_date(c: _Collector, visit: Mapping[str, Any], v: Version, insutype: str | None, year: int,
-                  needs: PolicyNeeds) -> tuple[dict[str, str], int | None]:
+def _year_to_date(
+    c: _Collector, visit: Mapping[str, Any], v: Version, insutype: str | None, year: int, needs: PolicyNeeds
+) -> tuple[dict[str, str], int | None]:
     """The opening accumulators from ``cuminfo``: this insutype's rows of the claim's year, by cum_type_code;
     also the admissions so far (the area's ``admission_count`` code, such as C0000)."""
     ytd: dict[str, str] = {}
@@ -314,7 +374,12 @@ def _year_to_date(c: _Collector, visit: Mapping[str, Any], v: Version, insutype:
             c.add(f"{path}.year", f"required, a year such as 2024, not {_show(row_year)}")
             continue
         cum = n.read(c, row.get("cum"), f"{path}.cum", n.AMOUNT)
-        if code is None or cum is None or row_year != year or (row_type and insutype and row_type != insutype):
+        if (
+            code is None
+            or cum is None
+            or row_year != year
+            or (row_type and insutype and row_type != insutype)
+        ):
             continue  # another year's or another insurance type's figures
         if code in seen:
             c.add(f"{path}.cum_type_code", f"{_show(code)} repeats {seen[code]}")
@@ -347,18 +412,35 @@ def read_setlinfo(c: _Collector, raw: Any, path: str = "setlinfo") -> dict[str, 
             return {}
     funds = sum(out[f] for f in FUND_FIELDS)
     if funds != out["fund_pay_sumamt"]:
-        c.add(f"{path}.fund_pay_sumamt", f"{n.amount_text(out['fund_pay_sumamt'])} is not the sum of the funds "
-                                         f"({' + '.join(FUND_FIELDS)} = {n.amount_text(funds)})")
+        c.add(
+            f"{path}.fund_pay_sumamt",
+            f"{n.amount_text(out['fund_pay_sumamt'])} is not the sum of the funds "
+            f"({' + '.join(FUND_FIELDS)} = {n.amount_text(funds)})",
+        )
     whole = out["fund_pay_sumamt"] + out["psn_part_amt"] + out["hosp_part_amt"]
     if whole != out["medfee_sumamt"]:
-        c.add(f"{path}.medfee_sumamt", f"{n.amount_text(out['medfee_sumamt'])} is not fund_pay_sumamt + "
-                                       f"psn_part_amt + hosp_part_amt = {n.amount_text(whole)}")
+        c.add(
+            f"{path}.medfee_sumamt",
+            f"{n.amount_text(out['medfee_sumamt'])} is not fund_pay_sumamt + "
+            f"psn_part_amt + hosp_part_amt = {n.amount_text(whole)}",
+        )
     return out
 
 
-SETLINFO_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-                    "act_pay_dedc", *FUND_FIELDS, "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
-                    "hosp_part_amt")
+SETLINFO_AMOUNTS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    *FUND_FIELDS,
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "acct_pay",
+    "psn_cash_pay",
+    "hosp_part_amt",
+)
 
 
 def read_setldetail(c: _Collector, raw: Any, v: Version, path: str = "setldetail") -> list[dict[str, Any]]:
@@ -373,12 +455,21 @@ def read_setldetail(c: _Collector, raw: Any, v: Version, path: str = "setldetail
             c.add(f"{rpath}.setl_proc_info", "must be a string of at most 4,000 characters")
             info = None
         if code is not None and paid is not None:
-            out.append({"path": rpath, "fund_pay_type": v.national_fund(code), "fund_payamt": paid,
-                        "crt_payb_lmt_amt": left, "setl_proc_info": info})
+            out.append(
+                {
+                    "path": rpath,
+                    "fund_pay_type": v.national_fund(code),
+                    "fund_payamt": paid,
+                    "crt_payb_lmt_amt": left,
+                    "setl_proc_info": info,
+                }
+            )
     return out
 
 
-def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: str | None = None) -> dict[str, Any]:
+def to_claim(
+    visit: Any, area: Area, needs: PolicyNeeds | None = None, source: str | None = None
+) -> dict[str, Any]:
     """A national visit → a yibao claim dict (``docs/claims.md``); ``ClaimError`` with every problem,
     each at its path in the visit. Amounts exact; unit prices rounded half up to the fen."""
     needs = needs or PolicyNeeds()
@@ -391,8 +482,10 @@ def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: s
     day = _day(c, info, "endtime", "mdtrtinfo") if info else None
     v = area.version(day) if day is not None else None
     if day is not None and v is None:
-        c.add("mdtrtinfo.endtime", f"{day} is before pooling area {area.code}'s first mapping "
-                                   f"({area.versions[0].start})")
+        c.add(
+            "mdtrtinfo.endtime",
+            f"{day} is before pooling area {area.code}'s first mapping ({area.versions[0].start})",
+        )
     if v is None:
         raise c.error(source, what="visit")
     mdtrt_id = _code(c, info, "mdtrt_id", "mdtrtinfo", limit=30)
@@ -400,12 +493,19 @@ def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: s
     psn_no = _code(c, info, "psn_no", "mdtrtinfo", limit=30) or _code(c, base, "psn_no", "baseinfo", limit=30)
     insutype = _code(c, info, "insutype", "mdtrtinfo", limit=6)
     scheme = _mapped(c, v, "insutype", insutype, "mdtrtinfo.insutype", area)
-    kind = _mapped(c, v, "med_type", _code(c, info, "med_type", "mdtrtinfo", limit=6), "mdtrtinfo.med_type", area)
-    level = _mapped(c, v, "hosp_lv", _code(c, info, "hosp_lv", "mdtrtinfo", limit=6), "mdtrtinfo.hosp_lv", area)
+    kind = _mapped(
+        c, v, "med_type", _code(c, info, "med_type", "mdtrtinfo", limit=6), "mdtrtinfo.med_type", area
+    )
+    level = _mapped(
+        c, v, "hosp_lv", _code(c, info, "hosp_lv", "mdtrtinfo", limit=6), "mdtrtinfo.hosp_lv", area
+    )
     refl = _code(c, info, "refl_type", "mdtrtinfo", required=False, limit=6)
     referral = _mapped(c, v, "refl_type", refl, "mdtrtinfo.refl_type", area) if refl else "none"
-    region = region_of(v, _code(c, info, "insuplc_admdvs", "mdtrtinfo", required=False, limit=6),
-                       _code(c, info, "mdtrtarea_admvs", "mdtrtinfo", required=False, limit=6))
+    region = region_of(
+        v,
+        _code(c, info, "insuplc_admdvs", "mdtrtinfo", required=False, limit=6),
+        _code(c, info, "mdtrtarea_admvs", "mdtrtinfo", required=False, limit=6),
+    )
     diseases = []
     for path, row in _rows(c, visit.get("diseinfo"), "diseinfo"):
         code = _code(c, row, "diag_code", path)
@@ -425,8 +525,10 @@ def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: s
         for layer in needs.given:
             spec = v.layers.get(layer)
             if spec is None:
-                c.add("setlinfo", f"pooling area {area.code} does not say which setlinfo field layer "
-                                  f"`{layer}` is")
+                c.add(
+                    "setlinfo",
+                    f"pooling area {area.code} does not say which setlinfo field layer `{layer}` is",
+                )
             elif figures:
                 paid[layer] = n.amount_text(figures[spec.for_scheme(scheme or "")[0]])
     if admissions is not None and admissions + 1 > MAX_ADMISSION_NO:
@@ -434,12 +536,22 @@ def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: s
     if c.issues:
         raise c.error(source, what="visit")
     claim: dict[str, Any] = {
-        "id": mdtrt_id, "date": day.isoformat() if day else None,
-        "person": {"id": psn_no, "scheme": scheme, **({"category": category} if category else {}),
-                   **({"age": age} if age is not None else {})},
-        "visit": {"kind": kind, "level": level, "region": region, "referral": referral,
-                  **({"admission_no": admissions + 1} if admissions is not None else {}),
-                  **({"diseases": sorted(set(diseases))} if diseases else {})},
+        "id": mdtrt_id,
+        "date": day.isoformat() if day else None,
+        "person": {
+            "id": psn_no,
+            "scheme": scheme,
+            **({"category": category} if category else {}),
+            **({"age": age} if age is not None else {}),
+        },
+        "visit": {
+            "kind": kind,
+            "level": level,
+            "region": region,
+            "referral": referral,
+            **({"admission_no": admissions + 1} if admissions is not None else {}),
+            **({"diseases": sorted(set(diseases))} if diseases else {}),
+        },
         "lines": [_claim_line(ln, needs.as_billed) for ln in lines],
         "year_to_date": {"year": year, **ytd},
     }
@@ -449,9 +561,13 @@ def to_claim(visit: Any, area: Area, needs: PolicyNeeds | None = None, source: s
 
 
 def _claim_line(ln: _Line, as_billed: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": ln.code, "name": ln.name, "category": ln.category,
-                           **({"class": ln.item_class} if ln.item_class else {}),
-                           "amount": n.amount_text(ln.amount)}
+    out: dict[str, Any] = {
+        "code": ln.code,
+        "name": ln.name,
+        "category": ln.category,
+        **({"class": ln.item_class} if ln.item_class else {}),
+        "amount": n.amount_text(ln.amount),
+    }
     if ln.price is not None:
         out["unit_price"] = n.amount_text(ln.price)
     if as_billed and ln.split is not None:

@@ -27,8 +27,18 @@ from .steps import RawStep, raw_steps, read_proc_info, step_entry
 from .writer import settlement_shapes
 
 # setlinfo's amounts compared (acct_pay / psn_cash_pay are how the person paid, which yibao does not model)
-COMPARED = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-            "act_pay_dedc", *FUND_FIELDS, "fund_pay_sumamt", "psn_part_amt", "hosp_part_amt")
+COMPARED = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    *FUND_FIELDS,
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "hosp_part_amt",
+)
 
 
 @dataclass
@@ -47,11 +57,18 @@ class VisitResult:
 
     def to_dict(self) -> dict[str, Any]:
         def fig(pair: tuple[int, int]) -> dict[str, str]:
-            return {"platform": n.amount_text(pair[0]), "recomputed": n.amount_text(pair[1]),
-                    "difference": n.amount_text(pair[1] - pair[0])}
+            return {
+                "platform": n.amount_text(pair[0]),
+                "recomputed": n.amount_text(pair[1]),
+                "difference": n.amount_text(pair[1] - pair[0]),
+            }
 
-        out: dict[str, Any] = {"source": self.source, "visit": self.visit, "psn_no": self.person,
-                               "status": self.status}
+        out: dict[str, Any] = {
+            "source": self.source,
+            "visit": self.visit,
+            "psn_no": self.person,
+            "status": self.status,
+        }
         if self.status == "rejected":
             out["issues"] = self.issues
             return out
@@ -69,13 +86,24 @@ def _fen(text: str) -> int:
 def _rendered(s: Any, index: int) -> dict[str, Any]:
     """Our step at ``index`` as a person reads it: rule, formula, citation, policy line, inputs."""
     st = s.trace[index]
-    return {"rule": st.rule, "formula": st.formula, "formula_zh": st.formula_zh, "citation": st.citation,
-            "file": st.file, "line": st.line,
-            "inputs": [{"name": i.name, "value": i.value, "branch": i.branch} for i in st.inputs]}
+    return {
+        "rule": st.rule,
+        "formula": st.formula,
+        "formula_zh": st.formula_zh,
+        "citation": st.citation,
+        "file": st.file,
+        "line": st.line,
+        "inputs": [{"name": i.name, "value": i.value, "branch": i.branch} for i in st.inputs],
+    }
 
 
-def first_step(s: Any, steps: list[RawStep], platform_rows: list[dict[str, Any]], ours: list[dict[str, Any]],
-               layer_codes: Mapping[str, str]) -> dict[str, Any] | None:
+def first_step(
+    s: Any,
+    steps: list[RawStep],
+    platform_rows: list[dict[str, Any]],
+    ours: list[dict[str, Any]],
+    layer_codes: Mapping[str, str],
+) -> dict[str, Any] | None:
     """The first step that explains a difference.
 
     With the platform's ``setl_proc_info`` in yibao's compact form, the first step (layer by layer,
@@ -108,13 +136,23 @@ def first_step(s: Any, steps: list[RawStep], platform_rows: list[dict[str, Any]]
                 a = step_entry(mine[i]) if i < len(mine) else None
                 b = theirs[i] if i < len(theirs) else None
                 if a != b:
-                    return {"layer": layer, "fund_pay_type": code, "platform": b, "recomputed": a,
-                            **({"step": _rendered(s, mine[i].index)} if i < len(mine) else {})}
+                    return {
+                        "layer": layer,
+                        "fund_pay_type": code,
+                        "platform": b,
+                        "recomputed": a,
+                        **({"step": _rendered(s, mine[i].index)} if i < len(mine) else {}),
+                    }
         elif paid_platform.get(code, 0) != paid_ours.get(code, 0) and mine:
-            return {"layer": layer, "fund_pay_type": code, "platform": None,
-                    "recomputed": step_entry(mine[0]), "step": _rendered(s, mine[0].index),
-                    "note": "the platform's setl_proc_info is not yibao's compact trace: the layer's first "
-                            "step as recomputed"}
+            return {
+                "layer": layer,
+                "fund_pay_type": code,
+                "platform": None,
+                "recomputed": step_entry(mine[0]),
+                "step": _rendered(s, mine[0].index),
+                "note": "the platform's setl_proc_info is not yibao's compact trace: the layer's first "
+                "step as recomputed",
+            }
     return None
 
 
@@ -195,25 +233,37 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "visits": self.visits, "matched": self.matched, "differing": self.differing,
+            "visits": self.visits,
+            "matched": self.matched,
+            "differing": self.differing,
             "rejected": self.rejected,
-            "fields": {k: {"visits": v[0], "difference": n.amount_text(v[1])}
-                       for k, v in sorted(self.fields.items(), key=lambda kv: COMPARED.index(kv[0]))},
-            "payers": {k: {"name": self.names.get(k, ""), "visits": v[0], "difference": n.amount_text(v[1])}
-                       for k, v in sorted(self.payers.items())},
+            "fields": {
+                k: {"visits": v[0], "difference": n.amount_text(v[1])}
+                for k, v in sorted(self.fields.items(), key=lambda kv: COMPARED.index(kv[0]))
+            },
+            "payers": {
+                k: {"name": self.names.get(k, ""), "visits": v[0], "difference": n.amount_text(v[1])}
+                for k, v in sorted(self.payers.items())
+            },
         }
 
     def format(self) -> str:
-        lines = [f"{self.visits} visits: {self.matched} matched, {self.differing} differing, "
-                 f"{self.rejected} rejected"]
+        lines = [
+            f"{self.visits} visits: {self.matched} matched, {self.differing} differing, "
+            f"{self.rejected} rejected"
+        ]
         d = self.to_dict()
         if d["fields"]:
             lines.append("differences by field (recomputed − platform):")
-            lines += [f"  {k:<20} {v['visits']:>8} visits  {v['difference']:>16}" for k, v in d["fields"].items()]
+            lines += [
+                f"  {k:<20} {v['visits']:>8} visits  {v['difference']:>16}" for k, v in d["fields"].items()
+            ]
         if d["payers"]:
             lines.append("differences by payer (fund_pay_type):")
-            lines += [f"  {k:<8} {v['name']:<20} {v['visits']:>8} visits  {v['difference']:>16}"
-                      for k, v in d["payers"].items()]
+            lines += [
+                f"  {k:<8} {v['name']:<20} {v['visits']:>8} visits  {v['difference']:>16}"
+                for k, v in d["payers"].items()
+            ]
         return "\n".join(lines)
 
 
@@ -224,8 +274,10 @@ def describe(r: VisitResult) -> str:
         return "\n".join([f"{head}: rejected", *(f"  {i['path']}: {i['reason']}" for i in r.issues)])
     out = [f"{head}: differs"]
     for k, (a, b) in [*r.fields.items(), *r.payers.items()]:
-        out.append(f"  {k}: platform {n.amount_text(a)}, recomputed {n.amount_text(b)} "
-                   f"(difference {n.amount_text(b - a)})")
+        out.append(
+            f"  {k}: platform {n.amount_text(a)}, recomputed {n.amount_text(b)} "
+            f"(difference {n.amount_text(b - a)})"
+        )
     fs = r.first_step
     if fs:
         step = fs.get("step") or {}
@@ -234,14 +286,17 @@ def describe(r: VisitResult) -> str:
         out.append(f"    platform:   {json.dumps(fs.get('platform'), ensure_ascii=False)}")
         if step:
             out.append(f"    recomputed: {step['formula']}")
-            out += [f"      {i['name']} = {i['value']}" + (f" [{i['branch']}]" if i["branch"] else "")
-                    for i in step["inputs"]]
+            out += [
+                f"      {i['name']} = {i['value']}" + (f" [{i['branch']}]" if i["branch"] else "")
+                for i in step["inputs"]
+            ]
             if step["citation"]:
                 out.append(f"      {step['citation']}")
     return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------- reading platform data
+
 
 def read_visits(path: str | Path, stdin: TextIO | None = None) -> Iterator[tuple[str, Any, int]]:
     """(source, visit data or a ClaimError, bytes read) from a JSON-lines file (one visit a line, read as
@@ -283,8 +338,9 @@ def _lines_of(fh: Iterable[str], name: str) -> Iterator[tuple[str, Any, int]]:
             yield source, err, size
 
 
-def reconcile_stream(policy: Policy, area: Area, items: Iterable[tuple[str, Any, int]]
-                     ) -> Iterator[tuple[VisitResult, int]]:
+def reconcile_stream(
+    policy: Policy, area: Area, items: Iterable[tuple[str, Any, int]]
+) -> Iterator[tuple[VisitResult, int]]:
     """Each visit's result as it is read (with the bytes it took, for a progress bar)."""
     for source, data, size in items:
         if isinstance(data, ClaimError):

@@ -69,8 +69,10 @@ def layer_figures(steps: Sequence[RawStep]) -> dict[str, LayerFigures]:
     for st in steps:
         if not st.layer:
             continue
-        f = acc.setdefault(st.layer, {"applies": True, "base": None, "deductible": 0, "rate": None,
-                                      "cap_left": None, "paid": 0})
+        f = acc.setdefault(
+            st.layer,
+            {"applies": True, "base": None, "deductible": 0, "rate": None, "cap_left": None, "paid": 0},
+        )
         c, v = st.construct, st.values
         if c is SKIPPED:
             f["applies"] = False
@@ -90,7 +92,8 @@ def layer_figures(steps: Sequence[RawStep]) -> dict[str, LayerFigures]:
 
 
 def step_entry(st: RawStep) -> dict[str, Any]:
-    """A step as the compact trace writes it: its rule and its figures by name, as the settlement JSON shows them."""
+    """A step as the compact trace writes it: its rule and its figures by name, as the settlement
+    JSON shows them."""
     return {"rule": st.rule, **json_values(st.construct.name, st.values)}
 
 

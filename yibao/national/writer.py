@@ -24,12 +24,16 @@ from .steps import layer_figures, proc_info, raw_steps
 def _codes(v: Version, area: Area, layer: str, scheme: str) -> tuple[str, str, str]:
     spec = v.layers.get(layer)
     if spec is None:
-        raise AreaError(area.source, [f"version from {v.start}: layer `{layer}` has no setlinfo field "
-                                      f"(add [version.layers.{layer}])"])
+        raise AreaError(
+            area.source,
+            [f"version from {v.start}: layer `{layer}` has no setlinfo field (add [version.layers.{layer}])"],
+        )
     fld, code, name = spec.for_scheme(scheme)
     if not fld or not code:
-        raise AreaError(area.source, [f"version from {v.start}: layer `{layer}` names no field or "
-                                      f"fund_pay_type for scheme {scheme}"])
+        raise AreaError(
+            area.source,
+            [f"version from {v.start}: layer `{layer}` names no field or fund_pay_type for scheme {scheme}"],
+        )
     return fld, code, name
 
 
@@ -56,14 +60,16 @@ def settlement_shapes(s: Settlement, area: Area) -> dict[str, Any]:
         if fld == "hifp_pay":
             deductible += f.deductible
             rate = f.rate if rate is None else rate
-        detail.append({
-            "fund_pay_type": code,
-            "inscp_scp_amt": n.amount_text(f.base if f.base is not None else s.in_scope_fen),
-            "crt_payb_lmt_amt": None if f.cap_left is None else n.amount_text(f.cap_left),
-            "fund_payamt": n.amount_text(paid),
-            "fund_pay_type_name": name,
-            "setl_proc_info": proc_info(by_layer.get(layer.name, [])),
-        })
+        detail.append(
+            {
+                "fund_pay_type": code,
+                "inscp_scp_amt": n.amount_text(f.base if f.base is not None else s.in_scope_fen),
+                "crt_payb_lmt_amt": None if f.cap_left is None else n.amount_text(f.cap_left),
+                "fund_payamt": n.amount_text(paid),
+                "fund_pay_type_name": name,
+                "setl_proc_info": proc_info(by_layer.get(layer.name, [])),
+            }
+        )
     self_pay = over_limit = 0
     for line, share in zip(claim.lines, s.lines, strict=True):
         split = line.split
@@ -99,26 +105,45 @@ def settlement_shapes(s: Settlement, area: Area) -> dict[str, Any]:
         "hosp_part_amt": n.amount_text(payers["hosp_part_amt"]),
         "acct_mulaid_pay": "0.00",
     }
-    return {"setlinfo": setlinfo, "setldetail": detail, "cuminfo": cuminfo(s.ytd, v, claim, setlinfo["insutype"])}
+    return {
+        "setlinfo": setlinfo,
+        "setldetail": detail,
+        "cuminfo": cuminfo(s.ytd, v, claim, setlinfo["insutype"]),
+    }
 
 
-def cuminfo(ytd: Mapping[str, int], v: Version, claim: Any, insutype: str | None,
-            admissions: int | None = None) -> list[dict[str, Any]]:
+def cuminfo(
+    ytd: Mapping[str, int], v: Version, claim: Any, insutype: str | None, admissions: int | None = None
+) -> list[dict[str, Any]]:
     """Accumulators as 5206 ``cuminfo`` rows, those the area gives a cum_type_code (and the admissions)."""
     rows = []
     ym = f"{claim.date.year}{claim.date.month:02d}"
     for acc, code in v.cum_type_code.items():
         if acc in ytd:
-            rows.append({"insutype": insutype, "year": claim.year, "cum_ym": ym, "cum_type_code": code,
-                         "cum": n.amount_text(ytd[acc])})
+            rows.append(
+                {
+                    "insutype": insutype,
+                    "year": claim.year,
+                    "cum_ym": ym,
+                    "cum_type_code": code,
+                    "cum": n.amount_text(ytd[acc]),
+                }
+            )
     if admissions is not None and v.admission_count:
-        rows.append({"insutype": insutype, "year": claim.year, "cum_ym": ym, "cum_type_code": v.admission_count,
-                     "cum": n.amount_text(admissions * 100)})
+        rows.append(
+            {
+                "insutype": insutype,
+                "year": claim.year,
+                "cum_ym": ym,
+                "cum_type_code": v.admission_count,
+                "cum": n.amount_text(admissions * 100),
+            }
+        )
     return rows
 
 
 def _treated_in(v: Version, region: str) -> str:
-    """A 医保区划 code for where the visit was: the area itself, another city of its province, or elsewhere."""
+    """A 医保区划 code for where the visit was: the area, another city of its province, or elsewhere."""
     if region == "local":
         return v.admdvs
     if region == "in_province":
@@ -136,22 +161,35 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
     med_type = v.reverse("med_type", claim.kind)
     day = claim.date.isoformat()
     info: dict[str, Any] = {
-        "mdtrt_id": claim.id, "psn_no": claim.person_id, "insutype": insutype, "med_type": med_type,
-        "begntime": f"{day} 00:00:00", "endtime": f"{day} 00:00:00", "hosp_lv": v.reverse("hosp_lv", claim.level),
-        "insuplc_admdvs": v.admdvs, "mdtrtarea_admvs": _treated_in(v, claim.region),
+        "mdtrt_id": claim.id,
+        "psn_no": claim.person_id,
+        "insutype": insutype,
+        "med_type": med_type,
+        "begntime": f"{day} 00:00:00",
+        "endtime": f"{day} 00:00:00",
+        "hosp_lv": v.reverse("hosp_lv", claim.level),
+        "insuplc_admdvs": v.admdvs,
+        "mdtrtarea_admvs": _treated_in(v, claim.region),
     }
     if claim.referral != "none":
         info["refl_type"] = v.reverse("refl_type", claim.referral)
-    meaning = {"insutype": claim.scheme, "med_type": claim.kind, "hosp_lv": claim.level,
-               "refl_type": claim.referral}
+    meaning = {
+        "insutype": claim.scheme,
+        "med_type": claim.kind,
+        "hosp_lv": claim.level,
+        "refl_type": claim.referral,
+    }
     missing = [k for k in ("insutype", "med_type", "hosp_lv") if info[k] is None]
     if claim.referral != "none" and info.get("refl_type") is None:
         missing.append("refl_type")
     if missing:
-        raise AreaError(area.source, [f"version from {v.start}: no {k} code means {meaning[k]!r}"
-                                      for k in missing])
-    visit: dict[str, Any] = {"mdtrtinfo": info,
-                             "baseinfo": {"psn_no": claim.person_id, **({"age": claim.age} if claim.age is not None else {})}}
+        raise AreaError(
+            area.source, [f"version from {v.start}: no {k} code means {meaning[k]!r}" for k in missing]
+        )
+    visit: dict[str, Any] = {
+        "mdtrtinfo": info,
+        "baseinfo": {"psn_no": claim.person_id, **({"age": claim.age} if claim.age is not None else {})},
+    }
     identity = v.reverse("psn_idet_type", claim.category)
     if identity is not None:
         visit["idetinfo"] = [{"psn_idet_type": identity, "begntime": f"{claim.year}-01-01 00:00:00"}]
@@ -164,20 +202,39 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
         sn = str(i + 1)
         price = line.unit_price
         level = v.reverse("chrgitm_lv", line.category)
-        details.append({"feedetl_sn": sn, "mdtrt_id": claim.id, "psn_no": claim.person_id, "med_type": med_type,
-                        "fee_ocur_time": f"{day} 00:00:00", "med_list_codg": line.code, "medins_list_codg": line.code,
-                        "hilist_name": line.name, "det_item_fee_sumamt": n.amount_text(line.amount),
-                        "cnt": "1.0000", "pric": n.text((price if price is not None else line.amount) * 10_000, 6),
-                        **({"med_chrgitm_type": v.reverse("med_chrgitm_type", line.item_class)}
-                           if line.item_class and v.reverse("med_chrgitm_type", line.item_class) else {})})
+        details.append(
+            {
+                "feedetl_sn": sn,
+                "mdtrt_id": claim.id,
+                "psn_no": claim.person_id,
+                "med_type": med_type,
+                "fee_ocur_time": f"{day} 00:00:00",
+                "med_list_codg": line.code,
+                "medins_list_codg": line.code,
+                "hilist_name": line.name,
+                "det_item_fee_sumamt": n.amount_text(line.amount),
+                "cnt": "1.0000",
+                "pric": n.text((price if price is not None else line.amount) * 10_000, 6),
+                **(
+                    {"med_chrgitm_type": v.reverse("med_chrgitm_type", line.item_class)}
+                    if line.item_class and v.reverse("med_chrgitm_type", line.item_class)
+                    else {}
+                ),
+            }
+        )
         split = line.split
         if split is None and shares is not None:
             sh = shares[i]
             split = (sh.out_of_scope, 0, sh.first_self_pay, sh.in_scope)
         if split is not None:
-            results.append({"feedetl_sn": sn, "det_item_fee_sumamt": n.amount_text(line.amount),
-                            **{k: n.amount_text(p) for k, p in zip(SPLIT, split, strict=True)},
-                            "chrgitm_lv": level})
+            results.append(
+                {
+                    "feedetl_sn": sn,
+                    "det_item_fee_sumamt": n.amount_text(line.amount),
+                    **{k: n.amount_text(p) for k, p in zip(SPLIT, split, strict=True)},
+                    "chrgitm_lv": level,
+                }
+            )
         else:
             details[-1]["chrgitm_lv"] = level
     visit["feedetail"] = details
