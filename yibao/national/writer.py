@@ -213,8 +213,9 @@ def to_visit(claim: Any, area: Area, settlement: Settlement | None = None) -> di
                 "medins_list_codg": line.code,
                 "hilist_name": line.name,
                 "det_item_fee_sumamt": n.amount_text(line.amount),
-                "cnt": "1.0000",
-                "pric": n.text((price if price is not None else line.amount) * 10_000, 6),
+                # the count the amount makes at the unit price, to 4 decimals half up (1 without a price)
+                "cnt": n.text(div_half_up(line.amount * 10_000, price) if price else 10_000, 4),
+                "pric": n.text((price if price else line.amount) * 10_000, 6),
                 **(
                     {"med_chrgitm_type": v.reverse("med_chrgitm_type", line.item_class)}
                     if line.item_class and v.reverse("med_chrgitm_type", line.item_class)
