@@ -148,3 +148,11 @@ def test_unreadable_lines_are_rejected_not_fatal(tmp_path, platform_policy):
     report = json.loads(result.output)
     assert report["summary"]["rejected"] == 3
     assert [v["issues"][0]["path"] for v in report["visits"]] == ["mdtrtinfo", "$", "a"]
+
+
+def test_a_progress_bar_leaves_the_report_as_it_was(sampled, platform_policy):
+    data = sampled[0]
+    plain = CliRunner().invoke(main, ["reconcile", str(POLICY), str(data), "--json", "--no-progress"])
+    barred = CliRunner().invoke(main, ["reconcile", str(POLICY), str(data), "--json", "--progress"])
+    assert barred.exit_code == plain.exit_code == 0
+    assert json.loads(barred.stdout) == json.loads(plain.stdout)

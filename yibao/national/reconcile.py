@@ -238,12 +238,12 @@ class Summary:
             "differing": self.differing,
             "rejected": self.rejected,
             "fields": {
-                k: {"visits": v[0], "difference": n.amount_text(v[1])}
-                for k, v in sorted(self.fields.items(), key=lambda kv: COMPARED.index(kv[0]))
+                k: {"visits": count, "difference": n.amount_text(diff)}
+                for k, (count, diff) in sorted(self.fields.items(), key=lambda kv: COMPARED.index(kv[0]))
             },
             "payers": {
-                k: {"name": self.names.get(k, ""), "visits": v[0], "difference": n.amount_text(v[1])}
-                for k, v in sorted(self.payers.items())
+                k: {"name": self.names.get(k, ""), "visits": count, "difference": n.amount_text(diff)}
+                for k, (count, diff) in sorted(self.payers.items())
             },
         }
 
