@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from yibao.compiler.loader import Policy
-from yibao.dsl.errors import ClaimError
+from yibao.dsl.errors import YibaoError
 
 from .areas import Area
 from .reader import PolicyNeeds, to_claim
@@ -50,8 +50,9 @@ def settle_national(policy: Policy, area: Area, visit: Any, source: str | None =
 
 def convert(
     direction: tuple[str, str], policy: Policy | None, area: Area, items: Iterable[tuple[str, Any]]
-) -> Iterator[tuple[str, dict[str, Any] | ClaimError]]:
-    """Each item converted, or the ``ClaimError`` that says why not (the caller reports it)."""
+) -> Iterator[tuple[str, dict[str, Any] | YibaoError]]:
+    """Each item converted, or the error that says why not (a rejected claim or visit, a code the
+    area's mapping lacks, a failure while settling): the caller reports it and goes on."""
     for source, data in items:
         try:
             if direction == ("national", "yibao"):
@@ -62,5 +63,5 @@ def convert(
             else:
                 assert policy is not None
                 yield source, settle_national(policy, area, data, source)
-        except ClaimError as err:
+        except YibaoError as err:
             yield source, err
