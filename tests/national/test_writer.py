@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +114,43 @@ def test_claims_go_to_the_platform_and_back_unchanged(seed):
         s.ytd,
         s.claim.admission_no,
     )
+
+
+MONTHLY_AREA = """
+area = "000000"
+policies = ["examples.*"]
+[[version]]
+from = 2020-01-01
+admdvs = "000000"
+[version.insutype]
+"390" = "resident"
+[version.med_type]
+"11" = "outpatient"
+[version.hosp_lv]
+"08" = "1"
+[version.chrgitm_lv]
+"01" = "A"
+[version.layers.basic]
+field = "hifp_pay"
+fund_pay_type = "390100"
+[version.cum_type_code]
+"basic.paid" = "F0000"
+"""
+
+
+def test_caps_per_month_write_the_tightest_cap_left_and_are_refused_on_reading():
+    from yibao.dsl.errors import ClaimError
+
+    from yibao.national import parse_area
+
+    policy = yibao.load_policy("policies/examples/outpatient_monthly_limit.yb")
+    area = parse_area(MONTHLY_AREA, "monthly.toml")
+    claim = json.loads(Path("policies/examples/claims/outpatient_monthly_limit/month_cap.json").read_text(
+        encoding="utf-8"))
+    s = policy.settle(claim, trace=True)
+    shapes = settlement_shapes(s, area)
+    # month 300 − 250, quarter 800 − 500, year 2,400 − 500: the month's 50.00 is what this visit could get
+    assert shapes["setldetail"][0]["crt_payb_lmt_amt"] == "50.00" == shapes["setldetail"][0]["fund_payamt"]
+    visit = to_visit(s.claim, area, s)
+    with pytest.raises(ClaimError, match="per month or per quarter"):
+        to_claim(visit, area, PolicyNeeds.of(policy))

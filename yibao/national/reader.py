@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.compiler.claims import MAX_ADMISSION_NO, _Collector, _show, insurance_year
+from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.errors import ClaimError
 
 from . import numbers as n
@@ -519,6 +520,11 @@ def to_claim(
     lines = _lines(c, visit, v, area, needs.as_billed)
     year = insurance_year(day, needs.year_start) if day is not None else 0
     ytd, admissions = _year_to_date(c, visit, v, insutype, year, needs)
+    periods = [k for k in needs.accumulators
+               if (a := split_accumulator(k)[1]) is not None and a.period != "year"]
+    if periods:
+        c.add("cuminfo", f"the policy caps a layer per month or per quarter ({', '.join(periods)}): reading "
+                         "those accumulators from cuminfo is not supported yet")
     paid: dict[str, str] = {}
     if needs.given:
         figures = read_setlinfo(c, visit.get("setlinfo"))

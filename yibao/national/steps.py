@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 from yibao.compiler.constructs import (
     BASE,
+    CAP_MONTH,
+    CAP_QUARTER,
     CAP_VISIT,
     CAP_YEAR,
     CONSTRUCTS,
@@ -82,10 +84,9 @@ def layer_figures(steps: Sequence[RawStep]) -> dict[str, LayerFigures]:
             f["deductible"] += v["applied"]
         elif c in (RATE, RATE_AFTER_DEDUCTIBLE):
             f["rate"] = v["rate"]
-        elif c is CAP_YEAR:
-            f["cap_left"] = v["cap_left"] if f["cap_left"] is None else min(f["cap_left"], v["cap_left"])
-        elif c is CAP_VISIT:
-            f["cap_left"] = v["cap"] if f["cap_left"] is None else min(f["cap_left"], v["cap"])
+        elif c in (CAP_YEAR, CAP_MONTH, CAP_QUARTER, CAP_VISIT):  # the tightest cap is what is left
+            left = v["cap"] if c is CAP_VISIT else v["cap_left"]
+            f["cap_left"] = left if f["cap_left"] is None else min(f["cap_left"], left)
         elif c is PAYS:
             f["paid"] = v["pay"]
     return {k: LayerFigures(**f) for k, f in acc.items()}
