@@ -154,3 +154,59 @@ def test_caps_per_month_write_the_tightest_cap_left_and_are_refused_on_reading()
     visit = to_visit(s.claim, area, s)
     with pytest.raises(ClaimError, match="per month or per quarter"):
         to_claim(visit, area, PolicyNeeds.of(policy))
+
+
+GIVEN_AREA = """
+area = "000000"
+policies = ["examples.*"]
+[[version]]
+from = 2020-01-01
+admdvs = "000000"
+[version.insutype]
+"390" = "resident"
+[version.med_type]
+"21" = "inpatient"
+[version.hosp_lv]
+"01" = "3"
+"05" = "2"
+"08" = "1"
+"11" = "primary"
+[version.chrgitm_lv]
+"01" = "A"
+"02" = "B"
+"03" = "C"
+[version.layers.basic]
+field = "hifp_pay"
+fund_pay_type = "390100"
+[version.cum_type_code]
+"basic.paid" = "F0000"
+[version.refl_type]
+"1" = "referred"
+"2" = "registered"
+"3" = "emergency"
+[version.psn_idet_type]
+"2301" = "extreme_poverty"
+"2302" = "poverty"
+"2303" = "low_income"
+[version.layers.critical]
+field = "hifmi_pay"
+fund_pay_type = "390200"
+[version.layers.assistance]
+field = "maf_pay"
+fund_pay_type = "610100"
+"""
+
+
+def test_given_layers_take_what_the_platform_paid_from_setlinfo():
+    """A policy settling assistance on the platform's results reads basic and critical from setlinfo."""
+    from yibao.national import parse_area
+
+    policy = yibao.load_policy("policies/examples/assistance_on_platform_results.yb")
+    area = parse_area(GIVEN_AREA, "given.toml")
+    for claim in sample_policy_claims(policy, 20, 5):
+        s = policy.settle(claim, trace=True)
+        visit = to_visit(s.claim, area, s)
+        assert visit["setlinfo"]["hifp_pay"] == claim["paid"]["basic"]
+        back = to_claim(visit, area, PolicyNeeds.of(policy))
+        assert back["paid"] == claim["paid"]
+        assert policy.settle(back).payer_fen == s.payer_fen
