@@ -10,7 +10,7 @@ from yibao.dsl.errors import ClaimError
 
 from yibao.national import PolicyNeeds, to_claim
 from yibao.national import numbers as n
-from yibao.national.reader import read_setlinfo
+from yibao.national.settled import read_setlinfo
 
 
 def _claim(visit, area, policy):

@@ -3,7 +3,8 @@ details, line split, person and accumulators into a yibao claim; write a settlem
 ``setlinfo`` / ``setldetail`` / ``cuminfo``; reconcile the platform's settlements (docs/national.md)."""
 
 from .areas import Area, AreaError, area_for, bundled_areas, load_area, parse_area
-from .reader import PolicyNeeds, decode_visit, read_setldetail, read_setlinfo, to_claim
+from .reader import PolicyNeeds, decode_visit, to_claim
+from .settled import read_setldetail, read_setlinfo
 from .writer import settlement_shapes, to_visit
 
 __all__ = [

@@ -21,7 +21,9 @@ from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.errors import ClaimError
 
 from . import numbers as n
-from .areas import FUND_FIELDS, Area, Version
+from .areas import Area, Version
+from .fields import _code, _day, _obj, _rows
+from .settled import read_setlinfo
 
 VISIT_KEYS = {
     "mdtrtinfo",
@@ -37,7 +39,6 @@ VISIT_KEYS = {
 }
 SPLIT = ("fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
 CLAIM_SPLIT = ("self_pay", "over_limit", "first_self_pay", "in_scope")  # the claim's names, in that order
-MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather than cut
 
 
 @dataclass(frozen=True)
@@ -59,60 +60,6 @@ class PolicyNeeds:
         )
 
 
-def _obj(c: _Collector, raw: Any, path: str, *, required: bool = True) -> Mapping[str, Any]:
-    if raw is None:
-        if required:
-            c.add(path, "required object")
-        return {}
-    if not isinstance(raw, Mapping):
-        c.add(path, f"must be an object, not {_show(raw)}")
-        return {}
-    return raw
-
-
-def _rows(
-    c: _Collector, raw: Any, path: str, *, required: bool = False
-) -> list[tuple[str, Mapping[str, Any]]]:
-    if raw is None:
-        if required:
-            c.add(path, "required list")
-        return []
-    if not isinstance(raw, list):
-        c.add(path, f"must be a list, not {_show(raw)}")
-        return []
-    out = []
-    for i, row in enumerate(raw):
-        if not isinstance(row, Mapping):
-            c.add(f"{path}[{i}]", "must be an object")
-            continue
-        out.append((f"{path}[{i}]", row))
-    return out
-
-
-def _code(
-    c: _Collector,
-    obj: Mapping[str, Any],
-    key: str,
-    path: str,
-    *,
-    required: bool = True,
-    limit: int = MAX_CODE,
-) -> str | None:
-    raw = obj.get(key)
-    if raw is None or raw == "":
-        if required:
-            c.add(f"{path}.{key}", "required")
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        c.add(f"{path}.{key}", f"must be a string, not {_show(raw)}")
-        return None
-    text = str(raw)
-    if len(text) > limit:
-        c.add(f"{path}.{key}", f"{len(text)} characters; at most {limit}")
-        return None
-    return text
-
-
 def _mapped(c: _Collector, v: Version, what: str, code: str | None, path: str, area: Area) -> str | None:
     if code is None:
         return None
@@ -121,26 +68,6 @@ def _mapped(c: _Collector, v: Version, what: str, code: str | None, path: str, a
         known = ", ".join(sorted(v.maps.get(what, {}))) or "none"
         c.add(path, f"{_show(code)} is not a {what} code of pooling area {area.code} (known: {known})")
     return value
-
-
-def _day(
-    c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True
-) -> dt.date | None:
-    """A date or datetime field (``2024-03-18`` or ``2024-03-18 10:20:00``) as its day."""
-    raw = obj.get(key)
-    if raw is None or raw == "":
-        if required:
-            c.add(f"{path}.{key}", "required (a date, YYYY-MM-DD[ HH:MM:SS])")
-        return None
-    try:
-        if not isinstance(raw, str) or len(raw) not in (10, 19) or not raw[:4].isascii():
-            raise ValueError(raw)
-        if len(raw) == 19:
-            dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S")
-        return dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        c.add(f"{path}.{key}", f"{_show(raw)} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
-        return None
 
 
 def region_of(v: Version, insured: str | None, treated: str | None) -> str:
@@ -396,76 +323,6 @@ def _year_to_date(
         if acc is not None and (not needs.accumulators or acc in needs.accumulators):
             ytd[acc] = n.amount_text(cum)
     return ytd, admissions
-
-
-def read_setlinfo(c: _Collector, raw: Any, path: str = "setlinfo") -> dict[str, int]:
-    """The platform's settlement figures (fen), checked: the funds add up to fund_pay_sumamt, and
-    fund_pay_sumamt + psn_part_amt + hosp_part_amt to medfee_sumamt."""
-    obj = _obj(c, raw, path)
-    if not obj:
-        return {}
-    out: dict[str, int] = {}
-    for key in SETLINFO_AMOUNTS:
-        required = key in ("medfee_sumamt", "fund_pay_sumamt", "psn_part_amt")
-        value = n.read(c, obj.get(key), f"{path}.{key}", n.AMOUNT, required=required)
-        out[key] = value or 0
-        if value is None and required:
-            return {}
-    funds = sum(out[f] for f in FUND_FIELDS)
-    if funds != out["fund_pay_sumamt"]:
-        c.add(
-            f"{path}.fund_pay_sumamt",
-            f"{n.amount_text(out['fund_pay_sumamt'])} is not the sum of the funds "
-            f"({' + '.join(FUND_FIELDS)} = {n.amount_text(funds)})",
-        )
-    whole = out["fund_pay_sumamt"] + out["psn_part_amt"] + out["hosp_part_amt"]
-    if whole != out["medfee_sumamt"]:
-        c.add(
-            f"{path}.medfee_sumamt",
-            f"{n.amount_text(out['medfee_sumamt'])} is not fund_pay_sumamt + "
-            f"psn_part_amt + hosp_part_amt = {n.amount_text(whole)}",
-        )
-    return out
-
-
-SETLINFO_AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    *FUND_FIELDS,
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-    "hosp_part_amt",
-)
-
-
-def read_setldetail(c: _Collector, raw: Any, v: Version, path: str = "setldetail") -> list[dict[str, Any]]:
-    """The platform's per-fund rows: national fund_pay_type (local codes mapped), amounts in fen."""
-    out = []
-    for rpath, row in _rows(c, raw, path):
-        code = _code(c, row, "fund_pay_type", rpath, limit=8)
-        paid = n.read(c, row.get("fund_payamt"), f"{rpath}.fund_payamt", n.AMOUNT)
-        left = n.read(c, row.get("crt_payb_lmt_amt"), f"{rpath}.crt_payb_lmt_amt", n.AMOUNT, required=False)
-        info = row.get("setl_proc_info")
-        if info is not None and (not isinstance(info, str) or len(info) > 4000):
-            c.add(f"{rpath}.setl_proc_info", "must be a string of at most 4,000 characters")
-            info = None
-        if code is not None and paid is not None:
-            out.append(
-                {
-                    "path": rpath,
-                    "fund_pay_type": v.national_fund(code),
-                    "fund_payamt": paid,
-                    "crt_payb_lmt_amt": left,
-                    "setl_proc_info": info,
-                }
-            )
-    return out
 
 
 def to_claim(

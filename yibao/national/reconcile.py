@@ -22,7 +22,8 @@ from yibao.dsl.errors import ClaimError, SettlementError, YibaoError
 
 from . import numbers as n
 from .areas import FUND_FIELDS, Area, AreaError
-from .reader import PolicyNeeds, decode_visit, issues_of, read_setldetail, read_setlinfo, to_claim
+from .reader import PolicyNeeds, decode_visit, issues_of, to_claim
+from .settled import read_setldetail, read_setlinfo
 from .steps import RawStep, raw_steps, read_proc_info, step_entry
 from .writer import settlement_shapes
 
