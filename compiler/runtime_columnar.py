@@ -1,0 +1,318 @@
+"""What columnar policy modules run on: a batch of validated claims as NumPy arrays, exact
+integer helpers over int64, and the year-to-date driver that settles a person's claims in
+date order, "the k-th claim of every person" at a time.
+
+The generated module (``codegen_columnar.py``) holds the policy's rules; this module holds
+nothing policy-specific. Money is int64 fen throughout (the claim limits keep fen × a rate in
+parts per million, and the rounding around it, inside int64: ``claims.MAX_AMOUNT_FEN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from yibao.dsl.errors import SettlementError
+
+I64 = np.int64
+
+
+@dataclass
+class Batch:
+    """Validated claims as columns; ``line_*`` arrays hold every bill line, ``line_offsets``
+    (length n + 1) says which lines are whose. Enums are NumPy unicode arrays."""
+
+    id: np.ndarray
+    person_id: np.ndarray
+    day: np.ndarray  # date ordinal
+    year: np.ndarray  # insurance year
+    scheme: np.ndarray
+    category: np.ndarray
+    age: np.ndarray  # -1 where absent
+    kind: np.ndarray
+    facility: np.ndarray
+    level: np.ndarray
+    region: np.ndarray
+    referral: np.ndarray
+    admission_no: np.ndarray
+    disease_offsets: np.ndarray
+    disease_values: np.ndarray
+    line_offsets: np.ndarray
+    line_category: np.ndarray
+    line_class: np.ndarray  # "" where absent (a class is never empty text in a matching row)
+    line_amount: np.ndarray
+    ytd: dict[str, np.ndarray]  # this claim's own year_to_date (already emptied when for another year)
+    paid: dict[str, np.ndarray] = field(default_factory=dict)
+    _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.id)
+
+    def has(self, item: str) -> np.ndarray:
+        """``"item" in visit.diseases`` for every claim."""
+        got = self._diseases.get(item)
+        if got is None:
+            owner = np.repeat(np.arange(self.n), np.diff(self.disease_offsets))
+            hits = owner[self.disease_values == item]
+            got = self._diseases[item] = np.bincount(hits, minlength=self.n) > 0
+        return got
+
+    def line_owner(self) -> np.ndarray:
+        """For each bill line, the index of its claim."""
+        return np.repeat(np.arange(self.n), np.diff(self.line_offsets))
+
+    def take(self, idx: np.ndarray) -> Wave:
+        """The claim-level fields of some claims (what layers read): no lines."""
+        return Wave(self, idx)
+
+
+class Wave:
+    """Claim-level columns of a subset of a batch, taken lazily (a layer reads few of them)."""
+
+    def __init__(self, batch: Batch, idx: np.ndarray) -> None:
+        self._batch = batch
+        self._idx = idx
+        self.n = len(idx)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        column = getattr(self._batch, name)
+        if isinstance(column, dict):  # `paid`: layer → column
+            value: Any = {key: v[self._idx] for key, v in column.items()}
+        else:
+            value = column[self._idx]
+        setattr(self, name, value)
+        return value
+
+    def has(self, item: str) -> np.ndarray:
+        return self._batch.has(item)[self._idx]
+
+
+# ------------------------------------------------------------ exact integer arithmetic
+def div_half_up(n: Any, d: Any) -> Any:
+    """n / d rounded half away from zero, elementwise; d > 0 (``money.div_half_up``)."""
+    n = np.asarray(n, dtype=I64)
+    pos = (2 * n + d) // (2 * d)
+    neg = -((-2 * n + d) // (2 * d))
+    return np.where(n >= 0, pos, neg)
+
+
+def div_half_even(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    a = np.abs(n)
+    q, r = a // d, a % d
+    q = q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1)))
+    return np.where(n >= 0, q, -q)
+
+
+def div_down(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    q = np.abs(n) // d
+    return np.where(n >= 0, q, -q)
+
+
+def div_up(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    q = -(-np.abs(n) // d)
+    return np.where(n >= 0, q, -q)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    return np.where(cond, a, b)
+
+
+def isin(x: Any, members: tuple[str, ...]) -> Any:
+    return np.isin(x, members)
+
+
+def all_of(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.logical_and(out, x)
+    return out
+
+
+def any_of(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.logical_or(out, x)
+    return out
+
+
+def min(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.minimum(out, x)
+    return out
+
+
+def max(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.maximum(out, x)
+    return out
+
+
+def full(n: int, value: Any) -> np.ndarray:
+    """A claim-level column from what may be a constant."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        integer = value.dtype.kind in "iu"
+        return np.full(n, value, dtype=I64 if integer else value.dtype)
+    return value
+
+
+def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
+    """The value of the first condition that holds, else ``default`` (``np.select``), for n claims."""
+    if not conds:
+        return default
+    shape = (n,)
+    return np.select([np.broadcast_to(c, shape) for c in conds],
+                     [np.broadcast_to(v, shape) for v in values], default)
+
+
+def sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per-claim sums of a line column (every claim has at least one line): exact int64."""
+    if len(values) == 0:
+        return np.zeros(len(offsets) - 1, dtype=I64)
+    return np.add.reduceat(values.astype(I64, copy=False), offsets[:-1])
+
+
+# ------------------------------------------------------------ errors, as the scalar path reports them
+@dataclass(frozen=True)
+class PolicyLines:
+    """The policy file and its text, to name a failing rule as ``loader.Policy._locate`` does."""
+
+    file: str
+    texts: Mapping[str, str]
+
+
+def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
+    """Raise the scalar path's ``SettlementError`` for the first claim where ``bad`` holds.
+    ``reason`` is the message, or a function of the claim's index within ``c``."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(np.broadcast_to(bad, (c.n,)))[0])
+    file, line = where
+    text = ""
+    source = info.texts.get(file, "")
+    if line and source:
+        text = "\n  " + source.split("\n")[line - 1].strip()
+    message = reason(i) if callable(reason) else reason
+    raise SettlementError(f"{file}:{line}: error while settling claim {c.id[i]}: {message}{text}")
+
+
+def rate_text(rate: Any, i: int) -> str:
+    value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
+    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
+
+
+def yuan(fen: int) -> str:
+    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
+
+
+# ------------------------------------------------------------ a person's year, claim after claim
+@dataclass
+class Settled:
+    """A batch's settlement columns, in the batch's order."""
+
+    total: np.ndarray
+    out_of_scope: np.ndarray
+    first_self_pay: np.ndarray
+    in_scope: np.ndarray
+    payers: dict[str, np.ndarray]
+    person: np.ndarray
+    ytd: dict[str, np.ndarray]
+
+
+def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The previous claim of the same person and year for each claim (-1: none), and the claims
+    grouped by their rank in their person's date order (ties by id), as ``settle_many`` orders."""
+    n = batch.n
+    order = np.lexsort((batch.id, batch.day, batch.person_id))
+    prev = np.full(n, -1, dtype=I64)
+    if n == 0:
+        return prev, []
+    sp = batch.person_id[order]
+    new_person = np.ones(n, dtype=bool)
+    new_person[1:] = sp[1:] != sp[:-1]
+    starts = np.flatnonzero(new_person)
+    group = np.cumsum(new_person) - 1
+    rank = np.arange(n) - starts[group]
+    same = ~new_person
+    same[1:] &= batch.year[order][1:] == batch.year[order][:-1]
+    prev[order[1:][same[1:]]] = order[:-1][same[1:]]
+    by_rank = np.argsort(rank, kind="stable")
+    counts = np.bincount(rank)
+    cut = np.cumsum(counts)[:-1]
+    return prev, [order[g] for g in np.split(by_rank, cut)]
+
+
+def settle_batch(module: Any, batch: Batch) -> Settled:
+    """Settle every claim of ``batch`` with a columnar policy module, carrying each person's
+    year_to_date from claim to claim within an insurance year."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _settle_batch(module, batch)
+
+
+def _settle_batch(module: Any, batch: Batch) -> Settled:
+    env = module.prepare(batch)
+    n = batch.n
+    accs = module.ACCUMULATORS
+    own = {a: batch.ytd.get(a, np.zeros(n, dtype=I64)) for a in accs}
+    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
+    payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
+    prev, groups = waves(batch)
+    for idx in groups:
+        p = prev[idx]
+        carry = p >= 0
+        src = np.where(carry, p, 0)
+        ytd = {a: np.where(carry, ytd_out[a][src], own[a][idx]) for a in accs}
+        paid, new_ytd = module.settle_layers(batch.take(idx), {k: v[idx] for k, v in env.items()}, ytd)
+        for name, value in zip(module.LAYERS, paid, strict=True):
+            payers[name][idx] = value
+        for a in accs:
+            ytd_out[a][idx] = new_ytd[a]
+    total = env["total"]
+    paid_sum = np.zeros(n, dtype=I64)
+    for value in payers.values():
+        paid_sum += value
+    return Settled(total, env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
+                   total - paid_sum, ytd_out)
+
+
+def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
+                      given: tuple[str, ...] = ()) -> Batch:
+    """Validated ``Claim`` objects → a ``Batch`` (the reference path; the Arrow reader builds
+    batches column by column without objects)."""
+    def col(name: str, dtype: Any = None) -> np.ndarray:
+        return np.array([getattr(x, name) for x in claims], dtype=dtype)
+
+    n = len(claims)
+    counts = [len(x.lines) for x in claims]
+    offsets = np.zeros(n + 1, dtype=I64)
+    np.cumsum(counts, out=offsets[1:])
+    dcounts = [len(x.diseases) for x in claims]
+    doffsets = np.zeros(n + 1, dtype=I64)
+    np.cumsum(dcounts, out=doffsets[1:])
+    lines = [ln for x in claims for ln in x.lines]
+    return Batch(
+        id=col("id", str), person_id=col("person_id", str), day=col("day", I64), year=col("year", I64),
+        scheme=col("scheme", str), category=col("category", str),
+        age=np.array([-1 if x.age is None else x.age for x in claims], dtype=I64),
+        kind=col("kind", str), facility=col("facility", str), level=col("level", str),
+        region=col("region", str), referral=col("referral", str), admission_no=col("admission_no", I64),
+        disease_offsets=doffsets,
+        disease_values=np.array([d for x in claims for d in sorted(x.diseases)], dtype=str),
+        line_offsets=offsets,
+        line_category=np.array([ln.category for ln in lines], dtype=str),
+        line_class=np.array([ln.item_class or "" for ln in lines], dtype=str),
+        line_amount=np.array([ln.amount for ln in lines], dtype=I64),
+        ytd={a: np.array([x.ytd.get(a, 0) for x in claims], dtype=I64) for a in accumulators},
+        paid={g: np.array([x.paid.get(g, 0) for x in claims], dtype=I64) for g in given},
+    )
