@@ -311,7 +311,7 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     return out, count, bad, present
 
 
-def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int = 0) -> Batch:
+def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0) -> Batch:
     """Arrow claims → a ``Batch`` of validated claims for ``policy``; raises ``ClaimsRejected``
     with every bad claim's issues, as ``Policy.claim`` words them, each path led by its row."""
     table = normalise(table)
@@ -435,7 +435,7 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int = 0) ->
     return batch
 
 
-def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int) -> None:
+def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.ndarray) -> None:
     """The rows a vectorised test flagged, validated one by one as JSON claims; raise their issues
     (a row the scalar validator accepts was flagged over-cautiously and passes)."""
     issues: list[ClaimIssue] = []
@@ -453,7 +453,8 @@ def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int) -> No
             policy.claim(row_to_claim(row))
         except ClaimError as err:
             found.extend(err.issues)
-        issues.extend(ClaimIssue(f"row {first_row + i}: {x.path}", x.message) for x in found)
+        where = int(first_row[i]) if isinstance(first_row, np.ndarray) else first_row + i
+        issues.extend(ClaimIssue(f"row {where}: {x.path}", x.message) for x in found)
         if len(issues) >= C.MAX_ISSUES:
             break
     if issues:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_batch as _cli_batch
 from yibao import cli_convert as _cli_convert
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
@@ -251,6 +252,8 @@ _cli_policy.register(main)
 _cli_render.register(main)
 # `yibao convert` (yibao/cli_convert.py)
 _cli_convert.register(main)
+# `yibao batch` (yibao/cli_batch.py)
+_cli_batch.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,25 +100,6 @@ def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
             yield F.claims_to_table(items)
 
 
-def _claims_json(tables: Iterable[pa.Table]) -> Iterator[dict[str, Any]]:
-    for table in tables:
-        yield from F.table_to_claims(table)
-
-
-def _write_json(path: Path, tables: Iterable[pa.Table]) -> None:
-    with open_output(path) as f:
-        f.write("[")
-        for i, claim in enumerate(_claims_json(tables)):
-            f.write(("," if i else "") + "\n  " + json.dumps(claim, ensure_ascii=False))
-        f.write("\n]\n")
-
-
-def _write_jsonl(path: Path, tables: Iterable[pa.Table]) -> None:
-    with open_output(path) as f:
-        for claim in _claims_json(tables):
-            f.write(json.dumps(claim, ensure_ascii=False) + "\n")
-
-
 # ------------------------------------------------------------ parquet
 def parquet_files(path: Path) -> list[Path]:
     """A Parquet file, or the ``.parquet`` files of a dataset folder in name order."""
@@ -145,34 +127,50 @@ def _read_parquet(path: Path, chunk: int) -> Iterator[pa.Table]:
         yield F.normalise(table)
 
 
-def write_parquet_tables(path: Path, tables: Iterable[pa.Table], schema: pa.Schema,
-                         rows_per_file: int | None = None) -> int:
-    """Tables to one Parquet file (``path`` with a suffix) or a dataset folder of
-    ``part-00000.parquet`` files, whole or not at all; returns the rows written."""
+@contextmanager
+def table_sink(path: Path, kind: str, schema: pa.Schema,
+               rows: Callable[[pa.Table], Iterable[dict[str, Any]]]) -> Iterator[Callable[[pa.Table], None]]:
+    """A function that takes tables for ``path``, written whole when the block ends without error
+    (nothing at ``path`` changes otherwise). ``kind``: json, jsonl or parquet (a ``.parquet``
+    name is one file, any other a dataset folder); ``rows`` turns a table into JSON objects."""
     import pyarrow.parquet as pq
 
-    rows = 0
+    if kind in ("json", "jsonl"):
+        with open_output(path, parents=True) as f:
+            count = [0]
+
+            def put_json(table: pa.Table) -> None:
+                for item in rows(table):
+                    text = json.dumps(item, ensure_ascii=False)
+                    if kind == "jsonl":
+                        f.write(text + "\n")
+                    else:
+                        f.write(("," if count[0] else "[") + "\n  " + text)
+                    count[0] += 1
+
+            yield put_json
+            if kind == "json":
+                f.write("\n]\n" if count[0] else "[]\n")
+        return
     if path.suffix:
         with open_output(path, binary=True, parents=True) as f:
             writer = pq.ParquetWriter(f, schema)
             try:
-                for table in tables:
-                    writer.write_table(table.cast(schema))
-                    rows += table.num_rows
+                yield lambda table: writer.write_table(table.cast(schema))
             finally:
                 writer.close()
-        return rows
+        return
     with dataset_folder(path) as tmp:
-        part = 0
-        for table in tables:
-            if table.num_rows == 0 and part:
-                continue
-            pq.write_table(table.cast(schema), tmp / f"part-{part:05d}.parquet")
-            part += 1
-            rows += table.num_rows
-        if part == 0:
+        parts = [0]
+
+        def put_part(table: pa.Table) -> None:
+            if table.num_rows or not parts[0]:
+                pq.write_table(table.cast(schema), tmp / f"part-{parts[0]:05d}.parquet")
+                parts[0] += 1
+
+        yield put_part
+        if not parts[0]:
             pq.write_table(schema.empty_table(), tmp / "part-00000.parquet")
-    return rows
 
 
 class dataset_folder:
@@ -210,13 +208,18 @@ class dataset_folder:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_parquet(path: Path, tables: Iterable[pa.Table]) -> None:
-    write_parquet_tables(path, tables, F.CLAIM_SCHEMA)
+def _writer(kind: str) -> Callable[[Path, Iterable[pa.Table]], None]:
+    def write(path: Path, tables: Iterable[pa.Table]) -> None:
+        with table_sink(path, kind, F.CLAIM_SCHEMA, F.table_to_claims) as put:
+            for table in tables:
+                put(table)
+
+    return write
 
 
-register(Format("json", (".json",), _read_json, _write_json, "a claim, or a JSON array of claims"))
-register(Format("jsonl", (".jsonl",), _read_jsonl, _write_jsonl, "JSON lines: a claim per line"))
-register(Format("parquet", (".parquet",), _read_parquet, _write_parquet,
+register(Format("json", (".json",), _read_json, _writer("json"), "a claim, or a JSON array of claims"))
+register(Format("jsonl", (".jsonl",), _read_jsonl, _writer("jsonl"), "JSON lines: a claim per line"))
+register(Format("parquet", (".parquet",), _read_parquet, _writer("parquet"),
                 "a Parquet file, or a folder of Parquet files (a dataset)"))
 
 __all__ = ["CHUNK", "FORMATS", "Format", "guess", "register"]
