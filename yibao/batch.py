@@ -50,8 +50,10 @@ class Summary:
     traced: list[str] = field(default_factory=list)
 
 
-def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK) -> Iterator[Chunk]:
-    """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``)."""
+def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK,
+                  rows: np.ndarray | None = None) -> Iterator[Chunk]:
+    """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``).
+    ``rows``: the input row of each claim of ``tables``, which are then already sorted."""
     if sort:
         whole = list(tables)
         if not whole:
@@ -61,8 +63,6 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         rows = np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
         table = table.take(order)
         tables = (table.slice(i, chunk) for i in range(0, table.num_rows, chunk))
-    else:
-        rows = None
     carry: pa.Table | None = None
     carry_rows = np.zeros(0, dtype=np.int64)
     seen = 0
