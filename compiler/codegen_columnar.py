@@ -36,6 +36,9 @@ from .money import RATE_ONE
 
 COLUMNAR_GENERATOR = GENERATOR.replace("codegen", "codegen-columnar")
 _PERIODS = ("year", "visit")
+_TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
+# In a classification row, the line's own fields, and the claim's through the line's owner (``L``).
+_LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount"}
 
 
 class ColumnarUnsupported(Exception):
@@ -51,6 +54,7 @@ class ColumnarGenerator(ExprEmitter):
         self.w = _Writer(self.p.path)
         self.default_mode = self.p.header.rounding or "half_up"
         self.active = "True"  # the mask of claims the code being emitted applies to
+        self.lines = False  # emitting a classification row: expressions are per line
         self.tmp = 0
         self._refuse_unsupported()
 
@@ -68,10 +72,9 @@ class ColumnarGenerator(ExprEmitter):
                     "line", "record"):
                 raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` has no "
                                           "columnar form yet (use --engine scalar)")
-        for name in ("as_billed", "billed"):
-            if self.p.classify is not None and getattr(self.p.classify, name, False):
-                raise ColumnarUnsupported(f"{self.p.path}: `as billed` has no columnar form yet "
-                                          "(use --engine scalar)")
+            if isinstance(node, ast.Treatment) and node.kind not in _TREATMENTS:
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: the treatment `{node.kind}` "
+                                          "has no columnar form yet (use --engine scalar)")
         if self.p.classify is None:
             raise ColumnarUnsupported(f"{self.p.path}: a policy without `classify` has no columnar form")
 
@@ -91,7 +94,14 @@ class ColumnarGenerator(ExprEmitter):
             members = tuple(m.name for m in e.members)
             return f"isin({self.expr(e.operand, mode)}, {members!r})"
         if isinstance(e, ast.Contains):
-            return f"c.has({e.item!r})"
+            return f"{'L' if self.lines else 'c'}.has({e.item!r})"
+        if self.lines and isinstance(e, ast.Field):
+            if e.dotted in _LINE_FIELDS:
+                return _LINE_FIELDS[e.dotted]
+            if e.dotted in _FIELDS:
+                return "L." + _FIELDS[e.dotted][2:]
+        if self.lines and isinstance(e, ast.Name) and e.name in self.c.params:
+            return f"p_{_ident(e.name, e.span)}[own]"
         return super().expr(e, mode)
 
     def check_rate(self, var: str, e: ast.Expr, line: ast.Span) -> None:
@@ -205,42 +215,60 @@ class ColumnarGenerator(ExprEmitter):
         with w.at(cls.span):
             w(repr(f"classify: {cls.label.en}"), cls.span)
             w("own = c.line_owner()")
+            w("L = c.take(own)  # the claim's fields, line by line")
             w("amount = c.line_amount")
+            w("unit_price = c.line_unit_price")
             w("oos = np.zeros(len(amount), dtype=I64)")
             w("fsp = np.zeros(len(amount), dtype=I64)")
-            for cat in CATEGORIES:
-                rows = [r for r in cls.rows if r.category == cat]
-                if all(r.treatment.kind == "in_scope" for r in rows):
-                    continue  # nothing to count: in scope is what is left
-                ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
-                w(f"free = c.line_category == {cat!r}", rows[0].span)
-                for r in ordered:
-                    tests = ["free"]
-                    if r.item_class is not None:
-                        tests.append(f"(c.line_class == {r.item_class!r})")
-                    if r.when is not None:
-                        tests.append(f"full(c.n, {self.expr(r.when, mode)})[own]")
-                    w(f"sel = {' & '.join(tests)}", r.span)
-                    w("free = free & ~sel", r.span)
-                    t = r.treatment
-                    if t.kind == "out_of_scope":
-                        w("oos = where(sel, amount, oos)", r.span)
-                    elif t.kind != "in_scope":
-                        assert t.share is not None
-                        share = self.expr(t.share, mode)
-                        if not isinstance(t.share, ast.Percent):
-                            w(f"share = full(c.n, {share})[own]", r.span)
-                            if not self.rate_in_range(t.share):
-                                self.fail("np.bincount(own[sel & ((share < 0) | (share > "
-                                          f"{RATE_ONE}))], minlength=c.n) > 0", r.span,
-                                          "lambda i: rate_text(share[np.flatnonzero(own == i)[0]], 0)")
-                            share = "share"
-                        fsp_row = self.round_mul("amount", t.share, share, mode, nonneg=True)
-                        w(f"fsp = where(sel, {fsp_row}, fsp)", r.span)
+            billed = "np.zeros(len(amount), dtype=bool)"
+            if cls.as_billed is not None:
+                with w.at(cls.as_billed):
+                    w("billed = c.line_billed  # taken as the platform split it")
+                    w("oos = where(billed, c.line_self_pay + c.line_over_limit, 0)")
+                    w("fsp = where(billed, c.line_first_self_pay, 0)")
+                billed = "billed"
+            self.lines = True
+            try:
+                for cat in CATEGORIES:
+                    rows = [r for r in cls.rows if r.category == cat]
+                    if all(r.treatment.kind == "in_scope" for r in rows):
+                        continue  # nothing to count: in scope is what is left
+                    ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
+                    w(f"free = (c.line_category == {cat!r}) & ~{billed}", rows[0].span)
+                    for r in ordered:
+                        self.class_row(r, mode)
+            finally:
+                self.lines = False
             w("total = sums(amount, c.line_offsets)")
             w("out_of_scope = sums(oos, c.line_offsets)")
             w("first_self_pay = sums(fsp, c.line_offsets)")
             w("in_scope = total - out_of_scope - first_self_pay")
+
+    def class_row(self, r: ast.ClassRow, mode: str) -> None:
+        w = self.w
+        tests = ["free"]
+        if r.item_class is not None:
+            tests.append(f"(c.line_class == {r.item_class!r})")
+        if r.when is not None:
+            tests.append(f"full(L.n, {self.expr(r.when, mode)})")
+        w(f"sel = {' & '.join(tests)}", r.span)
+        w("free = free & ~sel", r.span)
+        t = r.treatment
+        if t.kind == "out_of_scope":
+            w("oos = where(sel, amount, oos)", r.span)
+        elif t.kind != "in_scope":
+            assert t.share is not None
+            share = self.expr(t.share, mode)
+            if not isinstance(t.share, ast.Percent):
+                w(f"share = full(L.n, {share})", r.span)
+                if not self.rate_in_range(t.share):
+                    w(f"fail_lines(c, own, sel & ((share < 0) | (share > {RATE_ONE})), "
+                      f"({r.span.file!r}, {int(r.span.line)}), lambda j: rate_text(share, j), INFO)", r.span)
+                share = "share"
+            part = self.round_mul("amount", t.share, share, mode, nonneg=True)
+            if t.kind == "in_scope_share":
+                part = f"amount - {part}"
+            w(f"fsp = where(sel, {part}, fsp)", r.span)
 
     # ------------------------------------------------------------ layers
     def layer(self, index: int, layer: ast.Layer) -> None:
@@ -450,8 +478,8 @@ class ColumnarGenerator(ExprEmitter):
         head()
         head("from yibao.compiler.runtime_columnar import (")
         for name in ("I64", "PolicyLines", "all_of", "any_of", "choose", "div_down", "div_half_even",
-                     "div_half_up", "div_up", "fail", "full", "isin", "max", "min", "rate_text", "sums",
-                     "where", "yuan"):
+                     "div_half_up", "div_up", "fail", "fail_lines", "full", "isin", "max", "min", "rate_text",
+                     "sums", "where", "yuan"):
             head(f"    {name},")
         head(")")
         head()

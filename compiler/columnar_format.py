@@ -99,9 +99,10 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
                                                                       limit=C.MAX_NAME_CHARS),
                 "category": C._str(c, raw, "category", path), "class": C._str(c, raw, "class", path,
                                                                                required=False)}
-        for key in ("amount", "unit_price", *SPLIT):
-            limit = C.MAX_LINE_FEN
-            line[key] = _fen(c, raw.get(key), f"{path}.{key}", limit)
+        for key in ("amount", "unit_price"):
+            line[key] = _fen(c, raw.get(key), f"{path}.{key}", C.MAX_LINE_FEN)
+        split = C._split(c, raw, path, line["amount"] or 0) if any(k in raw for k in SPLIT) else None
+        line.update(zip(SPLIT, split or (None,) * 4, strict=True))
         out.append(line)
     row["lines"] = out
     ytd = data.get("year_to_date")
@@ -378,8 +379,23 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     lb |= np.asarray(amount.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     l_amt = np.asarray(amount.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
     lb |= (l_amt < 0) | (l_amt > C.MAX_LINE_FEN)
-    for key in ("unit_price", *SPLIT):  # fields this backend does not read yet: Policy.claim judges them
-        lb |= np.asarray(flat.field(key).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    price = flat.field("unit_price")
+    price_null = np.asarray(price.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    l_price = np.asarray(price.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
+    lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
+    split = {k: flat.field(k) for k in SPLIT}
+    given = [np.asarray(v.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for v in split.values()]
+    billed = given[0] & given[1] & given[2] & given[3]
+    parts = {k: np.asarray(v.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
+             for k, v in split.items()}
+    lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
+    for v in parts.values():
+        lb |= (v < 0) | (v > C.MAX_LINE_FEN)
+    lb |= billed & (sum(parts.values()) != l_amt)
+    if not policy.as_billed:
+        lb |= billed
+    for p_cat, p_cls in policy.priced:  # rows read line.unit_price: a line they judge needs one
+        lb |= (l_cat == p_cat) & ((l_cls == p_cls) if p_cls is not None else True) & price_null & ~billed
     bad |= np.bincount(owner[lb], minlength=n) > 0
     total = np.add.reduceat(l_amt, l_off[:-1]) if len(l_amt) else np.zeros(n, dtype=I64)
     total = np.where(l_count > 0, total, 0)
@@ -415,14 +431,16 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     bad |= pbad | (pcount != len(module.GIVEN))
     for g in module.GIVEN:
         bad |= ~named.get(g, np.zeros(n, dtype=bool))
-    given = {g: paid.get(g, np.zeros(n, dtype=I64)) for g in module.GIVEN}
+    paid_cols = {g: paid.get(g, np.zeros(n, dtype=I64)) for g in module.GIVEN}
     batch = Batch(
         id=_np(col["id"]), person_id=_np(col["person_id"]), day=days, year=year,
         scheme=values["scheme"], category=values["person_category"], age=age, kind=values["kind"],
         facility=values["facility"], level=values["level"], region=values["region"],
         referral=values["referral"], admission_no=adm, disease_offsets=d_off - d_off[0],
         disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
-        line_amount=l_amt, ytd=ytd, paid=given)
+        line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
+        line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
+        line_first_self_pay=parts["first_self_pay"])
     if not bad.all():
         with np.errstate(all="ignore"):
             try:

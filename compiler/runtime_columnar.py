@@ -44,6 +44,12 @@ class Batch:
     line_class: np.ndarray  # "" where absent (a class is never empty text in a matching row)
     line_amount: np.ndarray
     ytd: dict[str, np.ndarray]  # this claim's own year_to_date (already emptied when for another year)
+    line_unit_price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))  # 0 where absent
+    # the platform's split (self_pay, over_limit, first_self_pay, in_scope), where a line carries one
+    line_billed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    line_self_pay: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
+    line_over_limit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
+    line_first_self_pay: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
     paid: dict[str, np.ndarray] = field(default_factory=dict)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -207,6 +213,18 @@ def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLine
     raise SettlementError(f"{file}:{line}: error while settling claim {c.id[i]}: {message}{text}")
 
 
+def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
+               info: PolicyLines) -> None:
+    """``fail`` for a test over bill lines: the claim of the first bad line; ``reason`` of the line."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad)[0])
+    claim = np.zeros(c.n, dtype=bool)
+    claim[owner[j]] = True
+    fail(c, claim, where, lambda i: reason(j), info)
+
+
 def rate_text(rate: Any, i: int) -> str:
     value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
     return "a rate outside 0%..100%: " + str(value / 10000) + "%"
@@ -313,6 +331,11 @@ def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
         line_category=np.array([ln.category for ln in lines], dtype=str),
         line_class=np.array([ln.item_class or "" for ln in lines], dtype=str),
         line_amount=np.array([ln.amount for ln in lines], dtype=I64),
+        line_unit_price=np.array([ln.unit_price or 0 for ln in lines], dtype=I64),
+        line_billed=np.array([ln.split is not None for ln in lines], dtype=bool),
+        line_self_pay=np.array([ln.split[0] if ln.split else 0 for ln in lines], dtype=I64),
+        line_over_limit=np.array([ln.split[1] if ln.split else 0 for ln in lines], dtype=I64),
+        line_first_self_pay=np.array([ln.split[2] if ln.split else 0 for ln in lines], dtype=I64),
         ytd={a: np.array([x.ytd.get(a, 0) for x in claims], dtype=I64) for a in accumulators},
         paid={g: np.array([x.paid.get(g, 0) for x in claims], dtype=I64) for g in given},
     )

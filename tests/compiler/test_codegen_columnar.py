@@ -16,6 +16,7 @@ from yibao.compiler.loader import compile_policy, load_policy
 from yibao.compiler.loader_columnar import columnar_module
 from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
 from yibao.dsl.errors import SettlementError
+
 from yibao.sampling import sample_policy_claims
 
 from ..conftest import POLICIES
@@ -212,3 +213,61 @@ def test_the_module_is_deterministic_numpy_over_the_same_plan() -> None:
     assert "def prepare(c):" in text and "def settle_layers(c, env, ytd):" in text
     assert "total = sums(amount, c.line_offsets)" in text  # per-claim sums over the list offsets
     assert "jj2020" not in text  # no citation or label text but repr literals of layer labels
+
+
+BILLED = """\
+policy t.billed "测试" / "test"
+  effective 2024-01-01
+
+source doc "文件" / "document"
+
+parameter price_share "自付比例" / "share": rate
+  cite doc
+  value if visit.region == local then 20% else 30%
+
+classify "分类" / "classify"
+  cite doc
+  as billed
+  category A -> in scope
+  category B, class implant when line.unit_price > 1000.00 -> first self pay price_share
+  category B, class implant -> in scope 95%
+  category B when line.amount >= 50.00 and visit.level == 3 -> first self pay 10%
+  category B -> in scope 92.5%
+  category C -> out of scope
+
+layer basic "基本医保" / "basic insurance"
+  cite doc
+  base in_scope
+  deductible 300.00 per year
+  rate 75%
+  cap 20000.00 per year
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from(("A", "B", "C")), st.sampled_from((None, "implant")),
+                                st.integers(0, 5_000_00), st.integers(0, 5_000_00), st.booleans()),
+                      min_size=1, max_size=8),
+       region=st.sampled_from(("local", "in_province")), level=st.sampled_from((1, 3)))
+def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]], region: str, level: int) -> None:
+    policy = _billed()
+    bill = []
+    for i, (cat, cls, amount, price, billed) in enumerate(lines):
+        line: dict[str, Any] = {"code": f"x{i}", "category": cat, "amount": _yuan(amount),
+                                "unit_price": _yuan(price)}
+        if cls:
+            line["class"] = cls
+        if billed:  # the platform's split: a fifth self-paid, a tenth over the price limit
+            a, b = amount // 5, amount // 10
+            line.update(self_pay=_yuan(a), over_limit=_yuan(b), first_self_pay=_yuan(amount // 20),
+                        in_scope=_yuan(amount - a - b - amount // 20))
+        bill.append(line)
+    claims = [policy.claim({"id": f"b{k}", "date": f"2024-0{k + 1}-01", "person": {"id": "p", "scheme": "resident"},
+                            "visit": {"kind": "inpatient", "level": level, "region": region}, "lines": bill})
+              for k in range(3)]
+    assert _columnar(policy, claims) == _scalar(policy, claims)
+
+
+@cache
+def _billed() -> Any:
+    return compile_policy(BILLED, "billed.yb")
