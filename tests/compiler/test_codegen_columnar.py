@@ -69,7 +69,7 @@ def _variants(policy: Any, base: list[dict[str, Any]], k: int, seed: int) -> lis
     out = []
     persons = max(len(base) * k // 5, 1)
     for j in range(k):
-        for i, claim in enumerate(base):
+        for claim in base:
             c = copy.deepcopy(claim)
             c["id"] = f"{claim['id']}-{j}"
             c["person"]["id"] = f"P{rng.randrange(persons)}"
@@ -249,7 +249,8 @@ layer basic "基本医保" / "basic insurance"
                                 st.integers(0, 5_000_00), st.integers(0, 5_000_00), st.booleans()),
                       min_size=1, max_size=8),
        region=st.sampled_from(("local", "in_province")), level=st.sampled_from((1, 3)))
-def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]], region: str, level: int) -> None:
+def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]], region: str,
+                                                    level: int) -> None:
     policy = _billed()
     bill = []
     for i, (cat, cls, amount, price, billed) in enumerate(lines):
@@ -262,7 +263,8 @@ def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]],
             line.update(self_pay=_yuan(a), over_limit=_yuan(b), first_self_pay=_yuan(amount // 20),
                         in_scope=_yuan(amount - a - b - amount // 20))
         bill.append(line)
-    claims = [policy.claim({"id": f"b{k}", "date": f"2024-0{k + 1}-01", "person": {"id": "p", "scheme": "resident"},
+    claims = [policy.claim({"id": f"b{k}", "date": f"2024-0{k + 1}-01",
+                            "person": {"id": "p", "scheme": "resident"},
                             "visit": {"kind": "inpatient", "level": level, "region": region}, "lines": bill})
               for k in range(3)]
     assert _columnar(policy, claims) == _scalar(policy, claims)
