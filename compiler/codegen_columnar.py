@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
+from yibao.dsl.errors import YibaoError
 from yibao.dsl.types import CATEGORIES
 
 from .codegen import GENERATOR, _Writer
@@ -41,7 +42,7 @@ _TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
 _LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount"}
 
 
-class ColumnarUnsupported(Exception):
+class ColumnarUnsupported(YibaoError):
     """A policy construct the columnar backend cannot settle; the message names it."""
 
 

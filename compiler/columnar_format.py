@@ -509,8 +509,9 @@ def settled_table(batch: Batch, settled: Any, layers: tuple[str, ...],
                     schema=settlement_schema(layers, accumulators))
 
 
-def settlement_row(s: Any) -> dict[str, Any]:
-    """A scalar ``Settlement`` as a row of the settlement table (the same figures, in fen)."""
+def settlement_row(s: Any, accumulators: Iterable[str] | None = None) -> dict[str, Any]:
+    """A scalar ``Settlement`` as a row of the settlement table (the same figures, in fen);
+    ``accumulators`` in the policy's order (default: sorted)."""
     c = s.claim
     row: dict[str, Any] = {"claim": c.id, "person_id": c.person_id, "date": c.date, "year": c.year,
                            "total": s.total_fen, "out_of_scope": s.out_of_scope_fen,
@@ -518,6 +519,6 @@ def settlement_row(s: Any) -> dict[str, Any]:
     for layer, value in zip(s.meta.layers, s.payer_fen, strict=True):
         row[layer.name] = value
     row["person"] = s.person_fen
-    for key in sorted(s.ytd):
-        row[f"ytd.{key}"] = s.ytd[key]
+    for key in (sorted(s.ytd) if accumulators is None else accumulators):
+        row[f"ytd.{key}"] = s.ytd.get(key, 0)
     return row

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
+from yibao.compiler.codegen_columnar import ColumnarUnsupported
 from yibao.compiler.money import money_str
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.formats import CHUNK, guess, table_sink
@@ -51,7 +52,7 @@ class Summary:
 
 
 def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK,
-                  rows: np.ndarray | None = None) -> Iterator[Chunk]:
+                  rows: np.ndarray | None = None, source: str | None = None) -> Iterator[Chunk]:
     """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``).
     ``rows``: the input row of each claim of ``tables``, which are then already sorted."""
     if sort:
@@ -83,7 +84,8 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
                 before = str(persons[i - 1]) if i > 0 else last_person
                 raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
                                              f"{str(persons[i])!r} comes after {before!r}: claims must be "
-                                             "sorted by person id (sort them first, or give --sort)")])
+                                             "sorted by person id (sort them first, or give --sort)")],
+                                 source, what="claims")
         last_person = str(persons[-1])
         combined = pa.concat_tables([carry, t]) if carry is not None else t
         combined_rows = np.concatenate([carry_rows, here])
@@ -139,7 +141,8 @@ def settle_people(policy: Any, claims: list[Any], trace: bool = False) -> list[A
 
 def settle_scalar(policy: Any, chunk: Chunk) -> pa.Table:
     schema = F.settlement_schema(policy.layers, policy.accumulators)
-    rows = [F.settlement_row(s) for s in settle_people(policy, scalar_claims(policy, chunk))]
+    settled = settle_people(policy, scalar_claims(policy, chunk))
+    rows = [F.settlement_row(s, policy.accumulators) for s in settled]
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -192,6 +195,9 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
         trace_claims: Iterable[str] = (), traces_out: Path | None = None,
         progress: Callable[[int], None] | None = None) -> Summary:
     """Settle every claim of ``source`` into ``output`` (and the closing year_to_date, the traces)."""
+    if policy.input != "claim":
+        raise ColumnarUnsupported(f"{policy.ast.path}: `input {policy.input}` policies have no columnar "
+                                  "form: yibao batch settles claims (settle records with yibao settle)")
     if engine == "columnar":
         from yibao.compiler.loader_columnar import columnar_module
 
@@ -210,7 +216,7 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
                        if closing_out is not None else None)
         put_trace = (stack.enter_context(table_sink(traces_out, "jsonl", schema, lambda items: items))
                      if traces_out is not None else None)
-        for part in person_chunks(reader.read(source, chunk), sort=sort, chunk=chunk):
+        for part in person_chunks(reader.read(source, chunk), sort=sort, chunk=chunk, source=str(source)):
             try:
                 settled = settle(policy, part)
             except F.ClaimsRejected as err:
