@@ -76,8 +76,12 @@ def _variants(policy: Any, base: list[dict[str, Any]], k: int, seed: int) -> lis
             factor = rng.choice((1, 1, 2, 5, 20, 100)) if j else 1
             shrink = "paid" not in c  # what `given` layers paid must stay within the bill
             for ln in c["lines"]:
-                fen = _fen(ln["amount"]) * factor // (rng.choice((1, 1, 3)) if shrink else 1)
+                split = "in_scope" in ln  # the platform's split scales with its amount, exactly
+                fen = _fen(ln["amount"]) * factor // (rng.choice((1, 1, 3)) if shrink and not split else 1)
                 ln["amount"] = _yuan(fen)
+                for key in ("self_pay", "over_limit", "first_self_pay", "in_scope", "unit_price"):
+                    if key in ln:
+                        ln[key] = _yuan(_fen(ln[key]) * (factor if split or key != "unit_price" else 1))
             for key, value in c.get("paid", {}).items():
                 c["paid"][key] = _yuan(_fen(value) * factor)
             if j % 3 == 2:
