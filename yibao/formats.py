@@ -123,8 +123,21 @@ def read_parquet_tables(path: Path, chunk: int) -> Iterator[pa.Table]:
 
 
 def _read_parquet(path: Path, chunk: int) -> Iterator[pa.Table]:
+    """The columnar schema; also the JSON-shaped nested columns (``person``, ``visit`` …) of older
+    ``yibao sample-claims -o x.parquet`` files, and a single ``claim`` column of JSON texts."""
+    from yibao.impact import _drop_nulls
+
+    seen = 0
     for table in read_parquet_tables(path, chunk):
-        yield F.normalise(table)
+        if "person" in table.column_names or table.column_names == ["claim"]:
+            rows = table.to_pylist()
+            items = [(f"{path}[{seen + i}]",
+                      json.loads(r["claim"]) if list(r) == ["claim"] else _drop_nulls(r))
+                     for i, r in enumerate(rows)]
+            yield F.claims_to_table(items)
+        else:
+            yield F.normalise(table)
+        seen += table.num_rows
 
 
 @contextmanager
