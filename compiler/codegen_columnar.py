@@ -56,6 +56,7 @@ class ColumnarGenerator(ExprEmitter):
         self.default_mode = self.p.header.rounding or "half_up"
         self.active = "True"  # the mask of claims the code being emitted applies to
         self.lines = False  # emitting a classification row: expressions are per line
+        self.common: dict[str, str] = {}  # claim-field tests already computed (``shared``)
         self.tmp = 0
         self._refuse_unsupported()
 
@@ -173,13 +174,20 @@ class ColumnarGenerator(ExprEmitter):
         mode = self.default_mode
         if isinstance(d, ast.Value):
             return self.expr(d.expr, mode)
-        tests = [self.row_test(d, row) for row in d.rows]
+        w = self.w
+        tests = []
+        for row in d.rows:  # each row's test once, in a variable read by the check and the choice
+            test = self.row_test(d, row)
+            if test != "True":
+                var = self.fresh("k")
+                w(f"{var} = {test}", row.span)
+                test = var
+            tests.append(test)
         values = [self.expr(row.value, mode) for row in d.rows]
         var = self.fresh("t")
         if tests and tests[0] == "True":
             return values[0]
         cut = next((i for i, t in enumerate(tests) if t == "True"), None)
-        w = self.w
         if cut is None:
             any_row = self.fresh("r")
             w(f"{any_row} = any_of({', '.join(tests)})", d.span)
@@ -199,12 +207,20 @@ class ColumnarGenerator(ExprEmitter):
                 continue
             f = _FIELDS[key.dotted]
             if len(pat.alternatives) == 1:
-                conds.append(f"({f} == {pat.alternatives[0]!r})")
+                conds.append(self.shared(f"({f} == {pat.alternatives[0]!r})", row.span))
             else:
-                conds.append(f"isin({f}, {tuple(pat.alternatives)!r})")
+                conds.append(self.shared(f"isin({f}, {tuple(pat.alternatives)!r})", row.span))
         if not conds:
             return "True"
         return conds[0] if len(conds) == 1 else "all_of(" + ", ".join(conds) + ")"
+
+    def shared(self, code: str, span: ast.Span) -> str:
+        """A test of claim fields, computed once per module function (``prepare`` is straight-line)."""
+        var = self.common.get(code)
+        if var is None:
+            var = self.common[code] = self.fresh("f")
+            self.w(f"{var} = {code}", span)
+        return var
 
     # ------------------------------------------------------------ classification
     def classify(self) -> None:
@@ -221,13 +237,13 @@ class ColumnarGenerator(ExprEmitter):
             w("unit_price = c.line_unit_price")
             w("oos = np.zeros(len(amount), dtype=I64)")
             w("fsp = np.zeros(len(amount), dtype=I64)")
-            billed = "np.zeros(len(amount), dtype=bool)"
+            billed = ""
             if cls.as_billed is not None:
                 with w.at(cls.as_billed):
                     w("billed = c.line_billed  # taken as the platform split it")
                     w("oos = where(billed, c.line_self_pay + c.line_over_limit, 0)")
                     w("fsp = where(billed, c.line_first_self_pay, 0)")
-                billed = "billed"
+                billed = " & ~billed"
             self.lines = True
             try:
                 for cat in CATEGORIES:
@@ -235,17 +251,17 @@ class ColumnarGenerator(ExprEmitter):
                     if all(r.treatment.kind == "in_scope" for r in rows):
                         continue  # nothing to count: in scope is what is left
                     ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
-                    w(f"free = (c.line_category == {cat!r}) & ~{billed}", rows[0].span)
-                    for r in ordered:
-                        self.class_row(r, mode)
+                    w(f"free = (c.line_category == {cat!r}){billed}", rows[0].span)
+                    for k, r in enumerate(ordered):
+                        self.class_row(r, mode, last=k == len(ordered) - 1)
             finally:
                 self.lines = False
-            w("total = sums(amount, c.line_offsets)")
+            w("total = c.total if c.total is not None else sums(amount, c.line_offsets)")
             w("out_of_scope = sums(oos, c.line_offsets)")
             w("first_self_pay = sums(fsp, c.line_offsets)")
             w("in_scope = total - out_of_scope - first_self_pay")
 
-    def class_row(self, r: ast.ClassRow, mode: str) -> None:
+    def class_row(self, r: ast.ClassRow, mode: str, last: bool) -> None:
         w = self.w
         tests = ["free"]
         if r.item_class is not None:
@@ -253,7 +269,8 @@ class ColumnarGenerator(ExprEmitter):
         if r.when is not None:
             tests.append(f"full(L.n, {self.expr(r.when, mode)})")
         w(f"sel = {' & '.join(tests)}", r.span)
-        w("free = free & ~sel", r.span)
+        if not last:  # the lines this row takes are not for the rows after it
+            w("free = free & ~sel", r.span)
         t = r.treatment
         if t.kind == "out_of_scope":
             w("oos = where(sel, amount, oos)", r.span)
@@ -400,15 +417,17 @@ class ColumnarGenerator(ExprEmitter):
                 w(f"lo = np.maximum({lower}, before)")
                 w(f"hi = np.minimum({self.expr(band.upper, mode)}, after)" if band.upper is not None
                   else "hi = after")
-                w("inside = hi > lo")
-                rate = self.expr(band.rate, mode)
-                if not isinstance(band.rate, ast.Percent):
-                    w(f"rate = full(c.n, {rate})")
-                    with self.masked(f"all_of({self.active}, inside)"):
-                        self.check_rate("rate", band.rate, band.span)
-                    rate = "rate"
-                part = self.round_mul("(hi - lo)", band.rate, rate, mode, nonneg=True)
-                w(f"pay = pay + where(inside, {part}, 0)")
+                if isinstance(band.rate, ast.Percent) and band.rate.value == 0:
+                    pass  # a slice at 0% pays nothing
+                else:
+                    w("part = np.maximum(hi - lo, 0)")  # a band the year has not reached: 0
+                    rate = self.expr(band.rate, mode)
+                    if not isinstance(band.rate, ast.Percent):
+                        w(f"rate = full(c.n, {rate})")
+                        with self.masked(f"all_of({self.active}, part > 0)"):
+                            self.check_rate("rate", band.rate, band.span)
+                        rate = "rate"
+                    w(f"pay = pay + {self.round_mul('part', band.rate, rate, mode, nonneg=True)}")
                 if band.upper is not None:
                     lower = self.expr(band.upper, mode)
 
@@ -432,7 +451,8 @@ class ColumnarGenerator(ExprEmitter):
         with w.indent():
             w('"""Per claim: parameters, the classification of every line, the totals."""')
             w("zero = np.zeros(c.n, dtype=I64)")
-            params = [p for p in self.c.param_order]
+            self.common = {}
+            params = list(self.c.param_order)
             for p in params:
                 if p.name not in late:
                     self.parameter(p)

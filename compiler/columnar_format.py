@@ -271,19 +271,66 @@ def _normalise_map(col: pa.Array) -> pa.Array:
 
 
 # ------------------------------------------------------------ Arrow → validated Batch
+def _filled(col: pa.Array, fill: Any) -> pa.Array:
+    """``col`` with nulls as ``fill``; the column itself when it has none (no copy)."""
+    return col.fill_null(fill) if col.null_count else col
+
+
+def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
+    return np.asarray(_filled(col, fill).to_numpy(zero_copy_only=False), dtype=I64)
+
+
+def _nulls(col: pa.Array) -> np.ndarray:
+    if not col.null_count:
+        return np.zeros(len(col), dtype=bool)
+    return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _empty_for_null(col: pa.Array) -> pa.Array:
+    """A list or map column whose null entries hold nothing (as Arrow writers make them): as it
+    is, its offsets and flattened values read as if each null were empty; else nulls filled."""
+    if not col.null_count:
+        return col
+    sizes = np.diff(_ints(col.offsets))
+    if not sizes[_nulls(col)].any():
+        return col
+    return col.fill_null([])
+
+
+def _arrow(strings: Any) -> pa.Array:
+    return strings if isinstance(strings, pa.Array) else pa.array(strings, pa.string())
+
+
+def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """An enum column as a NumPy unicode array, and where its value is one of ``allowed``:
+    judged once per distinct value, through the column's dictionary."""
+    if len(col) == 0:
+        return np.array([], dtype=str), np.zeros(0, dtype=bool)
+    enc = pc.dictionary_encode(_filled(col, fill))
+    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+    codes = _ints(enc.indices)
+    return words[codes], np.isin(words, allowed)[codes]
+
+
 def _np(col: pa.Array, fill: Any = "") -> np.ndarray:
     """A string column as a NumPy unicode array, through its dictionary (few distinct values)."""
     if len(col) == 0:
         return np.array([], dtype=str)
-    enc = pc.dictionary_encode(col.fill_null(fill))
+    enc = pc.dictionary_encode(_filled(col, fill))
     words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=str)
     if len(words) == 0:
         return np.full(len(col), fill, dtype=str)
     return words[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)]
 
 
-def _lengths(col: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.utf8_length(col), 0).to_numpy(zero_copy_only=False), dtype=I64)
+def _too_long(col: pa.Array, limit: int) -> np.ndarray:
+    """Which strings have more than ``limit`` characters; counted only where their bytes could."""
+    if len(col) == 0:
+        return np.zeros(0, dtype=bool)
+    nbytes = _ints(pc.binary_length(col))
+    if not (nbytes > limit).any():  # a character is at least a byte
+        return np.zeros(len(col), dtype=bool)
+    return _ints(pc.utf8_length(col)) > limit
 
 
 def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray,
@@ -291,18 +338,21 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     """A map column → key → int64 column (0 where absent), per row its entry count, and per row
     whether it is bad (a null value, a negative or too large amount, a repeated key)."""
     offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=I64)
+    start, end = int(offsets[0]), int(offsets[-1])
     count = np.diff(offsets)
-    keys = _np(col.keys)
-    values = col.items
-    bad_value = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    vals = np.asarray(values.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
-    bad_value |= (vals < 0) | (vals > C.MAX_AMOUNT_FEN) | (_lengths(col.keys) > C.MAX_CODE_CHARS)
+    key_col = col.keys.slice(start, end - start)
+    enc = pc.dictionary_encode(key_col) if len(key_col) else None
+    key_codes = _ints(enc.indices) if enc is not None else np.zeros(0, dtype=I64)
+    values = col.items.slice(start, end - start)
+    bad_value = _nulls(values)
+    vals = _ints(values)
+    bad_value |= (vals < 0) | (vals > C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
     owner = np.repeat(np.arange(n), count)
     bad = np.bincount(owner[bad_value], minlength=n) > 0
     out: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
-    for key in np.unique(keys):
-        hit = keys == key
+    for code, key in enumerate(enc.dictionary.to_pylist() if enc is not None else []):
+        hit = key_codes == code
         seen = np.bincount(owner[hit], minlength=n)
         bad |= seen > 1
         column = np.zeros(n, dtype=I64)
@@ -322,10 +372,10 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     bad = np.zeros(n, dtype=bool)
 
     def null(name: str) -> np.ndarray:
-        return np.asarray(col[name].is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return _nulls(col[name])
 
     for name in ("id", "person_id"):
-        bad |= null(name) | (_lengths(col[name]) > C.MAX_CODE_CHARS)
+        bad |= null(name) | _too_long(col[name], C.MAX_CODE_CHARS)
     bad |= null("date")
     values: dict[str, np.ndarray] = {}
     for name, key, default in (("scheme", "person.scheme", None), ("person_category", "person.category", 0),
@@ -336,58 +386,55 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
         fill = allowed[0] if default == 0 else (default or "")
         if default == "none" and "none" not in allowed:
             fill = ""
-        v = _np(col[name], fill)
-        bad |= ~np.isin(v, allowed)
+        v, ok = _enum(col[name], fill, allowed)
+        bad |= ~ok
         values[name] = v
     age_null = null("age")
-    age = np.asarray(col["age"].fill_null(-1).to_numpy(zero_copy_only=False), dtype=I64)
+    age = _ints(col["age"], -1)
     bad |= ~age_null & ((age < 0) | (age > C.MAX_AGE))
     if "person.age" in policy.requires:
         bad |= age_null
-    adm = np.asarray(col["admission_no"].fill_null(1).to_numpy(zero_copy_only=False), dtype=I64)
+    adm = _ints(col["admission_no"], 1)
     bad |= (adm < 1) | (adm > C.MAX_ADMISSION_NO)
     # diseases
     dis = col["diseases"]
-    d_off = np.asarray(dis.fill_null([]).offsets.to_numpy(zero_copy_only=False), dtype=I64) \
-        if dis.null_count else np.asarray(dis.offsets.to_numpy(zero_copy_only=False), dtype=I64)
-    dis_flat = dis.fill_null([]).flatten() if dis.null_count else dis.flatten()
+    dis = _empty_for_null(dis)
+    d_off = _ints(dis.offsets)
+    dis_flat = dis.flatten()
     d_count = np.diff(d_off)
     d_owner = np.repeat(np.arange(n), d_count)
-    d_bad = np.asarray(dis_flat.is_null().to_numpy(zero_copy_only=False), dtype=bool) | (
-        _lengths(dis_flat) > C.MAX_CODE_CHARS)
+    d_bad = _nulls(dis_flat) | _too_long(dis_flat, C.MAX_CODE_CHARS)
     bad |= (d_count > C.MAX_DISEASES) | (np.bincount(d_owner[d_bad], minlength=n) > 0)
     d_vals = _np(dis_flat)
     # lines
     lines = col["lines"]
     bad |= null("lines")
-    lines = lines.fill_null([]) if lines.null_count else lines
+    lines = _empty_for_null(lines)
     l_off = np.asarray(lines.offsets.to_numpy(zero_copy_only=False), dtype=I64)
     l_off = l_off - l_off[0]
     l_count = np.diff(l_off)
     bad |= (l_count < 1) | (l_count > C.MAX_LINES)
     flat = lines.flatten()
     owner = np.repeat(np.arange(n), l_count)
-    lb = np.asarray(flat.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    lb = _nulls(flat)
     code, name, cat, cls, amount = (flat.field(k) for k in ("code", "name", "category", "class", "amount"))
-    lb |= np.asarray(code.is_null().to_numpy(zero_copy_only=False), dtype=bool) | (
-        _lengths(code) > C.MAX_CODE_CHARS) | (_lengths(name) > C.MAX_NAME_CHARS) | (
-        _lengths(cls) > C.MAX_CODE_CHARS)
+    lb |= _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | _too_long(name, C.MAX_NAME_CHARS) | \
+        _too_long(cls, C.MAX_CODE_CHARS)
     l_cat = _np(cat)
     lb |= ~np.isin(l_cat, ("A", "B", "C"))
     l_cls = _np(cls)
-    lb |= np.asarray(cls.is_valid().to_numpy(zero_copy_only=False), dtype=bool) & (l_cls == "")
-    lb |= np.asarray(amount.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    l_amt = np.asarray(amount.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
+    lb |= ~_nulls(cls) & (l_cls == "")
+    lb |= _nulls(amount)
+    l_amt = _ints(amount)
     lb |= (l_amt < 0) | (l_amt > C.MAX_LINE_FEN)
     price = flat.field("unit_price")
-    price_null = np.asarray(price.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    l_price = np.asarray(price.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
+    price_null = _nulls(price)
+    l_price = _ints(price)
     lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
     split = {k: flat.field(k) for k in SPLIT}
-    given = [np.asarray(v.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for v in split.values()]
+    given = [~_nulls(v) for v in split.values()]
     billed = given[0] & given[1] & given[2] & given[3]
-    parts = {k: np.asarray(v.fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
-             for k, v in split.items()}
+    parts = {k: _ints(v) for k, v in split.items()}
     lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
     for v in parts.values():
         lb |= (v < 0) | (v > C.MAX_LINE_FEN)
@@ -401,46 +448,42 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     total = np.where(l_count > 0, total, 0)
     bad |= total > C.MAX_AMOUNT_FEN
     # dates, years, year_to_date, paid
-    days = np.asarray(col["date"].cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False),
-                      dtype=I64) + _EPOCH
+    days = _ints(col["date"].cast(pa.int32())) + _EPOCH
     start, end = module.EFFECTIVE
     bad |= (days < start) | ((days > end) if end is not None else False)
-    ymd = (np.asarray(col["date"].fill_null(dt.date(1970, 1, 1)).cast(pa.int32()).to_numpy(
-        zero_copy_only=False), dtype="int64").astype("datetime64[D]"))
+    ymd = (days - _EPOCH).astype("datetime64[D]")
     y = ymd.astype("datetime64[Y]").astype(I64) + 1970
     m0, d0 = policy.year_start
     starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
     starts = starts.astype("datetime64[D]") + (d0 - 1)
     year = np.where(ymd >= starts, y, y - 1)
-    ytd_null = null("year_to_date")
-    ytd_col = col["year_to_date"].fill_null([]) if ytd_null.any() else col["year_to_date"]
+    ytd_col = _empty_for_null(col["year_to_date"])
     own, count, ybad, held = _map_columns(ytd_col, n)
     bad |= ybad | (count > C.MAX_YTD_ENTRIES)
     for key in list(own):
         if key not in module.ACCUMULATORS:  # the scalar check names it
             bad |= held[key]
             del own[key]
-    ytd_year = np.asarray(col["ytd_year"].fill_null(0).to_numpy(zero_copy_only=False), dtype=I64)
+    ytd_year = _ints(col["ytd_year"])
     y_null = null("ytd_year")
     bad |= ~y_null & ((ytd_year < 1) | (ytd_year > C.MAX_YEAR))
     ignored = ~y_null & (ytd_year != year) & (count > 0)
     ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
-    paid_null = null("paid")
-    paid_col = col["paid"].fill_null([]) if paid_null.any() else col["paid"]
+    paid_col = _empty_for_null(col["paid"])
     paid, pcount, pbad, named = _map_columns(paid_col, n)
     bad |= pbad | (pcount != len(module.GIVEN))
     for g in module.GIVEN:
         bad |= ~named.get(g, np.zeros(n, dtype=bool))
     paid_cols = {g: paid.get(g, np.zeros(n, dtype=I64)) for g in module.GIVEN}
     batch = Batch(
-        id=_np(col["id"]), person_id=_np(col["person_id"]), day=days, year=year,
+        id=_filled(col["id"], ""), person_id=_filled(col["person_id"], ""), day=days, year=year,
         scheme=values["scheme"], category=values["person_category"], age=age, kind=values["kind"],
         facility=values["facility"], level=values["level"], region=values["region"],
         referral=values["referral"], admission_no=adm, disease_offsets=d_off - d_off[0],
         disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
         line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
         line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
-        line_first_self_pay=parts["first_self_pay"])
+        line_first_self_pay=parts["first_self_pay"], total=total)
     if not bad.all():
         with np.errstate(all="ignore"):
             try:
@@ -493,8 +536,8 @@ def settled_table(batch: Batch, settled: Any, layers: tuple[str, ...],
                   accumulators: tuple[str, ...]) -> pa.Table:
     """A batch's settlement columns (``runtime_columnar.Settled``) as the settlement table."""
     cols: dict[str, Any] = {
-        "claim": pa.array(batch.id, pa.string()),
-        "person_id": pa.array(batch.person_id, pa.string()),
+        "claim": _arrow(batch.id),
+        "person_id": _arrow(batch.person_id),
         "date": pa.array((batch.day - _EPOCH).astype(np.int32), pa.int32()).cast(pa.date32()),
         "year": pa.array(batch.year.astype(np.int32), pa.int32()),
         "total": settled.total, "out_of_scope": settled.out_of_scope,

@@ -51,6 +51,10 @@ class Batch:
     line_over_limit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
     line_first_self_pay: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
     paid: dict[str, np.ndarray] = field(default_factory=dict)
+    person_codes: np.ndarray | None = None  # see person_code()
+    persons: int = -1  # how many distinct persons, once person_code() has run
+    total: np.ndarray | None = None  # each claim's bill, when the reader has summed it already
+    _owner: np.ndarray | None = field(default=None, repr=False)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -66,9 +70,23 @@ class Batch:
             got = self._diseases[item] = np.bincount(hits, minlength=self.n) > 0
         return got
 
+    def person_code(self) -> np.ndarray:
+        """Each claim's person as an integer (equal ids, equal codes), by hashing, not sorting."""
+        if self.person_codes is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            ids = self.person_id if isinstance(self.person_id, pa.Array) else pa.array(self.person_id)
+            enc = pc.dictionary_encode(ids)
+            self.person_codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)
+            self.persons = len(enc.dictionary)
+        return self.person_codes
+
     def line_owner(self) -> np.ndarray:
         """For each bill line, the index of its claim."""
-        return np.repeat(np.arange(self.n), np.diff(self.line_offsets))
+        if self._owner is None:
+            self._owner = np.repeat(np.arange(self.n), np.diff(self.line_offsets))
+        return self._owner
 
     def take(self, idx: np.ndarray) -> Wave:
         """The claim-level fields of some claims (what layers read): no lines."""
@@ -89,6 +107,8 @@ class Wave:
         column = getattr(self._batch, name)
         if isinstance(column, dict):  # `paid`: layer → column
             value: Any = {key: v[self._idx] for key, v in column.items()}
+        elif not isinstance(column, np.ndarray) and hasattr(column, "take"):  # ids kept in Arrow
+            value = column.take(self._idx)
         else:
             value = column[self._idx]
         setattr(self, name, value)
@@ -96,6 +116,13 @@ class Wave:
 
     def has(self, item: str) -> np.ndarray:
         return self._batch.has(item)[self._idx]
+
+
+def _strings(column: Any) -> np.ndarray:
+    """Ids as a NumPy unicode array (a reader may keep them as an Arrow array)."""
+    if isinstance(column, np.ndarray):
+        return column
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=str)
 
 
 # ------------------------------------------------------------ exact integer arithmetic
@@ -132,7 +159,13 @@ def where(cond: Any, a: Any, b: Any) -> Any:
 
 
 def isin(x: Any, members: tuple[str, ...]) -> Any:
-    return np.isin(x, members)
+    """``x in {…}`` for a few members: comparisons, cheaper than ``np.isin``'s sort."""
+    if len(members) > 8:
+        return np.isin(x, members)
+    out = x == members[0]
+    for m in members[1:]:
+        out = out | (x == m)
+    return out
 
 
 def all_of(*xs: Any) -> Any:
@@ -210,7 +243,9 @@ def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLine
     if line and source:
         text = "\n  " + source.split("\n")[line - 1].strip()
     message = reason(i) if callable(reason) else reason
-    raise SettlementError(f"{file}:{line}: error while settling claim {c.id[i]}: {message}{text}")
+    claim = c.id[i]
+    claim = claim.as_py() if hasattr(claim, "as_py") else claim
+    raise SettlementError(f"{file}:{line}: error while settling claim {claim}: {message}{text}")
 
 
 def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
@@ -252,11 +287,17 @@ def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
     """The previous claim of the same person and year for each claim (-1: none), and the claims
     grouped by their rank in their person's date order (ties by id), as ``settle_many`` orders."""
     n = batch.n
-    order = np.lexsort((batch.id, batch.day, batch.person_id))
     prev = np.full(n, -1, dtype=I64)
     if n == 0:
         return prev, []
-    sp = batch.person_id[order]
+    person = batch.person_code()
+    if batch.persons == n:  # a claim per person: one step, in the batch's order
+        return prev, [np.arange(n)]
+    order = np.lexsort((batch.day, person))
+    sp, sd = person[order], batch.day[order]
+    if np.any((sp[1:] == sp[:-1]) & (sd[1:] == sd[:-1])):  # a person's claims on one day: by id
+        order = np.lexsort((_strings(batch.id), batch.day, person))
+        sp = person[order]
     new_person = np.ones(n, dtype=bool)
     new_person[1:] = sp[1:] != sp[:-1]
     starts = np.flatnonzero(new_person)
@@ -286,6 +327,9 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
     prev, groups = waves(batch)
+    if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
+        paid, new_ytd = module.settle_layers(batch, env, own)
+        return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
     for idx in groups:
         p = prev[idx]
         carry = p >= 0
@@ -296,12 +340,17 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
             payers[name][idx] = value
         for a in accs:
             ytd_out[a][idx] = new_ytd[a]
+    return _settled(module, env, payers, ytd_out, n)
+
+
+def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],
+             n: int) -> Settled:
     total = env["total"]
     paid_sum = np.zeros(n, dtype=I64)
     for value in payers.values():
         paid_sum += value
     return Settled(total, env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
-                   total - paid_sum, ytd_out)
+                   total - paid_sum, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
 
 
 def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
@@ -331,6 +380,7 @@ def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
         line_category=np.array([ln.category for ln in lines], dtype=str),
         line_class=np.array([ln.item_class or "" for ln in lines], dtype=str),
         line_amount=np.array([ln.amount for ln in lines], dtype=I64),
+        total=np.array([x.total for x in claims], dtype=I64),
         line_unit_price=np.array([ln.unit_price or 0 for ln in lines], dtype=I64),
         line_billed=np.array([ln.split is not None for ln in lines], dtype=bool),
         line_self_pay=np.array([ln.split[0] if ln.split else 0 for ln in lines], dtype=I64),

@@ -74,25 +74,31 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         seen += n
         if n == 0:
             continue
-        persons = np.asarray(t.column("person_id").fill_null("").to_numpy(zero_copy_only=False), dtype=str)
-        if rows is None:
-            out_of_order = np.flatnonzero(persons[1:] < persons[:-1])
-            if last_person is not None and persons[0] < last_person:
+        ids = t.column("person_id").combine_chunks()
+        ids = ids.fill_null("") if ids.null_count else ids
+        if rows is None:  # sorted by person id: checked in Arrow, without Python strings
+            out_of_order = np.flatnonzero(np.asarray(pc.less(ids.slice(1), ids.slice(0, n - 1))))
+            if last_person is not None and ids[0].as_py() < last_person:
                 out_of_order = np.concatenate([[-1], out_of_order])
             if len(out_of_order):
                 i = int(out_of_order[0]) + 1
-                before = str(persons[i - 1]) if i > 0 else last_person
+                before = ids[i - 1].as_py() if i > 0 else last_person
                 raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
-                                             f"{str(persons[i])!r} comes after {before!r}: claims must be "
+                                             f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
                                              "sorted by person id (sort them first, or give --sort)")],
                                  source, what="claims")
-        last_person = str(persons[-1])
+        last = ids[n - 1].as_py()
+        tail = int(pc.sum(pc.equal(ids, last)).as_py())  # the last person's claims end the chunk
+        held = carry.num_rows if carry is not None else 0
+        if tail < n:  # up to the last person's first claim
+            cut = held + n - tail
+        elif last_person is not None and last_person != last:  # a new person fills the chunk
+            cut = held
+        else:  # the carried person goes on through the chunk
+            cut = 0
+        last_person = last
         combined = pa.concat_tables([carry, t]) if carry is not None else t
         combined_rows = np.concatenate([carry_rows, here])
-        all_persons = np.concatenate([
-            np.asarray(carry.column("person_id").fill_null("").to_numpy(zero_copy_only=False), dtype=str)
-            if carry is not None else np.zeros(0, dtype=str), persons])
-        cut = int(np.searchsorted(all_persons, all_persons[-1], side="left"))
         if cut:
             yield Chunk(combined.slice(0, cut), combined_rows[:cut])
         carry = combined.slice(cut)

@@ -215,7 +215,7 @@ def test_the_module_is_deterministic_numpy_over_the_same_plan() -> None:
     text = generate_columnar(policy.checked)
     assert text == generate_columnar(policy.checked)
     assert "def prepare(c):" in text and "def settle_layers(c, env, ytd):" in text
-    assert "total = sums(amount, c.line_offsets)" in text  # per-claim sums over the list offsets
+    assert "out_of_scope = sums(oos, c.line_offsets)" in text  # per-claim sums over the list offsets
     assert "jj2020" not in text  # no citation or label text but repr literals of layer labels
 
 
