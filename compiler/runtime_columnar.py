@@ -214,11 +214,11 @@ def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
                      [np.broadcast_to(v, shape) for v in values], default)
 
 
-def sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def sums(column: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Per-claim sums of a line column (every claim has at least one line): exact int64."""
-    if len(values) == 0:
+    if len(column) == 0:
         return np.zeros(len(offsets) - 1, dtype=I64)
-    return np.add.reduceat(values.astype(I64, copy=False), offsets[:-1])
+    return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])
 
 
 # ------------------------------------------------------------ errors, as the scalar path reports them

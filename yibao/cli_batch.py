@@ -46,13 +46,19 @@ def batch(policy: Path, claims: Path, output: Path, engine: str, src_format: str
 
     if trace_claims and traces_out is None:
         raise click.UsageError("--trace-claim needs --traces FILE (JSON lines) to write the traces to")
+    on_dask = scheduler is not None or workers is not None
+    if on_dask and (closing_out or trace_claims or engine != "columnar" or sort):
+        raise click.UsageError("--dask/--workers settle with the columnar engine and sort each partition; "
+                               "--closing, --trace-claim, --engine scalar and --sort are for one process")
+    if not on_dask and partitions is not None:
+        raise click.UsageError("--partitions is for --dask or --workers")
 
     @reports_errors
     def go() -> None:
         from yibao.compiler.loader import load_policy
 
         compiled = load_policy(policy)
-        if scheduler is not None or workers is not None:
+        if on_dask:
             from yibao.batch_dask import run_dask
 
             s = run_dask(compiled, claims, output, scheduler=scheduler, workers=workers,
