@@ -95,15 +95,20 @@ def hand_settle(c: Any) -> tuple[int, int, int]:
     return basic, critical, c.total - basic - critical
 
 
-def hand_numpy(b: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same rules over the batch's arrays, written by hand with NumPy."""
+def hand_numpy(b: Batch, enums: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same rules over the batch's arrays (enums as integer codes), written by hand with NumPy."""
+    def code(field: str, value: str) -> int:
+        return enums[field].index(value)
+
     amount, cat, off = b.line_amount, b.line_category, b.line_offsets[:-1]
-    kept = np.where(cat == "A", amount, np.where(cat == "B", amount - (amount + 5) // 10, 0))
+    kept = np.where(cat == 0, amount, np.where(cat == 1, amount - (amount + 5) // 10, 0))  # A, B
     in_scope = np.add.reduceat(kept, off)
     total = np.add.reduceat(amount, off)
-    local = b.region == "local"
-    low = np.isin(b.level, ("1", "primary"))
-    conds = [local & low, local & (b.level == "2"), local, b.referral == "none"]
+    level = b.level
+    local = b.region == code("visit.region", "local")
+    low = (level == code("visit.level", "1")) | (level == code("visit.level", "primary"))
+    conds = [local & low, local & (level == code("visit.level", "2")), local,
+             b.referral == code("visit.referral", "none")]
     deductible = np.select(conds, [10_000, 40_000, 60_000, 80_000], 60_000)
     rate = np.select(conds, [90, 80, 60, 40], 50)
     deductible = np.minimum(in_scope, np.maximum(0, deductible - b.ytd["basic.deductible"]))
@@ -207,13 +212,13 @@ def main() -> int:
     # the array paths over a chunk of --step claims: the sampled ones again, each a new person
     step = [replace(c, id=f"{c.id}-{k}", person_id=f"{k:04d}-{c.person_id}")
             for k in range(max(args.step // len(claims), 1)) for c in claims]
-    batch = batch_from_claims(step, module.ACCUMULATORS)
+    batch = batch_from_claims(step, module)
     n = len(claims)
 
     # every path equal to the fen before anything is timed
     want = [hand_settle(c) for c in step]
     got = settle_batch(module, batch)
-    hb, hc, hp = hand_numpy(batch)
+    hb, hc, hp = hand_numpy(batch, module.ENUMS)
     for i, c in enumerate(step):
         s = pol.settle(dicts[i % n])
         cols = (int(got.payers["basic"][i]), int(got.payers["critical"][i]), int(got.person[i]))
@@ -232,7 +237,7 @@ def main() -> int:
         m = batch.n
         paths = {  # (what, how many claims it settles)
             "hand-written Python, integer fen": (lambda: [hand_settle(c) for c in claims], n),
-            "hand-written NumPy int64": (lambda: hand_numpy(batch), m),
+            "hand-written NumPy int64": (lambda: hand_numpy(batch, module.ENUMS), m),
             "yibao policy.settle(dict)": (lambda: [pol.settle(d) for d in dicts], n),
             "yibao columnar settle step": (lambda: settle_batch(module, batch), m),
             "yibao batch, Parquet → Parquet": (lambda: run(pol, src, out), n),

@@ -57,6 +57,8 @@ class ColumnarGenerator(ExprEmitter):
         self.active = "True"  # the mask of claims the code being emitted applies to
         self.lines = False  # emitting a classification row: expressions are per line
         self.common: dict[str, str] = {}  # claim-field tests already computed (``shared``)
+        # Enum values are small integers in a batch: their index in the policy's value set.
+        self.codes = {f: {v: i for i, v in enumerate(values)} for f, values in self.c.enums.items()}
         self.tmp = 0
         self._refuse_unsupported()
 
@@ -93,8 +95,14 @@ class ColumnarGenerator(ExprEmitter):
         if isinstance(e, ast.Not):
             return f"np.logical_not({self.expr(e.operand, mode)})"
         if isinstance(e, ast.MemberOf):
-            members = tuple(m.name for m in e.members)
+            field = self.type_of(e.operand).enum
+            members = tuple(self.code(field, m.name, m.span) for m in e.members)
             return f"isin({self.expr(e.operand, mode)}, {members!r})"
+        t = self.type_of(e)
+        if t.name == "enum" and (isinstance(e, ast.Number) or (
+                isinstance(e, ast.Name) and e.name not in self.c.params and e.name not in _QUANTITY_VARS)):
+            value = str(e.value) if isinstance(e, ast.Number) else e.name
+            return str(self.code(t.enum, value, e.span))
         if isinstance(e, ast.Contains):
             return f"{'L' if self.lines else 'c'}.has({e.item!r})"
         if self.lines and isinstance(e, ast.Field):
@@ -105,6 +113,14 @@ class ColumnarGenerator(ExprEmitter):
         if self.lines and isinstance(e, ast.Name) and e.name in self.c.params:
             return f"p_{_ident(e.name, e.span)}[own]"
         return super().expr(e, mode)
+
+    def code(self, field: str | None, value: str, span: ast.Span) -> int:
+        """An enum value's integer in a batch (its index in the policy's value set)."""
+        codes = self.codes.get(field or "")
+        if codes is None or value not in codes:
+            raise ColumnarUnsupported(f"{span.file}:{span.line}: the enum value `{value}` has no known "
+                                      "field; it has no columnar form (use --engine scalar)")
+        return codes[value]
 
     def check_rate(self, var: str, e: ast.Expr, line: ast.Span) -> None:
         if not self.rate_in_range(e):
@@ -206,10 +222,11 @@ class ColumnarGenerator(ExprEmitter):
             if pat.alternatives is None:
                 continue
             f = _FIELDS[key.dotted]
-            if len(pat.alternatives) == 1:
-                conds.append(self.shared(f"({f} == {pat.alternatives[0]!r})", row.span))
+            codes = tuple(self.code(key.dotted, str(a), row.span) for a in pat.alternatives)
+            if len(codes) == 1:
+                conds.append(self.shared(f"({f} == {codes[0]})", row.span))
             else:
-                conds.append(self.shared(f"isin({f}, {tuple(pat.alternatives)!r})", row.span))
+                conds.append(self.shared(f"isin({f}, {codes!r})", row.span))
         if not conds:
             return "True"
         return conds[0] if len(conds) == 1 else "all_of(" + ", ".join(conds) + ")"
@@ -251,7 +268,7 @@ class ColumnarGenerator(ExprEmitter):
                     if all(r.treatment.kind == "in_scope" for r in rows):
                         continue  # nothing to count: in scope is what is left
                     ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
-                    w(f"free = (c.line_category == {cat!r}){billed}", rows[0].span)
+                    w(f"free = (c.line_category == {CATEGORIES.index(cat)}){billed}  # {cat}", rows[0].span)
                     for k, r in enumerate(ordered):
                         self.class_row(r, mode, last=k == len(ordered) - 1)
             finally:
@@ -509,6 +526,10 @@ class ColumnarGenerator(ExprEmitter):
         start = int(h.effective.toordinal()) if h.effective else dt.date.min.toordinal()
         end = int(h.until.toordinal()) if h.until else None
         head(f"EFFECTIVE = ({start}, {end})")
+        head("ENUMS = {  # the value sets; a batch holds each value as its index here")
+        for key, values in sorted(self.c.enums.items()):
+            head(f"    {key!r}: {values!r},")
+        head("}")
         head(f"LAYERS = {tuple(x.name for x in self.p.layers)!r}")
         accs = tuple(accumulator_key(x.name, a) for x in self.p.layers for a in layer_accumulators(x))
         head(f"ACCUMULATORS = {accs!r}")

@@ -302,14 +302,15 @@ def _arrow(strings: Any) -> pa.Array:
 
 
 def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """An enum column as a NumPy unicode array, and where its value is one of ``allowed``:
-    judged once per distinct value, through the column's dictionary."""
+    """An enum column as each value's index in ``allowed`` (``Batch``'s form), and where the value
+    is one of them: judged once per distinct value, through the column's dictionary."""
     if len(col) == 0:
-        return np.array([], dtype=str), np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=bool)
     enc = pc.dictionary_encode(_filled(col, fill))
-    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=str)
-    codes = _ints(enc.indices)
-    return words[codes], np.isin(words, allowed)[codes]
+    index = {v: i for i, v in enumerate(allowed)}
+    words = np.array([index.get(w, -1) for w in enc.dictionary.to_pylist()], dtype=np.int8)
+    codes = words[_ints(enc.indices)] if len(words) else np.full(len(col), -1, dtype=np.int8)
+    return np.maximum(codes, 0), codes >= 0
 
 
 def _np(col: pa.Array, fill: Any = "") -> np.ndarray:
@@ -368,7 +369,7 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     table = normalise(table)
     n = table.num_rows
     col = {name: table.column(name).combine_chunks() for name in table.column_names}
-    enums = policy.enums
+    enums = module.ENUMS
     bad = np.zeros(n, dtype=bool)
 
     def null(name: str) -> np.ndarray:
@@ -420,8 +421,8 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     code, name, cat, cls, amount = (flat.field(k) for k in ("code", "name", "category", "class", "amount"))
     lb |= _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | _too_long(name, C.MAX_NAME_CHARS) | \
         _too_long(cls, C.MAX_CODE_CHARS)
-    l_cat = _np(cat)
-    lb |= ~np.isin(l_cat, ("A", "B", "C"))
+    l_cat, known = _enum(cat, "", ("A", "B", "C"))
+    lb |= ~known
     l_cls = _np(cls)
     lb |= ~_nulls(cls) & (l_cls == "")
     lb |= _nulls(amount)
@@ -442,7 +443,8 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
     if not policy.as_billed:
         lb |= billed
     for p_cat, p_cls in policy.priced:  # rows read line.unit_price: a line they judge needs one
-        lb |= (l_cat == p_cat) & ((l_cls == p_cls) if p_cls is not None else True) & price_null & ~billed
+        judged = (l_cat == "ABC".index(p_cat)) & ((l_cls == p_cls) if p_cls is not None else True)
+        lb |= judged & price_null & ~billed
     bad |= np.bincount(owner[lb], minlength=n) > 0
     total = np.add.reduceat(l_amt, l_off[:-1]) if len(l_amt) else np.zeros(n, dtype=I64)
     total = np.where(l_count > 0, total, 0)

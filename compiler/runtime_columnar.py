@@ -22,7 +22,8 @@ I64 = np.int64
 @dataclass
 class Batch:
     """Validated claims as columns; ``line_*`` arrays hold every bill line, ``line_offsets``
-    (length n + 1) says which lines are whose. Enums are NumPy unicode arrays."""
+    (length n + 1) says which lines are whose. An enum is an integer array: each value's index in
+    the policy's value set (``module.ENUMS``); a line's category 0, 1, 2 for A, B, C."""
 
     id: np.ndarray
     person_id: np.ndarray
@@ -353,13 +354,23 @@ def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], yt
                    total - paid_sum, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
 
 
-def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
-                      given: tuple[str, ...] = ()) -> Batch:
-    """Validated ``Claim`` objects → a ``Batch`` (the reference path; the Arrow reader builds
-    batches column by column without objects)."""
+ENUM_COLUMNS = {"person.scheme": "scheme", "person.category": "category", "visit.kind": "kind",
+                "visit.facility": "facility", "visit.level": "level", "visit.region": "region",
+                "visit.referral": "referral"}
+CATEGORY_CODES = {"A": 0, "B": 1, "C": 2}  # a line's category in a batch
+
+
+def batch_from_claims(claims: list[Any], module: Any) -> Batch:
+    """Validated ``Claim`` objects → a ``Batch`` for a columnar ``module`` (the reference path; the
+    Arrow reader builds batches column by column without objects)."""
     def col(name: str, dtype: Any = None) -> np.ndarray:
         return np.array([getattr(x, name) for x in claims], dtype=dtype)
 
+    def enum(field: str) -> np.ndarray:
+        codes = {v: i for i, v in enumerate(module.ENUMS[field])}
+        return np.array([codes[getattr(x, ENUM_COLUMNS[field])] for x in claims], dtype=np.int8)
+
+    accumulators, given = module.ACCUMULATORS, module.GIVEN
     n = len(claims)
     counts = [len(x.lines) for x in claims]
     offsets = np.zeros(n + 1, dtype=I64)
@@ -370,14 +381,14 @@ def batch_from_claims(claims: list[Any], accumulators: tuple[str, ...] = (),
     lines = [ln for x in claims for ln in x.lines]
     return Batch(
         id=col("id", str), person_id=col("person_id", str), day=col("day", I64), year=col("year", I64),
-        scheme=col("scheme", str), category=col("category", str),
+        scheme=enum("person.scheme"), category=enum("person.category"),
         age=np.array([-1 if x.age is None else x.age for x in claims], dtype=I64),
-        kind=col("kind", str), facility=col("facility", str), level=col("level", str),
-        region=col("region", str), referral=col("referral", str), admission_no=col("admission_no", I64),
+        kind=enum("visit.kind"), facility=enum("visit.facility"), level=enum("visit.level"),
+        region=enum("visit.region"), referral=enum("visit.referral"), admission_no=col("admission_no", I64),
         disease_offsets=doffsets,
         disease_values=np.array([d for x in claims for d in sorted(x.diseases)], dtype=str),
         line_offsets=offsets,
-        line_category=np.array([ln.category for ln in lines], dtype=str),
+        line_category=np.array([CATEGORY_CODES[ln.category] for ln in lines], dtype=np.int8),
         line_class=np.array([ln.item_class or "" for ln in lines], dtype=str),
         line_amount=np.array([ln.amount for ln in lines], dtype=I64),
         total=np.array([x.total for x in claims], dtype=I64),

@@ -46,7 +46,7 @@ def _scalar(policy: Any, claims: list[Any]) -> list[tuple[Any, ...]]:
 
 def _columnar(policy: Any, claims: list[Any]) -> list[tuple[Any, ...]]:
     module = columnar_module(policy)
-    r = settle_batch(module, batch_from_claims(claims, module.ACCUMULATORS, module.GIVEN))
+    r = settle_batch(module, batch_from_claims(claims, module))
     return [(tuple(int(r.payers[name][i]) for name in policy.layers), int(r.person[i]),
              {a: int(r.ytd[a][i]) for a in policy.accumulators},
              (int(r.total[i]), int(r.out_of_scope[i]), int(r.first_self_pay[i]), int(r.in_scope[i])))
@@ -196,9 +196,9 @@ def test_settling_errors_are_the_scalar_paths() -> None:
         with pytest.raises(SettlementError) as scalar:
             policy.settle(claim)
         with pytest.raises(SettlementError) as columnar:
-            settle_batch(module, batch_from_claims([policy.claim(_edge_claim("local")), claim]))
+            settle_batch(module, batch_from_claims([policy.claim(_edge_claim("local")), claim], module))
         assert str(columnar.value) == str(scalar.value)
-    ok = settle_batch(module, batch_from_claims([policy.claim(_edge_claim("local"))]))
+    ok = settle_batch(module, batch_from_claims([policy.claim(_edge_claim("local"))], module))
     assert ok.payers["basic"].tolist() == [policy.settle(_edge_claim("local")).payer_fen[0]]
 
 

@@ -52,8 +52,7 @@ def test_json_and_arrow_stand_for_the_same_claims(path: Any) -> None:
     # the Arrow reader builds the same batch as the validated claims do
     module = columnar_module(policy)
     got = settle_batch(module, F.read_batch(table, policy, module))
-    want = settle_batch(module, batch_from_claims([policy.claim(c) for c in claims], module.ACCUMULATORS,
-                                                  module.GIVEN))
+    want = settle_batch(module, batch_from_claims([policy.claim(c) for c in claims], module))
     assert got.person.tolist() == want.person.tolist()
     assert {k: v.tolist() for k, v in got.ytd.items()} == {k: v.tolist() for k, v in want.ytd.items()}
 
