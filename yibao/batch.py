@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
 from yibao.compiler.codegen_columnar import ColumnarUnsupported
+from yibao.compiler.columnar_read import read_batch
 from yibao.compiler.money import money_str
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.formats import CHUNK, guess, table_sink
@@ -113,7 +114,7 @@ def settle_columnar(policy: Any, chunk: Chunk) -> pa.Table:
     from yibao.compiler.runtime_columnar import settle_batch
 
     module = columnar_module(policy)
-    batch = F.read_batch(chunk.table, policy, module, chunk.rows)
+    batch = read_batch(chunk.table, policy, module, chunk.rows)
     settled = settle_batch(module, batch)
     return F.settled_table(batch, settled, policy.layers, module.ACCUMULATORS)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from yibao.compiler import columnar_format as F
+from yibao.compiler.columnar_read import read_batch
 from yibao.compiler.loader import load_policy
 from yibao.compiler.loader_columnar import columnar_module
 from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
@@ -51,7 +52,7 @@ def test_json_and_arrow_stand_for_the_same_claims(path: Any) -> None:
     assert all(_same_claim(policy.claim(a), policy.claim(b)) for a, b in zip(claims, back, strict=True))
     # the Arrow reader builds the same batch as the validated claims do
     module = columnar_module(policy)
-    got = settle_batch(module, F.read_batch(table, policy, module))
+    got = settle_batch(module, read_batch(table, policy, module))
     want = settle_batch(module, batch_from_claims([policy.claim(c) for c in claims], module))
     assert got.person.tolist() == want.person.tolist()
     assert {k: v.tolist() for k, v in got.ytd.items()} == {k: v.tolist() for k, v in want.ytd.items()}
@@ -71,7 +72,7 @@ def test_decimal_money_is_read_exactly_and_floats_are_refused() -> None:
                      pa.list_(pa.struct([("code", pa.string()), ("category", pa.string()),
                                          ("amount", pa.decimal128(18, 2))])))
     as_decimal = table.set_column(table.schema.get_field_index("lines"), "lines", lines)
-    batch = F.read_batch(as_decimal, policy, module)
+    batch = read_batch(as_decimal, policy, module)
     assert batch.line_amount.tolist() == [123456]
     assert F.fen_array(pa.array([Decimal("99999999.99"), None, Decimal("0.10")], pa.decimal128(18, 2))
                        ).to_pylist() == [9999999999, None, 10]
@@ -101,7 +102,7 @@ def test_bad_rows_get_the_json_paths_issues_led_by_their_row() -> None:
     rows = [good, bad[0], good, bad[1], bad[2]]
     with pytest.raises(ClaimError) as err:
         kept = F.claims_to_table((str(i), c) for i, c in enumerate(rows) if i != 1)
-        F.read_batch(kept, policy, module, first_row=np.array([0, 2, 3, 4]))
+        read_batch(kept, policy, module, first_row=np.array([0, 2, 3, 4]))
     expected = []
     for row, claim in ((3, bad[1]), (4, bad[2])):
         with pytest.raises(ClaimError) as one:
@@ -127,11 +128,11 @@ def test_as_billed_lines_through_arrow() -> None:
     claim["lines"].append({"code": "y", "category": "B", "amount": "100.00", "self_pay": "10.00",
                            "over_limit": "20.00", "first_self_pay": "5.00", "in_scope": "65.00"})
     module = columnar_module(policy)
-    got = settle_batch(module, F.read_batch(_table([claim]), policy, module))
+    got = settle_batch(module, read_batch(_table([claim]), policy, module))
     s = policy.settle(claim)
     assert (int(got.out_of_scope[0]), int(got.first_self_pay[0]), int(got.payers["basic"][0])) == (
         s.out_of_scope_fen, s.first_self_pay_fen, s.payer_fen[0])
     no_price = copy.deepcopy(claim)
     del no_price["lines"][0]["unit_price"]
     with pytest.raises(ClaimError, match=r"row 0: lines\[0\]\.unit_price: required"):
-        F.read_batch(_table([no_price]), policy, module)
+        read_batch(_table([no_price]), policy, module)
