@@ -81,6 +81,17 @@ class ColumnarGenerator(ExprEmitter):
                                           "has no columnar form yet (use --engine scalar)")
         if self.p.classify is None:
             raise ColumnarUnsupported(f"{self.p.path}: a policy without `classify` has no columnar form")
+        outside = (*self.p.parameters, *self.p.layers, *self.p.checks, self.p.header)
+        for part in outside:  # a layer's rate by bill line (`line.class` in a rate)
+            for node in ast.walk(part):
+                if isinstance(node, ast.Field) and node.path[0] == "line":
+                    raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` outside "
+                                              "`classify` (a rate by bill line) has no columnar form yet "
+                                              "(use --engine scalar)")
+        for node in ast.walk(self.p.classify):
+            if isinstance(node, ast.Field) and node.path[0] == "line" and node.dotted not in _LINE_FIELDS:
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` in a "
+                                          "classification row has no columnar form yet (use --engine scalar)")
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: ast.Expr, mode: str) -> str:
