@@ -22,6 +22,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/yibao fmt --check policies
 	$(BIN)/yibao test policies --min-coverage 85
 	$(BIN)/pytest
 

@@ -47,7 +47,7 @@ from .syntax_errors import _dedent_diagnostic, _syntax_diagnostic
 
 # The limits are part of the parser's interface (``from yibao.dsl.parser import MAX_NESTING``).
 __all__ = ["MAX_DIGITS", "MAX_LINE_CHARS", "MAX_NESTING", "MAX_POLICY_CHARS", "parse", "parse_file",
-           "read_policy_text"]
+           "parse_own", "read_policy_text"]
 
 
 class _BadDedent(DedentError):
@@ -139,8 +139,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
-    """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
+def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
+    """Parse one file as written (a reform not merged with its base); ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
         text += "\n"
     bad = _too_long(text, path) or _bad_characters(text, path)
@@ -189,7 +189,12 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
                       for layer in parsed.layers if layer.placement is not None]
         if misplaced:
             raise PolicyError(misplaced, text)
-    return reform.resolve(parsed, lambda p, chain: parse_file(p, _chain=chain), _chain)
+    return parsed
+
+
+def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
+    """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
+    return reform.resolve(parse_own(text, path), lambda p, chain: parse_file(p, _chain=chain), _chain)
 
 
 def read_policy_text(path: str | Path) -> str:

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from yibao import cli_batch as _cli_batch
 from yibao import cli_convert as _cli_convert
+from yibao import cli_fmt as _cli_fmt
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
 from yibao.compiler.loader import load_policy
@@ -254,6 +255,8 @@ _cli_render.register(main)
 _cli_convert.register(main)
 # `yibao batch` (yibao/cli_batch.py)
 _cli_batch.register(main)
+# `yibao fmt` (yibao/cli_fmt.py)
+_cli_fmt.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
