@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, PolicyError, display_width
 from .fmt_outline import Entry, Line, Note, OutlineError, Stmt, Tok, outline
 from .parser import parse_own
@@ -61,7 +61,7 @@ def format_source(text: str, path: str = "<policy>") -> str:
         entries = outline(source)
     except OutlineError as err:  # parse_own accepted the text: cannot happen, but never a traceback
         span = ast.Span(path, err.line, err.column, err.line, err.column + 1)
-        raise FormatError([Diagnostic(span, "yibao fmt cannot read this character",
+        raise FormatError([Diagnostic(codes.FORMAT_REFUSED, span, "yibao fmt cannot read this character",
                                       "the file is left as it is")], text) from None
     unary, calls = _marks(before)
     out: list[str] = []
@@ -71,12 +71,14 @@ def format_source(text: str, path: str = "<policy>") -> str:
         after = parse_own(formatted, path)
     except PolicyError as err:
         first = err.diagnostics[0]
-        raise FormatError([Diagnostic(before.header.span, "yibao fmt would break this policy "
+        raise FormatError([Diagnostic(codes.FORMAT_REFUSED, before.header.span,
+                                      "yibao fmt would break this policy "
                                       f"(the result: {first.message} at line {first.span.line})",
                                       "the file is left as it is; please report this")], text) from None
     where = first_difference(before, after)
     if where is not None:
-        raise FormatError([Diagnostic(where, "yibao fmt would change what this statement means",
+        raise FormatError([Diagnostic(codes.FORMAT_REFUSED, where,
+                                      "yibao fmt would change what this statement means",
                                       "the file is left as it is; please report this")], text)
     return formatted
 
