@@ -231,12 +231,16 @@ def normalise(table: pa.Table) -> pa.Table:
             cols[f.name] = pa.nulls(n, f.type)
             continue
         col = table.column(f.name).combine_chunks()
-        if f.name == "lines":
-            col = _normalise_lines(col)
-        elif f.name in ("year_to_date", "paid"):
-            col = _normalise_map(col)
-        else:
-            col = col.cast(f.type)
+        try:
+            if f.name == "lines":
+                col = _normalise_lines(col)
+            elif f.name in ("year_to_date", "paid"):
+                col = _normalise_map(col)
+            else:
+                col = col.cast(f.type)  # safe: a value that does not fit is an error, never cut
+        except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
+            raise ClaimsRejected([ClaimIssue("$", f"column `{f.name}` ({col.type}) cannot be read as "
+                                                  f"{f.type}: {err}")]) from None
         cols[f.name] = col
     return pa.table(cols, schema=CLAIM_SCHEMA)
 

@@ -115,10 +115,16 @@ def test_bad_rows_get_the_json_paths_issues_led_by_their_row() -> None:
         _table([bad[0]])
 
 
-def test_unknown_columns_are_refused() -> None:
+def test_unknown_columns_and_columns_of_another_type_are_refused() -> None:
     table = _table([_claim()]).append_column("price", pa.array(["1"]))
     with pytest.raises(ClaimError, match="unknown column `price`"):
         F.normalise(table)
+    floats = pa.array([[{"code": "x", "category": "B", "amount": 1234.56}]])
+    table = _table([_claim()])
+    with pytest.raises(ClaimError, match=r"column `lines` .* money must be int64 fen or decimal128"):
+        F.normalise(table.set_column(table.schema.get_field_index("lines"), "lines", floats))
+    with pytest.raises(ClaimError, match="column `age`"):
+        F.normalise(pa.table({"id": ["a"], "age": ["old"]}))
 
 
 def test_as_billed_lines_through_arrow() -> None:
