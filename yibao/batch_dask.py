@@ -30,11 +30,12 @@ import pyarrow.compute as pc
 from yibao.batch import CHUNK, Summary, person_chunks, settle_columnar
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
-from yibao.dsl.errors import ClaimIssue
+from yibao.dsl.errors import ClaimIssue, YibaoError
 from yibao.formats import dataset_folder, guess
 from yibao.output import OutputError
 
 ROW = "_row"  # the staged partitions keep each claim's input row, for error messages
+SCHEDULER_TIMEOUT = "10s"
 
 
 def partition_of(person_ids: np.ndarray, partitions: int) -> np.ndarray:
@@ -134,7 +135,10 @@ def run_dask(policy: Any, source: Path, output: Path, *, scheduler: str | None =
                                dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise YibaoError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
     try:
         count = partitions or 4 * max(len(client.scheduler_info().get("workers", {})), 1)
         output.parent.mkdir(parents=True, exist_ok=True)
