@@ -18,7 +18,9 @@ from yibao import cli_check as _cli_check
 from yibao import cli_convert as _cli_convert
 from yibao import cli_fmt as _cli_fmt
 from yibao import cli_policy as _cli_policy
+from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
+from yibao import cli_serve as _cli_serve
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic
@@ -230,12 +232,17 @@ _cli_check.register(main)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
-# `yibao convert` (yibao/cli_convert.py)
+# `yibao convert` (yibao/cli_convert.py): claim file formats, and the national platform's shapes
+# (yibao/cli_national.py)
 _cli_convert.register(main)
 # `yibao batch` (yibao/cli_batch.py)
 _cli_batch.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
+# `yibao reconcile` (yibao/cli_reconcile.py)
+_cli_reconcile.register(main)
+# `yibao serve` (yibao/cli_serve.py)
+_cli_serve.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
