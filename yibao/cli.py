@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_lsp as _cli_lsp
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
 from yibao.compiler.loader import load_policy
@@ -248,6 +249,8 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao lsp` (yibao/cli_lsp.py)
+_cli_lsp.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
