@@ -30,7 +30,10 @@ from .money import money_str
 CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date", "paid"}
 PERSON_KEYS = {"id", "scheme", "category", "age"}
 VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
-LINE_KEYS = {"code", "name", "category", "class", "amount"}
+# The national platform's split of a bill line (全自费, 超限价, 先行自付, 符合政策范围): all four
+# or none, adding up to the line's amount; a policy with `as billed` in `classify` takes them.
+SPLIT_KEYS = ("self_pay", "over_limit", "first_self_pay", "in_scope")
+LINE_KEYS = {"code", "name", "category", "class", "amount", "unit_price", *SPLIT_KEYS}
 YEAR_KEY = "year"
 
 # ---------------------------------------------------------------- limits (docs/claims.md, "Limits")
@@ -65,6 +68,8 @@ class Line:
     category: str
     item_class: str | None
     amount: int  # fen
+    unit_price: int | None = None  # fen per unit, when the claim gives it (``line.unit_price``)
+    split: tuple[int, int, int, int] | None = None  # the platform's split: SPLIT_KEYS' amounts, in fen
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +379,10 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
             amount = 0
         else:
             amount = _amount(c, raw["amount"], path + ".amount", MAX_LINE_FEN)
-        lines.append(Line(code, name, cat, cls, amount))
+        price = raw.get("unit_price")
+        unit_price = None if price is None else _amount(c, price, path + ".unit_price", MAX_LINE_FEN)
+        split = _split(c, raw, path, amount) if any(k in raw for k in SPLIT_KEYS) else None
+        lines.append(Line(code, name, cat, cls, amount, unit_price, split))
     total = sum([line.amount for line in lines])
     if total > MAX_AMOUNT_FEN:
         c.add("lines", f"the lines add up to {money_str(total)}, more than the limit of "
@@ -393,6 +401,25 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
         total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, paid=paid, raw=data,
     )
+
+
+def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tuple[int, int, int, int] | None:
+    """The platform's split of a line: all four amounts, adding up to the line's amount."""
+    missing = [k for k in SPLIT_KEYS if k not in raw]
+    if missing:
+        given = ", ".join(k for k in SPLIT_KEYS if k in raw)
+        for k in missing:
+            c.add(f"{path}.{k}", f"required with {given}: a line's split has all of {', '.join(SPLIT_KEYS)}")
+        return None
+    before = len(c.issues) + c.dropped
+    a, b, d, e = (_amount(c, raw[k], f"{path}.{k}", MAX_LINE_FEN) for k in SPLIT_KEYS)
+    if len(c.issues) + c.dropped > before:
+        return None
+    if a + b + d + e != amount:
+        c.add(path, f"the split adds up to {money_str(a + b + d + e)} "
+                    f"({' + '.join(money_str(x) for x in (a, b, d, e))}), not the amount {money_str(amount)}")
+        return None
+    return (a, b, d, e)
 
 
 def _diseases(c: _Collector, raw: Any) -> frozenset[str]:

@@ -368,6 +368,12 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         given = tuple(layer.name for layer in self.p.layers if layer.given is not None)
         if given:  # only such a policy reads a claim's `paid`
             head(f"GIVEN = {given!r}  # the layers whose amount the claim gives (`paid`)")
+        cls = self.p.classify
+        if cls is not None and cls.as_billed is not None:  # only such a policy reads a line's split
+            head("AS_BILLED = True  # a line carrying the platform's split is taken as billed")
+        priced = self._priced_lines()
+        if priced:
+            head(f"PRICED = {priced!r}  # (category, class or None): lines whose rows read line.unit_price")
         if h.year_start is not None:  # absent: the insurance year is the calendar year (the loader's default)
             head(f"YEAR_START = {h.year_start!r}  # (month, day) the insurance year starts on")
         head(f"INPUT = {h.input!r}")
@@ -425,6 +431,15 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         """The year_to_date keys this policy reads and writes, in layer order."""
         return tuple(accumulator_key(layer.name, a)
                      for layer in self.p.layers for a in layer_accumulators(layer))
+
+    def _priced_lines(self) -> tuple[tuple[str, str | None], ...]:
+        """The lines a `classify` row judges by ``line.unit_price``, which must therefore carry one."""
+        cls = self.p.classify
+        rows = cls.rows if cls is not None else ()
+        return tuple(sorted({(r.category, r.item_class) for r in rows if any(
+            isinstance(n, ast.Field) and n.dotted == "line.unit_price"
+            for part in (r.when, r.treatment.share) if part is not None for n in ast.walk(part))},
+            key=lambda k: (k[0], k[1] or "")))
 
     def _required_fields(self) -> set[str]:
         return {n.dotted for n in ast.walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}

@@ -78,6 +78,14 @@ CLASSIFY_OUT = _c("classify_out", "classify", "", "line:c code:t name:t amount:m
 CLASSIFY_SHARE = _c("classify_share", "classify", "",
                     "line:c code:t name:t amount:m share:r first_self_pay:m in_scope:m", "first_self_pay",
                     coverage="classify")
+# A share *in scope* (``-> in scope 70%``): the in-scope part is rounded, the rest is first self-pay.
+CLASSIFY_IN_SHARE = _c("classify_in_share", "classify", "",
+                       "line:c code:t name:t amount:m share:r in_scope:m first_self_pay:m", "in_scope",
+                       coverage="classify")
+# ``as billed``: the platform's split of the line, taken as it came (全自费, 超限价, 先行自付, 符合范围).
+CLASSIFY_BILLED = _c("classify_billed", "classify", "",
+                     "line:c code:t name:t amount:m self_pay:m over_limit:m first_self_pay:m in_scope:m",
+                     "in_scope", coverage="classify")
 AMOUNT = _c("amount", "amount", "", "amount:m", "amount")
 BASE = _c("base", "layer", "base", "base:m", "base", breakdown="base=base")
 _CEILING = "ceiling=ceiling entered=entered over_ceiling=over"
@@ -128,7 +136,8 @@ REMAINDER = _c("remainder", "person", "", "total:m paid:m person:m", "person")
 YTD_IGNORED = _c("ytd_ignored", "note", "", "ytd_year:c year:c")
 
 CONSTRUCTS: dict[str, Construct] = {c.name: c for c in (
-    PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, AMOUNT, BASE, CEILING_VISIT, CEILING_YEAR,
+    PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, CLASSIFY_IN_SHARE, CLASSIFY_BILLED, AMOUNT, BASE,
+    CEILING_VISIT, CEILING_YEAR,
     CEILING_AFTER_DEDUCTIBLE_VISIT, CEILING_AFTER_DEDUCTIBLE_YEAR,
     DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, GIVEN, RATE, RATE_AFTER_DEDUCTIBLE,
     BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON, REMAINDER, YTD_IGNORED,

@@ -31,6 +31,10 @@ ZH: dict[tuple[str, str], str] = {
     ("classify_out", "formula"): "{code} {name}：{@category}，{amount}属政策范围外，由个人负担",
     ("classify_share", "formula"):
         "{code} {name}：{@category}，先行自付 {amount} × {share} = {first_self_pay}；政策范围内 {in_scope}",
+    ("classify_in_share", "formula"):
+        "{code} {name}：{@category}，按 {share} 纳入政策范围：{amount} × {share} = {in_scope}；先行自付 {first_self_pay}",
+    ("classify_billed", "formula"):
+        "{code} {name}：按医保结算明细，全自费 {self_pay}，超限价 {over_limit}，先行自付 {first_self_pay}，政策范围内 {in_scope}",
     ("amount", "formula"): "分配金额 = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "计算基数 = {@expr} = {base}",
@@ -141,6 +145,12 @@ EN: dict[tuple[str, str], str] = {
     ("classify_share", "formula"): "{code} {name}: category {@category}, first self-pay {amount} × {share} = "
                                    "{first_self_pay}; in scope {in_scope}",
     ("classify_share", "coverage"): "{@category}",
+    ("classify_in_share", "formula"): "{code} {name}: category {@category}, {share} in scope: {amount} × {share} = "
+                                      "{in_scope}; first self-pay {first_self_pay}",
+    ("classify_in_share", "coverage"): "{@category}",
+    ("classify_billed", "formula"): "{code} {name}: as billed, self-paid {self_pay}, over the price limit "
+                                    "{over_limit}, first self-pay {first_self_pay}, in scope {in_scope}",
+    ("classify_billed", "coverage"): "as billed",
     ("amount", "formula"): "amount = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "base = {@expr} = {base}",

@@ -327,8 +327,8 @@ class Amend:
 
 @dataclass(frozen=True, slots=True)
 class Treatment:
-    kind: str  # in_scope / out_of_scope / first_self_pay
-    share: Expr | None
+    kind: str  # in_scope / out_of_scope / first_self_pay / in_scope_share
+    share: Expr | None  # the first self-pay share, or for ``in_scope_share`` the share in scope
     span: Span
 
 
@@ -347,6 +347,7 @@ class Classify:
     references: tuple[Reference, ...]
     rows: tuple[ClassRow, ...]
     span: Span
+    as_billed: Span | None = None  # ``as billed``: a line carrying the platform's split is taken as billed
 
 
 @dataclass(frozen=True, slots=True)

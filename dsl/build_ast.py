@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from lark import Token, Tree
@@ -48,6 +49,13 @@ def _unquote(token: Token) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _AsBilled:
+    """``as billed`` inside ``classify``, until the block is built."""
+
+    span: ast.Span
 
 
 class _ToAst:
@@ -330,7 +338,14 @@ class _ToAst:
         label, *stmts = children
         refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
         rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
-        return ast.Classify(label, refs, rows, self._span(meta))
+        billed = [s for s in stmts if isinstance(s, _AsBilled)]
+        if len(billed) > 1:
+            self._fail(billed[1].span, "`as billed` is said twice in `classify`",
+                       f"the first is at line {billed[0].span.line}")
+        return ast.Classify(label, refs, rows, self._span(meta), billed[0].span if billed else None)
+
+    def as_billed(self, meta, children):
+        return _AsBilled(self._span(meta))
 
     def class_row(self, meta, children):
         category, *rest = children
@@ -347,6 +362,9 @@ class _ToAst:
 
     def first_self_pay(self, meta, children):
         return ast.Treatment("first_self_pay", children[0], self._span(meta))
+
+    def in_scope_share(self, meta, children):
+        return ast.Treatment("in_scope_share", children[0], self._span(meta))
 
     # ------------------------------------------------------------ layers
     def layer(self, meta, children):

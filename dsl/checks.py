@@ -486,11 +486,15 @@ class _Checker(ExprTyping):
                            suggest(row.category, CATEGORIES))
             for part in (row.when, row.treatment.share):
                 self.no_totals(part, "a line rule")
+            self.in_line_rule = True
             if row.treatment.share is not None:
-                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share,
-                            "a first self-pay share")
+                what = ("an in-scope share" if row.treatment.kind == "in_scope_share"
+                        else "a first self-pay share")
+                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share, what)
             if row.when is not None:
                 self.expect(self.expr(row.when, param=None), BOOL, row.when, "a line rule's `when`")
+            self.in_line_rule = False
+            if row.when is not None:
                 continue  # conditional rows come before the row that always applies
             key = (row.category, row.item_class)
             if key in seen:

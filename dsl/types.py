@@ -68,6 +68,12 @@ CLAIM_FIELDS: dict[str, Type] = {
     "claim.date": DATE,
 }
 
+# A bill line's fields, readable in `classify` rows only (a row is judged line by line).
+LINE_FIELDS: dict[str, Type] = {
+    "line.unit_price": MONEY,
+    "line.amount": MONEY,
+}
+
 # Settlement quantities a rule may name. ``remaining`` and ``unpaid`` depend on
 # the layers already applied, so only layers may read them.
 QUANTITIES: dict[str, tuple[Type, str]] = {
