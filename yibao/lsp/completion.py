@@ -39,8 +39,15 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _code(line: str) -> str:
-    return line.split("#", 1)[0] if '"' not in line else line
+def _in_string_or_comment(before: str) -> bool:
+    """Whether the cursor after ``before`` is inside a string or a comment."""
+    in_string = False
+    for i, ch in enumerate(before):
+        if ch == '"' and (i == 0 or before[i - 1] != "\\"):
+            in_string = not in_string
+        elif ch == "#" and not in_string:
+            return True
+    return in_string
 
 
 def _enclosing(lines: list[str], row: int, indent: int) -> tuple[str, str]:
@@ -64,7 +71,7 @@ def complete(analysis: Analysis | None, text: str, row: int, column: int) -> lis
     lines = text.split("\n")
     line = lines[row] if row < len(lines) else ""
     before = line[:column]
-    if before.count('"') % 2 or "#" in _code(before):  # in a string or a comment
+    if _in_string_or_comment(before):
         return []
     enums = analysis.enums() if analysis else dict(DEFAULT_ENUMS)
     policy = analysis.policy if analysis else None

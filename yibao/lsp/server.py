@@ -72,7 +72,13 @@ class YibaoServer(LanguageServer):
     def refresh(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         path = to_fs_path(uri) or uri
-        analysis = analyse(doc.source, path)
+        try:
+            analysis = analyse(doc.source, path)
+        except Exception as err:  # a bug in yibao: said in the editor, and the server carries on
+            message = " ".join(str(err).split())
+            analysis = Analysis(path, doc.source, [Diagnostic(
+                ast.Span(path, 1, 1, 1, 2), f"internal error: {type(err).__name__}: {message}",
+                "please report this to the yibao maintainers with the policy")])
         self.analyses[uri] = analysis
         if analysis.policy is not None:
             self.parsed[uri] = analysis
@@ -164,7 +170,8 @@ def build() -> YibaoServer:
         _, line, _, column = ls.cursor(uri, position)
         word = _word_at(line, column)
         occ = analysis.at(analysis.path, position.line + 1, column + 1)
-        if occ is None and word[0]:  # a stale analysis: find the name among the declarations
+        if occ is None and word[0] and analysis is not ls.analyses.get(uri):
+            # the buffer does not parse now, and the analysis is of an earlier text: find the name
             occ = symbols.declaration_named(analysis, word[0])
         return analysis, occ, word
 
