@@ -131,6 +131,11 @@ def test_completion_after_visit_dot_while_the_line_is_unfinished(client: LspClie
     assert {"kind", "level", "region", "referral", "facility"} <= labels
     assert "category" not in labels  # a person's field, not the visit's
 
+    # while the buffer does not parse, hover reads the last version that did
+    at = position(typed, "cap annual_cap per year", offset=len("cap "))
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri(path)}, "position": at})
+    assert "parameter `annual_cap`" in hover["contents"]["value"]
+
     at = position(typed, "  base in_scope\n", offset=2)  # a new word at the start of a layer line
     result = client.request("textDocument/completion", {"textDocument": {"uri": uri(path)}, "position": at})
     labels = {item["label"] for item in result["items"]}
