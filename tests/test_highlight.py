@@ -77,3 +77,16 @@ def test_registered_with_pygments_by_alias_and_file_name() -> None:
     assert isinstance(get_lexer_by_name("yibao"), YibaoLexer)
     assert isinstance(get_lexer_by_name("yb"), YibaoLexer)
     assert isinstance(get_lexer_for_filename("resident_inpatient.yb"), YibaoLexer)
+
+
+def test_styled_line_colours_the_words_and_keeps_the_text() -> None:
+    from yibao.highlight import styled_line
+
+    line = '  rate rate - cut  # 比例'
+    pieces = styled_line(line)
+    assert "".join(text for text, _ in pieces) == line
+    styles = dict(pieces)
+    assert styles["rate"].color is not None  # the first `rate`, a keyword, is coloured …
+    assert [s.color for t, s in pieces if t == "rate"][1] is None  # … the parameter keeps the view's colour
+    assert styles["# 比例"].color is not None
+    assert styled_line(line, dark=False) != pieces

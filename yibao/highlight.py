@@ -10,6 +10,8 @@ statement is a keyword at the start of a line and a name anywhere else on it.
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import (
     Comment,
@@ -21,8 +23,11 @@ from pygments.token import (
     Operator,
     Punctuation,
     String,
+    Token,
     Whitespace,
 )
+from rich.style import Style
+from rich.syntax import PygmentsSyntaxTheme
 
 from yibao.dsl import keywords
 from yibao.dsl.types import FUNCTIONS, QUANTITIES
@@ -79,3 +84,27 @@ class YibaoLexer(RegexLexer):
             (r"[^\s]", Error),  # not the language: full-width `：`, a stray `;`
         ],
     }
+
+
+@cache
+def _lexer() -> YibaoLexer:
+    return YibaoLexer()
+
+
+@cache
+def _theme(dark: bool) -> PygmentsSyntaxTheme:
+    return PygmentsSyntaxTheme("monokai" if dark else "default")
+
+
+@lru_cache(maxsize=4096)
+def styled_line(line: str, dark: bool = True) -> tuple[tuple[str, Style], ...]:
+    """One policy line as (text, Rich style) pieces: foreground colours only, so that whatever the
+    view draws behind them (a selection, the rule's highlight) stays visible."""
+    theme = _theme(dark)
+    plain = theme.get_style_for_token(Token.Text).color
+    out = []
+    for _, ttype, value in _lexer().get_tokens_unprocessed(line):
+        s = theme.get_style_for_token(ttype)
+        colour = s.color if s.color != plain else None  # plain text keeps the view's own colour
+        out.append((value, Style(color=colour, bold=s.bold, italic=s.italic)))
+    return tuple(out)
