@@ -85,8 +85,7 @@ def test_styled_line_colours_the_words_and_keeps_the_text() -> None:
     line = '  rate rate - cut  # 比例'
     pieces = styled_line(line)
     assert "".join(text for text, _ in pieces) == line
-    styles = dict(pieces)
-    assert styles["rate"].color is not None  # the first `rate`, a keyword, is coloured …
-    assert [s.color for t, s in pieces if t == "rate"][1] is None  # … the parameter keeps the view's colour
-    assert styles["# 比例"].color is not None
+    rates = [s.color for t, s in pieces if t == "rate"]
+    assert rates[0] is not None and rates[1] is None  # the keyword is coloured, the parameter is not
+    assert dict(pieces)["# 比例"].color is not None
     assert styled_line(line, dark=False) != pieces
