@@ -370,10 +370,10 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             head(f"GIVEN = {given!r}  # the layers whose amount the claim gives (`paid`)")
         cls = self.p.classify
         if cls is not None and cls.as_billed is not None:  # only such a policy reads a line's split
-            head("AS_BILLED = True  # a line carrying the platform's split is taken as billed")
+            head("AS_BILLED = True")
         priced = self._priced_lines()
         if priced:
-            head(f"PRICED = {priced!r}  # (category, class or None): lines whose rows read line.unit_price")
+            head(f"PRICED = {priced!r}")
         if h.year_start is not None:  # absent: the insurance year is the calendar year (the loader's default)
             head(f"YEAR_START = {h.year_start!r}  # (month, day) the insurance year starts on")
         head(f"INPUT = {h.input!r}")

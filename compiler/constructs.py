@@ -86,6 +86,9 @@ CLASSIFY_IN_SHARE = _c("classify_in_share", "classify", "",
 CLASSIFY_BILLED = _c("classify_billed", "classify", "",
                      "line:c code:t name:t amount:m self_pay:m over_limit:m first_self_pay:m in_scope:m",
                      "in_scope", coverage="classify")
+# Which construct a `classify` row's treatment records (``-> first self pay 10%`` → classify_share).
+TREATMENTS: dict[str, Construct] = {"in_scope": CLASSIFY_IN, "out_of_scope": CLASSIFY_OUT,
+                                    "first_self_pay": CLASSIFY_SHARE, "in_scope_share": CLASSIFY_IN_SHARE}
 AMOUNT = _c("amount", "amount", "", "amount:m", "amount")
 BASE = _c("base", "layer", "base", "base:m", "base", breakdown="base=base")
 _CEILING = "ceiling=ceiling entered=entered over_ceiling=over"

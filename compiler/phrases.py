@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .constructs import TREATMENTS
+
 ZH: dict[tuple[str, str], str] = {
     ("parameter", "formula"): "{@label} = {value}",
     ("classify_in", "formula"): "{code} {name}：{@category}，{amount}纳入政策范围",
@@ -35,6 +37,14 @@ ZH: dict[tuple[str, str], str] = {
         "{code} {name}：{@category}，按 {share} 纳入政策范围：{amount} × {share} = {in_scope}；先行自付 {first_self_pay}",
     ("classify_billed", "formula"):
         "{code} {name}：按医保结算明细，全自费 {self_pay}，超限价 {over_limit}，先行自付 {first_self_pay}，政策范围内 {in_scope}",
+    ("classify_in", "treatment"): "全部纳入政策范围内费用",
+    ("classify_in", "treatment_short"): "政策范围内",
+    ("classify_out", "treatment"): "政策范围外，由个人负担",
+    ("classify_out", "treatment_short"): "政策范围外",
+    ("classify_share", "treatment"): "个人先行自付{@share}，其余纳入政策范围内费用",
+    ("classify_share", "treatment_short"): "先行自付{@share}",
+    ("classify_in_share", "treatment"): "按{@share}纳入政策范围内费用，其余由个人先行自付",
+    ("classify_in_share", "treatment_short"): "按{@share}纳入政策范围",
     ("amount", "formula"): "分配金额 = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "计算基数 = {@expr} = {base}",
@@ -151,6 +161,14 @@ EN: dict[tuple[str, str], str] = {
     ("classify_billed", "formula"): "{code} {name}: as billed, self-paid {self_pay}, over the price limit "
                                     "{over_limit}, first self-pay {first_self_pay}, in scope {in_scope}",
     ("classify_billed", "coverage"): "as billed",
+    ("classify_in", "treatment"): "in scope",
+    ("classify_in", "treatment_short"): "in scope",
+    ("classify_out", "treatment"): "out of scope, paid by the person",
+    ("classify_out", "treatment_short"): "out of scope",
+    ("classify_share", "treatment"): "the person first pays {@share}; the rest is in scope",
+    ("classify_share", "treatment_short"): "first self-pay {@share}",
+    ("classify_in_share", "treatment"): "{@share} is in scope; the person first pays the rest",
+    ("classify_in_share", "treatment_short"): "{@share} in scope",
     ("amount", "formula"): "amount = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "base = {@expr} = {base}",
@@ -287,6 +305,11 @@ def phrase(construct: str, role: str, lang: str) -> str:
 
 def has(construct: str, role: str, lang: str) -> bool:
     return (construct, role) in TABLES[lang]
+
+
+def treatment(kind: str, share: str, lang: str, role: str = "treatment") -> str:
+    """How a `classify` row treats its lines, in words (``role`` ``treatment_short`` for tables)."""
+    return fill(phrase(TREATMENTS[kind].name, role, lang), {}, str, {"share": share})
 
 
 def result_label(name: str, layer: str, lang: str) -> str:

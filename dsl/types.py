@@ -145,6 +145,8 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         'drug': ('药品', 'drugs'),
         'tcm': ('中医药治疗', 'TCM treatment'),
         'implant': ('植入材料', 'implants'),
+        'material': ('医用材料', 'medical materials'),
+        'relaxed': ('放宽支付范围项目', 'items admitted on relaxed terms'),
     },
     'visit.diseases': {
         'hypertension': ('高血压', 'hypertension'),
