@@ -114,6 +114,21 @@ def test_definition_across_extends_lands_in_the_base(client: LspClient) -> None:
     assert found[0]["range"]["start"] == position(base, "parameter deductible", offset=len("parameter "))
 
 
+def test_an_error_in_the_base_is_shown_on_the_extends_line(client: LspClient, tmp_path: Path) -> None:
+    base = tmp_path / "base.yb"
+    base.write_text(JIUJIANG.read_text("utf-8").replace("  rate rate\n", "  rate rate +\n"), encoding="utf-8")
+    reform = tmp_path / "reform.yb"
+    text = REFORM.read_text("utf-8").replace('"../jiujiang/resident_inpatient.yb"', '"base.yb"')
+    reform.write_text(text, encoding="utf-8")
+    open_doc(client, reform, text)
+    errors = [d for d in client.diagnostics(uri(reform)) if d["severity"] == 1]
+    assert errors, "the base's error reaches the reform"
+    line = text.split("\n").index('  extends "base.yb"')
+    assert errors[0]["range"]["start"] == {"line": line, "character": 2}
+    where = JIUJIANG.read_text("utf-8").split("\n").index("  rate rate") + 1
+    assert f"{base}:{where}:" in errors[0]["message"] and "unexpected end of line" in errors[0]["message"]
+
+
 def test_completion_after_visit_dot_while_the_line_is_unfinished(client: LspClient, tmp_path: Path) -> None:
     path = tmp_path / "typing.yb"
     shutil.copy(JIUJIANG, path)
