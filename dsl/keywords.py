@@ -12,6 +12,7 @@ A highlighter therefore needs to know which words only ever *start* a statement
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -24,22 +25,29 @@ CONSTANT_TERMINALS = frozenset({"BOOL"})
 
 
 @cache
-def _grammar() -> tuple[list[Rule], dict[str, tuple[str, ...]]]:
-    """The compiled rules, and each keyword-bearing terminal's words (``PERIOD`` → per, visit, year)."""
+def _phrases() -> tuple[list[Rule], dict[str, tuple[tuple[str, ...], ...]]]:
+    """The compiled rules, and each keyword-bearing terminal's phrases (``PERIOD`` → per visit, per year)."""
     from .parser import _lark  # the parser's own Lark instance: the very grammar that parses policies
 
     lark = _lark()
-    words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
     for t in lark.terminals:
         value = t.pattern.value
         if t.pattern.type == "str" and _WORD.fullmatch(value):
-            words[t.name] = (value,)
+            phrases[t.name] = ((value,),)
             continue
         m = _WORD_ALTERNATIVES.fullmatch(value) if t.pattern.type == "re" else None
         if m:
-            found = [w for alt in m.group(1).split("|") for w in alt.replace("\\ ", " ").split()]
-            words[t.name] = tuple(dict.fromkeys(found))
-    return list(lark.rules), words
+            phrases[t.name] = tuple(tuple(alt.replace("\\ ", " ").split()) for alt in m.group(1).split("|"))
+    return list(lark.rules), phrases
+
+
+@cache
+def _grammar() -> tuple[list[Rule], dict[str, tuple[str, ...]]]:
+    """The compiled rules, and each keyword-bearing terminal's words (``PERIOD`` → per, visit, year)."""
+    rules, phrases = _phrases()
+    words = {name: tuple(dict.fromkeys(w for phrase in ps for w in phrase)) for name, ps in phrases.items()}
+    return rules, words
 
 
 @cache
@@ -147,3 +155,31 @@ def block_keywords() -> dict[str, tuple[str, ...]]:
                     out.setdefault(word, set()).update(first.get(exp[i + 1].name, ()))
     consts = set(constants())
     return {k: tuple(sorted(v - consts)) for k, v in sorted(out.items())}
+
+
+@cache
+def followers() -> dict[str, tuple[str, ...]]:
+    """Keyword → the keywords that can come right after it (``year`` → ``starts``; ``deductible`` →
+    ``if``, ``not``: what an expression can start with). A keyword after one it cannot follow is a
+    name: in ``deductible deductible per year`` the second word is the parameter."""
+    rules, phrases = _phrases()
+    first = _first_sets()
+    consts = set(constants())
+    out: dict[str, set[str]] = {w: set() for w in keywords()}
+    for ps in phrases.values():  # inside a phrase: `per` → `year`, `visit`
+        for phrase in ps:
+            for word, nxt in itertools.pairwise(phrase):
+                if word in out:
+                    out[word].add(nxt)
+    for rule in rules:
+        exp = rule.expansion
+        for i, sym in enumerate(exp[:-1]):
+            if not isinstance(sym, Terminal) or sym.name not in phrases:
+                continue
+            nxt = exp[i + 1]
+            after = ({p[0] for p in phrases.get(nxt.name, ())} if isinstance(nxt, Terminal)
+                     else set(first.get(nxt.name, ())))
+            for phrase in phrases[sym.name]:
+                if phrase[-1] in out:
+                    out[phrase[-1]] |= after - consts
+    return {k: tuple(sorted(v)) for k, v in sorted(out.items())}

@@ -62,6 +62,9 @@ def test_token_types() -> None:
     assert found[i + 1] == (Name, "rate")  # `rate` only begins a statement: later on the line a name
     assert (Name.Builtin, "min") in found and (Name.Builtin, "total") in found
     assert (Keyword, "per") in found and (Keyword, "year") in found
+    assert tokens("  deductible deductible per year\n")[:2] == [(Keyword, "deductible"), (Name, "deductible")]
+    assert tokens("  year starts 07-01\n")[:2] == [(Keyword, "year"), (Keyword, "starts")]
+    assert tokens("  bands per year\n")[:3] == [(Keyword, "bands"), (Keyword, "per"), (Keyword, "year")]
     assert (Error, "：") in found  # full-width punctuation is not the language
 
 

@@ -38,6 +38,18 @@ DECLARING = ("amend", "check", "exception", "field", "layer", "parameter", "sour
 WORD_OPERATORS = ("and", "in", "not", "or")
 
 
+def names_after_keywords() -> list[tuple[str, str]]:
+    """(keyword, regex of the keywords that cannot follow it): right after a line's first keyword,
+    such a word is a name (``deductible deductible per year``: the parameter ``deductible``)."""
+    inner = set(keywords.inner_keywords())
+    out = []
+    for word, after in keywords.followers().items():
+        cannot = sorted(inner - set(after), key=lambda w: (-len(w), w))
+        if cannot:
+            out.append((word, "|".join(cannot)))
+    return out
+
+
 def _inner_keywords() -> tuple[str, ...]:
     return tuple(w for w in keywords.inner_keywords() if w not in WORD_OPERATORS)
 
@@ -60,6 +72,8 @@ class YibaoLexer(RegexLexer):
              bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Function)),
             (rf"^([ \t]*)(cite)([ \t]+)({_NAME})", bygroups(Whitespace, Keyword, Whitespace, Name.Namespace)),
             (r"^([ \t]*)(enum)\b", bygroups(Whitespace, Keyword.Declaration)),
+            *((rf"^([ \t]*)({word})([ \t]+)({cannot})(?![A-Za-z0-9_.])",
+               bygroups(Whitespace, Keyword, Whitespace, Name)) for word, cannot in names_after_keywords()),
             (words(keywords.keywords(), prefix=r"^([ \t]*)", suffix=r"\b"),
              bygroups(Whitespace, Keyword)),
             (r"[ \t]+", Whitespace),

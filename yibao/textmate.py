@@ -15,7 +15,7 @@ from typing import Any
 from yibao.dsl import keywords
 from yibao.dsl.types import FUNCTIONS, QUANTITIES
 
-from .highlight import DECLARING, WORD_OPERATORS
+from .highlight import DECLARING, WORD_OPERATORS, names_after_keywords
 
 SCOPE = "source.yibao"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -38,6 +38,7 @@ def textmate_grammar() -> dict[str, Any]:
             {"include": "#comment"},
             {"include": "#string"},
             {"include": "#declaration"},
+            {"include": "#name-after-keyword"},
             {"include": "#line-start"},
             {"include": "#literal"},
             {"include": "#expression"},
@@ -59,6 +60,12 @@ def textmate_grammar() -> dict[str, Any]:
                  "captures": {"1": {"name": "keyword.other.yibao"},
                               "2": {"name": "entity.name.namespace.yibao"}}},
             ]},
+            "name-after-keyword": {
+                "comment": "Right after a line's first keyword, a keyword that cannot follow it is a name.",
+                "patterns": [{"match": rf"^\s*({word})\s+({cannot})(?![A-Za-z0-9_.])",
+                              "captures": {"1": {"name": "keyword.other.yibao"}}}
+                             for word, cannot in names_after_keywords()],
+            },
             "line-start": {
                 "comment": "A keyword is one at the start of a line; later on it only if it can stand there.",
                 "match": rf"^\s*({_alt(keywords.keywords())})\b",
