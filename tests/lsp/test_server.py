@@ -113,6 +113,10 @@ def test_definition_across_extends_lands_in_the_base(client: LspClient) -> None:
     assert found[0]["uri"] == uri(JIUJIANG)
     assert found[0]["range"]["start"] == position(base, "parameter deductible", offset=len("parameter "))
 
+    at = position(text, '"../jiujiang/resident_inpatient.yb"', offset=5)  # on the `extends` path
+    found = client.request("textDocument/definition", {"textDocument": {"uri": uri(REFORM)}, "position": at})
+    assert [f["uri"] for f in found] == [uri(JIUJIANG)]
+
 
 def test_an_error_in_the_base_is_shown_on_the_extends_line(client: LspClient, tmp_path: Path) -> None:
     base = tmp_path / "base.yb"

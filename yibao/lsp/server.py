@@ -20,7 +20,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace.position_codec import ServerTextPosition
 
 from yibao import __version__
-from yibao.dsl import ast
+from yibao.dsl import ast, reform
 from yibao.dsl.errors import Diagnostic
 
 from . import symbols
@@ -124,6 +124,16 @@ def _extends_span(analysis: Analysis) -> ast.Span:
     return ast.Span(analysis.path, 1, 1, 1, 2)
 
 
+def _extended_file(analysis: Analysis, row: int) -> str | None:
+    """The base file named on 0-based line ``row``, if that is the header's ``extends`` line."""
+    h = analysis.policy.header if analysis.policy else None
+    if h is None or h.extends is None or h.extends_span is None or h.extends_span.line != row + 1:
+        return None
+    if h.extends_span.file != analysis.path:
+        return None
+    return reform.base_path(analysis.policy)  # type: ignore[arg-type]
+
+
 def _word_at(line: str, column: int) -> tuple[str, str, int]:
     """(word, dotted name, 1-based start column) around a 0-based code-point column."""
     start = column
@@ -190,7 +200,13 @@ def build() -> YibaoServer:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: YibaoServer, params: types.DefinitionParams) -> list[types.Location] | None:
         analysis, occ, _ = occurrence_at(ls, params.text_document.uri, params.position)
-        if analysis is None or occ is None:
+        if analysis is None:
+            return None
+        base = _extended_file(analysis, params.position.line)
+        if base is not None:  # `extends "../base.yb"`: the base file itself
+            start = types.Position(line=0, character=0)
+            return [types.Location(uri=_uri(analysis, base), range=types.Range(start=start, end=start))]
+        if occ is None:
             return None
         target = analysis.definition(occ.symbol)
         return [ls.location(analysis, target.span)] if target else None
