@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy, check
@@ -50,14 +51,19 @@ class Analysis:
     occurrences: list[Occurrence] = field(default_factory=list)
     nodes: dict[Symbol, object] = field(default_factory=dict)  # symbol → its declaring AST node
 
-    def definition(self, symbol: Symbol) -> Occurrence | None:
+    @cached_property
+    def _by_symbol(self) -> dict[Symbol, list[Occurrence]]:
+        """Occurrences by symbol, made once the index is complete (a policy may have 10,000 names)."""
+        out: dict[Symbol, list[Occurrence]] = {}
         for occ in self.occurrences:
-            if occ.is_definition and occ.symbol == symbol:
-                return occ
-        return None
+            out.setdefault(occ.symbol, []).append(occ)
+        return out
+
+    def definition(self, symbol: Symbol) -> Occurrence | None:
+        return next((occ for occ in self._by_symbol.get(symbol, ()) if occ.is_definition), None)
 
     def references(self, symbol: Symbol) -> list[Occurrence]:
-        return [occ for occ in self.occurrences if occ.symbol == symbol]
+        return list(self._by_symbol.get(symbol, ()))
 
     def at(self, file: str, line: int, column: int) -> Occurrence | None:
         """The occurrence under a 1-based position of ``file``."""
@@ -105,6 +111,7 @@ class _Indexer:
         self.result = result
         self.policy = policy
         self.texts = dict(policy.texts) or {policy.path: policy.text}
+        self.lines = {file: text.split("\n") for file, text in self.texts.items()}
         self.params = {p.name for p in policy.parameters}
         self.layers = {layer.name for layer in policy.layers}
         self.enums = result.enums()
@@ -112,16 +119,13 @@ class _Indexer:
 
     # ------------------------------------------------------------ spans of names
     def line(self, file: str, line: int) -> str:
-        lines = self.texts.get(file, "").split("\n")
+        lines = self.lines.get(file, ())
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def word(self, file: str, line: int, start: int, word: str) -> ast.Span | None:
         """The span of ``word``, whole, first found on ``line`` from 1-based column ``start``."""
-        m = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])").search(
-            self.line(file, line), max(start - 1, 0))
-        if m is None:
-            return None
-        return ast.Span(file, line, m.start() + 1, line, m.end() + 1)
+        at = _find_word(self.line(file, line), word, max(start - 1, 0))
+        return None if at < 0 else ast.Span(file, line, at + 1, line, at + 1 + len(word))
 
     def add(self, kind: str, name: str, span: ast.Span | None, definition: bool = False,
             node: object = None) -> None:
@@ -171,17 +175,17 @@ class _Indexer:
         key = f"{param.name}.{e.name}"
         self.add("exception", key, self.word(s.file, s.line, s.column + len("exception"), e.name), True, e)
         after = e.label.span.end_column if e.label.span.line == s.line else s.column
+        head = self.line(s.file, s.line)[after - 1:].split(" when ")[0]  # `over a, b` before `when`
         for name in dict.fromkeys(e.over):
-            for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])",
-                                 self.line(s.file, s.line)[after - 1:].split(" when ")[0]):
-                start = after + m.start()
-                self.add("exception", f"{param.name}.{name}", ast.Span(s.file, s.line, start, s.line,
-                                                                       start + len(name)))
+            at = _find_word(head, name, 0)
+            while at >= 0:
+                self.add("exception", f"{param.name}.{name}", _at(s, after + at, name))
+                at = _find_word(head, name, at + len(name))
 
     def amends(self) -> None:
         """``amend NAME`` lines of a reform: gone from the merged policy, still references."""
-        for file, text in self.texts.items():
-            for i, line in enumerate(text.split("\n"), 1):
+        for file, lines in self.lines.items():
+            for i, line in enumerate(lines, 1):
                 m = re.match(rf"\s*amend\s+({_NAME})", line)
                 if m and m.group(1) in self.params:
                     self.add("parameter", m.group(1), ast.Span(file, i, m.start(1) + 1, i, m.end(1) + 1))
@@ -234,6 +238,23 @@ class _Indexer:
 
     def _in_context(self, node: ast.Name) -> bool:
         return id(node) in self._context
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def _find_word(line: str, word: str, start: int) -> int:
+    """Index of ``word`` standing alone in ``line`` from ``start``, or -1 (no regex per name: a
+    policy of thousands of names would compile thousands)."""
+    at = line.find(word, start)
+    while at >= 0:
+        end = at + len(word)
+        alone_before = at == 0 or not _is_word_char(line[at - 1])
+        if alone_before and (end == len(line) or not _is_word_char(line[end])):
+            return at
+        at = line.find(word, at + 1)
+    return -1
 
 
 def _at(span: ast.Span, column: int, name: str) -> ast.Span:
