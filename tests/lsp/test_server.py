@@ -75,6 +75,22 @@ def test_an_error_is_published_at_its_range(client: LspClient, tmp_path: Path) -
     assert client.diagnostics(uri(broken), version=2) == []
 
 
+def test_rapid_changes_end_with_the_diagnostics_of_the_last_text(client: LspClient, tmp_path: Path) -> None:
+    path = tmp_path / "typing.yb"
+    good = JIUJIANG.read_text("utf-8")
+    open_doc(client, path, good)
+    client.diagnostics(uri(path))
+    for version in range(2, 8):  # typed fast: broken texts, then the good one
+        text = good if version == 7 else good.replace("  rate rate\n", f"  rate rat{version}\n")
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": version},
+                                                 "contentChanges": [{"text": text}]})
+    assert client.diagnostics(uri(path), version=7) == []
+    client.notifications.clear()  # what came before the last text's diagnostics
+    client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri(path)}})  # a round trip
+    late = [n for n in client.notifications if n["params"].get("uri") == uri(path)]
+    assert all(n["params"].get("version") == 7 for n in late), late  # nothing stale after the last
+
+
 def test_hover_on_a_parameter_shows_labels_type_values_and_citation(client: LspClient) -> None:
     text = open_doc(client, JIUJIANG)
     assert client.diagnostics(uri(JIUJIANG)) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 from lsprotocol import types
@@ -44,6 +45,7 @@ class YibaoServer(LanguageServer):
         super().__init__("yibao", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.analyses: dict[str, Analysis] = {}
         self.parsed: dict[str, Analysis] = {}
+        self.lock = threading.Lock()  # changes are analysed in worker threads
 
     # ------------------------------------------------------------ positions
     def to_range(self, analysis: Analysis, span: ast.Span) -> types.Range:
@@ -70,20 +72,26 @@ class YibaoServer(LanguageServer):
 
     # ------------------------------------------------------------ analysis
     def refresh(self, uri: str) -> None:
+        """Analyse the buffer and publish its diagnostics, unless it changed again meanwhile."""
         doc = self.workspace.get_text_document(uri)
+        version, source = doc.version, doc.source
         path = to_fs_path(uri) or uri
         try:
-            analysis = analyse(doc.source, path)
+            analysis = analyse(source, path)
         except Exception as err:  # a bug in yibao: said in the editor, and the server carries on
             message = " ".join(str(err).split())
-            analysis = Analysis(path, doc.source, [Diagnostic(
+            analysis = Analysis(path, source, [Diagnostic(
                 ast.Span(path, 1, 1, 1, 2), f"internal error: {type(err).__name__}: {message}",
                 "please report this to the yibao maintainers with the policy")])
-        self.analyses[uri] = analysis
-        if analysis.policy is not None:
-            self.parsed[uri] = analysis
+        with self.lock:
+            current = self.workspace.text_documents.get(uri)
+            if current is None or current.version != version:
+                return  # closed, or a newer text is being analysed: its result will be published
+            self.analyses[uri] = analysis
+            if analysis.policy is not None:
+                self.parsed[uri] = analysis
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=doc.version,
+            uri=uri, version=version,
             diagnostics=[self.diagnostic(analysis, d) for d in analysis.diagnostics]))
 
     def diagnostic(self, analysis: Analysis, d: Diagnostic) -> types.Diagnostic:
@@ -157,10 +165,12 @@ def build() -> YibaoServer:
         ls.refresh(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @server.thread()  # a large policy takes a while to check: hover and completion go on meanwhile
     def did_change(ls: YibaoServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.refresh(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @server.thread()
     def did_save(ls: YibaoServer, params: types.DidSaveTextDocumentParams) -> None:
         for uri in list(ls.analyses):  # a saved base changes its reforms
             ls.refresh(uri)
