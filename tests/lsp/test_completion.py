@@ -53,6 +53,15 @@ def test_keywords_by_block() -> None:
     assert labels("‸")[:1] == ["policy"]  # an empty file starts with its header
 
 
+def test_what_a_keyword_takes() -> None:
+    a = analyse(DEMO, "demo.yb")
+    assert labels(DEMO + 'layer x "x" / "x"\n  cite ‸', analysis=a) == ["doc"]
+    assert labels("  rounding h‸") == ["half_up", "half_even", "down", "up"]
+    assert labels("  category ‸") == ["A", "B", "C"]
+    assert labels('parameter p "甲" / "p": ‸')[:5] == ["money", "rate", "count", "date", "bool"]
+    assert "visit.level" in labels('parameter p "甲" / "p": ‸')
+
+
 def test_values_in_tables_and_comparisons() -> None:
     table = ("parameter r \"r\" / \"r\": rate\n  table visit.region, visit.level\n    local, ‸\n")
     assert labels(table) == ["1", "2", "3", "primary", "_"]

@@ -5,6 +5,8 @@
 - at the start of a line: the keywords that can begin a line in the enclosing block, taken from
   the grammar (``dsl/keywords.py``), or, in a table, the values of the first key;
 - in a table row or after ``field ==`` / ``field in {``: that field's values;
+- after ``cite`` the sources, after ``rounding`` the modes, after ``input``, ``category`` and a
+  parameter's ``:`` what may stand there;
 - elsewhere in an expression: parameters, quantities, functions, claim-field roots, keywords.
 
 Names come from the last analysis that parsed (its base's parameters included) and from the
@@ -18,7 +20,15 @@ from dataclasses import dataclass
 
 from yibao.compiler.constructs import LAYER_RESULTS
 from yibao.dsl import keywords
-from yibao.dsl.types import CLAIM_FIELDS, DEFAULT_ENUMS, FUNCTIONS, QUANTITIES
+from yibao.dsl.types import (
+    CATEGORIES,
+    CLAIM_FIELDS,
+    DEFAULT_ENUMS,
+    FUNCTIONS,
+    QUANTITIES,
+    ROUNDING_MODES,
+    SCALAR_TYPES,
+)
 
 from .hover import _member_label
 from .index import Analysis
@@ -76,6 +86,10 @@ def complete(analysis: Analysis | None, text: str, row: int, column: int) -> lis
     enums = analysis.enums() if analysis else dict(DEFAULT_ENUMS)
     policy = analysis.policy if analysis else None
 
+    named = _after_keyword(analysis, text, before)
+    if named is not None:
+        return named
+
     dotted = re.search(rf"({_NAME}(?:\.{_NAME})*)\.({_NAME})?$", before)
     if dotted:
         return _after_dot(analysis, text, dotted.group(1))
@@ -112,6 +126,26 @@ def complete(analysis: Analysis | None, text: str, row: int, column: int) -> lis
     out += [Candidate(x, "layer", "layer") for x in layers]
     out += [Candidate(w, "keyword") for w in (*keywords.inner_keywords(), *keywords.constants())]
     return out
+
+
+def _after_keyword(analysis: Analysis | None, text: str, before: str) -> list[Candidate] | None:
+    """What a keyword takes right after it: a source after ``cite``, a mode after ``rounding`` …"""
+    policy = analysis.policy if analysis else None
+    if re.fullmatch(rf"\s*cite\s+(?:{_NAME})?", before):
+        sources = dict.fromkeys([s.name for s in policy.sources] if policy else [])
+        sources.update(dict.fromkeys(_names_in_text(text, "source")))
+        return [Candidate(s, "value", "source") for s in sources]
+    if re.fullmatch(rf"\s*rounding\s+(?:{_NAME})?", before):
+        return [Candidate(m, "value", "rounding") for m in ROUNDING_MODES]
+    if re.fullmatch(rf"\s*input\s+(?:{_NAME})?", before):
+        return [Candidate("claim", "value", "the input is a claim (the default)"),
+                Candidate("record", "value", "the input is a record with declared fields")]
+    if re.fullmatch(rf"\s*category\s+(?:{_NAME})?", before):
+        return [Candidate(c, "value", "line category") for c in CATEGORIES]
+    if re.fullmatch(rf'\s*(?:parameter|field)\s+{_NAME}\s+"[^"]*"(?:\s*/\s*"[^"]*")?\s*:\s*[\w.]*', before):
+        types = [*SCALAR_TYPES] + ([*DEFAULT_ENUMS] if before.lstrip().startswith("parameter") else [])
+        return [Candidate(t, "value", "type") for t in types]
+    return None
 
 
 def _param_detail(analysis: Analysis | None, name: str) -> str:
