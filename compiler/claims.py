@@ -35,6 +35,7 @@ VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases",
 SPLIT_KEYS = ("self_pay", "over_limit", "first_self_pay", "in_scope")
 LINE_KEYS = {"code", "name", "category", "class", "amount", "unit_price", *SPLIT_KEYS}
 YEAR_KEY = "year"
+PERIOD_KEYS = {"month": 12, "quarter": 4}  # which month / quarter the period figures are for (1..n)
 
 # ---------------------------------------------------------------- limits (docs/claims.md, "Limits")
 # Amounts are bounded so that fen × a rate in parts per million (10^12 × 10^6) and the rounding
@@ -99,12 +100,13 @@ class Claim:
     # `paid`: what a `given` layer paid upstream (layer → fen); only a policy with one reads it.
     paid: Mapping[str, int] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    ytd_periods: Mapping[str, int] = field(default_factory=dict)  # "month"/"quarter" year_to_date states
 
     def with_ytd(self, ytd: Mapping[str, int]) -> Claim:
         """The same claim with another year's-to-date state (for ``settle_many``)."""
         from dataclasses import replace
 
-        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False)
+        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False, ytd_periods={})
 
 
 class _Collector:
@@ -388,7 +390,8 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         c.add("lines", f"the lines add up to {money_str(total)}, more than the limit of "
                        f"{money_str(MAX_AMOUNT_FEN)} for a claim")
 
-    ytd, ytd_year = _year_to_date(c, data)
+    periods: dict[str, int] = {}
+    ytd, ytd_year = _year_to_date(c, data, periods)
     paid = _paid(c, data.get("paid"))
 
     if c.issues:
@@ -400,6 +403,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
         total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, paid=paid, raw=data,
+        ytd_periods=periods,
     )
 
 
@@ -463,7 +467,10 @@ def _paid(c: _Collector, raw: Any) -> dict[str, int]:
     return paid
 
 
-def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
+def _year_to_date(c: _Collector, data: Mapping[str, Any],
+                  periods: dict[str, int] | None = None) -> tuple[dict[str, int], int | None]:
+    """The figures and the year they are for; a claim's (``periods`` given) may also say which month
+    and quarter its period figures are for."""
     ytd: dict[str, int] = {}
     ytd_year: int | None = None
     raw_ytd = data.get("year_to_date")
@@ -485,6 +492,13 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int
                 c.add(path, "must be a year such as 2024")
             else:
                 ytd_year = value
+            continue
+        if key in PERIOD_KEYS and periods is not None:
+            most = PERIOD_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+                c.add(path, f"must be a {key} of the year, 1 to {most}")
+            else:
+                periods[key] = value
             continue
         problem = _text_issue(key, MAX_CODE_CHARS)
         if problem:

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from .codegen import _Texts
 
 
+# A cap over a period: the local name prefix of what the layer paid in it before this claim
+# (its accumulator's ``var``), and the construct it records.
+_CAP_BEFORE = {a.period: a.var for a in C.ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
+_CAP_CONSTRUCT = {"year": C.CAP_YEAR, "month": C.CAP_MONTH, "quarter": C.CAP_QUARTER}
+
+
 class LayerEmitter(ExprEmitter):
     """The line loop and the layers; ``site`` and ``text`` are the generator's."""
 
@@ -448,8 +454,9 @@ class LayerEmitter(ExprEmitter):
         n = layer.name
         with w.at(cap.span):
             w(f"cap = {self.expr(cap.expr, layer.rounding or self.default_mode)}")
-            if cap.period == "year":
-                w(f"cap_left = cap - yp_{n}")
+            before = _CAP_BEFORE.get(cap.period)
+            if before is not None:
+                w(f"cap_left = cap - {before}_{n}")
                 w("if cap_left < 0:")
                 with w.indent():
                     w("cap_left = 0")
@@ -461,9 +468,10 @@ class LayerEmitter(ExprEmitter):
             with w.indent():
                 w("pay = cap_left")
             if traced:
-                if cap.period == "year":
-                    sid = site(C.CAP_YEAR, cap.span, cap.expr)
-                    rec = record(C.CAP_YEAR, cap="cap", paid_before=f"yp_{n}", before_cap="before_cap",
+                if before is not None:
+                    construct = _CAP_CONSTRUCT[cap.period]
+                    sid = site(construct, cap.span, cap.expr)
+                    rec = record(construct, cap="cap", paid_before=f"{before}_{n}", before_cap="before_cap",
                                  cap_left="cap_left", pay="pay")
                 else:
                     sid = site(C.CAP_VISIT, cap.span, cap.expr)

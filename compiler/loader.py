@@ -6,6 +6,7 @@ else: claims and policy text never reach ``eval`` or ``exec``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import linecache
@@ -21,6 +22,7 @@ from yibao.dsl.parser import parse, parse_file
 
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
+from .constructs import PERIODS, drop_period, period_of
 from .json_input import decode_json
 from .runtime import Settlement
 
@@ -87,6 +89,7 @@ class Policy:
             issues.extend(self._paid_issues(claim))
         if isinstance(claim, Claim):
             issues.extend(self._line_issues(claim))
+            claim = self._current_periods(claim)
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):
@@ -96,6 +99,14 @@ class Policy:
         if issues:
             raise ClaimError(issues, source, what=self.input)
         return claim
+
+    def _current_periods(self, claim: Claim) -> Claim:
+        """Figures of a month or quarter other than the claim's are dropped: a new period starts."""
+        ytd = claim.ytd
+        for period, stated in claim.ytd_periods.items():
+            if stated != period_of(claim.date, period, self.year_start):
+                ytd = drop_period(ytd, period)
+        return claim if ytd is claim.ytd else dataclasses.replace(claim, ytd=ytd)
 
     def _line_issues(self, claim: Claim) -> list[ClaimIssue]:
         """A split only where the policy takes it as billed; a unit price where a row reads one."""
@@ -156,11 +167,16 @@ class Policy:
         out: list[Settlement] = []
         carried: dict[str, int] | None = None
         year: int | None = None
+        day = dt.date.min
         for claim in validated:
             if carried is not None and year == claim.year:
+                for period in PERIODS:
+                    start = self.year_start
+                    if period_of(claim.date, period, start) != period_of(day, period, start):
+                        carried = drop_period(carried, period)
                 claim = claim.with_ytd(carried)
             s = self.settle(claim, trace=trace)
-            carried, year = s.ytd, claim.year
+            carried, year, day = s.ytd, claim.year, claim.date
             out.append(s)
         return out
 

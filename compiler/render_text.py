@@ -243,6 +243,8 @@ class Lex:
         return f"{name}{words}" if self.zh else f"{name}: {words}"
 
     def period(self, period: str) -> str:
+        if period in ("month", "quarter"):
+            return self.pick("每月" if period == "month" else "每季度", f"per {period}")
         if self.record:
             return self.pick("每年累计" if period == "year" else "每次", "per year" if period == "year"
                              else "per record")

@@ -360,10 +360,11 @@ class Band:
 
 @dataclass(frozen=True, slots=True)
 class Periodic:
-    """A figure with its period: ``per year`` (accumulated) or ``per visit``."""
+    """A figure with its period: ``per year`` (accumulated), ``per visit``, or for a cap also
+    ``per month`` / ``per quarter`` (accumulated within the month or quarter)."""
 
     expr: Expr
-    period: str  # year / visit
+    period: str  # year / visit / month / quarter
     span: Span
 
 

@@ -51,6 +51,11 @@ def _unquote(token: Token) -> str:
     return "".join(out)
 
 
+def _period(tok: Token) -> str:
+    """``per year`` → ``year``; also ``visit``, ``month``, ``quarter``."""
+    return str(tok).split()[-1]
+
+
 @dataclass(frozen=True, slots=True)
 class _AsBilled:
     """``as billed`` inside ``classify``, until the block is built."""
@@ -408,8 +413,7 @@ class _ToAst:
         )
 
     def _periodic(self, meta, children) -> ast.Periodic:
-        period = "year" if str(children[1]).endswith("year") else "visit"
-        return ast.Periodic(children[0], period, self._span(meta))
+        return ast.Periodic(children[0], _period(children[1]), self._span(meta))
 
     def layer_when(self, meta, children):
         return ("when", children[0], self._span(meta))
@@ -421,8 +425,7 @@ class _ToAst:
         span = self._span(meta)
         limit = None
         if len(children) == 4:
-            limit = ast.Periodic(children[2], "year" if str(children[3]).endswith("year") else "visit",
-                                 children[2].span)
+            limit = ast.Periodic(children[2], _period(children[3]), children[2].span)
         return ("deductible", (self._periodic(meta, children[:2]), limit), span)
 
     def layer_ceiling(self, meta, children):
@@ -449,9 +452,8 @@ class _ToAst:
         return ("rounding", str(children[0]), self._span(meta))
 
     def layer_bands(self, meta, children):
-        period = "year" if str(children[0]).endswith("year") else "visit"
         span = self._span(meta)
-        return ("bands", ast.Bands(period, tuple(children[1:]), span), span)
+        return ("bands", ast.Bands(_period(children[0]), tuple(children[1:]), span), span)
 
     def band_closed(self, meta, children):
         return ast.Band(children[0], children[1], children[2], self._span(meta))

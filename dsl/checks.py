@@ -581,6 +581,13 @@ class _Checker(ExprTyping):
             self.expect(self.layer_expr(layer.when), BOOL, layer.when, "a layer's `when`")
         if layer.base is not None:
             self.expect(self.layer_expr(layer.base), MONEY, layer.base, "a layer's base")
+        for key, node in (("ceiling", layer.ceiling), ("deductible", layer.deductible),
+                          ("deductible limit", layer.deductible_limit), ("fixed", layer.fixed),
+                          ("bands", layer.bands)):
+            if node is not None and node.period in ("month", "quarter"):
+                self.error(node.span, f"`per {node.period}` limits a cap only; a {key} is per year or "
+                           "per visit", f"write `cap … per {node.period}` for a {node.period}ly limit on "
+                           "what the layer pays")
         pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
         if len(pay_rules) != 1:
             self.error(layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"

@@ -516,6 +516,9 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
                 fen = rng.randrange(1, fen)
             if layer in plan.year_deductibles and rng.random() < 0.7:  # met: the ceiling above it is in use
                 fen = plan.year_deductibles[layer]
+        elif acc is not None and acc.period != "year":  # this month's (quarter's) share of the year's
+            year_paid = _fen(out.get(f"{layer}.paid", "0.00"))
+            fen = 0 if rng.random() < 0.4 else min(year_paid, _lognormal_fen(rng, median / 3, 1.0))
         elif what == "paid" and layer == first_layer:
             fen = sum(_lognormal_fen(rng, median, 1.0) for _ in range(earlier))
             if heavy:
