@@ -50,6 +50,16 @@ class Analysis:
     checked: CheckedPolicy | None = None  # None when the checker found errors
     occurrences: list[Occurrence] = field(default_factory=list)
     nodes: dict[Symbol, object] = field(default_factory=dict)  # symbol → its declaring AST node
+    _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def lines(self, file: str) -> list[str]:
+        """The lines of a file the analysis read (the buffer itself, or a base), split once."""
+        lines = self._lines.get(file)
+        if lines is None:
+            texts = self.policy.texts if self.policy else {}
+            text = self.text if file == self.path else texts.get(file, "")
+            lines = self._lines[file] = text.split("\n")
+        return lines
 
     @cached_property
     def _by_symbol(self) -> dict[Symbol, list[Occurrence]]:

@@ -49,7 +49,7 @@ class YibaoServer(LanguageServer):
 
     # ------------------------------------------------------------ positions
     def to_range(self, analysis: Analysis, span: ast.Span) -> types.Range:
-        lines = _texts(analysis).get(span.file, "").split("\n")
+        lines = analysis.lines(span.file)
         codec = self.workspace.position_codec
         line = max(span.line, 1) - 1
         end_line = max(span.end_line, span.line, 1) - 1
@@ -112,12 +112,6 @@ class YibaoServer(LanguageServer):
         if current is not None and current.policy is not None:
             return current
         return self.parsed.get(uri)
-
-
-def _texts(analysis: Analysis) -> dict[str, str]:
-    texts = dict(analysis.policy.texts) if analysis.policy else {}
-    texts[analysis.path] = analysis.text
-    return texts
 
 
 def _uri(analysis: Analysis, file: str) -> str:
