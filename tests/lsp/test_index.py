@@ -100,3 +100,11 @@ def test_a_reform_indexes_its_base_and_its_amend_lines() -> None:
         "jiujiang", "resident_outpatient.yb")
     assert any(o.span.file == str(path) and not o.is_definition for o in refs)  # `amend annual_limit`
     assert files == {"resident_outpatient.yb"}
+
+
+def test_the_hover_shown_in_the_docs_is_the_hover() -> None:
+    page = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    shown = page.split("````text\n", 1)[1].split("\n````", 1)[0]
+    path = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
+    a = analyse(path.read_text(encoding="utf-8"), str(path))
+    assert hover_symbol(a, Symbol("parameter", "deductible")) == shown

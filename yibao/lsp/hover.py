@@ -54,8 +54,14 @@ def _references(analysis: Analysis, refs: tuple[ast.Reference, ...]) -> list[str
 def _parameter(analysis: Analysis, p: ast.Parameter) -> str:
     out = [f"**parameter `{p.name}`**: {p.type_name}", "", _label(p.label), ""]
     out.append("**values**")
+    effective = analysis.policy.header.effective if analysis.policy else None
     for v in p.versions:
-        since = "from the policy's start" if v.start == dt.date.min else f"from {v.start.isoformat()}"
+        if v.start != dt.date.min:
+            since = f"from {v.start.isoformat()}"
+        elif effective is not None:
+            since = f"from {effective.isoformat()} (the policy's start)"
+        else:
+            since = "from the policy's start"
         out += [f"- {since}:", "", _code(excerpt(analysis, v.definition.span)), ""]
     for e in p.exceptions_by_priority():
         over = f", over {', '.join(e.over)}" if e.over else ""
@@ -63,7 +69,7 @@ def _parameter(analysis: Analysis, p: ast.Parameter) -> str:
                 "", _code(excerpt(analysis, e.definition.span)), ""]
         out += _references(analysis, e.references)
     if p.references:
-        out += ["", "**sources**", *_references(analysis, p.references)]
+        out += ["**sources**", *_references(analysis, p.references)]
     return "\n".join(out).strip()
 
 
