@@ -70,6 +70,7 @@ def test_a_parameters_hover_lists_every_version_and_exception_winners_first() ->
     assert "value 1500.00" in text and "cites `doc` 1 — 文件 / document" in text
     assert "money" in hover_word(a, "in_scope", "in_scope")
     assert "what the layer paid" in hover_word(a, "paid", "basic.paid")
+    assert "this month" in hover_word(a, "month_paid", "basic.month_paid")
 
 
 def test_errors_and_warnings_are_all_reported_and_the_names_still_indexed() -> None:
