@@ -15,8 +15,18 @@ from yibao.highlight import YibaoLexer
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = sorted((ROOT / "policies").rglob("*.yb"))
-FENCES = [(path.name, block) for path in sorted((ROOT / "docs").rglob("*.md"))
-          for block in re.findall(r"```yibao\n(.*?)```", path.read_text(encoding="utf-8"), re.S)]
+
+def _fences() -> list[tuple[str, str]]:
+    """Every ```yibao fence of the docs but the deliberate mistakes under a page's "## Wrong"."""
+    out = []
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        for section in re.split(r"(?m)^## ", path.read_text(encoding="utf-8")):
+            if not section.startswith("Wrong"):
+                out += [(path.name, b) for b in re.findall(r"```yibao\n(.*?)```", section, re.S)]
+    return out
+
+
+FENCES = _fences()
 
 
 def tokens(text: str) -> list[tuple[object, str]]:
@@ -35,6 +45,12 @@ def test_every_yibao_fence_of_the_docs_lexes_without_errors() -> None:
     assert len(FENCES) > 20
     bad = [(name, v) for name, block in FENCES for t, v in YibaoLexer().get_tokens(block) if t in Error]
     assert bad == []
+
+
+def test_a_wrong_example_shows_its_wrong_character() -> None:
+    page = (ROOT / "docs" / "diagnostics" / "Y0102.md").read_text(encoding="utf-8")
+    wrong = page.split("## Wrong", 1)[1].split("```yibao\n", 1)[1].split("```", 1)[0]
+    assert [v for t, v in YibaoLexer().get_tokens(wrong) if t in Error] == ["¥"]
 
 
 def test_token_types() -> None:

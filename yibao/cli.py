@@ -13,11 +13,13 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_check as _cli_check
+from yibao import cli_fmt as _cli_fmt
 from yibao import cli_lsp as _cli_lsp
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
 from yibao.compiler.loader import load_policy
-from yibao.dsl.errors import PolicyError, YibaoError
+from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,10 +33,6 @@ REPORT = "please report this to the yibao maintainers with the command you ran"
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def reports_errors(func: F) -> F:
@@ -110,26 +108,6 @@ class YibaoGroup(click.Group):
 @click.version_option(package_name="yibao")
 def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
-
-
-@main.command()
-@click.argument("policies", nargs=-1, required=True, type=EXISTING)
-def check(policies: tuple[Path, ...]) -> None:
-    """Parse and check POLICY files; print every error with its line."""
-    err = _stderr()
-    failed = False
-    for path in policies:
-        try:
-            policy = load_policy(path)
-        except PolicyError as e:
-            err.print(e.format(), markup=False)
-            failed = True
-            continue
-        for warning in policy.warnings:
-            err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
-        click.echo(f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
-                   f"{_count(len(policy.layers), 'layer')})")
-    sys.exit(1 if failed else 0)
 
 
 @main.command(name="compile")
@@ -245,10 +223,14 @@ def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None
                          err=lambda s: _stderr().print(s, markup=False), show_id=show_id))
 
 
+# `yibao check` (yibao/cli_check.py)
+_cli_check.register(main)
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao fmt` (yibao/cli_fmt.py)
+_cli_fmt.register(main)
 # `yibao lsp` (yibao/cli_lsp.py)
 _cli_lsp.register(main)
 

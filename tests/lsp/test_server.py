@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ def client() -> Iterator[LspClient]:
     result = c.request("initialize", {"processId": None, "rootUri": uri(ROOT), "capabilities": {}})
     caps = result["capabilities"]
     assert caps["hoverProvider"] and caps["definitionProvider"] and caps["referencesProvider"]
-    assert caps["documentSymbolProvider"]
+    assert caps["documentSymbolProvider"] and caps["documentFormattingProvider"]
     assert "." in caps["completionProvider"]["triggerCharacters"]
     c.notify("initialized", {})
     yield c
@@ -67,7 +68,7 @@ def test_an_error_is_published_at_its_range(client: LspClient, tmp_path: Path) -
     assert errors[0]["range"] == {"start": start, "end": {**start, "character": start["character"] + 3}}
     assert "unknown name `rat`" in errors[0]["message"] or "`rat`" in errors[0]["message"]
     assert "did you mean `rate`?" in errors[0]["message"]
-    assert errors[0]["source"] == "yibao"
+    assert errors[0]["source"] == "yibao" and re.fullmatch(r"Y\d{4}", errors[0]["code"])
 
     # fixing the buffer clears the error (a warning-free policy publishes nothing)
     client.notify("textDocument/didChange", {"textDocument": {"uri": uri(broken), "version": 2},
@@ -185,6 +186,26 @@ def test_document_symbols_outline_the_policy(client: LspClient) -> None:
                      "deductible", "rate", "annual_cap", "basic"]
     enum = found[2]
     assert [c["name"] for c in enum["children"]] == ["normal", "low_income", "poverty", "extreme_poverty"]
+
+
+def test_formatting_is_yibao_fmts_layout(client: LspClient, tmp_path: Path) -> None:
+    from yibao.dsl.fmt import format_source
+
+    path = tmp_path / "messy.yb"
+    canonical = JIUJIANG.read_text("utf-8")
+    messy = canonical.replace("  rate rate\n", "  rate    rate\n").replace("base in_scope", "base   in_scope")
+    assert messy != canonical and format_source(messy, str(path)) == canonical
+    open_doc(client, path, messy)
+    client.diagnostics(uri(path))
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": uri(path)},
+                                                       "options": {"tabSize": 2, "insertSpaces": True}})
+    lines = messy.split("\n")
+    assert edits == [{"range": {"start": {"line": 0, "character": 0},
+                                "end": {"line": len(lines) - 1, "character": len(lines[-1])}},
+                      "newText": canonical}]
+    open_doc(client, JIUJIANG)  # already canonical: nothing to change
+    assert client.request("textDocument/formatting", {"textDocument": {"uri": uri(JIUJIANG)},
+                                                      "options": {"tabSize": 2, "insertSpaces": True}}) == []
 
 
 def test_shutdown_and_exit(client: LspClient) -> None:

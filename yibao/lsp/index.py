@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from yibao.dsl import ast
+from yibao.dsl import ast, codes
 from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import Diagnostic, PolicyError
 from yibao.dsl.parser import parse
@@ -101,7 +101,7 @@ def analyse(text: str, path: str) -> Analysis:
     except PolicyError as err:
         return Analysis(path, text, list(err.diagnostics))
     except RecursionError:  # the parser limits nesting; this is the last line of defence
-        return Analysis(path, text, [Diagnostic(ast.Span(path, 1, 1, 1, 2),
+        return Analysis(path, text, [Diagnostic(codes.TOO_DEEP, ast.Span(path, 1, 1, 1, 2),
                                                 "the policy is nested too deeply")])
     checked: CheckedPolicy | None = None
     try:

@@ -2,7 +2,8 @@
 
 Each open buffer is parsed and checked on open, on every change and on save (a reform's base is
 read from disk; saving any policy re-checks every open one). Hover, definition, references,
-completion and document symbols read the buffer's ``Analysis``; when the buffer does not parse
+completion and document symbols read the buffer's ``Analysis``; formatting is ``yibao fmt``'s
+``format_source``; when the buffer does not parse
 (mid-edit), they read the last analysis that did. Positions are converted between the AST's
 1-based code-point columns and the client's negotiated units (UTF-16 unless agreed otherwise).
 """
@@ -22,7 +23,8 @@ from pygls.workspace.position_codec import ServerTextPosition
 
 from yibao import __version__
 from yibao.dsl import ast, reform
-from yibao.dsl.errors import Diagnostic
+from yibao.dsl.errors import Diagnostic, PolicyError
+from yibao.dsl.fmt import format_source
 
 from . import symbols
 from .completion import complete
@@ -76,13 +78,17 @@ class YibaoServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         version, source = doc.version, doc.source
         path = to_fs_path(uri) or uri
+        internal: list[types.Diagnostic] = []
         try:
             analysis = analyse(source, path)
         except Exception as err:  # a bug in yibao: said in the editor, and the server carries on
+            analysis = Analysis(path, source, [])
             message = " ".join(str(err).split())
-            analysis = Analysis(path, source, [Diagnostic(
-                ast.Span(path, 1, 1, 1, 2), f"internal error: {type(err).__name__}: {message}",
-                "please report this to the yibao maintainers with the policy")])
+            start = types.Position(line=0, character=0)
+            internal.append(types.Diagnostic(
+                range=types.Range(start=start, end=start), severity=types.DiagnosticSeverity.Error,
+                source="yibao", message=f"internal error: {type(err).__name__}: {message} — please report "
+                                        "this to the yibao maintainers with the policy"))
         with self.lock:
             current = self.workspace.text_documents.get(uri)
             if current is None or current.version != version:
@@ -92,7 +98,7 @@ class YibaoServer(LanguageServer):
                 self.parsed[uri] = analysis
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version,
-            diagnostics=[self.diagnostic(analysis, d) for d in analysis.diagnostics]))
+            diagnostics=[*internal, *(self.diagnostic(analysis, d) for d in analysis.diagnostics)]))
 
     def diagnostic(self, analysis: Analysis, d: Diagnostic) -> types.Diagnostic:
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
@@ -102,9 +108,8 @@ class YibaoServer(LanguageServer):
             span = _extends_span(analysis)
         severity = (types.DiagnosticSeverity.Warning if d.severity == "warning"
                     else types.DiagnosticSeverity.Error)
-        code = getattr(d, "code", None)
         return types.Diagnostic(range=self.to_range(analysis, span), message=message, severity=severity,
-                                source="yibao", code=code)
+                                source="yibao", code=d.code.id)
 
     def best(self, uri: str) -> Analysis | None:
         """The buffer's analysis if it parsed, else the last one that did."""
@@ -233,6 +238,27 @@ def build() -> YibaoServer:
                                       detail=c.detail or None)
                  for c in complete(ls.best(uri), text, row, column)]
         return types.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: YibaoServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+        """``yibao fmt``'s layout as one edit; a policy it cannot format is left as it is, and says why."""
+        uri = params.text_document.uri
+        doc = ls.workspace.get_text_document(uri)
+        try:
+            formatted = format_source(doc.source, to_fs_path(uri) or uri)
+        except PolicyError as err:
+            first = err.diagnostics[0]
+            ls.window_show_message(types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message=f"yibao fmt: not formatted: {first.span}: {first.message}"))
+            return None
+        if formatted == doc.source:
+            return []
+        lines = doc.source.split("\n")
+        end = ls.workspace.position_codec.position_to_client_units(
+            lines, ServerTextPosition(len(lines) - 1, len(lines[-1])))
+        whole = types.Range(start=types.Position(line=0, character=0), end=end)
+        return [types.TextEdit(range=whole, new_text=formatted)]
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls: YibaoServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
