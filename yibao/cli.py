@@ -16,8 +16,11 @@ from rich.console import Console
 from yibao import cli_check as _cli_check
 from yibao import cli_fmt as _cli_fmt
 from yibao import cli_lsp as _cli_lsp
+from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
+from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
+from yibao import cli_serve as _cli_serve
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import YibaoError
 from yibao.output import write_atomic
@@ -233,6 +236,12 @@ _cli_render.register(main)
 _cli_fmt.register(main)
 # `yibao lsp` (yibao/cli_lsp.py)
 _cli_lsp.register(main)
+# `yibao convert` between yibao claims and the national platform's shapes (yibao/cli_national.py)
+_cli_national.register(main)
+# `yibao reconcile` (yibao/cli_reconcile.py)
+_cli_reconcile.register(main)
+# `yibao serve` (yibao/cli_serve.py)
+_cli_serve.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
