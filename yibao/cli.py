@@ -17,6 +17,7 @@ from yibao import cli_batch as _cli_batch
 from yibao import cli_check as _cli_check
 from yibao import cli_convert as _cli_convert
 from yibao import cli_fmt as _cli_fmt
+from yibao import cli_lsp as _cli_lsp
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
@@ -239,6 +240,8 @@ _cli_convert.register(main)
 _cli_batch.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
+# `yibao lsp` (yibao/cli_lsp.py)
+_cli_lsp.register(main)
 # `yibao reconcile` (yibao/cli_reconcile.py)
 _cli_reconcile.register(main)
 # `yibao serve` (yibao/cli_serve.py)
