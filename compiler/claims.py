@@ -446,7 +446,8 @@ def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tup
     return (a, b, d, e)
 
 
-def _diseases(c: _Collector, raw: Any, path: str, limit: int) -> frozenset[str]:
+def _diseases(c: _Collector, raw: Any, path: str = "visit.diseases",
+              limit: int = MAX_DISEASES) -> frozenset[str]:
     if raw is None:
         return frozenset()
     if type(raw) is not list or not all(isinstance(d, str) for d in raw):
