@@ -15,8 +15,11 @@ from rich.console import Console
 
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
+from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
+from yibao.config import Config
 from yibao.dsl.errors import PolicyError, YibaoError
+from yibao.messages import current_lang, error_text, os_reason, say
 from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,15 +28,10 @@ EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cat big | head -1`
 INTERNAL = 3
-REPORT = "please report this to the yibao maintainers with the command you ran"
 
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def reports_errors(func: F) -> F:
@@ -44,7 +42,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except YibaoError as err:
-            _stderr().print(str(err), markup=False)
+            _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -91,17 +89,18 @@ class YibaoGroup(click.Group):
             _quiet_stdout()
             sys.exit(PIPE_CLOSED)
         except YibaoError as err:
-            _stderr().print(str(err), markup=False)
+            _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
         except OSError as err:
-            where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"{where}{err.strerror or err}", err=True)
+            lang = current_lang()
+            where = f"{err.filename}{'：' if lang == 'zh' else ': '}" if err.filename else ""
+            click.echo(f"{where}{os_reason(err.strerror or str(err), lang)}", err=True)
             sys.exit(1)
         except Exception as err:
             if os.environ.get("YIBAO_DEBUG", "") not in ("", "0"):
                 raise
             message = " ".join(str(err).split())
-            click.echo(f"internal error: {type(err).__name__}: {message} — {REPORT}", err=True)
+            click.echo(say("internal", current_lang(), kind=type(err).__name__, message=message), err=True)
             sys.exit(INTERNAL)
 
 
@@ -113,7 +112,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("policies", nargs=-1, required=True, type=EXISTING)
-def check(policies: tuple[Path, ...]) -> None:
+@configured
+def check(policies: tuple[Path, ...], cfg: Config) -> None:
     """Parse and check POLICY files; print every error with its line."""
     err = _stderr()
     failed = False
@@ -126,8 +126,8 @@ def check(policies: tuple[Path, ...]) -> None:
             continue
         for warning in policy.warnings:
             err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
-        click.echo(f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
-                   f"{_count(len(policy.layers), 'layer')})")
+        click.echo(say("check.ok", cfg.lang, path=path, params=len(policy.ast.parameters),
+                       layers=len(policy.layers)))
     sys.exit(1 if failed else 0)
 
 
@@ -136,7 +136,8 @@ def check(policies: tuple[Path, ...]) -> None:
 @click.option("-o", "--output", type=_cli_render.OUTPUT,
               help="Write the module to this file instead of standard output.")
 @reports_errors
-def compile_(policy: Path, output: Path | None) -> None:
+@configured
+def compile_(policy: Path, output: Path | None, cfg: Config) -> None:
     """Print the Python module that POLICY compiles to."""
     source = load_policy(policy).source
     if output is None:
@@ -151,12 +152,11 @@ def compile_(policy: Path, output: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the settlement(s) as JSON.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one settlement a line (JSON lines).")
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of rule labels in the table.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lang: str,
-           show_id: bool) -> None:
+@configured
+def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, show_id: bool,
+           cfg: Config) -> None:
     """Settle CLAIMS under POLICY: a claim file, a JSON array or JSON lines of claims, a folder, or -.
 
     Several claims are settled person by person in date order, each carrying year_to_date to
@@ -165,7 +165,8 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
     from yibao import cli_settle
 
     if as_json and as_jsonl:
-        raise click.UsageError("--json and --jsonl: choose one")
+        raise click.UsageError(say("settle.both", cfg.lang))
+    lang, show_id = cfg.lang, cfg.show_id(show_id)
     compiled = load_policy(policy)
     items, single = cli_settle.read_many(claims)
     if single and not as_jsonl:
@@ -218,30 +219,30 @@ def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show
 @click.argument("claim", type=click.Path(path_type=Path))
 @click.option("--text", "as_text", is_flag=True,
               help="Print the explanation as plain text instead of opening the app.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of the labels.")
 @click.option("--format", "fmt", type=_cli_render.LETTER_FORMATS, default=None,
               help="Write a settlement explanation letter for the insured person (Markdown, HTML or "
                    "plain text).")
 @click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None,
-            output: Path | None, show_id: bool) -> None:
+@configured
+def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: Path | None, show_id: bool,
+            cfg: Config) -> None:
     """Explain how CLAIM (a JSON file, or a folder of claims) is settled under POLICY, step by step.
 
     Opens an app in a terminal; prints the explanation as text when --text is given or
     standard output is not a terminal.
     """
     if fmt is not None:
-        _cli_render.write_letter(policy, claim, fmt, lang, output, show_id=show_id)
+        _cli_render.write_letter(policy, claim, fmt, cfg, output, show_id=show_id)
         return
     if output is not None:
-        raise click.UsageError("-o writes a letter: give --format md, html or text too")
+        raise click.UsageError(say("explain.output", cfg.lang))
     from yibao.tui.command import explain as run_explain
 
-    sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),
-                         err=lambda s: _stderr().print(s, markup=False), show_id=show_id))
+    sys.exit(run_explain(policy, claim, text=as_text, lang=cfg.lang, out=lambda s: click.echo(s, nl=False),
+                         err=lambda s: _stderr().print(s, markup=False), show_id=cfg.show_id(show_id),
+                         config=cfg))
 
 
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
