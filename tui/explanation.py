@@ -179,7 +179,7 @@ class StepView:
         parts = [self.title_zh, self.title_en, s.rule, s.kind, s.formula, s.formula_zh, s.zh, s.en]
         parts += [f"{i.name} {i.zh} {i.en} {i.value}" for i in self.inputs]
         if citation:
-            parts.append(s.citation)
+            parts += [s.citation, s.citation_en]
         return "\n".join(parts).casefold()
 
 
@@ -279,7 +279,7 @@ class Explanation:
             for view in sv.inputs:
                 out += hang(label[3], view.describe(lang), digits + 2, width)
             if s.citation:
-                out += hang(label[1], s.citation, digits + 2, width)
+                out += hang(label[1], s.citation_in(lang), digits + 2, width)
             out += [indent + line for line in wrap(label[2] + sv.where(lang), width - len(indent))]
         return "\n".join(out).rstrip() + "\n"
 

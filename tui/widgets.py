@@ -280,7 +280,7 @@ class StepDetail(ScrollView, can_focus=True):
         grid.add_row(word("label", lang), f"{s.zh} / {s.en}")
         grid.add_row("规则" if lang == "zh" else "Rule", f"{s.rule} ({s.kind})")
         if s.citation:
-            grid.add_row(word("citation", lang), s.citation)
+            grid.add_row(word("citation", lang), s.citation_in(lang))
         grid.add_row(word("source", lang), sv.where(lang))
         return grid
 
@@ -298,7 +298,7 @@ class StepDetail(ScrollView, can_focus=True):
             grid.add_row("费用明细" if zh else "Bill line",
                          f"{row.index + 1}: {row.code} {row.name} ({row.category}) {row.amount}")
             grid.add_row("分担" if zh else "Borne by", e.line_shares(row, lang))
-        citation = s.citation_in(lang) if hasattr(s, "citation_in") else s.citation
+        citation = s.citation_in(lang)
         if citation and s.kind != "parameter":  # a parameter's sentence names its document already
             grid.add_row(word("citation", lang), citation)
         return grid

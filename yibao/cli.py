@@ -15,6 +15,7 @@ from rich.console import Console
 
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
+from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
 from yibao.config import Config
@@ -74,6 +75,32 @@ class YibaoGroup(click.Group):
     Click's own exits and usage errors (status 2) pass through unchanged. ``YIBAO_DEBUG=1``
     re-raises an unexpected exception, for its traceback.
     """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, with its help in Chinese when the run's language is zh (put back at the end)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and current_lang() == "zh":
+            self._restore.append(_cli_zh.translate_help(command, cmd_name))
+        return command
+
+    _restore: list[Callable[[], None]] = []  # noqa: RUF012 -- the English help to put back after the run
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run, then put back the English help (a usage error shows its usage after the command ends)."""
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            while self._restore:
+                self._restore.pop()()
+
+    def get_help(self, ctx: click.Context) -> str:
+        if current_lang() != "zh":
+            return super().get_help(ctx)
+        restore = _cli_zh.translate_help(self, "")
+        try:
+            return super().get_help(ctx)
+        finally:
+            restore()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -185,7 +212,7 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
             click.echo(line)
     else:
         _print_views(compiled, [s for _, settled in people for s in settled], lang, trace, show_id,
-                     closing=cli_settle.closing_rows(people, show_id))
+                     closing=cli_settle.closing_rows(people, show_id, lang, compiled))
 
 
 def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show_id: bool,
@@ -245,6 +272,8 @@ def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: P
                          config=cfg))
 
 
+# Click's own messages in Chinese for a zh run (yibao/cli_zh.py)
+_cli_zh.install()
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)

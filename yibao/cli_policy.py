@@ -86,7 +86,9 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
         echo()
         for c, f in failures:
             echo(format_failure(c, f))
-    echo(run.summary())
+    echo(run.summary() if lang != "zh" else say("test.summary", lang, passed=run.count("pass"),
+                                                 failed=run.count("fail"),
+                                                 errors=run.count("error") + run.file_errors))
     if junit is not None:
         with output_path(junit, parents=True) as name:  # whole, or the old report stays
             write_junit(run, name)
@@ -95,7 +97,13 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
         if coverage or min_coverage is not None:
             echo("\n" + say("test.coverage", lang))
             for cov in run.coverage.values():
-                echo(cov.format(all_rules=verbose), nl=False)
+                text = cov.format(all_rules=verbose)
+                if lang == "zh":  # the summary line in Chinese; the rules keep the coverage labels
+                    rest = text.partition("\n")[2]
+                    text = say("test.cov_line", lang, policy=cov.policy_id, path=cov.path,
+                               covered=cov.covered, total=cov.total, percent=f"{cov.percent:.1f}",
+                               claims=cov.claims) + "\n" + rest
+                echo(text, nl=False)
         if coverage_json is not None:
             text = coverage_text(run)
             if json_out:
@@ -164,7 +172,7 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
     if as_json:
         click.echo(json.dumps(impact.to_dict(all_changes=all_changes), ensure_ascii=False, indent=2))
     else:
-        click.echo(impact.format(), nl=False)
+        click.echo(impact.format(cfg.lang), nl=False)
     changed = impact.changed or impact.refused_by_one
     sys.exit(1 if fail_on_change and changed else 0)
 

@@ -255,7 +255,8 @@ def test_snapshot_first_screen(jj: Explanation, snap_compare) -> None:
 
 
 def test_snapshot_band_step(lc: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(lc, view=AUTHOR), press=["slash", *"band", "enter"], terminal_size=(100, 30))
+    assert snap_compare(ExplainApp(lc, view=AUTHOR), press=["slash", *"band", "enter"],
+                        terminal_size=(100, 30))
 
 
 def test_snapshot_chinese_labels(jj: Explanation, snap_compare) -> None:
