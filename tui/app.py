@@ -69,6 +69,7 @@ class ExplainScreen(Screen[None]):
     ExplainScreen #body { height: 1fr; }
     ExplainScreen #right { width: 1fr; }
     ExplainScreen.-clerk #source { display: none; }
+    ExplainScreen.-clerk StepList { width: 42%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = _bindings(SCREEN_KEYS, "en")  # type: ignore[assignment]
 

@@ -249,15 +249,8 @@ async def test_a_record_policy_and_a_reform_open_too() -> None:
         assert view.border_title == reform.steps[-1].step.file
 
 
-# ---------------------------------------------------------------- snapshots (80×24, no clock, no cursor)
-def test_snapshot_first_screen(jj: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(jj, view=AUTHOR), terminal_size=(80, 24))
-
-
+# ---------------------------------------------------------------- snapshots (no clock, no cursor)
+# The clerk's and the author's view in both languages and sizes: tests/tui/test_views.py.
 def test_snapshot_band_step(lc: Explanation, snap_compare) -> None:
     assert snap_compare(ExplainApp(lc, view=AUTHOR), press=["slash", *"band", "enter"],
                         terminal_size=(100, 30))
-
-
-def test_snapshot_chinese_labels(jj: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(jj, view=AUTHOR), press=["n", "n", "n", "n", "l"], terminal_size=(80, 24))
