@@ -30,8 +30,12 @@ from .money import money_str
 CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date", "paid"}
 PERSON_KEYS = {"id", "scheme", "category", "age"}
 VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
-LINE_KEYS = {"code", "name", "category", "class", "amount"}
+# The national platform's split of a bill line (全自费, 超限价, 先行自付, 符合政策范围): all four
+# or none, adding up to the line's amount; a policy with `as billed` in `classify` takes them.
+SPLIT_KEYS = ("self_pay", "over_limit", "first_self_pay", "in_scope")
+LINE_KEYS = {"code", "name", "category", "class", "amount", "unit_price", *SPLIT_KEYS}
 YEAR_KEY = "year"
+PERIOD_KEYS = {"month": 12, "quarter": 4}  # which month / quarter the period figures are for (1..n)
 
 # ---------------------------------------------------------------- limits (docs/claims.md, "Limits")
 # Amounts are bounded so that fen × a rate in parts per million (10^12 × 10^6) and the rounding
@@ -65,6 +69,8 @@ class Line:
     category: str
     item_class: str | None
     amount: int  # fen
+    unit_price: int | None = None  # fen per unit, when the claim gives it (``line.unit_price``)
+    split: tuple[int, int, int, int] | None = None  # the platform's split: SPLIT_KEYS' amounts, in fen
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +100,13 @@ class Claim:
     # `paid`: what a `given` layer paid upstream (layer → fen); only a policy with one reads it.
     paid: Mapping[str, int] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    ytd_periods: Mapping[str, int] = field(default_factory=dict)  # "month"/"quarter" year_to_date states
 
     def with_ytd(self, ytd: Mapping[str, int]) -> Claim:
         """The same claim with another year's-to-date state (for ``settle_many``)."""
         from dataclasses import replace
 
-        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False)
+        return replace(self, ytd=dict(ytd), ytd_year=self.year, ytd_ignored=False, ytd_periods={})
 
 
 class _Collector:
@@ -374,13 +381,17 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
             amount = 0
         else:
             amount = _amount(c, raw["amount"], path + ".amount", MAX_LINE_FEN)
-        lines.append(Line(code, name, cat, cls, amount))
+        price = raw.get("unit_price")
+        unit_price = None if price is None else _amount(c, price, path + ".unit_price", MAX_LINE_FEN)
+        split = _split(c, raw, path, amount) if any(k in raw for k in SPLIT_KEYS) else None
+        lines.append(Line(code, name, cat, cls, amount, unit_price, split))
     total = sum([line.amount for line in lines])
     if total > MAX_AMOUNT_FEN:
         c.add("lines", f"the lines add up to {money_str(total)}, more than the limit of "
                        f"{money_str(MAX_AMOUNT_FEN)} for a claim")
 
-    ytd, ytd_year = _year_to_date(c, data)
+    periods: dict[str, int] = {}
+    ytd, ytd_year = _year_to_date(c, data, periods)
     paid = _paid(c, data.get("paid"))
 
     if c.issues:
@@ -392,7 +403,27 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
         referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
         total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, paid=paid, raw=data,
+        ytd_periods=periods,
     )
+
+
+def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tuple[int, int, int, int] | None:
+    """The platform's split of a line: all four amounts, adding up to the line's amount."""
+    missing = [k for k in SPLIT_KEYS if k not in raw]
+    if missing:
+        given = ", ".join(k for k in SPLIT_KEYS if k in raw)
+        for k in missing:
+            c.add(f"{path}.{k}", f"required with {given}: a line's split has all of {', '.join(SPLIT_KEYS)}")
+        return None
+    before = len(c.issues) + c.dropped
+    a, b, d, e = (_amount(c, raw[k], f"{path}.{k}", MAX_LINE_FEN) for k in SPLIT_KEYS)
+    if len(c.issues) + c.dropped > before:
+        return None
+    if a + b + d + e != amount:
+        c.add(path, f"the split adds up to {money_str(a + b + d + e)} "
+                    f"({' + '.join(money_str(x) for x in (a, b, d, e))}), not the amount {money_str(amount)}")
+        return None
+    return (a, b, d, e)
 
 
 def _diseases(c: _Collector, raw: Any) -> frozenset[str]:
@@ -436,7 +467,10 @@ def _paid(c: _Collector, raw: Any) -> dict[str, int]:
     return paid
 
 
-def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int], int | None]:
+def _year_to_date(c: _Collector, data: Mapping[str, Any],
+                  periods: dict[str, int] | None = None) -> tuple[dict[str, int], int | None]:
+    """The figures and the year they are for; a claim's (``periods`` given) may also say which month
+    and quarter its period figures are for."""
     ytd: dict[str, int] = {}
     ytd_year: int | None = None
     raw_ytd = data.get("year_to_date")
@@ -458,6 +492,13 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any]) -> tuple[dict[str, int
                 c.add(path, "must be a year such as 2024")
             else:
                 ytd_year = value
+            continue
+        if key in PERIOD_KEYS and periods is not None:
+            most = PERIOD_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+                c.add(path, f"must be a {key} of the year, 1 to {most}")
+            else:
+                periods[key] = value
             continue
         problem = _text_issue(key, MAX_CODE_CHARS)
         if problem:

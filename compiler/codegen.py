@@ -342,6 +342,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 rest = h.remainder or ast.Label("结余", "remainder", h.span)
                 self.w(f"input={h.input!r},")
                 self.w(f"remainder=({rest.zh!r}, {rest.en!r}),")
+            if h.year_start is not None and any(
+                    a.period != "year" for layer in self.p.layers for a in layer_accumulators(layer)):
+                self.w(f"year_start={h.year_start!r},")  # quarters count from the insurance year's start
         self.w(")")
 
         head = _Writer()
@@ -372,6 +375,12 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         given = tuple(layer.name for layer in self.p.layers if layer.given is not None)
         if given:  # only such a policy reads a claim's `paid`
             head(f"GIVEN = {given!r}  # the layers whose amount the claim gives (`paid`)")
+        cls = self.p.classify
+        if cls is not None and cls.as_billed is not None:  # only such a policy reads a line's split
+            head("AS_BILLED = True")
+        priced = self._priced_lines()
+        if priced:
+            head(f"PRICED = {priced!r}")
         if h.year_start is not None:  # absent: the insurance year is the calendar year (the loader's default)
             head(f"YEAR_START = {h.year_start!r}  # (month, day) the insurance year starts on")
         head(f"INPUT = {h.input!r}")
@@ -429,6 +438,15 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         """The year_to_date keys this policy reads and writes, in layer order."""
         return tuple(accumulator_key(layer.name, a)
                      for layer in self.p.layers for a in layer_accumulators(layer))
+
+    def _priced_lines(self) -> tuple[tuple[str, str | None], ...]:
+        """The lines a `classify` row judges by ``line.unit_price``, which must therefore carry one."""
+        cls = self.p.classify
+        rows = cls.rows if cls is not None else ()
+        return tuple(sorted({(r.category, r.item_class) for r in rows if any(
+            isinstance(n, ast.Field) and n.dotted == "line.unit_price"
+            for part in (r.when, r.treatment.share) if part is not None for n in ast.walk(part))},
+            key=lambda k: (k[0], k[1] or "")))
 
     def _required_fields(self) -> set[str]:
         return {n.dotted for n in ast.walk(self.p) if isinstance(n, ast.Field) and n.dotted == "person.age"}

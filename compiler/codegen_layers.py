@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from .codegen import _Texts
 
 
+# A cap over a period: the local name prefix of what the layer paid in it before this claim
+# (its accumulator's ``var``), and the construct it records.
+_CAP_BEFORE = {a.period: a.var for a in C.ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
+_CAP_CONSTRUCT = {"year": C.CAP_YEAR, "month": C.CAP_MONTH, "quarter": C.CAP_QUARTER}
+
+
 class LayerEmitter(ExprEmitter):
     """The line loop and the layers; ``site`` and ``text`` are the generator's."""
 
@@ -50,9 +56,11 @@ class LayerEmitter(ExprEmitter):
                 if kind == "fast" and all(r.treatment.kind == "in_scope" for r in rows):
                     continue  # nothing to count: in scope is what is left
                 branches.append((cat, rows))
-            if branches:
+            if branches or cls.as_billed is not None:
                 w("for i, ln in enumerate(c.lines):" if traced else "for ln in c.lines:")
                 with w.indent():
+                    if cls.as_billed is not None:
+                        self.as_billed(cls, kind)
                     w("cat = ln.category")
                     for n, (cat, rows) in enumerate(branches):
                         w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span)
@@ -61,6 +69,32 @@ class LayerEmitter(ExprEmitter):
             if sums:
                 w("total = c.total")
                 w("in_scope = total - out_of_scope - first_self_pay")
+
+    def as_billed(self, cls: ast.Classify, kind: str) -> None:
+        """``as billed``: a line that carries the platform's split is taken as it came."""
+        w = self.w
+        span = cls.as_billed
+        assert span is not None
+        sums, keep_parts, traced = kind != "parts", kind != "fast", kind == "traced"
+        with w.at(span):
+            w("sp = ln.split")
+            w("if sp is not None:")
+            with w.indent():
+                if sums:
+                    w("out_of_scope += sp[0] + sp[1]")
+                    w("first_self_pay += sp[2]")
+                if keep_parts:
+                    w("keep((sp[0] + sp[1], sp[2]))")
+                if traced:
+                    label = ast.Label("按医保结算明细", "as billed", span)
+                    sid = self.site("cls:billed", C.CLASSIFY_BILLED, rule="classify.billed", label=label,
+                                    refs=cls.references, span=span, en={"category": "as billed"},
+                                    zh={"category": "按医保结算明细"})
+                    rec = record(C.CLASSIFY_BILLED, line="i", code="ln.code", name="ln.name",
+                                 amount="ln.amount", self_pay="sp[0]", over_limit="sp[1]",
+                                 first_self_pay="sp[2]", in_scope="sp[3]")
+                    w(f"t(({sid}, {rec}))")
+                w("continue")
 
     def class_rows(self, rows: list[ast.ClassRow], kind: str) -> None:
         """One category's rows, most specific first: class and condition, class, condition, plain."""
@@ -128,6 +162,24 @@ class LayerEmitter(ExprEmitter):
                 if traced:
                     sid = site(C.CLASSIFY_OUT)
                     w(f"t(({sid}, {record(C.CLASSIFY_OUT, **line)}))")
+            elif t.kind == "in_scope_share":
+                assert t.share is not None
+                share = self.expr(t.share, self.default_mode)
+                if not isinstance(t.share, ast.Percent):
+                    w(f"share = {share}")
+                    self.check_rate("share", t.share, row.span)
+                    share = "share"
+                ins = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
+                w(f"fsp = ln.amount - {ins}")
+                if sums:
+                    w("first_self_pay += fsp")
+                if keep_parts:
+                    w("keep((0, fsp))")
+                if traced:
+                    sid = site(C.CLASSIFY_IN_SHARE, t.share)
+                    rec = record(C.CLASSIFY_IN_SHARE, **line, share=share, in_scope="ln.amount - fsp",
+                                 first_self_pay="fsp")
+                    w(f"t(({sid}, {rec}))")
             else:
                 assert t.share is not None
                 share = self.expr(t.share, self.default_mode)
@@ -402,8 +454,9 @@ class LayerEmitter(ExprEmitter):
         n = layer.name
         with w.at(cap.span):
             w(f"cap = {self.expr(cap.expr, layer.rounding or self.default_mode)}")
-            if cap.period == "year":
-                w(f"cap_left = cap - yp_{n}")
+            before = _CAP_BEFORE.get(cap.period)
+            if before is not None:
+                w(f"cap_left = cap - {before}_{n}")
                 w("if cap_left < 0:")
                 with w.indent():
                     w("cap_left = 0")
@@ -415,9 +468,10 @@ class LayerEmitter(ExprEmitter):
             with w.indent():
                 w("pay = cap_left")
             if traced:
-                if cap.period == "year":
-                    sid = site(C.CAP_YEAR, cap.span, cap.expr)
-                    rec = record(C.CAP_YEAR, cap="cap", paid_before=f"yp_{n}", before_cap="before_cap",
+                if before is not None:
+                    construct = _CAP_CONSTRUCT[cap.period]
+                    sid = site(construct, cap.span, cap.expr)
+                    rec = record(construct, cap="cap", paid_before=f"{before}_{n}", before_cap="before_cap",
                                  cap_left="cap_left", pay="pay")
                 else:
                     sid = site(C.CAP_VISIT, cap.span, cap.expr)

@@ -78,6 +78,17 @@ CLASSIFY_OUT = _c("classify_out", "classify", "", "line:c code:t name:t amount:m
 CLASSIFY_SHARE = _c("classify_share", "classify", "",
                     "line:c code:t name:t amount:m share:r first_self_pay:m in_scope:m", "first_self_pay",
                     coverage="classify")
+# A share *in scope* (``-> in scope 70%``): the in-scope part is rounded, the rest is first self-pay.
+CLASSIFY_IN_SHARE = _c("classify_in_share", "classify", "",
+                       "line:c code:t name:t amount:m share:r in_scope:m first_self_pay:m", "in_scope",
+                       coverage="classify")
+# ``as billed``: the platform's split of the line, taken as it came (全自费, 超限价, 先行自付, 符合范围).
+CLASSIFY_BILLED = _c("classify_billed", "classify", "",
+                     "line:c code:t name:t amount:m self_pay:m over_limit:m first_self_pay:m in_scope:m",
+                     "in_scope", coverage="classify")
+# Which construct a `classify` row's treatment records (``-> first self pay 10%`` → classify_share).
+TREATMENTS: dict[str, Construct] = {"in_scope": CLASSIFY_IN, "out_of_scope": CLASSIFY_OUT,
+                                    "first_self_pay": CLASSIFY_SHARE, "in_scope_share": CLASSIFY_IN_SHARE}
 AMOUNT = _c("amount", "amount", "", "amount:m", "amount")
 BASE = _c("base", "layer", "base", "base:m", "base", breakdown="base=base")
 _CEILING = "ceiling=ceiling entered=entered over_ceiling=over"
@@ -116,6 +127,13 @@ BAND_YEAR = _c("band_year", "band", "band", "lower:m upper:m slice:m rate:r pay:
 CAP_YEAR = _c("cap_year", "layer", "cap_year", "cap:m paid_before:m before_cap:m cap_left:m pay:m", "pay",
               coverage="cap", bound=lambda v: v["pay"] < v["before_cap"],
               breakdown="cap=cap cap_left=cap_left before_cap=before_cap")
+# A cap per month or per quarter: what the layer paid in the claim's month (quarter) so far, as per year.
+CAP_MONTH = _c("cap_month", "layer", "cap_month", "cap:m paid_before:m before_cap:m cap_left:m pay:m", "pay",
+               coverage="cap", bound=lambda v: v["pay"] < v["before_cap"],
+               breakdown="cap=cap cap_left=cap_left before_cap=before_cap")
+CAP_QUARTER = _c("cap_quarter", "layer", "cap_quarter", "cap:m paid_before:m before_cap:m cap_left:m pay:m",
+                 "pay", coverage="cap", bound=lambda v: v["pay"] < v["before_cap"],
+                 breakdown="cap=cap cap_left=cap_left before_cap=before_cap")
 CAP_VISIT = _c("cap_visit", "layer", "cap_visit", "before_cap:m cap:m pay:m", "pay",
                coverage="cap", bound=lambda v: v["pay"] < v["before_cap"],
                breakdown="cap=cap before_cap=before_cap")
@@ -128,10 +146,13 @@ REMAINDER = _c("remainder", "person", "", "total:m paid:m person:m", "person")
 YTD_IGNORED = _c("ytd_ignored", "note", "", "ytd_year:c year:c")
 
 CONSTRUCTS: dict[str, Construct] = {c.name: c for c in (
-    PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, AMOUNT, BASE, CEILING_VISIT, CEILING_YEAR,
+    PARAMETER, CLASSIFY_IN, CLASSIFY_OUT, CLASSIFY_SHARE, CLASSIFY_IN_SHARE, CLASSIFY_BILLED, AMOUNT, BASE,
+    CEILING_VISIT, CEILING_YEAR,
     CEILING_AFTER_DEDUCTIBLE_VISIT, CEILING_AFTER_DEDUCTIBLE_YEAR,
     DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, GIVEN, RATE, RATE_AFTER_DEDUCTIBLE,
-    BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON, REMAINDER, YTD_IGNORED,
+    BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_MONTH, CAP_QUARTER, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON,
+    REMAINDER,
+    YTD_IGNORED,
 )}
 
 
@@ -178,6 +199,7 @@ class Accumulator(NamedTuple):
     adds: str  # the local name prefix of what this claim adds to it (per layer: ``accumulator_adds``)
     needs: str  # why a layer may lack it ("" when every layer has it)
     meaning: str  # what ``result`` reads, for the checker's messages
+    period: str = "year"  # what it accumulates over: the insurance year, or a month or quarter of it
 
 
 ACCUMULATORS: tuple[Accumulator, ...] = (
@@ -188,7 +210,13 @@ ACCUMULATORS: tuple[Accumulator, ...] = (
     Accumulator("base", "year_base", "yb", "elig", "the layer has no `bands per year`",
                 "the year's accumulated base for its bands"),
     Accumulator("paid", "year_paid", "yp", "l", "", "paid this year before this claim"),
+    Accumulator("month.paid", "month_paid", "mp", "l", "the layer has no `cap … per month`",
+                "paid this month before this claim", "month"),
+    Accumulator("quarter.paid", "quarter_paid", "qp", "l", "the layer has no `cap … per quarter`",
+                "paid this quarter before this claim", "quarter"),
 )
+# The claim's period a period accumulator is for, as ``year_to_date`` states it ("month": 3).
+PERIODS = ("month", "quarter")
 ACCUMULATOR: dict[str, Accumulator] = {a.key: a for a in ACCUMULATORS}
 
 
@@ -200,6 +228,8 @@ def accumulates(layer: ast.Layer, acc: Accumulator) -> bool:
         return layer.deductible is not None
     if acc.key == "base":
         return layer.bands is not None and layer.bands.period == "year"
+    if acc.period != "year":
+        return any(c.period == acc.period for c in layer.caps)
     return True
 
 
@@ -217,6 +247,23 @@ def layer_accumulators(layer: ast.Layer) -> tuple[Accumulator, ...]:
 
 def accumulator_key(layer: str, acc: Accumulator) -> str:
     return f"{layer}.{acc.key}"
+
+
+def period_of(day: Any, period: str, year_start: tuple[int, int] = (1, 1)) -> int:
+    """The month (1–12, the calendar month) or quarter (1–4, of the insurance year: the calendar
+    quarter for a year starting in January, April, July or October) a date falls in."""
+    if period == "month":
+        return int(day.month)
+    return (day.month - year_start[0]) % 12 // 3 + 1
+
+
+def drop_period(ytd: Mapping[str, int], period: str) -> dict[str, int]:
+    """Year-to-date figures without those of one period's accumulators: a new month or quarter."""
+    def keeps(key: str) -> bool:
+        acc = split_accumulator(key)[1]
+        return acc is None or acc.period != period
+
+    return {k: v for k, v in ytd.items() if keeps(k)}
 
 
 def split_accumulator(key: str) -> tuple[str, Accumulator | None]:

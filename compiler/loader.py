@@ -6,6 +6,7 @@ else: claims and policy text never reach ``eval`` or ``exec``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import linecache
@@ -21,6 +22,7 @@ from yibao.dsl.parser import parse, parse_file
 
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
+from .constructs import PERIODS, drop_period, period_of
 from .json_input import decode_json
 from .runtime import Settlement
 
@@ -45,6 +47,8 @@ class Policy:
         self.enums: Mapping[str, tuple[str, ...]] = self.module.ENUMS
         self.requires: tuple[str, ...] = self.module.REQUIRES
         self.accumulators: tuple[str, ...] = self.module.ACCUMULATORS
+        self.as_billed: bool = getattr(self.module, "AS_BILLED", False)  # reads lines' split
+        self.priced: frozenset[tuple[str, str | None]] = frozenset(getattr(self.module, "PRICED", ()))
         self.given: tuple[str, ...] = getattr(self.module, "GIVEN", ())  # layers the claim's `paid` gives
         self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
         # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
@@ -83,6 +87,9 @@ class Policy:
             issues.append(ClaimIssue(f"year_to_date.{key}", f"not an accumulator of this policy; {known}"))
         if self.given or (isinstance(claim, Claim) and claim.paid):
             issues.extend(self._paid_issues(claim))
+        if isinstance(claim, Claim):
+            issues.extend(self._line_issues(claim))
+            claim = self._current_periods(claim)
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):
@@ -92,6 +99,32 @@ class Policy:
         if issues:
             raise ClaimError(issues, source, what=self.input)
         return claim
+
+    def _current_periods(self, claim: Claim) -> Claim:
+        """Figures of a month or quarter other than the claim's are dropped: a new period starts."""
+        ytd = claim.ytd
+        for period, stated in claim.ytd_periods.items():
+            if stated != period_of(claim.date, period, self.year_start):
+                ytd = drop_period(ytd, period)
+        return claim if ytd is claim.ytd else dataclasses.replace(claim, ytd=ytd)
+
+    def _line_issues(self, claim: Claim) -> list[ClaimIssue]:
+        """A split only where the policy takes it as billed; a unit price where a row reads one."""
+        issues: list[ClaimIssue] = []
+        for i, ln in enumerate(claim.lines):
+            if ln.split is not None and not self.as_billed:
+                issues.append(ClaimIssue(f"lines[{i}].in_scope", "this policy classifies every line itself "
+                                         "and does not read the platform's split (its `classify` has no "
+                                         "`as billed`); send the line without self_pay, over_limit, "
+                                         "first_self_pay and in_scope"))
+            if self.priced and ln.unit_price is None and ln.split is None and (
+                    (ln.category, ln.item_class) in self.priced or (ln.category, None) in self.priced):
+                cls = f", class {ln.item_class}" if ln.item_class else ""
+                issues.append(ClaimIssue(f"lines[{i}].unit_price", f"required: this policy's `classify` rows "
+                                         f"for category {ln.category}{cls} read line.unit_price"))
+            if len(issues) >= 100:
+                break
+        return issues
 
     def _paid_issues(self, claim: Claim | Record) -> list[ClaimIssue]:
         """``paid`` names only this policy's `given` layers, and names each of them."""
@@ -134,11 +167,16 @@ class Policy:
         out: list[Settlement] = []
         carried: dict[str, int] | None = None
         year: int | None = None
+        day = dt.date.min
         for claim in validated:
             if carried is not None and year == claim.year:
+                for period in PERIODS:
+                    start = self.year_start
+                    if period_of(claim.date, period, start) != period_of(day, period, start):
+                        carried = drop_period(carried, period)
                 claim = claim.with_ytd(carried)
             s = self.settle(claim, trace=trace)
-            carried, year = s.ytd, claim.year
+            carried, year, day = s.ytd, claim.year, claim.date
             out.append(s)
         return out
 

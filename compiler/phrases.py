@@ -25,12 +25,26 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .constructs import TREATMENTS
+
 ZH: dict[tuple[str, str], str] = {
     ("parameter", "formula"): "{@label} = {value}",
     ("classify_in", "formula"): "{code} {name}：{@category}，{amount}纳入政策范围",
     ("classify_out", "formula"): "{code} {name}：{@category}，{amount}属政策范围外，由个人负担",
     ("classify_share", "formula"):
         "{code} {name}：{@category}，先行自付 {amount} × {share} = {first_self_pay}；政策范围内 {in_scope}",
+    ("classify_in_share", "formula"):
+        "{code} {name}：{@category}，按 {share} 纳入政策范围：{amount} × {share} = {in_scope}；先行自付 {first_self_pay}",
+    ("classify_billed", "formula"):
+        "{code} {name}：按医保结算明细，全自费 {self_pay}，超限价 {over_limit}，先行自付 {first_self_pay}，政策范围内 {in_scope}",
+    ("classify_in", "treatment"): "全部纳入政策范围内费用",
+    ("classify_in", "treatment_short"): "政策范围内",
+    ("classify_out", "treatment"): "政策范围外，由个人负担",
+    ("classify_out", "treatment_short"): "政策范围外",
+    ("classify_share", "treatment"): "个人先行自付{@share}，其余纳入政策范围内费用",
+    ("classify_share", "treatment_short"): "先行自付{@share}",
+    ("classify_in_share", "treatment"): "按{@share}纳入政策范围内费用，其余由个人先行自付",
+    ("classify_in_share", "treatment_short"): "按{@share}纳入政策范围",
     ("amount", "formula"): "分配金额 = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "计算基数 = {@expr} = {base}",
@@ -93,6 +107,14 @@ ZH: dict[tuple[str, str], str] = {
     ("cap_year", "letter_bound"): "年度最高支付限额{cap}，本年度此前已支付{paid_before}，尚余{cap_left}，"
                                   "支付额由{before_cap}核减为{pay}",
     ("cap_year", "title"): "年度最高支付限额",
+    ("cap_month", "formula"): "月度最高支付限额 {cap}，本月已支付 {paid_before}：{before_cap} 与 {cap_left} 中较小者 = {pay}",
+    ("cap_month", "letter"): "月度最高支付限额{cap}，本月此前已支付{paid_before}，尚余{cap_left}，未超过限额",
+    ("cap_month", "letter_bound"): "月度最高支付限额{cap}，本月此前已支付{paid_before}，尚余{cap_left}，支付额由{before_cap}核减为{pay}",
+    ("cap_month", "title"): "月度最高支付限额",
+    ("cap_quarter", "formula"): "季度最高支付限额 {cap}，本季度已支付 {paid_before}：{before_cap} 与 {cap_left} 中较小者 = {pay}",
+    ("cap_quarter", "letter"): "季度最高支付限额{cap}，本季度此前已支付{paid_before}，尚余{cap_left}，未超过限额",
+    ("cap_quarter", "letter_bound"): "季度最高支付限额{cap}，本季度此前已支付{paid_before}，尚余{cap_left}，支付额由{before_cap}核减为{pay}",
+    ("cap_quarter", "title"): "季度最高支付限额",
     ("cap_visit", "formula"): "每次最高支付限额：{before_cap} 与 {cap} 中较小者 = {pay}",
     ("cap_visit", "letter"): "每次最高支付{cap}，未超过限额",
     ("cap_visit", "letter_bound"): "每次最高支付{cap}，支付额由{before_cap}核减为{pay}",
@@ -126,10 +148,14 @@ ZH: dict[tuple[str, str], str] = {
     ("result", "year_deductible"): "{@layer}本年度此前已计起付线",
     ("result", "year_base"): "{@layer}本年度此前累计分段基数",
     ("result", "year_entered"): "{@layer}本年度此前已计入费用",
+    ("result", "month_paid"): "{@layer}本月此前已支付",
+    ("result", "quarter_paid"): "{@layer}本季度此前已支付",
     ("accumulator", "paid"): "已支付",
     ("accumulator", "deductible"): "已计起付线",
     ("accumulator", "base"): "分段累计基数",
     ("accumulator", "entered"): "已计入费用",
+    ("accumulator", "month.paid"): "本月已支付",
+    ("accumulator", "quarter.paid"): "本季度已支付",
 }
 
 EN: dict[tuple[str, str], str] = {
@@ -141,6 +167,20 @@ EN: dict[tuple[str, str], str] = {
     ("classify_share", "formula"): "{code} {name}: category {@category}, first self-pay {amount} × {share} = "
                                    "{first_self_pay}; in scope {in_scope}",
     ("classify_share", "coverage"): "{@category}",
+    ("classify_in_share", "formula"): "{code} {name}: category {@category}, {share} in scope: {amount} × {share} = "
+                                      "{in_scope}; first self-pay {first_self_pay}",
+    ("classify_in_share", "coverage"): "{@category}",
+    ("classify_billed", "formula"): "{code} {name}: as billed, self-paid {self_pay}, over the price limit "
+                                    "{over_limit}, first self-pay {first_self_pay}, in scope {in_scope}",
+    ("classify_billed", "coverage"): "as billed",
+    ("classify_in", "treatment"): "in scope",
+    ("classify_in", "treatment_short"): "in scope",
+    ("classify_out", "treatment"): "out of scope, paid by the person",
+    ("classify_out", "treatment_short"): "out of scope",
+    ("classify_share", "treatment"): "the person first pays {@share}; the rest is in scope",
+    ("classify_share", "treatment_short"): "first self-pay {@share}",
+    ("classify_in_share", "treatment"): "{@share} is in scope; the person first pays the rest",
+    ("classify_in_share", "treatment_short"): "{@share} in scope",
     ("amount", "formula"): "amount = {@expr} = {amount}",
     ("amount", "letter"): "{@expr} = {amount}",
     ("base", "formula"): "base = {@expr} = {base}",
@@ -218,6 +258,16 @@ EN: dict[tuple[str, str], str] = {
                                   "the payment is cut from {before_cap} to {pay}",
     ("cap_year", "title"): "annual cap",
     ("cap_year", "coverage"): "layer {@layer}: cap per year reached",
+    ("cap_month", "formula"): "cap per month {cap}, already paid {paid_before}: min({before_cap}, {cap_left}) = {pay}",
+    ("cap_month", "letter"): "monthly cap {cap}, {paid_before} paid earlier this month, {cap_left} left: within the cap",
+    ("cap_month", "letter_bound"): "monthly cap {cap}, {paid_before} paid earlier this month, {cap_left} left: the payment is cut from {before_cap} to {pay}",
+    ("cap_month", "title"): "monthly cap",
+    ("cap_month", "coverage"): "layer {@layer}: cap per month reached",
+    ("cap_quarter", "formula"): "cap per quarter {cap}, already paid {paid_before}: min({before_cap}, {cap_left}) = {pay}",
+    ("cap_quarter", "letter"): "quarterly cap {cap}, {paid_before} paid earlier this quarter, {cap_left} left: within the cap",
+    ("cap_quarter", "letter_bound"): "quarterly cap {cap}, {paid_before} paid earlier this quarter, {cap_left} left: the payment is cut from {before_cap} to {pay}",
+    ("cap_quarter", "title"): "quarterly cap",
+    ("cap_quarter", "coverage"): "layer {@layer}: cap per quarter reached",
     ("cap_visit", "formula"): "cap per visit: min({before_cap}, {cap}) = {pay}",
     ("cap_visit", "letter"): "cap per visit {cap}: within the cap",
     ("cap_visit", "letter_bound"): "cap per visit {cap}: the payment is cut from {before_cap} to {pay}",
@@ -255,10 +305,14 @@ EN: dict[tuple[str, str], str] = {
     ("result", "year_deductible"): "{@layer}'s deductible paid earlier this year",
     ("result", "year_base"): "{@layer}'s running base this year",
     ("result", "year_entered"): "cost entered under {@layer}'s ceiling this year",
+    ("result", "month_paid"): "what {@layer} paid earlier this month",
+    ("result", "quarter_paid"): "what {@layer} paid earlier this quarter",
     ("accumulator", "paid"): "paid",
     ("accumulator", "deductible"): "deductible paid",
     ("accumulator", "base"): "running base for the bands",
     ("accumulator", "entered"): "cost entered under the ceiling",
+    ("accumulator", "month.paid"): "paid this month",
+    ("accumulator", "quarter.paid"): "paid this quarter",
 }
 
 TABLES = {"zh": ZH, "en": EN}
@@ -277,6 +331,11 @@ def phrase(construct: str, role: str, lang: str) -> str:
 
 def has(construct: str, role: str, lang: str) -> bool:
     return (construct, role) in TABLES[lang]
+
+
+def treatment(kind: str, share: str, lang: str, role: str = "treatment") -> str:
+    """How a `classify` row treats its lines, in words (``role`` ``treatment_short`` for tables)."""
+    return fill(phrase(TREATMENTS[kind].name, role, lang), {}, str, {"share": share})
 
 
 def result_label(name: str, layer: str, lang: str) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 
 from yibao.dsl import ast
 
+from . import phrases
 from .loader import Policy
 from .render_model import Document, Item, Section, Table, para, table
 from .render_policy import policy_types
@@ -166,10 +167,7 @@ class ChangesDocument:
             if r.when is not None:
                 what += lex.pick(f"（{lex.expr(r.when)}时）", f" (when {lex.expr(r.when)})")
             share = lex.expr(r.treatment.share) if r.treatment.share is not None else ""
-            treat = {"in_scope": lex.pick("政策范围内", "in scope"),
-                     "out_of_scope": lex.pick("政策范围外", "out of scope"),
-                     "first_self_pay": lex.pick(f"先行自付{share}", f"first self-pay {share}"),
-                     }[r.treatment.kind]
+            treat = phrases.treatment(r.treatment.kind, share, lex.lang, "treatment_short")
             parts.append(f"{what}{'：' if lex.zh else ': '}{treat}")
         return ("；" if lex.zh else "; ").join(parts)
 

@@ -24,6 +24,7 @@ from yibao.dsl.checks import check
 from yibao.dsl.errors import YibaoError
 from yibao.dsl.types import CATEGORIES, Type
 
+from . import phrases
 from .loader import Policy
 from .render_model import Block, Document, Item, Section, Table, facts, items, para, slug, table
 from .render_settlement import bill_table, claim_facts, claim_title, figures_table, result_table, steps
@@ -296,6 +297,15 @@ class PolicyDocument:
         assert cls is not None
         title = lex.label(cls.label)
         sec = Section("classification", self.number(), title[0].upper() + title[1:])
+        if cls.as_billed is not None:
+            sec.blocks.append(para(p(
+                "医保结算明细已分割的费用（全自费、超限价、先行自付、符合政策范围金额），按明细所列金额计入："
+                "全自费与超限价部分为政策范围外费用，先行自付部分由个人先行自付，其余为政策范围内费用。"
+                "未分割的费用按下表分类。",
+                "A bill line the platform has already split (fully self-paid, over the price limit, first "
+                "self-pay, in scope) counts as billed: the fully self-paid and over-limit parts are out of "
+                "scope, the first self-pay part is the person's, the rest is in scope. Lines without a split "
+                "are classified by the table below.")))
         sec.blocks.append(para(p("医疗费用按医保目录类别逐项分类：", "Each bill line is classified by its "
                                  "list category:")))
         rows = []
@@ -322,14 +332,8 @@ class PolicyDocument:
         return sec
 
     def treatment(self, t: ast.Treatment) -> str:
-        lex, p = self.lex, self.lex.pick
-        if t.kind == "in_scope":
-            return p("全部纳入政策范围内费用", "in scope")
-        if t.kind == "out_of_scope":
-            return p("政策范围外，由个人负担", "out of scope, paid by the person")
-        share = lex.expr(t.share) if t.share is not None else ""
-        return p(f"个人先行自付{share}，其余纳入政策范围内费用",
-                 f"the person first pays {share}; the rest is in scope")
+        lex = self.lex
+        return phrases.treatment(t.kind, lex.expr(t.share) if t.share is not None else "", lex.lang)
 
     def record_fields(self) -> Section:
         lex, h, p = self.lex, self.ast.header, self.lex.pick

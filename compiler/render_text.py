@@ -36,6 +36,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "visit.kind": "就诊类型", "visit.level": "医院级别", "visit.facility": "医疗机构类型",
         "visit.region": "就医地", "visit.referral": "转诊情况", "visit.admission_no": "本年度住院次序",
         "visit.diseases": "诊断", "claim.date": "结算日期",
+        "line.unit_price": "单价", "line.amount": "该项费用",
     },
     "en": {
         "person.scheme": "scheme", "person.category": "person category", "person.age": "age",
@@ -43,6 +44,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "visit.region": "place of care", "visit.referral": "referral",
         "visit.admission_no": "admission of the year",
         "visit.diseases": "diagnoses", "claim.date": "date of settlement",
+        "line.unit_price": "the unit price", "line.amount": "the line's amount",
     },
 }
 
@@ -241,6 +243,8 @@ class Lex:
         return f"{name}{words}" if self.zh else f"{name}: {words}"
 
     def period(self, period: str) -> str:
+        if period in ("month", "quarter"):
+            return self.pick("每月" if period == "month" else "每季度", f"per {period}")
         if self.record:
             return self.pick("每年累计" if period == "year" else "每次", "per year" if period == "year"
                              else "per record")

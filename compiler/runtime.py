@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from yibao.dsl.errors import SettlementError
 
 from .claims import Claim, Record
+from .constructs import PERIODS, period_of, split_accumulator
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
 
 __all__ = [
@@ -102,6 +103,7 @@ class PolicyMeta(NamedTuple):
     checks: tuple[CheckInfo, ...] = ()
     input: str = "claim"  # or "record"
     remainder: tuple[str, str] = ("个人负担", "the person")  # who bears what the layers leave
+    year_start: tuple[int, int] = (1, 1)  # (month, day): set where quarters count from it
 
 
 def no_row(param: str, line: int) -> None:
@@ -297,8 +299,7 @@ class Settlement:
             "payers": {n: money_str(f) for n, f in zip(layer_names, self.payer_fen, strict=True)},
             "person": money_str(self.person_fen),
             **({"checks": self.checks} if self.meta.checks else {}),
-            "year_to_date": {"year": self.claim.year,
-                             **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
+            "year_to_date": self._ytd_json(),
             "lines": [
                 {
                     "code": s.code,
@@ -332,8 +333,7 @@ class Settlement:
             "payers": {n: money_str(f) for n, f in zip(layer_names, self.payer_fen, strict=True)},
             "remainder": money_str(self.person_fen),
             **({"checks": self.checks} if self.meta.checks else {}),
-            "year_to_date": {"year": self.claim.year,
-                             **{k: money_str(v) for k, v in sorted(self.ytd.items())}},
+            "year_to_date": self._ytd_json(),
         }
         if trace or (trace is None and self.records is not None):
             from .trace import layer_breakdown
@@ -341,6 +341,14 @@ class Settlement:
             data["layers"] = layer_breakdown(self.trace)
             data["trace"] = [step.to_dict() for step in self.trace]
         return data
+
+    def _ytd_json(self) -> dict[str, Any]:
+        """The closing figures, with the year (and the month or quarter, for period figures) they are for."""
+        out: dict[str, Any] = {"year": self.claim.year}
+        for period in PERIODS:
+            if any(a is not None and a.period == period for _, a in map(split_accumulator, self.ytd)):
+                out[period] = period_of(self.claim.date, period, self.meta.year_start)
+        return {**out, **{k: money_str(v) for k, v in sorted(self.ytd.items())}}
 
     def to_json(self, *, trace: bool | None = None, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(trace=trace), ensure_ascii=False, indent=indent)

@@ -336,8 +336,8 @@ class Amend:
 
 @dataclass(frozen=True, slots=True)
 class Treatment:
-    kind: str  # in_scope / out_of_scope / first_self_pay
-    share: Expr | None
+    kind: str  # in_scope / out_of_scope / first_self_pay / in_scope_share
+    share: Expr | None  # the first self-pay share, or for ``in_scope_share`` the share in scope
     span: Span
 
 
@@ -356,6 +356,7 @@ class Classify:
     references: tuple[Reference, ...]
     rows: tuple[ClassRow, ...]
     span: Span
+    as_billed: Span | None = None  # ``as billed``: a line carrying the platform's split is taken as billed
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,10 +369,11 @@ class Band:
 
 @dataclass(frozen=True, slots=True)
 class Periodic:
-    """A figure with its period: ``per year`` (accumulated) or ``per visit``."""
+    """A figure with its period: ``per year`` (accumulated), ``per visit``, or for a cap also
+    ``per month`` / ``per quarter`` (accumulated within the month or quarter)."""
 
     expr: Expr
-    period: str  # year / visit
+    period: str  # year / visit / month / quarter
     span: Span
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from lark import Token, Tree
@@ -48,6 +49,18 @@ def _unquote(token: Token) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _period(tok: Token) -> str:
+    """``per year`` → ``year``; also ``visit``, ``month``, ``quarter``."""
+    return str(tok).split()[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class _AsBilled:
+    """``as billed`` inside ``classify``, until the block is built."""
+
+    span: ast.Span
 
 
 class _ToAst:
@@ -331,7 +344,14 @@ class _ToAst:
         label, *stmts = children
         refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
         rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
-        return ast.Classify(label, refs, rows, self._span(meta))
+        billed = [s for s in stmts if isinstance(s, _AsBilled)]
+        if len(billed) > 1:
+            self._fail(billed[1].span, "`as billed` is said twice in `classify`",
+                       f"the first is at line {billed[0].span.line}")
+        return ast.Classify(label, refs, rows, self._span(meta), billed[0].span if billed else None)
+
+    def as_billed(self, meta, children):
+        return _AsBilled(self._span(meta))
 
     def class_row(self, meta, children):
         category, *rest = children
@@ -348,6 +368,9 @@ class _ToAst:
 
     def first_self_pay(self, meta, children):
         return ast.Treatment("first_self_pay", children[0], self._span(meta))
+
+    def in_scope_share(self, meta, children):
+        return ast.Treatment("in_scope_share", children[0], self._span(meta))
 
     # ------------------------------------------------------------ layers
     def layer(self, meta, children):
@@ -391,8 +414,7 @@ class _ToAst:
         )
 
     def _periodic(self, meta, children) -> ast.Periodic:
-        period = "year" if str(children[1]).endswith("year") else "visit"
-        return ast.Periodic(children[0], period, self._span(meta))
+        return ast.Periodic(children[0], _period(children[1]), self._span(meta))
 
     def layer_when(self, meta, children):
         return ("when", children[0], self._span(meta))
@@ -404,8 +426,7 @@ class _ToAst:
         span = self._span(meta)
         limit = None
         if len(children) == 4:
-            limit = ast.Periodic(children[2], "year" if str(children[3]).endswith("year") else "visit",
-                                 children[2].span)
+            limit = ast.Periodic(children[2], _period(children[3]), children[2].span)
         return ("deductible", (self._periodic(meta, children[:2]), limit), span)
 
     def layer_ceiling(self, meta, children):
@@ -432,9 +453,8 @@ class _ToAst:
         return ("rounding", str(children[0]), self._span(meta))
 
     def layer_bands(self, meta, children):
-        period = "year" if str(children[0]).endswith("year") else "visit"
         span = self._span(meta)
-        return ("bands", ast.Bands(period, tuple(children[1:]), span), span)
+        return ("bands", ast.Bands(_period(children[0]), tuple(children[1:]), span), span)
 
     def band_closed(self, meta, children):
         return ast.Band(children[0], children[1], children[2], self._span(meta))

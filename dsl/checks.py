@@ -489,11 +489,15 @@ class _Checker(ExprTyping):
                            suggest(row.category, CATEGORIES))
             for part in (row.when, row.treatment.share):
                 self.no_totals(part, "a line rule")
+            self.in_line_rule = True
             if row.treatment.share is not None:
-                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share,
-                            "a first self-pay share")
+                what = ("an in-scope share" if row.treatment.kind == "in_scope_share"
+                        else "a first self-pay share")
+                self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share, what)
             if row.when is not None:
                 self.expect(self.expr(row.when, param=None), BOOL, row.when, "a line rule's `when`")
+            self.in_line_rule = False
+            if row.when is not None:
                 continue  # conditional rows come before the row that always applies
             key = (row.category, row.item_class)
             if key in seen:
@@ -580,6 +584,13 @@ class _Checker(ExprTyping):
             self.expect(self.layer_expr(layer.when), BOOL, layer.when, "a layer's `when`")
         if layer.base is not None:
             self.expect(self.layer_expr(layer.base), MONEY, layer.base, "a layer's base")
+        for key, node in (("ceiling", layer.ceiling), ("deductible", layer.deductible),
+                          ("deductible limit", layer.deductible_limit), ("fixed", layer.fixed),
+                          ("bands", layer.bands)):
+            if node is not None and node.period in ("month", "quarter"):
+                self.error(node.span, f"`per {node.period}` limits a cap only; a {key} is per year or "
+                           "per visit", f"write `cap … per {node.period}` for a {node.period}ly limit on "
+                           "what the layer pays")
         pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
         if len(pay_rules) != 1:
             self.error(layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"

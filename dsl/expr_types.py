@@ -26,6 +26,7 @@ from .types import (
     DATE,
     FUNCTIONS,
     LAYER_ONLY_QUANTITIES,
+    LINE_FIELDS,
     MONEY,
     NUMBER,
     QUANTITIES,
@@ -53,6 +54,7 @@ class ExprTyping:
     is_record: bool
     record_fields: dict[str, ast.RecordField]
     numbers: list[ast.Number]
+    in_line_rule: bool = False  # typing a `classify` row, where `line.…` fields have a value
 
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
         raise NotImplementedError  # the checker's
@@ -73,6 +75,16 @@ class ExprTyping:
                            or f"declare it: `field {f.path[-1]} \"…\" / \"…\": money`")
                 return None
             return SCALAR_TYPES.get(decl.type_name)
+        if f.path[0] == "line" and not self.is_record:
+            lt = LINE_FIELDS.get(f.dotted)
+            if lt is None:
+                self.error(f.span, f"unknown line field `{f.dotted}`",
+                           suggest(f.dotted, LINE_FIELDS) or f"one of {', '.join(LINE_FIELDS)}")
+            elif not self.in_line_rule:
+                self.error(f.span, f"`{f.dotted}` is a bill line's field: it has a value only in a "
+                           "`classify` row", "compare it in a row's `when` or share, "
+                           "e.g. `category B, class implant when line.unit_price > 5000.00 -> …`")
+            return lt
         t = CLAIM_FIELDS.get(f.dotted)
         if t is not None:
             if self.is_record:
@@ -373,6 +385,8 @@ def _children(node: ast.Expr) -> Iterable[ast.Expr]:
         return ()
     if isinstance(node, ast.If):
         return (node.then, node.orelse)
+    if isinstance(node, ast.Compare):  # the two sides of a comparison share their unit
+        return (node.left, node.right)
     if isinstance(node, ast.Call):
         return node.args
     if isinstance(node, ast.Neg):

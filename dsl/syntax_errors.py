@@ -38,7 +38,7 @@ TERMINAL_NAMES = {
     "DATE": "a date such as 2020-01-01",
     "MONTHDAY": "a month and day such as 07-01",
     "BOOL": "true or false",
-    "PERIOD": "`per year` or `per visit`",
+    "PERIOD": "`per year`, `per visit`, `per month` or `per quarter`",
     "COMP_OP": "a comparison (== != < <= > >=)",
     "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*` or `/`",

@@ -68,6 +68,12 @@ CLAIM_FIELDS: dict[str, Type] = {
     "claim.date": DATE,
 }
 
+# A bill line's fields, readable in `classify` rows only (a row is judged line by line).
+LINE_FIELDS: dict[str, Type] = {
+    "line.unit_price": MONEY,
+    "line.amount": MONEY,
+}
+
 # Settlement quantities a rule may name. ``remaining`` and ``unpaid`` depend on
 # the layers already applied, so only layers may read them.
 QUANTITIES: dict[str, tuple[Type, str]] = {
@@ -139,6 +145,8 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         'drug': ('药品', 'drugs'),
         'tcm': ('中医药治疗', 'TCM treatment'),
         'implant': ('植入材料', 'implants'),
+        'material': ('医用材料', 'medical materials'),
+        'relaxed': ('放宽支付范围项目', 'items admitted on relaxed terms'),
     },
     'visit.diseases': {
         'hypertension': ('高血压', 'hypertension'),

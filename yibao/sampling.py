@@ -382,6 +382,8 @@ class PolicyInputs:
         self.enums: dict[str, tuple[str, ...]] = {**DEFAULT_ENUMS, **dict(policy.enums)}
         self.accumulators: tuple[str, ...] = tuple(policy.accumulators)
         self.given: tuple[str, ...] = tuple(getattr(policy, "given", ()))  # layers a claim's `paid` gives
+        self.as_billed: bool = bool(getattr(policy, "as_billed", False))  # lines may carry the split
+        self.priced: frozenset[tuple[str, str | None]] = frozenset(getattr(policy, "priced", ()))
         self.fields: dict[str, str] = dict(getattr(policy.module, "FIELDS", {}) or {})
         # the year_to_date a claim states is for its insurance year (`year starts`), not the calendar year
         self.year_start: tuple[int, int] = tuple(getattr(policy, "year_start", (1, 1)))  # type: ignore[assignment]
@@ -514,6 +516,9 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
                 fen = rng.randrange(1, fen)
             if layer in plan.year_deductibles and rng.random() < 0.7:  # met: the ceiling above it is in use
                 fen = plan.year_deductibles[layer]
+        elif acc is not None and acc.period != "year":  # this month's (quarter's) share of the year's
+            year_paid = _fen(out.get(f"{layer}.paid", "0.00"))
+            fen = 0 if rng.random() < 0.4 else min(year_paid, _lognormal_fen(rng, median / 3, 1.0))
         elif what == "paid" and layer == first_layer:
             fen = sum(_lognormal_fen(rng, median, 1.0) for _ in range(earlier))
             if heavy:
@@ -586,7 +591,40 @@ def _policy_claim(rng: random.Random, label: str, plan: PolicyInputs, start: dat
     }
     if plan.given:  # drawn last, so that the claims of a policy without `given` layers stay as they were
         claim["paid"] = _given_paid(rng, plan.given, claim["lines"])
+    if plan.priced or plan.as_billed:  # after everything else, for the same reason
+        for ln in claim["lines"]:
+            _price_and_split(rng, plan, ln)
     return claim
+
+
+def _fen(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+def _price_and_split(rng: random.Random, plan: PolicyInputs, line: dict[str, Any]) -> None:
+    """A unit price where the policy's rows read one (one to four units, or one dear item near the
+    usual price bands), and for a policy that takes lines `as billed`, the platform's split on about
+    half of them: category C fully self-paid; A and B sometimes over the price limit, B with a first
+    self-pay share."""
+    amount = _fen(line["amount"])
+    key = (line["category"], line.get("class"))
+    if key in plan.priced or (line["category"], None) in plan.priced:
+        if rng.random() < 0.5:
+            price = rng.choice((400_000, 500_000, 500_001, 1_999_999, 2_000_000, 2_500_000))
+            line["amount"] = money(price)
+            amount = price
+        else:
+            price = amount // rng.randint(1, 4)
+        line["unit_price"] = money(price)
+    if not plan.as_billed or rng.random() < 0.5:
+        return
+    self_pay = amount if line["category"] == "C" else 0
+    over = (amount - self_pay) * rng.choice((0, 0, 0, 5, 20)) // 100
+    share = rng.choice((5, 10, 20, 30)) if line["category"] == "B" else 0
+    first = (amount - self_pay - over) * share // 100
+    for k, v in (("self_pay", self_pay), ("over_limit", over), ("first_self_pay", first),
+                 ("in_scope", amount - self_pay - over - first)):
+        line[k] = money(v)
 
 
 def _given_paid(rng: random.Random, given: Sequence[str],

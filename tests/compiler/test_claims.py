@@ -694,3 +694,48 @@ def test_the_cli_exits_1_on_hostile_claims(tmp_path: Path) -> None:
         assert result.exit_code == 1, (name, result.output)
         assert "claim rejected" in result.output, (name, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit), name
+
+
+# ---------------------------------------------------------------- a line's unit price and split
+
+def test_unit_price_and_split_are_read_in_fen() -> None:
+    data = good_claim()
+    data["lines"] = [{"code": "v", "category": "B", "amount": "500.00", "unit_price": "250.00",
+                      "self_pay": "100.00", "over_limit": "50.00", "first_self_pay": "35.00",
+                      "in_scope": "315.00"}]
+    line = parse_claim(data).lines[0]
+    assert line.unit_price == 25_000
+    assert line.split == (10_000, 5_000, 3_500, 31_500)
+    assert parse_claim(good_claim()).lines[0].split is None
+
+
+def test_a_split_has_all_four_amounts_adding_up_to_the_line() -> None:
+    data = good_claim()
+    data["lines"] = [
+        {"code": "a", "category": "B", "amount": "500.00", "self_pay": "100.00", "in_scope": "400.00"},
+        {"code": "b", "category": "B", "amount": "500.00", "self_pay": "100.00", "over_limit": "0",
+         "first_self_pay": "0.00", "in_scope": "300.00"},
+        {"code": "c", "category": "B", "amount": "500.00", "self_pay": "-1.00", "over_limit": "0",
+         "first_self_pay": "0.00", "in_scope": "501.00", "unit_price": "1.234"},
+    ]
+    got = issues_of(data)
+    assert ("lines[0].over_limit", "required with self_pay, in_scope: a line's split has all of "
+            "self_pay, over_limit, first_self_pay, in_scope") in got
+    assert ("lines[0].first_self_pay", "required with self_pay, in_scope: a line's split has all of "
+            "self_pay, over_limit, first_self_pay, in_scope") in got
+    assert ("lines[1]", "the split adds up to 400.00 (100.00 + 0.00 + 0.00 + 300.00), not the amount "
+            "500.00") in got
+    assert ("lines[2].self_pay", "must not be negative") in got
+    assert ("lines[2].unit_price", "more than two decimals (fen): '1.234'") in got
+    assert not any(p == "lines[2]" for p, _ in got)  # a bad amount is reported once, not also as a sum
+
+
+def test_a_policy_without_as_billed_refuses_a_split() -> None:
+    data = good_claim()
+    data["lines"][0].update({"self_pay": "0", "over_limit": "0", "first_self_pay": "0",
+                             "in_scope": data["lines"][0]["amount"]})
+    with pytest.raises(ClaimError) as info:
+        jiujiang().claim(data)
+    (issue,) = info.value.issues
+    assert issue.path == "lines[0].in_scope"
+    assert "no `as billed`" in issue.message

@@ -155,7 +155,7 @@ def test_a_table_of_10000_rows_compiles_loads_and_settles() -> None:
     assert len(rows) > 10_000
     checked = check(policy_ast)
     policy = Policy(checked, generate(checked))
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 60  # quadratic work would take minutes; a busy machine, 15 s
     assert ".get((c.region, c.category), " in policy.source
     kinds = set()
     for region, category in [("r0", "k5"), ("r2", "k0"), ("r2", "z0"), ("r2", "k4"), ("r1", "k6"),
@@ -246,7 +246,7 @@ def test_a_policy_of_10000_parameters_compiles_loads_and_settles() -> None:
     start = time.perf_counter()
     checked = check(params_policy(n))
     policy = Policy(checked, generate(checked))
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 60  # quadratic work would take minutes; a busy machine, 15 s
     # deductible p4999 = 5,000.00; cap p9999 = 10,000.00
     s = policy.settle(claim("local", "normal", "30000.00"), trace=True)
     assert s.payer_fen == (1_000_000,)

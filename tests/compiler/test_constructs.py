@@ -63,7 +63,8 @@ def test_a_record_names_every_field_once() -> None:
 
 
 def test_accumulators_and_layer_results_are_one_table() -> None:
-    assert [a.key for a in ACCUMULATORS] == ["entered", "deductible", "base", "paid"]
+    keys = ["entered", "deductible", "base", "paid", "month.paid", "quarter.paid"]
+    assert [a.key for a in ACCUMULATORS] == keys
     for a in ACCUMULATORS:
         assert LAYER_RESULTS[a.result].accumulator is a
         assert LAYER_RESULTS[a.result].var == a.var

@@ -523,3 +523,18 @@ def test_placing_a_layer_needs_a_reform() -> None:
         compile_('layer basic "统筹" / "basic"\n  cite doc\n  rate 50%\n\n'
                  'layer top "补充" / "top" before basic\n  cite doc\n  rate 10%\n')
     assert "`before basic` places a layer of a reform" in info.value.diagnostics[0].message
+
+
+def test_a_money_literal_compared_with_money_is_yuan() -> None:
+    """`in_scope > 5000.00` compares with 5,000.00 yuan (500,000 fen), not 50.00: the literal takes the
+    unit of the other side of the comparison."""
+    policy = compile_('''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  when in_scope > 5000.00
+  rate 50%
+''')
+    assert policy.settle(claim(("A", "4000.00"))).payers["basic"] == Decimal("0.00")
+    assert policy.settle(claim(("A", "5000.00"))).payers["basic"] == Decimal("0.00")
+    # 5,000.01 > 5,000.00: × 50% = 2,500.005 → 2,500.01 (half up)
+    assert policy.settle(claim(("A", "5000.01"))).payers["basic"] == Decimal("2500.01")
