@@ -20,7 +20,7 @@ from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
 from yibao.config import Config
 from yibao.dsl.errors import PolicyError, YibaoError
-from yibao.messages import current_lang, error_text, os_reason, say
+from yibao.messages import current_lang, error_text, os_reason, say, set_lang
 from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,12 +86,17 @@ class YibaoGroup(click.Group):
     _restore: list[Callable[[], None]] = []  # noqa: RUF012 -- the English help to put back after the run
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run, then put back the English help (a usage error shows its usage after the command ends)."""
+        """Run, then put back the English help (a usage error shows its usage after the command ends).
+
+        Each run starts without a language (a previous run in the same process, a test, set one).
+        """
+        set_lang(None)
         try:
             return super().main(*args, **kwargs)
         finally:
             while self._restore:
                 self._restore.pop()()
+            set_lang(None)
 
     def get_help(self, ctx: click.Context) -> str:
         if current_lang() != "zh":

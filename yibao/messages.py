@@ -232,8 +232,8 @@ def error_text(err: BaseException, lang: str) -> str:
 _current: ContextVar[str | None] = ContextVar("yibao_lang", default=None)
 
 
-def set_lang(lang: str) -> None:
-    """The language of this run's messages, once the configuration has been read."""
+def set_lang(lang: str | None) -> None:
+    """The language of this run's messages, once the configuration has been read (None: not yet)."""
     _current.set(lang)
 
 
