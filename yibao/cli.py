@@ -80,7 +80,7 @@ class YibaoGroup(click.Group):
         """The command, with its help in Chinese when the run's language is zh (put back at the end)."""
         command = super().get_command(ctx, cmd_name)
         if command is not None and current_lang() == "zh":
-            self._restore.append(_cli_zh.translate_help(command, cmd_name))
+            self._restore.append(_cli_zh.translate_help(command, cmd_name, ctx))
         return command
 
     _restore: list[Callable[[], None]] = []  # noqa: RUF012 -- the English help to put back after the run
@@ -101,7 +101,7 @@ class YibaoGroup(click.Group):
     def get_help(self, ctx: click.Context) -> str:
         if current_lang() != "zh":
             return super().get_help(ctx)
-        restore = _cli_zh.translate_help(self, "")
+        restore = _cli_zh.translate_help(self, "", ctx)
         try:
             return super().get_help(ctx)
         finally:

@@ -133,7 +133,7 @@ COMMON = {"config": "配置文件（默认：从政策所在文件夹向上查�
           "help": "显示本帮助并退出。", "version": "显示版本并退出。"}
 
 
-def translate_help(command: click.Command, name: str) -> Callable[[], None]:
+def translate_help(command: click.Command, name: str, ctx: click.Context | None = None) -> Callable[[], None]:
     """Put the Chinese help on ``command`` for one ``--help``; returns what puts the English back."""
     text, options = HELP.get(name, ("", {}))
     saved: list[tuple[object, str, object]] = [(command, "help", command.help),
@@ -144,8 +144,13 @@ def translate_help(command: click.Command, name: str) -> Callable[[], None]:
     if isinstance(command, click.Group):
         saved.append((command, "subcommand_metavar", command.subcommand_metavar))
         command.subcommand_metavar = "命令 [参数]..."
-    for param in command.params:
-        words = options.get(param.name or "") or COMMON.get(param.name or "")
+    params = list(command.params)
+    helper = command.get_help_option(ctx) if ctx is not None else None
+    if helper is not None:  # made once, in the language of the run that first asked for it
+        params.append(helper)
+    for param in params:
+        key = "help" if param is helper else param.name or ""
+        words = options.get(key) or COMMON.get(key)
         if isinstance(param, click.Option) and words:
             saved.append((param, "help", param.help))
             param.help = words
