@@ -30,7 +30,8 @@ _FIELDS = {
     "visit.region": "c.region",
     "visit.referral": "c.referral", "visit.admission_no": "c.admission_no",
     "visit.diseases": "c.diseases", "claim.date": "c.day",
-    "line.unit_price": "ln.unit_price", "line.amount": "ln.amount",  # in a classify row only
+    "line.unit_price": "ln.unit_price", "line.amount": "ln.amount",  # in a classify row or a rate
+    "line.category": "ln.category", "line.class": "ln.item_class",
 }
 _QUANTITY_VARS = {"total", "in_scope", "out_of_scope", "first_self_pay", "remaining", "unpaid"}
 _NONNEGATIVE = _QUANTITY_VARS  # settlement quantities never go below zero

@@ -28,6 +28,11 @@ _CAP_BEFORE = {a.period: a.var for a in C.ACCUMULATORS if a.key in ("paid", "mon
 _CAP_CONSTRUCT = {"year": C.CAP_YEAR, "month": C.CAP_MONTH, "quarter": C.CAP_QUARTER}
 
 
+def _reads_line(e: ast.Expr) -> bool:
+    """Whether an expression reads the bill line (``line.class``): a rate by line."""
+    return any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(e))
+
+
 class LayerEmitter(ExprEmitter):
     """The line loop and the layers; ``site`` and ``text`` are the generator's."""
 
@@ -268,6 +273,8 @@ class LayerEmitter(ExprEmitter):
                 if traced:
                     sid = site(C.FIXED, f.span, f.expr)
                     w(f"t(({sid}, {record(C.FIXED, fixed='fixed', cost='base', pay='pay')}))", f.span)
+            elif layer.rate is not None and _reads_line(layer.rate):
+                self.rate_by_line(layer, traced, site)
             elif layer.rate is not None:
                 r = layer.rate
                 rate = self.expr(r, mode)
@@ -447,6 +454,45 @@ class LayerEmitter(ExprEmitter):
                     sid = site(kind, d.span, d.expr)
                     rec = record(kind, deductible="ded_due", base="base", applied=f"ded_{n}",
                                  paid_before=f"yd_{n}")
+                w(f"t(({sid}, {rec}))")
+
+    def rate_by_line(self, layer: ast.Layer, traced: bool, site: Callable[..., int]) -> None:
+        """A rate that reads the bill line: the eligible amount shared out over the lines by their
+        in-scope cost, each share at its line's rate (``constructs.RATE_LINE``)."""
+        w = self.w
+        n = layer.name
+        r = layer.rate
+        assert r is not None
+        mode = layer.rounding or self.default_mode
+        with w.at(r.span):
+            w("pay = 0")
+            w("split = line_parts(c)")
+            w("weight = sum(ln.amount - o - f for ln, (o, f) in zip(c.lines, split, strict=True))")
+            w("if weight > 0:")
+            with w.indent():
+                w("cum = cut = 0")
+                w("for i, (ln, (o, f)) in enumerate(zip(c.lines, split, strict=True)):")
+                with w.indent():
+                    w("ins = ln.amount - o - f")
+                    w("if not ins:")
+                    with w.indent():
+                        w("continue")
+                    w("cum += ins")
+                    w(f"share = elig_{n} * cum // weight - cut")
+                    w("cut += share")
+                    w(f"rate = {self.expr(r, mode)}")
+                    self.check_rate("rate", r, r.span)
+                    w(f"line_pay = {self.round_mul('share', r, 'rate', mode, nonneg=True)}")
+                    w("pay += line_pay")
+                    if traced:
+                        sid = site(C.RATE_LINE, r.span, r)
+                        rec = record(C.RATE_LINE, line="i", code="ln.code", name="ln.name", in_scope="ins",
+                                     share="share", rate="rate", pay="line_pay")
+                        w(f"t(({sid}, {rec}))")
+            if traced:
+                sid = site(C.RATE_BY_LINE, r.span)
+                rec = record(C.RATE_BY_LINE, base="base", deductible=f"base - elig_{n}",
+                             eligible=f"elig_{n}", pay="pay")
                 w(f"t(({sid}, {rec}))")
 
     def cap(self, layer: ast.Layer, cap: ast.Periodic, traced: bool, site: Callable[..., int]) -> None:

@@ -119,6 +119,12 @@ GIVEN = _c("given", "layer", "given", "given:m unpaid:m pay:m", "pay", breakdown
 RATE = _c("rate", "layer", "rate", "base:m deductible:m rate:r pay:m", "pay", breakdown="rate=rate")
 RATE_AFTER_DEDUCTIBLE = _c("rate_after_deductible", "layer", "rate", "base:m deductible:m rate:r pay:m",
                            "pay", breakdown="rate=rate")
+# A rate by bill line (``rate if line.class == implant then 70% else 85%``): the layer's eligible amount
+# is shared out over the lines by their in-scope cost (cumulative floors, so the shares add up to it
+# exactly), each share paid at its line's rate; the layer's step sums them.
+RATE_LINE = _c("rate_line", "layer", "rate_line", "line:c code:t name:t in_scope:m share:m rate:r pay:m",
+               "pay")
+RATE_BY_LINE = _c("rate_by_line", "layer", "rate", "base:m deductible:m eligible:m pay:m", "pay")
 _BAND = "lower=lower upper=upper slice=slice rate=rate pay=pay"
 BAND_VISIT = _c("band_visit", "band", "band", "lower:m upper:m slice:m rate:r pay:m", "pay",
                 coverage="band", breakdown=_BAND)
@@ -150,6 +156,7 @@ CONSTRUCTS: dict[str, Construct] = {c.name: c for c in (
     CEILING_VISIT, CEILING_YEAR,
     CEILING_AFTER_DEDUCTIBLE_VISIT, CEILING_AFTER_DEDUCTIBLE_YEAR,
     DEDUCTIBLE_YEAR, DEDUCTIBLE_VISIT, DEDUCTIBLE_VISIT_LIMITED, FIXED, GIVEN, RATE, RATE_AFTER_DEDUCTIBLE,
+    RATE_LINE, RATE_BY_LINE,
     BAND_VISIT, BAND_YEAR, CAP_YEAR, CAP_MONTH, CAP_QUARTER, CAP_VISIT, PAYS, SKIPPED, CHECK, PERSON,
     REMAINDER,
     YTD_IGNORED,

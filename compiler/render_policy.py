@@ -430,7 +430,14 @@ class PolicyDocument:
             blocks.append(para(_sentence(lex, text), p("起付线以上费用限额", "Ceiling after the deductible")))
         if layer.rate is not None:
             r = show(layer.rate)
-            if layer.deductible is not None:
+            by_line = any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(layer.rate))
+            if by_line:
+                above = layer.deductible is not None
+                text = p(f"{'起付线以上部分' if above else '计算基数'}按各项目政策范围内费用分摊到各项目，"
+                         f"分别按各项目的支付比例支付（{r}）",
+                         f"the base{' above the deductible' if above else ''} is shared out over the bill "
+                         f"lines by their in-scope cost, each share paid at its line's rate ({r})")
+            elif layer.deductible is not None:
                 text = p(f"起付线以上部分按{r}支付", f"{r} of the base above the deductible")
             elif lex.record:
                 text = p(f"按{r}计提", f"{r} of the base")

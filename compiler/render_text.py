@@ -36,7 +36,8 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "visit.kind": "就诊类型", "visit.level": "医院级别", "visit.facility": "医疗机构类型",
         "visit.region": "就医地", "visit.referral": "转诊情况", "visit.admission_no": "本年度住院次序",
         "visit.diseases": "诊断", "claim.date": "结算日期",
-        "line.unit_price": "单价", "line.amount": "该项费用",
+        "line.unit_price": "单价", "line.amount": "该项费用", "line.category": "该项目的目录类别",
+        "line.class": "该项目的类别",
     },
     "en": {
         "person.scheme": "scheme", "person.category": "person category", "person.age": "age",
@@ -45,6 +46,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "visit.admission_no": "admission of the year",
         "visit.diseases": "diagnoses", "claim.date": "date of settlement",
         "line.unit_price": "the unit price", "line.amount": "the line's amount",
+        "line.category": "the line's category", "line.class": "the line's class",
     },
 }
 

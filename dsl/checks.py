@@ -98,6 +98,7 @@ class _Checker(ExprTyping):
         self.is_record = policy.header.input == "record"
         self.record_fields = {f.name: f for f in policy.fields}
         self.enum_sets: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in self.enums.items()}
+        self.line_enums: dict[str, tuple[str, ...]] = {}
         self._scope: dict[str, frozenset[str]] | None = None
         self.numbers: list[ast.Number] = []  # every bare number met, to check once types are settled
         self._totals_readers: set[str] | None = None
@@ -482,6 +483,10 @@ class _Checker(ExprTyping):
             return
         self.check_label(c.label, "`classify`")
         self.check_references(c.references, c.span, "`classify`")
+        classes = tuple(dict.fromkeys(r.item_class for r in c.rows if r.item_class is not None))
+        self.line_enums = {"line.category": CATEGORIES, "line.class": classes}
+        for key, values in self.line_enums.items():  # after the parameters: their names may be a class
+            self.enum_sets[key] = frozenset(values)
         seen: dict[tuple[str, str | None], ast.ClassRow] = {}
         for row in c.rows:
             if row.category not in CATEGORIES:
@@ -609,7 +614,9 @@ class _Checker(ExprTyping):
             if lim.period != "year":
                 self.error(lim.span, "the limit on deductibles is per year", "write `at most … per year`")
         if layer.rate is not None:
+            self.in_line_rule = True  # a rate may be set per bill line (`rate if line.class == …`)
             self.expect(self.layer_expr(layer.rate), RATE, layer.rate, "a rate")
+            self.in_line_rule = False
         periods = [c.period for c in layer.caps]
         for cap in layer.caps:
             self.expect(self.layer_expr(cap.expr), MONEY, cap.expr, "a cap")

@@ -54,7 +54,8 @@ class ExprTyping:
     is_record: bool
     record_fields: dict[str, ast.RecordField]
     numbers: list[ast.Number]
-    in_line_rule: bool = False  # typing a `classify` row, where `line.…` fields have a value
+    in_line_rule: bool = False  # typing a `classify` row or a rate, where `line.…` fields have a value
+    line_enums: dict[str, tuple[str, ...]]  # line.category and line.class: the classes rows name
 
     def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
         raise NotImplementedError  # the checker's
@@ -82,8 +83,8 @@ class ExprTyping:
                            suggest(f.dotted, LINE_FIELDS) or f"one of {', '.join(LINE_FIELDS)}")
             elif not self.in_line_rule:
                 self.error(f.span, f"`{f.dotted}` is a bill line's field: it has a value only in a "
-                           "`classify` row", "compare it in a row's `when` or share, "
-                           "e.g. `category B, class implant when line.unit_price > 5000.00 -> …`")
+                           "`classify` row or a layer's `rate`", "compare it in a row's `when` or share, "
+                           "or in a rate by line: `rate if line.class == implant then 70% else 80%`")
             return lt
         t = CLAIM_FIELDS.get(f.dotted)
         if t is not None:
@@ -294,7 +295,7 @@ class ExprTyping:
 
     def member(self, m: ast.Name, t: Type) -> None:
         if m.name not in self.enum_sets.get(t.enum or "", ()):
-            dom = self.enums.get(t.enum or "", ())
+            dom = self.enums.get(t.enum or "", ()) or self.line_enums.get(t.enum or "", ())
             self.error(m.span, f"`{m.name}` is not a value of `{t.enum}`",
                        suggest(m.name, dom) or f"one of {', '.join(dom)}")
         self.types[id(m)] = t

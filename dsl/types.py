@@ -72,6 +72,8 @@ CLAIM_FIELDS: dict[str, Type] = {
 LINE_FIELDS: dict[str, Type] = {
     "line.unit_price": MONEY,
     "line.amount": MONEY,
+    "line.category": enum_type("line.category"),  # A, B, C
+    "line.class": enum_type("line.class"),  # the classes the policy's classify rows name
 }
 
 # Settlement quantities a rule may name. ``remaining`` and ``unpaid`` depend on

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "language.md"
 HEAD = 'policy doc.example "示例" / "example"\n  effective 2020-01-01\n\nsource doc "文件" / "document"\n\n'
 CLASSIFY = ('classify "费用分类" / "classify"\n  cite doc\n  category A -> in scope\n'
-            '  category B -> in scope\n  category C -> out of scope\n\n')
+            '  category B -> in scope\n  category B, class implant -> in scope 70%\n'
+            '  category C -> out of scope\n\n')
 BASIC = 'layer basic "基本" / "basic"\n  cite doc\n  deductible 100.00 per year\n  rate 50%\n\n'
 
 

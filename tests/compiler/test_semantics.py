@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import yibao
 
@@ -538,3 +541,62 @@ layer basic "统筹基金" / "basic fund"
     assert policy.settle(claim(("A", "5000.00"))).payers["basic"] == Decimal("0.00")
     # 5,000.01 > 5,000.00: × 50% = 2,500.005 → 2,500.01 (half up)
     assert policy.settle(claim(("A", "5000.01"))).payers["basic"] == Decimal("2500.01")
+
+
+RATE_BY_LINE = '''
+layer basic "统筹基金" / "basic fund"
+  cite doc
+  deductible 1000.00 per year
+  rate if line.class == implant then 60% else if line.category == B then 75% else 85%
+'''
+
+
+def test_a_rate_by_line_shares_the_eligible_amount_by_in_scope_cost() -> None:
+    """A 6,000.00 in scope; implant 20,000.00 × (1 − 30%) = 14,000.00 in scope; B 1,000.00 less 10% =
+    900.00; C 300.00 out. Weight 20,900.00; eligible 20,900.00 − 1,000.00 = 19,900.00, shared by
+    cumulative floors: 19,900 × 6,000 / 20,900 = 5,712.91; 19,900 × 20,000 / 20,900 = 19,043.06,
+    less 5,712.91 = 13,330.15; the rest 856.94. Pays 5,712.91 × 85% = 4,855.97 (half up from
+    4,855.9735), 13,330.15 × 60% = 7,998.09, 856.94 × 75% = 642.71 (642.705): 13,496.77."""
+    policy = compile_(RATE_BY_LINE)
+    c = claim(("A", "6000.00"), ("B", "20000.00", "implant"), ("B", "1000.00"), ("C", "300.00"))
+    s = policy.settle(c, trace=True)
+    assert s.payers["basic"] == Decimal("13496.77")
+    lines = [st for st in s.trace if st.construct == "rate_line"]
+    assert [(st.values["share"], st.values["rate"], st.values["pay"]) for st in lines] == [
+        (571_291, 850_000, 485_597), (1_333_015, 600_000, 799_809), (85_694, 750_000, 64_271)]
+    assert sum(st.values["share"] for st in lines) == 1_990_000  # the shares add up to the eligible amount
+    assert policy.settle(c).payers == s.payers  # fast equals traced
+
+
+def test_a_line_field_outside_a_line_rule_or_rate_is_an_error() -> None:
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_(RATE_BY_LINE.replace("deductible 1000.00 per year", "deductible line.amount per year"))
+    assert "`line.amount` is a bill line's field" in str(info.value)
+    with pytest.raises(yibao.PolicyError) as info:
+        compile_(RATE_BY_LINE.replace("line.class == implant", "line.class == implnat"))
+    assert "`implnat` is not a value of `line.class`" in str(info.value)
+    assert "did you mean `implant`?" in str(info.value)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 5_000_000),
+                          st.sampled_from([None, "implant"])), min_size=1, max_size=8))
+def test_a_rate_by_line_adds_up(lines: list[tuple[str, int, str | None]]) -> None:
+    """Property: the shares add up to the eligible amount, the line pays to the layer's pay, payers and
+    person to the total; fast and traced agree."""
+    policy = _rate_by_line()
+    c = claim(*[(cat, f"{fen // 100}.{fen % 100:02d}", *([cls] if cls and cat == "B" else []))
+                for cat, fen, cls in lines])
+    s = policy.settle(c, trace=True)
+    shares = [st_.values for st_ in s.trace if st_.construct == "rate_line"]
+    (total,) = [st_.values for st_ in s.trace if st_.construct == "rate_by_line"]
+    if shares:
+        assert sum(v["share"] for v in shares) == total["eligible"]
+    assert sum(v["pay"] for v in shares) == total["pay"]
+    assert sum(s.payer_fen) + s.person_fen == s.total_fen and min(s.payer_fen) >= 0
+    assert policy.settle(c).payer_fen == s.payer_fen
+
+
+@functools.cache
+def _rate_by_line() -> yibao.Policy:
+    return compile_(RATE_BY_LINE, name="by_line")
