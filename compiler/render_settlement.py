@@ -8,6 +8,7 @@ the exception that applied in words (市内、三级医院) rather than as writt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -221,13 +222,33 @@ def figures_table(s: Settlement, lex: Lex, *, with_sources: bool = False) -> Tab
     return Table(headers, rows, [False, True, False] + ([False] if with_sources else []))
 
 
+def _reads(node: object, dotted: str) -> bool:
+    """Whether an expression anywhere under ``node`` reads the claim field ``dotted``; a table's
+    key columns do not count (which row applied is asked of the settlement instead)."""
+    if isinstance(node, ast.Field):
+        return node.dotted == dotted
+    if isinstance(node, ast.Table):
+        return any(_reads(r.value, dotted) for r in node.rows)
+    if isinstance(node, tuple | list):
+        return any(_reads(x, dotted) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_reads(getattr(node, f.name), dotted) for f in dataclasses.fields(node)
+                   if f.name not in ("span", "label", "references"))
+    return False
+
+
 def referral_applies(s: Settlement, lex: Lex) -> bool:
-    """Whether the claim's referral decided anything: a table row that gave one of its figures
-    names a referral (``_, _, none``), rather than taking every one (``local, 2, _``).
+    """Whether the claim's referral decided anything: the policy's rules read it in an expression
+    (``if visit.referral == referred``), or a table row that gave one of the claim's figures names a
+    referral (``_, _, none``) rather than taking every one (``local, 2, _``).
 
     Without the policy's AST this cannot be told, and the referral is shown as before.
     """
     if lex.policy is None or s.records is None:
+        return True
+    p = lex.policy
+    if _reads((p.layers, [x.versions for x in p.parameters], [x.exceptions for x in p.parameters]),
+              "visit.referral"):
         return True
     for site_id, values in s.records:
         site = s.meta.sites[site_id]
