@@ -12,7 +12,8 @@ CLAIM  ?= policies/jiujiang/claims/level2_local.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,docs]'
+	@# setuptools' "Editable installation" note (an InformationOnly warning, nothing to fix) is not shown
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 # In a terminal: the explainer on the bundled claim (q quits). In CI and pipes: the settlement as text.
