@@ -10,6 +10,7 @@ check is never hidden, only untranslated (``tests/test_messages.py`` keeps the c
 from __future__ import annotations
 
 import errno
+import os
 import re
 from contextvars import ContextVar
 from functools import cache
@@ -170,7 +171,7 @@ _OS_ZH = {
     errno.EEXIST: "文件已存在",
     errno.EPERM: "不允许的操作",
 }
-_OS_ZH_BY_TEXT = {__import__("os").strerror(code): zh for code, zh in _OS_ZH.items()}
+_OS_ZH_BY_TEXT = {os.strerror(code): zh for code, zh in _OS_ZH.items()}
 
 
 def os_reason(reason: str, lang: str = "zh") -> str:
