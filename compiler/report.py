@@ -137,7 +137,9 @@ def _head(s: Settlement, lang: str, policy: Policy | None, show_id: bool) -> Tex
         from .render_settlement import referral_applies
 
         visit = [v("visit.kind", c.kind), v("visit.level", c.level), v("visit.region", c.region)]
-        if referral_applies(s, lex):  # "not referred" only where referral changed the figures
+        # "not referred" only where referral changed the figures, which the trace tells
+        traced = s if s.records is not None or policy is None else policy.settle(c, trace=True)
+        if referral_applies(traced, lex):
             visit.append(v("visit.referral", c.referral))
         head.append("，".join(visit))
         return head

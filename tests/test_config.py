@@ -105,6 +105,7 @@ def test_the_commands_follow_the_file(project: Path) -> None:
     runner = CliRunner()
     settled = runner.invoke(main, ["settle", policy, claim], env={"LANG": C, "YIBAO_LANG": None})
     assert settled.exit_code == 0 and "结算结果" in settled.output and "Settlement" not in settled.output
+    assert "转诊" not in settled.output  # a local stay: referral decided nothing
     english = runner.invoke(main, ["settle", policy, claim, "--lang", "en"], env={"LANG": C})
     assert "Settlement" in english.output
     letter = runner.invoke(main, ["explain", policy, claim, "--format", "text"], env={"LANG": C})
