@@ -23,6 +23,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/yibao fmt --check policies
 	$(BIN)/yibao test policies --min-coverage 85
 	$(BIN)/pytest
 
@@ -32,9 +33,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/settle_throughput.py
 
-# The documentation site: policy pages from `yibao render`, then mkdocs-material into site/ (offline).
+# The documentation site: policy pages from `yibao render`, a page per diagnostic code, then
+# mkdocs-material into site/ (offline).
 docs: $(STAMP)
 	$(BIN)/python scripts/build_docs.py
+	$(BIN)/python scripts/diagnostic_pages.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
 	@echo "site/index.html"
 

@@ -116,9 +116,8 @@ class _Texts:
         return lines[span.line - 1][span.column - 1 : span.end_column - 1].strip()
 
     def row_keys(self, row: ast.Row) -> str:
-        """A table row's patterns as written (``local, 2, _``)."""
-        s = row.span
-        return self(ast.Span(s.file, s.line, s.column, s.line, s.end_column)).split("->")[0].strip()
+        """A table row's patterns (``local, 2, _``), whatever spaces align its columns in the file."""
+        return ", ".join("_" if p.alternatives is None else " | ".join(p.alternatives) for p in row.patterns)
 
 
 class CodeGenerator(TableEmitter, LayerEmitter):

@@ -12,7 +12,7 @@ import re
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from yibao.dsl import ast
+from yibao.dsl import ast, codes
 from yibao.dsl.checks import CheckedPolicy
 from yibao.dsl.errors import Diagnostic, PolicyError
 from yibao.dsl.types import FUNCTIONS, MONEY, NUMBER, RATE, Type
@@ -49,14 +49,15 @@ def _ident(name: object, span: ast.Span) -> str:
     """A policy name that is about to become part of a Python identifier, checked."""
     if isinstance(name, str) and _IDENT.fullmatch(name):
         return name
-    raise PolicyError([Diagnostic(span, f"{name!r} is not a name the compiler can use",
+    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED,
+                                  span, f"{name!r} is not a name the compiler can use",
                                   "names are letters, digits and `_`, not starting with a digit")])
 
 
 def _op(op: object, allowed: frozenset[str], span: ast.Span) -> str:
     if isinstance(op, str) and op in allowed:
         return op
-    raise PolicyError([Diagnostic(span, f"unknown operator {op!r}")])
+    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED, span, f"unknown operator {op!r}")])
 
 
 def _day(ordinal: int) -> str:

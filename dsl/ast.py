@@ -437,6 +437,7 @@ class PolicyHeader:
     # `year starts MM-DD`: (month, day) the insurance year starts on; None: 1 January
     year_start: tuple[int, int] | None = None
     year_start_span: Span | None = None
+    until_span: Span | None = None  # where `until <date>` is written, for diagnostics about it
 
 
 @dataclass(frozen=True, slots=True)

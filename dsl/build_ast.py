@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from lark import Token, Tree
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, suggest
 from .limits import _number_too_long
 
@@ -116,8 +116,8 @@ class _ToAst:
     def _tok(self, tok: Token) -> ast.Span:
         return ast.Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
 
-    def _fail(self, span: ast.Span, message: str, hint: str | None = None) -> None:
-        raise _NodeError(Diagnostic(span, message, hint))
+    def _fail(self, code: codes.Code, span: ast.Span, message: str, hint: str | None = None) -> None:
+        raise _NodeError(Diagnostic(code, span, message, hint))
 
     def _decimal(self, tok: Token, text: str) -> Decimal:
         """A number's value; one too long for exact arithmetic is reported (and read as 0)."""
@@ -149,7 +149,7 @@ class _ToAst:
                 fields.append(item)
             elif isinstance(item, ast.Classify):
                 if classify is not None:
-                    self._fail(item.span, "a policy has one `classify` block",
+                    self._fail(codes.TWICE, item.span, "a policy has one `classify` block",
                                f"the first is at line {classify.span.line}; merge the two")
                 classify = item
         return ast.Policy(header, tuple(sources), tuple(enums), tuple(fields), tuple(params), classify,
@@ -160,7 +160,7 @@ class _ToAst:
         fields: dict[str, object] = {}
         for key, value, span in stmts:
             if key in fields:
-                self._fail(span, f"`{key}` is given twice in the policy header")
+                self._fail(codes.TWICE, span, f"`{key}` is given twice in the policy header")
             fields[key] = (value, span) if key in ("extends", "year starts") else value
         effective = fields.get("effective")
         extends = fields.get("extends")
@@ -181,6 +181,7 @@ class _ToAst:
             remainder=fields.get("remainder"),  # type: ignore[arg-type]
             year_start=year_start[0] if year_start else None,  # type: ignore[index]
             year_start_span=year_start[1] if year_start else None,  # type: ignore[index]
+            until_span=effective[2] if effective else None,  # type: ignore[index]
         )
 
     def document(self, meta, children):
@@ -189,7 +190,8 @@ class _ToAst:
     def effective(self, meta, children):
         start = self._date(children[0])
         until = self._date(children[1]) if len(children) > 1 else None
-        return ("effective", (start, until), self._span(meta))
+        until_span = self._tok(children[1]) if len(children) > 1 else None
+        return ("effective", (start, until, until_span), self._span(meta))
 
     def applies(self, meta, children):
         return ("applies", children[0], self._span(meta))
@@ -200,7 +202,8 @@ class _ToAst:
     def input_kind(self, meta, children):
         kind = str(children[0])
         if kind not in ("claim", "record"):
-            self._fail(self._tok(children[0]), f"unknown input `{kind}`; expected `claim` or `record`",
+            self._fail(codes.UNKNOWN_INPUT,
+                       self._tok(children[0]), f"unknown input `{kind}`; expected `claim` or `record`",
                        suggest(kind, ["claim", "record"]))
         return ("input", kind, self._span(meta))
 
@@ -274,7 +277,8 @@ class _ToAst:
         exceptions = tuple(s for s in stmts if isinstance(s, ast.Exception_))
         for s in stmts:
             if isinstance(s, ast.Value | ast.Table):
-                self._fail(s.span, f"an amendment of `{name}` gives new values from a date",
+                self._fail(codes.AMEND_UNDATED,
+                           s.span, f"an amendment of `{name}` gives new values from a date",
                            "write `from <date> value …`, or replace the whole parameter with `parameter`")
         return ast.Amend(str(name), refs, versions, exceptions, self._span(meta))
 
@@ -294,12 +298,12 @@ class _ToAst:
                 exceptions.append(stmt)
             else:
                 if undated is not None:
-                    self._fail(stmt.span, f"parameter `{name}` has two definitions",
+                    self._fail(codes.UNDATED, stmt.span, f"parameter `{name}` has two definitions",
                                "give each one a start date: `from 2022-07-01 value …`")
                 undated = stmt
         if undated is not None:
             if versions:
-                self._fail(undated.span, "mix of dated and undated definitions",
+                self._fail(codes.UNDATED, undated.span, "mix of dated and undated definitions",
                            "write this one as `from <date> …` too")
             versions.append(ast.Dated(dt.date.min, undated, undated.span))
         return ast.Parameter(str(name), label, type_name, type_span, tuple(refs),
@@ -335,7 +339,8 @@ class _ToAst:
         refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
         defs = [s for s in stmts if isinstance(s, ast.Value | ast.Table)]
         if len(defs) != 1:
-            self._fail(self._span(meta), f"exception `{name}` needs exactly one `value` or `table`")
+            self._fail(codes.INCOMPLETE,
+                       self._span(meta), f"exception `{name}` needs exactly one `value` or `table`")
         return ast.Exception_(str(name), label, tuple(over), when, refs, defs[0],
                               self._span(meta))
 
@@ -346,7 +351,7 @@ class _ToAst:
         rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
         billed = [s for s in stmts if isinstance(s, _AsBilled)]
         if len(billed) > 1:
-            self._fail(billed[1].span, "`as billed` is said twice in `classify`",
+            self._fail(codes.TWICE, billed[1].span, "`as billed` is said twice in `classify`",
                        f"the first is at line {billed[0].span.line}")
         return ast.Classify(label, refs, rows, self._span(meta), billed[0].span if billed else None)
 
@@ -398,7 +403,7 @@ class _ToAst:
                 if after:
                     fields["ceiling_after_deductible"] = True
             if key in fields:
-                self._fail(sspan, f"layer `{name}` gives `{key}` twice")
+                self._fail(codes.TWICE, sspan, f"layer `{name}` gives `{key}` twice")
             fields[key] = value
         return ast.Layer(
             name=str(name), label=label, references=tuple(refs),
@@ -468,7 +473,8 @@ class _ToAst:
         refs = tuple(s for s in stmts if isinstance(s, ast.Citation | ast.Assumption))
         holds = [s for s in stmts if not isinstance(s, ast.Citation | ast.Assumption)]
         if len(holds) != 1:
-            self._fail(self._span(meta), f"check `{name}` needs exactly one `holds` condition")
+            self._fail(codes.INCOMPLETE,
+                       self._span(meta), f"check `{name}` needs exactly one `holds` condition")
         return ast.Check(str(name), label, refs, holds[0], self._span(meta))
 
     def check_holds(self, meta, children):
@@ -479,7 +485,7 @@ class _ToAst:
         try:
             return dt.date.fromisoformat(str(tok))
         except ValueError:
-            self._fail(self._tok(tok), f"`{tok}` is not a calendar date")
+            self._fail(codes.NOT_A_DATE, self._tok(tok), f"`{tok}` is not a calendar date")
             raise  # unreachable
 
     def number(self, meta, children):

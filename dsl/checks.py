@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, PolicyError, suggest
 from .expr_types import ExprTyping
 from .overlap import may_overlap, priority
@@ -104,11 +104,9 @@ class _Checker(ExprTyping):
         self._totals_readers: set[str] | None = None
 
     # ------------------------------------------------------------ reporting
-    def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic(span, message, hint))
-
-    def warn(self, span: ast.Span, message: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic(span, message, hint, "warning"))
+    def report(self, code: codes.Code, span: ast.Span, message: str, hint: str | None = None) -> None:
+        """One diagnostic; its code (required) says what kind of problem, and whether it is an error."""
+        self.diags.append(Diagnostic(code, span, message, hint))
 
     # ------------------------------------------------------------ entry
     def run(self) -> CheckedPolicy:
@@ -120,7 +118,8 @@ class _Checker(ExprTyping):
         order = self.parameter_order()
         if self.is_record:
             if self.policy.classify is not None:
-                self.error(self.policy.classify.span, "a record policy has no bill lines to classify",
+                self.report(codes.RECORD_CLASSIFY,
+                            self.policy.classify.span, "a record policy has no bill lines to classify",
                            "remove `classify`, or make the policy's input a claim")
         else:
             self.check_classify()
@@ -128,7 +127,7 @@ class _Checker(ExprTyping):
         self.check_fractions()
         for p in self.policy.parameters:
             if p.name not in self.used_params:
-                self.warn(p.span, f"parameter `{p.name}` is never used")
+                self.report(codes.UNUSED, p.span, f"parameter `{p.name}` is never used")
         errors = [d for d in self.diags if d.severity == "error"]
         if errors:
             raise PolicyError(self.diags, self.policy.texts or self.policy.text)
@@ -147,17 +146,20 @@ class _Checker(ExprTyping):
         h = self.policy.header
         self.check_label(h.label, f"policy `{h.name}`")
         if h.effective is None:
-            self.error(h.span, "the policy header needs `effective <date>`",
+            self.report(codes.NO_EFFECTIVE, h.span, "the policy header needs `effective <date>`",
                        "write the date the document takes effect, e.g. `effective 2020-01-01`")
         elif h.until is not None and h.until < h.effective:
-            self.error(h.span, "`until` is before `effective`")
+            self.report(codes.UNTIL_BEFORE, h.until_span or h.span,
+                        f"`until {h.until}` is before `effective {h.effective}`",
+                        "the policy must be in force for at least a day: check the two dates")
         self.check_rounding(h.rounding, h.span)
         self.check_year_start(h)
         if h.applies is not None:
             self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
             for node in ast.walk(h.applies):
                 if isinstance(node, ast.Name) and (node.name in self.params or node.name in QUANTITIES):
-                    self.error(node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
+                    self.report(codes.APPLIES_READS,
+                                node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
                                "it decides whether the policy covers the claim before anything is "
                                "computed")
 
@@ -168,23 +170,25 @@ class _Checker(ExprTyping):
         month, day = h.year_start
         span = h.year_start_span or h.span
         if (month, day) == (2, 29):
-            self.error(span, "an insurance year cannot start on 02-29: most years have no such day",
+            self.report(codes.YEAR_START,
+                        span, "an insurance year cannot start on 02-29: most years have no such day",
                        "start it on 03-01 or 02-28")
             return
         try:
             dt.date(2001, month, day)
         except ValueError:
-            self.error(span, f"`{month:02d}-{day:02d}` is not a day of the year",
+            self.report(codes.YEAR_START, span, f"`{month:02d}-{day:02d}` is not a day of the year",
                        "write the month, then the day, e.g. `year starts 07-01` for 1 July")
 
     def check_rounding(self, mode: str | None, span: ast.Span) -> None:
         if mode is not None and mode not in ROUNDING_MODES:
-            self.error(span, f"unknown rounding `{mode}`; expected one of {', '.join(ROUNDING_MODES)}",
+            self.report(codes.UNKNOWN_ROUNDING,
+                        span, f"unknown rounding `{mode}`; expected one of {', '.join(ROUNDING_MODES)}",
                        suggest(mode, ROUNDING_MODES))
 
     def check_label(self, label: ast.Label, what: str) -> None:
         if not label.zh.strip() or not label.en.strip():
-            self.error(label.span, f"{what} needs a bilingual label",
+            self.report(codes.LABEL, label.span, f"{what} needs a bilingual label",
                        'write it as "中文" / "English"')
 
     def check_record(self) -> None:
@@ -192,31 +196,35 @@ class _Checker(ExprTyping):
         h = self.policy.header
         if not self.is_record:
             for f in self.policy.fields:
-                self.error(f.span, "`field` declares a record's fields, but this policy settles claims",
+                self.report(codes.RECORD_ONLY,
+                            f.span, "`field` declares a record's fields, but this policy settles claims",
                            "add `input record` to the policy header")
             for what, node in (("amount", h.amount), ("remainder", h.remainder)):
                 if node is not None:
-                    self.error(node.span, f"`{what}` is for a policy whose input is a record")
+                    self.report(codes.RECORD_ONLY,
+                                node.span, f"`{what}` is for a policy whose input is a record")
             return
         seen: dict[str, ast.RecordField] = {}
         for f in self.policy.fields:
             if f.name in seen:
-                self.error(f.span, f"field `{f.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, f.span, f"field `{f.name}` is declared twice")
             seen[f.name] = f
             self.check_label(f.label, f"field `{f.name}`")
             if f.references:
                 self.check_references(f.references, f.span, f"field `{f.name}`")
             if f.type_name not in SCALAR_TYPES:
-                self.error(f.type_span, f"unknown type `{f.type_name}`",
+                self.report(codes.UNKNOWN_TYPE, f.type_span, f"unknown type `{f.type_name}`",
                            suggest(f.type_name, SCALAR_TYPES) or f"one of {', '.join(SCALAR_TYPES)}")
         if h.amount is None:
-            self.error(h.span, "a record policy says what its layers share out",
+            self.report(codes.NO_AMOUNT, h.span, "a record policy says what its layers share out",
                        "add `amount <expression>` to the header, e.g. `amount record.surplus`")
         else:
             self.expect(self.expr(h.amount, param=None), MONEY, h.amount, "the amount")
             for n in ast.walk(h.amount):
                 if isinstance(n, ast.Name) and n.name in QUANTITIES:
-                    self.error(n.span, f"the amount cannot read `{n.name}`: it is what `{n.name}` is made of")
+                    self.report(codes.AMOUNT_READS,
+                                n.span, f"the amount cannot read `{n.name}`: "
+                                f"it is what `{n.name}` is made of")
         if h.remainder is not None:
             self.check_label(h.remainder, "the remainder")
 
@@ -224,40 +232,41 @@ class _Checker(ExprTyping):
         seen: dict[str, ast.Source] = {}
         for s in self.policy.sources:
             if s.name in seen:
-                self.error(s.span, f"source `{s.name}` is declared twice",
+                self.report(codes.DECLARED_TWICE, s.span, f"source `{s.name}` is declared twice",
                            f"the first is at line {seen[s.name].span.line}")
             seen[s.name] = s
             self.check_label(s.label, f"source `{s.name}`")
 
     def check_references(self, refs: tuple[ast.Reference, ...], span: ast.Span, what: str) -> None:
         if not refs:
-            self.error(span, f"{what} has no citation",
+            self.report(codes.NO_CITATION, span, f"{what} has no citation",
                        'add `cite <source> "section"`, or `assume "…"` for an open figure')
         for ref in refs:
             if isinstance(ref, ast.Citation) and ref.source not in self.sources:
                 hint = suggest(ref.source, self.sources) or (
                     f"declare it: `source {ref.source} \"…\" / \"…\"`")
-                self.error(ref.span, f"unknown source `{ref.source}`", hint)
+                self.report(codes.UNKNOWN_SOURCE, ref.span, f"unknown source `{ref.source}`", hint)
             elif isinstance(ref, ast.Assumption) and not ref.en:
-                self.warn(ref.span, f"the assumption of {what} is in one language only",
-                          'write it in both, as a label is: `assume "中文" / "English"`')
+                self.report(codes.ASSUMPTION_ONE_LANGUAGE, ref.span,
+                            f"the assumption of {what} is in one language only",
+                            'write it in both, as a label is: `assume "中文" / "English"`')
 
     def check_enums(self) -> None:
         seen: set[str] = set()
         for decl in self.policy.enums:
             name = decl.field.dotted
             if name not in DEFAULT_ENUMS:
-                self.error(decl.field.span, f"`{name}` is not an enum field of the claim",
+                self.report(codes.NOT_AN_ENUM, decl.field.span, f"`{name}` is not an enum field of the claim",
                            suggest(name, DEFAULT_ENUMS))
                 continue
             if name in seen:
-                self.error(decl.span, f"values of `{name}` are declared twice")
+                self.report(codes.DECLARED_TWICE, decl.span, f"values of `{name}` are declared twice")
             seen.add(name)
             members = [m.name for m in decl.members]
             counts = Counter(members)
             for m in decl.members:
                 if counts[m.name] > 1:
-                    self.error(m.span, f"`{m.name}` is listed twice")
+                    self.report(codes.DECLARED_TWICE, m.span, f"`{m.name}` is listed twice")
             self.enums[name] = tuple(dict.fromkeys(members))
             self.enum_sets[name] = frozenset(members)
 
@@ -266,13 +275,14 @@ class _Checker(ExprTyping):
         seen: dict[str, ast.Parameter] = {}
         for p in self.policy.parameters:
             if p.name in seen:
-                self.error(p.span, f"parameter `{p.name}` is declared twice",
+                self.report(codes.DECLARED_TWICE, p.span, f"parameter `{p.name}` is declared twice",
                            f"the first is at line {seen[p.name].span.line}")
             if p.name in RESERVED:
-                self.error(p.span, f"`{p.name}` is a reserved name", "choose another name")
+                self.report(codes.NAME_TAKEN, p.span, f"`{p.name}` is a reserved name", "choose another name")
             owners = [f for f, values in self.enum_sets.items() if p.name in values]
             if owners:
-                self.error(p.span, f"parameter `{p.name}` has the name of a value of `{owners[0]}`",
+                self.report(codes.NAME_TAKEN,
+                            p.span, f"parameter `{p.name}` has the name of a value of `{owners[0]}`",
                            "choose another name, or `" + owners[0] + f" == {p.name}` would read it")
             seen[p.name] = p
             self.check_label(p.label, f"parameter `{p.name}`")
@@ -280,7 +290,7 @@ class _Checker(ExprTyping):
             ptype = self.param_type(p)
             if ptype is None:
                 known = [*SCALAR_TYPES, *DEFAULT_ENUMS]
-                self.error(p.type_span, f"unknown type `{p.type_name}`",
+                self.report(codes.UNKNOWN_TYPE, p.type_span, f"unknown type `{p.type_name}`",
                            suggest(p.type_name, known) or f"one of {', '.join(known)}")
                 continue
             self.check_versions(p)
@@ -300,19 +310,22 @@ class _Checker(ExprTyping):
         if p.versions:
             return
         if p.exceptions:
-            self.error(p.span, f"parameter `{p.name}` has no value when none of its exceptions applies",
+            self.report(codes.NO_VALUE,
+                        p.span, f"parameter `{p.name}` has no value when none of its exceptions applies",
                        "give it a `value …` or a `table` for the other cases")
         else:
-            self.error(p.span, f"parameter `{p.name}` has no value", "give it a `value …` or a `table`")
+            self.report(codes.NO_VALUE,
+                        p.span, f"parameter `{p.name}` has no value", "give it a `value …` or a `table`")
 
     def check_versions(self, p: ast.Parameter) -> None:
         starts = [v.start for v in p.versions]
         for a, b in itertools.pairwise(p.versions):
             if b.start <= a.start:
-                self.error(b.span, f"dates of `{p.name}` must increase: {b.start} follows {a.start}")
+                self.report(codes.DATES_ORDER,
+                            b.span, f"dates of `{p.name}` must increase: {b.start} follows {a.start}")
         effective = self.policy.header.effective
         if effective and starts and starts[0] > effective:
-            self.error(p.versions[0].span,
+            self.report(codes.VALUE_GAP, p.versions[0].span,
                        f"`{p.name}` has no value from {effective} (the policy's start) to {starts[0]}",
                        f"start its first value at `from {effective}` or earlier")
 
@@ -366,12 +379,13 @@ class _Checker(ExprTyping):
             elif ktype == BOOL:
                 domains.append(("true", "false"))
             else:
-                self.error(key.span, f"a table can be keyed only by enum fields; `{key.dotted}` is {ktype}")
+                self.report(codes.TABLE_KEY,
+                            key.span, f"a table can be keyed only by enum fields; `{key.dotted}` is {ktype}")
                 domains.append(None)
         domain_sets = [frozenset(d or ()) for d in domains]
         for row in t.rows:
             if len(row.patterns) != len(t.keys):
-                self.error(row.span, f"row has {len(row.patterns)} cells; the table has "
+                self.report(codes.ROW_WIDTH, row.span, f"row has {len(row.patterns)} cells; the table has "
                            f"{len(t.keys)} keys ({', '.join(k.dotted for k in t.keys)})")
                 continue
             for pat, key, dom, dom_set in zip(row.patterns, t.keys, domains, domain_sets, strict=True):
@@ -379,7 +393,7 @@ class _Checker(ExprTyping):
                     continue
                 for alt in pat.alternatives:
                     if alt not in dom_set:
-                        self.error(pat.span, f"`{alt}` is not a value of `{key.dotted}`",
+                        self.report(codes.NOT_A_VALUE, pat.span, f"`{alt}` is not a value of `{key.dotted}`",
                                    suggest(alt, dom) or f"one of {', '.join(dom)}")
             self.expect(self.value(row.value, ptype, p), ptype, row.value, f"`{p.name}`")
         if any(d is None for d in domains) or any(len(r.patterns) != len(t.keys) for r in t.rows):
@@ -391,7 +405,8 @@ class _Checker(ExprTyping):
                      for pat, dom in zip(row.patterns, domains, strict=True)]
             combos = set(itertools.product(*cells))  # type: ignore[arg-type]
             if combos <= covered:
-                self.error(row.span, "this row never applies: the rows above cover every case it matches",
+                self.report(codes.ROW_UNREACHABLE,
+                            row.span, "this row never applies: the rows above cover every case it matches",
                            "remove it or move it above the rows that cover it")
             covered |= combos
         # Only the claims the policy sees need a row: `applies when person.scheme == resident`
@@ -403,7 +418,7 @@ class _Checker(ExprTyping):
         if missing:
             example = ", ".join(missing[0])
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            self.error(t.span, f"table of `{p.name}` has no row for {example}{more}",
+            self.report(codes.NOT_EXHAUSTIVE, t.span, f"table of `{p.name}` has no row for {example}{more}",
                        "add the missing rows or a default row `" + ", ".join("_" for _ in t.keys)
                        + " -> …`")
 
@@ -417,23 +432,24 @@ class _Checker(ExprTyping):
             self.definition(e.definition, ptype, p)
             for other in e.over:
                 if other not in names:
-                    self.error(e.span,
+                    self.report(codes.EXCEPTION_PRIORITY, e.span,
                                f"`{e.name}` is over `{other}`, which is not an exception of `{p.name}`",
                                suggest(other, names))
         if len(names) != len(p.exceptions):
-            self.error(p.span, f"two exceptions of `{p.name}` share a name")
+            self.report(codes.DECLARED_TWICE, p.span, f"two exceptions of `{p.name}` share a name")
             return
         # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
         wins = priority(p.exceptions)  # every exception each one is over, directly or through others
         for a in wins:
             if a in wins[a]:
-                self.error(names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")
+                self.report(codes.EXCEPTION_PRIORITY,
+                            names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")
                 return
         for a, b in itertools.combinations(p.exceptions, 2):
             if b.name in wins[a.name] or a.name in wins[b.name]:
                 continue
             if may_overlap(a.when, b.when, self.enums):
-                self.error(b.span,
+                self.report(codes.EXCEPTIONS_OVERLAP, b.span,
                            f"exceptions `{a.name}` (line {a.span.line}) and `{b.name}` can both apply "
                            "and neither has priority",
                            f"say which wins: `exception {b.name} … over {a.name}`, or make their "
@@ -458,7 +474,7 @@ class _Checker(ExprTyping):
                         continue
                     if state.get(dep) == 1:
                         cycle = [*path[path.index(dep):], dep]
-                        self.error(self.params[dep].span,
+                        self.report(codes.PARAMETER_CYCLE, self.params[dep].span,
                                    "parameters depend on each other in a cycle: " + " → ".join(cycle))
                         continue
                     state[dep] = 1
@@ -478,7 +494,7 @@ class _Checker(ExprTyping):
         if c is None:
             span = ast.Span(self.policy.path, self.policy.header.span.line, 1,
                             self.policy.header.span.line, 2)
-            self.error(span, "the policy has no `classify` block",
+            self.report(codes.NO_CLASSIFY, span, "the policy has no `classify` block",
                        "say how category A, B and C lines are treated, e.g. `category C -> out of scope`")
             return
         self.check_label(c.label, "`classify`")
@@ -490,7 +506,8 @@ class _Checker(ExprTyping):
         seen: dict[tuple[str, str | None], ast.ClassRow] = {}
         for row in c.rows:
             if row.category not in CATEGORIES:
-                self.error(row.span, f"unknown category `{row.category}`; expected A, B or C",
+                self.report(codes.UNKNOWN_CATEGORY,
+                            row.span, f"unknown category `{row.category}`; expected A, B or C",
                            suggest(row.category, CATEGORIES))
             for part in (row.when, row.treatment.share):
                 self.no_totals(part, "a line rule")
@@ -506,12 +523,13 @@ class _Checker(ExprTyping):
                 continue  # conditional rows come before the row that always applies
             key = (row.category, row.item_class)
             if key in seen:
-                self.error(row.span, "this line class is treated twice",
+                self.report(codes.CLASS_TWICE, row.span, "this line class is treated twice",
                            f"the first is at line {seen[key].span.line}")
             seen[key] = row
         for cat in CATEGORIES:
             if (cat, None) not in seen:
-                self.error(c.span, f"`classify` does not say how category {cat} is treated",
+                self.report(codes.CATEGORY_UNTREATED,
+                            c.span, f"`classify` does not say how category {cat} is treated",
                            f"add `category {cat} -> in scope`, `-> out of scope` or "
                            "`-> first self pay <rate>`")
 
@@ -523,10 +541,12 @@ class _Checker(ExprTyping):
             if not isinstance(n, ast.Name):
                 continue
             if n.name in QUANTITIES:
-                self.error(n.span, f"{what} cannot read `{n.name}`: the totals are made from the lines",
+                self.report(codes.LINE_RULE_TOTALS,
+                            n.span, f"{what} cannot read `{n.name}`: the totals are made from the lines",
                            "decide by the visit or the line's class instead")
             elif n.name in self.params and self.reads_totals(n.name):
-                self.error(n.span, f"{what} cannot read `{n.name}`: it depends on the claim's totals, "
+                self.report(codes.LINE_RULE_TOTALS,
+                            n.span, f"{what} cannot read `{n.name}`: it depends on the claim's totals, "
                            "which are made from the lines")
 
     def reads_totals(self, param: str) -> bool:
@@ -552,14 +572,15 @@ class _Checker(ExprTyping):
     # ------------------------------------------------------------ layers
     def check_layers(self) -> None:
         if not self.policy.layers:
-            self.error(self.policy.header.span, "the policy has no `layer`: nobody pays anything",
+            self.report(codes.NO_LAYER,
+                        self.policy.header.span, "the policy has no `layer`: nobody pays anything",
                        "add `layer basic \"统筹基金\" / \"basic fund\"` with a rate")
         seen: dict[str, ast.Layer] = {}
         for layer in self.policy.layers:
             if layer.name in seen:
-                self.error(layer.span, f"layer `{layer.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, layer.span, f"layer `{layer.name}` is declared twice")
             if layer.name in RESERVED or layer.name in self.params:
-                self.error(layer.span, f"layer name `{layer.name}` is already taken")
+                self.report(codes.NAME_TAKEN, layer.span, f"layer name `{layer.name}` is already taken")
             seen[layer.name] = layer
             self.current_layer = layer.name
             self.check_layer(layer)
@@ -571,7 +592,7 @@ class _Checker(ExprTyping):
         seen: set[str] = set()
         for chk in self.policy.checks:
             if chk.name in seen:
-                self.error(chk.span, f"check `{chk.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, chk.span, f"check `{chk.name}` is declared twice")
             seen.add(chk.name)
             self.check_label(chk.label, f"check `{chk.name}`")
             self.check_references(chk.references, chk.span, f"check `{chk.name}`")
@@ -593,17 +614,20 @@ class _Checker(ExprTyping):
                           ("deductible limit", layer.deductible_limit), ("fixed", layer.fixed),
                           ("bands", layer.bands)):
             if node is not None and node.period in ("month", "quarter"):
-                self.error(node.span, f"`per {node.period}` limits a cap only; a {key} is per year or "
-                           "per visit", f"write `cap … per {node.period}` for a {node.period}ly limit on "
-                           "what the layer pays")
+                self.report(codes.PERIOD, node.span,
+                            f"`per {node.period}` limits a cap only; a {key} is per year or per visit",
+                            f"write `cap … per {node.period}` for a {node.period}ly limit on what the "
+                            "layer pays")
         pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
         if len(pay_rules) != 1:
-            self.error(layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
+            self.report(codes.PAY_RULE, layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
                        f" (it has {len(pay_rules)})")
         if layer.ceiling is not None:
             self.expect(self.layer_expr(layer.ceiling.expr), MONEY, layer.ceiling.expr, "a ceiling")
             if layer.ceiling_after_deductible and layer.deductible is None:
-                self.error(layer.ceiling.span, f"{what} has a ceiling after its deductible but no deductible",
+                self.report(codes.CEILING_NO_DEDUCTIBLE,
+                            layer.ceiling.span,
+                            f"{what} has a ceiling after its deductible but no deductible",
                            "add `deductible … per year`, or drop `after deductible` to limit the base")
         if layer.deductible is not None:
             self.expect(self.layer_expr(layer.deductible.expr), MONEY, layer.deductible.expr,
@@ -612,7 +636,8 @@ class _Checker(ExprTyping):
             lim = layer.deductible_limit
             self.expect(self.layer_expr(lim.expr), MONEY, lim.expr, "a yearly limit on deductibles")
             if lim.period != "year":
-                self.error(lim.span, "the limit on deductibles is per year", "write `at most … per year`")
+                self.report(codes.PERIOD,
+                            lim.span, "the limit on deductibles is per year", "write `at most … per year`")
         if layer.rate is not None:
             self.in_line_rule = True  # a rate may be set per bill line (`rate if line.class == …`)
             self.expect(self.layer_expr(layer.rate), RATE, layer.rate, "a rate")
@@ -621,13 +646,15 @@ class _Checker(ExprTyping):
         for cap in layer.caps:
             self.expect(self.layer_expr(cap.expr), MONEY, cap.expr, "a cap")
             if periods.count(cap.period) > 1:
-                self.error(cap.span, f"{what} has two caps per {cap.period}")
+                self.report(codes.TWO_CAPS, cap.span, f"{what} has two caps per {cap.period}")
         if layer.fixed is not None:
             self.expect(self.layer_expr(layer.fixed.expr), MONEY, layer.fixed.expr, "a fixed payment")
             if layer.fixed.period != "visit":
-                self.error(layer.fixed.span, "a fixed payment is per visit", "write `fixed … per visit`")
+                self.report(codes.PERIOD,
+                            layer.fixed.span, "a fixed payment is per visit", "write `fixed … per visit`")
             if layer.deductible is not None:
-                self.error(layer.deductible.span, "a fixed payment has no deductible")
+                self.report(codes.FIXED_DEDUCTIBLE,
+                            layer.deductible.span, "a fixed payment has no deductible")
         if layer.bands is not None:
             self.check_bands(layer.bands)
 
@@ -636,7 +663,8 @@ class _Checker(ExprTyping):
         so every rule that would compute or limit it is an error, each at its own line."""
         assert layer.given is not None
         if self.is_record:
-            self.error(layer.given, f"{what} is `given`, but this policy's input is a record",
+            self.report(codes.CLAIM_IN_RECORD,
+                        layer.given, f"{what} is `given`, but this policy's input is a record",
                        "a record has no `paid`: compute the layer with `rate`, `bands` or `fixed`")
         drop = "remove it, or remove `given` to compute the layer here"
         rules: list[tuple[str, ast.Span, str, str]] = []
@@ -657,7 +685,7 @@ class _Checker(ExprTyping):
         if layer.rounding is not None:
             rules.append(("rounding", layer.span, "nothing in it is computed", "remove `rounding`"))
         for key, span, why, hint in sorted(rules, key=lambda r: (r[1].line, r[1].column)):
-            self.error(span, f"{what} is `given`: {why}, so it has no `{key}`", hint)
+            self.report(codes.GIVEN_RULE, span, f"{what} is `given`: {why}, so it has no `{key}`", hint)
 
     def check_bands(self, bands: ast.Bands) -> None:
         previous_upper: Decimal | None = Decimal(0)
@@ -670,15 +698,16 @@ class _Checker(ExprTyping):
             self.expect(self.layer_expr(band.rate), RATE, band.rate, "a band rate")
             lo, hi = _const(lower), _const(band.upper)
             if i == 0 and lo is not None and lo != 0:
-                self.error(band.span, f"bands start at 0.00; the first starts at {lo}",
+                self.report(codes.BANDS_START, band.span, f"bands start at 0.00; the first starts at {lo}",
                            f"add a first band `0.00 to {lo} -> 0%`")
             if previous_upper is not None and lo is not None and i > 0 and lo != previous_upper:
-                self.error(band.span, f"band starts at {lo} but the one above ends at {previous_upper}",
+                self.report(codes.BANDS_GAP,
+                            band.span, f"band starts at {lo} but the one above ends at {previous_upper}",
                            "bands must meet with no gap or overlap")
             if lo is not None and hi is not None and hi <= lo:
-                self.error(band.span, f"band ends at {hi}, not above its start {lo}")
+                self.report(codes.BAND_EMPTY, band.span, f"band ends at {hi}, not above its start {lo}")
             if band.upper is None and i != len(bands.bands) - 1:
-                self.error(band.span, "only the last band can be open (`above …`)")
+                self.report(codes.BAND_OPEN, band.span, "only the last band can be open (`above …`)")
             previous_upper = hi
 
 

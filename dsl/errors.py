@@ -14,22 +14,42 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .ast import Span
+from .codes import Code
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem at one place. Its ``code`` (from ``codes.py``) comes first and is required:
+    no diagnostic exists without a documented code, and the code decides the severity."""
+
+    code: Code
     span: Span
     message: str
     hint: str | None = None
-    severity: str = "error"  # error / warning
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Code):
+            raise TypeError(f"a diagnostic needs a Code from yibao.dsl.codes, not {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``, as the code's registry entry says."""
+        return self.code.severity
+
+    def to_dict(self) -> dict[str, object]:
+        """The diagnostic for machines (``yibao check --format json``)."""
+        s = self.span
+        return {"code": self.code.id, "severity": self.severity, "file": s.file, "line": s.line,
+                "column": s.column, "end_line": s.end_line, "end_column": s.end_column,
+                "message": self.message, "hint": self.hint}
 
     def format(self, text: str | None) -> str:
-        """Render as ``file:line:col: error: …`` with the line and a caret."""
-        out = [f"{self.span}: {self.severity}: {self.message}"]
+        """Render as ``file:line:col: error[Y0301]: …`` with the line and a caret."""
+        out = [f"{self.span}: {self.severity}[{self.code.id}]: {self.message}"]
         if text is not None:
             lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
-                line = lines[self.span.line - 1]
+                line = lines[self.span.line - 1].replace("\t", "→")  # a tab shown, one for one
                 start = min(max(self.span.column - 1, 0), len(line))
                 if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
                     stop = self.span.end_column - 1
@@ -97,7 +117,9 @@ class PolicyError(YibaoError):
     def format(self) -> str:
         parts = [d.format(self.source_of(d)) for d in self.diagnostics]
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
-        parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
+        warnings = len(self.diagnostics) - errors
+        also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}{also} found")
         return "\n\n".join(parts[:-1]) + "\n" + parts[-1]
 
 
@@ -109,8 +131,10 @@ class ReadError(PolicyError):
         super().__init__(diagnostics, text)
 
 
-def _order(d: Diagnostic) -> tuple[str, int, int]:
-    return (d.span.file, d.span.line, d.span.column)
+def _order(d: Diagnostic) -> tuple[bool, str, int, int]:
+    """Errors first, then warnings, each in file order: a warning never stands before the error
+    that stops the policy."""
+    return (d.severity != "error", d.span.file, d.span.line, d.span.column)
 
 
 @dataclass(frozen=True, slots=True)

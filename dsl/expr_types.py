@@ -17,7 +17,7 @@ from decimal import Decimal
 # defined once, with the generator's names for them, in ``compiler/constructs.py``.
 from yibao.compiler.constructs import CLAIM_RESULTS, YEAR_RESULTS, accumulates
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, suggest
 from .types import (
     BOOL,
@@ -57,7 +57,7 @@ class ExprTyping:
     in_line_rule: bool = False  # typing a `classify` row or a rate, where `line.…` fields have a value
     line_enums: dict[str, tuple[str, ...]]  # line.category and line.class: the classes rows name
 
-    def error(self, span: ast.Span, message: str, hint: str | None = None) -> None:
+    def report(self, code: codes.Code, span: ast.Span, message: str, hint: str | None = None) -> None:
         raise NotImplementedError  # the checker's
 
     def param_type(self, p: ast.Parameter) -> Type | None:
@@ -66,12 +66,13 @@ class ExprTyping:
     def field(self, f: ast.Field) -> Type | None:
         if f.path[0] == "record":
             if not self.is_record:
-                self.error(f.span, f"`{f.dotted}` is a record field, but this policy settles claims",
+                self.report(codes.RECORD_ONLY,
+                            f.span, f"`{f.dotted}` is a record field, but this policy settles claims",
                            "add `input record` to the policy header and declare the field")
                 return None
             decl = self.record_fields.get(f.path[1]) if len(f.path) == 2 else None
             if decl is None:
-                self.error(f.span, f"unknown record field `{f.dotted}`",
+                self.report(codes.UNKNOWN_RECORD_FIELD, f.span, f"unknown record field `{f.dotted}`",
                            suggest(f.dotted, [f"record.{n}" for n in self.record_fields])
                            or f"declare it: `field {f.path[-1]} \"…\" / \"…\": money`")
                 return None
@@ -79,17 +80,19 @@ class ExprTyping:
         if f.path[0] == "line" and not self.is_record:
             lt = LINE_FIELDS.get(f.dotted)
             if lt is None:
-                self.error(f.span, f"unknown line field `{f.dotted}`",
+                self.report(codes.UNKNOWN_FIELD, f.span, f"unknown line field `{f.dotted}`",
                            suggest(f.dotted, LINE_FIELDS) or f"one of {', '.join(LINE_FIELDS)}")
             elif not self.in_line_rule:
-                self.error(f.span, f"`{f.dotted}` is a bill line's field: it has a value only in a "
-                           "`classify` row or a layer's `rate`", "compare it in a row's `when` or share, "
-                           "or in a rate by line: `rate if line.class == implant then 70% else 80%`")
+                self.report(codes.LINE_FIELD_OUTSIDE, f.span,
+                            f"`{f.dotted}` is a bill line's field: it has a value only in a "
+                            "`classify` row or a layer's `rate`", "compare it in a row's `when` or share, "
+                            "or in a rate by line: `rate if line.class == implant then 70% else 80%`")
             return lt
         t = CLAIM_FIELDS.get(f.dotted)
         if t is not None:
             if self.is_record:
-                self.error(f.span, f"`{f.dotted}` is a claim field, but this policy's input is a record",
+                self.report(codes.CLAIM_IN_RECORD,
+                            f.span, f"`{f.dotted}` is a claim field, but this policy's input is a record",
                            suggest(f"record.{f.path[-1]}", [f"record.{n}" for n in self.record_fields]))
                 return None
             return t
@@ -98,25 +101,30 @@ class ExprTyping:
             # What the year's accumulators held before this claim: readable from the layer itself on.
             layer, acc = layers[f.path[0]], YEAR_RESULTS[f.path[1]]
             if f.path[0] not in self.visible_layers and f.path[0] != self.current_layer:
-                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
+                self.report(codes.NOT_YET_APPLIED,
+                            f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
                            "applied yet", "read it in the layer itself, later layers and checks")
             elif not accumulates(layer, acc):
-                self.error(f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`", acc.needs)
+                self.report(codes.NO_SUCH_RESULT,
+                            f.span, f"layer `{f.path[0]}` keeps no `{f.path[1]}`", acc.needs)
             return MONEY
         if len(f.path) == 2 and f.path[0] in layers:
             if f.path[0] not in self.visible_layers:
-                self.error(f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
+                self.report(codes.NOT_YET_APPLIED,
+                            f.span, f"`{f.dotted}` is not known here: layer `{f.path[0]}` has not been "
                            "applied yet", "read a layer's results only in later layers and in checks")
             elif f.path[1] not in CLAIM_RESULTS:
-                self.error(f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
+                self.report(codes.NO_SUCH_RESULT, f.span, f"layer `{f.path[0]}` has no result `{f.path[1]}`",
                            suggest(f.path[1], CLAIM_RESULTS) or f"one of {', '.join(CLAIM_RESULTS)}")
             elif layers[f.path[0]].given is not None and f.path[1] != "paid":
-                self.error(f.span, f"layer `{f.path[0]}` is `given`: the claim says only what it paid, "
+                self.report(codes.NO_SUCH_RESULT,
+                            f.span, f"layer `{f.path[0]}` is `given`: the claim says only what it paid, "
                            f"not its `{f.path[1]}`", f"read `{f.path[0]}.paid`")
             return MONEY
         candidates = [*CLAIM_FIELDS, *(f"{n}.{r}" for n in self.visible_layers
                                         for r in [*CLAIM_RESULTS, *YEAR_RESULTS])]
-        self.error(f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
+        self.report(codes.UNKNOWN_FIELD,
+                    f.span, f"unknown claim field `{f.dotted}`", suggest(f.dotted, candidates))
         return None
 
     def layer_expr(self, e: ast.Expr) -> Type | None:
@@ -132,7 +140,8 @@ class ExprTyping:
         hint = None
         if want == RATE and got in (NUMBER, MONEY):
             hint = "write a rate with `%`, e.g. `90%`"
-        self.error(node.span, f"{what} must be {want.described}, not {got.described}", hint)
+        self.report(codes.TYPE_MISMATCH,
+                    node.span, f"{what} must be {want.described}, not {got.described}", hint)
 
     def coerce(self, node: ast.Expr, want: Type) -> None:
         """Fix the type of bare literals once their context is known (a stack: sums can be long)."""
@@ -160,7 +169,8 @@ class ExprTyping:
         """A bare number with decimals must have become money by now: whole fen are exact, 1.5 is not."""
         for n in self.numbers:
             if self.types.get(id(n)) == NUMBER and n.value != n.value.to_integral_value():
-                self.error(n.span, f"`{n.value}` has decimals, but here it is a plain number, not money",
+                self.report(codes.FRACTION,
+                            n.span, f"`{n.value}` has decimals, but here it is a plain number, not money",
                            "multiply or divide by whole numbers (for `× 1.5` write `* 3 / 2`), "
                            "or take a share with a rate such as `50%`")
 
@@ -168,9 +178,10 @@ class ExprTyping:
         exponent = node.value.as_tuple().exponent
         places = -exponent if isinstance(exponent, int) else 0
         if want == MONEY and places > 2:
-            self.error(node.span, f"money has at most two decimals (fen); `{node.value}` has {places}")
+            self.report(codes.MONEY_PRECISION,
+                        node.span, f"money has at most two decimals (fen); `{node.value}` has {places}")
         if want == COUNT and places > 0:
-            self.error(node.span, f"a count is a whole number, not `{node.value}`")
+            self.report(codes.MONEY_PRECISION, node.span, f"a count is a whole number, not `{node.value}`")
 
     def expr(self, e: ast.Expr, *, param: str | None, in_layer: bool = False) -> Type | None:
         t = self._expr(e, param, in_layer)
@@ -185,9 +196,10 @@ class ExprTyping:
             return NUMBER
         if isinstance(e, ast.Percent):
             if not Decimal(0) <= e.value <= Decimal(100):
-                self.error(e.span, f"a rate must lie between 0% and 100%, not {e.value}%")
+                self.report(codes.RATE_RANGE, e.span, f"a rate must lie between 0% and 100%, not {e.value}%",
+                            "a rate is the share of the base that is paid: 100% pays all of it, 0% none")
             if -(e.value.as_tuple().exponent) > 4:  # type: ignore[operator]
-                self.error(e.span, "a rate has at most four decimals of a percent")
+                self.report(codes.RATE_PRECISION, e.span, "a rate has at most four decimals of a percent")
             return RATE
         if isinstance(e, ast.DateLit):
             return DATE
@@ -200,7 +212,7 @@ class ExprTyping:
         if isinstance(e, ast.Neg):
             t = sub(e.operand)
             if t is not None and t not in (MONEY, RATE, COUNT, NUMBER):
-                self.error(e.span, f"cannot negate {t}")
+                self.report(codes.OPERAND, e.span, f"cannot negate {t}")
             return t
         if isinstance(e, ast.BinOp):
             # Down the left operands in a loop, not by recursion: `a + b + …` of 10,000 terms is a
@@ -220,7 +232,7 @@ class ExprTyping:
             t = sub(e.operand)
             if t is not None:
                 if t.name != "enum":
-                    self.error(e.operand.span, f"`in {{…}}` needs an enum field, not {t}")
+                    self.report(codes.OPERAND, e.operand.span, f"`in {{…}}` needs an enum field, not {t}")
                 else:
                     for m in e.members:
                         self.member(m, t)
@@ -228,7 +240,7 @@ class ExprTyping:
         if isinstance(e, ast.Contains):
             t = self.field(e.collection)
             if t is not None and t != TEXTSET:
-                self.error(e.collection.span, f"`\"…\" in` needs a list field such as "
+                self.report(codes.OPERAND, e.collection.span, f"`\"…\" in` needs a list field such as "
                            f"`visit.diseases`, not {t}")
             return BOOL
         if isinstance(e, ast.BoolOp | ast.Not):
@@ -236,24 +248,26 @@ class ExprTyping:
             for o in operands:
                 t = sub(o)
                 if t is not None and t != BOOL:
-                    self.error(o.span, f"`{getattr(e, 'op', 'not')}` needs true/false, not {t}")
+                    self.report(codes.OPERAND,
+                                o.span, f"`{getattr(e, 'op', 'not')}` needs true/false, not {t}")
             return BOOL
         if isinstance(e, ast.If):
             c = sub(e.cond)
             if c is not None and c != BOOL:
-                self.error(e.cond.span, f"a condition must be true/false, not {c}")
+                self.report(codes.TYPE_MISMATCH, e.cond.span, f"a condition must be true/false, not {c}")
             return self.unify(e, [sub(e.then), sub(e.orelse)], "`if` branches")
         if isinstance(e, ast.Call):
             if e.func not in FUNCTIONS:
-                self.error(e.span, f"unknown function `{e.func}`", suggest(e.func, FUNCTIONS))
+                self.report(codes.UNKNOWN_FUNCTION,
+                            e.span, f"unknown function `{e.func}`", suggest(e.func, FUNCTIONS))
                 for a in e.args:
                     sub(a)
                 return None
             if len(e.args) < 2:
-                self.error(e.span, f"`{e.func}` needs at least two arguments")
+                self.report(codes.OPERAND, e.span, f"`{e.func}` needs at least two arguments")
             t = self.unify(e, [sub(a) for a in e.args], f"arguments of `{e.func}`")
             if t is not None and t not in (MONEY, RATE, COUNT, NUMBER, DATE):
-                self.error(e.span, f"`{e.func}` compares numbers, not {t}")
+                self.report(codes.OPERAND, e.span, f"`{e.func}` compares numbers, not {t}")
             return t
         raise AssertionError(f"unknown node {e!r}")
 
@@ -267,10 +281,10 @@ class ExprTyping:
         first = concrete[0]
         for t in concrete[1:]:
             if t != first:
-                self.error(node.span, f"{what} mix {first} and {t}")
+                self.report(codes.UNITS, node.span, f"{what} mix {first} and {t}")
                 return None
         if first not in (MONEY, COUNT) and NUMBER in known:
-            self.error(node.span, f"{what} mix {first} and a bare number",
+            self.report(codes.UNITS, node.span, f"{what} mix {first} and a bare number",
                        "write rates with `%`" if first == RATE else None)
             return None
         for child in _children(node):
@@ -285,18 +299,19 @@ class ExprTyping:
             return self.param_type(self.params[e.name])
         if e.name in QUANTITIES:
             if e.name in LAYER_ONLY_QUANTITIES and not in_layer:
-                self.error(e.span, f"`{e.name}` depends on the layers and can be read only in a layer",
+                self.report(codes.LAYER_ONLY,
+                            e.span, f"`{e.name}` depends on the layers and can be read only in a layer",
                            "use `in_scope` or `total` here")
             return QUANTITIES[e.name][0]
         candidates = list(self.params) + list(QUANTITIES)
-        self.error(e.span, f"unknown name `{e.name}`", suggest(e.name, candidates)
+        self.report(codes.UNKNOWN_NAME, e.span, f"unknown name `{e.name}`", suggest(e.name, candidates)
                    or suggest(e.name, [f for f in CLAIM_FIELDS]))
         return None
 
     def member(self, m: ast.Name, t: Type) -> None:
         if m.name not in self.enum_sets.get(t.enum or "", ()):
             dom = self.enums.get(t.enum or "", ()) or self.line_enums.get(t.enum or "", ())
-            self.error(m.span, f"`{m.name}` is not a value of `{t.enum}`",
+            self.report(codes.NOT_A_VALUE, m.span, f"`{m.name}` is not a value of `{t.enum}`",
                        suggest(m.name, dom) or f"one of {', '.join(dom)}")
         self.types[id(m)] = t
 
@@ -305,7 +320,8 @@ class ExprTyping:
         left_t = sub(e.left)
         if left_t is not None and left_t.name == "enum":
             if e.op not in ("==", "!="):
-                self.error(e.span, f"enum values have no order: `{e.op}` cannot compare `{left_t.enum}`",
+                self.report(codes.COMPARISON,
+                            e.span, f"enum values have no order: `{e.op}` cannot compare `{left_t.enum}`",
                            "use `==`, `!=` or `in {…}`")
             if isinstance(e.right, ast.Name) and e.right.name not in self.params \
                     and e.right.name not in QUANTITIES:
@@ -316,18 +332,19 @@ class ExprTyping:
             else:
                 right_t = sub(e.right)
                 if right_t is not None and right_t != left_t:
-                    self.error(e.span, f"cannot compare enum `{left_t.enum}` with {right_t}",
+                    self.report(codes.COMPARISON,
+                                e.span, f"cannot compare enum `{left_t.enum}` with {right_t}",
                                f"compare with one of {', '.join(self.enums[left_t.enum or ''])}")
             return BOOL
         right_t = sub(e.right)
         if left_t is None or right_t is None:
             return BOOL
         if right_t.name == "enum":
-            self.error(e.span, "put the claim field on the left: `visit.level == 3`")
+            self.report(codes.COMPARISON, e.span, "put the claim field on the left: `visit.level == 3`")
             return BOOL
         t = self.unify(e, [left_t, right_t], "the two sides of a comparison")
         if t in (BOOL, TEXTSET) and e.op not in ("==", "!="):
-            self.error(e.span, f"`{e.op}` cannot compare {t}")
+            self.report(codes.COMPARISON, e.span, f"`{e.op}` cannot compare {t}")
         return BOOL
 
     def binop(self, e: ast.BinOp, lt: Type | None, rt: Type | None) -> Type | None:
@@ -336,17 +353,18 @@ class ExprTyping:
         numeric = (MONEY, RATE, COUNT, NUMBER)
         if lt not in numeric or rt not in numeric:
             bad = lt if lt not in numeric else rt
-            self.error(e.span, f"`{e.op}` needs numbers, not {bad}")
+            self.report(codes.OPERAND, e.span, f"`{e.op}` needs numbers, not {bad}")
             return None
         if e.op in "+-":
             if RATE in (lt, rt) and {lt, rt} & {MONEY, NUMBER}:
                 verb = "add" if e.op == "+" else "subtract"
                 bare = e.left if lt == NUMBER else e.right
                 if NUMBER in (lt, rt) and not (isinstance(bare, ast.Number) and "." in str(bare.value)):
-                    self.error(e.span, f"cannot {verb} a bare number and a rate",
+                    self.report(codes.UNITS, e.span, f"cannot {verb} a bare number and a rate",
                                "write percentage points with `%`, e.g. `80% - 10%`")
                 else:
-                    self.error(e.span, f"cannot {verb} money and a rate", "did you mean `money × rate`?")
+                    self.report(codes.UNITS,
+                                e.span, f"cannot {verb} money and a rate", "did you mean `money × rate`?")
                 return None
             return self.unify(e, [lt, rt], f"the two sides of `{e.op}`")
         if e.op == "*":
@@ -363,7 +381,7 @@ class ExprTyping:
                     return MONEY
                 return other
             if pair == {MONEY}:
-                self.error(e.span, "cannot multiply money by money")
+                self.report(codes.UNITS, e.span, "cannot multiply money by money")
                 return None
             if pair == {MONEY, COUNT}:
                 return MONEY
@@ -375,7 +393,8 @@ class ExprTyping:
             return lt
         if lt == RATE and rt == RATE:
             return RATE
-        self.error(e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
+        self.report(codes.UNITS,
+                    e.span, f"cannot divide {lt} by {rt}", "divide money by a number, e.g. `deductible / 2`")
         return None
 
 

@@ -11,7 +11,7 @@ import re
 
 from lark import Token
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic
 
 # Expression nesting (parentheses, `not`, unary minus, `if`, calls, comparisons, and/or) a policy may
@@ -36,12 +36,13 @@ MAX_POLICY_CHARS = 5_000_000
 def _too_long(text: str, path: str) -> list[Diagnostic]:
     """A policy, or a line of it, over the limits above: said before any time goes into parsing."""
     if len(text) > MAX_POLICY_CHARS:
-        return [Diagnostic(ast.Span(path, 1, 1, 1, 2),
+        return [Diagnostic(codes.TOO_LONG, ast.Span(path, 1, 1, 1, 2),
                            f"the policy is {len(text):,} characters long; at most {MAX_POLICY_CHARS:,}",
                            "split it: a reform (`extends`) can hold part of it")]
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > MAX_LINE_CHARS:
-            return [Diagnostic(ast.Span(path, number, MAX_LINE_CHARS + 1, number, MAX_LINE_CHARS + 2),
+            return [Diagnostic(codes.TOO_LONG,
+                               ast.Span(path, number, MAX_LINE_CHARS + 1, number, MAX_LINE_CHARS + 2),
                                f"line {number} is {len(line):,} characters long; at most {MAX_LINE_CHARS:,}",
                                "break the expression over lines, or give parts of it their own parameters")]
     return []
@@ -53,10 +54,11 @@ def _bad_characters(text: str, path: str) -> list[Diagnostic]:
     for m in _BAD_CHARS.finditer(text):
         line, col = _position(text, m.start())
         if m.group() == "\x00":
-            diags.append(Diagnostic(ast.Span(path, line, col, line, col + 1), "a NUL character in the policy",
+            diags.append(Diagnostic(codes.BAD_CHARACTER,
+                                    ast.Span(path, line, col, line, col + 1), "a NUL character in the policy",
                                     "is this a binary file? a policy is UTF-8 text"))
         else:
-            diags.append(Diagnostic(ast.Span(path, line, col, line, col + 1),
+            diags.append(Diagnostic(codes.BAD_CHARACTER, ast.Span(path, line, col, line, col + 1),
                                     f"a lone surrogate {m.group()!r}, which is not a character",
                                     "the text was decoded wrongly; a policy is UTF-8 text"))
         if len(diags) == _MAX_REPORTED_CHARS:
@@ -70,7 +72,7 @@ def _number_too_long(text: str, tok: Token, path: str) -> Diagnostic | None:
         return None
     span = ast.Span(path, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
     return Diagnostic(
-        span, f"a number of {digits} digits is too long",
+        codes.NUMBER_TOO_LONG, span, f"a number of {digits} digits is too long",
         f"a number has at most {MAX_DIGITS} digits; money is at most {MAX_DIGITS - 2} digits of "
         "yuan and two of fen")
 
@@ -106,7 +108,7 @@ def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
         if level > MAX_NESTING:
             reported.add(root)
             diags.append(Diagnostic(
-                node.span, f"expression nested deeper than {MAX_NESTING} levels",
+                codes.TOO_DEEP, node.span, f"expression nested deeper than {MAX_NESTING} levels",
                 "split it: give a part its own `parameter` and use the parameter's name here"))
             continue
         for child in reversed(ast.children(node)):

@@ -30,7 +30,7 @@ from lark import Lark, Token, UnexpectedInput
 from lark.exceptions import LarkError
 from lark.indenter import DedentError, Indenter
 
-from . import ast, reform
+from . import ast, codes, reform
 from .build_ast import _NodeError, _ToAst
 from .errors import Diagnostic, PolicyError, ReadError
 from .limits import (
@@ -47,7 +47,7 @@ from .syntax_errors import _dedent_diagnostic, _syntax_diagnostic
 
 # The limits are part of the parser's interface (``from yibao.dsl.parser import MAX_NESTING``).
 __all__ = ["MAX_DIGITS", "MAX_LINE_CHARS", "MAX_NESTING", "MAX_POLICY_CHARS", "parse", "parse_file",
-           "read_policy_text"]
+           "parse_own", "read_policy_text"]
 
 
 class _BadDedent(DedentError):
@@ -139,8 +139,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
-    """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
+def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
+    """Parse one file as written (a reform not merged with its base); ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
         text += "\n"
     bad = _too_long(text, path) or _bad_characters(text, path)
@@ -155,7 +155,7 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
         raise PolicyError([_dedent_diagnostic(err, path)], text) from None
     except LarkError as err:  # anything else Lark can say: still a positioned diagnostic
         line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
-        raise PolicyError([Diagnostic(ast.Span(path, line, column, line, column + 1),
+        raise PolicyError([Diagnostic(codes.SYNTAX, ast.Span(path, line, column, line, column + 1),
                                       f"cannot parse the policy: {err}")], text) from None
     builder = _ToAst(path, text)
     try:
@@ -181,15 +181,21 @@ def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) ->
         texts={path: text},
     )
     if parsed.header.extends is None:
-        misplaced = [Diagnostic(a.span, "`amend` belongs in a reform",
+        misplaced = [Diagnostic(codes.REFORM_ONLY, a.span, "`amend` belongs in a reform",
                                 'add `extends "base.yb"` to the policy header') for a in parsed.amends]
-        misplaced += [Diagnostic(layer.span, f"`{layer.placement[0]} {layer.placement[1]}` places a "
+        misplaced += [Diagnostic(codes.REFORM_ONLY,
+                                 layer.span, f"`{layer.placement[0]} {layer.placement[1]}` places a "
                                  "layer of a reform among its base's layers",
                                  "in a policy of its own, layers apply in the order they are written")
                       for layer in parsed.layers if layer.placement is not None]
         if misplaced:
             raise PolicyError(misplaced, text)
-    return reform.resolve(parsed, lambda p, chain: parse_file(p, _chain=chain), _chain)
+    return parsed
+
+
+def parse(text: str, path: str = "<policy>", *, _chain: tuple[str, ...] = ()) -> ast.Policy:
+    """Parse a policy (and, for a reform, its base); raise ``PolicyError`` on bad syntax."""
+    return reform.resolve(parse_own(text, path), lambda p, chain: parse_file(p, _chain=chain), _chain)
 
 
 def read_policy_text(path: str | Path) -> str:
@@ -202,7 +208,8 @@ def read_policy_text(path: str | Path) -> str:
         if isinstance(err, IsADirectoryError):
             reason = "it is a folder, not a policy file"
         span = ast.Span(str(p), 1, 1, 1, 1)
-        raise ReadError([Diagnostic(span, f"cannot read policy: {reason}")], reason=reason) from None
+        raise ReadError([Diagnostic(codes.UNREADABLE,
+                                    span, f"cannot read policy: {reason}")], reason=reason) from None
     try:
         return data.decode("utf-8-sig")  # editors on Windows add a BOM
     except UnicodeDecodeError as err:
@@ -211,7 +218,7 @@ def read_policy_text(path: str | Path) -> str:
         line, col = _position(prefix + "\n", len(prefix))
         reason = f"it is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}, column {col})"
         span = ast.Span(str(p), line, col, line, col + 1)
-        raise ReadError([Diagnostic(span, f"cannot read policy: {reason}",
+        raise ReadError([Diagnostic(codes.UNREADABLE, span, f"cannot read policy: {reason}",
                                     "save the policy as UTF-8")], shown, reason=reason) from None
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, PolicyError, ReadError, suggest
 
 
@@ -36,17 +36,20 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     here = os.path.normpath(policy.path)
     if path in chain or path == here:
         loop = " → ".join([*chain, here, path])
-        raise PolicyError([Diagnostic(span, f"policies extend each other in a loop: {loop}")],
+        raise PolicyError([Diagnostic(codes.EXTENDS_LOOP,
+                                      span, f"policies extend each other in a loop: {loop}")],
                           policy.texts)
     shown = h.extends if len(h.extends) <= 80 else h.extends[:60] + "…"  # the line itself shows it all
     try:
         is_file, is_dir = Path(path).is_file(), Path(path).is_dir()
     except (OSError, ValueError) as err:  # a name too long, a loop of links…
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise PolicyError([Diagnostic(span, f"cannot read the base policy `{shown}`: {reason}",
+        raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
+                                      span, f"cannot read the base policy `{shown}`: {reason}",
                                       "the path is relative to this file's folder")], policy.texts) from None
     if is_dir:
-        raise PolicyError([Diagnostic(span, f"the base policy `{h.extends}` is a folder ({path})",
+        raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
+                                      span, f"the base policy `{h.extends}` is a folder ({path})",
                                       "name the policy file in it, e.g. `…/resident_inpatient.yb`")],
                           policy.texts)
     if not is_file:
@@ -54,13 +57,15 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
         near = sorted(str(p.name) for p in folder.glob("*.yb")) if folder.is_dir() else []
         hint = suggest(Path(path).name, near) or (f"policies in {folder}: {', '.join(near)}" if near
                                                   else "the path is relative to this file's folder")
-        raise PolicyError([Diagnostic(span, f"cannot find the base policy `{h.extends}` ({path})", hint)],
+        raise PolicyError([Diagnostic(codes.BASE_NOT_FOUND,
+                                      span, f"cannot find the base policy `{h.extends}` ({path})", hint)],
                           policy.texts)
     try:
         base = load(path, (*chain, here))
     except ReadError as err:  # there, but unreadable: say so where the reform names it
         hint = "save it as UTF-8" if "UTF-8" in err.reason else None
-        raise PolicyError([Diagnostic(span, f"cannot read the base policy `{shown}`: {err.reason}", hint)],
+        raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
+                                      span, f"cannot read the base policy `{shown}`: {err.reason}", hint)],
                           policy.texts) from None
     return merge(base, policy)
 
@@ -81,6 +86,7 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
         document=rh.document or bh.document,
         effective=rh.effective or bh.effective,
         until=rh.until if rh.effective else bh.until,
+        until_span=rh.until_span if rh.effective else bh.until_span,
         applies=rh.applies or bh.applies,
         rounding=rh.rounding or bh.rounding,
         input=bh.input,
@@ -93,7 +99,7 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
     index = {p.name: i for i, p in enumerate(params)}
     for amend in reform.amends:
         if amend.name not in index:
-            diags.append(Diagnostic(amend.span,
+            diags.append(Diagnostic(codes.AMEND_UNKNOWN, amend.span,
                                     f"`amend {amend.name}`: the base policy has no such parameter",
                                     suggest(amend.name, index)))
             continue
@@ -139,7 +145,8 @@ def _layers(base: tuple[ast.Layer, ...], changes: tuple[ast.Layer, ...],
         out = [x for x in out if x.name != layer.name]
         names = [x.name for x in out]
         if anchor not in names:
-            diags.append(Diagnostic(layer.span, f"layer `{layer.name}` is placed {where} `{anchor}`, "
+            diags.append(Diagnostic(codes.PLACE_UNKNOWN,
+                                    layer.span, f"layer `{layer.name}` is placed {where} `{anchor}`, "
                                     "which is not a layer", suggest(anchor, names)))
             continue
         at = names.index(anchor) + (1 if where == "after" else 0)

@@ -6,13 +6,14 @@ changes for people, the parser for the grammar.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING
 
 from lark import Token, UnexpectedCharacters, UnexpectedInput
 from lark.exceptions import UnexpectedEOF
 
-from . import ast
+from . import ast, codes
 from .errors import Diagnostic, suggest
 
 if TYPE_CHECKING:
@@ -53,7 +54,13 @@ TERMINAL_NAMES = {
     "VBAR": "`|`",
     "EQUAL": "`=`",
     "DOT": "`.`",
+    "PLACE": "`before` or `after`",
 }
+
+# Full-width punctuation a Chinese keyboard types, and the ASCII the language wants outside strings.
+FULL_WIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "％": "%", "“": '"', "”": '"', "＝": "=",
+              "＞": ">", "＜": "<", "｜": "|", "．": ".", "－": "-", "＋": "+", "／": "/", "｛": "{",
+              "｝": "}", "。": "."}
 
 # Common mistakes, recognised by Lark's match_examples, with the advice to give.
 EXAMPLES: dict[str, list[str]] = {
@@ -84,10 +91,56 @@ def _terminal_patterns() -> dict[str, str]:
 
 
 def _anon_terminal(term: str) -> str:
+    """A literal terminal as written (`->`); a pattern's regex is never shown to a person."""
     pattern = _terminal_patterns().get(term)
-    if (pattern is not None and term.startswith("__ANON")) or (pattern and term.isupper()):
-        return f"`{pattern}`"
+    if pattern is not None and (term.startswith("__ANON") or term.isupper()):
+        return f"`{pattern}`" if term in _literals() else term.lower().replace("_", " ")
     return term
+
+
+@cache
+def _literals() -> frozenset[str]:
+    """Terminals that are a fixed text (`->`, `per year`), not a pattern."""
+    from lark.lexer import PatternStr
+
+    from .parser import _lark
+
+    return frozenset(t.name for t in _lark().terminals if isinstance(t.pattern, PatternStr))
+
+
+def _unclosed_quote(line: str) -> int | None:
+    """The column (0-based) of the first quote of a line whose quotes do not pair up, else None."""
+    quotes: list[int] = []
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and quotes and len(quotes) % 2 == 1:
+            i += 2
+            continue
+        if ch == "#" and len(quotes) % 2 == 0:
+            break
+        if ch == '"':
+            quotes.append(i)
+        i += 1
+    if len(quotes) % 2 == 0:
+        return None
+    return quotes[0]
+
+
+def _unclosed_string(path: str, text: str, line: int) -> Diagnostic | None:
+    """A syntax error on a line with an unpaired quote is that quote's: the lexer's own complaint
+    (about what follows a string that swallowed the rest) would mislead."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    source = lines[line - 1]
+    col = _unclosed_quote(source)
+    if col is None:
+        return None
+    end = len(source.rstrip()) + 1
+    return Diagnostic(codes.UNCLOSED_STRING, ast.Span(path, line, col + 1, line, max(end, col + 2)),
+                      'this string has no closing `"` on its line',
+                      'close it before the end of the line, e.g. `"统筹基金" / "basic fund"`')
 
 
 def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic:
@@ -96,19 +149,32 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
     if isinstance(err, UnexpectedEOF) or line <= 0:
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
+    token = getattr(err, "token", None)
+    if isinstance(token, Token) and token.type == "_INDENT":
+        return _indent_diagnostic(token, path)
+    unclosed = _unclosed_string(path, text, line)
+    if unclosed is not None:
+        return unclosed
     hint = None
+    code = codes.SYNTAX
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
         message = f"unexpected character {char!r}"
-        if char == "'":
+        code = codes.CHARACTER
+        if char in FULL_WIDTH:
+            code = codes.FULL_WIDTH
+            message = f"full-width `{char}` outside a string"
+            hint = f"use ASCII `{FULL_WIDTH[char]}`; only quoted text (labels, citations) may be full-width"
+        elif char == "'":
             hint = 'strings use double quotes: "…"'
-        elif char == "\t":
-            hint = "indent with spaces"
         elif char == ":":
             hint = "a parameter's type follows its label: `parameter name \"标签\" / \"label\": money`"
+        elif char == "¥":
+            hint = "write money as a plain number, e.g. `500.00`"
+        elif char and unicodedata.east_asian_width(char) in "WF":
+            hint = 'Chinese text belongs in a quoted label: "中文" / "English"'
         width = 1
     else:
-        token = getattr(err, "token", None)
         expected = _expected_names(_accepted(err))
         found = _describe_token(token)
         message = f"unexpected {found}"
@@ -117,12 +183,24 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
         if isinstance(token, Token) and token.type == "NAME":
             hint = suggest(str(token), KEYWORDS)
         width = len(str(token)) if isinstance(token, Token) and str(token) else 1
-        if isinstance(token, Token) and token.type in ("_INDENT", "_DEDENT", "_NL"):
+        if isinstance(token, Token) and token.type in ("_DEDENT", "_NL"):
             width = 1
-            if token.type == "_INDENT":
-                hint = "this line is indented more than the block it belongs to"
     span = ast.Span(path, line, column, line, column + max(width, 1))
-    return Diagnostic(span, message, hint)
+    return Diagnostic(code, span, message, hint)
+
+
+def _indent_diagnostic(token: Token, path: str) -> Diagnostic:
+    """A line indented deeper than its block: at that line's indentation (Lark places the token at
+    the end of the line before), naming a tab when there is one."""
+    indent = str(token).rsplit("\n", 1)[-1]
+    line = token.end_line or token.line or 1
+    span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
+    if "\t" in indent:
+        return Diagnostic(codes.TAB, span, "this line is indented with a tab, which counts as 8 columns: "
+                          "deeper than the block it belongs to", "indent with spaces, as the lines above")
+    return Diagnostic(codes.INDENTATION, span,
+                      f"this line is indented {len(indent)} columns, more than the block it belongs to",
+                      "indent it as the lines above it; a block starts only after a line that opens one")
 
 
 def _one_of(names: list[str]) -> str:
@@ -162,10 +240,16 @@ def _describe_token(token: object) -> str:
 
 
 def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
-    line, column = err.token.end_line or 1, err.token.end_column or 1
+    line = err.token.end_line or 1
+    indent = str(err.token).rsplit("\n", 1)[-1]
     levels = sorted(set(err.levels), reverse=True)
     fits = " or ".join(str(n) for n in levels)
+    span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
+    if "\t" in indent:
+        return Diagnostic(codes.TAB, span,
+                          "this line is indented with a tab, which counts as 8 columns and matches no "
+                          "enclosing block", f"indent with spaces: {fits} columns")
     columns = "column" if err.indent == 1 else "columns"
-    return Diagnostic(ast.Span(path, line, column, line, column + 1),
+    return Diagnostic(codes.INDENTATION, span,
                       f"this line is indented {err.indent} {columns}, which matches no enclosing block",
                       f"indent it as the block it belongs to: {fits} columns")

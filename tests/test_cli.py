@@ -34,7 +34,7 @@ def test_check_reports_every_file_and_fails() -> None:
     result = run("check", POLICY, "tests/dsl/broken/bands_gap.yb", "tests/dsl/broken/rates_out_of_range.yb")
     assert result.exit_code == 1
     assert "ok: policies/jiujiang/resident_inpatient.yb" in result.output
-    assert "bands_gap.yb:16:5: error: band starts at 6000.00" in result.output
+    assert "bands_gap.yb:16:5: error[Y0909]: band starts at 6000.00" in result.output
     assert "rates_out_of_range.yb:14:8: error" in result.output
     assert "Traceback" not in result.output
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from yibao.dsl import codes
 from yibao.dsl.ast import Span
 from yibao.dsl.errors import ClaimError, ClaimIssue, Diagnostic, PolicyError
 
@@ -69,11 +70,11 @@ def test_mutants_are_reproducible_from_their_number():
 def test_the_oracle_tells_crashes_and_unpositioned_rejections_from_rejections(runner):
     mutant = Mutant("policy", 0, "jiujiang/resident_inpatient.yb", (), b"")
     assert runner.classify(KeyError("x"), mutant).kind == "crashed"
-    nowhere = PolicyError([Diagnostic(Span("p.yb", 0, 0, 0, 0), "bad")], "x\n")
+    nowhere = PolicyError([Diagnostic(codes.SYNTAX, Span("p.yb", 0, 0, 0, 0), "bad")], "x\n")
     assert runner.classify(nowhere, mutant).kind == "unpositioned"
-    beyond = PolicyError([Diagnostic(Span("p.yb", 9, 1, 9, 2), "bad")], "x\n")
+    beyond = PolicyError([Diagnostic(codes.SYNTAX, Span("p.yb", 9, 1, 9, 2), "bad")], "x\n")
     assert runner.classify(beyond, mutant).kind == "unpositioned"
-    there = PolicyError([Diagnostic(Span("p.yb", 1, 1, 1, 2), "bad")], "x\n")
+    there = PolicyError([Diagnostic(codes.SYNTAX, Span("p.yb", 1, 1, 1, 2), "bad")], "x\n")
     assert runner.classify(there, mutant).kind == "rejected"
     assert runner.classify(ClaimError([ClaimIssue("", "no path")]), mutant).kind == "unpositioned"
     assert runner.classify(ClaimError([ClaimIssue("lines[0]", "bad")]), mutant).kind == "rejected"

@@ -30,7 +30,7 @@ def run(*args: str):
 def raised(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the Jiujiang resident policy with the level-2 deductible raised from 400 to 500."""
     text = POLICY.read_text(encoding="utf-8")
-    old = "    local, 2, _                            -> 400.00\n"
+    old = "    local, 2,           _                                 -> 400.00\n"
     assert text.count(old) == 1
     path = tmp_path_factory.mktemp("raised") / "resident_inpatient.yb"
     path.write_text(text.replace(old, old.replace("400.00", "500.00")), encoding="utf-8")

@@ -68,8 +68,9 @@ def test_the_team_repository_of_the_docs_works_as_documented(tmp_path: Path) -> 
     # a change to the policy fails both, showing the figures that moved
     policy = tmp_path / "policies" / "inpatient.yb"
     text = policy.read_text(encoding="utf-8")
-    policy.write_text(text.replace("local, 2, _                            -> 400.00",
-                                   "local, 2, _                            -> 500.00"), encoding="utf-8")
+    row = "local, 2,           _                                 -> 400.00"
+    assert row in text
+    policy.write_text(text.replace(row, row.replace("400.00", "500.00")), encoding="utf-8")
     changed = run(pytest_args, tmp_path)
     assert changed.returncode == 1
     assert '-     "basic": "6880.00"' in changed.stdout and '+     "basic": "6800.00"' in changed.stdout

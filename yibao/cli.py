@@ -13,13 +13,15 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_check as _cli_check
+from yibao import cli_fmt as _cli_fmt
 from yibao import cli_policy as _cli_policy
 from yibao import cli_render as _cli_render
 from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
 from yibao.config import Config
-from yibao.dsl.errors import PolicyError, YibaoError
+from yibao.dsl.errors import YibaoError
 from yibao.messages import current_lang, error_text, os_reason, say, set_lang
 from yibao.output import write_atomic
 
@@ -142,27 +144,6 @@ def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
 
 
-@main.command()
-@click.argument("policies", nargs=-1, required=True, type=EXISTING)
-@configured
-def check(policies: tuple[Path, ...], cfg: Config) -> None:
-    """Parse and check POLICY files; print every error with its line."""
-    err = _stderr()
-    failed = False
-    for path in policies:
-        try:
-            policy = load_policy(path)
-        except PolicyError as e:
-            err.print(e.format(), markup=False)
-            failed = True
-            continue
-        for warning in policy.warnings:
-            err.print(warning.format(policy.ast.texts.get(warning.span.file, policy.ast.text)), markup=False)
-        click.echo(say("check.ok", cfg.lang, path=path, params=len(policy.ast.parameters),
-                       layers=len(policy.layers)))
-    sys.exit(1 if failed else 0)
-
-
 @main.command(name="compile")
 @click.argument("policy", type=EXISTING)
 @click.option("-o", "--output", type=_cli_render.OUTPUT,
@@ -279,10 +260,14 @@ def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: P
 
 # Click's own messages in Chinese for a zh run (yibao/cli_zh.py)
 _cli_zh.install()
+# `yibao check` (yibao/cli_check.py)
+_cli_check.register(main)
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao fmt` (yibao/cli_fmt.py)
+_cli_fmt.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

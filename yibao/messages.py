@@ -23,6 +23,8 @@ __all__ = ["CLAIM", "WORDS", "claim_issue", "current_lang", "error_text", "os_re
 WORDS: dict[str, tuple[str, str]] = {
     "check.ok": ("通过：{path}（{params} 个参数，{layers} 个支付层）",
                  "ok: {path} ({params} parameter{params_s}, {layers} layer{layers_s})"),
+    "check.none": ("请给出一个或多个政策文件（或 --explain CODE）", "give one or more POLICY files (or --explain CODE)"),
+    "check.strict": ("{path}：{n} 个警告，--strict 使其视为失败", "{path}: {n} warning{n_s}, which --strict makes fail"),
     "test.none": ("在 {where} 下没有找到政策测试（*.tests.json）", "no policy tests (*.tests.json) found under {where}"),
     "test.error": ("错误 {path}", "ERROR {path}"),
     "test.file": ("{path}（{policy}）：{cases} 个用例，{status}", "{path} ({policy}): {cases} case{cases_s}, {status}"),

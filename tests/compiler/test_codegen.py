@@ -106,6 +106,6 @@ def test_generated_lines_map_back_to_policy_lines(jiujiang_resident) -> None:
     for generated, (policy_file, policy_line) in zip(source_lines, linemap, strict=True):
         assert policy_file == "policies/jiujiang/resident_inpatient.yb"
         if "p_rate = 800000" in generated:
-            assert policy_lines[policy_line - 1].strip() == "local, 2, _                            -> 80%"
+            assert " ".join(policy_lines[policy_line - 1].split()) == "local, 2, _ -> 80%"
         if "pay = div_half_up(elig_basic * rate" in generated:
             assert policy_lines[policy_line - 1].strip() == "rate rate"

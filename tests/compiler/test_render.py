@@ -397,7 +397,7 @@ def test_one_changed_value_changes_only_what_shows_it(tmp_path: Path, lang: str,
     """Raise the local level-2 deductible from 400.00 to 450.00 in a copy of the policy."""
     original = POLICIES / "jiujiang" / "resident_inpatient.yb"
     text = original.read_text(encoding="utf-8")
-    row = "    local, 2, _                            -> 400.00\n"
+    row = "    local, 2,           _                                 -> 400.00\n"
     assert text.count(row) == 1
     copy = tmp_path / "resident_inpatient.yb"
     copy.write_text(text.replace(row, row.replace("400.00", "450.00")), encoding="utf-8")

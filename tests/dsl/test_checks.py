@@ -40,7 +40,7 @@ def test_all_errors_of_a_file_come_together() -> None:
 
 def test_error_names_file_line_column_and_carets() -> None:
     text = errors_of(BROKEN / "rates_out_of_range.yb").format()
-    assert "broken/rates_out_of_range.yb:14:8: error: a rate must lie between 0% and 100%" in text
+    assert "broken/rates_out_of_range.yb:14:8: error[Y0302]: a rate must lie between 0% and 100%" in text
     assert "              ^^^^" in text
 
 
@@ -113,3 +113,34 @@ def test_a_parameter_without_value_fails_at_load_not_at_settle(tmp_path: Path) -
     path.write_text(UNDEFINED["parameter with only a citation"][0], encoding="utf-8")
     with pytest.raises(PolicyError, match="has no value"):
         load_policy(path)
+
+
+# The messages issue 14 found weak, each a case of the corpus above; what each must now say.
+def test_an_unclosed_string_is_named_without_the_lexer_s_regex() -> None:
+    (d,) = errors_of(BROKEN / "syntax_unclosed_string.yb").diagnostics
+    assert (d.code.id, d.span.line, d.span.column) == ("Y0103", 12, 13)
+    assert "(?:" not in d.message and "did you mean" not in (d.hint or "")
+
+
+def test_indentation_is_reported_at_its_line_and_a_tab_is_named() -> None:
+    (tab,) = errors_of(BROKEN / "syntax_tab_indent.yb").diagnostics
+    assert (tab.code.id, tab.span.line) == ("Y0105", 14) and "tab" in tab.message
+    (deep,) = errors_of(BROKEN / "syntax_bad_indent.yb").diagnostics
+    assert (deep.code.id, deep.span.line, deep.span.column) == ("Y0104", 14, 5)
+
+
+def test_until_before_effective_is_reported_at_until() -> None:
+    (d,) = errors_of(BROKEN / "dates_until_before_effective.yb").diagnostics
+    assert (d.code.id, d.span.line, d.span.column) == ("Y0602", 3, 30)
+
+
+def test_full_width_punctuation_asks_for_ascii() -> None:
+    (d,) = errors_of(BROKEN / "syntax_full_width_colon.yb").diagnostics
+    assert d.code.id == "Y0106" and "use ASCII `:`" in (d.hint or "")
+
+
+def test_a_rate_above_100_percent_has_a_hint_and_a_warning_follows_the_error() -> None:
+    err = errors_of(BROKEN / "warning_after_the_error.yb")
+    assert [(d.code.id, d.span.line) for d in err.diagnostics] == [("Y0302", 23), ("Y0505", 12)]
+    assert "100% pays all of it" in (err.diagnostics[0].hint or "")
+    assert err.format().index("error[Y0302]") < err.format().index("warning[Y0505]")

@@ -112,7 +112,7 @@ def test_errors_point_into_the_right_file(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(yibao.PolicyError) as info:
         yibao.load_policy("reform.yb")
     text = str(info.value)
-    assert "reform.yb:7:1: error: `amend limt`: the base policy has no such parameter" in text
+    assert "reform.yb:7:1: error[Y0704]: `amend limt`: the base policy has no such parameter" in text
     assert "did you mean `limit`?" in text
 
 
@@ -123,7 +123,7 @@ def test_base_errors_show_the_base_line(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(yibao.PolicyError) as info:
         yibao.load_policy("reform.yb")
     text = str(info.value)
-    assert "base/base.yb:19:9: error: cannot add money and a rate" in text
+    assert "base/base.yb:19:9: error[Y0305]: cannot add money and a rate" in text
     assert "  19 |   value 50% + 1.00" in text
 
 

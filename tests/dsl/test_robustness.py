@@ -361,7 +361,7 @@ def test_a_broken_cache_file_falls_back(tmp_path: Path) -> None:
 def test_a_long_line_is_shown_round_its_error() -> None:
     err = error_of(policy_with_cap(" + ".join(["1.00"] * 2_000) + " + nothing"))
     shown = err.format().splitlines()
-    assert shown[0].endswith("error: unknown name `nothing`")
+    assert shown[0].endswith("error[Y0201]: unknown name `nothing`")
     assert shown[1].startswith(f"{CAP_LINE:>4} | …") and shown[1].endswith("+ nothing per year")
     assert shown[2].index("^") == shown[1].index("nothing") and len(shown[1]) < 200
 
