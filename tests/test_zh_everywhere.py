@@ -103,6 +103,7 @@ def test_explain_letters(fmt: str) -> None:
 def test_explain_text_check_render_and_test() -> None:
     run(["explain", str(POLICY), str(CLAIM), "--text"], [POLICY], [CLAIM])
     run(["check", str(POLICY)], [POLICY], [])
+    run(["fmt", "--check", str(POLICY)], [POLICY], [])
     examples = sorted((POLICY.parent / "claims").glob("*.json"))
     run(["render", str(POLICY), "--format", "md"], [POLICY], examples)
     tests = sorted((POLICY.parent / "tests").glob("resident_inpatient*.json"))
