@@ -48,9 +48,10 @@ _MAX_INT_DIGITS = 100
 
 
 def decode_json(data: str | bytes | bytearray, source: str | None = None,
-                max_bytes: int = MAX_INPUT_BYTES) -> Any:
+                max_bytes: int = MAX_INPUT_BYTES, parse_float: Any = None) -> Any:
     """JSON text or UTF-8 bytes → Python data, rejecting what ``json.loads`` would let through
-    or crash on: too large, not UTF-8, nested too deep, repeated keys, NaN, enormous numbers."""
+    or crash on: too large, not UTF-8, nested too deep, repeated keys, NaN, enormous numbers.
+    ``parse_float`` (``Decimal`` for the national platform's numbers) reads ``12.34`` exactly."""
     def reject(path: str, message: str) -> ClaimError:
         return ClaimError([ClaimIssue(path, message)], source)
 
@@ -90,7 +91,8 @@ def decode_json(data: str | bytes | bytearray, source: str | None = None,
         return _Bad(f"a number of {len(digits):,} digits; too large for any field")
 
     try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer)
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer,
+                           parse_float=parse_float)
     except json.JSONDecodeError as err:
         raise reject("$", f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
     except RecursionError:  # not expected after _too_deep; never a traceback all the same

@@ -15,8 +15,11 @@ from rich.console import Console
 
 from yibao import cli_check as _cli_check
 from yibao import cli_fmt as _cli_fmt
+from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
+from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
+from yibao import cli_serve as _cli_serve
 from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
@@ -268,6 +271,12 @@ _cli_policy.register(main)
 _cli_render.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
+# `yibao convert` between yibao claims and the national platform's shapes (yibao/cli_national.py)
+_cli_national.register(main)
+# `yibao reconcile` (yibao/cli_reconcile.py)
+_cli_reconcile.register(main)
+# `yibao serve` (yibao/cli_serve.py)
+_cli_serve.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,88 @@
+"""Readers for the fields of the platform's rows: objects, lists of rows, codes and dates, each
+checked and any problem added at its path (the numbers are ``numbers.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from yibao.compiler.claims import _Collector, _show
+
+MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather than cut
+
+
+def _obj(c: _Collector, raw: Any, path: str, *, required: bool = True) -> Mapping[str, Any]:
+    if raw is None:
+        if required:
+            c.add(path, "required object")
+        return {}
+    if not isinstance(raw, Mapping):
+        c.add(path, f"must be an object, not {_show(raw)}")
+        return {}
+    return raw
+
+
+def _rows(
+    c: _Collector, raw: Any, path: str, *, required: bool = False
+) -> list[tuple[str, Mapping[str, Any]]]:
+    if raw is None:
+        if required:
+            c.add(path, "required list")
+        return []
+    if not isinstance(raw, list):
+        c.add(path, f"must be a list, not {_show(raw)}")
+        return []
+    out = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, Mapping):
+            c.add(f"{path}[{i}]", "must be an object")
+            continue
+        out.append((f"{path}[{i}]", row))
+    return out
+
+
+def _code(
+    c: _Collector,
+    obj: Mapping[str, Any],
+    key: str,
+    path: str,
+    *,
+    required: bool = True,
+    limit: int = MAX_CODE,
+) -> str | None:
+    raw = obj.get(key)
+    if raw is None or raw == "":
+        if required:
+            c.add(f"{path}.{key}", "required")
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        c.add(f"{path}.{key}", f"must be a string, not {_show(raw)}")
+        return None
+    text = str(raw)
+    if len(text) > limit:
+        c.add(f"{path}.{key}", f"{len(text)} characters; at most {limit}")
+        return None
+    return text
+
+
+def _day(
+    c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True
+) -> dt.date | None:
+    """A date or datetime field (``2024-03-18`` or ``2024-03-18 10:20:00``) as its day."""
+    raw = obj.get(key)
+    if raw is None or raw == "":
+        if required:
+            c.add(f"{path}.{key}", "required (a date, YYYY-MM-DD[ HH:MM:SS])")
+        return None
+    try:
+        if not isinstance(raw, str) or len(raw) not in (10, 19) or not raw[:4].isascii():
+            raise ValueError(raw)
+        if len(raw) == 19:
+            dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S")
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        c.add(f"{path}.{key}", f"{_show(raw)} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+        return None
+
+
