@@ -13,6 +13,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from yibao.cli_config import configured
+from yibao.config import Config
+from yibao.messages import error_text
+
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 FORMATS = click.Choice(["yibao", "national", "settlement"])
 
@@ -54,8 +58,10 @@ def register(main: click.Group) -> None:
         help="Write here (JSON lines; a single input object gives one JSON object) instead of "
         "standard output.",
     )
+    @configured
     def convert(
-        source: str, src: str, dst: str, policy: Path | None, area: Path | None, output: Path | None
+        source: str, src: str, dst: str, policy: Path | None, area: Path | None, output: Path | None,
+        cfg: Config,
     ) -> None:
         """Convert INPUT (a JSON file of one item or a list, JSON lines, a folder, or -) between yibao
         claims and national visits, or settle national visits into the platform's settlement shapes."""
@@ -84,13 +90,13 @@ def register(main: click.Group) -> None:
         results = []
         for _, item in items:
             if isinstance(item, Exception):
-                err.print(str(item), markup=False)
+                err.print(error_text(item, cfg.lang), markup=False)
                 failed = True
         for _s, result in run(
             (src, dst), compiled, mapping, [(s, d) for s, d in items if not isinstance(d, Exception)]
         ):
             if isinstance(result, Exception):
-                err.print(str(result), markup=False)
+                err.print(error_text(result, cfg.lang), markup=False)
                 failed = True
             else:
                 results.append(result)

@@ -32,6 +32,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "fmt.n_same": ("{n} 个文件已是规范格式", "{n} file{n_s} already formatted"),
     "fmt.n_failed": ("{n} 个文件无法重排", "{n} file{n_s} could not be formatted"),
     "fmt.none": ("没有政策文件", "no policy files"),
+    "serve.start": ("yibao serve：{n} 个政策，地址 http://{host}:{port}（OpenAPI：/docs）",
+                    "yibao serve: {n} policies on http://{host}:{port} (OpenAPI: /docs)"),
     "test.none": ("在 {where} 下没有找到政策测试（*.tests.json）", "no policy tests (*.tests.json) found under {where}"),
     "test.error": ("错误 {path}", "ERROR {path}"),
     "test.file": ("{path}（{policy}）：{cases} 个用例，{status}", "{path} ({policy}): {cases} case{cases_s}, {status}"),
