@@ -20,6 +20,8 @@ from textual.widgets import DataTable, Input, OptionList
 from textual.widgets.option_list import Option
 from yibao.compiler.text_width import clip, clip_middle
 
+from yibao.highlight import styled_line
+
 from .explanation import Explanation, StepView, word
 
 NAME_CELLS = 20  # a bill line's name in the table; longer (Chinese) names end in "…"
@@ -305,7 +307,8 @@ class StepDetail(ScrollView, can_focus=True):
 
 
 class SourceView(ScrollView, can_focus=True):
-    """The policy file the current rule is written in, with the rule's lines highlighted.
+    """The policy file the current rule is written in, its code coloured (``yibao.highlight``) and
+    the rule's lines highlighted.
 
     Lines are drawn one at a time as they scroll into view, so moving to another step costs
     the same for a long policy file as for a short one.
@@ -381,7 +384,8 @@ class SourceView(ScrollView, can_focus=True):
         strip = Strip([
             Segment(f"{number:>{self._gutter()}}", gutter),
             Segment("▶" if inside else " ", style),  # visible without colour, too
-            Segment(self._lines[number - 1], style),
+            *(Segment(text, style + colour)
+              for text, colour in styled_line(self._lines[number - 1], self.app.current_theme.dark)),
         ])
         # the rule's lines are marked across the whole width of the view
         return strip.crop_extend(scroll_x, scroll_x + width, style)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from yibao import cli_check as _cli_check
 from yibao import cli_fmt as _cli_fmt
+from yibao import cli_lsp as _cli_lsp
 from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
@@ -271,6 +272,8 @@ _cli_policy.register(main)
 _cli_render.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
+# `yibao lsp` (yibao/cli_lsp.py)
+_cli_lsp.register(main)
 # `yibao convert` between yibao claims and the national platform's shapes (yibao/cli_national.py)
 _cli_national.register(main)
 # `yibao reconcile` (yibao/cli_reconcile.py)
