@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from yibao import cli_batch as _cli_batch
 from yibao import cli_check as _cli_check
+from yibao import cli_convert as _cli_convert
 from yibao import cli_fmt as _cli_fmt
 from yibao import cli_lsp as _cli_lsp
-from yibao import cli_national as _cli_national
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
@@ -270,12 +271,15 @@ _cli_check.register(main)
 _cli_policy.register(main)
 # `yibao render` (yibao/cli_render.py)
 _cli_render.register(main)
+# `yibao convert` (yibao/cli_convert.py): claim file formats, and the national platform's shapes
+# (yibao/cli_national.py)
+_cli_convert.register(main)
+# `yibao batch` (yibao/cli_batch.py)
+_cli_batch.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
 # `yibao lsp` (yibao/cli_lsp.py)
 _cli_lsp.register(main)
-# `yibao convert` between yibao claims and the national platform's shapes (yibao/cli_national.py)
-_cli_national.register(main)
 # `yibao reconcile` (yibao/cli_reconcile.py)
 _cli_reconcile.register(main)
 # `yibao serve` (yibao/cli_serve.py)

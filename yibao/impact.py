@@ -47,6 +47,12 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for a file that is not Parquet
         raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
+    if "person_id" in table.column_names:  # the columnar schema (docs/columnar.md)
+        from yibao.compiler.columnar_format import table_to_claims
+
+        for i, claim in enumerate(table_to_claims(table)):
+            yield f"{path}[{i}]", claim
+        return
     # A single text column ``claim`` holds claims as JSON; otherwise the columns are the claim's fields.
     as_json = table.column_names == ["claim"]
     for i, row in enumerate(table.to_pylist()):

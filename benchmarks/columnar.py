@@ -1,0 +1,272 @@
+"""The columnar backend against hand-written baselines of the same rules, in one run.
+
+Run: ``python benchmarks/columnar.py [--sizes 100000 1000000] [--base 5000] [--rounds 3]``
+
+One policy: the Jiujiang resident inpatient rules plus a three-band critical-illness layer
+(``POLICY`` below). Paths, each checked equal to the fen on every claim before it is timed:
+
+- hand-written Python over integer fen (``hand_settle``): the 1× baseline;
+- hand-written NumPy int64 over the same arrays the backend reads (``hand_numpy``);
+- ``policy.settle(dict)``: what a user calls, validation included;
+- the columnar settle step (``runtime_columnar.settle_batch`` on a ``Batch``);
+- Parquet → Parquet end to end (``yibao batch`` in-process: read, validate, settle, write).
+
+Then scaling: Parquet → Parquet at each ``--sizes`` (each in a fresh process, for its peak RSS).
+Claims: ``--base`` claims drawn by ``sample_policy_claims``, repeated with new ids and persons
+and their bills scaled (exactly, in fen) to reach each size, written in chunks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from yibao.compiler import columnar_format as F
+from yibao.compiler.loader import compile_policy
+from yibao.compiler.loader_columnar import columnar_module
+from yibao.compiler.runtime_columnar import Batch, batch_from_claims, settle_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
+CRITICAL = """
+layer critical "大病保险" / "critical-illness insurance"
+  cite jj2020 "二(三)一"
+  assume "a three-band critical-illness layer on what basic insurance leaves, for the benchmark"
+  base remaining
+  bands per year
+    0.00 to 15000.00 -> 0%
+    15000.00 to 100000.00 -> 60%
+    above 100000.00 -> 70%
+"""
+ANNUAL_CAP = 15_000_000
+BANDS = ((0, 1_500_000, 0), (1_500_000, 10_000_000, 60), (10_000_000, None, 70))
+
+
+def policy() -> Any:
+    return compile_policy(BASE.read_text(encoding="utf-8") + CRITICAL, str(BASE))
+
+
+# ------------------------------------------------------------ hand-written baselines
+def _deductible_and_rate(region: str, level: str, referral: str) -> tuple[int, int]:
+    if region == "local":
+        if level in ("1", "primary"):
+            return 10_000, 90
+        if level == "2":
+            return 40_000, 80
+        return 60_000, 60
+    return (80_000, 40) if referral == "none" else (60_000, 50)
+
+
+def hand_settle(c: Any) -> tuple[int, int, int]:
+    """(basic, critical, person) in fen, written by hand on a validated ``Claim``."""
+    in_scope = 0
+    for line in c.lines:
+        if line.category == "A":
+            in_scope += line.amount
+        elif line.category == "B":
+            in_scope += line.amount - (line.amount + 5) // 10
+    deductible, rate = _deductible_and_rate(c.region, c.level, c.referral)
+    ytd = c.ytd
+    deductible = min(in_scope, max(0, deductible - ytd.get("basic.deductible", 0)))
+    basic = ((in_scope - deductible) * rate + 50) // 100
+    basic = min(basic, max(0, ANNUAL_CAP - ytd.get("basic.paid", 0)))
+    remaining = in_scope - basic
+    before = ytd.get("critical.base", 0)
+    after = before + remaining
+    critical = 0
+    for lo, hi, pct in BANDS:
+        lo = max(lo, before)
+        top = after if hi is None else min(hi, after)
+        if top > lo:
+            critical += ((top - lo) * pct + 50) // 100
+    return basic, critical, c.total - basic - critical
+
+
+def hand_numpy(b: Batch, enums: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same rules over the batch's arrays (enums as integer codes), written by hand with NumPy."""
+    def code(field: str, value: str) -> int:
+        return enums[field].index(value)
+
+    amount, cat, off = b.line_amount, b.line_category, b.line_offsets[:-1]
+    kept = np.where(cat == 0, amount, np.where(cat == 1, amount - (amount + 5) // 10, 0))  # A, B
+    in_scope = np.add.reduceat(kept, off)
+    total = np.add.reduceat(amount, off)
+    level = b.level
+    local = b.region == code("visit.region", "local")
+    low = (level == code("visit.level", "1")) | (level == code("visit.level", "primary"))
+    conds = [local & low, local & (level == code("visit.level", "2")), local,
+             b.referral == code("visit.referral", "none")]
+    deductible = np.select(conds, [10_000, 40_000, 60_000, 80_000], 60_000)
+    rate = np.select(conds, [90, 80, 60, 40], 50)
+    deductible = np.minimum(in_scope, np.maximum(0, deductible - b.ytd["basic.deductible"]))
+    basic = ((in_scope - deductible) * rate + 50) // 100
+    basic = np.minimum(basic, np.maximum(0, ANNUAL_CAP - b.ytd["basic.paid"]))
+    before = b.ytd["critical.base"]
+    after = before + in_scope - basic
+    critical = np.zeros(b.n, dtype=np.int64)
+    for lo, hi, pct in BANDS:
+        lo_ = np.maximum(lo, before)
+        top = after if hi is None else np.minimum(hi, after)
+        critical += np.where(top > lo_, ((top - lo_) * pct + 50) // 100, 0)
+    return basic, critical, total - basic - critical
+
+
+# ------------------------------------------------------------ claims
+def base_claims(pol: Any, n: int, seed: int = 1) -> list[dict[str, Any]]:
+    from yibao.sampling import sample_policy_claims
+
+    return sorted(sample_policy_claims(pol, n, seed=seed), key=lambda c: c["person"]["id"])
+
+
+def tiles(base: pa.Table, size: int, chunk: int = 65_536) -> Any:
+    """``size`` claims as tables of at most ``chunk`` rows: the base claims again and again, each
+    copy with new ids and person ids (persons in sorted order) and its bill scaled by 1–3×."""
+    made = 0
+    copy = 0
+    n = base.num_rows
+    while made < size:
+        k = min(n, size - made)
+        t = base.slice(0, k)
+        factor = 1 + copy % 3
+        lines = t.column("lines").combine_chunks()
+        child = lines.values
+        scaled = pc.multiply(child.field("amount"), factor)
+        fields = [scaled if f.name == "amount" else child.field(f.name) for f in F.LINE_TYPE]
+        struct = pa.StructArray.from_arrays(fields, fields=list(F.LINE_TYPE))
+        t = t.set_column(t.schema.get_field_index("lines"), "lines",
+                         pa.ListArray.from_arrays(lines.offsets, struct))
+        ids = np.char.add(f"B{copy:05d}-", np.arange(k).astype(str))
+        t = t.set_column(0, "id", pa.array(ids))
+        t = t.set_column(t.schema.get_field_index("person_id"), "person_id",
+                         pa.array(np.char.add(f"P{copy:05d}-", np.char.zfill(np.arange(k).astype(str), 7))))
+        for start in range(0, k, chunk):
+            yield t.slice(start, chunk)
+        made += k
+        copy += 1
+
+
+def write_claims(base: pa.Table, size: int, path: Path) -> None:
+    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA)
+    for t in tiles(base, size):
+        writer.write_table(t.cast(F.CLAIM_SCHEMA))
+    writer.close()
+
+
+# ------------------------------------------------------------ timing
+def best(fn: Callable[[], Any], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def end_to_end(size: int, base_n: int, folder: Path) -> dict[str, Any]:
+    """One scale, in this process: write the claims, then time yibao batch Parquet → Parquet."""
+    from yibao.batch import run
+
+    pol = policy()
+    columnar_module(pol)
+    base = F.claims_to_table((str(i), c) for i, c in enumerate(base_claims(pol, base_n)))
+    src, out = folder / f"claims-{size}.parquet", folder / f"settled-{size}.parquet"
+    write_claims(base, size, src)
+    start = time.perf_counter()
+    summary = run(pol, src, out)
+    wall = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"size": size, "claims": summary.claims, "wall": wall, "rate": summary.claims / wall,
+            "rss_mb": rss, "in_mb": src.stat().st_size / 2**20, "out_mb": out.stat().st_size / 2**20}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", type=int, default=5000, help="sampled claims (default 5000)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--step", type=int, default=65_536, help="claims of the array paths (a chunk)")
+    ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    ap.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)  # internal: one scale, JSON out
+    args = ap.parse_args()
+    if args.scale_one:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(end_to_end(args.scale_one, args.base, Path(tmp))))
+        return 0
+
+    pol = policy()
+    module = columnar_module(pol)
+    dicts = base_claims(pol, args.base)
+    claims = [pol.claim(d) for d in dicts]
+    # the array paths over a chunk of --step claims: the sampled ones again, each a new person
+    step = [replace(c, id=f"{c.id}-{k}", person_id=f"{k:04d}-{c.person_id}")
+            for k in range(max(args.step // len(claims), 1)) for c in claims]
+    batch = batch_from_claims(step, module)
+    n = len(claims)
+
+    # every path equal to the fen before anything is timed
+    want = [hand_settle(c) for c in step]
+    got = settle_batch(module, batch)
+    hb, hc, hp = hand_numpy(batch, module.ENUMS)
+    for i, c in enumerate(step):
+        s = pol.settle(dicts[i % n])
+        cols = (int(got.payers["basic"][i]), int(got.payers["critical"][i]), int(got.person[i]))
+        if not (want[i] == (s.payer_fen[0], s.payer_fen[1], s.person_fen) == cols
+                == (int(hb[i]), int(hc[i]), int(hp[i]))):
+            print(f"claim {c.id}: paths disagree: hand {want[i]}, scalar {s.payer_fen, s.person_fen}, "
+                  f"columnar {cols}, numpy {(hb[i], hc[i], hp[i])}", file=sys.stderr)
+            return 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "claims.parquet", Path(tmp) / "settled.parquet"
+        table = F.claims_to_table((str(i), d) for i, d in enumerate(dicts))
+        pq.write_table(table, src)
+        from yibao.batch import run
+
+        m = batch.n
+        paths = {  # (what, how many claims it settles)
+            "hand-written Python, integer fen": (lambda: [hand_settle(c) for c in claims], n),
+            "hand-written NumPy int64": (lambda: hand_numpy(batch, module.ENUMS), m),
+            "yibao policy.settle(dict)": (lambda: [pol.settle(d) for d in dicts], n),
+            "yibao columnar settle step": (lambda: settle_batch(module, batch), m),
+            "yibao batch, Parquet → Parquet": (lambda: run(pol, src, out), n),
+        }
+        rates = {name: size / best(fn, args.rounds) for name, (fn, size) in paths.items()}
+    base_rate = rates["hand-written Python, integer fen"]
+    numpy_rate = rates["hand-written NumPy int64"]
+    print(f"{n:,} sampled claims ({sum(len(c.lines) for c in claims):,} lines); the array paths over "
+          f"{m:,} claims (a chunk); best of {args.rounds} rounds; every path equal to the fen on "
+          f"all {m:,}\n")
+    print("| path | claims/s | vs hand-written int-fen | vs hand-written NumPy |")
+    print("|---|---:|---:|---:|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} | {rate / base_rate:.3g}× | {rate / numpy_rate:.3g}× |")
+
+    if args.sizes:
+        print("\n| claims | Parquet → Parquet wall | claims/s | peak RSS | claims file |")
+        print("|---:|---:|---:|---:|---:|")
+        for size in args.sizes:
+            res = subprocess.run([sys.executable, __file__, "--scale-one", str(size), "--base",
+                                  str(min(args.base, size))], capture_output=True, text=True, check=False)
+            if res.returncode:
+                print(res.stderr, file=sys.stderr)
+                return 1
+            r = json.loads(res.stdout)
+            print(f"| {r['claims']:,} | {r['wall']:.1f} s | {r['rate']:,.0f} | {r['rss_mb']:,.0f} MB | "
+                  f"{r['in_mb']:,.0f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

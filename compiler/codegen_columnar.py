@@ -1,0 +1,559 @@
+"""Checked AST → a columnar Python module that settles a whole batch over NumPy int64 arrays.
+
+A second generator from the same semantic plan as ``codegen.py``: it reads the checked AST and
+the constructs' definitions (``constructs.py``: accumulators, layer results) and reuses the
+scalar generator's expression emitter (``codegen_expr.ExprEmitter``: names, units, rates in
+parts per million, ``round_mul``) wherever Python's integer arithmetic is also NumPy's
+(``+ - * //`` on int64 are exact and floor the same way). Only what has no elementwise form
+is emitted differently here: conditionals become ``where``, ``and``/``or``/``not`` become
+``all_of``/``any_of``/``~``, ``in (…)`` becomes ``isin``, ``if`` statements become masks.
+
+The module has two entry points, driven by ``runtime_columnar.settle_batch``:
+
+- ``prepare(c)``: per claim, what does not depend on the year so far — parameters, the
+  classification of every bill line (masks over the line arrays, summed per claim with
+  ``np.add.reduceat`` over the list offsets), the totals;
+- ``settle_layers(c, env, ytd)``: the layers, for claims of distinct persons at once (the
+  k-th claim of every person), with their year_to_date in, the new year_to_date out.
+
+A construct this generator has no columnar form for is refused by name (``ColumnarUnsupported``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from yibao.dsl import ast
+from yibao.dsl.checks import CheckedPolicy
+from yibao.dsl.errors import YibaoError
+from yibao.dsl.types import CATEGORIES
+
+from .codegen import GENERATOR, _Writer
+from .codegen_expr import _FIELDS, _NONNEGATIVE, _QUANTITY_VARS, ExprEmitter, _ident
+from .constructs import ACCUMULATORS, accumulator_adds, accumulator_key, layer_accumulators
+from .money import RATE_ONE
+
+COLUMNAR_GENERATOR = GENERATOR.replace("codegen", "codegen-columnar")
+_PERIODS = ("year", "visit", "month", "quarter")  # `per month` and `per quarter`: caps only (the checker)
+# A cap over a period: the local name prefix of what the layer paid in it before the claim.
+_CAP_BEFORE = {a.period: a.var for a in ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
+_TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
+# In a classification row, the line's own fields, and the claim's through the line's owner (``L``).
+_LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount"}
+
+
+class ColumnarUnsupported(YibaoError):
+    """A policy construct the columnar backend cannot settle; the message names it."""
+
+
+class ColumnarGenerator(ExprEmitter):
+    """One policy's columnar module."""
+
+    def __init__(self, checked: CheckedPolicy) -> None:
+        self.c = checked
+        self.p = checked.policy
+        self.w = _Writer(self.p.path)
+        self.default_mode = self.p.header.rounding or "half_up"
+        self.active = "True"  # the mask of claims the code being emitted applies to
+        self.lines = False  # emitting a classification row: expressions are per line
+        self.common: dict[str, str] = {}  # claim-field tests already computed (``shared``)
+        # Enum values are small integers in a batch: their index in the policy's value set.
+        self.codes = {f: {v: i for i, v in enumerate(values)} for f, values in self.c.enums.items()}
+        self.tmp = 0
+        self._refuse_unsupported()
+
+    # ------------------------------------------------------------ what has no columnar form
+    def _refuse_unsupported(self) -> None:
+        h = self.p.header
+        if h.input != "claim":
+            raise ColumnarUnsupported(f"{self.p.path}: `input {h.input}` policies have no columnar form "
+                                      "(records are settled one at a time: use --engine scalar)")
+        for node in ast.walk(self.p):
+            if isinstance(node, ast.Periodic) and node.period not in _PERIODS:
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `per {node.period}` has no "
+                                          "columnar form yet (use --engine scalar)")
+            if isinstance(node, ast.Field) and node.dotted not in _FIELDS and node.path[0] in (
+                    "line", "record"):
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` has no "
+                                          "columnar form yet (use --engine scalar)")
+            if isinstance(node, ast.Treatment) and node.kind not in _TREATMENTS:
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: the treatment `{node.kind}` "
+                                          "has no columnar form yet (use --engine scalar)")
+        if self.p.classify is None:
+            raise ColumnarUnsupported(f"{self.p.path}: a policy without `classify` has no columnar form")
+        outside = (*self.p.parameters, *self.p.layers, *self.p.checks, self.p.header)
+        for part in outside:  # a layer's rate by bill line (`line.class` in a rate)
+            for node in ast.walk(part):
+                if isinstance(node, ast.Field) and node.path[0] == "line":
+                    raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` outside "
+                                              "`classify` (a rate by bill line) has no columnar form yet "
+                                              "(use --engine scalar)")
+        for node in ast.walk(self.p.classify):
+            if isinstance(node, ast.Field) and node.path[0] == "line" and node.dotted not in _LINE_FIELDS:
+                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` in a "
+                                          "classification row has no columnar form yet (use --engine scalar)")
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: ast.Expr, mode: str) -> str:
+        if isinstance(e, ast.If):
+            return (f"where({self.expr(e.cond, mode)}, {self.expr(e.then, mode)}, "
+                    f"{self.expr(e.orelse, mode)})")
+        if isinstance(e, ast.BoolOp):
+            func = "all_of" if e.op == "and" else "any_of"
+            if e.op not in ("and", "or"):
+                raise AssertionError(f"unknown operator {e.op!r}")
+            return f"{func}(" + ", ".join(self.expr(o, mode) for o in e.operands) + ")"
+        if isinstance(e, ast.Not):
+            return f"np.logical_not({self.expr(e.operand, mode)})"
+        if isinstance(e, ast.MemberOf):
+            field = self.type_of(e.operand).enum
+            members = tuple(self.code(field, m.name, m.span) for m in e.members)
+            return f"isin({self.expr(e.operand, mode)}, {members!r})"
+        t = self.type_of(e)
+        if t.name == "enum" and (isinstance(e, ast.Number) or (
+                isinstance(e, ast.Name) and e.name not in self.c.params and e.name not in _QUANTITY_VARS)):
+            value = str(e.value) if isinstance(e, ast.Number) else e.name
+            return str(self.code(t.enum, value, e.span))
+        if isinstance(e, ast.Contains):
+            return f"{'L' if self.lines else 'c'}.has({e.item!r})"
+        if self.lines and isinstance(e, ast.Field):
+            if e.dotted in _LINE_FIELDS:
+                return _LINE_FIELDS[e.dotted]
+            if e.dotted in _FIELDS:
+                return "L." + _FIELDS[e.dotted][2:]
+        if self.lines and isinstance(e, ast.Name) and e.name in self.c.params:
+            return f"p_{_ident(e.name, e.span)}[own]"
+        return super().expr(e, mode)
+
+    def code(self, field: str | None, value: str, span: ast.Span) -> int:
+        """An enum value's integer in a batch (its index in the policy's value set)."""
+        codes = self.codes.get(field or "")
+        if codes is None or value not in codes:
+            raise ColumnarUnsupported(f"{span.file}:{span.line}: the enum value `{value}` has no known "
+                                      "field; it has no columnar form (use --engine scalar)")
+        return codes[value]
+
+    def check_rate(self, var: str, e: ast.Expr, line: ast.Span) -> None:
+        if not self.rate_in_range(e):
+            self.fail(f"{self.active} & ((({var}) < 0) | (({var}) > {RATE_ONE}))", line,
+                      f"lambda i: rate_text({var}, i)")
+
+    def fail(self, bad: str, span: ast.Span, reason: str) -> None:
+        self.w(f"fail(c, {bad}, ({span.file!r}, {int(span.line)}), {reason}, INFO)", span)
+
+    @contextmanager
+    def masked(self, mask: str) -> Iterator[None]:
+        saved, self.active = self.active, mask
+        try:
+            yield
+        finally:
+            self.active = saved
+
+    def fresh(self, stem: str) -> str:
+        self.tmp += 1
+        return f"{stem}{self.tmp}"
+
+    # ------------------------------------------------------------ parameters
+    def quantity_params(self) -> set[str]:
+        direct = {p.name for p in self.p.parameters
+                  if any(isinstance(n, ast.Name) and n.name in _QUANTITY_VARS for n in ast.walk(p))}
+        late = set(direct)
+        for p in self.c.param_order:
+            if self.c.param_deps[p.name] & late:
+                late.add(p.name)
+        return late
+
+    def parameter(self, p: ast.Parameter) -> None:
+        """Exceptions by priority, then dated versions latest first: the first that holds gives the value."""
+        w = self.w
+        mode = self.default_mode
+        var = f"p_{_ident(p.name, p.span)}"
+        with w.at(p.span):
+            w(repr(f"parameter {p.name}: {p.label.en}"), p.span)
+            branches: list[tuple[str | None, ast.Definition, ast.Span]] = []
+            for ex in p.exceptions_by_priority():
+                branches.append((self.expr(ex.when, mode), ex.definition, ex.span))
+            versions = list(p.versions)
+            for k, version in enumerate(reversed(versions)):
+                last = k == len(versions) - 1
+                cond = None if last else f"(c.day >= {int(version.start.toordinal())})"
+                branches.append((cond, version.definition, version.span))
+            if len(branches) == 1:
+                w(f"{var} = full(c.n, {self.definition(branches[0][1], p.name)})")
+                return
+            taken = "False"
+            pairs = []
+            for cond, definition, span in branches:
+                mask = self.fresh("m")
+                here = cond if cond is not None else "True"
+                w(f"{mask} = all_of({self.active}, np.logical_not({taken}), {here})", span)
+                with self.masked(mask):
+                    value = self.definition(definition, p.name)
+                pairs.append((cond, value))
+                taken = f"any_of({taken}, {cond})" if cond is not None else taken
+            conds = [c_ for c_, _ in pairs if c_ is not None]
+            values = [v for c_, v in pairs if c_ is not None]
+            default = pairs[-1][1]
+            w(f"{var} = full(c.n, choose(c.n, [{', '.join(conds)}], [{', '.join(values)}], {default}))")
+
+    def definition(self, d: ast.Definition, name: str) -> str:
+        """Code for a definition's value (emitting the statements it needs first)."""
+        mode = self.default_mode
+        if isinstance(d, ast.Value):
+            return self.expr(d.expr, mode)
+        w = self.w
+        tests = []
+        for row in d.rows:  # each row's test once, in a variable read by the check and the choice
+            test = self.row_test(d, row)
+            if test != "True":
+                var = self.fresh("k")
+                w(f"{var} = {test}", row.span)
+                test = var
+            tests.append(test)
+        values = [self.expr(row.value, mode) for row in d.rows]
+        var = self.fresh("t")
+        if tests and tests[0] == "True":
+            return values[0]
+        cut = next((i for i, t in enumerate(tests) if t == "True"), None)
+        if cut is None:
+            any_row = self.fresh("r")
+            w(f"{any_row} = any_of({', '.join(tests)})", d.span)
+            self.fail(f"all_of({self.active}, np.logical_not({any_row}))", d.span,
+                      repr(f"no table row of `{name}` (line {int(d.span.line)}) matches this claim"))
+            default = "0"
+        else:
+            tests, default = tests[:cut], values[cut]
+            values = values[:cut]
+        w(f"{var} = choose(c.n, [{', '.join(tests)}], [{', '.join(values)}], {default})", d.span)
+        return var
+
+    def row_test(self, d: ast.Table, row: ast.Row) -> str:
+        conds = []
+        for key, pat in zip(d.keys, row.patterns, strict=True):
+            if pat.alternatives is None:
+                continue
+            f = _FIELDS[key.dotted]
+            codes = tuple(self.code(key.dotted, str(a), row.span) for a in pat.alternatives)
+            if len(codes) == 1:
+                conds.append(self.shared(f"({f} == {codes[0]})", row.span))
+            else:
+                conds.append(self.shared(f"isin({f}, {codes!r})", row.span))
+        if not conds:
+            return "True"
+        return conds[0] if len(conds) == 1 else "all_of(" + ", ".join(conds) + ")"
+
+    def shared(self, code: str, span: ast.Span) -> str:
+        """A test of claim fields, computed once per module function (``prepare`` is straight-line)."""
+        var = self.common.get(code)
+        if var is None:
+            var = self.common[code] = self.fresh("f")
+            self.w(f"{var} = {code}", span)
+        return var
+
+    # ------------------------------------------------------------ classification
+    def classify(self) -> None:
+        """Every bill line at once: the first row of its category that matches gives its treatment."""
+        w = self.w
+        cls = self.p.classify
+        assert cls is not None
+        mode = self.default_mode
+        with w.at(cls.span):
+            w(repr(f"classify: {cls.label.en}"), cls.span)
+            w("own = c.line_owner()")
+            w("L = c.take(own)  # the claim's fields, line by line")
+            w("amount = c.line_amount")
+            w("unit_price = c.line_unit_price")
+            w("oos = np.zeros(len(amount), dtype=I64)")
+            w("fsp = np.zeros(len(amount), dtype=I64)")
+            billed = ""
+            if cls.as_billed is not None:
+                with w.at(cls.as_billed):
+                    w("billed = c.line_billed  # taken as the platform split it")
+                    w("oos = where(billed, c.line_self_pay + c.line_over_limit, 0)")
+                    w("fsp = where(billed, c.line_first_self_pay, 0)")
+                billed = " & ~billed"
+            self.lines = True
+            try:
+                for cat in CATEGORIES:
+                    rows = [r for r in cls.rows if r.category == cat]
+                    if all(r.treatment.kind == "in_scope" for r in rows):
+                        continue  # nothing to count: in scope is what is left
+                    ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
+                    w(f"free = (c.line_category == {CATEGORIES.index(cat)}){billed}  # {cat}", rows[0].span)
+                    for k, r in enumerate(ordered):
+                        self.class_row(r, mode, last=k == len(ordered) - 1)
+            finally:
+                self.lines = False
+            w("total = c.total if c.total is not None else sums(amount, c.line_offsets)")
+            w("out_of_scope = sums(oos, c.line_offsets)")
+            w("first_self_pay = sums(fsp, c.line_offsets)")
+            w("in_scope = total - out_of_scope - first_self_pay")
+
+    def class_row(self, r: ast.ClassRow, mode: str, last: bool) -> None:
+        w = self.w
+        tests = ["free"]
+        if r.item_class is not None:
+            tests.append(f"(c.line_class == {r.item_class!r})")
+        if r.when is not None:
+            tests.append(f"full(L.n, {self.expr(r.when, mode)})")
+        w(f"sel = {' & '.join(tests)}", r.span)
+        if not last:  # the lines this row takes are not for the rows after it
+            w("free = free & ~sel", r.span)
+        t = r.treatment
+        if t.kind == "out_of_scope":
+            w("oos = where(sel, amount, oos)", r.span)
+        elif t.kind != "in_scope":
+            assert t.share is not None
+            share = self.expr(t.share, mode)
+            if not isinstance(t.share, ast.Percent):
+                w(f"share = full(L.n, {share})", r.span)
+                if not self.rate_in_range(t.share):
+                    w(f"fail_lines(c, own, sel & ((share < 0) | (share > {RATE_ONE})), "
+                      f"({r.span.file!r}, {int(r.span.line)}), lambda j: rate_text(share, j), INFO)", r.span)
+                share = "share"
+            part = self.round_mul("amount", t.share, share, mode, nonneg=True)
+            if t.kind == "in_scope_share":
+                part = f"amount - {part}"
+            w(f"fsp = where(sel, {part}, fsp)", r.span)
+
+    # ------------------------------------------------------------ layers
+    def layer(self, index: int, layer: ast.Layer) -> None:
+        w = self.w
+        n = _ident(layer.name, layer.span)
+        mode = layer.rounding or self.default_mode
+        with w.at(layer.span):
+            w(repr(f"layer {n}: {layer.label.en}"), layer.span)
+            for acc in layer_accumulators(layer):
+                w(f"{acc.var}_{n} = ytd[{accumulator_key(n, acc)!r}]")
+            if layer.given is not None:
+                with w.at(layer.given):
+                    w(f"pay = c.paid[{n!r}]")
+                    after = "left unpaid after the earlier layers" if index else "of the claim's total"
+                    self.fail("pay > unpaid", layer.given,
+                              f"lambda i: {f'`{n}` paid '!r} + yuan(pay[i]) + "
+                              f"{f' (paid.{n} in the claim), more than the '!r} + yuan(unpaid[i]) + "
+                              f"{' ' + after!r}")
+                w(f"l_{n} = pay")
+                for var in ("ded", "elig", "base", "over"):
+                    w(f"{var}_{n} = zero")
+                self.pass_on(n)
+                return
+            act = "True"
+            if layer.when is not None:
+                act = f"act_{n}"
+                w(f"{act} = full(c.n, {self.expr(layer.when, mode)})", layer.when.span)
+            with self.masked(act):
+                self.layer_body(index, layer, n, mode)
+            if layer.when is not None:
+                for var in ("l", "ded", "elig", "base", "over"):
+                    w(f"{var}_{n} = where({act}, {var}_{n}, 0)")
+            self.pass_on(n)
+
+    def layer_body(self, index: int, layer: ast.Layer, n: str, mode: str) -> None:
+        w = self.w
+        base_name = layer.base.name if isinstance(layer.base, ast.Name) else None
+        if layer.base is None:
+            base_name = "remaining"
+        base = self.expr(layer.base, mode) if layer.base is not None else "remaining"
+        base_span = layer.base.span if layer.base is not None else layer.span
+        w(f"base = full(c.n, {base})", base_span)
+        if base_name not in _NONNEGATIVE:
+            w("base = np.maximum(base, 0)", base_span)
+        after = layer.ceiling_after_deductible
+        w(f"over_{n} = zero")
+        if layer.ceiling is not None and not after:
+            ce = layer.ceiling
+            with w.at(ce.span):
+                self.ceiling_room(layer, ce, n)
+                w(f"over_{n} = np.maximum(base - room, 0)")
+                w(f"base = base - over_{n}")
+        if not after:
+            w(f"base_{n} = base")
+        if layer.deductible is not None:
+            self.deductible(layer, n)
+        else:
+            w(f"ded_{n} = zero")
+        if after:
+            ce = layer.ceiling
+            assert ce is not None
+            with w.at(ce.span):
+                self.ceiling_room(layer, ce, n)
+                w(f"over_{n} = np.maximum(base - ded_{n} - room, 0)")
+                w(f"base = base - over_{n}")
+            w(f"base_{n} = base")
+        w(f"elig_{n} = base - ded_{n}")
+        if layer.fixed is not None:
+            f = layer.fixed
+            w(f"pay = np.maximum(np.minimum({self.expr(f.expr, mode)}, base), 0)", f.span)
+        elif layer.rate is not None:
+            r = layer.rate
+            rate = self.expr(r, mode)
+            if not isinstance(r, ast.Percent):
+                w(f"rate = full(c.n, {rate})", r.span)
+                self.check_rate("rate", r, r.span)
+                rate = "rate"
+            w(f"pay = {self.round_mul(f'elig_{n}', r, rate, mode, nonneg=True)}", r.span)
+        else:
+            self.bands(layer, n, mode)
+        for cap in layer.caps:
+            with w.at(cap.span):
+                capv = self.expr(cap.expr, mode)
+                if cap.period in _CAP_BEFORE:
+                    w(f"pay = np.minimum(pay, np.maximum({capv} - {_CAP_BEFORE[cap.period]}_{n}, 0))")
+                else:
+                    w(f"pay = np.minimum(pay, {capv})")
+        left_by_earlier = base_name in ("remaining", "unpaid")
+        if not (left_by_earlier or (index == 0 and base_name in ("in_scope", "total"))):
+            w("pay = np.minimum(pay, unpaid)")
+        w(f"l_{n} = pay")
+
+    def ceiling_room(self, layer: ast.Layer, ce: ast.Periodic, n: str) -> None:
+        value = self.expr(ce.expr, layer.rounding or self.default_mode)
+        room = f"{value} - ye_{n}" if ce.period == "year" else value
+        self.w(f"room = np.maximum({room}, 0)")
+
+    def deductible(self, layer: ast.Layer, n: str) -> None:
+        w = self.w
+        d = layer.deductible
+        assert d is not None
+        mode = layer.rounding or self.default_mode
+        with w.at(d.span):
+            due = self.expr(d.expr, mode)
+            if d.period == "year":
+                w(f"ded_due = np.maximum({due} - yd_{n}, 0)")
+            else:
+                w(f"ded_due = full(c.n, {due})")
+            if layer.deductible_limit is not None:
+                limit = self.expr(layer.deductible_limit.expr, mode)
+                w(f"ded_room = {limit} - yd_{n}")
+                w("ded_due = where(ded_due > ded_room, np.maximum(ded_room, 0), ded_due)")
+            w(f"ded_{n} = np.minimum(base, ded_due)")
+
+    def bands(self, layer: ast.Layer, n: str, mode: str) -> None:
+        w = self.w
+        b = layer.bands
+        assert b is not None
+        with w.at(b.span):
+            w(f"before = yb_{n}" if b.period == "year" else "before = zero")
+            w(f"after = before + elig_{n}")
+            w("pay = zero")
+        lower = "0"
+        for band in b.bands:
+            with w.at(band.span):
+                if band.lower is not None:
+                    lower = self.expr(band.lower, mode)
+                w(f"lo = np.maximum({lower}, before)")
+                w(f"hi = np.minimum({self.expr(band.upper, mode)}, after)" if band.upper is not None
+                  else "hi = after")
+                if isinstance(band.rate, ast.Percent) and band.rate.value == 0:
+                    pass  # a slice at 0% pays nothing
+                else:
+                    w("part = np.maximum(hi - lo, 0)")  # a band the year has not reached: 0
+                    rate = self.expr(band.rate, mode)
+                    if not isinstance(band.rate, ast.Percent):
+                        w(f"rate = full(c.n, {rate})")
+                        with self.masked(f"all_of({self.active}, part > 0)"):
+                            self.check_rate("rate", band.rate, band.span)
+                        rate = "rate"
+                    w(f"pay = pay + {self.round_mul('part', band.rate, rate, mode, nonneg=True)}")
+                if band.upper is not None:
+                    lower = self.expr(band.upper, mode)
+
+    def pass_on(self, n: str) -> None:
+        w = self.w
+        w(f"unpaid = unpaid - l_{n}")
+        w(f"remaining = np.maximum(remaining - l_{n}, 0)")
+
+    # ------------------------------------------------------------ the module
+    def module(self) -> str:
+        h = self.p.header
+        w = self.w
+        late = self.quantity_params()
+        w("def applies(c):", h.span)
+        with w.indent():
+            w('"""Which claims the policy covers at all."""')
+            w(f"return full(c.n, {self.expr(h.applies, self.default_mode) if h.applies else 'True'})")
+        w()
+        w()
+        w("def prepare(c):", h.span)
+        with w.indent():
+            w('"""Per claim: parameters, the classification of every line, the totals."""')
+            w("zero = np.zeros(c.n, dtype=I64)")
+            self.common = {}
+            params = list(self.c.param_order)
+            for p in params:
+                if p.name not in late:
+                    self.parameter(p)
+            self.classify()
+            for p in params:
+                if p.name in late:
+                    self.parameter(p)
+            names = ["total", "out_of_scope", "first_self_pay", "in_scope"] + [
+                f"p_{_ident(p.name, p.span)}" for p in params]
+            w("return {")
+            with w.indent():
+                for name in names:
+                    w(f"{name!r}: {name},")
+            w("}")
+        w()
+        w()
+        w("def settle_layers(c, env, ytd):", h.span)
+        with w.indent():
+            w('"""The layers, for claims of distinct persons; year_to_date in, the new one out."""')
+            w("zero = np.zeros(c.n, dtype=I64)")
+            for name in names:
+                w(f"{name} = env[{name!r}]")
+            w("unpaid = total")
+            w("remaining = in_scope")
+            for index, layer in enumerate(self.p.layers):
+                self.layer(index, layer)
+            payers = ", ".join(f"l_{_ident(x.name, x.span)}" for x in self.p.layers)
+            w(f"paid = ({payers},)")
+            w("new_ytd = {")
+            with w.indent():
+                for layer in self.p.layers:
+                    n = layer.name
+                    for acc in layer_accumulators(layer):
+                        w(f"{accumulator_key(n, acc)!r}: {acc.var}_{n} + {accumulator_adds(layer, acc)}_{n},")
+            w("}")
+            w("return paid, new_ytd")
+        head = _Writer()
+        head(f'"""Columnar settlement code for the policy POLICY_ID in SOURCE, by {COLUMNAR_GENERATOR}.')
+        head()
+        head("Do not edit: change the policy and recompile.")
+        head('"""')
+        head()
+        head("import numpy as np")
+        head()
+        head("from yibao.compiler.runtime_columnar import (")
+        for name in ("I64", "PolicyLines", "all_of", "any_of", "choose", "div_down", "div_half_even",
+                     "div_half_up", "div_up", "fail", "fail_lines", "full", "isin", "max", "min", "rate_text",
+                     "sums", "where", "yuan"):
+            head(f"    {name},")
+        head(")")
+        head()
+        head(f"POLICY_ID = {h.name!r}")
+        head(f"SOURCE = {self.p.path!r}")
+        start = int(h.effective.toordinal()) if h.effective else dt.date.min.toordinal()
+        end = int(h.until.toordinal()) if h.until else None
+        head(f"EFFECTIVE = ({start}, {end})")
+        head("ENUMS = {  # the value sets; a batch holds each value as its index here")
+        for key, values in sorted(self.c.enums.items()):
+            head(f"    {key!r}: {values!r},")
+        head("}")
+        head(f"LAYERS = {tuple(x.name for x in self.p.layers)!r}")
+        accs = tuple(accumulator_key(x.name, a) for x in self.p.layers for a in layer_accumulators(x))
+        head(f"ACCUMULATORS = {accs!r}")
+        head(f"YEAR_START = {h.year_start or (1, 1)!r}  # quarters count from the insurance year's start")
+        head("INFO = PolicyLines(SOURCE, {})  # the policy's text, set by the loader, for error messages")
+        head()
+        head()
+        source = "\n".join(head.lines + w.lines).rstrip() + "\n"
+        return source
+
+
+def generate_columnar(checked: CheckedPolicy) -> str:
+    """The columnar module's source; raises ``ColumnarUnsupported`` naming a construct it lacks."""
+    return ColumnarGenerator(checked).module()

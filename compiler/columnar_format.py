@@ -1,0 +1,322 @@
+"""Claims and settlements as Arrow tables: the schema (``docs/columnar.md``), JSON claims ⇄ Arrow,
+Arrow claims → a validated ``runtime_columnar.Batch``, settlements → Arrow.
+
+One row per claim, the bill a list column of structs. Money is int64 fen; a reader also takes
+``decimal128(18, 2)`` (any decimal whose values have at most two decimals) and converts it
+exactly, from the unscaled integers, never through a float.
+
+Claims read from Arrow are validated exactly as JSON claims are (``columnar_read.read_batch``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from yibao.dsl.errors import ClaimError, ClaimIssue
+
+from . import claims as C
+from .money import money_str
+from .runtime_columnar import Batch
+
+SPLIT = ("self_pay", "over_limit", "first_self_pay", "in_scope")
+LINE_TYPE = pa.struct([
+    ("code", pa.string()), ("name", pa.string()), ("category", pa.string()), ("class", pa.string()),
+    ("amount", pa.int64()), ("unit_price", pa.int64()),
+    *((name, pa.int64()) for name in SPLIT),
+])
+CLAIM_SCHEMA = pa.schema([
+    ("id", pa.string()), ("date", pa.date32()), ("person_id", pa.string()), ("scheme", pa.string()),
+    ("person_category", pa.string()), ("age", pa.int16()), ("kind", pa.string()), ("facility", pa.string()),
+    ("level", pa.string()), ("region", pa.string()), ("referral", pa.string()), ("admission_no", pa.int32()),
+    ("diseases", pa.list_(pa.string())), ("lines", pa.list_(LINE_TYPE)), ("ytd_year", pa.int32()),
+    ("year_to_date", pa.map_(pa.string(), pa.int64())), ("paid", pa.map_(pa.string(), pa.int64())),
+])
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+# person.x / visit.x in the JSON claim ← column
+_PERSON = {"id": "person_id", "scheme": "scheme", "category": "person_category", "age": "age"}
+_VISIT = {"kind": "kind", "facility": "facility", "level": "level", "region": "region",
+          "referral": "referral", "admission_no": "admission_no", "diseases": "diseases"}
+
+
+class ClaimsRejected(ClaimError):
+    """Claims of a batch that are not valid: each issue's path starts with its row."""
+
+
+# ------------------------------------------------------------ JSON claim → Arrow row
+def _fen(c: C._Collector, raw: Any, path: str, limit: int = C.MAX_AMOUNT_FEN) -> int | None:
+    if raw is None:
+        return None
+    return C._amount(c, raw, path, limit)
+
+
+def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
+    """A JSON claim as a row of ``CLAIM_SCHEMA``; its shape's issues go to ``c`` (amounts exact).
+
+    The policy's own checks (enums, dates, accumulators) are not made here: converting is
+    policy-blind, and a policy validates the rows it reads."""
+    if not C._is_map(data):
+        c.add("$", "a claim must be a JSON object")
+        return None
+    c.unknown_keys(data, C.CLAIM_KEYS, "")
+    person = data.get("person") if C._is_map(data.get("person")) else {}
+    visit = data.get("visit") if C._is_map(data.get("visit")) else {}
+    c.unknown_keys(person, C.PERSON_KEYS, "person")
+    c.unknown_keys(visit, C.VISIT_KEYS, "visit")
+    row: dict[str, Any] = {"id": C._str(c, data, "id", ""),
+                           "date": C._date(c, data, "settlement or discharge date")}
+    for key, column in _PERSON.items():
+        row[column] = person.get(key) if key == "age" else C._str(c, person, key, "person", required=False)
+    for key, column in _VISIT.items():
+        if key == "diseases":
+            row[column] = sorted(C._diseases(c, visit.get("diseases"))) if "diseases" in visit else None
+        elif key == "admission_no":
+            row[column] = C._int(c, visit, key, "visit", minimum=1, maximum=C.MAX_ADMISSION_NO)
+        else:
+            row[column] = C._str(c, visit, key, "visit", required=False)
+    age = person.get("age")
+    row["age"] = C._int(c, person, "age", "person", minimum=0, maximum=C.MAX_AGE) if age is not None else None
+    lines = data.get("lines")
+    out = []
+    if type(lines) is not list:
+        c.add("lines", "required list of bill lines")
+        lines = []
+    for i, raw in enumerate(lines):
+        path = f"lines[{i}]"
+        if not C._is_map(raw):
+            c.add(path, "must be an object")
+            continue
+        c.unknown_keys(raw, C.LINE_KEYS | {"unit_price", *SPLIT}, path)
+        line = {"code": C._str(c, raw, "code", path), "name": C._str(c, raw, "name", path, required=False,
+                                                                      limit=C.MAX_NAME_CHARS),
+                "category": C._str(c, raw, "category", path), "class": C._str(c, raw, "class", path,
+                                                                               required=False)}
+        for key in ("amount", "unit_price"):
+            line[key] = _fen(c, raw.get(key), f"{path}.{key}", C.MAX_LINE_FEN)
+        split = C._split(c, raw, path, line["amount"] or 0) if any(k in raw for k in SPLIT) else None
+        line.update(zip(SPLIT, split or (None,) * 4, strict=True))
+        out.append(line)
+    row["lines"] = out
+    ytd = data.get("year_to_date")
+    row["ytd_year"] = None
+    row["year_to_date"] = None
+    if C._is_map(ytd):
+        items = []
+        for key, value in ytd.items():
+            if key in ("month", "quarter"):  # period figures: the table has no column for them
+                c.add(f"year_to_date.{key}", "the columnar claim table has no column for it "
+                                             "(docs/columnar.md); settle such claims as JSON")
+                continue
+            if key == C.YEAR_KEY:
+                row["ytd_year"] = value if isinstance(value, int) and not isinstance(value, bool) else None
+                if row["ytd_year"] is None or not 1 <= value <= C.MAX_YEAR:
+                    c.add("year_to_date.year", "must be a year such as 2024")
+                continue
+            items.append((str(key), _fen(c, value, C._join("year_to_date", C._key_text(str(key))))))
+        row["year_to_date"] = items
+    elif ytd is not None:
+        c.add("year_to_date", "must be an object of accumulator → amount")
+    paid = data.get("paid")
+    row["paid"] = None
+    if C._is_map(paid):
+        row["paid"] = [(str(k), _fen(c, v, C._join("paid", C._key_text(str(k))))) for k, v in paid.items()]
+    elif paid is not None:
+        c.add("paid", "must be an object of layer → amount it paid")
+    return row
+
+
+def claims_to_table(claims: Iterable[tuple[str, Any]]) -> pa.Table:
+    """(where it came from, JSON claim) pairs → an Arrow table of ``CLAIM_SCHEMA``; raises
+    ``ClaimError`` naming each bad claim's source and path."""
+    rows = []
+    issues: list[ClaimIssue] = []
+    for source, data in claims:
+        c = C._Collector()
+        row = claim_row(data, c)
+        if c.issues:
+            issues.extend(ClaimIssue(f"{source}: {i.path}", i.message) for i in c.issues)
+            if len(issues) >= C.MAX_ISSUES:
+                break
+            continue
+        rows.append(row)
+    if issues:
+        raise ClaimsRejected(issues[: C.MAX_ISSUES])
+    return pa.Table.from_pylist(rows, schema=CLAIM_SCHEMA)
+
+
+# ------------------------------------------------------------ Arrow → JSON claims
+def _money(fen: int | None) -> str | None:
+    return None if fen is None else money_str(fen)
+
+
+def table_to_claims(table: pa.Table) -> list[dict[str, Any]]:
+    """Each row back to the JSON claim it stands for (amounts as decimal strings, nulls left out)."""
+    table = normalise(table)
+    out = []
+    for row in table.to_pylist():
+        out.append(row_to_claim(row))
+    return out
+
+
+def row_to_claim(row: Mapping[str, Any]) -> dict[str, Any]:
+    claim: dict[str, Any] = {"id": row.get("id")}
+    if row.get("date") is not None:
+        claim["date"] = row["date"].isoformat()
+    else:
+        claim["date"] = None
+    person = {k: row.get(col) for k, col in _PERSON.items() if row.get(col) is not None}
+    visit = {k: row.get(col) for k, col in _VISIT.items() if row.get(col) is not None}
+    claim["person"] = person
+    claim["visit"] = visit
+    lines = []
+    for ln in row.get("lines") or []:
+        if ln is None:
+            lines.append(None)
+            continue
+        item = {k: v for k, v in ln.items() if v is not None and k not in ("amount", "unit_price", *SPLIT)}
+        for key in ("amount", "unit_price", *SPLIT):
+            if ln.get(key) is not None:
+                item[key] = money_str(ln[key])
+        lines.append(item)
+    claim["lines"] = lines if row.get("lines") is not None else None
+    ytd: dict[str, Any] = {}
+    if row.get("ytd_year") is not None:
+        ytd["year"] = row["ytd_year"]
+    for key, value in row.get("year_to_date") or []:
+        ytd[key] = _money(value)
+    if ytd:
+        claim["year_to_date"] = ytd
+    if row.get("paid"):
+        claim["paid"] = {k: _money(v) for k, v in row["paid"]}
+    return {k: v for k, v in claim.items() if v is not None}
+
+
+# ------------------------------------------------------------ exact money columns
+def fen_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """An int64 (or any integer) or decimal money column as int64 fen, exactly; raises
+    ``ValueError`` for a decimal with more than two decimals or a float column."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if pa.types.is_integer(t):
+        return arr.cast(pa.int64())
+    if pa.types.is_decimal(t):
+        try:
+            d = arr.cast(pa.decimal128(38, 2))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+            raise ValueError(f"more than two decimals (fen) or too large: {err}") from None
+        words = np.frombuffer(d.buffers()[1], dtype=np.int64)[2 * d.offset : 2 * (d.offset + len(d))]
+        low, high = words[0::2], words[1::2]
+        valid = ~np.asarray(d.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        if np.any(valid & (high != np.where(low < 0, -1, 0))):
+            raise ValueError("an amount beyond int64 fen")
+        return pa.array(low.copy(), type=pa.int64(), mask=~valid)
+    raise ValueError(f"money must be int64 fen or decimal128(18, 2), not {t}")
+
+
+def normalise(table: pa.Table) -> pa.Table:
+    """A table read from a file → ``CLAIM_SCHEMA``: missing nullable columns added as nulls,
+    decimal money converted to fen, ints widened or narrowed exactly."""
+    cols = {}
+    n = table.num_rows
+    extra = [name for name in table.column_names if name not in CLAIM_SCHEMA.names]
+    if extra:
+        raise ClaimsRejected([ClaimIssue("$", f"unknown column `{name}`; the claim columns are "
+                                              + ", ".join(CLAIM_SCHEMA.names)) for name in extra])
+    for f in CLAIM_SCHEMA:
+        if f.name not in table.column_names:
+            cols[f.name] = pa.nulls(n, f.type)
+            continue
+        col = table.column(f.name).combine_chunks()
+        try:
+            if f.name == "lines":
+                col = _normalise_lines(col)
+            elif f.name in ("year_to_date", "paid"):
+                col = _normalise_map(col)
+            else:
+                col = col.cast(f.type)  # safe: a value that does not fit is an error, never cut
+        except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
+            raise ClaimsRejected([ClaimIssue("$", f"column `{f.name}` ({col.type}) cannot be read as "
+                                                  f"{f.type}: {err}")]) from None
+        cols[f.name] = col
+    return pa.table(cols, schema=CLAIM_SCHEMA)
+
+
+def _normalise_lines(col: pa.Array) -> pa.Array:
+    if col.type == pa.list_(LINE_TYPE):
+        return col
+    child = col.values
+    fields = []
+    names = [child.type.field(i).name for i in range(child.type.num_fields)]
+    extra = [name for name in names if name not in LINE_TYPE.names]
+    if extra:
+        raise ClaimsRejected([ClaimIssue("$", f"unknown field `lines.{name}`") for name in extra])
+    for f in LINE_TYPE:
+        if f.name in names:
+            sub = child.field(names.index(f.name))
+            fields.append(fen_array(sub) if f.type == pa.int64() else sub.cast(f.type))
+        else:
+            fields.append(pa.nulls(len(child), f.type))
+    struct = pa.StructArray.from_arrays(fields, fields=list(LINE_TYPE), mask=child.is_null())
+    return pa.ListArray.from_arrays(col.offsets, struct, mask=col.is_null()).cast(pa.list_(LINE_TYPE))
+
+
+def _normalise_map(col: pa.Array) -> pa.Array:
+    target = pa.map_(pa.string(), pa.int64())
+    if col.type == target:
+        return col
+    values = fen_array(col.items)
+    return pa.MapArray.from_arrays(col.offsets, col.keys.cast(pa.string()), values, mask=col.is_null()) \
+        if hasattr(pa.MapArray, "from_arrays") else col.cast(target)
+
+
+def _arrow(strings: Any) -> pa.Array:
+    return strings if isinstance(strings, pa.Array) else pa.array(strings, pa.string())
+
+
+# ------------------------------------------------------------ settlements → Arrow
+def settlement_schema(layers: Iterable[str], accumulators: Iterable[str]) -> pa.Schema:
+    fields = [("claim", pa.string()), ("person_id", pa.string()), ("date", pa.date32()), ("year", pa.int32())]
+    fields += [(name, pa.int64()) for name in ("total", "out_of_scope", "first_self_pay", "in_scope")]
+    fields += [(name, pa.int64()) for name in layers]
+    fields.append(("person", pa.int64()))
+    fields += [(f"ytd.{a}", pa.int64()) for a in accumulators]
+    return pa.schema(fields)
+
+
+def settled_table(batch: Batch, settled: Any, layers: tuple[str, ...],
+                  accumulators: tuple[str, ...]) -> pa.Table:
+    """A batch's settlement columns (``runtime_columnar.Settled``) as the settlement table."""
+    cols: dict[str, Any] = {
+        "claim": _arrow(batch.id),
+        "person_id": _arrow(batch.person_id),
+        "date": pa.array((batch.day - _EPOCH).astype(np.int32), pa.int32()).cast(pa.date32()),
+        "year": pa.array(batch.year.astype(np.int32), pa.int32()),
+        "total": settled.total, "out_of_scope": settled.out_of_scope,
+        "first_self_pay": settled.first_self_pay, "in_scope": settled.in_scope,
+    }
+    for name in layers:
+        cols[name] = settled.payers[name]
+    cols["person"] = settled.person
+    for a in accumulators:
+        cols[f"ytd.{a}"] = settled.ytd[a]
+    return pa.table({k: pa.array(v) if isinstance(v, np.ndarray) else v for k, v in cols.items()},
+                    schema=settlement_schema(layers, accumulators))
+
+
+def settlement_row(s: Any, accumulators: Iterable[str] | None = None) -> dict[str, Any]:
+    """A scalar ``Settlement`` as a row of the settlement table (the same figures, in fen);
+    ``accumulators`` in the policy's order (default: sorted)."""
+    c = s.claim
+    row: dict[str, Any] = {"claim": c.id, "person_id": c.person_id, "date": c.date, "year": c.year,
+                           "total": s.total_fen, "out_of_scope": s.out_of_scope_fen,
+                           "first_self_pay": s.first_self_pay_fen, "in_scope": s.in_scope_fen}
+    for layer, value in zip(s.meta.layers, s.payer_fen, strict=True):
+        row[layer.name] = value
+    row["person"] = s.person_fen
+    for key in (sorted(s.ytd) if accumulators is None else accumulators):
+        row[f"ytd.{key}"] = s.ytd.get(key, 0)
+    return row

@@ -1,0 +1,272 @@
+"""Arrow claims → a validated ``runtime_columnar.Batch``, column by column.
+
+Claims read from Arrow are validated exactly as JSON claims are: every claim is checked with
+vectorised tests that hold for any claim ``Policy.claim`` accepts, and a claim that fails one is
+turned back into its JSON form and given to ``Policy.claim``, so that its issues are the JSON
+path's, word for word, at paths such as ``row 12: lines[3].amount``. Split from
+``columnar_format.py`` (the schema and the conversions) for its size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from yibao.dsl.errors import ClaimError, ClaimIssue
+
+from . import claims as C
+from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim
+from .runtime_columnar import I64, Batch
+
+
+def _filled(col: pa.Array, fill: Any) -> pa.Array:
+    """``col`` with nulls as ``fill``; the column itself when it has none (no copy)."""
+    return col.fill_null(fill) if col.null_count else col
+
+
+def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
+    return np.asarray(_filled(col, fill).to_numpy(zero_copy_only=False), dtype=I64)
+
+
+def _nulls(col: pa.Array) -> np.ndarray:
+    if not col.null_count:
+        return np.zeros(len(col), dtype=bool)
+    return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _empty_for_null(col: pa.Array) -> pa.Array:
+    """A list or map column whose null entries hold nothing (as Arrow writers make them): as it
+    is, its offsets and flattened values read as if each null were empty; else nulls filled."""
+    if not col.null_count:
+        return col
+    sizes = np.diff(_ints(col.offsets))
+    if not sizes[_nulls(col)].any():
+        return col
+    return col.fill_null([])
+
+
+def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """An enum column as each value's index in ``allowed`` (``Batch``'s form), and where the value
+    is one of them: judged once per distinct value, through the column's dictionary."""
+    if len(col) == 0:
+        return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=bool)
+    enc = pc.dictionary_encode(_filled(col, fill))
+    index = {v: i for i, v in enumerate(allowed)}
+    words = np.array([index.get(w, -1) for w in enc.dictionary.to_pylist()], dtype=np.int8)
+    codes = words[_ints(enc.indices)] if len(words) else np.full(len(col), -1, dtype=np.int8)
+    return np.maximum(codes, 0), codes >= 0
+
+
+def _np(col: pa.Array, fill: Any = "") -> np.ndarray:
+    """A string column as a NumPy unicode array, through its dictionary (few distinct values)."""
+    if len(col) == 0:
+        return np.array([], dtype=str)
+    enc = pc.dictionary_encode(_filled(col, fill))
+    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+    if len(words) == 0:
+        return np.full(len(col), fill, dtype=str)
+    return words[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)]
+
+
+def _too_long(col: pa.Array, limit: int) -> np.ndarray:
+    """Which strings have more than ``limit`` characters; counted only where their bytes could."""
+    if len(col) == 0:
+        return np.zeros(0, dtype=bool)
+    nbytes = _ints(pc.binary_length(col))
+    if not (nbytes > limit).any():  # a character is at least a byte
+        return np.zeros(len(col), dtype=bool)
+    return _ints(pc.utf8_length(col)) > limit
+
+
+def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray,
+                                                 dict[str, np.ndarray]]:
+    """A map column → key → int64 column (0 where absent), per row its entry count, and per row
+    whether it is bad (a null value, a negative or too large amount, a repeated key)."""
+    offsets = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=I64)
+    start, end = int(offsets[0]), int(offsets[-1])
+    count = np.diff(offsets)
+    key_col = col.keys.slice(start, end - start)
+    enc = pc.dictionary_encode(key_col) if len(key_col) else None
+    key_codes = _ints(enc.indices) if enc is not None else np.zeros(0, dtype=I64)
+    values = col.items.slice(start, end - start)
+    bad_value = _nulls(values)
+    vals = _ints(values)
+    bad_value |= (vals < 0) | (vals > C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
+    owner = np.repeat(np.arange(n), count)
+    bad = np.bincount(owner[bad_value], minlength=n) > 0
+    out: dict[str, np.ndarray] = {}
+    present: dict[str, np.ndarray] = {}
+    for code, key in enumerate(enc.dictionary.to_pylist() if enc is not None else []):
+        hit = key_codes == code
+        seen = np.bincount(owner[hit], minlength=n)
+        bad |= seen > 1
+        column = np.zeros(n, dtype=I64)
+        column[owner[hit]] = vals[hit]
+        out[str(key)] = column
+        present[str(key)] = seen > 0
+    return out, count, bad, present
+
+
+def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0) -> Batch:
+    """Arrow claims → a ``Batch`` of validated claims for ``policy``; raises ``ClaimsRejected``
+    with every bad claim's issues, as ``Policy.claim`` words them, each path led by its row."""
+    table = normalise(table)
+    n = table.num_rows
+    col = {name: table.column(name).combine_chunks() for name in table.column_names}
+    enums = module.ENUMS
+    bad = np.zeros(n, dtype=bool)
+
+    def null(name: str) -> np.ndarray:
+        return _nulls(col[name])
+
+    for name in ("id", "person_id"):
+        bad |= null(name) | _too_long(col[name], C.MAX_CODE_CHARS)
+    bad |= null("date")
+    values: dict[str, np.ndarray] = {}
+    for name, key, default in (("scheme", "person.scheme", None), ("person_category", "person.category", 0),
+                               ("kind", "visit.kind", None), ("facility", "visit.facility", 0),
+                               ("level", "visit.level", None), ("region", "visit.region", None),
+                               ("referral", "visit.referral", "none")):
+        allowed = enums[key]
+        fill = allowed[0] if default == 0 else (default or "")
+        if default == "none" and "none" not in allowed:
+            fill = ""
+        v, ok = _enum(col[name], fill, allowed)
+        bad |= ~ok
+        values[name] = v
+    age_null = null("age")
+    age = _ints(col["age"], -1)
+    bad |= ~age_null & ((age < 0) | (age > C.MAX_AGE))
+    if "person.age" in policy.requires:
+        bad |= age_null
+    adm = _ints(col["admission_no"], 1)
+    bad |= (adm < 1) | (adm > C.MAX_ADMISSION_NO)
+    # diseases
+    dis = col["diseases"]
+    dis = _empty_for_null(dis)
+    d_off = _ints(dis.offsets)
+    dis_flat = dis.flatten()
+    d_count = np.diff(d_off)
+    d_owner = np.repeat(np.arange(n), d_count)
+    d_bad = _nulls(dis_flat) | _too_long(dis_flat, C.MAX_CODE_CHARS)
+    bad |= (d_count > C.MAX_DISEASES) | (np.bincount(d_owner[d_bad], minlength=n) > 0)
+    d_vals = _np(dis_flat)
+    # lines
+    lines = col["lines"]
+    bad |= null("lines")
+    lines = _empty_for_null(lines)
+    l_off = np.asarray(lines.offsets.to_numpy(zero_copy_only=False), dtype=I64)
+    l_off = l_off - l_off[0]
+    l_count = np.diff(l_off)
+    bad |= (l_count < 1) | (l_count > C.MAX_LINES)
+    flat = lines.flatten()
+    owner = np.repeat(np.arange(n), l_count)
+    lb = _nulls(flat)
+    code, name, cat, cls, amount = (flat.field(k) for k in ("code", "name", "category", "class", "amount"))
+    lb |= _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | _too_long(name, C.MAX_NAME_CHARS) | \
+        _too_long(cls, C.MAX_CODE_CHARS)
+    l_cat, known = _enum(cat, "", ("A", "B", "C"))
+    lb |= ~known
+    l_cls = _np(cls)
+    lb |= ~_nulls(cls) & (l_cls == "")
+    lb |= _nulls(amount)
+    l_amt = _ints(amount)
+    lb |= (l_amt < 0) | (l_amt > C.MAX_LINE_FEN)
+    price = flat.field("unit_price")
+    price_null = _nulls(price)
+    l_price = _ints(price)
+    lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
+    split = {k: flat.field(k) for k in SPLIT}
+    given = [~_nulls(v) for v in split.values()]
+    billed = given[0] & given[1] & given[2] & given[3]
+    parts = {k: _ints(v) for k, v in split.items()}
+    lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
+    for v in parts.values():
+        lb |= (v < 0) | (v > C.MAX_LINE_FEN)
+    lb |= billed & (sum(parts.values()) != l_amt)
+    if not policy.as_billed:
+        lb |= billed
+    for p_cat, p_cls in policy.priced:  # rows read line.unit_price: a line they judge needs one
+        judged = (l_cat == "ABC".index(p_cat)) & ((l_cls == p_cls) if p_cls is not None else True)
+        lb |= judged & price_null & ~billed
+    bad |= np.bincount(owner[lb], minlength=n) > 0
+    total = np.add.reduceat(l_amt, l_off[:-1]) if len(l_amt) else np.zeros(n, dtype=I64)
+    total = np.where(l_count > 0, total, 0)
+    bad |= total > C.MAX_AMOUNT_FEN
+    # dates, years, year_to_date, paid
+    days = _ints(col["date"].cast(pa.int32())) + _EPOCH
+    start, end = module.EFFECTIVE
+    bad |= (days < start) | ((days > end) if end is not None else False)
+    ymd = (days - _EPOCH).astype("datetime64[D]")
+    y = ymd.astype("datetime64[Y]").astype(I64) + 1970
+    m0, d0 = policy.year_start
+    starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
+    starts = starts.astype("datetime64[D]") + (d0 - 1)
+    year = np.where(ymd >= starts, y, y - 1)
+    ytd_col = _empty_for_null(col["year_to_date"])
+    own, count, ybad, held = _map_columns(ytd_col, n)
+    bad |= ybad | (count > C.MAX_YTD_ENTRIES)
+    for key in list(own):
+        if key not in module.ACCUMULATORS:  # the scalar check names it
+            bad |= held[key]
+            del own[key]
+    ytd_year = _ints(col["ytd_year"])
+    y_null = null("ytd_year")
+    bad |= ~y_null & ((ytd_year < 1) | (ytd_year > C.MAX_YEAR))
+    ignored = ~y_null & (ytd_year != year) & (count > 0)
+    ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
+    paid_col = _empty_for_null(col["paid"])
+    paid, pcount, pbad, named = _map_columns(paid_col, n)
+    bad |= pbad | (pcount != len(module.GIVEN))
+    for g in module.GIVEN:
+        bad |= ~named.get(g, np.zeros(n, dtype=bool))
+    paid_cols = {g: paid.get(g, np.zeros(n, dtype=I64)) for g in module.GIVEN}
+    batch = Batch(
+        id=_filled(col["id"], ""), person_id=_filled(col["person_id"], ""), day=days, year=year,
+        scheme=values["scheme"], category=values["person_category"], age=age, kind=values["kind"],
+        facility=values["facility"], level=values["level"], region=values["region"],
+        referral=values["referral"], admission_no=adm, disease_offsets=d_off - d_off[0],
+        disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
+        line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
+        line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
+        line_first_self_pay=parts["first_self_pay"], total=total)
+    if not bad.all():
+        with np.errstate(all="ignore"):
+            try:
+                covered = np.asarray(module.applies(batch), dtype=bool)
+            except Exception:  # a row this test let through made the expression fail: judge each alone
+                covered = np.zeros(n, dtype=bool)
+        bad |= ~covered
+    if bad.any():
+        _judge(table, np.flatnonzero(bad), policy, first_row)
+    return batch
+
+
+def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.ndarray) -> None:
+    """The rows a vectorised test flagged, validated one by one as JSON claims; raise their issues
+    (a row the scalar validator accepts was flagged over-cautiously and passes)."""
+    issues: list[ClaimIssue] = []
+    for i in rows.tolist():
+        row = table.slice(i, 1).to_pylist()[0]
+        found = []
+        for name, path in (("year_to_date", "year_to_date"), ("paid", "paid")):
+            keys = [k for k, _ in row.get(name) or []]
+            for key in dict.fromkeys(keys):
+                if keys.count(key) > 1:  # a map column can repeat a key; a JSON claim may not
+                    times = keys.count(key)
+                    found.append(ClaimIssue(C._join(path, C._key_text(key)),
+                                            f"duplicate key ({times} times); a key may appear once"))
+        try:
+            policy.claim(row_to_claim(row))
+        except ClaimError as err:
+            found.extend(err.issues)
+        where = int(first_row[i]) if isinstance(first_row, np.ndarray) else first_row + i
+        issues.extend(ClaimIssue(f"row {where}: {x.path}", x.message) for x in found)
+        if len(issues) >= C.MAX_ISSUES:
+            break
+    if issues:
+        raise ClaimsRejected(issues[: C.MAX_ISSUES], what="claims")
+
+

@@ -1,0 +1,421 @@
+"""What columnar policy modules run on: a batch of validated claims as NumPy arrays, exact
+integer helpers over int64, and the year-to-date driver that settles a person's claims in
+date order, "the k-th claim of every person" at a time.
+
+The generated module (``codegen_columnar.py``) holds the policy's rules; this module holds
+nothing policy-specific. Money is int64 fen throughout (the claim limits keep fen × a rate in
+parts per million, and the rounding around it, inside int64: ``claims.MAX_AMOUNT_FEN``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from yibao.dsl.errors import SettlementError
+
+from .constructs import split_accumulator
+
+I64 = np.int64
+
+
+@dataclass
+class Batch:
+    """Validated claims as columns; ``line_*`` arrays hold every bill line, ``line_offsets``
+    (length n + 1) says which lines are whose. An enum is an integer array: each value's index in
+    the policy's value set (``module.ENUMS``); a line's category 0, 1, 2 for A, B, C."""
+
+    id: np.ndarray
+    person_id: np.ndarray
+    day: np.ndarray  # date ordinal
+    year: np.ndarray  # insurance year
+    scheme: np.ndarray
+    category: np.ndarray
+    age: np.ndarray  # -1 where absent
+    kind: np.ndarray
+    facility: np.ndarray
+    level: np.ndarray
+    region: np.ndarray
+    referral: np.ndarray
+    admission_no: np.ndarray
+    disease_offsets: np.ndarray
+    disease_values: np.ndarray
+    line_offsets: np.ndarray
+    line_category: np.ndarray
+    line_class: np.ndarray  # "" where absent (a class is never empty text in a matching row)
+    line_amount: np.ndarray
+    ytd: dict[str, np.ndarray]  # this claim's own year_to_date (already emptied when for another year)
+    line_unit_price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))  # 0 where absent
+    # the platform's split (self_pay, over_limit, first_self_pay, in_scope), where a line carries one
+    line_billed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    line_self_pay: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
+    line_over_limit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
+    line_first_self_pay: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
+    paid: dict[str, np.ndarray] = field(default_factory=dict)
+    person_codes: np.ndarray | None = None  # see person_code()
+    persons: int = -1  # how many distinct persons, once person_code() has run
+    total: np.ndarray | None = None  # each claim's bill, when the reader has summed it already
+    _owner: np.ndarray | None = field(default=None, repr=False)
+    _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.id)
+
+    def has(self, item: str) -> np.ndarray:
+        """``"item" in visit.diseases`` for every claim."""
+        got = self._diseases.get(item)
+        if got is None:
+            owner = np.repeat(np.arange(self.n), np.diff(self.disease_offsets))
+            hits = owner[self.disease_values == item]
+            got = self._diseases[item] = np.bincount(hits, minlength=self.n) > 0
+        return got
+
+    def person_code(self) -> np.ndarray:
+        """Each claim's person as an integer (equal ids, equal codes), by hashing, not sorting."""
+        if self.person_codes is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            ids = self.person_id if isinstance(self.person_id, pa.Array) else pa.array(self.person_id)
+            enc = pc.dictionary_encode(ids)
+            self.person_codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)
+            self.persons = len(enc.dictionary)
+        return self.person_codes
+
+    def line_owner(self) -> np.ndarray:
+        """For each bill line, the index of its claim."""
+        if self._owner is None:
+            self._owner = np.repeat(np.arange(self.n), np.diff(self.line_offsets))
+        return self._owner
+
+    def take(self, idx: np.ndarray) -> Wave:
+        """The claim-level fields of some claims (what layers read): no lines."""
+        return Wave(self, idx)
+
+
+class Wave:
+    """Claim-level columns of a subset of a batch, taken lazily (a layer reads few of them)."""
+
+    def __init__(self, batch: Batch, idx: np.ndarray) -> None:
+        self._batch = batch
+        self._idx = idx
+        self.n = len(idx)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        column = getattr(self._batch, name)
+        if isinstance(column, dict):  # `paid`: layer → column
+            value: Any = {key: v[self._idx] for key, v in column.items()}
+        elif not isinstance(column, np.ndarray) and hasattr(column, "take"):  # ids kept in Arrow
+            value = column.take(self._idx)
+        else:
+            value = column[self._idx]
+        setattr(self, name, value)
+        return value
+
+    def has(self, item: str) -> np.ndarray:
+        return self._batch.has(item)[self._idx]
+
+
+def _strings(column: Any) -> np.ndarray:
+    """Ids as a NumPy unicode array (a reader may keep them as an Arrow array)."""
+    if isinstance(column, np.ndarray):
+        return column
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=str)
+
+
+# ------------------------------------------------------------ exact integer arithmetic
+def div_half_up(n: Any, d: Any) -> Any:
+    """n / d rounded half away from zero, elementwise; d > 0 (``money.div_half_up``)."""
+    n = np.asarray(n, dtype=I64)
+    pos = (2 * n + d) // (2 * d)
+    neg = -((-2 * n + d) // (2 * d))
+    return np.where(n >= 0, pos, neg)
+
+
+def div_half_even(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    a = np.abs(n)
+    q, r = a // d, a % d
+    q = q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1)))
+    return np.where(n >= 0, q, -q)
+
+
+def div_down(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    q = np.abs(n) // d
+    return np.where(n >= 0, q, -q)
+
+
+def div_up(n: Any, d: Any) -> Any:
+    n = np.asarray(n, dtype=I64)
+    q = -(-np.abs(n) // d)
+    return np.where(n >= 0, q, -q)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    return np.where(cond, a, b)
+
+
+def isin(x: Any, members: tuple[str, ...]) -> Any:
+    """``x in {…}`` for a few members: comparisons, cheaper than ``np.isin``'s sort."""
+    if len(members) > 8:
+        return np.isin(x, members)
+    out = x == members[0]
+    for m in members[1:]:
+        out = out | (x == m)
+    return out
+
+
+def all_of(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.logical_and(out, x)
+    return out
+
+
+def any_of(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.logical_or(out, x)
+    return out
+
+
+def min(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.minimum(out, x)
+    return out
+
+
+def max(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.maximum(out, x)
+    return out
+
+
+def full(n: int, value: Any) -> np.ndarray:
+    """A claim-level column from what may be a constant."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        integer = value.dtype.kind in "iu"
+        return np.full(n, value, dtype=I64 if integer else value.dtype)
+    return value
+
+
+def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
+    """The value of the first condition that holds, else ``default`` (``np.select``), for n claims."""
+    if not conds:
+        return default
+    shape = (n,)
+    return np.select([np.broadcast_to(c, shape) for c in conds],
+                     [np.broadcast_to(v, shape) for v in values], default)
+
+
+def sums(column: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per-claim sums of a line column (every claim has at least one line): exact int64."""
+    if len(column) == 0:
+        return np.zeros(len(offsets) - 1, dtype=I64)
+    return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])
+
+
+# ------------------------------------------------------------ errors, as the scalar path reports them
+@dataclass(frozen=True)
+class PolicyLines:
+    """The policy file and its text, to name a failing rule as ``loader.Policy._locate`` does."""
+
+    file: str
+    texts: Mapping[str, str]
+
+
+def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
+    """Raise the scalar path's ``SettlementError`` for the first claim where ``bad`` holds.
+    ``reason`` is the message, or a function of the claim's index within ``c``."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(np.broadcast_to(bad, (c.n,)))[0])
+    file, line = where
+    text = ""
+    source = info.texts.get(file, "")
+    if line and source:
+        text = "\n  " + source.split("\n")[line - 1].strip()
+    message = reason(i) if callable(reason) else reason
+    claim = c.id[i]
+    claim = claim.as_py() if hasattr(claim, "as_py") else claim
+    raise SettlementError(f"{file}:{line}: error while settling claim {claim}: {message}{text}")
+
+
+def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
+               info: PolicyLines) -> None:
+    """``fail`` for a test over bill lines: the claim of the first bad line; ``reason`` of the line."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad)[0])
+    claim = np.zeros(c.n, dtype=bool)
+    claim[owner[j]] = True
+    fail(c, claim, where, lambda i: reason(j), info)
+
+
+def rate_text(rate: Any, i: int) -> str:
+    value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
+    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
+
+
+def yuan(fen: int) -> str:
+    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
+
+
+# ------------------------------------------------------------ a person's year, claim after claim
+@dataclass
+class Settled:
+    """A batch's settlement columns, in the batch's order."""
+
+    total: np.ndarray
+    out_of_scope: np.ndarray
+    first_self_pay: np.ndarray
+    in_scope: np.ndarray
+    payers: dict[str, np.ndarray]
+    person: np.ndarray
+    ytd: dict[str, np.ndarray]
+
+
+def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The previous claim of the same person and year for each claim (-1: none), and the claims
+    grouped by their rank in their person's date order (ties by id), as ``settle_many`` orders."""
+    n = batch.n
+    prev = np.full(n, -1, dtype=I64)
+    if n == 0:
+        return prev, []
+    person = batch.person_code()
+    if batch.persons == n:  # a claim per person: one step, in the batch's order
+        return prev, [np.arange(n)]
+    order = np.lexsort((batch.day, person))
+    sp, sd = person[order], batch.day[order]
+    if np.any((sp[1:] == sp[:-1]) & (sd[1:] == sd[:-1])):  # a person's claims on one day: by id
+        order = np.lexsort((_strings(batch.id), batch.day, person))
+        sp = person[order]
+    new_person = np.ones(n, dtype=bool)
+    new_person[1:] = sp[1:] != sp[:-1]
+    starts = np.flatnonzero(new_person)
+    group = np.cumsum(new_person) - 1
+    rank = np.arange(n) - starts[group]
+    same = ~new_person
+    same[1:] &= batch.year[order][1:] == batch.year[order][:-1]
+    prev[order[1:][same[1:]]] = order[:-1][same[1:]]
+    by_rank = np.argsort(rank, kind="stable")
+    counts = np.bincount(rank)
+    cut = np.cumsum(counts)[:-1]
+    return prev, [order[g] for g in np.split(by_rank, cut)]
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def period_index(day: np.ndarray, period: str, year_start: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """``constructs.period_of`` over date ordinals: the calendar month 1–12, or the quarter 1–4
+    of the insurance year."""
+    month = (day - _EPOCH).astype("datetime64[D]").astype("datetime64[M]").astype(I64) % 12 + 1
+    return month if period == "month" else (month - year_start[0]) % 12 // 3 + 1
+
+
+def settle_batch(module: Any, batch: Batch) -> Settled:
+    """Settle every claim of ``batch`` with a columnar policy module, carrying each person's
+    year_to_date from claim to claim within an insurance year."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _settle_batch(module, batch)
+
+
+def _settle_batch(module: Any, batch: Batch) -> Settled:
+    env = module.prepare(batch)
+    n = batch.n
+    accs = module.ACCUMULATORS
+    own = {a: batch.ytd.get(a, np.zeros(n, dtype=I64)) for a in accs}
+    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
+    payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
+    prev, groups = waves(batch)
+    if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
+        paid, new_ytd = module.settle_layers(batch, env, own)
+        return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
+    periods = {a: acc.period for a in accs
+               if (acc := split_accumulator(a)[1]) is not None and acc.period != "year"}
+    for idx in groups:
+        p = prev[idx]
+        carry = p >= 0
+        src = np.where(carry, p, 0)
+        ytd = {a: np.where(carry, ytd_out[a][src], own[a][idx]) for a in accs}
+        for a, period in periods.items():  # a new month (quarter) of the year starts afresh
+            start = getattr(module, "YEAR_START", (1, 1))
+            same = period_index(batch.day[idx], period, start) == period_index(batch.day[src], period, start)
+            ytd[a] = np.where(carry & ~same, 0, ytd[a])
+        paid, new_ytd = module.settle_layers(batch.take(idx), {k: v[idx] for k, v in env.items()}, ytd)
+        for name, value in zip(module.LAYERS, paid, strict=True):
+            payers[name][idx] = value
+        for a in accs:
+            ytd_out[a][idx] = new_ytd[a]
+    return _settled(module, env, payers, ytd_out, n)
+
+
+def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],
+             n: int) -> Settled:
+    total = env["total"]
+    paid_sum = np.zeros(n, dtype=I64)
+    for value in payers.values():
+        paid_sum += value
+    return Settled(total, env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
+                   total - paid_sum, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
+
+
+ENUM_COLUMNS = {"person.scheme": "scheme", "person.category": "category", "visit.kind": "kind",
+                "visit.facility": "facility", "visit.level": "level", "visit.region": "region",
+                "visit.referral": "referral"}
+CATEGORY_CODES = {"A": 0, "B": 1, "C": 2}  # a line's category in a batch
+
+
+def batch_from_claims(claims: list[Any], module: Any) -> Batch:
+    """Validated ``Claim`` objects → a ``Batch`` for a columnar ``module`` (the reference path; the
+    Arrow reader builds batches column by column without objects)."""
+    def col(name: str, dtype: Any = None) -> np.ndarray:
+        return np.array([getattr(x, name) for x in claims], dtype=dtype)
+
+    def enum(field: str) -> np.ndarray:
+        codes = {v: i for i, v in enumerate(module.ENUMS[field])}
+        return np.array([codes[getattr(x, ENUM_COLUMNS[field])] for x in claims], dtype=np.int8)
+
+    accumulators, given = module.ACCUMULATORS, module.GIVEN
+    n = len(claims)
+    counts = [len(x.lines) for x in claims]
+    offsets = np.zeros(n + 1, dtype=I64)
+    np.cumsum(counts, out=offsets[1:])
+    dcounts = [len(x.diseases) for x in claims]
+    doffsets = np.zeros(n + 1, dtype=I64)
+    np.cumsum(dcounts, out=doffsets[1:])
+    lines = [ln for x in claims for ln in x.lines]
+    return Batch(
+        id=col("id", str), person_id=col("person_id", str), day=col("day", I64), year=col("year", I64),
+        scheme=enum("person.scheme"), category=enum("person.category"),
+        age=np.array([-1 if x.age is None else x.age for x in claims], dtype=I64),
+        kind=enum("visit.kind"), facility=enum("visit.facility"), level=enum("visit.level"),
+        region=enum("visit.region"), referral=enum("visit.referral"), admission_no=col("admission_no", I64),
+        disease_offsets=doffsets,
+        disease_values=np.array([d for x in claims for d in sorted(x.diseases)], dtype=str),
+        line_offsets=offsets,
+        line_category=np.array([CATEGORY_CODES[ln.category] for ln in lines], dtype=np.int8),
+        line_class=np.array([ln.item_class or "" for ln in lines], dtype=str),
+        line_amount=np.array([ln.amount for ln in lines], dtype=I64),
+        total=np.array([x.total for x in claims], dtype=I64),
+        line_unit_price=np.array([ln.unit_price or 0 for ln in lines], dtype=I64),
+        line_billed=np.array([ln.split is not None for ln in lines], dtype=bool),
+        line_self_pay=np.array([ln.split[0] if ln.split else 0 for ln in lines], dtype=I64),
+        line_over_limit=np.array([ln.split[1] if ln.split else 0 for ln in lines], dtype=I64),
+        line_first_self_pay=np.array([ln.split[2] if ln.split else 0 for ln in lines], dtype=I64),
+        ytd={a: np.array([x.ytd.get(a, 0) for x in claims], dtype=I64) for a in accumulators},
+        paid={g: np.array([x.paid.get(g, 0) for x in claims], dtype=I64) for g in given},
+    )

@@ -1,0 +1,140 @@
+"""``yibao batch`` and ``yibao convert``: files in, settlements out, both engines to the fen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from yibao.compiler import columnar_format as F
+from yibao.compiler.loader import load_policy
+
+from yibao.batch import person_chunks
+from yibao.cli import main
+from yibao.sampling import sample_policy_claims
+
+from .conftest import POLICIES
+
+POLICY = POLICIES / "liaocheng" / "poverty_inpatient.yb"
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def claims(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 sampled claims of 40 persons, as JSON lines in input order (not sorted)."""
+    policy = load_policy(POLICY)
+    data = sample_policy_claims(policy, 300, seed=21)
+    for i, c in enumerate(data):
+        c["person"]["id"] = f"P{(i * 7) % 40:03d}"
+    path = tmp_path_factory.mktemp("batch") / "claims.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in data), encoding="utf-8")
+    return path
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    return table.take(pc.sort_indices(table, sort_keys=[("claim", "ascending")]))
+
+
+def test_convert_round_trips_and_batch_engines_agree(claims: Path, tmp_path: Path) -> None:
+    parquet, dataset, back = tmp_path / "c.parquet", tmp_path / "ds", tmp_path / "back.jsonl"
+    for src, dst in ((claims, parquet), (parquet, dataset), (dataset, back)):
+        result = run("convert", src, dst)
+        assert result.exit_code == 0, result.output
+    original = [json.loads(x) for x in claims.read_text().splitlines()]
+    policy = load_policy(POLICY)
+    again = [json.loads(x) for x in back.read_text().splitlines()]
+    assert [policy.claim(c).lines for c in again] == [policy.claim(c).lines for c in original]
+
+    columnar, scalar = tmp_path / "col.parquet", tmp_path / "sca.parquet"
+    closing = tmp_path / "closing.jsonl"
+    assert run("batch", POLICY, parquet, "-o", columnar, "--sort", "--closing", closing).exit_code == 0
+    assert run("batch", POLICY, claims, "-o", scalar, "--sort", "--engine", "scalar").exit_code == 0
+    a, b = pq.read_table(columnar), pq.read_table(scalar)
+    assert a.equals(b) and a.num_rows == 300
+    assert a.schema.names[:8] == ["claim", "person_id", "date", "year", "total", "out_of_scope",
+                                  "first_self_pay", "in_scope"]
+    assert a.schema.names[8:] == [*policy.layers, "person", *(f"ytd.{k}" for k in policy.accumulators)]
+    # each person's closing year_to_date is that of their last claim of the year, by settle_many
+    rows = [json.loads(x) for x in closing.read_text().splitlines()]
+    assert len(rows) == len({(c["person"]["id"], c["date"][:4]) for c in original})
+    first = rows[0]
+    mine = [c for c in original if c["person"]["id"] == first["person_id"]]
+    last = policy.settle_many(mine)[-1]
+    assert first["claims"] == len(mine)
+    assert {k[4:]: v for k, v in first.items() if k.startswith("ytd.")} == {
+        k: str(v) for k, v in last.year_to_date.items()}
+
+
+def test_unsorted_input_is_refused_and_nothing_is_written(claims: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.jsonl"
+    result = run("batch", POLICY, claims, "-o", out)
+    assert result.exit_code == 1
+    assert f"{claims}: claims rejected\n  row 6: person.id: 'P002' comes after 'P035': claims must be " \
+        "sorted by person id" in result.output
+    assert not out.exists()
+
+
+def test_bad_claims_are_reported_by_row_and_path(claims: Path, tmp_path: Path) -> None:
+    data = [json.loads(x) for x in claims.read_text().splitlines()]
+    data[5]["lines"][0]["amount"] = "-3.00"
+    data[9]["visit"]["level"] = "9"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps(c) + "\n" for c in data))
+    parquet, out = tmp_path / "bad.parquet", tmp_path / "s.parquet"
+    assert run("convert", bad, parquet).exit_code == 1  # a negative amount is no claim's shape at all
+    data[5]["lines"][0]["amount"] = "3.00"
+    bad.write_text("".join(json.dumps(c) + "\n" for c in data))
+    assert run("convert", bad, parquet).exit_code == 0
+    out.write_text("old")
+    for engine in ("columnar", "scalar"):
+        result = run("batch", POLICY, parquet, "-o", out, "--sort", "--engine", engine)
+        assert result.exit_code == 1
+        assert "row 9: visit.level: '9' is not one of 1, 2, 3, primary" in result.output
+        assert out.read_text() == "old"  # nothing half-written
+
+
+def test_traces_of_chosen_claims(claims: Path, tmp_path: Path) -> None:
+    chosen = json.loads(claims.read_text().splitlines()[17])
+    traces, out = tmp_path / "t.jsonl", tmp_path / "s.jsonl"
+    result = run("batch", POLICY, claims, "-o", out, "--sort", "--trace-claim", chosen["id"],
+                 "--traces", traces)
+    assert result.exit_code == 0, result.output
+    (traced,) = [json.loads(x) for x in traces.read_text().splitlines()]
+    row = next(json.loads(x) for x in out.read_text().splitlines() if json.loads(x)["claim"] == chosen["id"])
+    assert traced["claim"] == chosen["id"] and traced["trace"] and traced["lines"]
+    assert traced["person"] == row["person"] and traced["payers"] == {k: row[k] for k in traced["payers"]}
+    missing = run("batch", POLICY, claims, "-o", out, "--sort", "--trace-claim", "nope", "--traces", traces)
+    assert missing.exit_code == 1 and "no claim 'nope' in the input" in missing.output
+
+
+def test_chunks_end_with_a_complete_person() -> None:
+    ids = ["a", "a", "b", "b", "b", "c", "d", "d"]
+    table = pa.table({"person_id": ids, "id": [str(i) for i in range(len(ids))]})
+    parts = list(person_chunks((table.slice(i, 3) for i in range(0, 8, 3)), chunk=3))
+    assert [p.table.column("person_id").to_pylist() for p in parts] == [["a", "a"], ["b", "b", "b"],
+                                                                       ["c"], ["d", "d"]]
+    assert [p.rows.tolist() for p in parts] == [[0, 1], [2, 3, 4], [5], [6, 7]]
+
+
+def test_record_policies_are_refused_by_the_columnar_engine(tmp_path: Path) -> None:
+    record = POLICIES / "reform2023" / "alliance_surplus.yb"
+    claims = tmp_path / "c.jsonl"
+    claims.write_text("")
+    result = run("batch", record, claims, "-o", tmp_path / "s.jsonl")
+    assert result.exit_code == 1 and "`input record` policies have no columnar form" in result.output
+
+
+def test_settlement_rows_are_the_scalar_settlements() -> None:
+    policy = load_policy(POLICY)
+    claim = sample_policy_claims(policy, 1, seed=3)[0]
+    row = F.settlement_row(policy.settle(claim), policy.accumulators)
+    assert row["total"] == policy.settle(claim).total_fen
+    assert list(row) == F.settlement_schema(policy.layers, policy.accumulators).names

@@ -1,0 +1,272 @@
+"""Settle a file of claims in bounded chunks: ``yibao batch POLICY CLAIMS -o OUT``.
+
+Claims stream in chunks (``formats.py`` readers); each chunk is cut after its last complete
+person, so a person's claims are settled together, in date order, carrying year_to_date from
+claim to claim (``Policy.settle_many``'s order). That needs the input **sorted by person id**
+(any order of a person's claims): an input that is not is refused at the first row out of
+order, unless ``sort=True`` reads it whole and sorts it first (memory then grows with the
+input). Memory is otherwise flat in the number of claims: a chunk, its settlements, and the
+tail person carried to the next chunk.
+
+Every claim is validated before anything is written; bad claims are reported with their row
+and JSON path and nothing is written (outputs are temporary files renamed when complete).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from yibao.compiler import columnar_format as F
+from yibao.compiler.claims import MAX_ISSUES
+from yibao.compiler.codegen_columnar import ColumnarUnsupported
+from yibao.compiler.columnar_read import read_batch
+from yibao.compiler.money import money_str
+from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.formats import CHUNK, guess, table_sink
+
+ENGINES = ("columnar", "scalar")
+
+
+@dataclass
+class Chunk:
+    """Claims of complete persons, and each one's row in the input."""
+
+    table: pa.Table
+    rows: np.ndarray
+
+
+@dataclass
+class Summary:
+    claims: int = 0
+    persons: int = 0
+    seconds: float = 0.0
+    traced: list[str] = field(default_factory=list)
+
+
+def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK,
+                  rows: np.ndarray | None = None, source: str | None = None) -> Iterator[Chunk]:
+    """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``).
+    ``rows``: the input row of each claim of ``tables``, which are then already sorted."""
+    if sort:
+        whole = list(tables)
+        if not whole:
+            return
+        table = pa.concat_tables(whole)
+        order = pc.sort_indices(table, sort_keys=[("person_id", "ascending")])  # stable
+        rows = np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
+        table = table.take(order)
+        tables = (table.slice(i, chunk) for i in range(0, table.num_rows, chunk))
+    carry: pa.Table | None = None
+    carry_rows = np.zeros(0, dtype=np.int64)
+    seen = 0
+    last_person: str | None = None
+    for t in tables:
+        n = t.num_rows
+        here = rows[seen : seen + n] if rows is not None else np.arange(seen, seen + n, dtype=np.int64)
+        seen += n
+        if n == 0:
+            continue
+        ids = t.column("person_id").combine_chunks()
+        ids = ids.fill_null("") if ids.null_count else ids
+        if rows is None:  # sorted by person id: checked in Arrow, without Python strings
+            out_of_order = np.flatnonzero(np.asarray(pc.less(ids.slice(1), ids.slice(0, n - 1))))
+            if last_person is not None and ids[0].as_py() < last_person:
+                out_of_order = np.concatenate([[-1], out_of_order])
+            if len(out_of_order):
+                i = int(out_of_order[0]) + 1
+                before = ids[i - 1].as_py() if i > 0 else last_person
+                raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
+                                             f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
+                                             "sorted by person id (sort them first, or give --sort)")],
+                                 source, what="claims")
+        last = ids[n - 1].as_py()
+        tail = int(pc.sum(pc.equal(ids, last)).as_py())  # the last person's claims end the chunk
+        held = carry.num_rows if carry is not None else 0
+        if tail < n:  # up to the last person's first claim
+            cut = held + n - tail
+        elif last_person is not None and last_person != last:  # a new person fills the chunk
+            cut = held
+        else:  # the carried person goes on through the chunk
+            cut = 0
+        last_person = last
+        combined = pa.concat_tables([carry, t]) if carry is not None else t
+        combined_rows = np.concatenate([carry_rows, here])
+        if cut:
+            yield Chunk(combined.slice(0, cut), combined_rows[:cut])
+        carry = combined.slice(cut)
+        carry_rows = combined_rows[cut:]
+    if carry is not None and carry.num_rows:
+        yield Chunk(carry, carry_rows)
+
+
+# ------------------------------------------------------------ one chunk
+def settle_columnar(policy: Any, chunk: Chunk) -> pa.Table:
+    from yibao.compiler.loader_columnar import columnar_module
+    from yibao.compiler.runtime_columnar import settle_batch
+
+    module = columnar_module(policy)
+    batch = read_batch(chunk.table, policy, module, chunk.rows)
+    settled = settle_batch(module, batch)
+    return F.settled_table(batch, settled, policy.layers, module.ACCUMULATORS)
+
+
+def scalar_claims(policy: Any, chunk: Chunk) -> list[Any]:
+    """Each row validated by ``Policy.claim`` (the reference path); ``ClaimsRejected`` if any is bad."""
+    table = F.normalise(chunk.table)
+    claims, issues = [], []
+    for i, row in enumerate(table.to_pylist()):
+        try:
+            claims.append(policy.claim(F.row_to_claim(row)))
+        except ClaimError as err:
+            issues.extend(ClaimIssue(f"row {int(chunk.rows[i])}: {x.path}", x.message) for x in err.issues)
+    if issues:
+        raise F.ClaimsRejected(issues[:MAX_ISSUES], what="claims")
+    return claims
+
+
+def settle_people(policy: Any, claims: list[Any], trace: bool = False) -> list[Any]:
+    """``settle_many`` per person; the settlements in the claims' order."""
+    by_person: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        by_person.setdefault(c.person_id, []).append(i)
+    out: list[Any] = [None] * len(claims)
+    for idx in by_person.values():
+        order = sorted(idx, key=lambda i: (claims[i].day, claims[i].id))
+        for i, s in zip(order, policy.settle_many([claims[i] for i in idx], trace=trace), strict=True):
+            out[i] = s
+    return out
+
+
+def settle_scalar(policy: Any, chunk: Chunk) -> pa.Table:
+    schema = F.settlement_schema(policy.layers, policy.accumulators)
+    settled = settle_people(policy, scalar_claims(policy, chunk))
+    rows = [F.settlement_row(s, policy.accumulators) for s in settled]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def closing(settled: pa.Table, accumulators: tuple[str, ...]) -> pa.Table:
+    """Per person and insurance year: the year_to_date after their last claim (in date order)."""
+    n = settled.num_rows
+    person = np.asarray(settled.column("person_id").to_numpy(zero_copy_only=False), dtype=str)
+    year = settled.column("year").to_numpy()
+    day = settled.column("date").cast(pa.int32()).to_numpy()
+    claim = np.asarray(settled.column("claim").to_numpy(zero_copy_only=False), dtype=str)
+    order = np.lexsort((claim, day, year, person))
+    p, y = person[order], year[order]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = (p[1:] != p[:-1]) | (y[1:] != y[:-1])
+    pick = order[last]
+    first = np.ones(n, dtype=bool)
+    first[1:] = last[:-1]
+    counts = np.diff(np.append(np.flatnonzero(first), n))
+    cols: dict[str, Any] = {"person_id": pa.array(person[pick]), "year": pa.array(year[pick], pa.int32()),
+                            "claims": pa.array(counts, pa.int32())}
+    take = pa.array(pick)
+    for a in accumulators:
+        cols[f"ytd.{a}"] = settled.column(f"ytd.{a}").take(take)
+    return pa.table(cols)
+
+
+def closing_schema(accumulators: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([("person_id", pa.string()), ("year", pa.int32()), ("claims", pa.int32()),
+                      *((f"ytd.{a}", pa.int64()) for a in accumulators)])
+
+
+_TEXT_COLUMNS = frozenset({"claim", "person_id", "date", "year", "claims"})
+
+
+def json_rows(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """Settlement (or closing) rows as JSON objects: money as decimal strings, dates as text."""
+    for row in table.to_pylist():
+        yield {k: (v.isoformat() if k == "date" else v) if k in _TEXT_COLUMNS else money_str(v)
+               for k, v in row.items()}
+
+
+def _kind(path: Path) -> str:
+    fmt = guess(path, None, reading=False)
+    return fmt.name
+
+
+# ------------------------------------------------------------ the whole run
+def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", src_format: str | None = None,
+        chunk: int = CHUNK, sort: bool = False, closing_out: Path | None = None,
+        trace_claims: Iterable[str] = (), traces_out: Path | None = None,
+        progress: Callable[[int], None] | None = None) -> Summary:
+    """Settle every claim of ``source`` into ``output`` (and the closing year_to_date, the traces)."""
+    if policy.input != "claim":
+        raise ColumnarUnsupported(f"{policy.ast.path}: `input {policy.input}` policies have no columnar "
+                                  "form: yibao batch settles claims (settle records with yibao settle)")
+    if engine == "columnar":
+        from yibao.compiler.loader_columnar import columnar_module
+
+        columnar_module(policy)  # refuse an unsupported construct before reading anything
+    settle = settle_columnar if engine == "columnar" else settle_scalar
+    reader = guess(source, src_format, reading=True)
+    wanted = set(trace_claims)
+    summary = Summary()
+    start = time.perf_counter()
+    schema = F.settlement_schema(policy.layers, policy.accumulators)
+    issues: list[ClaimIssue] = []
+    with ExitStack() as stack:
+        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows))
+        put_closing = (stack.enter_context(table_sink(closing_out, _kind(closing_out),
+                                                      closing_schema(policy.accumulators), json_rows))
+                       if closing_out is not None else None)
+        put_trace = (stack.enter_context(table_sink(traces_out, "jsonl", schema, lambda items: items))
+                     if traces_out is not None else None)
+        for part in person_chunks(reader.read(source, chunk), sort=sort, chunk=chunk, source=str(source)):
+            try:
+                settled = settle(policy, part)
+            except F.ClaimsRejected as err:
+                issues.extend(err.issues)
+                if len(issues) >= MAX_ISSUES:
+                    break
+                continue
+            if issues:  # validating the rest, to report every bad claim; nothing is written
+                continue
+            put(settled)
+            if put_closing is not None:
+                put_closing(closing(settled, policy.accumulators))
+            summary.claims += settled.num_rows
+            summary.persons += len(pc.unique(settled.column("person_id")))
+            if wanted and put_trace is not None:
+                _traces(policy, part, wanted, put_trace, summary)
+            if progress is not None:
+                progress(settled.num_rows)
+        if issues:
+            raise F.ClaimsRejected(issues[:MAX_ISSUES], str(source), what="claims")
+    missing = wanted - set(summary.traced)
+    if missing:
+        raise ClaimError([ClaimIssue("--trace-claim", f"no claim {claim!r} in the input")
+                          for claim in sorted(missing)], str(source))
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _traces(policy: Any, part: Chunk, wanted: set[str], put: Callable[[pa.Table], None],
+            summary: Summary) -> None:
+    """Traced settlements (with per-line shares) of the wanted claims in this chunk, by the scalar
+    path with the person's year carried as in the batch."""
+    ids = np.asarray(part.table.column("id").to_numpy(zero_copy_only=False), dtype=str)
+    hit = np.isin(ids, list(wanted))
+    if not hit.any():
+        return
+    persons = np.asarray(part.table.column("person_id").to_numpy(zero_copy_only=False), dtype=str)
+    keep = np.isin(persons, persons[hit])
+    sub = Chunk(part.table.filter(pa.array(keep)), part.rows[keep])
+    claims = scalar_claims(policy, sub)
+    out = []
+    for s in settle_people(policy, claims, trace=True):
+        if s.claim.id in wanted:
+            out.append(s.to_dict(trace=True))
+            summary.traced.append(s.claim.id)
+    put(out)  # type: ignore[arg-type]  # the traces' sink takes JSON objects as they are
