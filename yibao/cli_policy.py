@@ -14,7 +14,10 @@ from typing import Any
 
 import click
 
+from yibao.cli_config import configured
+from yibao.config import Config
 from yibao.dsl.errors import YibaoError
+from yibao.messages import error_text, say
 from yibao.output import output_path, write_atomic
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -47,57 +50,73 @@ def _fail(message: str) -> None:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) if any policy's rule coverage is below N percent.")
 @click.option("-v", "--verbose", is_flag=True, help="List every case, and every rule in the coverage report.")
+@configured
 def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, coverage_json: Path | None,
-                 min_coverage: float | None, verbose: bool) -> None:
+                 min_coverage: float | None, verbose: bool, cfg: Config) -> None:
     """Run the policy tests (*.tests.json) under PATHS (default: the current folder).
 
     A PATH may be a test file, a folder, or a policy (.yb): its tests/<name>.tests.json.
+    With ``--coverage-json -`` standard output carries the JSON alone; the report goes to stderr.
     """
     from yibao.coverage import coverage_json as coverage_text
     from yibao.policytest import discover, format_failure, run_tests, write_junit
 
+    lang = cfg.lang
+    json_out = coverage_json is not None and str(coverage_json) == "-"
+
+    def echo(text: str = "", nl: bool = True) -> None:
+        click.echo(text, nl=nl, err=json_out)  # the JSON owns standard output when it goes there
+
     targets = paths or (Path("."),)
     if not discover(targets):
-        _fail("no policy tests (*.tests.json) found under " + ", ".join(map(str, targets)))
+        _fail(say("test.none", lang, where=", ".join(map(str, targets))))
     want_coverage = coverage or coverage_json is not None or min_coverage is not None
     run = run_tests(targets, coverage=want_coverage)
     for f in run.files:
         if f.error:
-            click.echo(f"ERROR {f.path}\n" + "\n".join("  " + line for line in f.error.splitlines()))
+            echo(say("test.error", lang, path=f.path) + "\n"
+                 + "\n".join("  " + line for line in f.error.splitlines()))
             continue
         bad = sum(not c.ok for c in f.cases)
-        status = "ok" if not bad else f"{bad} of {len(f.cases)} failed"
-        cases = f"{len(f.cases)} case{'s' if len(f.cases) != 1 else ''}"
-        click.echo(f"{f.path} ({f.policy_id}): {cases}, {status}")
+        status = say("test.ok", lang) if not bad else say("test.failed", lang, bad=bad, n=len(f.cases))
+        echo(say("test.file", lang, path=f.path, policy=f.policy_id, cases=len(f.cases), status=status))
         if verbose:
             for c in f.cases:
-                click.echo(f"  {c.status.upper():<5} {c.case.name}")
+                echo(f"  {c.status.upper():<5} {c.case.name}")
     failures = [(c, f) for f in run.files for c in f.cases if not c.ok]
     if failures:
-        click.echo()
+        echo()
         for c, f in failures:
-            click.echo(format_failure(c, f))
-    click.echo(run.summary())
+            echo(format_failure(c, f))
+    echo(run.summary() if lang != "zh" else say("test.summary", lang, passed=run.count("pass"),
+                                                 failed=run.count("fail"),
+                                                 errors=run.count("error") + run.file_errors))
     if junit is not None:
         with output_path(junit, parents=True) as name:  # whole, or the old report stays
             write_junit(run, name)
     low = []
     if want_coverage:
         if coverage or min_coverage is not None:
-            click.echo("\nRule coverage")
+            echo("\n" + say("test.coverage", lang))
             for cov in run.coverage.values():
-                click.echo(cov.format(all_rules=verbose), nl=False)
+                text = cov.format(all_rules=verbose)
+                if lang == "zh":  # the summary line in Chinese; the rules keep the coverage labels
+                    rest = text.partition("\n")[2]
+                    text = say("test.cov_line", lang, policy=cov.policy_id, path=cov.path,
+                               covered=cov.covered, total=cov.total, percent=f"{cov.percent:.1f}",
+                               claims=cov.claims) + "\n" + rest
+                echo(text, nl=False)
         if coverage_json is not None:
             text = coverage_text(run)
-            if str(coverage_json) == "-":
+            if json_out:
                 click.echo(text)
             else:
                 write_atomic(coverage_json, text + "\n")
         if min_coverage is not None:
             low = [c for c in run.coverage.values() if c.percent < min_coverage]
             for c in low:
-                click.echo(f"coverage of {c.policy_id} is {c.percent:.1f}%, "
-                           f"below --min-coverage {min_coverage:g}%")
+                echo(say("test.low", lang, policy=c.policy_id, percent=f"{c.percent:.1f}",
+                         min=f"{min_coverage:g}"))
     sys.exit(0 if run.ok and not low else 1)
 
 
@@ -118,8 +137,9 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
               help="Exit 1 if any claim settles differently (or one policy refuses what the other settles).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: on a terminal, for long runs).")
+@configured
 def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes: bool, top: int,
-                 fail_on_change: bool, progress: bool | None) -> None:
+                 fail_on_change: bool, progress: bool | None, cfg: Config) -> None:
     """Settle every claim under OLD and NEW policies and report what changes."""
     import json
 
@@ -131,15 +151,15 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
         after = load_policy(new)
         data = list(read_claims(claims))
     except YibaoError as err:
-        _fail(err.format() if hasattr(err, "format") else str(err))
+        _fail(err.format() if hasattr(err, "format") else error_text(err, cfg.lang))
         return
     err = _stderr()
     show = progress if progress is not None else (err.is_terminal and len(data) >= PROGRESS_FROM)
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("settling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(TextColumn(say("progress.settling", cfg.lang)), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("diff", total=len(data))
             step = max(1, len(data) // 200)
 
@@ -154,7 +174,7 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
     if as_json:
         click.echo(json.dumps(impact.to_dict(all_changes=all_changes), ensure_ascii=False, indent=2))
     else:
-        click.echo(impact.format(), nl=False)
+        click.echo(impact.format(cfg.lang), nl=False)
     changed = impact.changed or impact.refused_by_one
     sys.exit(1 if fail_on_change and changed else 0)
 
@@ -174,8 +194,9 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First claim date (default: 2024-01-01 "
               "or the policy's first day).")
 @click.option("--days", type=click.IntRange(1), help="Spread dates over this many days (default 365).")
+@configured
 def sample_claims_command(policy: Path, count: int, seed: int, output: Path | None, scheme: str | None,
-                          kind: str | None, start: dt.datetime | None, days: int | None) -> None:
+                          kind: str | None, start: dt.datetime | None, days: int | None, cfg: Config) -> None:
     """Write COUNT random claims that POLICY accepts, reproducible by --seed."""
     import json
 
@@ -185,7 +206,7 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
     try:
         compiled = load_policy(policy)
     except YibaoError as err:
-        _fail(err.format() if hasattr(err, "format") else str(err))
+        _fail(err.format() if hasattr(err, "format") else error_text(err, cfg.lang))
         return
     try:
         claims = sample_policy_claims(compiled, count, seed, scheme=scheme, kind=kind,
@@ -197,9 +218,9 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
             click.echo(json.dumps(c, ensure_ascii=False))
         return
     if output.suffix == ".json":
-        raise click.UsageError(f"{output}: write claims to a folder, a .jsonl or a .parquet file")
+        raise click.UsageError(say("sample.json", cfg.lang, path=output))
     write_any(claims, output)
-    _stderr().print(f"wrote {count} claims to {output}", markup=False)
+    _stderr().print(say("sample.wrote", cfg.lang, n=count, path=output), markup=False)
 
 
 COMMANDS = (test_command, diff_command, sample_claims_command)

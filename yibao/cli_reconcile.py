@@ -18,6 +18,9 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+from yibao.cli_config import configured
+from yibao.config import Config
+
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -46,6 +49,7 @@ def register(main: click.Group) -> None:
         default=None,
         help="Show a progress bar (default: when standard error is a terminal).",
     )
+    @configured
     def reconcile(
         policy: Path,
         platform_data: str,
@@ -54,6 +58,7 @@ def register(main: click.Group) -> None:
         fail_on_difference: bool,
         show: int,
         progress: bool | None,
+        cfg: Config,
     ) -> None:
         """Recompute every settlement in PLATFORM_DATA under POLICY and compare it to the fen.
 
