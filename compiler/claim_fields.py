@@ -112,6 +112,10 @@ LINE = (
                           strict=True)),
 )
 
+# The enum fields a claim must give, unless its policy never reads them (``Policy.unread``).
+REQUIRED_ENUMS = tuple(f.enum for part in (PERSON, VISIT) for f in part
+                       if f.kind == "enum" and f.required and f.enum is not None)
+
 YEAR_TO_DATE = Field("year_to_date", "ytd", "accumulators of the year so far (accumulator → yuan), "
                                             "and `year`: the insurance year they are for",
                      limit=MAX_AMOUNT_FEN, attr="ytd")

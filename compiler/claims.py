@@ -314,11 +314,14 @@ _DEFAULT_ENUM_KEYS = frozenset(DEFAULT_ENUMS)
 
 
 def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
-                source: str | None = None, year_start: tuple[int, int] = (1, 1)) -> Claim:
+                source: str | None = None, year_start: tuple[int, int] = (1, 1),
+                unread: frozenset[str] = frozenset()) -> Claim:
     """Validate a claim's JSON (already decoded); raise ``ClaimError`` with every issue.
     ``year_start`` is the policy's (month, day) an insurance year starts on: the claim's ``year``
     is the insurance year its date falls in, named by the calendar year that year starts in.
-    The fields and their order of reporting are ``claim_fields.CLAIM``."""
+    The fields and their order of reporting are ``claim_fields.CLAIM``. ``unread`` names the
+    required enum fields the policy never reads (``visit.level``): a claim may leave them out
+    (``None``), and one it gives is still checked."""
     if enums is None:
         enums = DEFAULT_ENUMS
     elif not _DEFAULT_ENUM_KEYS.issubset(enums):  # a policy's ENUMS are complete: no merge per claim
@@ -327,7 +330,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     if not _is_map(data):
         raise ClaimError([ClaimIssue("$", "a claim must be a JSON object")], source)
     c.unknown_keys(data, CLAIM_KEYS, "")
-    v = _read_fields(c, data, CLAIM, "", enums, {})
+    v = _read_fields(c, data, CLAIM, "", enums, {}, unread)
     if c.issues:
         raise c.error(source)
     ytd, ytd_year, periods = v.pop("ytd")
@@ -353,7 +356,8 @@ def enum_default(f: Field, values: tuple[str, ...]) -> str | None:
 
 
 def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...], path: str,
-                 enums: Mapping[str, tuple[str, ...]], out: dict[str, Any]) -> dict[str, Any]:
+                 enums: Mapping[str, tuple[str, ...]], out: dict[str, Any],
+                 unread: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Each of ``fields`` read from ``obj`` in order (which is the order issues are reported in),
     into ``out`` by the attribute each fills (an object's fields fill their parent's)."""
     for f in fields:
@@ -362,6 +366,9 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
             value = _str(c, obj, key, path, required=f.required, limit=f.limit)
             out[attr] = f.default if value is None else value
         elif kind == "enum":
+            if f.enum in unread and obj.get(key) is None:  # the policy never reads it: it may be absent
+                out[attr] = None
+                continue
             values = _enum_values(f, enums)
             out[attr] = _enum(c, obj, key, path, values, default=enum_default(f, values))
         elif kind == "int":
@@ -391,7 +398,7 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
                 c.add(where, "required object")
                 sub = {}
             c.unknown_keys(sub, f.keys, where)
-            _read_fields(c, sub, f.fields, where, enums, out)
+            _read_fields(c, sub, f.fields, where, enums, out, unread)
         elif kind == "lines":
             out[attr] = _lines(c, obj.get(key), f, enums)
         elif kind == "ytd":

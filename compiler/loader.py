@@ -22,6 +22,7 @@ from yibao.dsl.parser import parse, parse_file
 from yibao.dsl.types import DEFAULT_ENUMS
 
 from . import claim_fast
+from .claim_fields import REQUIRED_ENUMS
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .constructs import PERIODS, drop_period, period_of
@@ -53,6 +54,9 @@ class Policy:
         self.priced: frozenset[tuple[str, str | None]] = frozenset(getattr(self.module, "PRICED", ()))
         self.given: tuple[str, ...] = getattr(self.module, "GIVEN", ())  # layers the claim's `paid` gives
         self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
+        # Required claim fields this policy never reads (`visit.level` of a drug policy): a claim may
+        # leave them out.
+        self.unread: frozenset[str] = unread_fields(checked.policy) if self.input == "claim" else frozenset()
         # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
         self.year_start: tuple[int, int] = tuple(getattr(self.module, "YEAR_START", (1, 1)))  # type: ignore[assignment]
         # The fast accept path (``claim_fast``): the validated claim, or None and the full path says why.
@@ -94,7 +98,7 @@ class Policy:
         elif self.input == "record":
             claim = parse_record(_decode(data, source), self.module.FIELDS, source, self.year_start)
         else:
-            claim = parse_claim(_decode(data, source), self.enums, source, self.year_start)
+            claim = parse_claim(_decode(data, source), self.enums, source, self.year_start, self.unread)
         issues: list[ClaimIssue] = []
         if claim.day < self._start or (self._end is not None and claim.day > self._end):
             start = dt.date.fromordinal(self._start)
@@ -217,6 +221,18 @@ class Policy:
             text = "\n  " + source.split("\n")[line - 1].strip()
         reason = "division by zero" if isinstance(err, ZeroDivisionError) else str(err)
         return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
+
+
+def unread_fields(policy: ast.Policy) -> frozenset[str]:
+    """The claim's required enum fields (``person.scheme``, ``visit.kind``, ``visit.level``,
+    ``visit.region``) that no expression, table or condition of ``policy`` reads."""
+    read = set()
+    for n in ast.walk(policy):
+        if isinstance(n, ast.Field):
+            read.add(n.dotted)
+        elif isinstance(n, ast.Table):
+            read.update(k.dotted for k in n.keys)
+    return frozenset(f for f in REQUIRED_ENUMS if f not in read)
 
 
 def _decode(data: Any, source: str | None) -> Any:

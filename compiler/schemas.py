@@ -38,11 +38,13 @@ MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"  # as yibao writes it
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def schema(name: str, enums: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-    """The JSON Schema called ``name`` (one of ``NAMES``); ``enums``: a policy's value sets."""
+def schema(name: str, enums: Mapping[str, tuple[str, ...]] | None = None,
+           unread: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The JSON Schema called ``name`` (one of ``NAMES``); ``enums``: a policy's value sets;
+    ``unread``: the claim fields it never reads (``Policy.unread``), which a claim may leave out."""
     values = {**DEFAULT_ENUMS, **(enums or {})}
     if name == "claim":
-        body = _object(CLAIM, values)
+        body = _object(CLAIM, values, unread)
         title, doc = "yibao claim", "A claim as `yibao settle` and `Policy.settle` read it (docs/claims.md)."
     elif name == "record":
         body = _object(RECORD, values)
@@ -64,15 +66,17 @@ def schema(name: str, enums: Mapping[str, tuple[str, ...]] | None = None) -> dic
             "title": title, "description": doc, **body}
 
 
-def schema_text(name: str, enums: Mapping[str, tuple[str, ...]] | None = None) -> str:
+def schema_text(name: str, enums: Mapping[str, tuple[str, ...]] | None = None,
+                unread: frozenset[str] = frozenset()) -> str:
     """The schema as the published file holds it: indented, keys in table order, a final newline."""
-    return json.dumps(schema(name, enums), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(schema(name, enums, unread), ensure_ascii=False, indent=2) + "\n"
 
 
-def _object(fields: tuple[Field, ...], values: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
-    props = {f.key: _field(f, values) for f in fields}
+def _object(fields: tuple[Field, ...], values: Mapping[str, tuple[str, ...]],
+            unread: frozenset[str] = frozenset()) -> dict[str, Any]:
+    props = {f.key: _field(f, values, unread) for f in fields}
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    required = [f.key for f in fields if f.required]
+    required = [f.key for f in fields if f.required and f.enum not in unread]
     if required:
         out["required"] = required
     split = [f.key for f in fields if f.kind == "split"]
@@ -88,7 +92,8 @@ def _amount(limit: int, doc: str) -> dict[str, Any]:
         {"type": "integer", "minimum": 0, "maximum": limit // 100}]}
 
 
-def _field(f: Field, values: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+def _field(f: Field, values: Mapping[str, tuple[str, ...]],
+           unread: frozenset[str] = frozenset()) -> dict[str, Any]:
     doc = {"description": f.doc} if f.doc else {}
     kind = f.kind
     if kind == "text":
@@ -114,7 +119,7 @@ def _field(f: Field, values: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
         if not f.fields:  # a record's own fields: the policy declares them
             return {**doc, "type": "object", "additionalProperties": {
                 "type": ["string", "integer", "boolean"]}}
-        return {**doc, **_object(f.fields, values)}
+        return {**doc, **_object(f.fields, values, unread)}
     if kind == "lines":
         return {**doc, "type": "array", "minItems": 1, "maxItems": f.limit,
                 "items": _object(f.fields, values)}

@@ -19,7 +19,8 @@ def register(main: click.Group) -> None:
     @main.command()
     @click.argument("name", type=click.Choice(NAMES))
     @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="Use this policy's value sets (its `enum` declarations) in the claim schema.")
+                  help="Use this policy's value sets (its `enum` declarations) and leave out of "
+                       "`required` the claim fields it never reads.")
     @click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
                   help="Write the schema to this file instead of standard output.")
     def schema(name: str, policy: Path | None, output: Path | None) -> None:
@@ -27,12 +28,13 @@ def register(main: click.Group) -> None:
         from yibao.compiler.schemas import schema_text
         from yibao.output import write_atomic
 
-        enums = None
+        enums, unread = None, frozenset()
         if policy is not None:
             from yibao.cli import load_policy
 
-            enums = load_policy(policy).enums
-        text = schema_text(name, enums)
+            loaded = load_policy(policy)
+            enums, unread = loaded.enums, loaded.unread
+        text = schema_text(name, enums, unread)
         if output is None or str(output) == "-":
             click.echo(text, nl=False)
         else:

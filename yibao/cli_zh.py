@@ -107,7 +107,7 @@ HELP: dict[str, tuple[str, dict[str, str]]] = {
                 "show_id": "完整显示参保人身份证号（默认隐去中间部分）。"}),
     "schema": ("输出 NAME 的 JSON Schema：claim（结算单）、record（记录）、settlement（结算结果）或 tests"
                "（*.tests.json 文件）。",
-               {"policy": "在结算单的 Schema 中使用该政策的取值集合（其 `enum` 声明）。",
+               {"policy": "在结算单的 Schema 中使用该政策的取值集合（其 `enum` 声明），并把政策从不读取的字段移出必填项。",
                 "output": "把 Schema 写入此文件，而不是标准输出。"}),
     "explain": ("逐步说明 CLAIM（一份 JSON 文件或一个结算单文件夹）按政策如何结算。\n\n"
                 "在终端中打开说明程序；给出 --text 或标准输出不是终端时，以文本输出。",
