@@ -39,16 +39,31 @@ class Diagnostic:
         """``error`` or ``warning``, as the code's registry entry says."""
         return self.code.severity
 
-    def to_dict(self) -> dict[str, object]:
-        """The diagnostic for machines (``yibao check --format json``)."""
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
+        """The diagnostic for machines (``yibao check --format json``): ``message`` and ``hint``
+        stay English (tools match on them); in zh, ``message_zh`` and ``hint_zh`` are added."""
         s = self.span
-        return {"code": self.code.id, "severity": self.severity, "file": s.file, "line": s.line,
-                "column": s.column, "end_line": s.end_line, "end_column": s.end_column,
-                "message": self.message, "hint": self.hint}
+        out: dict[str, object] = {
+            "code": self.code.id, "severity": self.severity, "file": s.file, "line": s.line,
+            "column": s.column, "end_line": s.end_line, "end_column": s.end_column,
+            "message": self.message, "hint": self.hint}
+        if lang == "zh":
+            out["message_zh"], out["hint_zh"] = self.text(lang)
+        return out
 
-    def format(self, text: str | None) -> str:
-        """Render as ``file:line:col: error[Y0301]: …`` with the line and a caret."""
-        out = [f"{self.span}: {self.severity}[{self.code.id}]: {self.message}"]
+    def text(self, lang: str = "en") -> tuple[str, str | None]:
+        """(message, hint) in ``lang``: Chinese through ``diagnostics_zh``, names as typed."""
+        if lang != "zh":
+            return self.message, self.hint
+        from .diagnostics_zh import zh
+
+        return zh(self.message), (zh(self.hint) if self.hint else None)
+
+    def format(self, text: str | None, lang: str = "en") -> str:
+        """Render as ``file:line:col: error[Y0301]: …`` with the line and a caret; the labels, the
+        code and the caret layout are the same in every language, the message and hint follow it."""
+        message, hint = self.text(lang)
+        out = [f"{self.span}: {self.severity}[{self.code.id}]: {message}"]
         if text is not None:
             lines = _lines(text)
             if 1 <= self.span.line <= len(lines):
@@ -69,8 +84,8 @@ class Diagnostic:
                 out.append(gutter + before + marked + after)
                 carets = "^" * max(display_width(marked), 1)
                 out.append(" " * len(gutter) + " " * display_width(before) + carets)
-        if self.hint:
-            out.append(f"     = hint: {self.hint}")
+        if hint:
+            out.append(f"     = hint: {hint}")
         return printable("\n".join(out))  # the message and the path may hold what the line did
 
 
@@ -117,10 +132,15 @@ class PolicyError(YibaoError):
     def source_of(self, d: Diagnostic) -> str | None:
         return self.texts.get(d.span.file, self.text) if self.texts else self.text
 
-    def format(self) -> str:
-        parts = [d.format(self.source_of(d)) for d in self.diagnostics]
+    def format(self, lang: str = "en") -> str:
+        """Every diagnostic with its source line, then the count, in ``lang``."""
+        parts = [d.format(self.source_of(d), lang) for d in self.diagnostics]
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
         warnings = len(self.diagnostics) - errors
+        if lang == "zh":
+            from .diagnostics_zh import summary
+
+            return "\n\n".join(parts) + "\n" + summary(errors, warnings)
         also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
         parts.append(f"{errors} error{'s' if errors != 1 else ''}{also} found")
         return "\n\n".join(parts[:-1]) + "\n" + parts[-1]

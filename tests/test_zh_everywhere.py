@@ -133,3 +133,59 @@ def test_errors(tmp_path: Path) -> None:
     # the help names files, settings and choices as they are written: yibao.toml, YIBAO_LANG, zh|en
     run(["settle", "--help"], [], [],
         also={"FILE", "YIBAO_LANG", "pyproject", "toml", "tool", "zh", "en"})
+
+
+# ---------------------------------------------------------------- policy diagnostics under zh
+CODE = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|'[^'\n]*'")  # policy text as written: names, keywords, examples
+# The labels and codes stay, as rustc's do: `error[Y0302]`, `= hint:`.
+LABELS = {"error", "warning", "hint", *__import__("yibao.dsl.codes", fromlist=["CODES"]).CODES}
+
+
+def _check_zh(path: Path, also: set[str]) -> str:
+    result = CliRunner().invoke(main, ["check", str(path)], env=ZH, prog_name="yibao")
+    out = result.output + (result.stderr if result.stderr_bytes else "")
+    assert result.exit_code in (0, 1), out
+    assert "Traceback" not in out
+    source = path.read_text(encoding="utf-8", errors="replace")
+    allowed = LABELS | also | set(WORD.findall(source)) | set(WORD.findall(str(path)))
+    # the source line under the message is the policy's own text
+    shown = "\n".join(line for line in out.splitlines() if not re.match(r"\s*\d+ \| ", line))
+    leaked = english(CODE.sub(" ", shown), allowed)
+    assert not leaked, (path.name, leaked, out)
+    return out
+
+
+def test_every_codes_wrong_example_is_checked_in_chinese(tmp_path: Path) -> None:
+    from yibao.dsl.code_examples import BASE, EXAMPLES
+
+    (tmp_path / "base.yb").write_text(BASE, encoding="utf-8")
+    for code, example in EXAMPLES.items():
+        path = tmp_path / "example.yb"
+        path.write_text(example.wrong, encoding="utf-8")
+        out = _check_zh(path, set(WORD.findall(BASE)))
+        assert f"[{code.id}]" in out, out
+        assert "发现" in out or "warning[" in out, out
+
+
+def test_broken_policies_are_checked_in_chinese() -> None:
+    broken = sorted((Path(__file__).parent / "dsl" / "broken").glob("*.yb"))
+    assert broken
+    for path in broken:
+        out = _check_zh(path, set())
+        assert re.search(r"(error|warning)\[Y\d{4}\]", out), (path.name, out)
+
+
+def test_check_json_in_chinese_keeps_the_english_message(tmp_path: Path) -> None:
+    from yibao.dsl.code_examples import BASE, EXAMPLES
+    from yibao.dsl.codes import UNKNOWN_NAME
+
+    path = tmp_path / "example.yb"
+    (tmp_path / "base.yb").write_text(BASE, encoding="utf-8")
+    path.write_text(EXAMPLES[UNKNOWN_NAME].wrong, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(path)], env=ZH)
+    found = json.loads(result.stdout)
+    assert found[0]["message"].startswith("unknown name")
+    assert found[0]["message_zh"].startswith("未知的名称")
+    english_only = CliRunner().invoke(main, ["check", "--format", "json", str(path)],
+                                      env={"YIBAO_LANG": "en"})
+    assert "message_zh" not in json.loads(english_only.stdout)[0]

@@ -65,9 +65,9 @@ def _diagnostics(path: Path, lang: str = "en") -> tuple[list[Diagnostic], str | 
     try:
         policy = load_policy(path)
     except PolicyError as e:
-        return list(e.diagnostics), e.format(), ""
+        return list(e.diagnostics), e.format(lang), ""
     warnings = sorted(policy.warnings, key=lambda w: (w.span.file, w.span.line, w.span.column))
-    text = "\n\n".join(w.format(policy.ast.texts.get(w.span.file, policy.ast.text)) for w in warnings)
+    text = "\n\n".join(w.format(policy.ast.texts.get(w.span.file, policy.ast.text), lang) for w in warnings)
     ok = say("check.ok", lang, path=path, params=len(policy.ast.parameters), layers=len(policy.layers))
     return warnings, text or None, ok
 
@@ -120,7 +120,7 @@ def register(main: click.Group) -> None:
             elif ok:
                 click.echo(ok)
         if fmt == "json":
-            click.echo(json.dumps([d.to_dict() for d in found], ensure_ascii=False, indent=2))
+            click.echo(json.dumps([d.to_dict(cfg.lang) for d in found], ensure_ascii=False, indent=2))
         elif fmt == "github":
             for d in found:
                 click.echo(github_annotation(d))

@@ -60,7 +60,7 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, cfg: Config) -> N
             old = read_policy_text(path)
             new = format_source(old, str(path))
         except PolicyError as e:
-            err.print(e.format(), markup=False)
+            err.print(e.format(lang), markup=False)
             failed += 1
             continue
         if path.read_bytes() == new.encode("utf-8"):

@@ -151,7 +151,7 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
         after = load_policy(new)
         data = list(read_claims(claims))
     except YibaoError as err:
-        _fail(err.format() if hasattr(err, "format") else error_text(err, cfg.lang))
+        _fail(error_text(err, cfg.lang))
         return
     err = _stderr()
     show = progress if progress is not None else (err.is_terminal and len(data) >= PROGRESS_FROM)
@@ -206,7 +206,7 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
     try:
         compiled = load_policy(policy)
     except YibaoError as err:
-        _fail(err.format() if hasattr(err, "format") else error_text(err, cfg.lang))
+        _fail(error_text(err, cfg.lang))
         return
     try:
         claims = sample_policy_claims(compiled, count, seed, scheme=scheme, kind=kind,

@@ -15,7 +15,7 @@ import re
 from contextvars import ContextVar
 from functools import cache
 
-from yibao.dsl.errors import ClaimError, SettlementError
+from yibao.dsl.errors import ClaimError, PolicyError, SettlementError
 
 __all__ = ["CLAIM", "WORDS", "claim_issue", "current_lang", "error_text", "os_reason", "say", "set_lang"]
 
@@ -226,9 +226,11 @@ def _settlement_error(text: str) -> str:
 def error_text(err: BaseException, lang: str) -> str:
     """What a person is told about ``err`` in ``lang``.
 
-    Policy diagnostics keep their own wording (positions, codes); claim checks and OS
-    reasons are translated; anything else is shown as it was raised.
+    Policy diagnostics keep their positions, codes and layout, their messages in ``lang``; claim
+    checks and OS reasons are translated; anything else is shown as it was raised.
     """
+    if isinstance(err, PolicyError):
+        return err.format(lang)
     if lang == "zh":
         if isinstance(err, ClaimError):
             return _claim_error(err, lang)

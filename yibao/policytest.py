@@ -488,7 +488,9 @@ def run_tests(paths: Iterable[str | Path], *, coverage: bool = False) -> TestRun
                 policies[key] = err
         policy = policies[key]
         if isinstance(policy, YibaoError):
-            message = policy.format() if hasattr(policy, "format") else str(policy)
+            from yibao.messages import current_lang, error_text
+
+            message = error_text(policy, current_lang())
             run.files.append(FileResult(path, tests.policy, error=message))
             continue
         cov = None
