@@ -41,7 +41,13 @@ _PERIODS = ("year", "visit", "month", "quarter")  # `per month` and `per quarter
 _CAP_BEFORE = {a.period: a.var for a in ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
 _TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
 # In a classification row, the line's own fields, and the claim's through the line's owner (``L``).
-_LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount"}
+_LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount", "line.category": "c.line_category",
+                "line.class": "c.line_class"}
+
+
+def _reads_line(e: ast.Expr) -> bool:
+    """A rate by bill line reads ``line.…``."""
+    return any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(e))
 
 
 class ColumnarUnsupported(YibaoError):
@@ -83,17 +89,27 @@ class ColumnarGenerator(ExprEmitter):
                                           "has no columnar form yet (use --engine scalar)")
         if self.p.classify is None:
             raise ColumnarUnsupported(f"{self.p.path}: a policy without `classify` has no columnar form")
-        outside = (*self.p.parameters, *self.p.layers, *self.p.checks, self.p.header)
-        for part in outside:  # a layer's rate by bill line (`line.class` in a rate)
+        late = self.quantity_params()
+        for layer in self.p.layers:  # a rate by bill line: per line in `prepare`, so of early figures only
+            r = layer.rate
+            if r is None or not _reads_line(r):
+                continue
+            layer_names = {y.name for y in self.p.layers}
+            reads_late = any((isinstance(x, ast.Name) and (x.name in _QUANTITY_VARS or x.name in late))
+                             or (isinstance(x, ast.Field) and x.path[0] in layer_names) for x in ast.walk(r))
+            if reads_late or not self.rate_in_range(r):
+                raise ColumnarUnsupported(f"{r.span.file}:{r.span.line}: a rate by bill line that is "
+                                          "computed (not a choice among rates) or reads the settlement's "
+                                          "figures has no columnar form yet (use --engine scalar)")
+        lines_ok = [x.rate for x in self.p.layers if x.rate is not None and _reads_line(x.rate)]
+        outside = (*self.p.parameters, *(x for x in self.p.layers), *self.p.checks, self.p.header)
+        for part in outside:
             for node in ast.walk(part):
-                if isinstance(node, ast.Field) and node.path[0] == "line":
+                if isinstance(node, ast.Field) and node.path[0] == "line" and not any(
+                        node is y for r in lines_ok for y in ast.walk(r)):
                     raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` outside "
-                                              "`classify` (a rate by bill line) has no columnar form yet "
-                                              "(use --engine scalar)")
-        for node in ast.walk(self.p.classify):
-            if isinstance(node, ast.Field) and node.path[0] == "line" and node.dotted not in _LINE_FIELDS:
-                raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` in a "
-                                          "classification row has no columnar form yet (use --engine scalar)")
+                                              "`classify` and a layer's rate has no columnar form")
+
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: ast.Expr, mode: str) -> str:
@@ -115,6 +131,8 @@ class ColumnarGenerator(ExprEmitter):
         if t.name == "enum" and (isinstance(e, ast.Number) or (
                 isinstance(e, ast.Name) and e.name not in self.c.params and e.name not in _QUANTITY_VARS)):
             value = str(e.value) if isinstance(e, ast.Number) else e.name
+            if t.enum == "line.class":  # a line's class is its text in a batch
+                return repr(value)
             return str(self.code(t.enum, value, e.span))
         if isinstance(e, ast.Contains):
             return f"{'L' if self.lines else 'c'}.has({e.item!r})"
@@ -128,7 +146,12 @@ class ColumnarGenerator(ExprEmitter):
         return super().expr(e, mode)
 
     def code(self, field: str | None, value: str, span: ast.Span) -> int:
-        """An enum value's integer in a batch (its index in the policy's value set)."""
+        """An enum value's integer in a batch (its index in the policy's value set); a line's class
+        is its text, a line's category its index in A, B, C."""
+        if field == "line.class":
+            return value  # type: ignore[return-value]
+        if field == "line.category":
+            return CATEGORIES.index(value)
         codes = self.codes.get(field or "")
         if codes is None or value not in codes:
             raise ColumnarUnsupported(f"{span.file}:{span.line}: the enum value `{value}` has no known "
@@ -291,6 +314,45 @@ class ColumnarGenerator(ExprEmitter):
             w("first_self_pay = sums(fsp, c.line_offsets)")
             w("in_scope = total - out_of_scope - first_self_pay")
 
+    def line_rates(self) -> None:
+        """For a rate by bill line: each line's in-scope cost (its weight) and its rate, kept on the
+        batch (``Batch.line_values``) for ``settle_layers`` (``constructs.RATE_LINE``)."""
+        by_line = [x for x in self.p.layers if x.rate is not None and _reads_line(x.rate)]
+        if not by_line:
+            return
+        w = self.w
+        w("c.line_values['weight'] = amount - oos - fsp")
+        self.lines = True
+        try:
+            for layer in by_line:
+                r = layer.rate
+                assert r is not None
+                n = _ident(layer.name, layer.span)
+                rate = self.expr(r, layer.rounding or self.default_mode)
+                w(f"c.line_values[{'rate_' + n!r}] = full(L.n, {rate})", r.span)
+        finally:
+            self.lines = False
+
+    def rate_by_line(self, layer: ast.Layer, n: str, mode: str) -> None:
+        """The eligible amount shared out over the claim's lines by in-scope cost (cumulative floors)
+        and each share paid at its line's rate, as ``codegen_layers.rate_by_line`` does claim by claim."""
+        w = self.w
+        r = layer.rate
+        assert r is not None
+        with w.at(r.span):
+            w("li, lo = c.wave_lines()")
+            w("weight = c.line_value('weight', li)")
+            w(f"rate = c.line_value({'rate_' + n!r}, li)")
+            w("own = np.repeat(np.arange(c.n), np.diff(lo))")
+            w("cum = np.cumsum(weight)")
+            w("cum = cum - np.concatenate(([0], cum))[lo[:-1]][own]  # within the claim")
+            w("total_weight = sums(weight, lo)[own]")
+            w(f"upto = floor_mul_div(elig_{n}[own], cum, total_weight)")
+            w("before = np.concatenate(([0], upto[:-1]))")
+            w("before[lo[:-1][np.diff(lo) > 0]] = 0  # a claim's first line")
+            w("share = upto - before")
+            w(f"pay = sums({self.round_mul('share', r, 'rate', mode, nonneg=True)}, lo)")
+
     def class_row(self, r: ast.ClassRow, mode: str, last: bool) -> None:
         w = self.w
         tests = ["free"]
@@ -387,6 +449,8 @@ class ColumnarGenerator(ExprEmitter):
         if layer.fixed is not None:
             f = layer.fixed
             w(f"pay = np.maximum(np.minimum({self.expr(f.expr, mode)}, base), 0)", f.span)
+        elif layer.rate is not None and _reads_line(layer.rate):
+            self.rate_by_line(layer, n, mode)
         elif layer.rate is not None:
             r = layer.rate
             rate = self.expr(r, mode)
@@ -487,6 +551,7 @@ class ColumnarGenerator(ExprEmitter):
                 if p.name not in late:
                     self.parameter(p)
             self.classify()
+            self.line_rates()
             for p in params:
                 if p.name in late:
                     self.parameter(p)
@@ -529,8 +594,8 @@ class ColumnarGenerator(ExprEmitter):
         head()
         head("from yibao.compiler.runtime_columnar import (")
         for name in ("I64", "PolicyLines", "all_of", "any_of", "choose", "div_down", "div_half_even",
-                     "div_half_up", "div_up", "fail", "fail_lines", "full", "isin", "max", "min", "rate_text",
-                     "sums", "where", "yuan"):
+                     "div_half_up", "div_up", "fail", "fail_lines", "floor_mul_div", "full", "isin", "max",
+                     "min", "rate_text", "sums", "where", "yuan"):
             head(f"    {name},")
         head(")")
         head()

@@ -58,6 +58,7 @@ class Batch:
     person_codes: np.ndarray | None = None  # see person_code()
     persons: int = -1  # how many distinct persons, once person_code() has run
     total: np.ndarray | None = None  # each claim's bill, when the reader has summed it already
+    line_values: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # kept by prepare
     _owner: np.ndarray | None = field(default=None, repr=False)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -96,6 +97,14 @@ class Batch:
         """The claim-level fields of some claims (what layers read): no lines."""
         return Wave(self, idx)
 
+    def wave_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """The bill lines of these claims (their index in the batch) and their offsets per claim."""
+        return np.arange(int(self.line_offsets[-1]), dtype=I64), self.line_offsets
+
+    def line_value(self, name: str, lines: np.ndarray) -> np.ndarray:
+        """A line column ``prepare`` kept (a rate by bill line's weights and rates), of ``lines``."""
+        return self.line_values[name][lines]
+
 
 class Wave:
     """Claim-level columns of a subset of a batch, taken lazily (a layer reads few of them)."""
@@ -120,6 +129,19 @@ class Wave:
 
     def has(self, item: str) -> np.ndarray:
         return self._batch.has(item)[self._idx]
+
+    def wave_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """The bill lines of these claims, in their order (index in the batch), and their offsets."""
+        off = self._batch.line_offsets
+        starts = off[self._idx]
+        counts = off[self._idx + 1] - starts
+        local = np.zeros(len(counts) + 1, dtype=I64)
+        np.cumsum(counts, out=local[1:])
+        lines = np.repeat(starts - local[:-1], counts) + np.arange(int(local[-1]), dtype=I64)
+        return lines, local
+
+    def line_value(self, name: str, lines: np.ndarray) -> np.ndarray:
+        return self._batch.line_value(name, lines)
 
 
 def _strings(column: Any) -> np.ndarray:
@@ -216,6 +238,22 @@ def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
     shape = (n,)
     return np.select([np.broadcast_to(c, shape) for c in conds],
                      [np.broadcast_to(v, shape) for v in values], default)
+
+
+def floor_mul_div(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """⌊a × b / d⌋ elementwise for a, b ≥ 0, exactly (0 where d is 0): in int64 while a × b fits,
+    else in Python integers for those elements."""
+    a, b, d = (np.asarray(x, dtype=I64) for x in (a, b, d))
+    out = np.zeros(len(a), dtype=I64)
+    ok = d > 0
+    if not ok.any():
+        return out
+    big = ok & (a > 0) & (b > (np.iinfo(I64).max // np.maximum(a, 1)))
+    small = ok & ~big
+    out[small] = a[small] * b[small] // d[small]
+    for i in np.flatnonzero(big):  # a product past int64: rare (bills of tens of millions)
+        out[i] = int(a[i]) * int(b[i]) // int(d[i])
+    return out
 
 
 def sums(column: np.ndarray, offsets: np.ndarray) -> np.ndarray:

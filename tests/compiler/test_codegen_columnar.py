@@ -212,9 +212,9 @@ def test_record_policies_and_new_constructs_are_refused_by_name() -> None:
         (path,) = POLICIES.glob(f"*/{name}")
         with pytest.raises(ColumnarUnsupported, match=message):
             columnar_module(_policy(str(path)))
-    by_line = BILLED.replace("  rate 75%", "  rate if line.class == implant then 60% else 75%")
-    with pytest.raises(ColumnarUnsupported, match=r"`line.class` outside `classify` \(a rate by bill line\)"):
-        columnar_module(compile_policy(by_line, "by_line.yb"))
+    computed = BILLED.replace("  rate 75%", "  rate if line.class == implant then 30% + 30% else 75%")
+    with pytest.raises(ColumnarUnsupported, match=r"a rate by bill line that is computed"):
+        columnar_module(compile_policy(computed, "by_line.yb"))
 
 
 def test_the_module_is_deterministic_numpy_over_the_same_plan() -> None:
@@ -286,6 +286,41 @@ def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]],
 @cache
 def _billed() -> Any:
     return compile_policy(BILLED, "billed.yb")
+
+
+BY_LINE = BILLED.replace("  rate 75%", "  rate if line.class == implant then 60% else if line.category == B "
+                                      "then price_share else 85%")
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from(("A", "B", "C")), st.sampled_from((None, "implant")),
+                                st.integers(0, 3_000_000), st.booleans()), min_size=1, max_size=8),
+       region=st.sampled_from(("local", "in_province")), claims_a_year=st.integers(1, 4))
+def test_a_rate_by_bill_line_equals_the_scalar_path(lines: list[tuple[Any, ...]], region: str,
+                                                     claims_a_year: int) -> None:
+    """Each claim's eligible amount shared out over its lines by in-scope cost and paid at each line's
+    rate, the deductible and the annual cap carried through a person's year: the scalar figures."""
+    policy = _by_line()
+    bill = []
+    for i, (cat, cls, amount, billed) in enumerate(lines):
+        line: dict[str, Any] = {"code": f"x{i}", "category": cat, "amount": _yuan(amount)}
+        line["unit_price"] = "1.00"  # the implant rows read it
+        if cls:
+            line["class"] = cls
+        if billed:
+            line.update(self_pay=_yuan(amount // 5), over_limit="0.00", first_self_pay="0.00",
+                        in_scope=_yuan(amount - amount // 5))
+        bill.append(line)
+    person = {"id": "p", "scheme": "resident"}
+    claims = [policy.claim({"id": f"b{k}", "date": f"2024-0{k + 1}-01", "person": person,
+                            "visit": {"kind": "inpatient", "level": 3, "region": region}, "lines": bill})
+              for k in range(claims_a_year)]
+    assert _columnar(policy, claims) == _scalar(policy, claims)
+
+
+@cache
+def _by_line() -> Any:
+    return compile_policy(BY_LINE, "by_line.yb")
 
 
 def test_caps_per_month_and_quarter_start_afresh_in_a_new_period() -> None:
