@@ -6,7 +6,7 @@ Keys are a construct's name (``constructs.py``) and a role:
 - ``letter`` (and its variants ``letter_earlier``, ``letter_bound``, ``letter_record`` …, chosen by
   ``constructs.letter_variant``): the sentence of a settlement letter;
 - ``title``: what the explainer calls the step within its layer;
-- ``coverage`` (English only, as the coverage report is): the rule a step counts for.
+- ``coverage``: the rule a step counts for, in the coverage report (``yibao test --coverage``).
 
 Besides the constructs, ``("result", name)`` words a layer result a rule reads (``basic.paid``,
 ``constructs.LAYER_RESULTS``) and ``("accumulator", key)`` a year-to-date figure
@@ -162,6 +162,23 @@ ZH: dict[tuple[str, str], str] = {
     ("accumulator", "entered"): "已计入费用",
     ("accumulator", "month.paid"): "本月已支付",
     ("accumulator", "quarter.paid"): "本季度已支付",
+    ("classify_in", "coverage"): "{@category}",
+    ("classify_out", "coverage"): "{@category}",
+    ("classify_share", "coverage"): "{@category}",
+    ("classify_in_share", "coverage"): "{@category}",
+    ("classify_billed", "coverage"): "按医保结算明细",
+    ("ceiling_year", "coverage"): "{@layer}：达到费用封顶线",
+    ("ceiling_visit", "coverage"): "{@layer}：达到费用封顶线",
+    ("ceiling_after_deductible_year", "coverage"): "{@layer}：达到起付线以上的费用封顶线",
+    ("ceiling_after_deductible_visit", "coverage"): "{@layer}：达到起付线以上的费用封顶线",
+    ("band_year", "coverage"): "{@label}",
+    ("band_visit", "coverage"): "{@label}",
+    ("cap_year", "coverage"): "{@layer}：达到年度最高支付限额",
+    ("cap_month", "coverage"): "{@layer}：达到月度最高支付限额",
+    ("cap_quarter", "coverage"): "{@layer}：达到季度最高支付限额",
+    ("cap_visit", "coverage"): "{@layer}：达到每次最高支付限额",
+    ("pays", "coverage"): "{@layer}：有支付",
+    ("skipped", "coverage"): "{@layer}：不适用",
 }
 
 EN: dict[tuple[str, str], str] = {

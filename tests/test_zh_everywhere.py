@@ -189,3 +189,44 @@ def test_check_json_in_chinese_keeps_the_english_message(tmp_path: Path) -> None
     english_only = CliRunner().invoke(main, ["check", "--format", "json", str(path)],
                                       env={"YIBAO_LANG": "en"})
     assert "message_zh" not in json.loads(english_only.stdout)[0]
+
+
+# ---------------------------------------------------------------- yibao test and yibao reconcile under zh
+def test_a_failing_policy_test_with_coverage(tmp_path: Path) -> None:
+    claim = (POLICY.parent / "claims" / "level2_local.json").resolve()
+    (tmp_path / "tests").mkdir()
+    cases = {"policy": str(POLICY.resolve()), "cases": [
+        {"name": "wrong_amount", "claim": str(claim), "expect": {"payers": {"basic": "6000.00"}}},
+        {"name": "right", "claim": str(claim), "expect": {"payers": {"basic": "6880.00"}}}]}
+    tests = tmp_path / "tests" / "resident_inpatient.tests.json"
+    tests.write_text(json.dumps(cases), encoding="utf-8")
+    # the cases' names are identifiers the author typed; steps are named by their rule ids (basic.pays)
+    rules = {w for site in yibao.load_policy(POLICY).meta.sites for w in WORD.findall(site.rule)}
+    also = frozenset({"wrong_amount", "right", *rules})
+    run(["test", str(tmp_path), "--coverage", "-v"], [POLICY], [claim, tests], code=1, also=also)
+    run(["test", str(POLICY.parent / "tests"), "--coverage"], [POLICY],
+        sorted((POLICY.parent / "tests").glob("*.json")) + sorted((POLICY.parent / "claims").glob("*.json")))
+
+
+def test_reconcile_report(tmp_path: Path) -> None:
+    from yibao.national.areas import area_for
+    from yibao.national.convert import claim_to_national
+    from yibao.sampling import sample_policy_claims
+
+    from .national.conftest import POLICY as PLATFORM
+
+    policy = yibao.load_policy(PLATFORM)
+    area = area_for(policy.id)
+    claims = sample_policy_claims(policy, 12, 7)
+    data = tmp_path / "platform.jsonl"
+    data.write_text("".join(json.dumps(claim_to_national(policy, area, c), ensure_ascii=False) + "\n"
+                            for c in claims), encoding="utf-8")
+    changed = tmp_path / "changed.yb"
+    changed.write_text(PLATFORM.read_text(encoding="utf-8").replace(
+        "    local, 2, _                            -> 400.00",
+        "    local, 2, _                            -> 450.00"), encoding="utf-8")
+    # the platform's field names and codes (hifp_pay, fund_pay_type…) are the platform's identifiers
+    platform = frozenset(w for line in data.read_text(encoding="utf-8").splitlines()[:12]
+                         for w in WORD.findall(line))
+    run(["reconcile", str(PLATFORM), str(data)], [PLATFORM], [], also=platform)
+    run(["reconcile", str(changed), str(data), "--show", "1"], [PLATFORM], [], also=platform)

@@ -82,12 +82,12 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
         echo(say("test.file", lang, path=f.path, policy=f.policy_id, cases=len(f.cases), status=status))
         if verbose:
             for c in f.cases:
-                echo(f"  {c.status.upper():<5} {c.case.name}")
+                echo(f"  {say('test.status_' + c.status, lang):<5} {c.case.name}")
     failures = [(c, f) for f in run.files for c in f.cases if not c.ok]
     if failures:
         echo()
         for c, f in failures:
-            echo(format_failure(c, f))
+            echo(format_failure(c, f, lang))
     echo(run.summary() if lang != "zh" else say("test.summary", lang, passed=run.count("pass"),
                                                  failed=run.count("fail"),
                                                  errors=run.count("error") + run.file_errors))
@@ -99,13 +99,7 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
         if coverage or min_coverage is not None:
             echo("\n" + say("test.coverage", lang))
             for cov in run.coverage.values():
-                text = cov.format(all_rules=verbose)
-                if lang == "zh":  # the summary line in Chinese; the rules keep the coverage labels
-                    rest = text.partition("\n")[2]
-                    text = say("test.cov_line", lang, policy=cov.policy_id, path=cov.path,
-                               covered=cov.covered, total=cov.total, percent=f"{cov.percent:.1f}",
-                               claims=cov.claims) + "\n" + rest
-                echo(text, nl=False)
+                echo(cov.format(all_rules=verbose, lang=lang), nl=False)
         if coverage_json is not None:
             text = coverage_text(run)
             if json_out:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from yibao.cli_config import configured
 from yibao.config import Config
+from yibao.messages import say
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -87,7 +88,7 @@ def register(main: click.Group) -> None:
         if as_json:
             out.write('{"visits": [')
         first = True
-        with _bar(show_bar, err, total) as tick:
+        with _bar(show_bar, err, total, say("progress.reconciling", cfg.lang)) as tick:
             for result, size in reconcile_stream(compiled, mapping, read_visits(platform_data)):
                 summary.add(result)
                 tick(size)
@@ -99,7 +100,7 @@ def register(main: click.Group) -> None:
                     )
                     first = False
                 elif shown < show:
-                    out.write(describe(result) + "\n\n")
+                    out.write(describe(result, cfg.lang) + "\n\n")
                     shown += 1
         if as_json:
             out.write(
@@ -108,15 +109,13 @@ def register(main: click.Group) -> None:
         else:
             hidden = summary.differing + summary.rejected - shown
             if hidden > 0:
-                out.write(
-                    f"({hidden} more differing or rejected visits not shown; --json lists them all)\n\n"
-                )
-            out.write(summary.format() + "\n")
+                out.write(say("reconcile.hidden", cfg.lang, n=hidden) + "\n\n")
+            out.write(summary.format(cfg.lang) + "\n")
         if fail_on_difference and (summary.differing or summary.rejected):
             sys.exit(1)
 
 
-def _bar(show: bool, err: Console, total: int | None) -> Any:
+def _bar(show: bool, err: Console, total: int | None, what: str) -> Any:
     """A context giving ``tick(bytes)``: a rich progress bar over the input's bytes, or nothing."""
     if not show:
         return nullcontext(lambda _size: None)
@@ -125,7 +124,7 @@ def _bar(show: bool, err: Console, total: int | None) -> Any:
     class _Ctx:
         def __enter__(self) -> Any:
             self.p = Progress(
-                TextColumn("reconciling"),
+                TextColumn(what),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),

@@ -34,6 +34,18 @@ class Rule:
     file: str
     line: int
     hits: int = 0
+    label_zh: str = ""  # the rule in Chinese, for the report under ``lang zh`` (JSON keeps ``label``)
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(kind, label) as the report shows them in ``lang``."""
+        if lang == "zh":
+            return KINDS_ZH.get(self.kind, self.kind), self.label_zh or self.label
+        return self.kind, self.label
+
+
+# The rule kinds in Chinese; the JSON's ``kind`` stays the English key.
+KINDS_ZH = {"row": "表格行", "version": "版本", "exception": "例外", "classify": "分类", "band": "分段",
+            "cap": "限额", "ceiling": "封顶线", "layer": "支付层", "skip": "不适用"}
 
 
 class Coverage:
@@ -53,25 +65,29 @@ class Coverage:
         self.rules: dict[tuple[Any, ...], Rule] = {}
         self.claims = 0
 
-        def rule(key: tuple[Any, ...], kind: str, label: str, entry: tuple[Any, ...]) -> None:
+        def rule(key: tuple[Any, ...], kind: str, label: str, entry: tuple[Any, ...], label_zh: str) -> None:
             """``entry`` is a row (keys, line[, file]) or a site's (line, file)."""
-            self.rules[key] = Rule(kind, label, (entry[2] if len(entry) > 2 else "") or meta.file, entry[1])
+            self.rules[key] = Rule(kind, label, (entry[2] if len(entry) > 2 else "") or meta.file, entry[1],
+                                   label_zh=label_zh)
 
         for name, info in meta.params.items():
             multi = len(info.versions) > 1
             for v, (start, rows) in enumerate(info.versions):
-                since = f" (from {start})" if multi else ""
+                since, since_zh = (f" (from {start})", f"（自 {start} 起）") if multi else ("", "")
                 for r, row in enumerate(rows):
                     if row[0]:
-                        rule(("row", name, v, r), "row", f"{name}: row `{row[0]}`{since}", row)
+                        rule(("row", name, v, r), "row", f"{name}: row `{row[0]}`{since}", row,
+                             f"{name}：表格行 `{row[0]}`{since_zh}")
                     elif multi:
-                        rule(("version", name, v), "version", f"{name}: from {start}", row)
-            for x, (ex, _zh, en, rows, _cite) in enumerate(info.exceptions):
+                        rule(("version", name, v), "version", f"{name}: from {start}", row,
+                             f"{name}：自 {start} 起")
+            for x, (ex, zh, en, rows, _cite) in enumerate(info.exceptions):
                 rule(("exception", name, x), "exception", f"{name}: exception {ex} ({en})",
-                     rows[0] if rows else ("", info.line))
+                     rows[0] if rows else ("", info.line), f"{name}：例外 {ex}（{zh}）")
                 for r, row in enumerate(rows):
                     if row[0]:
-                        rule(("exrow", name, x, r), "row", f"{name}: exception {ex}, row `{row[0]}`", row)
+                        rule(("exrow", name, x, r), "row", f"{name}: exception {ex}, row `{row[0]}`", row,
+                             f"{name}：例外 {ex}，表格行 `{row[0]}`")
         # The rules a step counts for: each construct names its rule kind (``Construct.coverage``)
         # and its label (phrases.py, ``coverage``); ``hit`` tells whether a recorded step counts.
         self._counted: dict[int, Construct] = {}
@@ -82,7 +98,10 @@ class Coverage:
             context = {"layer": site.layer, "rule": site.rule, "label": site.en,
                        "category": site.en.removeprefix("classify ")}
             label = phrases.fill(phrases.phrase(c.name, "coverage", "en"), {}, str, context)
-            rule(("site", sid), c.coverage, label, ("", site.line, site.file))
+            # in Chinese a layer is named by its label, as the letters name it
+            context_zh = {"layer": site.zh, "rule": site.rule, "label": site.zh, "category": site.zh}
+            label_zh = phrases.fill(phrases.phrase(c.name, "coverage", "zh"), {}, str, context_zh)
+            rule(("site", sid), c.coverage, label, ("", site.line, site.file), label_zh)
             self._counted[sid] = c
 
     def add(self, s: Settlement) -> None:
@@ -142,16 +161,23 @@ class Coverage:
                       for r in self.ordered()],
         }
 
-    def format(self, *, all_rules: bool = False) -> str:
+    def format(self, *, all_rules: bool = False, lang: str = "en") -> str:
         """One line per policy, then the rules that never fired (or every rule with its count)."""
-        out = [f"{self.policy_id} ({self.path}): {self.covered}/{self.total} rules, {self.percent:.1f}%"
-               f" over {self.claims} claim{'s' if self.claims != 1 else ''}"]
+        if lang == "zh":
+            out = [f"{self.policy_id}（{self.path}）：{self.covered}/{self.total} 条规则，"
+                   f"{self.percent:.1f}%，共 {self.claims} 份结算单"]
+        else:
+            out = [f"{self.policy_id} ({self.path}): {self.covered}/{self.total} rules, {self.percent:.1f}%"
+                   f" over {self.claims} claim{'s' if self.claims != 1 else ''}"]
         shown = self.ordered() if all_rules else self.missed()
         if shown:
-            out.append("  every rule:" if all_rules else "  never fired:")
+            head = {("zh", True): "  全部规则：", ("zh", False): "  从未触发：",
+                    ("en", True): "  every rule:", ("en", False): "  never fired:"}
+            out.append(head[("zh" if lang == "zh" else "en", all_rules)])
             for r in shown:
                 hits = f"{r.hits:>5}  " if all_rules else ""
-                out.append(f"    {hits}{r.file}:{r.line}  {pad(r.kind, 9)} {r.label}")
+                kind, label = r.text(lang)
+                out.append(f"    {hits}{r.file}:{r.line}  {pad(kind, 9)} {label}")
         return "\n".join(out) + "\n"
 
 

@@ -32,10 +32,10 @@ from yibao.compiler.constructs import CHECK, rule_subject
 from yibao.compiler.loader import Policy, load_policy
 from yibao.compiler.money import money_display, to_fen
 from yibao.compiler.runtime import Settlement
-from yibao.compiler.text_width import columns
 from yibao.compiler.trace import Step
 from yibao.coverage import Coverage
 from yibao.dsl.errors import YibaoError
+from yibao.policytest_failure import format_failure
 
 __all__ = [
     "TEST_SUFFIX",
@@ -504,93 +504,6 @@ def run_tests(paths: Iterable[str | Path], *, coverage: bool = False) -> TestRun
 
 
 # ---------------------------------------------------------------------------- reporting
-
-
-def _claim_lines(claim: Claim | Record, source: str) -> list[str]:
-    """The claim in a few lines: who, where, what was billed and what the year held before."""
-    out = [f"claim {claim.id} ({source}), {claim.date}"]
-    if isinstance(claim, Record):
-        out.append("  record: " + ", ".join(f"{k} = {v}" for k, v in claim.raw.get("record", {}).items()))
-    else:
-        who = f"{claim.scheme}, {claim.category}" + (f", age {claim.age}" if claim.age is not None else "")
-        where = f"{claim.kind}, level {claim.level}, {claim.region}, referral {claim.referral}"
-        if claim.facility != "general":
-            where += f", {claim.facility}"
-        if claim.diseases:
-            where += ", diseases " + ", ".join(sorted(claim.diseases))
-        out.append(f"  {who} · {where}")
-        for n, ln in enumerate(claim.lines[:8], 1):
-            cls = f"/{ln.item_class}" if ln.item_class else ""
-            out.append(f"  {n:>2}. {ln.code} {ln.name} {ln.category}{cls} {money_display(ln.amount)}")
-        if len(claim.lines) > 8:
-            out.append(f"      … {len(claim.lines) - 8} more lines")
-        out.append(f"      total {money_display(claim.total)}")
-    if claim.ytd:
-        before = ", ".join(f"{k} {money_display(v)}" for k, v in sorted(claim.ytd.items()))
-        out.append(f"  year to date before: {before}")
-    return out
-
-
-def _step_line(step: Step) -> str:
-    inputs = "".join(f" [{i.name} = {i.value}" + (f", {i.branch}" if i.branch else "") + "]"
-                     for i in step.inputs)
-    return f"step {step.index + 1} {step.rule} ({step.file}:{step.line}): {step.formula}{inputs}"
-
-
-def _lead_up(s: Settlement, step: Step) -> list[Step]:
-    """The steps that produced ``step``'s figure: its layer's steps, or the payers for the person."""
-    if step.kind == "person":
-        return [x for x in s.trace if x.kind in ("payer", "skip")]
-    if step.kind in ("payer", "skip"):
-        return [x for x in s.trace[: step.index] if x.layer == step.layer]
-    return []
-
-
-def _expectation_of(step: Step) -> str:
-    """The ``Mismatch.what`` a parting step stands for."""
-    if step.kind in ("payer", "skip"):
-        return step.layer
-    if step.kind == "person":
-        return "person"
-    if step.kind == "check":
-        return step.rule
-    return f"step {step.rule}"
-
-
-def format_failure(result: CaseResult, file: FileResult) -> str:
-    """A failed or broken case for a person: the claim, expected against actual, where they part."""
-    case = result.case
-    out = [f"{result.status.upper()} {file.path} :: {case.name}",
-           f"  policy {file.policy_id} ({file.policy_path})"]
-    if result.message:
-        out += ["  " + line for line in result.message.splitlines()]
-        return "\n".join(out) + "\n"
-    by_claim: dict[int, list[Mismatch]] = {}
-    for m in result.mismatches:
-        by_claim.setdefault(m.claim, []).append(m)
-    for i, found in by_claim.items():
-        s = result.settlements[i]
-        assert s is not None
-        out += ["  " + line for line in _claim_lines(s.claim, case.claims[i][0])]
-        rows = [("", "expected", "actual", "difference")]
-        for m in found:
-            e, a = _norm(m.expected), _norm(m.actual)
-            diff = ""
-            if isinstance(e, Decimal) and isinstance(a, Decimal):
-                d = a - e
-                diff = ("+" if d > 0 else "") + f"{d:,.2f}"
-            rows.append((m.what, m.expected, m.actual, diff))
-        out += columns(rows, indent=4)
-        if result.parted is not None and result.parted[0] == i:
-            step = result.parted[1]
-            wanted = [m.expected for m in found if m.what == _expectation_of(step)]
-            out.append("  first step where they part:")
-            out.append(f"    {_step_line(step)}" + (f" — expected {wanted[0]}" if wanted else ""))
-            lead = _lead_up(s, step)
-            if lead:
-                out.append("  the steps before it:")
-                out += [f"    {_step_line(x)}" for x in lead]
-    return "\n".join(out) + "\n"
 
 
 def write_junit(run: TestRun, path: str | Path) -> Path:

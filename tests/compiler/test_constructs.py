@@ -27,8 +27,8 @@ def test_every_construct_has_its_wording_in_both_languages(name: str) -> None:
             assert phrases.has(name, "letter", lang)
         if c.kind in ("layer", "band", "payer", "skip"):
             assert phrases.has(name, "title", lang)
-    if c.coverage is not None and c.kind != "classify":
-        assert phrases.has(name, "coverage", "en")
+    if c.coverage is not None:
+        assert phrases.has(name, "coverage", "en") and phrases.has(name, "coverage", "zh")
     assert {field for _, field in c.breakdown} <= set(c.names)
     assert c.result is None or c.result in c.names
 

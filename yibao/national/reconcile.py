@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from yibao.compiler.claims import _Collector
 from yibao.compiler.loader import Policy
+from yibao.compiler.text_width import pad
 from yibao.dsl.errors import ClaimError, SettlementError, YibaoError
 
 from . import numbers as n
@@ -94,7 +95,8 @@ def _rendered(s: Any, index: int) -> dict[str, Any]:
         "citation": st.citation,
         "file": st.file,
         "line": st.line,
-        "inputs": [{"name": i.name, "value": i.value, "branch": i.branch} for i in st.inputs],
+        "inputs": [{"name": i.name, "value": i.value, "branch": i.branch, "branch_zh": i.branch_zh}
+                   for i in st.inputs],
     }
 
 
@@ -248,49 +250,79 @@ class Summary:
             },
         }
 
-    def format(self) -> str:
+    def format(self, lang: str = "en") -> str:
+        """The counts, then the differences by field and by payer, in ``lang``."""
+        zh = lang == "zh"
         lines = [
-            f"{self.visits} visits: {self.matched} matched, {self.differing} differing, "
+            f"共 {self.visits} 次就诊：一致 {self.matched} 次，不一致 {self.differing} 次，"
+            f"未通过校验 {self.rejected} 次"
+            if zh else f"{self.visits} visits: {self.matched} matched, {self.differing} differing, "
             f"{self.rejected} rejected"
         ]
+        visits = "次就诊" if zh else "visits"
         d = self.to_dict()
         if d["fields"]:
-            lines.append("differences by field (recomputed − platform):")
+            lines.append("按字段的差额（重算 − 平台）：" if zh
+                         else "differences by field (recomputed − platform):")
             lines += [
-                f"  {k:<20} {v['visits']:>8} visits  {v['difference']:>16}" for k, v in d["fields"].items()
+                f"  {k:<20} {v['visits']:>8} {visits}  {v['difference']:>16}" for k, v in d["fields"].items()
             ]
         if d["payers"]:
-            lines.append("differences by payer (fund_pay_type):")
+            lines.append("按基金支付类型的差额（fund_pay_type）：" if zh
+                         else "differences by payer (fund_pay_type):")
             lines += [
-                f"  {k:<8} {v['name']:<20} {v['visits']:>8} visits  {v['difference']:>16}"
+                f"  {k:<8} {pad(v['name'], 20) if zh else format(v['name'], '<20')} {v['visits']:>8} {visits}"
+                f"  {v['difference']:>16}"
                 for k, v in d["payers"].items()
             ]
         return "\n".join(lines)
 
 
-def describe(r: VisitResult) -> str:
-    """A differing or rejected visit in a few lines, for the terminal."""
-    head = f"{r.source or r.visit}: visit {r.visit} ({r.person})"
+# key → (zh, en), for ``describe``
+_W = {
+    "rejected": ("{head}：未通过校验", "{head}: rejected"),
+    "differs": ("{head}：不一致", "{head}: differs"),
+    "head": ("{source}：就诊 {visit}（{person}）", "{source}: visit {visit} ({person})"),
+    "field": ("  {k}：平台 {a}，重算 {b}（差额 {d}）",
+              "  {k}: platform {a}, recomputed {b} (difference {d})"),
+    "first": ("  首个不一致的步骤：{rule}", "  first differing step: {rule}"),
+    "platform": ("    平台：{json}", "    platform:   {json}"),
+    "recomputed": ("    重算：{formula}", "    recomputed: {formula}"),
+}
+
+
+def _say(key: str, lang: str, **slots: object) -> str:
+    zh, en = _W[key]
+    return (zh if lang == "zh" else en).format(**slots)
+
+
+def describe(r: VisitResult, lang: str = "en") -> str:
+    """A differing or rejected visit in a few lines, for the terminal, in ``lang``."""
+    zh = lang == "zh"
+    head = _say("head", lang, source=r.source or r.visit, visit=r.visit, person=r.person)
     if r.status == "rejected":
-        return "\n".join([f"{head}: rejected", *(f"  {i['path']}: {i['reason']}" for i in r.issues)])
-    out = [f"{head}: differs"]
+        from yibao.messages import claim_issue
+
+        sep = "：" if zh else ": "
+        return "\n".join([_say("rejected", lang, head=head),
+                          *(f"  {i['path']}{sep}{claim_issue(i['reason'], lang)}" for i in r.issues)])
+    out = [_say("differs", lang, head=head)]
     for k, (a, b) in [*r.fields.items(), *r.payers.items()]:
-        out.append(
-            f"  {k}: platform {n.amount_text(a)}, recomputed {n.amount_text(b)} "
-            f"(difference {n.amount_text(b - a)})"
-        )
+        out.append(_say("field", lang, k=k, a=n.amount_text(a), b=n.amount_text(b), d=n.amount_text(b - a)))
     fs = r.first_step
     if fs:
         step = fs.get("step") or {}
         rule = step.get("rule") or (fs.get("platform") or {}).get("rule", "")
-        out.append(f"  first differing step: {rule}" + (f" ({step['file']}:{step['line']})" if step else ""))
-        out.append(f"    platform:   {json.dumps(fs.get('platform'), ensure_ascii=False)}")
+        at = f"{step['file']}:{step['line']}" if step else ""
+        where = "" if not step else f"（{at}）" if zh else f" ({at})"
+        out.append(_say("first", lang, rule=rule) + where)
+        out.append(_say("platform", lang, json=json.dumps(fs.get("platform"), ensure_ascii=False)))
         if step:
-            out.append(f"    recomputed: {step['formula']}")
-            out += [
-                f"      {i['name']} = {i['value']}" + (f" [{i['branch']}]" if i["branch"] else "")
-                for i in step["inputs"]
-            ]
+            formula = step.get("formula_zh") if zh and step.get("formula_zh") else step["formula"]
+            out.append(_say("recomputed", lang, formula=formula))
+            for i in step["inputs"]:
+                branch = (i.get("branch_zh") or i["branch"]) if zh else i["branch"]
+                out.append(f"      {i['name']} = {i['value']}" + (f" [{branch}]" if branch else ""))
             if step["citation"]:
                 out.append(f"      {step['citation']}")
     return "\n".join(out)
