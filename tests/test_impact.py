@@ -251,3 +251,50 @@ def test_parquet_of_claims_without_year_to_date(tmp_path: Path) -> None:
     assert "year_to_date" not in back
     policy = yibao.load_policy(POLICY)
     assert policy.settle(back).to_dict() == policy.settle(claim).to_dict()
+
+
+# ---------------------------------------------------------------- streaming in chunks
+
+
+def _people(n: int, seed: int) -> list[dict]:
+    """Sampled claims regrouped so that most persons have several claims a year, sorted by person."""
+    claims = sample_policy_claims(yibao.load_policy(POLICY), n, seed)
+    for i, c in enumerate(claims):
+        c["person"]["id"] = f"P{(i * 7) % (n // 3):05d}"
+    return sorted(claims, key=lambda c: c["person"]["id"])
+
+
+def test_many_chunks_give_the_report_of_one_chunk(raised: Path, tmp_path: Path) -> None:
+    path = write_claims(_people(300, 11), tmp_path / "people.jsonl")
+    args = ("diff", str(POLICY), str(raised), "--claims", str(path), "--json", "--all-changes")
+    reports = {}
+    for name, extra in {"one chunk": (), "chunks of 7": ("--chunk", "7"), "chunks of 1": ("--chunk", "1"),
+                        "scalar": ("--engine", "scalar"), "scalar, 7": ("--engine", "scalar", "--chunk", "7"),
+                        "sorted": ("--chunk", "5", "--sort")}.items():
+        result = run(*args, *extra)
+        assert result.exit_code == 0, (name, result.output)
+        reports[name] = json.loads(result.output)
+    first = reports["one chunk"]
+    assert first["changed"] > 10 and first["claims"] == 300
+    for name, report in reports.items():
+        assert report == first, name
+    # a person's later claims carry the year so far: the deductible is met once, by the first claim
+    policy = yibao.load_policy(POLICY)
+    claims = _people(300, 11)
+    expected = {}
+    for pid in {c["person"]["id"] for c in claims}:
+        for s in policy.settle_many([c for c in claims if c["person"]["id"] == pid]):
+            expected[s.claim.id] = s.payer_fen[0]
+    old = {c["claim"]: int(Decimal(c["old"]["basic"]) * 100) for c in first["changes"]}
+    assert old and all(expected[k] == v for k, v in old.items())
+    assert int(Decimal(first["payers"]["basic"]["old"]) * 100) == sum(expected.values())
+
+
+def test_input_larger_than_a_chunk_must_be_sorted_by_person(raised: Path, tmp_path: Path) -> None:
+    claims = _people(60, 12)
+    path = write_claims([*claims[30:], *claims[:30]], tmp_path / "unsorted.jsonl")
+    result = run("diff", str(POLICY), str(raised), "--claims", str(path), "--chunk", "10")
+    assert result.exit_code == 1
+    assert "claims must be sorted by person id" in result.output and "row 30" in result.output
+    assert run("diff", str(POLICY), str(raised), "--claims", str(path), "--chunk", "10", "--sort").exit_code == 0
+    assert run("diff", str(POLICY), str(raised), "--claims", str(path)).exit_code == 0  # one chunk
