@@ -296,5 +296,6 @@ def test_input_larger_than_a_chunk_must_be_sorted_by_person(raised: Path, tmp_pa
     result = run("diff", str(POLICY), str(raised), "--claims", str(path), "--chunk", "10")
     assert result.exit_code == 1
     assert "claims must be sorted by person id" in result.output and "row 30" in result.output
-    assert run("diff", str(POLICY), str(raised), "--claims", str(path), "--chunk", "10", "--sort").exit_code == 0
-    assert run("diff", str(POLICY), str(raised), "--claims", str(path)).exit_code == 0  # one chunk
+    args = ("diff", str(POLICY), str(raised), "--claims", str(path))
+    assert run(*args, "--chunk", "10", "--sort").exit_code == 0
+    assert run(*args).exit_code == 0  # one chunk: any order

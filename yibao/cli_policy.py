@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from itertools import chain
 from pathlib import Path
 
 import click
@@ -186,30 +187,31 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
 @click.option("--days", type=click.IntRange(1), help="Spread dates over this many days (default 365).")
 def sample_claims_command(policy: Path, count: int, seed: int, output: Path | None, scheme: str | None,
                           kind: str | None, start: dt.datetime | None, days: int | None) -> None:
-    """Write COUNT random claims that POLICY accepts, reproducible by --seed."""
-    import json
+    """Write COUNT random claims that POLICY accepts, reproducible by --seed.
 
+    Claims are drawn, validated and written in chunks (memory flat in COUNT); a .parquet file
+    holds the columnar claim table (docs/columnar.md).
+    """
     from yibao.compiler.loader import load_policy
-    from yibao.sampling import sample_policy_claims, write_any
+    from yibao.sampling_stream import claim_chunks, write_chunks
 
+    if output is not None and output.suffix == ".json":
+        raise click.UsageError(f"{output}: write claims to a folder, a .jsonl or a .parquet file")
     try:
         compiled = load_policy(policy)
     except YibaoError as err:
         _fail(err.format() if hasattr(err, "format") else str(err))
         return
     try:
-        claims = sample_policy_claims(compiled, count, seed, scheme=scheme, kind=kind,
-                                      start=start.date() if start else None, days=days)
+        chunks = claim_chunks(compiled, count, seed, scheme=scheme, kind=kind,
+                              start=start.date() if start else None, days=days)
+        first = next(chunks, None)  # a scheme or kind the policy does not take is refused before writing
+        written = write_chunks(chain([first] if first is not None else [], chunks),
+                               None if output is None or str(output) == "-" else output)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    if output is None or str(output) == "-":
-        for c in claims:
-            click.echo(json.dumps(c, ensure_ascii=False))
-        return
-    if output.suffix == ".json":
-        raise click.UsageError(f"{output}: write claims to a folder, a .jsonl or a .parquet file")
-    write_any(claims, output)
-    _stderr().print(f"wrote {count} claims to {output}", markup=False)
+    if output is not None and str(output) != "-":
+        _stderr().print(f"wrote {written} claims to {output}", markup=False)
 
 
 COMMANDS = (test_command, diff_command, sample_claims_command)
