@@ -299,3 +299,20 @@ def test_input_larger_than_a_chunk_must_be_sorted_by_person(raised: Path, tmp_pa
     args = ("diff", str(POLICY), str(raised), "--claims", str(path))
     assert run(*args, "--chunk", "10", "--sort").exit_code == 0
     assert run(*args).exit_code == 0  # one chunk: any order
+
+
+def test_claims_the_claim_table_cannot_hold_are_read_as_json(tmp_path: Path) -> None:
+    monthly = ROOT / "policies" / "examples" / "outpatient_monthly_limit.yb"
+    folder = ROOT / "policies" / "examples" / "claims" / "outpatient_monthly_limit"
+    lines = tmp_path / "monthly.jsonl"
+    lines.write_text("".join(json.dumps(json.loads(p.read_text(encoding="utf-8"))) + "\n"
+                             for p in sorted(folder.glob("*.json"))) + '{"id": "odd"}\n', encoding="utf-8")
+    reports = {}
+    for path in (folder, lines):
+        result = run("diff", str(monthly), str(monthly), "--claims", str(path), "--json")
+        assert result.exit_code == 0, result.output
+        reports[path] = json.loads(result.output[result.output.index("{"):])
+    assert "year_to_date.month" in run("diff", str(monthly), str(monthly), "--claims", str(lines)).output
+    assert reports[lines]["settled"] == reports[folder]["settled"] == len(list(folder.glob("*.json")))
+    assert reports[lines]["payers"] == reports[folder]["payers"]
+    assert reports[lines]["refused"]["both"] == 1  # not a claim: counted, as before

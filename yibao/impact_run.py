@@ -288,29 +288,38 @@ def _table_chunks(tables: Iterable[pa.Table], chunk: int, sort: bool,
         yield part.table, part.rows, None
 
 
-def _pairs_chunks(pairs: Iterable[tuple[str, Any]], chunk: int, sources: list[str],
-                  as_tables: bool) -> Iterator[tuple[pa.Table | None, np.ndarray, Items | None]]:
-    """Chunks of (source, JSON) pairs, their sources kept by row (a folder, the Python API)."""
-    def tables() -> Iterator[pa.Table]:
-        part: list[tuple[str, Any]] = []
-        for pair in chain(pairs, [None]):  # type: ignore[list-item]
-            if pair is not None:
-                sources.append(pair[0])
-                part.append(pair)
-            if part and (pair is None or len(part) == chunk):
-                yield F.claims_to_table(part)
-                part = []
+def _person_of(data: Any) -> str | None:
+    person = data.get("person") if isinstance(data, dict) else None
+    pid = person.get("id") if isinstance(person, dict) else None
+    return pid if isinstance(pid, str) else None
 
+
+def _pairs_chunks(pairs: Iterable[tuple[str, Any]], chunk: int, sources: list[str],
+                  as_tables: bool) -> Iterator[tuple[pa.Table | None, np.ndarray, Items]]:
+    """(source, JSON) pairs (a folder, a JSON file, the Python API), held in memory as before:
+    sorted by person, cut after a complete person; a chunk's table when its claims convert (a
+    claim with ``month`` figures or of no claim's shape is settled from its JSON)."""
+    items: Items = []
+    for where, data in pairs:
+        sources.append(where)
+        items.append((len(sources) - 1, data))
     if as_tables:
-        yield from _table_chunks(tables(), chunk, False, "claims")
-        return
+        items.sort(key=lambda it: (0, p, 0) if (p := _person_of(it[1])) is not None else (1, "", it[0]))
     part: Items = []
-    for pair in chain(pairs, [None]):  # type: ignore[list-item]
-        if pair is not None:
-            sources.append(pair[0])
-            part.append((len(sources) - 1, pair[1]))
-        if part and (pair is None or len(part) == chunk):
-            yield None, np.array([r for r, _ in part], dtype=np.int64), part
+    for i, item in enumerate(items):
+        part.append(item)
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        same = (nxt is not None and as_tables and _person_of(item[1]) is not None
+                and _person_of(nxt[1]) == _person_of(item[1]))
+        if nxt is None or (len(part) >= chunk and not same):
+            rows = np.array([r for r, _ in part], dtype=np.int64)
+            table = None
+            if as_tables:
+                try:
+                    table = F.claims_to_table((sources[r], d) for r, d in part)
+                except ClaimError:
+                    table = None
+            yield table, rows, part
             part = []
 
 
@@ -326,13 +335,19 @@ def diff_path(old: Any, new: Any, path: Path, *, chunk: int, sort: bool = False,
     json_folder = path.is_dir() and src_format is None and not any(path.rglob("*.parquet"))
     if records or json_folder:
         chunks: Iterable[Any] = _pairs_chunks(read_claims(path), chunk, sources, as_tables=not records)
-
-        def source(row: int) -> str:
-            return sources[row]
-    else:
-        reader = guess(path, src_format, reading=True)
+        source = sources.__getitem__
+        return diff_claims(old, new, chunks, source, engine=engine, **kw), note
+    reader = guess(path, src_format, reading=True)
+    try:
         chunks = _table_chunks(reader.read(path, chunk), chunk, sort, str(path))
-
-        def source(row: int) -> str:
-            return f"{path}[{row}]"
-    return diff_claims(old, new, chunks, source, engine=engine, **kw), note
+        return diff_claims(old, new, chunks, lambda row: f"{path}[{row}]", engine=engine, **kw), note
+    except F.ClaimsRejected as err:
+        if reader.name not in ("json", "jsonl"):
+            raise
+        # a claim the claim table cannot hold (``month`` figures) or not a claim's shape at all:
+        # read the JSON whole, as diff did before streaming, and count such claims as refused
+        first = err.issues[0]
+        whole = f"note: {first.path}: {first.message}; reading the claims whole as JSON"
+        note = f"{note}\n{whole}" if note else whole
+    chunks = _pairs_chunks(read_claims(path), chunk, sources, as_tables=True)
+    return diff_claims(old, new, chunks, sources.__getitem__, engine=engine, **kw), note
