@@ -7,12 +7,13 @@ STAMP  := $(VENV)/.installed
 POLICY ?= policies/jiujiang/resident_inpatient.yb
 CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
-.PHONY: demo test lint bench clean docs screenshot
+.PHONY: demo test lint bench clean docs screenshot screenshot-letter
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,docs]'
+	@# setuptools' "Editable installation" note (an InformationOnly warning, nothing to fix) is not shown
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 # In a terminal: the explainer on the bundled claim (q quits). In CI and pipes: the settlement as text.
@@ -43,6 +44,11 @@ docs: $(STAMP)
 # Renders a policy as HTML, photographs it in headless Chromium and prints the PNG's path.
 screenshot: $(STAMP)
 	$(BIN)/python scripts/screenshot.py
+
+# The explanation letter with a configured letterhead (LETTER_CONFIG, a yibao.toml), in headless Chromium.
+LETTER_CONFIG ?=
+screenshot-letter: $(STAMP)
+	$(BIN)/python scripts/screenshot.py $(POLICY) --letter $(CLAIM) $(if $(LETTER_CONFIG),--config $(LETTER_CONFIG))
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -86,17 +86,18 @@ class _Writer:
             self.src = saved
 
 
-def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy) -> str:
+def _cite(refs: tuple[ast.Reference, ...], policy: ast.Policy, lang: str = "zh") -> str:
+    """A rule's citation as the trace shows it, in ``lang``: sources with their sections, assumptions."""
     sources = {s.name: s for s in policy.sources}
     parts = []
     for r in refs:
         if isinstance(r, ast.Citation):
             s = sources.get(r.source)
-            doc = (s.label.zh if s else r.source) + (f" {r.section}" if r.section else "")
-            parts.append(doc)
+            name = (s.label.en or s.label.zh if lang == "en" else s.label.zh) if s else r.source
+            parts.append(name + (f" {r.section}" if r.section else ""))
         else:
-            parts.append(f"assumption: {r.text}")
-    return "; ".join(parts)
+            parts.append(("assumption: " if lang == "en" else "假设：") + r.in_lang(lang))
+    return "; ".join(parts) if lang == "en" else "；".join(parts)
 
 
 class _Texts:
@@ -163,6 +164,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         extra = (f", file={span.file!r}" if span.file != self.p.path else "") + (
             f", template_zh={template_zh!r}" if template_zh != template else "")
         extra += f", construct={construct.name!r}"
+        cite_en = _cite(refs, self.p, "en")
+        if cite_en != _cite(refs, self.p):
+            extra += f", cite_en={cite_en!r}"
         if layer:
             extra += f", layer={_ident(layer, span)!r}"
         if ordinal:

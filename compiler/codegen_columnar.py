@@ -32,11 +32,13 @@ from yibao.dsl.types import CATEGORIES
 
 from .codegen import GENERATOR, _Writer
 from .codegen_expr import _FIELDS, _NONNEGATIVE, _QUANTITY_VARS, ExprEmitter, _ident
-from .constructs import accumulator_adds, accumulator_key, layer_accumulators
+from .constructs import ACCUMULATORS, accumulator_adds, accumulator_key, layer_accumulators
 from .money import RATE_ONE
 
 COLUMNAR_GENERATOR = GENERATOR.replace("codegen", "codegen-columnar")
-_PERIODS = ("year", "visit")
+_PERIODS = ("year", "visit", "month", "quarter")  # `per month` and `per quarter`: caps only (the checker)
+# A cap over a period: the local name prefix of what the layer paid in it before the claim.
+_CAP_BEFORE = {a.period: a.var for a in ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
 _TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
 # In a classification row, the line's own fields, and the claim's through the line's owner (``L``).
 _LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount"}
@@ -398,8 +400,8 @@ class ColumnarGenerator(ExprEmitter):
         for cap in layer.caps:
             with w.at(cap.span):
                 capv = self.expr(cap.expr, mode)
-                if cap.period == "year":
-                    w(f"pay = np.minimum(pay, np.maximum({capv} - yp_{n}, 0))")
+                if cap.period in _CAP_BEFORE:
+                    w(f"pay = np.minimum(pay, np.maximum({capv} - {_CAP_BEFORE[cap.period]}_{n}, 0))")
                 else:
                     w(f"pay = np.minimum(pay, {capv})")
         left_by_earlier = base_name in ("remaining", "unpaid")
@@ -544,6 +546,7 @@ class ColumnarGenerator(ExprEmitter):
         head(f"LAYERS = {tuple(x.name for x in self.p.layers)!r}")
         accs = tuple(accumulator_key(x.name, a) for x in self.p.layers for a in layer_accumulators(x))
         head(f"ACCUMULATORS = {accs!r}")
+        head(f"YEAR_START = {h.year_start or (1, 1)!r}  # quarters count from the insurance year's start")
         head("INFO = PolicyLines(SOURCE, {})  # the policy's text, set by the loader, for error messages")
         head()
         head()

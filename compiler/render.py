@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -37,6 +37,9 @@ from .render_text import LANGS, Lex
 from .runtime import Settlement
 from .text_layout import FILTERS as TEXT_FILTERS
 from .text_layout import LETTER_WIDTH, strip_controls
+
+if TYPE_CHECKING:
+    from yibao.config import Bureau
 
 __all__ = [
     "FORMATS",
@@ -164,23 +167,48 @@ def render_changes(policy: Policy, lang: str = "zh", fmt: str = "md") -> str:
 
 
 def render_letter(settlement: Settlement, lang: str, fmt: str, *, policy: Policy | None = None,
-                  show_id: bool = False, width: int = LETTER_WIDTH) -> str:
+                  show_id: bool = False, width: int = LETTER_WIDTH, bureau: Bureau | None = None) -> str:
     """A settlement explanation for the insured person, from the settlement and its trace.
 
     ``fmt`` is ``md``, ``html`` or ``text`` (lines of at most ``width`` cells): one letter,
     one render model, three layouts. Settle with ``trace=True`` for the steps. ``policy``
     (the compiled policy) is optional: with it the letter names table rows and conditions
-    in words. The person's ID is masked unless ``show_id`` (``--show-id``).
+    in words. The person's ID is masked unless ``show_id`` (``--show-id``). ``bureau`` (the
+    configuration's ``[bureau]``) gives the letterhead and the footer notes.
     """
     _check(lang, fmt, LETTER_FORMATS)
-    return render_document(_letter(settlement, lang, policy, show_id), fmt, width=width)
+    doc = _letter(settlement, lang, policy, show_id)
+    doc.letterhead, doc.notes = letterhead(bureau, lang)
+    return render_document(doc, fmt, width=width)
 
 
-def _letter(s: Settlement, lang: str, policy: Policy | None, show_id: bool = False) -> Document:
+def letterhead(bureau: Bureau | None, lang: str) -> tuple[list[str], list[str]]:
+    """(letterhead lines, footer notes): the bureau's name, address and hotline, as configured.
+
+    Without a configured bureau there are no lines (the HTML page still names the service).
+    """
+    zh = lang == "zh"
+    if bureau is None or not (bureau.name or bureau.address or bureau.hotline):
+        return [], list(bureau.notes) if bureau is not None else []
+    head = [bureau.name or ("医疗保障经办机构" if zh else "Medical insurance service")]
+    if bureau.address:
+        head.append(("地址：" if zh else "Address: ") + bureau.address)
+    if bureau.hotline:
+        head.append(("咨询电话：" if zh else "Hotline: ") + bureau.hotline)
+    return head, list(bureau.notes)
+
+
+def letter_lex(s: Settlement, lang: str, policy: Policy | None) -> Lex:
+    """The words of a settlement's letter (and of the explainer's clerk's view) in ``lang``."""
     lex = Lex(lang, policy.ast if policy is not None else None,
               policy.checked.types if policy is not None else None,
               policy.checked.enums if policy is not None else None)
     lex.record = s.meta.input == "record"
+    return lex
+
+
+def _letter(s: Settlement, lang: str, policy: Policy | None, show_id: bool = False) -> Document:
+    lex = letter_lex(s, lang, policy)
     p = lex.pick
     m = lex.money
     c = s.claim

@@ -93,6 +93,8 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     toc: bool = True
     footer: str = ""
+    letterhead: list[str] = field(default_factory=list)  # a letter's: the bureau, its address, hotline
+    notes: list[str] = field(default_factory=list)  # a letter's footer lines, from the configuration
 
     @property
     def toc_label(self) -> str:

@@ -8,6 +8,7 @@ the exception that applied in words (市内、三级医院) rather than as writt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -73,7 +74,8 @@ def claim_facts(s: Settlement, lex: Lex, *, show_id: bool = False) -> list[Item]
     out.append(Item(lex.value("visit.level", c.level), lex.field("visit.level")))
     out.append(Item(lex.value("visit.facility", c.facility), lex.field("visit.facility")))
     out.append(Item(lex.value("visit.region", c.region), lex.field("visit.region")))
-    out.append(Item(lex.value("visit.referral", c.referral), lex.field("visit.referral")))
+    if referral_applies(s, lex):  # "not referred" only where referral changed the figures
+        out.append(Item(lex.value("visit.referral", c.referral), lex.field("visit.referral")))
     if c.kind in ("inpatient", "day_surgery") or c.admission_no != 1:
         out.append(Item(p(f"第{c.admission_no}次", f"no. {c.admission_no}"), lex.field("visit.admission_no")))
     if c.diseases:
@@ -161,61 +163,109 @@ def _param_node(lex: Lex, name: str) -> ast.Parameter | None:
     return lex.params.get(name)
 
 
+def _figure(s: Settlement, lex: Lex, site: Any, values: tuple[Any, ...], with_sources: bool) -> list[str]:
+    """One parameter as read by the settlement: [label, value, why it applies, (source)]."""
+    p = lex.pick
+    name = C.rule_subject(site.rule)
+    info = s.meta.params[name]
+    node = _param_node(lex, name)
+    named = C.PARAMETER.named(values)
+    value, version, exception, row = named["value"], named["version"], named["exception"], named["row"]
+    enum_field = node.type_name if node is not None and "." in node.type_name else None
+    shown = raw_value(value, info.type, lex, enum_field)
+    why: list[str] = []
+    refs: tuple[ast.Reference, ...] = node.references if node is not None else ()
+    cite = site.cite
+    if exception >= 0:
+        _, ex_zh, ex_en, ex_rows, cite = info.exceptions[exception]
+        why.append(p(f"例外情形：{ex_zh}", f"exception: {ex_en or ex_zh}"))
+        if node is not None:
+            ex = node.exceptions[exception]
+            refs = ex.references or node.references
+            if row >= 0 and isinstance(ex.definition, ast.Table):
+                why.append(lex.row_conditions(ex.definition.keys, ex.definition.rows, row))
+        elif row >= 0:
+            why.append(str(ex_rows[row][0]))
+    else:
+        if row >= 0:
+            if node is not None and isinstance(node.versions[version].definition, ast.Table):
+                d = node.versions[version].definition
+                why.append(lex.row_conditions(d.keys, d.rows, row))  # type: ignore[union-attr]
+            else:
+                why.append(str(info.versions[version][1][row][0]))
+        if len(info.versions) > 1:
+            start = dt.date.fromisoformat(info.versions[version][0])
+            why.append(p(f"自{lex.date(start)}起的标准", f"the figure from {lex.date(start)}"))
+    label = lex.pick(info.zh, info.en) or info.zh
+    entry = [label, shown, ("；" if lex.zh else "; ").join(why) or "—"]
+    if with_sources:
+        if node is not None:
+            cites, assumed = lex.references(refs)
+            entry.append(("；" if lex.zh else "; ").join(cites) if cites else
+                         p("文件未规定，按本政策的假设", "not in the documents: assumed by the policy")
+                         if assumed else "—")
+        else:
+            entry.append(cite or "—")
+    return entry
+
+
 def figures_table(s: Settlement, lex: Lex, *, with_sources: bool = False) -> Table | None:
     """The parameters the settlement read, their values, and the row or exception that gave them."""
     p = lex.pick
-    rows: list[list[str]] = []
-    for site_id, values in s.records or ():
-        site = s.meta.sites[site_id]
-        if site.construct != C.PARAMETER.name:
-            continue
-        name = C.rule_subject(site.rule)
-        info = s.meta.params[name]
-        node = _param_node(lex, name)
-        named = C.PARAMETER.named(values)
-        value, version, exception, row = named["value"], named["version"], named["exception"], named["row"]
-        enum_field = node.type_name if node is not None and "." in node.type_name else None
-        shown = raw_value(value, info.type, lex, enum_field)
-        why: list[str] = []
-        refs: tuple[ast.Reference, ...] = node.references if node is not None else ()
-        cite = site.cite
-        if exception >= 0:
-            _, ex_zh, ex_en, ex_rows, cite = info.exceptions[exception]
-            why.append(p(f"例外情形：{ex_zh}", f"exception: {ex_en or ex_zh}"))
-            if node is not None:
-                ex = node.exceptions[exception]
-                refs = ex.references or node.references
-                if row >= 0 and isinstance(ex.definition, ast.Table):
-                    why.append(lex.row_conditions(ex.definition.keys, ex.definition.rows, row))
-            elif row >= 0:
-                why.append(str(ex_rows[row][0]))
-        else:
-            if row >= 0:
-                if node is not None and isinstance(node.versions[version].definition, ast.Table):
-                    d = node.versions[version].definition
-                    why.append(lex.row_conditions(d.keys, d.rows, row))  # type: ignore[union-attr]
-                else:
-                    why.append(str(info.versions[version][1][row][0]))
-            if len(info.versions) > 1:
-                start = dt.date.fromisoformat(info.versions[version][0])
-                why.append(p(f"自{lex.date(start)}起的标准", f"the figure from {lex.date(start)}"))
-        label = lex.pick(info.zh, info.en) or info.zh
-        entry = [label, shown, ("；" if lex.zh else "; ").join(why) or "—"]
-        if with_sources:
-            if node is not None:
-                cites, assumed = lex.references(refs)
-                entry.append(("；" if lex.zh else "; ").join(cites) if cites else
-                             p("文件未规定，按本政策的假设", "not in the documents: assumed by the policy")
-                             if assumed else "—")
-            else:
-                entry.append(cite or "—")
-        rows.append(entry)
+    rows = [_figure(s, lex, s.meta.sites[site_id], values, with_sources)
+            for site_id, values in s.records or () if s.meta.sites[site_id].construct == C.PARAMETER.name]
     if not rows:
         return None
     headers = [p("项目", "figure"), p("标准", "value"), p("适用情形", "applies because")]
     if with_sources:
         headers.append(p("依据", "source"))
     return Table(headers, rows, [False, True, False] + ([False] if with_sources else []))
+
+
+def _reads(node: object, dotted: str) -> bool:
+    """Whether an expression anywhere under ``node`` reads the claim field ``dotted``; a table's
+    key columns do not count (which row applied is asked of the settlement instead)."""
+    if isinstance(node, ast.Field):
+        return node.dotted == dotted
+    if isinstance(node, ast.Table):
+        return any(_reads(r.value, dotted) for r in node.rows)
+    if isinstance(node, tuple | list):
+        return any(_reads(x, dotted) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_reads(getattr(node, f.name), dotted) for f in dataclasses.fields(node)
+                   if f.name not in ("span", "label", "references"))
+    return False
+
+
+def referral_applies(s: Settlement, lex: Lex) -> bool:
+    """Whether the claim's referral decided anything: the policy's rules read it in an expression
+    (``if visit.referral == referred``), or a table row that gave one of the claim's figures names a
+    referral (``_, _, none``) rather than taking every one (``local, 2, _``).
+
+    Without the policy's AST this cannot be told, and the referral is shown as before.
+    """
+    if lex.policy is None or s.records is None:
+        return True
+    p = lex.policy
+    if _reads((p.layers, [x.versions for x in p.parameters], [x.exceptions for x in p.parameters]),
+              "visit.referral"):
+        return True
+    for site_id, values in s.records:
+        site = s.meta.sites[site_id]
+        if site.construct != C.PARAMETER.name:
+            continue
+        node = _param_node(lex, C.rule_subject(site.rule))
+        named = C.PARAMETER.named(values)
+        row, version, exception = named["row"], named["version"], named["exception"]
+        if node is None or row < 0:
+            continue
+        d = node.exceptions[exception].definition if exception >= 0 else node.versions[version].definition
+        if not isinstance(d, ast.Table):
+            continue
+        cells = lex.resolve_rows(d.keys, d.rows)[0][row]
+        if any(k.dotted == "visit.referral" and c is not None for k, c in zip(d.keys, cells, strict=True)):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- the steps
@@ -298,6 +348,41 @@ def steps(s: Settlement, lex: Lex) -> list[Item]:
             text = item.text + ("。" if lex.zh else ".")
             result.append(Item(text if lex.zh else text[0].upper() + text[1:], item.lead))
     return result
+
+
+def step_sentence(s: Settlement, lex: Lex, step: Step) -> str:
+    """One step in plain words, as the explainer's clerk's view shows it: no policy syntax.
+
+    A parameter says its figure, why it applies and the document behind it
+    (起付线400.00元：市内、二级医院；依据…); a layer's step is its letter sentence.
+    """
+    c = CONSTRUCTS[step.construct]
+    record = _is_record(s)
+    if c is C.PARAMETER and s.records is not None and step.index < len(s.records):
+        site_id, values = s.records[step.index]
+        label, shown, why, source = _figure(s, lex, s.meta.sites[site_id], values, True)
+        text = lex.pick(f"{label}{shown}", f"{label}: {shown}")
+        if why != "—":
+            text += lex.pick(f"：{why}", f", for {why}")
+        if source != "—":
+            text += lex.pick(f"；依据{source}", f"; under {source}")
+        return text + lex.pick("。", ".")
+    if c.kind == "classify":
+        return step.formula_in(lex.lang)
+    variant = letter_variant(c, step.values, record=record)
+    if c.kind in ("note", "check", "person"):
+        text = _say(lex, step, variant)
+    elif c.kind == "amount":
+        header = lex.policy.header if lex.policy is not None else None
+        what = lex.expr(header.amount) if header is not None and header.amount is not None \
+            else lex.quantity("total")
+        text = _say(lex, step, variant, {"expr": what})
+    else:
+        text = _layer_sentence(lex, step, variant, lex.layers.get(step.layer))
+    if not text:
+        return ""
+    text = text if lex.zh else text[0].upper() + text[1:]
+    return text + lex.pick("。", ".")
 
 
 def _layer_sentence(lex: Lex, step: Step, variant: str, layer: ast.Layer | None) -> str:

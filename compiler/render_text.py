@@ -267,7 +267,7 @@ class Lex:
                 else:
                     cites.append(name)
             else:
-                assumptions.append(r.text)
+                assumptions.append(r.in_lang(self.lang))
         return cites, assumptions
 
     # ------------------------------------------------------------ table cells

@@ -60,6 +60,7 @@ class Site(NamedTuple):
     construct: str = ""  # the construct it records (compiler/constructs.py): the names of its values
     layer: str = ""  # the layer the step belongs to, for a layer's steps
     ordinal: int = 0  # a band's number within its layer, from 1
+    cite_en: str = ""  # the citation in English, when it reads differently
 
 
 class ParamInfo(NamedTuple):

@@ -9,12 +9,15 @@ parts per million, and the rounding around it, inside int64: ``claims.MAX_AMOUNT
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from yibao.dsl.errors import SettlementError
+
+from .constructs import split_accumulator
 
 I64 = np.int64
 
@@ -313,6 +316,16 @@ def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
     return prev, [order[g] for g in np.split(by_rank, cut)]
 
 
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def period_index(day: np.ndarray, period: str, year_start: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """``constructs.period_of`` over date ordinals: the calendar month 1–12, or the quarter 1–4
+    of the insurance year."""
+    month = (day - _EPOCH).astype("datetime64[D]").astype("datetime64[M]").astype(I64) % 12 + 1
+    return month if period == "month" else (month - year_start[0]) % 12 // 3 + 1
+
+
 def settle_batch(module: Any, batch: Batch) -> Settled:
     """Settle every claim of ``batch`` with a columnar policy module, carrying each person's
     year_to_date from claim to claim within an insurance year."""
@@ -331,11 +344,17 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
         paid, new_ytd = module.settle_layers(batch, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
+    periods = {a: acc.period for a in accs
+               if (acc := split_accumulator(a)[1]) is not None and acc.period != "year"}
     for idx in groups:
         p = prev[idx]
         carry = p >= 0
         src = np.where(carry, p, 0)
         ytd = {a: np.where(carry, ytd_out[a][src], own[a][idx]) for a in accs}
+        for a, period in periods.items():  # a new month (quarter) of the year starts afresh
+            start = getattr(module, "YEAR_START", (1, 1))
+            same = period_index(batch.day[idx], period, start) == period_index(batch.day[src], period, start)
+            ytd[a] = np.where(carry & ~same, 0, ytd[a])
         paid, new_ytd = module.settle_layers(batch.take(idx), {k: v[idx] for k, v in env.items()}, ytd)
         for name, value in zip(module.LAYERS, paid, strict=True):
             payers[name][idx] = value

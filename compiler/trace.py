@@ -58,9 +58,13 @@ class Step(NamedTuple):
     layer: str = ""  # the layer it belongs to, for a layer's steps
     values: Mapping[str, Any] = _NO_VALUES  # the recorded figures by name, as the construct names them
     ordinal: int = 0  # a band's number within its layer
+    citation_en: str = ""  # the citation in English, when it reads differently
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
+
+    def citation_in(self, lang: str = "zh") -> str:
+        return self.citation_en or self.citation if lang == "en" else self.citation
 
     def formula_in(self, lang: str = "zh") -> str:
         return self.formula_zh if lang == "zh" else self.formula
@@ -298,7 +302,7 @@ def render_steps(
         site = meta.sites[site_id]
         inputs = tuple(params[name] for name in site.inputs if name in params)
         line, end_line, file = site.line, site.end_line, site.file or meta.file
-        citation = site.cite
+        citation, citation_en = site.cite, site.cite_en
         if site.kind == "parameter":
             info = meta.params[site.rule.split(":", 1)[1]]
             value, version, exception, row = values
@@ -306,6 +310,7 @@ def render_steps(
             branch = branch_zh = ex_name = row_keys = None
             if exception >= 0:
                 ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
+                citation_en = ""  # an exception's citation is written in Chinese only
                 start = ""
             if row >= 0:
                 row_keys = rows[row][0]
@@ -333,6 +338,6 @@ def render_steps(
             formula=formula, formula_zh=_fill_zh(site, vocab, values),
             result=result, inputs=inputs,
             claim_line=claim_line, construct=site.construct, layer=site.layer, values=named,
-            ordinal=site.ordinal,
+            ordinal=site.ordinal, citation_en=citation_en,
         ))
     return steps

@@ -170,10 +170,19 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Assumption:
-    """``assume "…"``: an open figure the document does not give."""
+    """``assume "中文" / "English"``: an open figure the document does not give.
+
+    ``text`` is the first (Chinese) text, ``en`` the English; an assumption written in one
+    language only has ``en == ""`` and shows ``text`` in both (the checker warns about it).
+    """
 
     text: str
     span: Span
+    en: str = ""
+
+    def in_lang(self, lang: str) -> str:
+        """The assumption in ``lang``: the Chinese text for zh, the English for en (when written)."""
+        return self.en if lang == "en" and self.en else self.text
 
 
 Reference = Citation | Assumption

@@ -254,7 +254,8 @@ class _ToAst:
         return ast.Citation(str(children[0]), section, self._span(meta))
 
     def assume(self, meta, children):
-        return ast.Assumption(_unquote(children[0]), self._span(meta))
+        label = children[0]  # `assume "中文" / "English"`, or one text in one language
+        return ast.Assumption(label.zh, self._span(meta), label.en)
 
     # ------------------------------------------------------------ enums
     def enum_decl(self, meta, children):

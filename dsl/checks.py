@@ -246,6 +246,10 @@ class _Checker(ExprTyping):
                 hint = suggest(ref.source, self.sources) or (
                     f"declare it: `source {ref.source} \"…\" / \"…\"`")
                 self.report(codes.UNKNOWN_SOURCE, ref.span, f"unknown source `{ref.source}`", hint)
+            elif isinstance(ref, ast.Assumption) and not ref.en:
+                self.report(codes.ASSUMPTION_ONE_LANGUAGE, ref.span,
+                            f"the assumption of {what} is in one language only",
+                            'write it in both, as a label is: `assume "中文" / "English"`')
 
     def check_enums(self) -> None:
         seen: set[str] = set()

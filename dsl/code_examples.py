@@ -293,7 +293,12 @@ EXAMPLES: dict[codes.Code, Example] = {
     # ------------------------------------------------------------ Y10
     C.LABEL: _pair(BASE, [('source notice "示例通知" / "example notice"', 'source notice "示例通知"')]),
     C.NO_CITATION: _pair(BASE, [('  cite notice "第二条"\n', "")],
-                         [('  cite notice "第二条"\n', '  assume "the notice gives no deductible; 500.00 assumed"\n')]),
+                         [('  cite notice "第二条"\n', '  assume "通知未规定起付线；假设为500.00元" / '
+                           '"the notice gives no deductible; 500.00 assumed"\n')]),
+    C.ASSUMPTION_ONE_LANGUAGE: _pair(BASE, [('  cite notice "第二条"\n',
+                                             '  assume "the notice gives no deductible; 500.00 assumed"\n')],
+                                     [('  cite notice "第二条"\n', '  assume "通知未规定起付线；假设为500.00元" / '
+                                       '"the notice gives no deductible; 500.00 assumed"\n')]),
 }
 
 # Codes no policy text can show, and why (the test produces each another way).

@@ -192,6 +192,9 @@ BAND_OPEN = _code("Y0911", "band-open-not-last", "an open band (`above …`) tha
 # ---------------------------------------------------------------- Y10 labels and citations
 LABEL = _code("Y1001", "label-not-bilingual", "a label without both its Chinese and its English")
 NO_CITATION = _code("Y1002", "no-citation", "a rule without `cite` or `assume`")
+ASSUMPTION_ONE_LANGUAGE = _code("Y1003", "assumption-one-language",
+                                "an `assume` in one language only, where a document in the other needs it",
+                                WARNING)
 
 
 def lookup(code: str) -> Code | None:

@@ -1,7 +1,7 @@
 """Render a policy as HTML and take a screenshot of it in headless Chromium; print the PNG's path.
 
     python scripts/screenshot.py [POLICY] [--lang zh|en] [--out FILE.png] [--width 1280] [--height 2000]
-                                 [--section SECTION-ID]
+                                 [--section SECTION-ID] [--letter CLAIM [--config yibao.toml]]
 
 ``--section`` shows only that section (e.g. ``examples`` or ``example-level2-local``) below the
 document's header, to look at a part of a long document.
@@ -59,15 +59,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=2000)
     parser.add_argument("--section", default="", help="show only the section with this id")
+    parser.add_argument("--letter", metavar="CLAIM", help="photograph the explanation letter of this claim, "
+                        "with the letterhead of the configuration found from the policy (or --config)")
+    parser.add_argument("--config", type=Path, help="with --letter: the configuration file (yibao.toml)")
     args = parser.parse_args(argv)
 
+    from yibao.compiler.json_input import load_claim_json
     from yibao.compiler.loader import load_policy
-    from yibao.compiler.render import render_policy
+    from yibao.compiler.render import render_letter, render_policy
+
+    from yibao.config import load_config
 
     policy = load_policy(args.policy)
     folder = Path(tempfile.mkdtemp(prefix="yibao-screenshot-"))
-    html = folder / f"{Path(args.policy).stem}.{args.lang}.html"
-    page = render_policy(policy, args.lang, "html")
+    html = folder / f"{Path(args.letter or args.policy).stem}.{args.lang}.html"
+    if args.letter:
+        cfg = load_config(Path(args.policy), explicit=args.config, lang=args.lang)
+        settled = policy.settle(load_claim_json(args.letter), trace=True, source=args.letter)
+        page = render_letter(settled, args.lang, "html", policy=policy, show_id=cfg.show_id(),
+                             bureau=cfg.bureau)
+    else:
+        page = render_policy(policy, args.lang, "html")
     if args.section:
         page = page.replace("</head>", ONLY.replace("ID", args.section) + "</head>", 1)
     html.write_text(page, encoding="utf-8")

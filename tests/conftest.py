@@ -15,6 +15,22 @@ POLICIES = Path("policies")
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _english_unless_a_test_says_otherwise():
+    """The suite's outputs are English whatever the machine's locale or YIBAO_LANG
+    (yibao/config.py); a test that wants Chinese sets YIBAO_LANG or passes --lang."""
+    saved = {k: os.environ.get(k) for k in ("YIBAO_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    for k in saved:
+        os.environ.pop(k, None)
+    os.environ["LANG"] = "C.UTF-8"
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _run_from_repository_root():
     previous = Path.cwd()
     os.chdir(ROOT)

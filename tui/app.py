@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, OptionList
 
@@ -25,7 +26,39 @@ from .widgets import LinesTable, SearchBar, SourceView, StepDetail, StepList, Su
 if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
 
-__all__ = ["ExplainApp", "ExplainScreen"]
+    from yibao.config import Bureau
+
+__all__ = ["AUTHOR", "CLERK", "ExplainApp", "ExplainScreen"]
+
+CLERK, AUTHOR = "clerk", "author"  # the two views: plain sentences, or the policy's formulas and source
+
+# (keys, action, zh, en, key display, shown in the footer): the footer speaks the screen's language.
+SCREEN_KEYS: tuple[tuple[str, str, str, str, str | None, bool], ...] = (
+    ("n,down", "next_step", "下一步", "Next", "n/↓", True),
+    ("p,up", "previous_step", "上一步", "Prev", "p/↑", True),
+    ("home", "first_step", "第一步", "First", None, False),
+    ("end", "last_step", "最后一步", "Last", None, False),
+    ("slash", "search", "搜索", "Search", "/", True),
+    ("v", "toggle_view", "视图", "View", "v", True),
+    ("e", "export", "导出", "Export", "e", True),
+    ("o", "open_claim", "选单", "Claims", "o", True),
+)
+APP_KEYS: tuple[tuple[str, str, str, str, str | None, bool], ...] = (
+    ("l", "toggle_language", "English", "中文", "l", True),
+    ("question_mark", "help", "帮助", "Help", "?", True),
+    ("q", "quit", "退出", "Quit", "q", True),
+)
+
+
+def _bindings(keys: tuple[tuple[str, str, str, str, str | None, bool], ...], lang: str) -> list[Binding]:
+    return [Binding(k, action, zh if lang == "zh" else en, key_display=shown, show=show)
+            for k, action, zh, en, shown, show in keys]
+
+
+def set_bindings(node: DOMNode, keys: tuple[tuple[str, str, str, str, str | None, bool], ...],
+                 lang: str) -> None:
+    """Give ``node`` its key bindings described in ``lang`` (Textual reads them per instance)."""
+    node._bindings = BindingsMap(_bindings(keys, lang))
 
 
 class ExplainScreen(Screen[None]):
@@ -35,24 +68,22 @@ class ExplainScreen(Screen[None]):
     ExplainScreen { layout: vertical; }
     ExplainScreen #body { height: 1fr; }
     ExplainScreen #right { width: 1fr; }
+    ExplainScreen.-clerk #source { display: none; }
+    ExplainScreen.-clerk StepList { width: 42%; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,down", "next_step", "Next", key_display="n/↓"),
-        Binding("p,up", "previous_step", "Prev", key_display="p/↑"),
-        Binding("home", "first_step", "First", show=False),
-        Binding("end", "last_step", "Last", show=False),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("e", "export", "Export"),
-        Binding("o", "open_claim", "Claims"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = _bindings(SCREEN_KEYS, "en")  # type: ignore[assignment]
 
-    def __init__(self, explanation: Explanation, lang: str = "en", *, can_pick: bool = False) -> None:
+    def __init__(self, explanation: Explanation, lang: str = "en", *, can_pick: bool = False,
+                 view: str = CLERK) -> None:
         super().__init__()
         self.explanation = explanation
         self.lang = lang
         self.can_pick = can_pick
         self.current = 0
         self.last_query = ""
+        self.view = view
+        self.set_class(view == CLERK, "-clerk")
+        set_bindings(self, SCREEN_KEYS, lang)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -99,7 +130,7 @@ class ExplainScreen(Screen[None]):
 
     def _show_step(self) -> None:
         sv = self.step
-        self.query_one(StepDetail).show(self.explanation, sv, self.lang)
+        self.query_one(StepDetail).show(self.explanation, sv, self.lang, clerk=self.view == CLERK)
         self.query_one(SourceView).show(self.explanation, sv)
         n = len(self.explanation.steps)
         self.query_one(StepList).border_subtitle = f"{self.current + 1}/{n}" if n else ""
@@ -139,10 +170,27 @@ class ExplainScreen(Screen[None]):
     def set_language(self, lang: str) -> None:
         """Redraw every label in ``lang``; the current step and line stay where they are."""
         self.lang = lang
+        set_bindings(self, SCREEN_KEYS, lang)
+        self.refresh_bindings()
         self.query_one(SummaryBar).show(self.explanation, lang)
         self.query_one(LinesTable).show(self.explanation, lang)
         self.query_one(StepList).show(self.explanation, lang, self.current)
         self._show_step()
+
+    def action_toggle_view(self) -> None:
+        """The clerk's sentences, or the author's formula, inputs and policy source."""
+        self.view = AUTHOR if self.view == CLERK else CLERK
+        self.set_class(self.view == CLERK, "-clerk")
+        app = self.app
+        if isinstance(app, ExplainApp):
+            app.view = self.view
+        self._show_step()
+        if self.view == AUTHOR:
+            self.call_after_refresh(self.query_one(SourceView).show_again)
+        self.notify(("政策编写视图：算式、参数与政策文件" if self.lang == "zh"
+                     else "Author's view: formula, inputs and the policy file") if self.view == AUTHOR else
+                    ("经办视图：计算说明" if self.lang == "zh" else "Clerk's view: the steps in words"),
+                    timeout=2)
 
     def action_search(self) -> None:
         bar = self.query_one(SearchBar)
@@ -175,7 +223,7 @@ class ExplainScreen(Screen[None]):
         safe = re.sub(r"[^\w.-]+", "_", self.explanation.claim_id) or "claim"
         app = self.app
         folder = app.export_dir if isinstance(app, ExplainApp) else Path.cwd()
-        default = folder / f"{safe}-explanation.md"
+        default = folder / f"{safe}-explanation.html"
         self.app.push_screen(ExportScreen(default, self.lang), self._export)
 
     def _export(self, choice: tuple[Path, str] | None) -> None:
@@ -183,11 +231,19 @@ class ExplainScreen(Screen[None]):
             return
         path, fmt = choice
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # the configured folder may be new
             write_explanation(self.explanation, path, lang=self.lang, fmt=fmt)
         except OSError as err:
-            self.notify(f"{path}: {err.strerror or err}", severity="error", markup=False)
+            from yibao.messages import os_reason
+
+            self.notify(f"{path}: {os_reason(err.strerror or str(err), self.lang)}", severity="error",
+                        markup=False)
             return
-        self.notify(f"已保存 {path}" if self.lang == "zh" else f"Saved {path}", markup=False)
+        opened = fmt == "html" and isinstance(self.app, ExplainApp) and self.app.open_in_browser(path)
+        zh = self.lang == "zh"
+        self.notify((f"已保存 {path}" if zh else f"Saved {path}")
+                    + (("，已在浏览器中打开" if zh else "; opened in the browser") if opened else ""),
+                    markup=False)
 
     def action_open_claim(self) -> None:
         app = self.app
@@ -208,16 +264,17 @@ class ExplainApp(App[None]):
 
     TITLE = "yibao explain"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "toggle_language", "中文/English", key_display="l"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = _bindings(APP_KEYS, "en")  # type: ignore[assignment]
 
     def __init__(self, explanation: Explanation | None = None, *, policy: Policy | None = None,
                  claims: Sequence[Path] = (), root: Path | None = None, lang: str = "en",
-                 export_dir: Path | None = None, show_id: bool = False) -> None:
+                 export_dir: Path | None = None, show_id: bool = False, bureau: Bureau | None = None,
+                 view: str = CLERK, browser: bool = False) -> None:
         super().__init__()
+        set_bindings(self, APP_KEYS, lang)
+        self.bureau = bureau
+        self.view = view
+        self.browser = browser  # open an exported HTML letter in the browser, when there is one
         if explanation is None and (policy is None or not claims):
             raise ValueError("ExplainApp needs an explanation, or a policy and claims to pick from")
         self.explanation = explanation
@@ -234,7 +291,8 @@ class ExplainApp(App[None]):
         # every dozen steps on a large claim.
         self.call_after_refresh(gc.freeze)
         if self.explanation is not None:
-            self.push_screen(ExplainScreen(self.explanation, self.lang, can_pick=bool(self.claims)))
+            self.push_screen(ExplainScreen(self.explanation, self.lang, can_pick=bool(self.claims),
+                                           view=self.view))
         else:
             self.pick_claim()
 
@@ -243,8 +301,8 @@ class ExplainApp(App[None]):
 
     def pick_claim(self) -> None:
         assert self.policy is not None
-        self.push_screen(ClaimPicker(self.policy, self.root, self.claims, self.lang, show_id=self.show_id),
-                         self._picked)
+        self.push_screen(ClaimPicker(self.policy, self.root, self.claims, self.lang, show_id=self.show_id,
+                                     bureau=self.bureau), self._picked)
 
     def _picked(self, explanation: Explanation | None) -> None:
         if explanation is None:
@@ -252,14 +310,28 @@ class ExplainApp(App[None]):
                 self.exit()
             return
         self.explanation = explanation
-        screen = ExplainScreen(explanation, self.lang, can_pick=True)
+        screen = ExplainScreen(explanation, self.lang, can_pick=True, view=self.view)
         if isinstance(self.screen, ExplainScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
+    def open_in_browser(self, path: Path) -> bool:
+        """Show an exported letter in the browser when one is there (never in tests or over SSH)."""
+        if not self.browser:
+            return False
+        import webbrowser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:
+            return False  # no browser on this machine: the file is saved, that is all
+        return webbrowser.open(path.resolve().as_uri())
+
     def action_toggle_language(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
+        set_bindings(self, APP_KEYS, self.lang)
+        self.screen.refresh_bindings()
         for screen in self.screen_stack:
             if isinstance(screen, ExplainScreen):
                 screen.set_language(self.lang)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import ClaimError, ClaimIssue, YibaoError
 
 from .explanation import claim_files, load_explanation
+
+if TYPE_CHECKING:
+    from yibao.config import Config
 
 
 def is_interactive(stdout: TextIO | None = None, stdin: TextIO | None = None) -> bool:
@@ -29,11 +32,17 @@ def is_interactive(stdout: TextIO | None = None, stdin: TextIO | None = None) ->
 
 def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: str = "en",
             out: Callable[[str], None] | None = None, err: Callable[[str], None] | None = None,
-            interactive: bool | None = None, show_id: bool = False) -> int:
+            interactive: bool | None = None, show_id: bool = False, config: Config | None = None) -> int:
     """Explain CLAIM (a file, or a folder of claims) under POLICY; returns the exit status.
 
-    The person's ID is masked unless ``show_id`` (``--show-id``).
+    The person's ID is masked unless ``show_id`` (``--show-id``); ``config`` gives the
+    letterhead and the folder the app exports into.
     """
+    from yibao.config import Config
+    from yibao.messages import error_text
+
+    cfg = config or Config(lang=lang)
+    bureau = cfg.bureau
     write = out or sys.stdout.write
     report = err or (lambda s: sys.stderr.write(s + "\n"))
     policy = load_policy(policy_path)
@@ -47,11 +56,11 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
         failed = False
         for i, path in enumerate(files or [claim_path]):
             try:
-                explanation = load_explanation(policy, path, show_id=show_id)
+                explanation = load_explanation(policy, path, show_id=show_id, bureau=bureau)
             except YibaoError as e:
                 if not folder:
                     raise
-                report(str(e))
+                report(error_text(e, lang))
                 failed = True
                 continue
             # the letter to the person, then every step as the app shows it
@@ -62,8 +71,10 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
     from .app import ExplainApp
 
     if folder:
-        app = ExplainApp(policy=policy, claims=files, root=claim_path, lang=lang, show_id=show_id)
+        app = ExplainApp(policy=policy, claims=files, root=claim_path, lang=lang, show_id=show_id,
+                         export_dir=cfg.exports(), bureau=bureau, browser=True)
     else:
-        app = ExplainApp(load_explanation(policy, claim_path, show_id=show_id), lang=lang, show_id=show_id)
+        app = ExplainApp(load_explanation(policy, claim_path, show_id=show_id, bureau=bureau), lang=lang,
+                         show_id=show_id, export_dir=cfg.exports(), bureau=bureau, browser=True)
     app.run()
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yibao.compiler import phrases
 from yibao.compiler.json_input import load_claim_json
@@ -23,6 +23,8 @@ from yibao.compiler.trace import Input, Step
 
 if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
+
+    from yibao.config import Bureau
 
 __all__ = [
     "LANGS",
@@ -177,7 +179,7 @@ class StepView:
         parts = [self.title_zh, self.title_en, s.rule, s.kind, s.formula, s.formula_zh, s.zh, s.en]
         parts += [f"{i.name} {i.zh} {i.en} {i.value}" for i in self.inputs]
         if citation:
-            parts.append(s.citation)
+            parts += [s.citation, s.citation_en]
         return "\n".join(parts).casefold()
 
 
@@ -199,6 +201,8 @@ class Explanation:
     policy: Policy | None = field(default=None, repr=False)
     _first_step: Mapping[int, int] = field(repr=False, default_factory=dict)
     show_id: bool = False  # the person's ID whole (``--show-id``); masked otherwise
+    bureau: Bureau | None = field(default=None, repr=False)  # the letterhead (yibao.toml's [bureau])
+    _sentences: dict[tuple[int, str], str] = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- navigation
     @property
@@ -239,6 +243,18 @@ class Explanation:
         parts += [f"{name} {v}" for (name, _, _), v in zip(self.payers, row.payers, strict=True)]
         return " · ".join([*parts, f"the person {row.person}"])
 
+    def sentence(self, sv: StepView, lang: str) -> str:
+        """The step in plain words for the clerk's view (the letter's wording), made once per language."""
+        key = (sv.index, lang)
+        text = self._sentences.get(key)
+        if text is None:
+            from yibao.compiler.render import letter_lex
+            from yibao.compiler.render_settlement import step_sentence
+
+            lex = letter_lex(self.settlement, lang, self.policy)
+            text = self._sentences[key] = step_sentence(self.settlement, lex, sv.step) or sv.title(lang)
+        return text
+
     def source_text(self, step: StepView) -> str:
         """The text of the policy file the step's rule is written in ('' if unknown)."""
         return self.texts.get(step.step.file, "")
@@ -263,21 +279,21 @@ class Explanation:
             for view in sv.inputs:
                 out += hang(label[3], view.describe(lang), digits + 2, width)
             if s.citation:
-                out += hang(label[1], s.citation, digits + 2, width)
+                out += hang(label[1], s.citation_in(lang), digits + 2, width)
             out += [indent + line for line in wrap(label[2] + sv.where(lang), width - len(indent))]
         return "\n".join(out).rstrip() + "\n"
 
     def letter(self, lang: str = "en", fmt: str = "text") -> str:
-        """The letter to the insured person, as plain text or Markdown (``render_letter``)."""
+        """The letter to the insured person, as plain text, Markdown or HTML (``render_letter``)."""
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
-        if fmt not in ("markdown", "text"):
+        if fmt not in ("markdown", "text", "html"):
             raise ValueError(f"unknown format {fmt!r}")
         from yibao.compiler.render import render_letter
 
-        # the same letter `yibao explain --format md|text` writes, from the same render model
+        # the same letter `yibao explain --format md|html|text` writes, from the same render model
         return render_letter(self.settlement, lang, "md" if fmt == "markdown" else fmt, policy=self.policy,
-                             show_id=self.show_id)
+                             show_id=self.show_id, bureau=self.bureau)
 
     def policy_title(self, lang: str) -> str:
         label = self.policy_zh if lang == "zh" else self.policy_en
@@ -312,7 +328,7 @@ def _inputs(inputs: Iterable[Input]) -> tuple[InputView, ...]:
 
 def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
                       texts: Mapping[str, str] | None = None, source: str | None = None,
-                      show_id: bool = False) -> Explanation:
+                      show_id: bool = False, bureau: Bureau | None = None) -> Explanation:
     """The explanation of a settlement settled with its trace; ``policy`` gives the source texts.
 
     The person's ID is masked unless ``show_id`` (``--show-id``).
@@ -361,15 +377,57 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
     return Explanation(
         settlement=s, policy_id=meta.id, policy_zh=meta.zh, policy_en=meta.en, source=source,
         payers=payers, summary=summary, totals=totals, lines=rows,
-        steps=steps, texts=texts, policy=policy, _first_step=first, show_id=show_id,
+        steps=steps, texts=texts, policy=policy, _first_step=first, show_id=show_id, bureau=bureau,
     )
 
 
-def load_explanation(policy: Policy, claim: str | Path, *, show_id: bool = False) -> Explanation:
+def load_explanation(policy: Policy, claim: str | Path, *, show_id: bool = False,
+                     bureau: Bureau | None = None) -> Explanation:
     """Read, validate and settle a claim file with its trace; raises ``YibaoError`` on bad input."""
     data = load_claim_json(claim)
     settlement = policy.settle(data, trace=True, source=str(claim))
-    return build_explanation(settlement, policy, source=str(claim), show_id=show_id)
+    return build_explanation(settlement, policy, source=str(claim), show_id=show_id, bureau=bureau)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimEntry:
+    """A claim file as the picker lists it: id, date, the person (masked), the bill's total."""
+
+    path: Path
+    id: str
+    date: str
+    person: str
+    total: str
+    problem: bool = False  # the claim does not validate: the picker shows why when it is chosen
+
+
+def claim_entries(policy: Policy, files: Iterable[Path], *, show_id: bool = False) -> list[ClaimEntry]:
+    """The claims among ``files`` that ``policy`` applies to (its scheme and visit kind).
+
+    A claim that does not validate is listed (by its file name) so that choosing it shows the
+    errors; a valid claim of another policy is left out.
+    """
+    from yibao.compiler.claims import parse_claim, parse_record
+    from yibao.compiler.masking import person_id
+    from yibao.dsl.errors import YibaoError
+
+    out = []
+    for path in files:
+        try:
+            data = load_claim_json(path)
+            if policy.input == "record":
+                parsed: Any = parse_record(data, policy.module.FIELDS, str(path), policy.year_start)
+            else:
+                parsed = parse_claim(data, policy.enums, str(path), policy.year_start)
+        except YibaoError:
+            out.append(ClaimEntry(path, path.stem, "", "", "", problem=True))
+            continue
+        if not policy.module.applies(parsed):
+            continue
+        total = money_display(getattr(parsed, "total", 0)) if policy.input != "record" else ""
+        out.append(ClaimEntry(path, str(parsed.id), parsed.date.isoformat(),
+                              person_id(getattr(parsed, "person_id", ""), show_id), total))
+    return out
 
 
 def claim_files(folder: str | Path) -> list[Path]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,10 +17,12 @@ from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from yibao.dsl.errors import YibaoError
 
-from .explanation import Explanation, load_explanation
+from .explanation import ClaimEntry, Explanation, claim_entries, load_explanation
 
 if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
+
+    from yibao.config import Bureau
 
 # (keys, zh, en) as the help screen lists them.
 KEYS: tuple[tuple[str, str, str], ...] = (
@@ -30,7 +33,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Tab", "切换面板", "move between panels"),
     ("l", "切换中文 / 英文标签", "switch Chinese / English labels"),
     ("/", "搜索步骤(再按回车找下一个)", "search the steps (Enter again: next match)"),
-    ("e", "导出说明(Markdown 或纯文本)", "export the explanation (Markdown or plain text)"),
+    ("v", "切换经办视图 / 政策编写视图", "switch the clerk's view / the author's view"),
+    ("e", "导出说明函(HTML、Markdown 或纯文本)", "export the letter (HTML, Markdown or plain text)"),
     ("o", "选择另一份结算单(打开文件夹时)", "choose another claim (when a folder was opened)"),
     ("?", "帮助", "this help"),
     ("q", "退出", "quit"),
@@ -86,20 +90,36 @@ class ClaimPicker(Screen[Explanation | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
 
     def __init__(self, policy: Policy, root: Path, files: Sequence[Path], lang: str, *,
-                 show_id: bool = False) -> None:
+                 show_id: bool = False, bureau: Bureau | None = None) -> None:
         super().__init__()
-        self.policy, self.root, self.files, self.lang = policy, root, list(files), lang
-        self.show_id = show_id
+        self.policy, self.root, self.lang = policy, root, lang
+        self.show_id, self.bureau = show_id, bureau
+        self.entries: list[ClaimEntry] = claim_entries(policy, files, show_id=show_id)
+        self.files = [e.path for e in self.entries]
 
     def compose(self) -> ComposeResult:
         zh = self.lang == "zh"
         title = (f"选择结算单 · {self.root} · 政策 {self.policy.id}" if zh
                  else f"Choose a claim · {self.root} · policy {self.policy.id}")
         yield Static(title, id="picker-title", markup=False)
-        yield OptionList(*(Option(str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p))
-                           for p in self.files), id="picker-list")
-        yield Static("", id="picker-error", markup=False)
+        yield OptionList(*(Option(self._row(e)) for e in self.entries), id="picker-list")
+        empty = ("此文件夹中没有适用本政策的结算单" if zh
+                 else "No claim in this folder is one this policy covers")
+        yield Static("" if self.entries else empty, id="picker-error", markup=False)
         yield Footer()
+
+    def _row(self, e: ClaimEntry) -> Text:
+        """``id  date  person  total``, aligned; a claim that does not validate says so."""
+        if e.problem:
+            note = ("（未通过校验，选择查看原因）" if self.lang == "zh"
+                    else " (not valid: choose it to see why)")
+            return Text.assemble((e.id, "bold"), (note, "dim"))
+        ids = max((cell_len(x.id) for x in self.entries), default=0)
+        totals = max((len(x.total) for x in self.entries), default=0)
+        persons = max((len(x.person) for x in self.entries), default=0)
+        pad = " " * (ids - cell_len(e.id))
+        return Text.assemble((e.id + pad, "bold"), "  ", e.date, "  ", e.person.ljust(persons), "  ",
+                             (e.total.rjust(totals), ""))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -112,9 +132,11 @@ class ClaimPicker(Screen[Explanation | None]):
         """Settle the chosen claim and close the picker, or show why it cannot be settled."""
         path = self.files[index]
         try:
-            explanation = load_explanation(self.policy, path, show_id=self.show_id)
+            explanation = load_explanation(self.policy, path, show_id=self.show_id, bureau=self.bureau)
         except YibaoError as err:
-            self.query_one("#picker-error", Static).update(str(err))
+            from yibao.messages import error_text
+
+            self.query_one("#picker-error", Static).update(error_text(err, self.lang))
             return
         self.dismiss(explanation)
 
@@ -122,11 +144,12 @@ class ClaimPicker(Screen[Explanation | None]):
         self.dismiss(None)
 
 
-EXPORT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+EXPORT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
+SUFFIX = {"html": ".html", "markdown": ".md", "text": ".txt"}
 
 
 class ExportScreen(ModalScreen[tuple[Path, str] | None]):
-    """Where to write the explanation; ``.md`` gives Markdown, anything else plain text."""
+    """Where to write the letter; ``.html`` gives the HTML letter, ``.md`` Markdown, anything else text."""
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -144,12 +167,15 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
     def compose(self) -> ComposeResult:
         zh = self.lang == "zh"
         with Vertical() as box:
-            box.border_title = "导出说明" if zh else "Export the explanation"
-            yield Static("文件名以 .md 结尾为 Markdown,否则为纯文本。" if zh else
-                         "A name ending in .md gives Markdown; any other, plain text.", markup=False)
+            box.border_title = "导出说明函" if zh else "Export the letter"
+            yield Static("文件名以 .html 结尾为网页（可打印），.md 为 Markdown，其他为纯文本。" if zh else
+                         "A name ending in .html gives the printable page, .md Markdown, "
+                         "any other plain text.",
+                         markup=False)
             yield Input(str(self.default), id="export-path")
             with Horizontal():
-                yield Button("Markdown", id="export-md", variant="primary")
+                yield Button("网页" if zh else "HTML", id="export-html", variant="primary")
+                yield Button("Markdown", id="export-md")
                 yield Button("纯文本" if zh else "Text", id="export-txt")
                 yield Button("取消" if zh else "Cancel", id="export-cancel")
 
@@ -169,8 +195,8 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
         if event.button.id == "export-cancel":
             self.dismiss(None)
             return
-        fmt = "markdown" if event.button.id == "export-md" else "text"
-        self.dismiss((self._path().with_suffix(".md" if fmt == "markdown" else ".txt"), fmt))
+        fmt = {"export-md": "markdown", "export-html": "html"}.get(event.button.id or "", "text")
+        self.dismiss((self._path().with_suffix(SUFFIX[fmt]), fmt))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -226,8 +226,8 @@ class StepDetail(ScrollView, can_focus=True):
         self._strips: list[Strip] = []
         self._width = 0
 
-    def show(self, explanation: Explanation, sv: StepView | None, lang: str) -> None:
-        self.renderable = self.renderable_for(explanation, sv, lang)
+    def show(self, explanation: Explanation, sv: StepView | None, lang: str, *, clerk: bool = False) -> None:
+        self.renderable = self.renderable_for(explanation, sv, lang, clerk=clerk)
         self.border_title = sv.title(lang) if sv else ""
         self._layout_text()
         self.scroll_to(0, 0, animate=False, immediate=True)
@@ -259,9 +259,12 @@ class StepDetail(ScrollView, can_focus=True):
         return self._strips[index].crop_extend(0, width, self.rich_style)
 
     @staticmethod
-    def renderable_for(e: Explanation, sv: StepView | None, lang: str) -> RenderableType:
+    def renderable_for(e: Explanation, sv: StepView | None, lang: str, *,
+                       clerk: bool = False) -> RenderableType:
         if sv is None:
             return Text("—")
+        if clerk:
+            return StepDetail.clerk_renderable(e, sv, lang)
         s = sv.step
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(style="dim", no_wrap=True)
@@ -279,8 +282,27 @@ class StepDetail(ScrollView, can_focus=True):
         grid.add_row(word("label", lang), f"{s.zh} / {s.en}")
         grid.add_row("规则" if lang == "zh" else "Rule", f"{s.rule} ({s.kind})")
         if s.citation:
-            grid.add_row(word("citation", lang), s.citation)
+            grid.add_row(word("citation", lang), s.citation_in(lang))
         grid.add_row(word("source", lang), sv.where(lang))
+        return grid
+
+    @staticmethod
+    def clerk_renderable(e: Explanation, sv: StepView, lang: str) -> RenderableType:
+        """The clerk's view of a step: what happened, in a sentence, and the document behind it."""
+        s = sv.step
+        zh = lang == "zh"
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        grid.add_row("说明" if zh else "What", Text(e.sentence(sv, lang), style="bold"))
+        if s.claim_line is not None and s.claim_line < len(e.lines):
+            row = e.lines[s.claim_line]
+            grid.add_row("费用明细" if zh else "Bill line",
+                         f"{row.index + 1}: {row.code} {row.name} ({row.category}) {row.amount}")
+            grid.add_row("分担" if zh else "Borne by", e.line_shares(row, lang))
+        citation = s.citation_in(lang)
+        if citation and s.kind != "parameter":  # a parameter's sentence names its document already
+            grid.add_row(word("citation", lang), citation)
         return grid
 
 
@@ -325,6 +347,11 @@ class SourceView(ScrollView, can_focus=True):
         self.shown = key
         first, last = key[1], key[2]
         self.border_subtitle = f"{first}–{last}" if last > first else str(first)
+        self._centre()
+        self.refresh()
+
+    def show_again(self) -> None:
+        """Centre the rule again once the pane is back in view (the author's view)."""
         self._centre()
         self.refresh()
 

@@ -22,8 +22,12 @@ from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
 from yibao import cli_serve as _cli_serve
+from yibao import cli_zh as _cli_zh
+from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
+from yibao.config import Config
 from yibao.dsl.errors import YibaoError
+from yibao.messages import current_lang, error_text, os_reason, say, set_lang
 from yibao.output import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,7 +36,6 @@ EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cat big | head -1`
 INTERNAL = 3
-REPORT = "please report this to the yibao maintainers with the command you ran"
 
 
 def _stderr() -> Console:
@@ -47,7 +50,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except YibaoError as err:
-            _stderr().print(str(err), markup=False)
+            _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -80,6 +83,37 @@ class YibaoGroup(click.Group):
     re-raises an unexpected exception, for its traceback.
     """
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, with its help in Chinese when the run's language is zh (put back at the end)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and current_lang() == "zh":
+            self._restore.append(_cli_zh.translate_help(command, cmd_name, ctx))
+        return command
+
+    _restore: list[Callable[[], None]] = []  # noqa: RUF012 -- the English help to put back after the run
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run, then put back the English help (a usage error shows its usage after the command ends).
+
+        Each run starts without a language (a previous run in the same process, a test, set one).
+        """
+        set_lang(None)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            while self._restore:
+                self._restore.pop()()
+            set_lang(None)
+
+    def get_help(self, ctx: click.Context) -> str:
+        if current_lang() != "zh":
+            return super().get_help(ctx)
+        restore = _cli_zh.translate_help(self, "", ctx)
+        try:
+            return super().get_help(ctx)
+        finally:
+            restore()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
@@ -94,17 +128,18 @@ class YibaoGroup(click.Group):
             _quiet_stdout()
             sys.exit(PIPE_CLOSED)
         except YibaoError as err:
-            _stderr().print(str(err), markup=False)
+            _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
         except OSError as err:
-            where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"{where}{err.strerror or err}", err=True)
+            lang = current_lang()
+            where = f"{err.filename}{'：' if lang == 'zh' else ': '}" if err.filename else ""
+            click.echo(f"{where}{os_reason(err.strerror or str(err), lang)}", err=True)
             sys.exit(1)
         except Exception as err:
             if os.environ.get("YIBAO_DEBUG", "") not in ("", "0"):
                 raise
             message = " ".join(str(err).split())
-            click.echo(f"internal error: {type(err).__name__}: {message} — {REPORT}", err=True)
+            click.echo(say("internal", current_lang(), kind=type(err).__name__, message=message), err=True)
             sys.exit(INTERNAL)
 
 
@@ -119,7 +154,8 @@ def main() -> None:
 @click.option("-o", "--output", type=_cli_render.OUTPUT,
               help="Write the module to this file instead of standard output.")
 @reports_errors
-def compile_(policy: Path, output: Path | None) -> None:
+@configured
+def compile_(policy: Path, output: Path | None, cfg: Config) -> None:
     """Print the Python module that POLICY compiles to."""
     source = load_policy(policy).source
     if output is None:
@@ -134,12 +170,11 @@ def compile_(policy: Path, output: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the settlement(s) as JSON.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one settlement a line (JSON lines).")
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of rule labels in the table.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lang: str,
-           show_id: bool) -> None:
+@configured
+def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, show_id: bool,
+           cfg: Config) -> None:
     """Settle CLAIMS under POLICY: a claim file, a JSON array or JSON lines of claims, a folder, or -.
 
     Several claims are settled person by person in date order, each carrying year_to_date to
@@ -148,7 +183,8 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
     from yibao import cli_settle
 
     if as_json and as_jsonl:
-        raise click.UsageError("--json and --jsonl: choose one")
+        raise click.UsageError(say("settle.both", cfg.lang))
+    lang, show_id = cfg.lang, cfg.show_id(show_id)
     compiled = load_policy(policy)
     items, single = cli_settle.read_many(claims)
     if single and not as_jsonl:
@@ -167,7 +203,7 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
             click.echo(line)
     else:
         _print_views(compiled, [s for _, settled in people for s in settled], lang, trace, show_id,
-                     closing=cli_settle.closing_rows(people, show_id))
+                     closing=cli_settle.closing_rows(people, show_id, lang, compiled))
 
 
 def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show_id: bool,
@@ -201,32 +237,34 @@ def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show
 @click.argument("claim", type=click.Path(path_type=Path))
 @click.option("--text", "as_text", is_flag=True,
               help="Print the explanation as plain text instead of opening the app.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-              help="Language of the labels.")
 @click.option("--format", "fmt", type=_cli_render.LETTER_FORMATS, default=None,
               help="Write a settlement explanation letter for the insured person (Markdown, HTML or "
                    "plain text).")
 @click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
-def explain(policy: Path, claim: Path, as_text: bool, lang: str, fmt: str | None,
-            output: Path | None, show_id: bool) -> None:
+@configured
+def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: Path | None, show_id: bool,
+            cfg: Config) -> None:
     """Explain how CLAIM (a JSON file, or a folder of claims) is settled under POLICY, step by step.
 
     Opens an app in a terminal; prints the explanation as text when --text is given or
     standard output is not a terminal.
     """
     if fmt is not None:
-        _cli_render.write_letter(policy, claim, fmt, lang, output, show_id=show_id)
+        _cli_render.write_letter(policy, claim, fmt, cfg, output, show_id=show_id)
         return
     if output is not None:
-        raise click.UsageError("-o writes a letter: give --format md, html or text too")
+        raise click.UsageError(say("explain.output", cfg.lang))
     from yibao.tui.command import explain as run_explain
 
-    sys.exit(run_explain(policy, claim, text=as_text, lang=lang, out=lambda s: click.echo(s, nl=False),
-                         err=lambda s: _stderr().print(s, markup=False), show_id=show_id))
+    sys.exit(run_explain(policy, claim, text=as_text, lang=cfg.lang, out=lambda s: click.echo(s, nl=False),
+                         err=lambda s: _stderr().print(s, markup=False), show_id=cfg.show_id(show_id),
+                         config=cfg))
 
 
+# Click's own messages in Chinese for a zh run (yibao/cli_zh.py)
+_cli_zh.install()
 # `yibao check` (yibao/cli_check.py)
 _cli_check.register(main)
 # `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from yibao.cli_config import configured
+from yibao.config import Config
 from yibao.formats import CHUNK, FORMATS
 
 _OUT = click.Path(path_type=Path)
@@ -37,9 +39,11 @@ _OUT = click.Path(path_type=Path)
               help="Settle on a local Dask cluster of N worker processes; writes a Parquet dataset.")
 @click.option("--partitions", type=click.IntRange(1), default=None,
               help="With --dask/--workers: partitions by hash of person id (default: 4 per worker).")
+@configured
 def batch(policy: Path, claims: Path, output: Path, engine: str, src_format: str | None,
           closing_out: Path | None, trace_claims: tuple[str, ...], traces_out: Path | None, chunk: int,
-          sort: bool, scheduler: str | None, workers: int | None, partitions: int | None) -> None:
+          sort: bool, scheduler: str | None, workers: int | None, partitions: int | None,
+          cfg: Config) -> None:
     """Settle every claim in CLAIMS under POLICY into OUTPUT, each person's claims in date order
     with year_to_date carried from claim to claim (CLAIMS sorted by person id, or --sort)."""
     from yibao.cli import _stderr, reports_errors

@@ -10,15 +10,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from yibao.cli_config import configured
 from yibao.compiler.loader import load_policy
+from yibao.config import Config
 from yibao.dsl import codes
 from yibao.dsl.errors import Diagnostic, PolicyError
+from yibao.messages import say
 
 FORMATS = click.Choice(["text", "json", "github"])
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _escape(value: str, *, prop: bool = False) -> str:
@@ -38,7 +37,7 @@ def github_annotation(d: Diagnostic) -> str:
     return f"::{d.severity} {','.join(props)}::{_escape(message)}"
 
 
-def _diagnostics(path: Path) -> tuple[list[Diagnostic], str | None, str]:
+def _diagnostics(path: Path, lang: str = "en") -> tuple[list[Diagnostic], str | None, str]:
     """(diagnostics, the text report, the ``ok:`` line or "") for one policy file."""
     try:
         policy = load_policy(path)
@@ -46,8 +45,7 @@ def _diagnostics(path: Path) -> tuple[list[Diagnostic], str | None, str]:
         return list(e.diagnostics), e.format(), ""
     warnings = sorted(policy.warnings, key=lambda w: (w.span.file, w.span.line, w.span.column))
     text = "\n\n".join(w.format(policy.ast.texts.get(w.span.file, policy.ast.text)) for w in warnings)
-    ok = (f"ok: {path} ({_count(len(policy.ast.parameters), 'parameter')}, "
-          f"{_count(len(policy.layers), 'layer')})")
+    ok = say("check.ok", lang, path=path, params=len(policy.ast.parameters), layers=len(policy.layers))
     return warnings, text or None, ok
 
 
@@ -71,7 +69,8 @@ def register(main: click.Group) -> None:
     @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
     @click.option("--explain", "code", metavar="CODE", help="Print what a diagnostic code means, with "
                   "a wrong and a right example, and exit.")
-    def check(policies: tuple[Path, ...], fmt: str, strict: bool, code: str | None) -> None:
+    @configured
+    def check(policies: tuple[Path, ...], fmt: str, strict: bool, code: str | None, cfg: Config) -> None:
         """Parse and check POLICY files; print every error and warning with its code and line.
 
         Exits 1 if any file has an error (or, with --strict, a warning); every file is checked.
@@ -80,12 +79,12 @@ def register(main: click.Group) -> None:
             explain(code)
             return
         if not policies:
-            raise click.UsageError("give one or more POLICY files (or --explain CODE)")
+            raise click.UsageError(say("check.none", cfg.lang))
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         failed = False
         found: list[Diagnostic] = []
         for path in policies:
-            diags, text, ok = _diagnostics(path)
+            diags, text, ok = _diagnostics(path, cfg.lang)
             failing = [d for d in diags if d.severity == "error" or strict]
             failed = failed or bool(failing)
             found.extend(diags)
@@ -94,8 +93,7 @@ def register(main: click.Group) -> None:
             if text:
                 err.print(text, markup=False)
             if ok and failing:
-                err.print(f"{path}: {_count(len(failing), 'warning')}, which --strict makes fail",
-                          markup=False)
+                err.print(say("check.strict", cfg.lang, path=path, n=len(failing)), markup=False)
             elif ok:
                 click.echo(ok)
         if fmt == "json":

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import click
 
+from yibao.cli_config import configured
 from yibao.cli_national import FORMATS as NATIONAL_FORMATS
 from yibao.cli_national import national_convert
+from yibao.config import Config
 from yibao.formats import CHUNK, FORMATS, guess
 
 NATIONAL = tuple(NATIONAL_FORMATS.choices)
@@ -39,8 +41,9 @@ EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--area", type=EXISTING, help="National shapes: the pooling area's mapping (TOML).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
               help="Write here (the same as OUT).")
+@configured
 def convert(source: str, target: Path | None, src_format: str | None, dst_format: str | None, chunk: int,
-            policy: Path | None, area: Path | None, output: Path | None) -> None:
+            policy: Path | None, area: Path | None, output: Path | None, cfg: Config) -> None:
     """Convert claims in IN to OUT: json (one claim or an array), jsonl, parquet (a .parquet file,
     or a folder: a dataset), amounts exact (int64 fen in Parquet); or, with --from/--to yibao,
     national or settlement, between yibao claims and the national platform's shapes."""

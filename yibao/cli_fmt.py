@@ -14,14 +14,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from yibao.cli_config import configured
+from yibao.config import Config
 from yibao.dsl.errors import PolicyError, YibaoError
 from yibao.dsl.fmt import format_source
 from yibao.dsl.parser import read_policy_text
+from yibao.messages import error_text, say
 from yibao.output import write_atomic
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def policy_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -45,12 +44,14 @@ def _diff(path: Path, old: str, new: str) -> str:
               help="Change nothing; list the files that would change and exit 1 if any would.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Change nothing; print what would change as a unified diff.")
-def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
+@configured
+def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, cfg: Config) -> None:
     """Lay out POLICY files (folders: every *.yb below) in the canonical form, comments kept.
 
     A file is rewritten whole or not at all, and only when the result parses to the same policy.
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    lang = cfg.lang
     failed = changed = unchanged = 0
     for path in policy_files(paths):
         try:
@@ -67,21 +68,21 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
         if show_diff:
             click.echo(_diff(path, old, new), nl=False)
         if check:
-            err.print(f"would reformat {path}", markup=False)
+            err.print(say("fmt.would", lang, path=path), markup=False)
         elif not show_diff:
             try:
                 write_atomic(path, new)
             except YibaoError as e:
-                err.print(str(e), markup=False)
+                err.print(error_text(e, lang), markup=False)
                 failed += 1
                 changed -= 1
                 continue
-            err.print(f"reformatted {path}", markup=False)
-    verb = "would be reformatted" if check or show_diff else "reformatted"
-    summary = [f"{_count(changed, 'file')} {verb}"] if changed else []
-    summary += [f"{_count(unchanged, 'file')} already formatted"] if unchanged else []
-    summary += [f"{_count(failed, 'file')} could not be formatted"] if failed else []
-    err.print(", ".join(summary) or "no policy files", markup=False)
+            err.print(say("fmt.done", lang, path=path), markup=False)
+    verb = "fmt.n_would" if check or show_diff else "fmt.n_done"
+    summary = [say(verb, lang, n=changed)] if changed else []
+    summary += [say("fmt.n_same", lang, n=unchanged)] if unchanged else []
+    summary += [say("fmt.n_failed", lang, n=failed)] if failed else []
+    err.print(("，" if lang == "zh" else ", ").join(summary) or say("fmt.none", lang), markup=False)
     sys.exit(1 if failed or (check and changed) else 0)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from yibao.messages import current_lang, error_text
+
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 FORMATS = click.Choice(["yibao", "national", "settlement"])
 
@@ -48,13 +50,13 @@ def national_convert(source: str, src: str, dst: str, policy: Path | None, area:
     results = []
     for _, item in items:
         if isinstance(item, Exception):
-            err.print(str(item), markup=False)
+            err.print(error_text(item, current_lang()), markup=False)
             failed = True
     for _s, result in run(
         (src, dst), compiled, mapping, [(s, d) for s, d in items if not isinstance(d, Exception)]
     ):
         if isinstance(result, Exception):
-            err.print(str(result), markup=False)
+            err.print(error_text(result, current_lang()), markup=False)
             failed = True
         else:
             results.append(result)

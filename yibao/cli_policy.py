@@ -15,7 +15,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from yibao.cli_config import configured
+from yibao.config import Config
 from yibao.dsl.errors import YibaoError
+from yibao.messages import error_text, say
 from yibao.output import output_path, write_atomic
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -45,57 +48,73 @@ def _fail(message: str) -> None:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) if any policy's rule coverage is below N percent.")
 @click.option("-v", "--verbose", is_flag=True, help="List every case, and every rule in the coverage report.")
+@configured
 def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, coverage_json: Path | None,
-                 min_coverage: float | None, verbose: bool) -> None:
+                 min_coverage: float | None, verbose: bool, cfg: Config) -> None:
     """Run the policy tests (*.tests.json) under PATHS (default: the current folder).
 
     A PATH may be a test file, a folder, or a policy (.yb): its tests/<name>.tests.json.
+    With ``--coverage-json -`` standard output carries the JSON alone; the report goes to stderr.
     """
     from yibao.coverage import coverage_json as coverage_text
     from yibao.policytest import discover, format_failure, run_tests, write_junit
 
+    lang = cfg.lang
+    json_out = coverage_json is not None and str(coverage_json) == "-"
+
+    def echo(text: str = "", nl: bool = True) -> None:
+        click.echo(text, nl=nl, err=json_out)  # the JSON owns standard output when it goes there
+
     targets = paths or (Path("."),)
     if not discover(targets):
-        _fail("no policy tests (*.tests.json) found under " + ", ".join(map(str, targets)))
+        _fail(say("test.none", lang, where=", ".join(map(str, targets))))
     want_coverage = coverage or coverage_json is not None or min_coverage is not None
     run = run_tests(targets, coverage=want_coverage)
     for f in run.files:
         if f.error:
-            click.echo(f"ERROR {f.path}\n" + "\n".join("  " + line for line in f.error.splitlines()))
+            echo(say("test.error", lang, path=f.path) + "\n"
+                 + "\n".join("  " + line for line in f.error.splitlines()))
             continue
         bad = sum(not c.ok for c in f.cases)
-        status = "ok" if not bad else f"{bad} of {len(f.cases)} failed"
-        cases = f"{len(f.cases)} case{'s' if len(f.cases) != 1 else ''}"
-        click.echo(f"{f.path} ({f.policy_id}): {cases}, {status}")
+        status = say("test.ok", lang) if not bad else say("test.failed", lang, bad=bad, n=len(f.cases))
+        echo(say("test.file", lang, path=f.path, policy=f.policy_id, cases=len(f.cases), status=status))
         if verbose:
             for c in f.cases:
-                click.echo(f"  {c.status.upper():<5} {c.case.name}")
+                echo(f"  {c.status.upper():<5} {c.case.name}")
     failures = [(c, f) for f in run.files for c in f.cases if not c.ok]
     if failures:
-        click.echo()
+        echo()
         for c, f in failures:
-            click.echo(format_failure(c, f))
-    click.echo(run.summary())
+            echo(format_failure(c, f))
+    echo(run.summary() if lang != "zh" else say("test.summary", lang, passed=run.count("pass"),
+                                                 failed=run.count("fail"),
+                                                 errors=run.count("error") + run.file_errors))
     if junit is not None:
         with output_path(junit, parents=True) as name:  # whole, or the old report stays
             write_junit(run, name)
     low = []
     if want_coverage:
         if coverage or min_coverage is not None:
-            click.echo("\nRule coverage")
+            echo("\n" + say("test.coverage", lang))
             for cov in run.coverage.values():
-                click.echo(cov.format(all_rules=verbose), nl=False)
+                text = cov.format(all_rules=verbose)
+                if lang == "zh":  # the summary line in Chinese; the rules keep the coverage labels
+                    rest = text.partition("\n")[2]
+                    text = say("test.cov_line", lang, policy=cov.policy_id, path=cov.path,
+                               covered=cov.covered, total=cov.total, percent=f"{cov.percent:.1f}",
+                               claims=cov.claims) + "\n" + rest
+                echo(text, nl=False)
         if coverage_json is not None:
             text = coverage_text(run)
-            if str(coverage_json) == "-":
+            if json_out:
                 click.echo(text)
             else:
                 write_atomic(coverage_json, text + "\n")
         if min_coverage is not None:
             low = [c for c in run.coverage.values() if c.percent < min_coverage]
             for c in low:
-                click.echo(f"coverage of {c.policy_id} is {c.percent:.1f}%, "
-                           f"below --min-coverage {min_coverage:g}%")
+                echo(say("test.low", lang, policy=c.policy_id, percent=f"{c.percent:.1f}",
+                         min=f"{min_coverage:g}"))
     sys.exit(0 if run.ok and not low else 1)
 
 
@@ -122,10 +141,11 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
                    "sorted by person id otherwise).")
 @click.option("--from", "src_format", help="The claims' format when the name does not say it.")
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: on a terminal).")
+              help="Show a progress counter (default: on a terminal).")
+@configured
 def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes: bool, top: int,
                  fail_on_change: bool, engine: str, chunk: int | None, sort: bool, src_format: str | None,
-                 progress: bool | None) -> None:
+                 progress: bool | None, cfg: Config) -> None:
     """Settle every claim under OLD and NEW policies and report what changes.
 
     Claims stream in chunks; each person's claims are settled in date order, carrying
@@ -147,25 +167,26 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
         if show:
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            columns = (SpinnerColumn(), TextColumn("settled {task.completed:,} claims"), TimeElapsedColumn())
+            label = say("progress.settling", cfg.lang) + " {task.completed:,}"
+            columns = (SpinnerColumn(), TextColumn(label), TimeElapsedColumn())
             with Progress(*columns, console=err, transient=True) as bar:
                 task = bar.add_task("diff", total=None)
 
                 def tick(n: int) -> None:
                     bar.update(task, completed=n)
 
-                impact, note = diff_path(before, after, claims, progress=tick, **kw)
+                impact, notes = diff_path(before, after, claims, progress=tick, **kw)
         else:
-            impact, note = diff_path(before, after, claims, **kw)
+            impact, notes = diff_path(before, after, claims, **kw)
     except YibaoError as error:
-        _fail(error.format() if hasattr(error, "format") else str(error))
+        _fail(error.format() if hasattr(error, "format") else error_text(error, cfg.lang))
         return
-    if note:
-        err.print(note, markup=False)
+    for key, slots in notes:
+        err.print(say(key, cfg.lang, **slots), markup=False)
     if as_json:
         click.echo(json.dumps(impact.to_dict(all_changes=all_changes), ensure_ascii=False, indent=2))
     else:
-        click.echo(impact.format(), nl=False)
+        click.echo(impact.format(cfg.lang), nl=False)
     changed = impact.changed or impact.refused_by_one
     sys.exit(1 if fail_on_change and changed else 0)
 
@@ -185,8 +206,9 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First claim date (default: 2024-01-01 "
               "or the policy's first day).")
 @click.option("--days", type=click.IntRange(1), help="Spread dates over this many days (default 365).")
+@configured
 def sample_claims_command(policy: Path, count: int, seed: int, output: Path | None, scheme: str | None,
-                          kind: str | None, start: dt.datetime | None, days: int | None) -> None:
+                          kind: str | None, start: dt.datetime | None, days: int | None, cfg: Config) -> None:
     """Write COUNT random claims that POLICY accepts, reproducible by --seed.
 
     Claims are drawn, validated and written in chunks (memory flat in COUNT); a .parquet file
@@ -196,11 +218,11 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
     from yibao.sampling_stream import claim_chunks, write_chunks
 
     if output is not None and output.suffix == ".json":
-        raise click.UsageError(f"{output}: write claims to a folder, a .jsonl or a .parquet file")
+        raise click.UsageError(say("sample.json", cfg.lang, path=output))
     try:
         compiled = load_policy(policy)
     except YibaoError as err:
-        _fail(err.format() if hasattr(err, "format") else str(err))
+        _fail(err.format() if hasattr(err, "format") else error_text(err, cfg.lang))
         return
     try:
         chunks = claim_chunks(compiled, count, seed, scheme=scheme, kind=kind,
@@ -211,7 +233,7 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     if output is not None and str(output) != "-":
-        _stderr().print(f"wrote {written} claims to {output}", markup=False)
+        _stderr().print(say("sample.wrote", cfg.lang, n=written, path=output), markup=False)
 
 
 COMMANDS = (test_command, diff_command, sample_claims_command)

@@ -16,6 +16,9 @@ from typing import Any
 import click
 from rich.console import Console
 
+from yibao.cli_config import configured
+from yibao.config import Config
+
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -44,6 +47,7 @@ def register(main: click.Group) -> None:
         default=None,
         help="Show a progress bar (default: when standard error is a terminal).",
     )
+    @configured
     def reconcile(
         policy: Path,
         platform_data: str,
@@ -52,6 +56,7 @@ def register(main: click.Group) -> None:
         fail_on_difference: bool,
         show: int,
         progress: bool | None,
+        cfg: Config,
     ) -> None:
         """Recompute every settlement in PLATFORM_DATA under POLICY and compare it to the fen.
 

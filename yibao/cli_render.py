@@ -11,9 +11,12 @@ from typing import Any
 
 import click
 
+from yibao.cli_config import configured
 from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.loader import Policy, load_policy
+from yibao.config import Config
 from yibao.dsl.errors import YibaoError
+from yibao.messages import error_text, say
 from yibao.output import write_atomic
 
 FORMATS = click.Choice(["md", "html"])
@@ -55,28 +58,31 @@ def settled_examples(compiled: Policy, paths: list[Path]) -> list[tuple[str, Any
     return examples
 
 
-def _fail(err: YibaoError) -> None:
-    click.echo(str(err), err=True)
+def _fail(err: YibaoError, lang: str = "en") -> None:
+    click.echo(error_text(err, lang), err=True)
     sys.exit(1)
 
 
-def write_letter(policy: Path, claim: Path, fmt: str, lang: str, output: Path | None, *,
+def write_letter(policy: Path, claim: Path, fmt: str, cfg: Config, output: Path | None, *,
                  show_id: bool = False) -> None:
     """``yibao explain POLICY CLAIM --format md|html|text``: the explanation letter for the insured person.
 
-    The person's ID is masked unless ``show_id`` (``--show-id``).
+    In the configuration's language, with its bureau's letterhead; the person's ID is masked
+    unless ``show_id`` (``--show-id``) or the configuration's ``mask_ids = false``.
     """
     from yibao.compiler.render import render_letter
 
+    lang = cfg.lang
     if claim.is_dir():
-        raise click.UsageError("--format writes the letter for one claim: give a claim file, not a folder")
+        raise click.UsageError(say("explain.folder", lang))
     try:
         compiled = load_policy(policy)
         settlement = compiled.settle(load_claim_json(claim), trace=True, source=str(claim))
     except YibaoError as err:
-        _fail(err)
+        _fail(err, lang)
         return
-    write_output(render_letter(settlement, lang, fmt, policy=compiled, show_id=show_id), output)
+    write_output(render_letter(settlement, lang, fmt, policy=compiled, show_id=cfg.show_id(show_id),
+                               bureau=cfg.bureau), output)
 
 
 def register(main: click.Group) -> None:
@@ -84,7 +90,6 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.argument("policy", type=EXISTING)
-    @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the document.")
     @click.option("--format", "fmt", type=FORMATS, default="md", show_default=True,
                   help="Markdown, or one standalone HTML page.")
     @click.option("-o", "--output", type=OUTPUT,
@@ -94,26 +99,27 @@ def register(main: click.Group) -> None:
     @click.option("--claims", "claims_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
                   help="Folder of sample claims for the worked examples (default: the policy's own, "
                        "claims/<policy>/ or claims/ next to it).")
-    def render(policy: Path, lang: str, fmt: str, output: Path | None, changes: bool,
-               claims_dir: Path | None) -> None:
+    @configured
+    def render(policy: Path, fmt: str, output: Path | None, changes: bool, claims_dir: Path | None,
+               cfg: Config) -> None:
         """Write POLICY as a document: its rules as a policy text, with worked examples.
 
         The examples are the policy's sample claims settled by the compiled policy.
         """
         from yibao.compiler.render import render_changes, render_policy, sample_claims
 
+        lang = cfg.lang
         try:
             compiled = load_policy(policy)
             if changes:
                 if compiled.ast.base is None:
-                    raise click.ClickException(f"{policy} is not a reform: it extends no base policy, "
-                                               "so there are no changes to list")
+                    raise click.ClickException(say("render.no_base", lang, path=policy))
                 text = render_changes(compiled, lang, fmt)
             else:
                 paths = (sorted(claims_dir.glob("*.json")) if claims_dir is not None
                          else [Path(p) for p in sample_claims(compiled.ast.path)])
                 text = render_policy(compiled, lang, fmt, claims=settled_examples(compiled, paths))
         except YibaoError as err:
-            _fail(err)
+            _fail(err, lang)
             return
         write_output(text, output)

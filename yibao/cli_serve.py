@@ -6,6 +6,10 @@ from pathlib import Path
 
 import click
 
+from yibao.cli_config import configured
+from yibao.config import Config
+from yibao.messages import say
+
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -24,7 +28,8 @@ def register(main: click.Group) -> None:
         help="The pooling area's mapping (TOML) for the national endpoints; "
         "default: the bundled area that lists each policy.",
     )
-    def serve(policies: tuple[Path, ...], host: str, port: int, area: Path | None) -> None:
+    @configured
+    def serve(policies: tuple[Path, ...], host: str, port: int, area: Path | None, cfg: Config) -> None:
         """Serve settle, explain, letter, national settle and reconcile for POLICIES over HTTP.
 
         The policies are loaded and compiled once, at start (a policy error stops it there, exit 1).
@@ -35,7 +40,5 @@ def register(main: click.Group) -> None:
         from yibao.serve import create_app
 
         app = create_app(policies, area=area)
-        click.echo(
-            f"yibao serve: {len(policies)} policies on http://{host}:{port} (OpenAPI: /docs)", err=True
-        )
+        click.echo(say("serve.start", cfg.lang, n=len(policies), host=host, port=port), err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")

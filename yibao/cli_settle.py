@@ -97,12 +97,25 @@ def _closing(settled: list[Settlement]) -> dict[str, Any]:
     return {"year": last.claim.year, **{k: money_str(v) for k, v in sorted(last.ytd.items())}}
 
 
-def closing_rows(people: list[tuple[str, list[Settlement]]], show_id: bool) -> list[tuple[str, str, str]]:
-    """(person, accumulator, amount) for the closing table; IDs masked unless ``show_id``."""
+def closing_rows(people: list[tuple[str, list[Settlement]]], show_id: bool, lang: str = "en",
+                 policy: Policy | None = None) -> list[tuple[str, str, str]]:
+    """(person, accumulator, amount) for the closing table; IDs masked unless ``show_id``.
+
+    In Chinese an accumulator is named in words (统筹基金支付已支付), not by its key.
+    """
     rows = []
     for person, settled in people:
         who = person_id(person, show_id)
         last = settled[-1]
+        names: dict[str, str] = {}
+        if lang == "zh":
+            from yibao.compiler.render import letter_lex
+            from yibao.compiler.render_settlement import layer_labels
+
+            lex = letter_lex(last, lang, policy)
+            labels = layer_labels(last, lex)
+            names = {key: lex.accumulator(key, labels) for key in last.ytd}
         for key, fen in sorted(last.ytd.items()):
-            rows.append((who, f"{last.claim.year} {key}", money_display(fen)))
+            what = f"{last.claim.year}年 {names[key]}" if key in names else f"{last.claim.year} {key}"
+            rows.append((who, what, money_display(fen)))
     return rows

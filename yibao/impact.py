@@ -122,12 +122,20 @@ class StepDiff:
 
         return {"index": self.index, "old": side(self.old), "new": side(self.new)}
 
-    def describe(self) -> list[str]:
+    def describe(self, lang: str = "en") -> list[str]:
         """Two lines: the step under the old policy and under the new one."""
         out = []
+        zh = lang == "zh"
         for tag, step in (("old", self.old), ("new", self.new)):
+            shown = {"old": "旧", "new": "新"}[tag] if zh else tag
             if step is None:
-                out.append(f"{tag}: (no step {self.index + 1})")
+                out.append(f"{shown}: " + (f"（没有第 {self.index + 1} 步）" if zh
+                                           else f"(no step {self.index + 1})"))
+                continue
+            if zh:
+                branch = "".join(f" [{i.zh}：{i.branch_zh or i.branch}]" for i in step.inputs if i.branch)
+                out.append(f"{shown}：第 {self.index + 1} 步 {step.zh}（{step.file}:{step.line}）："
+                           f"{step.formula_zh}{branch}")
                 continue
             branch = "".join(f" [{i.name}: {i.branch}]" for i in step.inputs if i.branch)
             out.append(f"{tag}: step {self.index + 1} {step.rule} ({step.file}:{step.line}): "
@@ -269,38 +277,50 @@ class Impact:
         return data
 
     # ------------------------------------------------------------ people
-    def format(self) -> str:
-        """The report as plain text, fixed columns, for a terminal or a CI log."""
-        out = [f"Impact of {self.new_path} ({self.new_id})",
-               f"  against {self.old_path} ({self.old_id})", ""]
+    def format(self, lang: str = "en") -> str:
+        """The report as plain text, fixed columns, for a terminal or a CI log (zh or en)."""
+        def w(en: str, zh: str) -> str:
+            return zh if lang == "zh" else en
+
+        out = [w(f"Impact of {self.new_path} ({self.new_id})", f"{self.new_path}（{self.new_id}）的影响"),
+               w(f"  against {self.old_path} ({self.old_id})", f"  对比 {self.old_path}（{self.old_id}）"),
+               ""]
         share = f" ({100 * self.changed / self.settled:.2f}%)" if self.settled else ""
-        out.append(f"{self.changed:,} of {self.settled:,} claims changed{share}")
+        out.append(w(f"{self.changed:,} of {self.settled:,} claims changed{share}",
+                     f"{self.settled:,} 份结算单中 {self.changed:,} 份有变化{share}"))
         if self.refused:
             sides = self.refused_sides
-            out.append(f"refused: {sides['old']:,} by the old policy only, "
-                       f"{sides['new']:,} by the new one only, {sides['both']:,} by both")
+            out.append(w(f"refused: {sides['old']:,} by the old policy only, "
+                         f"{sides['new']:,} by the new one only, {sides['both']:,} by both",
+                         f"被拒绝：仅旧政策 {sides['old']:,} 份，仅新政策 {sides['new']:,} 份，"
+                         f"两者 {sides['both']:,} 份"))
+            side_zh = {"old": "旧", "new": "新", "both": "两者"}
             for r in self.refused[:5]:
-                out.append(f"  {r.claim} ({r.side}): {r.message.splitlines()[0]}")
+                out.append(f"  {r.claim} ({w(r.side, side_zh[r.side])}): {r.message.splitlines()[0]}")
         out.append("")
-        rows = [("", "old total", "new total", "change", "per claim", "per changed claim")]
+        rows = [("", w("old total", "旧合计"), w("new total", "新合计"), w("change", "变化"),
+                 w("per claim", "每份"), w("per changed claim", "每份有变化的"))]
         for k in self.keys:
             rows.append((k, money_display(self.old_total.get(k, 0)), money_display(self.new_total.get(k, 0)),
                          _signed(self.delta(k)), _signed_decimal(_mean(self.delta(k), self.settled)),
                          _signed_decimal(_mean(self.delta(k), self.changed))))
         out += columns(rows)
         if self.largest:
-            out += ["", "Largest changes:"]
+            out += ["", w("Largest changes:", "变化最大的结算单：")]
             for c in self.largest:
-                where = ", ".join(x for x in (f"level {c.level}" if c.level else "", c.category or "") if x)
+                level = (w(f"level {c.level}", f"{c.level}级") if c.level else "")
+                where = ", ".join(x for x in (level, c.category or "") if x)
                 moved = ", ".join(f"{k} {_signed(v)}" for k, v in c.delta.items() if v)
                 out.append(f"  {c.claim}" + (f" ({where})" if where else "") + f": {moved}")
                 if c.step is not None:
-                    out += [f"      {line}" for line in c.step.describe()]
-        for title, groups in (("hospital level", self.by_level), ("person category", self.by_category)):
+                    out += [f"      {line}" for line in c.step.describe(lang)]
+        for title, zh_title, groups in (("hospital level", "医院级别", self.by_level),
+                                        ("person category", "人员类别", self.by_category)):
             if not groups:
                 continue
-            out += ["", f"By {title}:"]
-            rows = [(title.split()[-1], "claims", "changed", *[f"{k} change" for k in self.keys])]
+            out += ["", w(f"By {title}:", f"按{zh_title}：")]
+            rows = [(w(title.split()[-1], zh_title), w("claims", "结算单"), w("changed", "有变化"),
+                     *[w(f"{k} change", f"{k} 变化") for k in self.keys])]
             for name, g in groups.items():
                 deltas = [_signed(g.delta.get(k, 0)) for k in self.keys]
                 rows.append((name, f"{g.claims:,}", f"{g.changed:,}", *deltas))
@@ -343,7 +363,7 @@ def diff_policies(
     """
     from yibao.impact_run import _pairs_chunks, diff_claims, engine_for
 
-    engine, _note = engine_for(old, new, engine)
+    engine, _notes = engine_for(old, new, engine)
     sources: list[str] = []
     records = old.input != "claim" or new.input != "claim"
     chunks = _pairs_chunks(claims, chunk, sources, as_tables=not records)

@@ -237,10 +237,13 @@ def _columnar_chunk(tally: Tally, old: Any, new: Any, table: pa.Table, rows: np.
 
 
 # ------------------------------------------------------------ the whole run
-def engine_for(old: Any, new: Any, engine: str) -> tuple[str, str | None]:
+Note = tuple[str, dict[str, Any]]  # a message key of ``yibao.messages`` and its slots
+
+
+def engine_for(old: Any, new: Any, engine: str) -> tuple[str, list[Note]]:
     """The engine to use, and a note when the columnar one was asked for and cannot be."""
     if engine != "columnar":
-        return engine, None
+        return engine, []
     from yibao.compiler.codegen_columnar import ColumnarUnsupported
     from yibao.compiler.loader_columnar import columnar_module
 
@@ -251,8 +254,8 @@ def engine_for(old: Any, new: Any, engine: str) -> tuple[str, str | None]:
                                           "columnar form")
             columnar_module(policy)
     except ColumnarUnsupported as err:
-        return "scalar", f"note: {err}; settling with the scalar engine"
-    return "columnar", None
+        return "scalar", [("diff.scalar", {"reason": str(err)})]
+    return "columnar", []
 
 
 def diff_claims(old: Any, new: Any, chunks: Iterable[tuple[pa.Table | None, np.ndarray, Items | None]],
@@ -324,30 +327,29 @@ def _pairs_chunks(pairs: Iterable[tuple[str, Any]], chunk: int, sources: list[st
 
 
 def diff_path(old: Any, new: Any, path: Path, *, chunk: int, sort: bool = False, engine: str = "columnar",
-              src_format: str | None = None, **kw: Any) -> tuple[Impact, str | None]:
+              src_format: str | None = None, **kw: Any) -> tuple[Impact, list[Note]]:
     """``yibao diff``: the claims of ``path`` (a file of a registered format, a Parquet dataset or a
-    folder of JSON claims) in chunks. Returns the report and the engine note, if any."""
+    folder of JSON claims) in chunks. Returns the report and notes for standard error."""
     from yibao.formats import guess
 
-    engine, note = engine_for(old, new, engine)
+    engine, notes = engine_for(old, new, engine)
     records = old.input != "claim" or new.input != "claim"
     sources: list[str] = []
     json_folder = path.is_dir() and src_format is None and not any(path.rglob("*.parquet"))
     if records or json_folder:
         chunks: Iterable[Any] = _pairs_chunks(read_claims(path), chunk, sources, as_tables=not records)
         source = sources.__getitem__
-        return diff_claims(old, new, chunks, source, engine=engine, **kw), note
+        return diff_claims(old, new, chunks, source, engine=engine, **kw), notes
     reader = guess(path, src_format, reading=True)
     try:
         chunks = _table_chunks(reader.read(path, chunk), chunk, sort, str(path))
-        return diff_claims(old, new, chunks, lambda row: f"{path}[{row}]", engine=engine, **kw), note
+        return diff_claims(old, new, chunks, lambda row: f"{path}[{row}]", engine=engine, **kw), notes
     except F.ClaimsRejected as err:
         if reader.name not in ("json", "jsonl"):
             raise
         # a claim the claim table cannot hold (``month`` figures) or not a claim's shape at all:
         # read the JSON whole, as diff did before streaming, and count such claims as refused
         first = err.issues[0]
-        whole = f"note: {first.path}: {first.message}; reading the claims whole as JSON"
-        note = f"{note}\n{whole}" if note else whole
+        notes.append(("diff.whole", {"where": first.path, "reason": first.message}))
     chunks = _pairs_chunks(read_claims(path), chunk, sources, as_tables=True)
-    return diff_claims(old, new, chunks, sources.__getitem__, engine=engine, **kw), note
+    return diff_claims(old, new, chunks, sources.__getitem__, engine=engine, **kw), notes

@@ -23,7 +23,7 @@ from ..conftest import POLICIES
 
 RECORDS = ("alliance_surplus.yb", "county_package.yb")
 # Bundled policies with a construct the columnar backend refuses, and the construct it names.
-REFUSED = {"outpatient_monthly_limit.yb": "`per month` has no columnar form yet"}
+REFUSED: dict[str, str] = {}
 CLAIM_POLICIES = sorted(p for p in POLICIES.glob("*/*.yb") if p.name not in (*RECORDS, *REFUSED))
 
 
@@ -286,3 +286,16 @@ def test_as_billed_unit_prices_and_in_scope_shares(lines: list[tuple[Any, ...]],
 @cache
 def _billed() -> Any:
     return compile_policy(BILLED, "billed.yb")
+
+
+def test_caps_per_month_and_quarter_start_afresh_in_a_new_period() -> None:
+    """The hand-worked year of tests/compiler/test_period_caps.py, in one batch: the same payments."""
+    policy = _policy(str(POLICIES / "examples" / "outpatient_monthly_limit.yb"))
+    rows = [("a", "2024-01-05", "400.00"), ("b", "2024-01-20", "200.00"), ("c", "2024-02-03", "200.00"),
+            ("d", "2024-03-10", "1000.00"), ("e", "2024-03-28", "1000.00"), ("f", "2024-04-01", "1000.00")]
+    claims = [policy.claim({"id": i, "date": d, "person": {"id": "p", "scheme": "resident"},
+                            "visit": {"kind": "outpatient", "level": 1, "region": "local"},
+                            "lines": [{"code": "a", "category": "A", "amount": a}]}) for i, d, a in rows]
+    got = _columnar(policy, claims)
+    assert [g[0][0] for g in got] == [24_000, 6_000, 12_000, 30_000, 0, 30_000]
+    assert got == _scalar(policy, claims)

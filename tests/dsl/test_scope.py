@@ -12,19 +12,19 @@ POLICY = '''policy p "甲" / "p"
   effective 2024-01-01
   applies when visit.kind == inpatient and visit.region in {local, in_province} and visit.level != 3
 classify "分" / "c"
-  assume "a"
+  assume "甲" / "a"
   category A -> in scope
   category B -> in scope
   category C -> out of scope
 parameter r "率" / "r": rate
-  assume "a"
+  assume "甲" / "a"
   table visit.region, visit.level
     local, 1 | primary -> 90%
     local, 2 -> 80%
     in_province, 1 | 2 | primary -> 70%
 
 layer b "乙" / "b"
-  assume "a"
+  assume "甲" / "a"
   base in_scope
   rate r
 '''

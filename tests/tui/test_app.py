@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import DataTable
 from yibao.compiler.money import money_display
-from yibao.tui.app import ExplainApp, ExplainScreen
+from yibao.tui.app import AUTHOR, ExplainApp, ExplainScreen
 from yibao.tui.explanation import Explanation, load_explanation
 from yibao.tui.screens import ExportScreen, HelpScreen
 from yibao.tui.widgets import LinesTable, SourceView, StepDetail, StepList, SummaryBar
@@ -37,7 +37,7 @@ def detail_text(app: ExplainApp) -> str:
 
 async def test_first_screen_shows_the_settlement_s_figures(lc: Explanation) -> None:
     s = lc.settlement
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = explain_screen(app)
@@ -58,7 +58,7 @@ async def test_first_screen_shows_the_settlement_s_figures(lc: Explanation) -> N
 
 
 async def test_stepping_forward_and_back(jj: Explanation) -> None:
-    app = ExplainApp(jj)
+    app = ExplainApp(jj, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         await pilot.press("n", "n", "n")
@@ -84,7 +84,7 @@ async def test_stepping_forward_and_back(jj: Explanation) -> None:
 
 
 async def test_band_step_shows_its_slice_and_source(lc: Explanation) -> None:
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         band = lc.search("critical.band3")
@@ -100,7 +100,7 @@ async def test_band_step_shows_its_slice_and_source(lc: Explanation) -> None:
 
 
 async def test_selecting_a_line_jumps_to_its_first_step(lc: Explanation) -> None:
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         table = screen.query_one(LinesTable)
@@ -113,7 +113,7 @@ async def test_selecting_a_line_jumps_to_its_first_step(lc: Explanation) -> None
 
 
 async def test_the_mouse_selects_lines_and_steps(lc: Explanation) -> None:
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         # the table's top border, its header, then the bill lines
@@ -130,7 +130,7 @@ async def test_the_mouse_selects_lines_and_steps(lc: Explanation) -> None:
 
 
 async def test_stepping_moves_the_line_cursor(lc: Explanation) -> None:
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         screen.go(lc.first_step_of_line(5))
@@ -139,7 +139,7 @@ async def test_stepping_moves_the_line_cursor(lc: Explanation) -> None:
 
 
 async def test_switching_language(jj: Explanation) -> None:
-    app = ExplainApp(jj)
+    app = ExplainApp(jj, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         await pilot.press("n")
@@ -156,7 +156,7 @@ async def test_switching_language(jj: Explanation) -> None:
 
 
 async def test_search_finds_the_next_matching_step(lc: Explanation) -> None:
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         await pilot.press("slash", *"band", "enter")
@@ -171,7 +171,7 @@ async def test_search_finds_the_next_matching_step(lc: Explanation) -> None:
 
 async def test_a_search_that_reads_like_markup_is_shown_as_typed(lc: Explanation) -> None:
     """Textual reads notifications as markup unless told not to: ``[/]`` would stop the app."""
-    app = ExplainApp(lc)
+    app = ExplainApp(lc, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"[/]x[b", "enter")
         await pilot.pause()
@@ -180,13 +180,18 @@ async def test_a_search_that_reads_like_markup_is_shown_as_typed(lc: Explanation
         assert shown and not any(n.markup for n in shown)
 
 
-async def test_export_markdown_and_text(jj: Explanation, tmp_path: Path) -> None:
-    app = ExplainApp(jj, export_dir=tmp_path)
+async def test_export_html_markdown_and_text(jj: Explanation, tmp_path: Path) -> None:
+    app = ExplainApp(jj, export_dir=tmp_path, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
-        await pilot.press("enter")
+        await pilot.press("enter")  # the default: the HTML letter, in the configured folder
         assert isinstance(app.screen, ExplainScreen)
+        html = tmp_path / "JJ-2024-0001-explanation.html"
+        assert html.read_text(encoding="utf-8") == jj.letter("en", "html")
+        await pilot.press("e")
+        await pilot.click("#export-md")
+        await pilot.pause()
         md = tmp_path / "JJ-2024-0001-explanation.md"
         assert md.read_text(encoding="utf-8") == jj.letter("en", "markdown")
         await pilot.press("l", "e")
@@ -200,7 +205,7 @@ async def test_export_markdown_and_text(jj: Explanation, tmp_path: Path) -> None
 
 
 async def test_export_to_a_bad_place_is_reported_not_raised(jj: Explanation, tmp_path: Path) -> None:
-    app = ExplainApp(jj, export_dir=tmp_path / "missing" / "folder")
+    app = ExplainApp(jj, export_dir=tmp_path / "missing" / "folder", view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e", "enter")
         await pilot.pause()
@@ -209,7 +214,7 @@ async def test_export_to_a_bad_place_is_reported_not_raised(jj: Explanation, tmp
 
 
 async def test_help_and_quit(jj: Explanation) -> None:
-    app = ExplainApp(jj)
+    app = ExplainApp(jj, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -222,7 +227,7 @@ async def test_help_and_quit(jj: Explanation) -> None:
 async def test_a_record_policy_and_a_reform_open_too() -> None:
     record = load_explanation(yibao.load_policy(POLICIES / "reform2023" / "alliance_surplus.yb"),
                               POLICIES / "reform2023" / "claims" / "alliance_surplus" / "overspent.json")
-    app = ExplainApp(record)
+    app = ExplainApp(record, view=AUTHOR)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = explain_screen(app)
         assert screen.query_one(LinesTable).row_count == 0
@@ -231,7 +236,7 @@ async def test_a_record_policy_and_a_reform_open_too() -> None:
     reform = load_explanation(
         yibao.load_policy(POLICIES / "reform2023" / "resident_inpatient.yb"),
         POLICIES / "reform2023" / "claims" / "resident_inpatient" / "referred_up_pays_the_difference.json")
-    app = ExplainApp(reform)
+    app = ExplainApp(reform, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         screen = explain_screen(app)
         view = screen.query_one(SourceView)
@@ -244,14 +249,8 @@ async def test_a_record_policy_and_a_reform_open_too() -> None:
         assert view.border_title == reform.steps[-1].step.file
 
 
-# ---------------------------------------------------------------- snapshots (80×24, no clock, no cursor)
-def test_snapshot_first_screen(jj: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(jj), terminal_size=(80, 24))
-
-
+# ---------------------------------------------------------------- snapshots (no clock, no cursor)
+# The clerk's and the author's view in both languages and sizes: tests/tui/test_views.py.
 def test_snapshot_band_step(lc: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(lc), press=["slash", *"band", "enter"], terminal_size=(100, 30))
-
-
-def test_snapshot_chinese_labels(jj: Explanation, snap_compare) -> None:
-    assert snap_compare(ExplainApp(jj), press=["n", "n", "n", "n", "l"], terminal_size=(80, 24))
+    assert snap_compare(ExplainApp(lc, view=AUTHOR), press=["slash", *"band", "enter"],
+                        terminal_size=(100, 30))

@@ -32,7 +32,7 @@ def test_letter_rejects_unknown_language_and_format(jj) -> None:
     with pytest.raises(ValueError):
         jj.letter("fr")
     with pytest.raises(ValueError):
-        jj.letter("en", "html")
+        jj.letter("en", "pdf")
 
 
 def test_figures_are_the_settlement_s(lc) -> None:

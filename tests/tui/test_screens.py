@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
-from yibao.tui.app import ExplainApp, ExplainScreen
+from yibao.tui.app import AUTHOR, ExplainApp, ExplainScreen
 from yibao.tui.screens import KEYS, ClaimPicker, ExportScreen, HelpScreen
 
 from .conftest import JIUJIANG_CLAIM, write_claim
@@ -19,7 +19,10 @@ def folder(tmp_path: Path) -> list[Path]:
     bad = write_claim(tmp_path, "a_bad.json", {**data, "lines": []})
     good = write_claim(tmp_path, "b_good.json", {**data, "id": "GOOD-1"})
     other = write_claim(tmp_path, "c_other.json", {**data, "id": "OTHER-2"})
-    return [bad, good, other]
+    # a valid claim of another policy (an employee's) is not listed
+    employee = write_claim(tmp_path, "d_employee.json", {**data, "id": "EMP-3",
+                                                         "person": {**data["person"], "scheme": "employee"}})
+    return [bad, good, other, employee]
 
 
 async def test_picking_claims_from_a_folder(jiujiang, tmp_path: Path) -> None:
@@ -28,8 +31,10 @@ async def test_picking_claims_from_a_folder(jiujiang, tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ClaimPicker)
         listed = app.screen.query_one(OptionList)
-        assert [str(listed.get_option_at_index(i).prompt) for i in range(3)] == \
-            ["a_bad.json", "b_good.json", "c_other.json"]
+        rows = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert rows == ["a_bad (not valid: choose it to see why)",
+                        "GOOD-1   2024-03-18  3604**********1234  9,500.00",
+                        "OTHER-2  2024-03-18  3604**********1234  9,500.00"]
         await pilot.press("enter")  # the bad claim: its errors, and the picker stays
         assert isinstance(app.screen, ClaimPicker)
         error = str(app.screen.query_one("#picker-error", Static).content)
@@ -56,7 +61,7 @@ async def test_escape_on_the_first_picker_quits(jiujiang, tmp_path: Path) -> Non
 
 
 async def test_claims_key_only_with_a_folder(jj) -> None:
-    app = ExplainApp(jj)
+    app = ExplainApp(jj, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")
         assert isinstance(app.screen, ExplainScreen)
@@ -73,7 +78,7 @@ def screen_text(app: ExplainApp) -> str:
 
 
 async def test_help_in_chinese(jj) -> None:
-    app = ExplainApp(jj, lang="zh")
+    app = ExplainApp(jj, lang="zh", view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -88,7 +93,7 @@ async def test_help_in_chinese(jj) -> None:
 
 
 async def test_help_in_english_shows_every_key(jj) -> None:
-    app = ExplainApp(jj, lang="en")
+    app = ExplainApp(jj, lang="en", view=AUTHOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -102,7 +107,7 @@ async def test_help_in_english_shows_every_key(jj) -> None:
 
 
 async def test_export_dialog_takes_a_typed_name(jj, tmp_path: Path) -> None:
-    app = ExplainApp(jj, export_dir=tmp_path)
+    app = ExplainApp(jj, export_dir=tmp_path, view=AUTHOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)

@@ -41,7 +41,8 @@ def _references(analysis: Analysis, refs: tuple[ast.Reference, ...]) -> list[str
     out = []
     for ref in refs:
         if isinstance(ref, ast.Assumption):
-            out.append(f"- assumed: {ref.text}")
+            both = f"{ref.text} / {ref.en}" if ref.en and ref.en != ref.text else ref.text  # as a label
+            out.append(f"- assumed: {both}")
             continue
         section = f" {ref.section}" if ref.section else ""
         source = sources.get(ref.source)
