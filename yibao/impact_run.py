@@ -168,8 +168,7 @@ def _scalar_chunk(tally: Tally, old: Any, new: Any, items: Items, source: Callab
     imp = tally.imp
     by_person: dict[Any, Items] = {}
     for row, data in items:
-        person = data.get("person", {}).get("id") if isinstance(data, dict) and isinstance(
-            data.get("person"), dict) else None
+        person = _person_of(data)
         by_person.setdefault(person if person is not None else ("row", row), []).append((row, data))
     settled: list[tuple[int, Any, Any, Items]] = []
     for group in by_person.values():
