@@ -191,7 +191,8 @@ def test_bad_inputs(tmp_path: Path) -> None:
     broken.write_text('{"id": 1}\n{not json\n', encoding="utf-8")
     result = run("diff", str(POLICY), str(POLICY), "--claims", str(broken))
     assert result.exit_code == 1 and "broken.jsonl:2" in result.output and "not valid JSON" in result.output
-    assert run("diff", str(POLICY), str(POLICY)).exit_code == 2  # --claims is required
+    assert run("diff", str(POLICY), str(POLICY)).exit_code == 2  # the claims are required
+    assert run("diff", str(POLICY), str(POLICY), str(broken), "--claims", str(broken)).exit_code == 2  # once
     bad_policy = tmp_path / "bad.yb"
     bad_policy.write_text("policy x\n", encoding="utf-8")
     assert run("diff", str(POLICY), str(bad_policy), "--claims", str(broken)).exit_code == 1
@@ -274,6 +275,8 @@ def test_many_chunks_give_the_report_of_one_chunk(raised: Path, tmp_path: Path) 
         result = run(*args, *extra)
         assert result.exit_code == 0, (name, result.output)
         reports[name] = json.loads(result.output)
+    positional = run("diff", str(POLICY), str(raised), str(path), "--json", "--all-changes")
+    assert json.loads(positional.output) == reports["one chunk"]  # CLAIMS, or --claims CLAIMS
     first = reports["one chunk"]
     assert first["changed"] > 10 and first["claims"] == 300
     for name, report in reports.items():

@@ -124,8 +124,10 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
 @click.command(name="diff")
 @click.argument("old", type=EXISTING)
 @click.argument("new", type=EXISTING)
-@click.option("--claims", "claims", type=CLAIMS_PATH, required=True,
-              help="A folder of JSON claims, a JSON-lines file, a Parquet file or dataset folder.")
+@click.argument("claims_arg", required=False, type=CLAIMS_PATH, metavar="[CLAIMS]")
+@click.option("--claims", "claims", type=CLAIMS_PATH,
+              help="A folder of JSON claims, a JSON-lines file, a Parquet file or dataset folder "
+                   "(or give it as CLAIMS).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--all-changes", is_flag=True,
               help="With --json, list every changed claim, not only the largest (memory grows with them).")
@@ -143,10 +145,10 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress counter (default: on a terminal).")
 @configured
-def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes: bool, top: int,
-                 fail_on_change: bool, engine: str, chunk: int | None, sort: bool, src_format: str | None,
-                 progress: bool | None, cfg: Config) -> None:
-    """Settle every claim under OLD and NEW policies and report what changes.
+def diff_command(old: Path, new: Path, claims_arg: Path | None, claims: Path | None, as_json: bool,
+                 all_changes: bool, top: int, fail_on_change: bool, engine: str, chunk: int | None,
+                 sort: bool, src_format: str | None, progress: bool | None, cfg: Config) -> None:
+    """Settle every claim of CLAIMS under OLD and NEW policies and report what changes.
 
     Claims stream in chunks; each person's claims are settled in date order, carrying
     year_to_date, so input larger than one chunk must be sorted by person id (or --sort).
@@ -157,6 +159,10 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
     from yibao.formats import CHUNK
     from yibao.impact_run import diff_path
 
+    if (claims is None) == (claims_arg is None):
+        raise click.UsageError("give the claims once: as CLAIMS or as --claims PATH")
+    claims = claims or claims_arg
+    assert claims is not None
     err = _stderr()
     show = progress if progress is not None else err.is_terminal
     kw = {"top": top, "all_changes": all_changes and as_json, "old_path": str(old), "new_path": str(new),
