@@ -18,6 +18,7 @@ import datetime as dt
 import heapq
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,35 +26,34 @@ from typing import Any
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.dsl.types import CATEGORIES, DEFAULT_ENUMS
 
+from .claim_fields import (  # noqa: F401  (the limits are read from here by older callers)
+    CLAIM,
+    CLAIM_KEYS,
+    LINE,
+    LINE_KEYS,
+    MAX_ADMISSION_NO,
+    MAX_AGE,
+    MAX_AMOUNT_FEN,
+    MAX_CODE_CHARS,
+    MAX_COUNT,
+    MAX_DEPTH,
+    MAX_DISEASES,
+    MAX_INPUT_BYTES,
+    MAX_ISSUES,
+    MAX_LINE_FEN,
+    MAX_LINES,
+    MAX_NAME_CHARS,
+    MAX_YEAR,
+    MAX_YTD_ENTRIES,
+    PERIOD_KEYS,
+    PERSON_KEYS,
+    RECORD_KEYS,
+    SPLIT_KEYS,
+    VISIT_KEYS,
+    YEAR_KEY,
+    Field,
+)
 from .money import money_str
-
-CLAIM_KEYS = {"id", "date", "person", "visit", "lines", "year_to_date", "paid"}
-PERSON_KEYS = {"id", "scheme", "category", "age"}
-VISIT_KEYS = {"kind", "level", "region", "referral", "admission_no", "diseases", "facility"}
-# The national platform's split of a bill line (全自费, 超限价, 先行自付, 符合政策范围): all four
-# or none, adding up to the line's amount; a policy with `as billed` in `classify` takes them.
-SPLIT_KEYS = ("self_pay", "over_limit", "first_self_pay", "in_scope")
-LINE_KEYS = {"code", "name", "category", "class", "amount", "unit_price", *SPLIT_KEYS}
-YEAR_KEY = "year"
-PERIOD_KEYS = {"month": 12, "quarter": 4}  # which month / quarter the period figures are for (1..n)
-
-# ---------------------------------------------------------------- limits (docs/claims.md, "Limits")
-# Amounts are bounded so that fen × a rate in parts per million (10^12 × 10^6) and the rounding
-# around it stay inside int64, for a columnar backend; sums of millions of claims fit too.
-MAX_LINE_FEN = 10**10 - 1  # one bill line: 99,999,999.99 yuan
-MAX_AMOUNT_FEN = 10**12 - 1  # a claim's total, a year_to_date value, a record's money field
-MAX_LINES = 10_000
-MAX_DISEASES = 100
-MAX_YTD_ENTRIES = 1_000  # also the entries of `paid` (layer → what it paid upstream)
-MAX_CODE_CHARS = 200  # ids, codes, classes, diseases, year_to_date keys
-MAX_NAME_CHARS = 1_000  # line names
-MAX_AGE = 150
-MAX_ADMISSION_NO = 1_000
-MAX_YEAR = 9_999
-MAX_COUNT = 10**9  # a record's count field
-MAX_INPUT_BYTES = 10_000_000  # a claim file or JSON text (for a str: characters)
-MAX_DEPTH = 10  # nested objects and lists; a claim needs 3 (4 in a file holding a list of claims)
-MAX_ISSUES = 100  # reported per claim; the rest are counted
 
 _AMOUNT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")  # ASCII digits only; decimals and sign judged after
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -131,7 +131,7 @@ class _Collector:
                                           "not shown"))
         return ClaimError(issues, source, what=what)
 
-    def unknown_keys(self, obj: Mapping[Any, Any], allowed: set[str], path: str) -> None:
+    def unknown_keys(self, obj: Mapping[Any, Any], allowed: AbstractSet[str], path: str) -> None:
         if allowed.issuperset(obj):  # the common case: no allocation
             return
         import difflib
@@ -314,10 +314,14 @@ _DEFAULT_ENUM_KEYS = frozenset(DEFAULT_ENUMS)
 
 
 def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
-                source: str | None = None, year_start: tuple[int, int] = (1, 1)) -> Claim:
+                source: str | None = None, year_start: tuple[int, int] = (1, 1),
+                unread: frozenset[str] = frozenset()) -> Claim:
     """Validate a claim's JSON (already decoded); raise ``ClaimError`` with every issue.
     ``year_start`` is the policy's (month, day) an insurance year starts on: the claim's ``year``
-    is the insurance year its date falls in, named by the calendar year that year starts in."""
+    is the insurance year its date falls in, named by the calendar year that year starts in.
+    The fields and their order of reporting are ``claim_fields.CLAIM``. ``unread`` names the
+    required enum fields the policy never reads (``visit.level``): a claim may leave them out
+    (``None``), and one it gives is still checked."""
     if enums is None:
         enums = DEFAULT_ENUMS
     elif not _DEFAULT_ENUM_KEYS.issubset(enums):  # a policy's ENUMS are complete: no merge per claim
@@ -326,85 +330,108 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
     if not _is_map(data):
         raise ClaimError([ClaimIssue("$", "a claim must be a JSON object")], source)
     c.unknown_keys(data, CLAIM_KEYS, "")
-    claim_id = _str(c, data, "id", "") or ""
-    date = _date(c, data, "settlement or discharge date")
+    v = _read_fields(c, data, CLAIM, "", enums, {}, unread)
+    if c.issues:
+        raise c.error(source)
+    ytd, ytd_year, periods = v.pop("ytd")
+    date, lines = v["date"], v["lines"]
+    year = insurance_year(date, year_start)
+    ignored = ytd_year is not None and ytd_year != year and bool(ytd)
+    return Claim(**v, day=date.toordinal(), year=year, total=sum([line.amount for line in lines]),
+                 ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, raw=data,
+                 ytd_periods=periods)
 
-    person = data.get("person")
-    if not _is_map(person):
-        c.add("person", "required object")
-        person = {}
-    c.unknown_keys(person, PERSON_KEYS, "person")
-    person_id = _str(c, person, "id", "person") or ""
-    scheme = _enum(c, person, "scheme", "person", enums["person.scheme"])
-    category = _enum(c, person, "category", "person", enums["person.category"],
-                     default=enums["person.category"][0])
-    age = _int(c, person, "age", "person", minimum=0, maximum=MAX_AGE)
 
-    visit = data.get("visit")
-    if not _is_map(visit):
-        c.add("visit", "required object")
-        visit = {}
-    c.unknown_keys(visit, VISIT_KEYS, "visit")
-    kind = _enum(c, visit, "kind", "visit", enums["visit.kind"])
-    facility = _enum(c, visit, "facility", "visit", enums["visit.facility"],
-                     default=enums["visit.facility"][0])
-    level = _enum(c, visit, "level", "visit", enums["visit.level"])
-    region = _enum(c, visit, "region", "visit", enums["visit.region"])
-    referrals = enums["visit.referral"]
-    referral = _enum(c, visit, "referral", "visit", referrals,
-                     default="none" if "none" in referrals else None)
-    admission_no = _int(c, visit, "admission_no", "visit", minimum=1, maximum=MAX_ADMISSION_NO) or 1
-    diseases = _diseases(c, visit.get("diseases"))
+def _enum_values(f: Field, enums: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return CATEGORIES if f.enum == "line.category" else enums[f.enum or ""]
 
+
+def enum_default(f: Field, values: tuple[str, ...]) -> str | None:
+    """An enum field's value when the claim leaves it out, or None if it is required."""
+    if f.default == "first":
+        return values[0]
+    if f.default is not None:
+        return str(f.default) if f.default in values else None
+    return None
+
+
+def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...], path: str,
+                 enums: Mapping[str, tuple[str, ...]], out: dict[str, Any],
+                 unread: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Each of ``fields`` read from ``obj`` in order (which is the order issues are reported in),
+    into ``out`` by the attribute each fills (an object's fields fill their parent's)."""
+    for f in fields:
+        kind, key, attr = f.kind, f.key, f.attr
+        if kind == "text":
+            value = _str(c, obj, key, path, required=f.required, limit=f.limit)
+            out[attr] = f.default if value is None else value
+        elif kind == "enum":
+            if f.enum in unread and obj.get(key) is None:  # the policy never reads it: it may be absent
+                out[attr] = None
+                continue
+            values = _enum_values(f, enums)
+            out[attr] = _enum(c, obj, key, path, values, default=enum_default(f, values))
+        elif kind == "int":
+            value = _int(c, obj, key, path, minimum=f.minimum, maximum=f.limit)
+            out[attr] = f.default if value is None else value
+        elif kind == "amount":
+            if key not in obj:
+                if f.required:
+                    c.add(_join(path, key), "required")
+                out[attr] = 0 if f.required else None
+            elif f.required or obj[key] is not None:
+                out[attr] = _amount(c, obj[key], _join(path, key), f.limit)
+            else:
+                out[attr] = None
+        elif kind == "split":
+            if attr not in out:
+                out[attr] = (_split(c, obj, path, out.get("amount", 0))
+                             if any(k in obj for k in SPLIT_KEYS) else None)
+        elif kind == "date":
+            out[attr] = _date(c, obj, f.doc)
+        elif kind == "codes":
+            out[attr] = _diseases(c, obj.get(key), _join(path, key), f.limit)
+        elif kind == "object":
+            sub = obj.get(key)
+            where = _join(path, key)
+            if not _is_map(sub):
+                c.add(where, "required object")
+                sub = {}
+            c.unknown_keys(sub, f.keys, where)
+            _read_fields(c, sub, f.fields, where, enums, out, unread)
+        elif kind == "lines":
+            out[attr] = _lines(c, obj.get(key), f, enums)
+        elif kind == "ytd":
+            periods: dict[str, int] = {}
+            out[attr] = (*_year_to_date(c, obj, periods), periods)
+        else:  # paid
+            out[attr] = _paid(c, obj.get(key))
+    return out
+
+
+def _lines(c: _Collector, raw_lines: Any, f: Field, enums: Mapping[str, tuple[str, ...]]) -> tuple[Line, ...]:
     lines: list[Line] = []
-    raw_lines = data.get("lines")
     if type(raw_lines) is not list:
-        c.add("lines", "required list of bill lines")
+        c.add(f.key, "required list of bill lines")
         raw_lines = []
     elif not raw_lines:
-        c.add("lines", "a claim needs at least one line")
-    elif len(raw_lines) > MAX_LINES:
-        c.add("lines", f"{len(raw_lines)} lines; at most {MAX_LINES}")
+        c.add(f.key, "a claim needs at least one line")
+    elif len(raw_lines) > f.limit:
+        c.add(f.key, f"{len(raw_lines)} lines; at most {f.limit}")
         raw_lines = []
+    keys = f.keys
     for i, raw in enumerate(raw_lines):
-        path = f"lines[{i}]"
+        path = f"{f.key}[{i}]"
         if not _is_map(raw):
             c.add(path, "must be an object")
             continue
-        c.unknown_keys(raw, LINE_KEYS, path)
-        code = _str(c, raw, "code", path) or ""
-        name = _str(c, raw, "name", path, required=False, limit=MAX_NAME_CHARS) or ""
-        cat = _enum(c, raw, "category", path, CATEGORIES)
-        cls = _str(c, raw, "class", path, required=False)
-        if "amount" not in raw:
-            c.add(path + ".amount", "required")
-            amount = 0
-        else:
-            amount = _amount(c, raw["amount"], path + ".amount", MAX_LINE_FEN)
-        price = raw.get("unit_price")
-        unit_price = None if price is None else _amount(c, price, path + ".unit_price", MAX_LINE_FEN)
-        split = _split(c, raw, path, amount) if any(k in raw for k in SPLIT_KEYS) else None
-        lines.append(Line(code, name, cat, cls, amount, unit_price, split))
+        c.unknown_keys(raw, keys, path)
+        lines.append(Line(**_read_fields(c, raw, f.fields, path, enums, {})))
     total = sum([line.amount for line in lines])
     if total > MAX_AMOUNT_FEN:
-        c.add("lines", f"the lines add up to {money_str(total)}, more than the limit of "
-                       f"{money_str(MAX_AMOUNT_FEN)} for a claim")
-
-    periods: dict[str, int] = {}
-    ytd, ytd_year = _year_to_date(c, data, periods)
-    paid = _paid(c, data.get("paid"))
-
-    if c.issues:
-        raise c.error(source)
-    year = insurance_year(date, year_start)
-    ignored = ytd_year is not None and ytd_year != year and bool(ytd)
-    return Claim(
-        id=claim_id, date=date, day=date.toordinal(), year=year, person_id=person_id,
-        scheme=scheme, category=category, age=age, kind=kind, facility=facility, level=level, region=region,
-        referral=referral, admission_no=admission_no, diseases=diseases, lines=tuple(lines),
-        total=total, ytd={} if ignored else ytd, ytd_year=ytd_year, ytd_ignored=ignored, paid=paid, raw=data,
-        ytd_periods=periods,
-    )
+        c.add(f.key, f"the lines add up to {money_str(total)}, more than the limit of "
+                     f"{money_str(MAX_AMOUNT_FEN)} for a claim")
+    return tuple(lines)
 
 
 def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tuple[int, int, int, int] | None:
@@ -426,19 +453,20 @@ def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tup
     return (a, b, d, e)
 
 
-def _diseases(c: _Collector, raw: Any) -> frozenset[str]:
+def _diseases(c: _Collector, raw: Any, path: str = "visit.diseases",
+              limit: int = MAX_DISEASES) -> frozenset[str]:
     if raw is None:
         return frozenset()
     if type(raw) is not list or not all(isinstance(d, str) for d in raw):
-        c.add("visit.diseases", "must be a list of strings")
+        c.add(path, "must be a list of strings")
         return frozenset()
-    if len(raw) > MAX_DISEASES:
-        c.add("visit.diseases", f"{len(raw)} diseases; at most {MAX_DISEASES}")
+    if len(raw) > limit:
+        c.add(path, f"{len(raw)} diseases; at most {limit}")
         return frozenset()
     for i, d in enumerate(raw):
         problem = _text_issue(d, MAX_CODE_CHARS)
         if problem:
-            c.add(f"visit.diseases[{i}]", problem)
+            c.add(f"{path}[{i}]", problem)
     return frozenset(raw)
 
 
@@ -508,7 +536,6 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any],
     return ytd, ytd_year
 
 
-RECORD_KEYS = {"id", "date", "record", "year_to_date"}
 _RATE = re.compile(r"[0-9]+(\.[0-9]{1,4})?%")
 
 

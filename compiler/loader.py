@@ -19,7 +19,10 @@ from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
+from yibao.dsl.types import DEFAULT_ENUMS
 
+from . import claim_fast
+from .claim_fields import REQUIRED_ENUMS
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .constructs import PERIODS, drop_period, period_of
@@ -51,8 +54,18 @@ class Policy:
         self.priced: frozenset[tuple[str, str | None]] = frozenset(getattr(self.module, "PRICED", ()))
         self.given: tuple[str, ...] = getattr(self.module, "GIVEN", ())  # layers the claim's `paid` gives
         self.input: str = self.module.INPUT  # "claim", or "record" for a budget and the like
+        # Required claim fields this policy never reads (`visit.level` of a drug policy): a claim may
+        # leave them out.
+        self.unread: frozenset[str] = unread_fields(checked.policy) if self.input == "claim" else frozenset()
         # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
         self.year_start: tuple[int, int] = tuple(getattr(self.module, "YEAR_START", (1, 1)))  # type: ignore[assignment]
+        # The fast accept path (``claim_fast``): the validated claim, or None and the full path says why.
+        self.fast_claim: Callable[[Any], Claim | None] | None = None
+        if self.input == "claim":
+            self.fast_claim = claim_fast.build(claim_fast.Scope(
+                enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
+                end=self._end, accumulators=self.accumulators, given=self.given, as_billed=self.as_billed,
+                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies))
 
     @property
     def source(self) -> str:
@@ -68,13 +81,24 @@ class Policy:
 
     # ------------------------------------------------------------ claims
     def claim(self, data: Any, source: str | None = None) -> Claim:
-        """Validate a claim against this policy's value sets, scope and dates."""
+        """Validate a claim against this policy's value sets, scope and dates: the fast accept path
+        first, and when it declines, the full path that reports every issue."""
+        if data.__class__ is not dict and isinstance(data, str | bytes | bytearray):
+            data = decode_json(data, source)
+        if data.__class__ is dict and self.fast_claim is not None:
+            fast = self.fast_claim(data)
+            if fast is not None:
+                return fast
+        return self.full_claim(data, source)
+
+    def full_claim(self, data: Any, source: str | None = None) -> Claim:
+        """Validate a claim collecting every issue (the path whose messages users see)."""
         if isinstance(data, Claim | Record):
             claim = data
         elif self.input == "record":
             claim = parse_record(_decode(data, source), self.module.FIELDS, source, self.year_start)
         else:
-            claim = parse_claim(_decode(data, source), self.enums, source, self.year_start)
+            claim = parse_claim(_decode(data, source), self.enums, source, self.year_start, self.unread)
         issues: list[ClaimIssue] = []
         if claim.day < self._start or (self._end is not None and claim.day > self._end):
             start = dt.date.fromordinal(self._start)
@@ -197,6 +221,18 @@ class Policy:
             text = "\n  " + source.split("\n")[line - 1].strip()
         reason = "division by zero" if isinstance(err, ZeroDivisionError) else str(err)
         return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
+
+
+def unread_fields(policy: ast.Policy) -> frozenset[str]:
+    """The claim's required enum fields (``person.scheme``, ``visit.kind``, ``visit.level``,
+    ``visit.region``) that no expression, table or condition of ``policy`` reads."""
+    read = set()
+    for n in ast.walk(policy):
+        if isinstance(n, ast.Field):
+            read.add(n.dotted)
+        elif isinstance(n, ast.Table):
+            read.update(k.dotted for k in n.keys)
+    return frozenset(f for f in REQUIRED_ENUMS if f not in read)
 
 
 def _decode(data: Any, source: str | None) -> Any:

@@ -63,11 +63,18 @@ def to_yuan(fen: int) -> Decimal:
     return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+_CENTS = tuple(f"0.{r:02d}" for r in range(FEN_PER_YUAN))  # 0.00 … 0.99
+
+
 def money_str(fen: int) -> str:
-    """Machine form: ``1234.50``."""
-    sign = "-" if fen < 0 else ""
-    q, r = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}{q}.{r:02d}"
+    """Machine form: ``1234.50``. Called for every amount of every settlement written, so it cuts
+    the decimal text of the integer rather than dividing (the same digits, exactly)."""
+    if fen >= FEN_PER_YUAN:
+        digits = str(int(fen))
+        return f"{digits[:-2]}.{digits[-2:]}"
+    if fen >= 0:
+        return _CENTS[fen]
+    return "-" + money_str(-fen)
 
 
 def money_display(fen: int) -> str:

@@ -66,14 +66,15 @@ def claim_facts(s: Settlement, lex: Lex, *, show_id: bool = False) -> list[Item]
             out.append(Item(text, label))
         return out
     out.append(Item(person_id(c.person_id, show_id), p("参保人", "insured person")))
-    out.append(Item(lex.value("person.scheme", c.scheme), lex.field("person.scheme")))
-    out.append(Item(lex.value("person.category", c.category), lex.field("person.category")))
+    for field, value in (("person.scheme", c.scheme), ("person.category", c.category)):
+        if value is not None:  # a field the policy never reads may be absent from the claim
+            out.append(Item(lex.value(field, value), lex.field(field)))
     if c.age is not None:
         out.append(Item(p(f"{c.age}岁", str(c.age)), lex.field("person.age")))
-    out.append(Item(lex.value("visit.kind", c.kind), lex.field("visit.kind")))
-    out.append(Item(lex.value("visit.level", c.level), lex.field("visit.level")))
-    out.append(Item(lex.value("visit.facility", c.facility), lex.field("visit.facility")))
-    out.append(Item(lex.value("visit.region", c.region), lex.field("visit.region")))
+    for field, value in (("visit.kind", c.kind), ("visit.level", c.level), ("visit.facility", c.facility),
+                         ("visit.region", c.region)):
+        if value is not None:
+            out.append(Item(lex.value(field, value), lex.field(field)))
     if referral_applies(s, lex):  # "not referred" only where referral changed the figures
         out.append(Item(lex.value("visit.referral", c.referral), lex.field("visit.referral")))
     if c.kind in ("inpatient", "day_surgery") or c.admission_no != 1:
@@ -92,15 +93,15 @@ def claim_title(s: Settlement, lex: Lex) -> str:
     c = s.claim
     if _is_record(s):
         return lex.date(c.date)
-    level = lex.value("visit.level", c.level)
-    kind = lex.value("visit.kind", c.kind)
-    region = lex.value("visit.region", c.region)
+    level = lex.value("visit.level", c.level) if c.level is not None else ""
+    kind = lex.value("visit.kind", c.kind) if c.kind is not None else ""
+    region = lex.value("visit.region", c.region) if c.region is not None else ""
     if lex.zh:
         text = f"{region}{level}{kind}"
     elif c.level in ("1", "2", "3"):
-        text = f"{kind} at a level-{c.level} hospital {region}"
-    else:
-        text = f"{kind}, {level}, {region}"
+        text = f"{kind} at a level-{c.level} hospital {region}".rstrip()
+    else:  # the parts the claim gives (a policy that never reads the level may not have it)
+        text = ", ".join(x for x in (kind, level, region) if x)
     if c.category != "normal":
         name = lex.value("person.category", c.category)
         text += f"（{name}）" if lex.zh else f" ({name})"

@@ -136,7 +136,8 @@ def _head(s: Settlement, lang: str, policy: Policy | None, show_id: bool) -> Tex
                     + (f"，{c.age}岁" if c.age is not None else "") + "）· ")
         from .render_settlement import referral_applies
 
-        visit = [v("visit.kind", c.kind), v("visit.level", c.level), v("visit.region", c.region)]
+        visit = [v(f, x) for f, x in (("visit.kind", c.kind), ("visit.level", c.level),
+                                      ("visit.region", c.region)) if x is not None]
         # "not referred" only where referral changed the figures, which the trace tells
         traced = s if s.records is not None or policy is None else policy.settle(c, trace=True)
         if referral_applies(traced, lex):
@@ -147,7 +148,8 @@ def _head(s: Settlement, lang: str, policy: Policy | None, show_id: bool) -> Tex
     head.append(f" · {c.date} · policy {s.meta.id}\n")
     head.append(f"Person {who} ({c.scheme}, {c.category}"
                 + (f", age {c.age}" if c.age is not None else "") + ") · ")
-    head.append(f"{c.kind}, level {c.level}, {c.region}, referral {c.referral}")
+    parts = [c.kind, f"level {c.level}" if c.level is not None else None, c.region, f"referral {c.referral}"]
+    head.append(", ".join(x for x in parts if x is not None))
     return head
 
 

@@ -283,11 +283,14 @@ class Settlement:
         return list(self._steps)
 
     # ------------------------------------------------------------ JSON
-    def to_dict(self, *, trace: bool | None = None) -> dict[str, Any]:
-        """The settlement contract (docs/settlement.md); amounts as two-decimal strings."""
+    def to_dict(self, *, trace: bool | None = None, lines: bool | None = None) -> dict[str, Any]:
+        """The settlement contract (docs/claims.md); amounts as two-decimal strings. The per-line
+        split is shared out only when asked for (``lines=True``) or with the trace (``lines=None``):
+        for a year of claims it is most of the output, and most of the time spent writing it."""
         layer_names = [layer.name for layer in self.meta.layers]
         if self.meta.input == "record":
             return self._record_dict(layer_names, trace)
+        traced = bool(trace or (trace is None and self.records is not None))
         data: dict[str, Any] = {
             "claim": self.claim.id,
             "policy": self.meta.id,
@@ -300,7 +303,9 @@ class Settlement:
             "person": money_str(self.person_fen),
             **({"checks": self.checks} if self.meta.checks else {}),
             "year_to_date": self._ytd_json(),
-            "lines": [
+        }
+        if lines or (lines is None and traced):
+            data["lines"] = [
                 {
                     "code": s.code,
                     "name": s.name,
@@ -314,9 +319,8 @@ class Settlement:
                     "person": money_str(s.person),
                 }
                 for s in self.lines
-            ],
-        }
-        if trace or (trace is None and self.records is not None):
+            ]
+        if traced:
             from .trace import layer_breakdown
 
             data["layers"] = layer_breakdown(self.trace)
@@ -350,8 +354,8 @@ class Settlement:
                 out[period] = period_of(self.claim.date, period, self.meta.year_start)
         return {**out, **{k: money_str(v) for k, v in sorted(self.ytd.items())}}
 
-    def to_json(self, *, trace: bool | None = None, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(trace=trace), ensure_ascii=False, indent=indent)
+    def to_json(self, *, trace: bool | None = None, lines: bool | None = None, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(trace=trace, lines=lines), ensure_ascii=False, indent=indent)
 
     def __repr__(self) -> str:
         payers = ", ".join(f"{k}={v}" for k, v in self.payers.items())

@@ -12,8 +12,11 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from .ast import Span
+if TYPE_CHECKING:  # only an annotation here: `yibao --version` need not import the syntax tree
+    from .ast import Span
+
 from .codes import Code
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -266,3 +268,20 @@ def test_usage_errors_still_exit_2(tmp_path: Path) -> None:
     assert run("compile", POLICY, "--frobnicate").exit_code == 2
     assert run("render", POLICY, "--lang", "fr", "-o", str(tmp_path / "x.md")).exit_code == 2
     assert run().exit_code == 2
+
+
+def _modules_after(*args: str) -> set[str]:
+    """The top-level packages a fresh ``yibao ARGS`` process has imported when it ends."""
+    probe = ("import sys; from yibao.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+    return set(done.stderr.split()[-400:])
+
+
+def test_cold_commands_import_only_what_they_use() -> None:
+    heavy = {"rich", "textual", "jinja2", "pyarrow", "numpy", "pygments", "dask"}
+    version = _modules_after("--version")
+    assert not version & (heavy | {"lark"}), version & (heavy | {"lark"})
+    check = _modules_after("check", "policies/liaocheng/poverty_inpatient.yb")
+    assert "lark" in check and not check & heavy, check & heavy

@@ -91,3 +91,17 @@ def test_one_claim_file_is_one_settlement_as_before() -> None:
     result = run("settle", POLICY, str(CLAIMS / "level2_local.json"), "--json")
     assert result.exit_code == 0
     assert json.loads(result.output)["claim"] == "JJ-2024-0001"
+
+
+def test_json_holds_the_per_line_split_only_when_asked() -> None:
+    claim = str(CLAIMS / "level2_local.json")
+    plain = json.loads(run("settle", POLICY, claim, "--json").stdout)
+    lined = json.loads(run("settle", POLICY, claim, "--json", "--lines").stdout)
+    traced = json.loads(run("settle", POLICY, claim, "--json", "--trace").stdout)
+    assert "lines" not in plain and "trace" not in plain
+    assert {k: v for k, v in lined.items() if k != "lines"} == plain
+    assert lined["lines"] == traced["lines"]
+    fen = [int(ln["amount"].replace(".", "")) for ln in lined["lines"]]
+    assert sum(fen) == int(plain["total"].replace(".", ""))
+    rows = run("settle", POLICY, claim, "--jsonl", "--lines").stdout.splitlines()
+    assert [json.loads(r)["lines"] for r in rows] == [lined["lines"]]

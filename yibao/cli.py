@@ -6,12 +6,11 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from yibao import cli_batch as _cli_batch
 from yibao import cli_check as _cli_check
@@ -21,14 +20,19 @@ from yibao import cli_lsp as _cli_lsp
 from yibao import cli_policy as _cli_policy
 from yibao import cli_reconcile as _cli_reconcile
 from yibao import cli_render as _cli_render
+from yibao import cli_schema as _cli_schema
 from yibao import cli_serve as _cli_serve
 from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
-from yibao.compiler.loader import load_policy
 from yibao.config import Config
 from yibao.dsl.errors import YibaoError
 from yibao.messages import current_lang, error_text, os_reason, say, set_lang
 from yibao.output import write_atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from yibao.compiler.loader import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +42,16 @@ PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cat big | head -1`
 INTERNAL = 3
 
 
+def load_policy(path: str | Path) -> Policy:
+    """The compiler, imported when a command needs it: ``--version`` and ``--help`` start without it."""
+    from yibao.compiler.loader import load_policy as load
+
+    return load(path)
+
+
 def _stderr() -> Console:
+    from rich.console import Console  # Rich only when there is something to print
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -66,13 +79,22 @@ def _quiet_stdout() -> None:
         pass  # no real file descriptor (tests): nothing will be flushed there
 
 
-class _Stdout(Console):
+def _Stdout(**options: Any) -> Console:
     """Rich's console for standard output, leaving a closed pipe to the group (status 141),
-    rather than exiting 1 itself."""
+    rather than exiting 1 itself. Rich is imported on first output, not at start-up."""
+    return _stdout_class()(**options)
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+@cache
+def _stdout_class() -> type[Console]:
+    from rich.console import Console
+
+    class Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return Stdout
 
 
 class YibaoGroup(click.Group):
@@ -170,11 +192,13 @@ def compile_(policy: Path, output: Path | None, cfg: Config) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the settlement(s) as JSON.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one settlement a line (JSON lines).")
 @click.option("--trace", is_flag=True, help="Include every step of the settlement.")
+@click.option("--lines", "lines", is_flag=True, default=None,
+              help="JSON: include each bill line's share (included with --trace anyway).")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
 @configured
-def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, show_id: bool,
-           cfg: Config) -> None:
+def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool, lines: bool | None,
+           show_id: bool, cfg: Config) -> None:
     """Settle CLAIMS under POLICY: a claim file, a JSON array or JSON lines of claims, a folder, or -.
 
     Several claims are settled person by person in date order, each carrying year_to_date to
@@ -191,15 +215,15 @@ def settle(policy: Path, claims: str, as_json: bool, as_jsonl: bool, trace: bool
         source, data = items[0]
         result = compiled.settle(data, trace=trace, source=source)
         if as_json:
-            click.echo(result.to_json(trace=trace))
+            click.echo(result.to_json(trace=trace, lines=lines))
             return
         _print_views(compiled, [result], lang, trace, show_id)
         return
     people = cli_settle.settle_people(compiled, items, trace)
     if as_json:
-        click.echo(cli_settle.as_json(people, trace))
+        click.echo(cli_settle.as_json(people, trace, lines))
     elif as_jsonl:
-        for line in cli_settle.as_jsonl(people, trace):
+        for line in cli_settle.as_jsonl(people, trace, lines):
             click.echo(line)
     else:
         _print_views(compiled, [s for _, settled in people for s in settled], lang, trace, show_id,
@@ -278,6 +302,8 @@ _cli_convert.register(main)
 _cli_batch.register(main)
 # `yibao fmt` (yibao/cli_fmt.py)
 _cli_fmt.register(main)
+# `yibao schema` (yibao/cli_schema.py)
+_cli_schema.register(main)
 # `yibao lsp` (yibao/cli_lsp.py)
 _cli_lsp.register(main)
 # `yibao reconcile` (yibao/cli_reconcile.py)

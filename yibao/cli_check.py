@@ -6,18 +6,41 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from yibao.cli_config import configured
-from yibao.compiler.loader import load_policy
 from yibao.config import Config
 from yibao.dsl import codes
 from yibao.dsl.errors import Diagnostic, PolicyError
 from yibao.messages import say
 
+if TYPE_CHECKING:
+    from yibao.compiler.loader import Policy
+
 FORMATS = click.Choice(["text", "json", "github"])
+
+
+def load_policy(path: Path) -> Policy:
+    """The compiler, imported when a policy is checked (not for ``--explain``, ``--help``)."""
+    from yibao.compiler.loader import load_policy as load
+
+    return load(path)
+
+
+class _Stderr:
+    """Rich's console on standard error, made (and Rich imported) only when there is a report."""
+
+    def __init__(self) -> None:
+        self._console: Any = None
+
+    def print(self, text: str, **options: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._console.print(text, **options)
 
 
 def _escape(value: str, *, prop: bool = False) -> str:
@@ -80,7 +103,7 @@ def register(main: click.Group) -> None:
             return
         if not policies:
             raise click.UsageError(say("check.none", cfg.lang))
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = _Stderr()
         failed = False
         found: list[Diagnostic] = []
         for path in policies:

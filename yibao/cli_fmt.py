@@ -12,13 +12,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from yibao.cli_config import configured
 from yibao.config import Config
 from yibao.dsl.errors import PolicyError, YibaoError
-from yibao.dsl.fmt import format_source
-from yibao.dsl.parser import read_policy_text
 from yibao.messages import error_text, say
 from yibao.output import write_atomic
 
@@ -50,6 +47,11 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool, cfg: Config) -> N
 
     A file is rewritten whole or not at all, and only when the result parses to the same policy.
     """
+    from rich.console import Console  # the formatter, the parser and Rich: for `fmt` only
+
+    from yibao.dsl.fmt import format_source
+    from yibao.dsl.parser import read_policy_text
+
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     lang = cfg.lang
     failed = changed = unchanged = 0

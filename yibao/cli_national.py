@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from yibao.messages import current_lang, error_text
 
@@ -46,6 +45,8 @@ def national_convert(source: str, src: str, dst: str, policy: Path | None, area:
     items = [(s, d) for s, d, _ in read_visits(source)]
     single = len(items) == 1 and items[0][0] == str(source) and not str(source).endswith(".jsonl")
     failed = False
+    from rich.console import Console  # Rich when the command runs, not at start-up
+
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     results = []
     for _, item in items:

@@ -11,9 +11,9 @@ import datetime as dt
 import sys
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
 
 from yibao.cli_config import configured
 from yibao.config import Config
@@ -26,7 +26,9 @@ OUTPUT = click.Path(path_type=Path, allow_dash=True)  # yibao.output checks it w
 CLAIMS_PATH = click.Path(exists=True, path_type=Path)
 
 
-def _stderr() -> Console:
+def _stderr() -> Any:
+    from rich.console import Console  # Rich only when there is something to print
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -11,10 +11,12 @@ import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from yibao.cli_config import configured
 from yibao.config import Config
@@ -70,6 +72,8 @@ def register(main: click.Group) -> None:
 
         compiled = load_policy(policy)
         mapping = area_for(compiled.id, area)
+        from rich.console import Console  # Rich when the command runs, not at start-up
+
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         show_bar = progress if progress is not None else err.is_terminal
         total = (

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from yibao.cli_config import configured
-from yibao.compiler.json_input import load_claim_json
-from yibao.compiler.loader import Policy, load_policy
 from yibao.config import Config
 from yibao.dsl.errors import YibaoError
 from yibao.messages import error_text, say
 from yibao.output import write_atomic
+
+if TYPE_CHECKING:
+    from yibao.compiler.loader import Policy
 
 FORMATS = click.Choice(["md", "html"])
 LETTER_FORMATS = click.Choice(["md", "html", "text"])  # the letter also as plain text
@@ -26,6 +27,20 @@ EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 # Any path: yibao.output decides (a file is replaced whole, a device or FIFO written in place,
 # a folder or an unwritable file is a one-line error, exit 1).
 OUTPUT = click.Path(path_type=Path, allow_dash=True)
+
+
+def load_claim_json(path: Path) -> Any:
+    """A claim file, read as ``yibao settle`` reads it (imported on first use, as the compiler is)."""
+    from yibao.compiler.json_input import load_claim_json as load
+
+    return load(path)
+
+
+def load_policy(path: Path) -> Policy:
+    """The compiler, imported when a command needs it (not for ``--help`` or ``--version``)."""
+    from yibao.compiler.loader import load_policy as load
+
+    return load(path)
 
 
 class ExampleError(YibaoError):

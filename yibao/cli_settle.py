@@ -76,20 +76,21 @@ def settle_people(policy: Policy, items: list[tuple[str, Any]],
     return [(person, policy.settle_many(claims, trace=trace)) for person, claims in people.items()]
 
 
-def as_json(people: list[tuple[str, list[Settlement]]], trace: bool) -> str:
+def as_json(people: list[tuple[str, list[Settlement]]], trace: bool, lines: bool | None = None) -> str:
     """One JSON document: every settlement, and each person's closing year-to-date figures."""
     return json.dumps({
-        "settlements": [s.to_dict(trace=trace) for _, settled in people for s in settled],
+        "settlements": [s.to_dict(trace=trace, lines=lines) for _, settled in people for s in settled],
         "closing": {person: _closing(settled) for person, settled in people},
     }, ensure_ascii=False, indent=2)
 
 
-def as_jsonl(people: list[tuple[str, list[Settlement]]], trace: bool) -> Iterator[str]:
+def as_jsonl(people: list[tuple[str, list[Settlement]]], trace: bool,
+             lines: bool | None = None) -> Iterator[str]:
     """A settlement a line, each person's in date order: a person's last line has their closing
     ``year_to_date``."""
     for _, settled in people:
         for s in settled:
-            yield json.dumps(s.to_dict(trace=trace), ensure_ascii=False)
+            yield json.dumps(s.to_dict(trace=trace, lines=lines), ensure_ascii=False)
 
 
 def _closing(settled: list[Settlement]) -> dict[str, Any]:

@@ -102,7 +102,13 @@ HELP: dict[str, tuple[str, dict[str, str]]] = {
     "settle": ("按政策结算 CLAIMS：一份结算单文件、结算单的 JSON 数组或 JSON 行、一个文件夹，或 -。\n\n"
                "多份结算单按参保人、按日期顺序结算，每份把年度累计带到下一份；最后列出年度累计。",
                {"as_json": "以 JSON 输出结算结果。", "as_jsonl": "每行输出一份结算结果（JSON 行）。",
-                "trace": "包含结算的每一步。", "show_id": "完整显示参保人身份证号（默认隐去中间部分）。"}),
+                "trace": "包含结算的每一步。",
+                "lines": "JSON：同时给出每一项费用明细的分摊（有 --trace 时总会给出）。",
+                "show_id": "完整显示参保人身份证号（默认隐去中间部分）。"}),
+    "schema": ("输出 NAME 的 JSON Schema：claim（结算单）、record（记录）、settlement（结算结果）或 tests"
+               "（*.tests.json 文件）。",
+               {"policy": "在结算单的 Schema 中使用该政策的取值集合（其 `enum` 声明），并把政策从不读取的字段移出必填项。",
+                "output": "把 Schema 写入此文件，而不是标准输出。"}),
     "explain": ("逐步说明 CLAIM（一份 JSON 文件或一个结算单文件夹）按政策如何结算。\n\n"
                 "在终端中打开说明程序；给出 --text 或标准输出不是终端时，以文本输出。",
                 {"as_text": "以纯文本输出说明，而不打开程序。",

@@ -13,6 +13,7 @@ file whole or not at all (a temporary file or folder renamed into place). Anothe
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -21,13 +22,32 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from yibao.compiler import columnar_format as F
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.output import OutputError, open_output
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from yibao.compiler import columnar_format as F
+
+
+class _OnFirstUse:
+    """A module imported when one of its names is first read: the ``yibao`` command registers
+    ``convert`` and ``batch`` (which name the formats here) at start-up, and ``yibao --version`` or
+    ``yibao check`` must not pay for importing pyarrow and NumPy."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if not TYPE_CHECKING:
+    pa = _OnFirstUse("pyarrow")
+    F = _OnFirstUse("yibao.compiler.columnar_format")
 
 CHUNK = 65_536  # claims per chunk: a few tens of MB of Arrow data at most
 

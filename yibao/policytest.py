@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from yibao.compiler import claim_fields as _fields
 from yibao.compiler.claims import Claim, Record, load_claim_json
 from yibao.compiler.constructs import CHECK, rule_subject
 from yibao.compiler.loader import Policy, load_policy
@@ -55,8 +56,9 @@ __all__ = [
 ]
 
 TEST_SUFFIX = ".tests.json"
-CASE_KEYS = {"name", "claim", "claims", "expect", "error", "description"}
-EXPECT_KEYS = {"payers", "person", "remainder", "year_to_date", "checks", "steps"}
+# The fields of each part of a test file: compiler/claim_fields.py, which the JSON Schema comes from too.
+CASE_KEYS = set(_fields.CASE_KEYS)
+EXPECT_KEYS = set(_fields.EXPECT_KEYS)
 
 
 class TestFileError(YibaoError):
@@ -228,7 +230,7 @@ def load_test_file(path: str | Path) -> TestFile:
         raise _fail(p, where, f"not valid JSON: {getattr(err, 'msg', err)}") from None
     policy = default_policy(p)
     if isinstance(data, Mapping):
-        unknown = set(data) - {"policy", "cases", "description"}
+        unknown = set(data) - _fields.TEST_FILE_KEYS
         if unknown:
             raise _fail(p, "", f"unknown field `{sorted(unknown)[0]}` (a test file has `policy` and `cases`)")
         if "policy" in data:

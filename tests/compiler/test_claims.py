@@ -739,3 +739,29 @@ def test_a_policy_without_as_billed_refuses_a_split() -> None:
     (issue,) = info.value.issues
     assert issue.path == "lines[0].in_scope"
     assert "no `as billed`" in issue.message
+
+
+def test_a_claim_may_leave_out_what_the_policy_never_reads() -> None:
+    """The assistance policy on the platform's results reads neither the hospital's level nor the
+    region: a claim without them settles; a claim giving a bad one is still refused; a policy that
+    reads them still requires them."""
+    policy = yibao.load_policy(ROOT / "policies" / "examples" / "assistance_on_platform_results.yb")
+    assert policy.unread == frozenset({"visit.level", "visit.region"})
+    data = json.loads(next((ROOT / "policies" / "examples" / "claims" / "assistance_on_platform_results")
+                           .glob("*.json")).read_text(encoding="utf-8"))
+    whole = policy.settle(data)
+    del data["visit"]["level"], data["visit"]["region"]
+    s = policy.settle(data)
+    assert (s.payer_fen, s.person_fen) == (whole.payer_fen, whole.person_fen)
+    assert s.claim.level is None and s.claim.region is None
+    data["visit"]["level"] = 7
+    with pytest.raises(ClaimError) as info:
+        policy.claim(data)
+    assert [(i.path, i.message) for i in info.value.issues] == [
+        ("visit.level", "7 is not one of 1, 2, 3, primary")]
+    assert jiujiang().unread == frozenset()
+    bare = good_claim()
+    del bare["visit"]["level"]
+    with pytest.raises(ClaimError) as info:
+        jiujiang().claim(bare)
+    assert [i.path for i in info.value.issues] == ["visit.level"]

@@ -532,3 +532,40 @@ def test_docs_site_builds_without_loading_anything_from_the_network(tmp_path: Pa
         text = html.read_text(encoding="utf-8")
         assert not re.search(r"<(?:script|link|img)[^>]*\b(?:src|href)=\"(?:https?:)?//", text), html
         assert "fonts.googleapis" not in text, html
+
+
+def test_a_letter_with_a_configured_letterhead_in_headless_chromium(tmp_path: Path) -> None:
+    """The HTML letter as a browser lays it out: the bureau's name, address and hotline from the
+    configuration, the person's ID masked (read back from the DOM Chromium built), and a page drawn."""
+    import importlib.util
+    import subprocess
+
+    from yibao.compiler.json_input import load_claim_json
+    from yibao.compiler.render import render_letter
+
+    from yibao.config import load_config
+
+    spec = importlib.util.spec_from_file_location("screenshot", ROOT / "scripts" / "screenshot.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    browser = module.find_browser()
+    if browser is None:
+        pytest.skip("no Chromium installed (apt-get install -y chromium)")
+    config = tmp_path / "yibao.toml"
+    config.write_text('[bureau]\nname = "九江市医疗保障局"\naddress = "九江市浔阳区长虹大道88号"\n'
+                      'hotline = "0792-12393"\n', encoding="utf-8")
+    policy_path = POLICIES / "jiujiang" / "resident_inpatient.yb"
+    claim = POLICIES / "jiujiang" / "claims" / "level2_local.json"
+    cfg = load_config(policy_path, explicit=config, lang="zh")
+    settled = compiled("jiujiang/resident_inpatient.yb").settle(load_claim_json(claim), trace=True)
+    html = tmp_path / "letter.html"
+    html.write_text(render_letter(settled, "zh", "html", show_id=cfg.show_id(), bureau=cfg.bureau),
+                    encoding="utf-8")
+    dom = subprocess.run([browser, *module.FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          html.resolve().as_uri()], capture_output=True, text=True, timeout=120).stdout
+    for shown in ("九江市医疗保障局", "九江市浔阳区长虹大道88号", "0792-12393", "3604**********1234"):
+        assert shown in dom, shown
+    assert "360402199001011234" not in dom
+    png = module.screenshot(html, tmp_path / "letter.png", 1000, 1400)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000

@@ -1,0 +1,300 @@
+"""The fast accept path: a claim validator generated per policy from the field table.
+
+``parse_claim`` collects every issue of a claim, with its path and a hint; that costs ten times
+what settling the claim does. Most claims have no issue, so each ``Policy`` gets a straight-line
+function, generated from ``claim_fields.CLAIM`` and the policy's own value sets, accumulators,
+`given` layers and scope, that either returns the very ``Claim`` the full path would return or
+returns None — when anything is unusual (an issue, or only a form it does not handle, such as an
+integer id or a ``Mapping`` that is not a dict). Then the caller runs the full path, whose
+messages are the only ones anybody sees. The fast path never reports; it only accepts.
+
+Only this module's own text and ``repr()`` of the policy's values enter the generated source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from yibao.dsl.types import CATEGORIES
+
+from .claim_fields import CLAIM, MAX_AMOUNT_FEN, MAX_CODE_CHARS, MAX_YEAR, MAX_YTD_ENTRIES, SPLIT_KEYS, Field
+from .claims import Claim, Line, enum_default, insurance_year
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_CACHE_SIZE = 50_000  # distinct date strings remembered per policy (a decade is 3,653)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What one policy accepts beyond the field table: its value sets and the checks of ``Policy.claim``."""
+
+    enums: Mapping[str, tuple[str, ...]]
+    year_start: tuple[int, int]
+    start: int  # first day in force (ordinal)
+    end: int | None
+    accumulators: tuple[str, ...]
+    given: tuple[str, ...]
+    as_billed: bool
+    priced: frozenset[tuple[str, str | None]]
+    requires_age: bool
+    applies: Callable[[Claim], bool]
+
+
+class _Writer:
+    """Source lines at an indent, and the constants they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+        self.consts: dict[str, Any] = {}
+
+    def w(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def const(self, value: Any, stem: str) -> str:
+        name = f"_{stem}_{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+
+def build(scope: Scope) -> Callable[[Any], Claim | None]:
+    """The fast accept function of one policy: ``fn(data) -> Claim | None``."""
+    out = _Writer()
+    keys = out.const(frozenset(f.key for f in CLAIM), "KEYS")
+    out.w(f"if data.__class__ is not dict or not {keys}.issuperset(data):")
+    out.w("    return None")
+    _fields(out, scope, CLAIM, "data", "v_")
+    out.w("if v_ytd_year is not None and v_ytd_year != v_year and v_ytd:")
+    out.w("    v_ytd, v_ytd_ignored = {}, True")
+    out.w("else:")
+    out.w("    v_ytd_ignored = False")
+    if scope.requires_age:
+        out.w("if v_age is None:")
+        out.w("    return None")
+    out.w("v_raw = data")
+    args = ", ".join(f"v_{f.name}" for f in dataclasses.fields(Claim))
+    out.w(f"claim = Claim({args})")
+    out.w(f"return claim if {out.const(scope.applies, 'applies')}(claim) else None")
+    source = ("def fast(data):\n    try:\n" + "\n".join("    " + line for line in out.lines)
+              + "\n    except TypeError:  # a value that cannot be hashed or compared: the full path tells\n"
+              "        return None\n")
+    namespace: dict[str, Any] = {"Claim": Claim, "Line": Line, "EMPTY": frozenset(), **out.consts}
+    namespace["_date"] = _date_reader(scope)
+    exec(compile(source, "<yibao fast claim check>", "exec"), namespace)  # our own text: see docstring
+    fast: Callable[[Any], Claim | None] = namespace["fast"]
+    fast.__doc__ = source  # for reading what was generated (tests, debugging)
+    return fast
+
+
+def _text(out: _Writer, var: str, limit: int) -> str:
+    """A condition true when ``var`` is not text the full path would keep as it is: at most
+    ``limit`` characters, none of them an unpaired surrogate (``claims._text_issue``). One C call:
+    a value that is not a string raises TypeError, which declines the claim."""
+    pattern = out.const(re.compile(f"[^\\ud800-\\udfff]{{0,{limit}}}", re.DOTALL).fullmatch, "TEXT")
+    return f"{pattern}({var}) is None"
+
+
+def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str) -> None:
+    for f in fields:
+        var = f"{prefix}{f.attr}"
+        get = f"{obj}.get({f.key!r})"
+        if f.kind == "text":
+            out.w(f"{var} = {get}")
+            if f.required:
+                out.w(f"if {_text(out, var, f.limit)}:")
+            else:
+                out.w(f"if {var} is None:")
+                out.w(f"    {var} = {f.default!r}")
+                out.w(f"elif {_text(out, var, f.limit)}:")
+            out.w("    return None")
+        elif f.kind == "enum":
+            values = CATEGORIES if f.enum == "line.category" else scope.enums[f.enum or ""]
+            default = enum_default(f, values)
+            numbers = {int(v): v for v in values if v.isascii() and v.isdigit() and str(int(v)) == v}
+            out.w(f"{var} = {get}")
+            out.w(f"if {var} not in {out.const(frozenset(values), 'VALUES')}:")  # unhashable: a TypeError
+            out.w(f"    if {var} is None:")
+            out.w(f"        {var} = {default!r}" if default is not None else "        return None")
+            if numbers:  # a JSON integer level is read as its digits
+                table = out.const(numbers, "NUMBERS")
+                out.w(f"    elif {var}.__class__ is int and {var} in {table}:")
+                out.w(f"        {var} = {table}[{var}]")
+            out.w("    else:")
+            out.w("        return None")
+            out.w(f"elif {var}.__class__ is not str:")
+            out.w(f"    {var} = str({var})  # a str subclass, read as the full path reads it")
+        elif f.kind == "int":
+            out.w(f"{var} = {get}")
+            out.w(f"if {var} is None:")
+            out.w(f"    {var} = {f.default!r}")
+            out.w(f"elif {var}.__class__ is not int or {var} < {f.minimum} or {var} > {f.limit}:")
+            out.w("    return None")
+        elif f.kind == "amount":
+            out.w(f"{var} = {get}")
+            if not f.required:
+                out.w(f"if {var} is not None:")
+                out.depth += 1
+            _amount(out, var, f.limit)
+            if not f.required:
+                out.depth -= 1
+        elif f.kind == "split":
+            if f.key != SPLIT_KEYS[0]:
+                continue
+            if not scope.as_billed:  # the keys were refused with the line's; the split stays None
+                out.w(f"{var} = None")
+                continue
+            out.w(f"if {' or '.join(f'{k!r} in {obj}' for k in SPLIT_KEYS)}:")
+            out.depth += 1
+            parts = []
+            for i, key in enumerate(SPLIT_KEYS):
+                part = f"{prefix}split{i}"
+                parts.append(part)
+                out.w(f"{part} = {obj}.get({key!r})")
+                _amount(out, part, f.limit)
+            out.w(f"if {' + '.join(parts)} != {prefix}amount:")
+            out.w("    return None")
+            out.w(f"{var} = ({', '.join(parts)},)")
+            out.depth -= 1
+            out.w("else:")
+            out.w(f"    {var} = None")
+        elif f.kind == "date":
+            out.w(f"day = _date({get})")
+            out.w("if day is None:")
+            out.w("    return None")
+            out.w(f"{prefix}date, {prefix}day, {prefix}year = day")
+        elif f.kind == "codes":
+            out.w(f"{var} = {get}")
+            out.w(f"if {var} is None:")
+            out.w(f"    {var} = EMPTY")
+            out.w(f"elif {var}.__class__ is not list or len({var}) > {f.limit}:")
+            out.w("    return None")
+            out.w("else:")
+            out.w(f"    for item in {var}:")
+            out.w(f"        if {_text(out, 'item', MAX_CODE_CHARS)}:")
+            out.w("            return None")
+            out.w(f"    {var} = frozenset({var})")
+        elif f.kind == "object":
+            sub = f"o_{f.key}"
+            out.w(f"{sub} = {get}")
+            out.w(f"if {sub}.__class__ is not dict or not {out.const(f.keys, 'KEYS')}.issuperset({sub}):")
+            out.w("    return None")
+            _fields(out, scope, f.fields, sub, prefix)
+        elif f.kind == "lines":
+            _lines(out, scope, f, get)
+        elif f.kind == "ytd":
+            _ytd(out, scope, f, get)
+        else:
+            _paid(out, scope, f, get)
+
+
+def _amount(out: _Writer, var: str, limit: int) -> None:
+    """``var`` (yuan as "1234.50": ASCII digits, a point, two decimals) → fen, or return None.
+    Other forms the full path accepts ("12", "12.5", a JSON integer) are declined, to it."""
+    digits = len(str(limit)) - 2
+    pattern = out.const(re.compile(f"[0-9]{{1,{digits}}}\\.[0-9]{{2}}").fullmatch, "AMOUNT")
+    out.w(f"if {pattern}({var}) is None:  # not a string: TypeError")
+    out.w("    return None")
+    out.w(f"{var} = int({var}.replace('.', ''))")
+    if 10 ** (digits + 2) - 1 > limit:
+        out.w(f"if {var} > {limit}:")
+        out.w("    return None")
+
+
+def _lines(out: _Writer, scope: Scope, f: Field, get: str) -> None:
+    keys = f.keys if scope.as_billed else f.keys - set(SPLIT_KEYS)
+    out.w(f"raw_lines = {get}")
+    out.w(f"if raw_lines.__class__ is not list or not raw_lines or len(raw_lines) > {f.limit}:")
+    out.w("    return None")
+    out.w("v_lines = []")
+    out.w("v_total = 0")
+    out.w("append = v_lines.append")
+    out.w("for ln in raw_lines:")
+    out.depth += 1
+    out.w(f"if ln.__class__ is not dict or not {out.const(frozenset(keys), 'KEYS')}.issuperset(ln):")
+    out.w("    return None")
+    _fields(out, scope, f.fields, "ln", "l_")
+    if scope.priced:  # a line a `classify` row prices needs its unit price (or its split)
+        priced = out.const(scope.priced, "PRICED")
+        out.w("if l_unit_price is None and l_split is None and ((l_category, l_item_class) in "
+              f"{priced} or (l_category, None) in {priced}):")
+        out.w("    return None")
+    out.w("v_total += l_amount")
+    out.w(f"append(Line({', '.join(f'l_{a.name}' for a in dataclasses.fields(Line))}))")
+    out.depth -= 1
+    out.w(f"if v_total > {MAX_AMOUNT_FEN}:")
+    out.w("    return None")
+    out.w("v_lines = tuple(v_lines)")
+
+
+def _ytd(out: _Writer, scope: Scope, f: Field, get: str) -> None:
+    out.w(f"raw = {get}")
+    out.w("v_ytd_year = None")
+    out.w("v_ytd = {}")
+    out.w("v_ytd_periods = {}  # a month or quarter named in year_to_date: the full path reads it")
+    out.w("if raw:")
+    out.depth += 1
+    out.w(f"if raw.__class__ is not dict or len(raw) > {MAX_YTD_ENTRIES}:")
+    out.w("    return None")
+    out.w("for key, value in raw.items():")
+    out.w("    if key == 'year':")
+    out.w(f"        if value.__class__ is not int or not 1 <= value <= {MAX_YEAR}:")
+    out.w("            return None")
+    out.w("        v_ytd_year = value")
+    out.w("        continue")
+    out.w(f"    if key not in {out.const(frozenset(scope.accumulators), 'ACCUMULATORS')}:")
+    out.w("        return None")
+    out.depth += 1
+    _amount(out, "value", f.limit)
+    out.w("v_ytd[key] = value")
+    out.depth -= 2
+    out.w("elif raw is not None and raw.__class__ is not dict:")
+    out.w("    return None")
+
+
+def _paid(out: _Writer, scope: Scope, f: Field, get: str) -> None:
+    out.w(f"raw = {get}")
+    out.w("v_paid = {}")
+    if not scope.given:  # nothing may be given: absent, null or {}
+        out.w("if raw is not None and (raw.__class__ is not dict or raw):")
+        out.w("    return None")
+        return
+    given = out.const(frozenset(scope.given), "GIVEN")
+    out.w(f"if raw.__class__ is not dict or len(raw) != {len(set(scope.given))}:")
+    out.w("    return None")
+    out.w("for key, value in raw.items():")
+    out.w(f"    if key not in {given}:")
+    out.w("        return None")
+    out.depth += 1
+    _amount(out, "value", f.limit)
+    out.w("v_paid[key] = value")
+    out.depth -= 1
+
+
+def _date_reader(scope: Scope) -> Callable[[Any], tuple[dt.date, int, int] | None]:
+    """YYYY-MM-DD → (date, ordinal, insurance year) inside the policy's dates, or None; remembered."""
+    cache: dict[str, tuple[dt.date, int, int] | None] = {}
+    start, end, year_start = scope.start, scope.end, scope.year_start
+
+    def read(raw: Any) -> tuple[dt.date, int, int] | None:
+        if raw.__class__ is not str:
+            return None
+        got = cache.get(raw, False)
+        if got is not False:
+            return got  # type: ignore[return-value]
+        found = None
+        if _DATE.fullmatch(raw):
+            try:
+                day = dt.date.fromisoformat(raw)
+            except ValueError:
+                day = None
+            if day is not None and start <= day.toordinal() and (end is None or day.toordinal() <= end):
+                found = (day, day.toordinal(), insurance_year(day, year_start))
+        if len(cache) < _DATE_CACHE_SIZE:
+            cache[raw] = found
+        return found
+
+    return read

@@ -1,0 +1,147 @@
+"""The fast accept path: it returns the very claim the full path returns, or declines; never more.
+
+Every test of ``test_claims.py`` runs here a second time with each claim it parses also put
+through a fast path (default value sets): whatever the fast path accepts must equal what the full
+path accepts, and what it declines is left to the full path, whose messages the tests check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from yibao.compiler import claim_fast
+from yibao.compiler import claims as claims_module
+from yibao.compiler.json_input import decode_json
+from yibao.dsl.errors import ClaimError
+from yibao.dsl.types import DEFAULT_ENUMS
+
+import yibao
+from yibao.fuzzing import load_corpus, make_mutant
+from yibao.sampling import sample_policy_claims
+
+from . import test_claims
+from .test_claims import *  # noqa: F403  (collected again here, against the fast path)
+from .test_claims import good_claim, jiujiang
+
+_real_parse = claims_module.parse_claim
+
+
+@functools.cache
+def _default_fast(year_start: tuple[int, int]) -> Any:
+    return claim_fast.build(claim_fast.Scope(
+        enums=DEFAULT_ENUMS, year_start=year_start, start=1, end=None,
+        accumulators=("basic.deductible", "basic.paid"), given=(), as_billed=True, priced=frozenset(),
+        requires_age=False, applies=lambda c: True))
+
+
+def _checked_parse(data: Any, enums: Any = None, source: str | None = None,
+                   year_start: tuple[int, int] = (1, 1)) -> Any:
+    fast = _default_fast(year_start)(data) if enums is None else None
+    full = _real_parse(data, enums, source, year_start)  # raises as the tests expect
+    assert fast is None or fast == full, f"fast path accepted {fast!r}, full path {full!r}"
+    return full
+
+
+@pytest.fixture(autouse=True)
+def _through_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(test_claims, "parse_claim", _checked_parse)
+
+
+def test_the_fast_path_accepts_a_good_claim_as_the_full_path_does() -> None:
+    data = good_claim()
+    fast = _default_fast((1, 1))(data)
+    assert fast is not None and fast == _real_parse(data)
+    assert jiujiang().claim(data) == jiujiang().full_claim(data)
+    assert jiujiang().fast_claim(data) is not None
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["lines"][0].update(amount="12.345"),
+    lambda d: d["lines"][0].update(amount=12.5),
+    lambda d: d["lines"][0].update(name="bad \ud800"),
+    lambda d: d["visit"].update(level=7),
+    lambda d: d["person"].update(scheme=["resident"]),
+    lambda d: d.update(date="2019-01-01"),
+    lambda d: d["year_to_date"].update({"basic.dedctible": "1.00"}),
+    lambda d: d.update(paid={"basic": "1.00"}),
+    lambda d: d["lines"][0].update(self_pay="0.00"),
+])
+def test_the_fast_path_declines_what_the_full_path_rejects(change: Any) -> None:
+    data = good_claim()
+    change(data)
+    assert jiujiang().fast_claim(data) is None
+    with pytest.raises(ClaimError) as full:
+        jiujiang().full_claim(data)
+    with pytest.raises(ClaimError) as api:
+        jiujiang().claim(data)
+    assert [(i.path, i.message) for i in api.value.issues] == [(i.path, i.message) for i in full.value.issues]
+
+
+def test_the_generated_check_holds_only_the_policy_s_value_sets() -> None:
+    source = jiujiang().fast_claim.__doc__ or ""
+    assert source.startswith("def fast(data):")
+    assert "'resident'" not in source and "_VALUES_" in source  # sets are constants, not text
+    outpatient = yibao.load_policy("policies/jiujiang/resident_outpatient.yb")
+    assert outpatient.fast_claim is not jiujiang().fast_claim
+
+
+@functools.cache
+def _bundled() -> dict[str, yibao.Policy]:
+    corpus = load_corpus()
+    return {name: yibao.load_policy(corpus.root / name) for name in sorted(set(corpus.claim_policy.values()))}
+
+
+def test_every_sampled_claim_of_every_bundled_policy_is_accepted_fast_and_equal() -> None:
+    for name, policy in _bundled().items():
+        if policy.fast_claim is None:
+            continue
+        for data in sample_policy_claims(policy, 40, 3):
+            fast = policy.fast_claim(data)
+            assert fast is not None, (name, data)
+            assert fast == policy.full_claim(data), name
+
+
+@given(index=st.integers(min_value=0, max_value=2**31))
+@settings(deadline=None, max_examples=150, database=None, suppress_health_check=[HealthCheck.too_slow])
+def test_mutated_claims_are_accepted_alike_or_rejected_with_the_same_issues(index: int) -> None:
+    corpus = _corpus()
+    mutant = make_mutant("claim", 7, index, corpus, heavy=False)
+    policy = _bundled().get(corpus.claim_policy.get(mutant.origin, ""))
+    if policy is None or policy.fast_claim is None:
+        return
+    try:
+        data = decode_json(mutant.data)
+    except ClaimError:
+        return
+    fast = policy.fast_claim(data) if type(data) is dict else None
+    try:
+        full = policy.full_claim(data)
+    except ClaimError as err:
+        assert fast is None, json.dumps(data, ensure_ascii=False, default=str)[:300]
+        with pytest.raises(ClaimError) as api:
+            policy.claim(data)
+        assert api.value.issues == err.issues
+        return
+    assert fast is None or fast == full, json.dumps(data, ensure_ascii=False, default=str)[:300]
+
+
+@functools.cache
+def _corpus() -> Any:
+    return load_corpus()
+
+
+def test_dates_are_read_once_and_remembered_within_the_policy_s_dates() -> None:
+    read = claim_fast._date_reader(claim_fast.Scope(
+        enums=DEFAULT_ENUMS, year_start=(7, 1), start=dt.date(2024, 1, 1).toordinal(), end=None,
+        accumulators=(), given=(), as_billed=False, priced=frozenset(), requires_age=False,
+        applies=lambda c: True))
+    assert read("2024-03-01") == (dt.date(2024, 3, 1), dt.date(2024, 3, 1).toordinal(), 2023)
+    assert read("2024-03-01") is read("2024-03-01")
+    assert read("2023-12-31") is None and read("2024-02-30") is None and read("2024-3-01") is None
+    assert read(20240301) is None

@@ -1,0 +1,22 @@
+"""Money text: ``money_str`` gives the exact two-decimal text of any number of fen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+from yibao.compiler.money import money_str
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20))
+def test_money_str_is_the_exact_yuan_of_the_fen(fen: int) -> None:
+    text = money_str(fen)
+    assert Decimal(text) * 100 == fen
+    assert text.split(".")[1].isdigit() and len(text.split(".")[1]) == 2
+    assert not text.lstrip("-").startswith("0") or text.lstrip("-").startswith("0.")
+
+
+def test_money_str_small_and_negative_amounts() -> None:
+    assert [money_str(f) for f in (0, 5, 99, 100, 123456, -5, -100, -123456)] == [
+        "0.00", "0.05", "0.99", "1.00", "1234.56", "-0.05", "-1.00", "-1234.56"]
