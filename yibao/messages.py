@@ -59,6 +59,9 @@ WORDS: dict[str, tuple[str, str]] = {
                  "internal error: {kind}: {message} — please report this to the yibao maintainers with "
                  "the command you ran"),
     "progress.settling": ("结算中", "settling"),
+    "diff.scalar": ("注意：{reason}；改用逐单（scalar）引擎结算", "note: {reason}; settling with the scalar engine"),
+    "diff.whole": ("注意：{where}：{reason}；改为整体读取 JSON 结算单",
+                   "note: {where}: {reason}; reading the claims whole as JSON"),
     "rejected.claim": ("结算单未通过校验", "claim rejected"),
     "rejected.record": ("记录未通过校验", "record rejected"),
     "write.cannot": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
