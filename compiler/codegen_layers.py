@@ -167,40 +167,23 @@ class LayerEmitter(ExprEmitter):
                 if traced:
                     sid = site(C.CLASSIFY_OUT)
                     w(f"t(({sid}, {record(C.CLASSIFY_OUT, **line)}))")
-            elif t.kind == "in_scope_share":
+            else:  # a share: of first self-pay, or (``in scope 70%``) of the in-scope part
                 assert t.share is not None
                 share = self.expr(t.share, self.default_mode)
                 if not isinstance(t.share, ast.Percent):
                     w(f"share = {share}")
                     self.check_rate("share", t.share, row.span)
                     share = "share"
-                ins = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
-                w(f"fsp = ln.amount - {ins}")
+                part = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
+                w(f"fsp = ln.amount - {part}" if t.kind == "in_scope_share" else f"fsp = {part}")
                 if sums:
                     w("first_self_pay += fsp")
                 if keep_parts:
                     w("keep((0, fsp))")
                 if traced:
-                    sid = site(C.CLASSIFY_IN_SHARE, t.share)
-                    rec = record(C.CLASSIFY_IN_SHARE, **line, share=share, in_scope="ln.amount - fsp",
-                                 first_self_pay="fsp")
-                    w(f"t(({sid}, {rec}))")
-            else:
-                assert t.share is not None
-                share = self.expr(t.share, self.default_mode)
-                if not isinstance(t.share, ast.Percent):
-                    w(f"share = {share}")
-                    self.check_rate("share", t.share, row.span)
-                    share = "share"
-                fsp = self.round_mul("ln.amount", t.share, share, self.default_mode, nonneg=True)
-                w(f"fsp = {fsp}")
-                if sums:
-                    w("first_self_pay += fsp")
-                if keep_parts:
-                    w("keep((0, fsp))")
-                if traced:
-                    sid = site(C.CLASSIFY_SHARE, t.share)
-                    rec = record(C.CLASSIFY_SHARE, **line, share=share, first_self_pay="fsp",
+                    construct = C.TREATMENTS[t.kind]
+                    sid = site(construct, t.share)
+                    rec = record(construct, **line, share=share, first_self_pay="fsp",
                                  in_scope="ln.amount - fsp")
                     w(f"t(({sid}, {rec}))")
 

@@ -112,6 +112,28 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
 def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0) -> Batch:
     """Arrow claims → a ``Batch`` of validated claims for ``policy``; raises ``ClaimsRejected``
     with every bad claim's issues, as ``Policy.claim`` words them, each path led by its row."""
+    batch, table, bad = _checked(table, policy, module)
+    if bad.any():
+        _judge(table, np.flatnonzero(bad), policy, first_row)
+    return batch
+
+
+def valid_rows(table: pa.Table, policy: Any, module: Any) -> np.ndarray:
+    """Which rows ``policy`` accepts, as a mask (what ``read_batch`` would not refuse), for a
+    caller that drops bad rows instead of reporting them (``yibao sample-claims``)."""
+    _batch, table, bad = _checked(table, policy, module)
+    ok = ~bad
+    for i in np.flatnonzero(bad).tolist():  # flagged by a vectorised test: judged one by one
+        try:
+            _judge(table, np.array([i]), policy, 0)
+            ok[i] = True
+        except ClaimError:
+            pass
+    return ok
+
+
+def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table, np.ndarray]:
+    """The batch, the normalised table, and the rows a vectorised test flags (maybe over-cautiously)."""
     table = normalise(table)
     n = table.num_rows
     col = {name: table.column(name).combine_chunks() for name in table.column_names}
@@ -239,9 +261,7 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
             except Exception:  # a row this test let through made the expression fail: judge each alone
                 covered = np.zeros(n, dtype=bool)
         bad |= ~covered
-    if bad.any():
-        _judge(table, np.flatnonzero(bad), policy, first_row)
-    return batch
+    return batch, table, bad
 
 
 def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.ndarray) -> None:

@@ -191,7 +191,8 @@ def test_bad_inputs(tmp_path: Path) -> None:
     broken.write_text('{"id": 1}\n{not json\n', encoding="utf-8")
     result = run("diff", str(POLICY), str(POLICY), "--claims", str(broken))
     assert result.exit_code == 1 and "broken.jsonl:2" in result.output and "not valid JSON" in result.output
-    assert run("diff", str(POLICY), str(POLICY)).exit_code == 2  # --claims is required
+    assert run("diff", str(POLICY), str(POLICY)).exit_code == 2  # the claims are required
+    assert run("diff", str(POLICY), str(POLICY), str(broken), "--claims", str(broken)).exit_code == 2  # once
     bad_policy = tmp_path / "bad.yb"
     bad_policy.write_text("policy x\n", encoding="utf-8")
     assert run("diff", str(POLICY), str(bad_policy), "--claims", str(broken)).exit_code == 1
@@ -251,3 +252,70 @@ def test_parquet_of_claims_without_year_to_date(tmp_path: Path) -> None:
     assert "year_to_date" not in back
     policy = yibao.load_policy(POLICY)
     assert policy.settle(back).to_dict() == policy.settle(claim).to_dict()
+
+
+# ---------------------------------------------------------------- streaming in chunks
+
+
+def _people(n: int, seed: int) -> list[dict]:
+    """Sampled claims regrouped so that most persons have several claims a year, sorted by person."""
+    claims = sample_policy_claims(yibao.load_policy(POLICY), n, seed)
+    for i, c in enumerate(claims):
+        c["person"]["id"] = f"P{(i * 7) % (n // 3):05d}"
+    return sorted(claims, key=lambda c: c["person"]["id"])
+
+
+def test_many_chunks_give_the_report_of_one_chunk(raised: Path, tmp_path: Path) -> None:
+    path = write_claims(_people(300, 11), tmp_path / "people.jsonl")
+    args = ("diff", str(POLICY), str(raised), "--claims", str(path), "--json", "--all-changes")
+    reports = {}
+    for name, extra in {"one chunk": (), "chunks of 7": ("--chunk", "7"), "chunks of 1": ("--chunk", "1"),
+                        "scalar": ("--engine", "scalar"), "scalar, 7": ("--engine", "scalar", "--chunk", "7"),
+                        "sorted": ("--chunk", "5", "--sort")}.items():
+        result = run(*args, *extra)
+        assert result.exit_code == 0, (name, result.output)
+        reports[name] = json.loads(result.output)
+    positional = run("diff", str(POLICY), str(raised), str(path), "--json", "--all-changes")
+    assert json.loads(positional.output) == reports["one chunk"]  # CLAIMS, or --claims CLAIMS
+    first = reports["one chunk"]
+    assert first["changed"] > 10 and first["claims"] == 300
+    for name, report in reports.items():
+        assert report == first, name
+    # a person's later claims carry the year so far: the deductible is met once, by the first claim
+    policy = yibao.load_policy(POLICY)
+    claims = _people(300, 11)
+    expected = {}
+    for pid in {c["person"]["id"] for c in claims}:
+        for s in policy.settle_many([c for c in claims if c["person"]["id"] == pid]):
+            expected[s.claim.id] = s.payer_fen[0]
+    old = {c["claim"]: int(Decimal(c["old"]["basic"]) * 100) for c in first["changes"]}
+    assert old and all(expected[k] == v for k, v in old.items())
+    assert int(Decimal(first["payers"]["basic"]["old"]) * 100) == sum(expected.values())
+
+
+def test_input_larger_than_a_chunk_must_be_sorted_by_person(raised: Path, tmp_path: Path) -> None:
+    claims = _people(60, 12)
+    path = write_claims([*claims[30:], *claims[:30]], tmp_path / "unsorted.jsonl")
+    result = run("diff", str(POLICY), str(raised), "--claims", str(path), "--chunk", "10")
+    assert result.exit_code == 1
+    assert "claims must be sorted by person id" in result.output and "row 30" in result.output
+    args = ("diff", str(POLICY), str(raised), "--claims", str(path))
+    assert run(*args, "--chunk", "10", "--sort").exit_code == 0
+    assert run(*args).exit_code == 0  # one chunk: any order
+
+
+def test_claims_the_claim_table_cannot_hold_are_read_as_json(tmp_path: Path) -> None:
+    monthly = ROOT / "policies" / "examples" / "outpatient_monthly_limit.yb"
+    folder = ROOT / "policies" / "examples" / "claims" / "outpatient_monthly_limit"
+    lines = tmp_path / "monthly.jsonl"
+    lines.write_text("".join(json.dumps(json.loads(p.read_text(encoding="utf-8"))) + "\n"
+                             for p in sorted(folder.glob("*.json"))) + '{"id": "odd"}\n', encoding="utf-8")
+    reports = {}
+    for path in (folder, lines):
+        result = run("diff", str(monthly), str(monthly), "--claims", str(path), "--json")
+        assert result.exit_code == 0, result.output
+        reports[path] = json.loads(result.output[result.output.index("{"):])
+    assert "year_to_date.month" in run("diff", str(monthly), str(monthly), "--claims", str(lines)).output
+    assert reports[lines]["settled"] == reports[folder]["settled"] == len(list(folder.glob("*.json")))
+    assert reports[lines]["payers"] == reports[folder]["payers"]
+    assert reports[lines]["refused"]["both"] == 1  # not a claim: counted, as before

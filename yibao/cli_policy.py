@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from yibao.output import output_path, write_atomic
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 OUTPUT = click.Path(path_type=Path, allow_dash=True)  # yibao.output checks it when writing
 CLAIMS_PATH = click.Path(exists=True, path_type=Path)
-PROGRESS_FROM = 2000  # claims: fewer finish before a progress bar would be worth drawing
 
 
 def _stderr() -> Any:
@@ -120,51 +120,71 @@ def test_command(paths: tuple[Path, ...], junit: Path | None, coverage: bool, co
 @click.command(name="diff")
 @click.argument("old", type=EXISTING)
 @click.argument("new", type=EXISTING)
-@click.option("--claims", "claims", type=CLAIMS_PATH, required=True,
-              help="A folder of JSON claims, a JSON-lines file or a Parquet file.")
+@click.argument("claims_arg", required=False, type=CLAIMS_PATH, metavar="[CLAIMS]")
+@click.option("--claims", "claims", type=CLAIMS_PATH,
+              help="A folder of JSON claims, a JSON-lines file, a Parquet file or dataset folder "
+                   "(or give it as CLAIMS).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--all-changes", is_flag=True,
-              help="With --json, list every changed claim, not only the largest.")
+              help="With --json, list every changed claim, not only the largest (memory grows with them).")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="How many of the largest changes to show, each with the first step that differs.")
 @click.option("--fail-on-change", is_flag=True,
               help="Exit 1 if any claim settles differently (or one policy refuses what the other settles).")
+@click.option("--engine", type=click.Choice(["columnar", "scalar"]), default="columnar", show_default=True,
+              help="Settle chunks with the columnar backend (the scalar path where it has no form).")
+@click.option("--chunk", type=click.IntRange(1), default=None, help="Claims read at a time (default 65,536).")
+@click.option("--sort", "sort", is_flag=True,
+              help="Read the claims whole and sort them by person (input larger than a chunk must be "
+                   "sorted by person id otherwise).")
+@click.option("--from", "src_format", help="The claims' format when the name does not say it.")
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: on a terminal, for long runs).")
+              help="Show a progress counter (default: on a terminal).")
 @configured
-def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes: bool, top: int,
-                 fail_on_change: bool, progress: bool | None, cfg: Config) -> None:
-    """Settle every claim under OLD and NEW policies and report what changes."""
+def diff_command(old: Path, new: Path, claims_arg: Path | None, claims: Path | None, as_json: bool,
+                 all_changes: bool, top: int, fail_on_change: bool, engine: str, chunk: int | None,
+                 sort: bool, src_format: str | None, progress: bool | None, cfg: Config) -> None:
+    """Settle every claim of CLAIMS under OLD and NEW policies and report what changes.
+
+    Claims stream in chunks; each person's claims are settled in date order, carrying
+    year_to_date, so input larger than one chunk must be sorted by person id (or --sort).
+    """
     import json
 
     from yibao.compiler.loader import load_policy
-    from yibao.impact import diff_policies, read_claims
+    from yibao.formats import CHUNK
+    from yibao.impact_run import diff_path
 
+    if (claims is None) == (claims_arg is None):
+        raise click.UsageError("give the claims once: as CLAIMS or as --claims PATH")
+    claims = claims or claims_arg
+    assert claims is not None
+    err = _stderr()
+    show = progress if progress is not None else err.is_terminal
+    kw = {"top": top, "all_changes": all_changes and as_json, "old_path": str(old), "new_path": str(new),
+          "chunk": chunk or CHUNK, "sort": sort, "engine": engine, "src_format": src_format}
     try:
         before = load_policy(old)
         after = load_policy(new)
-        data = list(read_claims(claims))
-    except YibaoError as err:
-        _fail(error_text(err, cfg.lang))
-        return
-    err = _stderr()
-    show = progress if progress is not None else (err.is_terminal and len(data) >= PROGRESS_FROM)
-    if show:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        if show:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn(say("progress.settling", cfg.lang)), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("diff", total=len(data))
-            step = max(1, len(data) // 200)
+            label = say("progress.settling", cfg.lang) + " {task.completed:,}"
+            columns = (SpinnerColumn(), TextColumn(label), TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as bar:
+                task = bar.add_task("diff", total=None)
 
-            def tick(n: int) -> None:
-                if n % step == 0 or n == len(data):
+                def tick(n: int) -> None:
                     bar.update(task, completed=n)
 
-            impact = diff_policies(before, after, data, top=top, old_path=str(old), new_path=str(new),
-                                   progress=tick)
-    else:
-        impact = diff_policies(before, after, data, top=top, old_path=str(old), new_path=str(new))
+                impact, notes = diff_path(before, after, claims, progress=tick, **kw)
+        else:
+            impact, notes = diff_path(before, after, claims, **kw)
+    except YibaoError as error:
+        _fail(error_text(error, cfg.lang))
+        return
+    for key, slots in notes:
+        err.print(say(key, cfg.lang, **slots), markup=False)
     if as_json:
         click.echo(json.dumps(impact.to_dict(all_changes=all_changes), ensure_ascii=False, indent=2))
     else:
@@ -191,30 +211,31 @@ def diff_command(old: Path, new: Path, claims: Path, as_json: bool, all_changes:
 @configured
 def sample_claims_command(policy: Path, count: int, seed: int, output: Path | None, scheme: str | None,
                           kind: str | None, start: dt.datetime | None, days: int | None, cfg: Config) -> None:
-    """Write COUNT random claims that POLICY accepts, reproducible by --seed."""
-    import json
+    """Write COUNT random claims that POLICY accepts, reproducible by --seed.
 
+    Claims are drawn, validated and written in chunks (memory flat in COUNT); a .parquet file
+    holds the columnar claim table (docs/columnar.md).
+    """
     from yibao.compiler.loader import load_policy
-    from yibao.sampling import sample_policy_claims, write_any
+    from yibao.sampling_stream import claim_chunks, write_chunks
 
+    if output is not None and output.suffix == ".json":
+        raise click.UsageError(say("sample.json", cfg.lang, path=output))
     try:
         compiled = load_policy(policy)
     except YibaoError as err:
         _fail(error_text(err, cfg.lang))
         return
     try:
-        claims = sample_policy_claims(compiled, count, seed, scheme=scheme, kind=kind,
-                                      start=start.date() if start else None, days=days)
+        chunks = claim_chunks(compiled, count, seed, scheme=scheme, kind=kind,
+                              start=start.date() if start else None, days=days)
+        first = next(chunks, None)  # a scheme or kind the policy does not take is refused before writing
+        written = write_chunks(chain([first] if first is not None else [], chunks),
+                               None if output is None or str(output) == "-" else output)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    if output is None or str(output) == "-":
-        for c in claims:
-            click.echo(json.dumps(c, ensure_ascii=False))
-        return
-    if output.suffix == ".json":
-        raise click.UsageError(say("sample.json", cfg.lang, path=output))
-    write_any(claims, output)
-    _stderr().print(say("sample.wrote", cfg.lang, n=count, path=output), markup=False)
+    if output is not None and str(output) != "-":
+        _stderr().print(say("sample.wrote", cfg.lang, n=written, path=output), markup=False)
 
 
 COMMANDS = (test_command, diff_command, sample_claims_command)

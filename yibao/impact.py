@@ -15,13 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from yibao.compiler.claims import Claim, Record
 from yibao.compiler.loader import Policy
 from yibao.compiler.money import money_display, money_str
-from yibao.compiler.runtime import Settlement
 from yibao.compiler.text_width import columns
 from yibao.compiler.trace import Step
-from yibao.dsl.errors import ClaimError, ClaimIssue, YibaoError
+from yibao.dsl.errors import ClaimError, ClaimIssue
 
 __all__ = ["ClaimChange", "Impact", "StepDiff", "diff_policies", "first_difference", "read_claims"]
 
@@ -216,11 +214,12 @@ class Impact:
     changed: int = 0
     old_total: dict[str, int] = field(default_factory=dict)
     new_total: dict[str, int] = field(default_factory=dict)
-    changes: list[ClaimChange] = field(default_factory=list)  # every changed claim, in claim order
+    changes: list[ClaimChange] = field(default_factory=list)  # every changed claim (if kept), in claim order
     largest: list[ClaimChange] = field(default_factory=list)
     by_level: dict[str, Group] = field(default_factory=dict)
     by_category: dict[str, Group] = field(default_factory=dict)
-    refused: list[Refusal] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)  # the first examples, in claim order
+    refused_sides: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("old", "new", "both"), 0))
 
     @property
     def keys(self) -> list[str]:
@@ -229,12 +228,12 @@ class Impact:
     @property
     def settled(self) -> int:
         """Claims settled under both policies."""
-        return self.claims - len(self.refused)
+        return self.claims - sum(self.refused_sides.values())
 
     @property
     def refused_by_one(self) -> int:
         """Claims one policy settles and the other refuses: a change too."""
-        return sum(1 for r in self.refused if r.side != "both")
+        return self.refused_sides["old"] + self.refused_sides["new"]
 
     def delta(self, key: str) -> int:
         return self.new_total.get(key, 0) - self.old_total.get(key, 0)
@@ -260,9 +259,7 @@ class Impact:
             "claims": self.claims,
             "settled": self.settled,
             "changed": self.changed,
-            "refused": {"old": sum(r.side == "old" for r in self.refused),
-                        "new": sum(r.side == "new" for r in self.refused),
-                        "both": sum(r.side == "both" for r in self.refused),
+            "refused": {**self.refused_sides,
                         "examples": [vars(r) for r in self.refused[:10]]},
             "payers": {
                 k: {"old": money_str(self.old_total.get(k, 0)), "new": money_str(self.new_total.get(k, 0)),
@@ -292,7 +289,7 @@ class Impact:
         out.append(w(f"{self.changed:,} of {self.settled:,} claims changed{share}",
                      f"{self.settled:,} 份结算单中 {self.changed:,} 份有变化{share}"))
         if self.refused:
-            sides = {s: sum(r.side == s for r in self.refused) for s in ("old", "new", "both")}
+            sides = self.refused_sides
             out.append(w(f"refused: {sides['old']:,} by the old policy only, "
                          f"{sides['new']:,} by the new one only, {sides['both']:,} by both",
                          f"被拒绝：仅旧政策 {sides['old']:,} 份，仅新政策 {sides['new']:,} 份，"
@@ -345,27 +342,6 @@ def _signed_decimal(value: Decimal) -> str:
     return ("+" if value > 0 else "") + f"{value:,.2f}"
 
 
-def _figures(s: Settlement, names: Sequence[str]) -> dict[str, int]:
-    d = {layer.name: fen for layer, fen in zip(s.meta.layers, s.payer_fen, strict=True)}
-    out = {n: d.get(n, 0) for n in names}
-    out[PERSON] = s.person_fen
-    return out
-
-
-def _validate(policy: Policy, data: Any, source: str) -> tuple[Claim | Record | None, str | None]:
-    try:
-        return policy.claim(data, source), None
-    except ClaimError as err:
-        return None, str(err)
-
-
-def _settle(policy: Policy, claim: Claim | Record) -> tuple[Settlement | None, str | None]:
-    try:
-        return policy.settle(claim), None
-    except YibaoError as err:
-        return None, str(err)
-
-
 def diff_policies(
     old: Policy,
     new: Policy,
@@ -375,70 +351,21 @@ def diff_policies(
     old_path: str = "",
     new_path: str = "",
     progress: Callable[[int], None] | None = None,
+    all_changes: bool = True,
+    chunk: int = 65_536,
+    engine: str = "scalar",
 ) -> Impact:
     """Settle every ``(source, claim)`` under both policies and collect the differences.
 
-    ``progress`` is called with the number of claims done after each claim. A claim one
+    Each person's claims are settled in date order carrying year_to_date (``impact_run``);
+    ``progress`` is called with the number of claims done after each chunk. A claim one
     policy refuses (out of its scope, dates or value sets) is counted, not raised.
     """
-    payers = list(dict.fromkeys([*old.layers, *new.layers]))
-    imp = Impact(old_path or str(old.ast.path), new_path or str(new.ast.path), old.id, new.id, payers)
-    keys = imp.keys
-    imp.old_total = dict.fromkeys(keys, 0)
-    imp.new_total = dict.fromkeys(keys, 0)
-    pending: list[tuple[ClaimChange, Claim | Record, Claim | Record]] = []
-    for n, (source, data) in enumerate(claims, 1):
-        imp.claims += 1
-        a, a_err = _validate(old, data, source)
-        b, b_err = _validate(new, data, source)
-        sa = sb = None
-        if a is not None:
-            sa, a_err = _settle(old, a)
-        if b is not None:
-            sb, b_err = _settle(new, b)
-        if sa is None or sb is None:
-            side = "both" if sa is None and sb is None else ("old" if sa is None else "new")
-            ident = data.get("id", "?") if isinstance(data, Mapping) else "?"
-            imp.refused.append(Refusal(str(ident), source, side, (a_err or b_err or "")))
-            if progress:
-                progress(n)
-            continue
-        fa, fb = _figures(sa, payers), _figures(sb, payers)
-        for k in keys:
-            imp.old_total[k] += fa[k]
-            imp.new_total[k] += fb[k]
-        claim = sa.claim
-        level = getattr(claim, "level", None)
-        category = getattr(claim, "category", None)
-        changed = fa != fb
-        if changed:
-            imp.changed += 1
-            change = ClaimChange(claim.id, source, level, category, fa, fb)
-            imp.changes.append(change)
-            pending.append((change, a, b))  # type: ignore[arg-type]
-        for groups, name in ((imp.by_level, level), (imp.by_category, category)):
-            if name is None:
-                continue
-            g = groups.setdefault(name, Group(delta=dict.fromkeys(keys, 0)))
-            g.claims += 1
-            if changed:
-                g.changed += 1
-                for k in keys:
-                    g.delta[k] += fb[k] - fa[k]
-        if progress:
-            progress(n)
-    imp.by_level = dict(sorted(imp.by_level.items(), key=lambda kv: _level_order(kv[0])))
-    order = {c: i for i, c in enumerate(old.enums.get("person.category", ()))}
-    imp.by_category = dict(sorted(imp.by_category.items(),
-                                  key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    # The largest changes, by how much moved; ties keep claim order. Only these are traced.
-    ranked = sorted(range(len(pending)), key=lambda i: -pending[i][0].size)[:top]
-    for i in ranked:
-        change, a, b = pending[i]
-        change.step = first_difference(old.settle(a, trace=True).trace, new.settle(b, trace=True).trace)
-        imp.largest.append(change)
-    return imp
+    from yibao.impact_run import _pairs_chunks, diff_claims, engine_for
 
-
-def _level_order(level: str) -> tuple[int, str]:
-    return (int(level), "") if level.isdigit() else (99, level)
+    engine, _notes = engine_for(old, new, engine)
+    sources: list[str] = []
+    records = old.input != "claim" or new.input != "claim"
+    chunks = _pairs_chunks(claims, chunk, sources, as_tables=not records)
+    return diff_claims(old, new, chunks, sources.__getitem__, top=top, all_changes=all_changes,
+                       engine=engine, old_path=old_path, new_path=new_path, progress=progress)

@@ -458,9 +458,17 @@ class PolicyInputs:
         return start, days
 
 
+_CUM_CACHE: dict[tuple[Any, ...], tuple[float, ...]] = {}
+
+
 def _pick(rng: random.Random, weights: Mapping[str, float], allowed: Sequence[str]) -> str:
-    """One of ``allowed`` by ``weights`` (unknown values weigh 1)."""
-    return rng.choices(allowed, cum_weights=_cum(allowed, weights))[0]
+    """One of ``allowed`` by ``weights`` (unknown values weigh 1); cumulative weights are worked out
+    once per weights and allowed values (a hot spot of the sampler otherwise)."""
+    key = (tuple(weights.items()), tuple(allowed))
+    cum = _CUM_CACHE.get(key)
+    if cum is None:
+        cum = _CUM_CACHE[key] = _cum(allowed, weights)
+    return rng.choices(allowed, cum_weights=cum)[0]
 
 
 def _items(rng: random.Random, table: Sequence[_Item], cum: Sequence[float], k: int,
@@ -682,31 +690,13 @@ def sample_policy_claims(
     Schemes, visit kinds and categories come from what the policy's ``applies when`` lets
     in (``scheme``/``kind`` narrow them); levels, regions, referrals and facilities from its
     enums; disease names and item classes from its rules; ``year_to_date`` keys from its
-    accumulators. Dates default to 2024 within the policy's effective dates. Each claim is
-    validated by ``policy.claim``; one the policy refuses is drawn again.
+    accumulators. Dates default to 2024 within the policy's effective dates. A claim the
+    policy refuses is drawn again (validated in chunks: ``sampling_stream.claim_chunks``).
     """
-    if n < 0:
-        raise ValueError("n must not be negative")
-    if days is not None and days < 1:
-        raise ValueError("days must be at least 1")
-    plan = PolicyInputs(policy, scheme=scheme, kind=kind)
-    first, span = plan.window(start, days)
-    draw = _policy_record if plan.input == "record" else _policy_claim
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        label = f"SIM-{seed}-{i + 1:06d}"
-        for _ in range(_TRIES):
-            data = draw(rng, label, plan, first, span)
-            try:
-                policy.claim(data)
-            except Exception:  # the policy's scope is narrower than the plan: draw again
-                continue
-            out.append(data)
-            break
-        else:
-            raise ValueError(f"could not draw a claim that policy {policy.id} accepts in {_TRIES} tries")
-    return out
+    from yibao.sampling_stream import claim_chunks
+
+    chunks = claim_chunks(policy, n, seed, scheme=scheme, kind=kind, start=start, days=days)
+    return [claim for claims, _table in chunks for claim in claims]
 
 
 def _parquet_row(claim: Mapping[str, Any]) -> dict[str, Any]:
