@@ -31,7 +31,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NAMES = {"yibao", "JSON", "HTML", "Markdown", "TOML", "YYYY", "MM", "DD", "help"}
 # The command line's own identifiers: option names (``--help``) and argument names (``POLICY``).
 NAMES |= {w for command in main.commands.values() for param in command.params
-          for w in WORD.findall(" ".join([*param.opts, param.human_readable_name]))}
+          for w in WORD.findall(" ".join([*param.opts, *param.secondary_opts, param.human_readable_name]))}
 
 
 def _strings(value: object) -> list[str]:
@@ -230,3 +230,13 @@ def test_reconcile_report(tmp_path: Path) -> None:
                          for w in WORD.findall(line))
     run(["reconcile", str(PLATFORM), str(data)], [PLATFORM], [], also=platform)
     run(["reconcile", str(changed), str(data), "--show", "1"], [PLATFORM], [], also=platform)
+
+
+def test_the_help_of_reconcile_serve_convert_batch_and_lsp() -> None:
+    # metavars (INTEGER RANGE), formats, the platform's field names and the tools named stay as written
+    names = {"INTEGER", "RANGE", "TEXT", "PATH", "ADDRESS", "OUTPUT", "ID", "docs", "md", "json", "jsonl",
+             "parquet", "Parquet", "int64", "openapi", "OpenAPI", "HTTP", "national", "settlement",
+             "cuminfo", "feedetail_result", "setlinfo", "setldetail", "columnar", "scalar", "NumPy", "Dask",
+             "VS", "Code", "Neovim", "Helix", "FILE", "YIBAO_LANG", "pyproject", "toml", "tool", "zh", "en"}
+    for command in ("reconcile", "serve", "convert", "batch", "lsp", "diff"):
+        run([command, "--help"], [], [], also=frozenset(names | {command}))

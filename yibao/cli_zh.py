@@ -49,6 +49,7 @@ ZH: dict[str, str] = {
     "directory": "文件夹",
     "path": "路径",
     "Aborted!": "已中止！",
+    "required": "必填",
     "default: {default}": "默认：{default}",
     "integer": "整数",
     "float": "小数",
@@ -125,12 +126,55 @@ HELP: dict[str, tuple[str, dict[str, str]]] = {
               "coverage_json": "把覆盖率报告以 JSON 写入此文件（'-' 为标准输出，此时报告写到标准错误）。",
               "min_coverage": "任一政策的规则覆盖率低于 N% 时失败（退出码 1）。",
               "verbose": "列出每个用例，以及覆盖率报告中的每条规则。"}),
-    "diff": ("按新旧两个政策结算每一份结算单，报告变化。",
-             {"claims": "JSON 结算单文件夹、JSON 行文件或 Parquet 文件。", "as_json": "以 JSON 输出报告。",
-              "all_changes": "与 --json 一起：列出每一份有变化的结算单。",
+    "diff": ("按新旧两个政策结算 CLAIMS 的每一份结算单，报告变化。\n\n"
+             "结算单分块读入；每位参保人的结算单按日期顺序结算并带入年度累计，"
+             "因此超过一块的输入须按参保人编号排序（或用 --sort）。",
+             {"claims": "JSON 结算单文件夹、JSON 行文件、Parquet 文件或数据集文件夹（也可作为 CLAIMS 给出）。",
+              "as_json": "以 JSON 输出报告。",
+              "all_changes": "与 --json 一起：列出每一份有变化的结算单，而不只是变化最大的（占用内存随之增加）。",
               "top": "显示变化最大的多少份，每份附第一个不同的步骤。",
-              "fail_on_change": "有任何结算单结果不同时退出码为 1。",
-              "progress": "显示进度条（默认：在终端中、结算单较多时）。"}),
+              "fail_on_change": "有任何结算单结果不同（或一个政策拒绝另一个政策结算的结算单）时退出码为 1。",
+              "engine": "用列式引擎分块结算（没有列式形式之处用逐单引擎）。",
+              "chunk": "每次读入的结算单份数（默认 65,536）。",
+              "sort": "整体读入结算单并按参保人排序（否则超过一块的输入须已按参保人编号排序）。",
+              "src_format": "文件名看不出格式时，结算单的格式。",
+              "progress": "显示进度计数（默认：在终端中）。"}),
+    "reconcile": ("按 POLICY 重算 PLATFORM_DATA 中的每一笔结算，逐分比对。\n\n"
+                  "PLATFORM_DATA 为国家平台的就诊数据（docs/national.md）：JSON 行（每行一次就诊，边读边算）、"
+                  "一次或多次就诊的 JSON 文件、这类文件的文件夹，或 -。每次就诊按其明细分割（feedetail_result）"
+                  "和期初累计（cuminfo）重算。",
+                  {"area": "统筹区的映射（TOML）；默认：列出该政策的内置统筹区。", "as_json": "以 JSON 输出报告。",
+                   "fail_on_difference": "有任何就诊不一致或未通过校验时退出码为 1。",
+                   "show": "文本报告中说明多少次不一致或未通过校验的就诊（--json 列出全部）。",
+                   "progress": "显示进度条（默认：标准错误是终端时）。"}),
+    "serve": ("通过 HTTP 为 POLICIES 提供结算、说明、说明函、国家平台结算与稽核服务。\n\n"
+              "政策在启动时加载并编译一次（政策有错误时在启动时停止，退出码 1）。OpenAPI：/openapi.json 和 /docs。",
+              {"host": "监听的地址。", "port": "监听的端口。",
+               "area": "国家平台接口所用的统筹区映射（TOML）；默认：列出各政策的内置统筹区。"}),
+    "convert": ("把 IN 中的结算单转换为 OUT：json（一份结算单或数组）、jsonl、parquet（一个 .parquet 文件，"
+                "或一个文件夹：数据集），金额精确（Parquet 中为 int64 分）；或用 --from/--to yibao、national、"
+                "settlement 在 yibao 结算单与国家平台的数据形式之间转换。",
+                {"src_format": "IN 的格式（默认：按文件名）：json、jsonl、parquet；或 yibao / national（国家平台的数据形式）。",
+                 "dst_format": "OUT 的格式（默认：按文件名）：json、jsonl、parquet；或 yibao、national、settlement"
+                               "（平台的 setlinfo、setldetail、cuminfo）。",
+                 "chunk": "每次读写的结算单份数（结算单文件格式）。",
+                 "policy": "国家平台形式：所用政策（yibao → national 与 settlement 时必填）。",
+                 "area": "国家平台形式：统筹区的映射（TOML）。", "output": "写到这里（与 OUT 相同）。"}),
+    "batch": ("按 POLICY 把 CLAIMS 中的每一份结算单结算到 OUTPUT；每位参保人的结算单按日期顺序结算，"
+              "年度累计逐份带入（CLAIMS 须按参保人编号排序，或用 --sort）。",
+              {"output": "结算结果：.jsonl、.json、.parquet，或一个文件夹（Parquet 数据集）。",
+               "engine": "columnar：用 NumPy 整块计算；scalar：逐单计算（基准实现）。",
+               "src_format": "CLAIMS 的格式（默认：按文件名；文件夹为 Parquet 数据集）。",
+               "closing_out": "同时把每位参保人每个参保年度的期末年度累计写到这里。",
+               "trace_claims": "同时写出此结算单带步骤的结算结果及每行分摊（可重复）。",
+               "traces_out": "--trace-claim 结算结果写入的 JSON 行文件。",
+               "chunk": "每次读入的结算单份数（一块会延长到其最后一位参保人结束）。",
+               "sort": "先按参保人排序（全部读入内存）；否则须已排序。",
+               "scheduler": "在 Dask 集群上结算（调度器地址）；写出分区的 Parquet 数据集。",
+               "workers": "在 N 个工作进程的本地 Dask 集群上结算；写出 Parquet 数据集。",
+               "partitions": "与 --dask/--workers 一起：按参保人编号哈希分区（默认：每个工作进程 4 个）。"}),
+    "lsp": ("为编辑器（VS Code、Neovim、Helix …）在标准输入输出上运行语言服务器。",
+            {"stdio": "通过标准输入和输出通信（默认方式；因编辑器会传入此选项而接受）。"}),
     "sample-claims": ("写出 COUNT 份政策接受的随机结算单，同一 --seed 结果相同。",
                       {"count": "多少份。", "seed": "同一种子得到同样的结算单。",
                        "output": "一个文件夹（每份一个 .json）、.jsonl 或 .parquet 文件；"
