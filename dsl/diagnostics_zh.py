@@ -306,9 +306,9 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("layer `{layer}` has no result `{name}`", "支付层 `{layer}` 没有结果 `{name}`"),
     ("`in {…}` needs an enum field, not {t}", "`in {…}` 需要枚举字段，而不是{t}"),
     ("`{op}` needs true/false, not {t}", "`{op}` 需要真假值，而不是{t}"),
-    ("cannot {verb} a bare number and a rate", "不能{verb}不带单位的数字和比例"),
+    ("cannot {verb} a bare number and a rate", "不带单位的数字和比例不能{verb}"),
     ("write percentage points with `%`, e.g. `80% - 10%`", "百分点请带 `%`，例如 `80% - 10%`"),
-    ("cannot {verb} money and a rate", "不能{verb}金额和比例"),
+    ("cannot {verb} money and a rate", "金额和比例不能{verb}"),
     ("did you mean `money × rate`?", "是否应为 `money × rate`？"),
     ("add", "相加"),
     ("subtract", "相减"),
@@ -362,6 +362,7 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
 
 
 _SLOT = re.compile(r"\{(\w+)\}")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 
 
 def _items(text: str) -> str:
@@ -384,7 +385,8 @@ def zh(message: str) -> str:
         if m:
             slots = {k: v if k in typed else _items(v) if k in _LIST_SLOTS else _names(v) if k in _NAME_SLOTS
                      else zh(v) for k, v in m.groupdict().items()}
-            return _SLOT.sub(lambda s, got=slots: got.get(s.group(1), s.group()), text)
+            filled = _SLOT.sub(lambda s, got=slots: got.get(s.group(1), s.group()), text)
+            return _CJK_GAP.sub("", filled)  # a phrase put in before Chinese: no space between
     return message
 
 
