@@ -47,15 +47,15 @@ def batch(policy: Path, claims: Path, output: Path, engine: str, src_format: str
     """Settle every claim in CLAIMS under POLICY into OUTPUT, each person's claims in date order
     with year_to_date carried from claim to claim (CLAIMS sorted by person id, or --sort)."""
     from yibao.cli import _stderr, reports_errors
+    from yibao.messages import current_lang, say
 
     if trace_claims and traces_out is None:
-        raise click.UsageError("--trace-claim needs --traces FILE (JSON lines) to write the traces to")
+        raise click.UsageError(say("usage.traces", current_lang()))
     on_dask = scheduler is not None or workers is not None
     if on_dask and (closing_out or trace_claims or engine != "columnar" or sort):
-        raise click.UsageError("--dask/--workers settle with the columnar engine and sort each partition; "
-                               "--closing, --trace-claim, --engine scalar and --sort are for one process")
+        raise click.UsageError(say("usage.dask", current_lang()))
     if not on_dask and partitions is not None:
-        raise click.UsageError("--partitions is for --dask or --workers")
+        raise click.UsageError(say("usage.partitions", current_lang()))
 
     @reports_errors
     def go() -> None:

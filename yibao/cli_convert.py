@@ -48,18 +48,18 @@ def convert(source: str, target: Path | None, src_format: str | None, dst_format
     or a folder: a dataset), amounts exact (int64 fen in Parquet); or, with --from/--to yibao,
     national or settlement, between yibao claims and the national platform's shapes."""
     from yibao.cli import reports_errors
+    from yibao.messages import current_lang, say
 
     if target is not None and output is not None:
-        raise click.UsageError("give OUT or -o, not both")
+        raise click.UsageError(say("usage.out_once", current_lang()))
     out = target if target is not None else output
     if src_format in NATIONAL or dst_format in NATIONAL:
         reports_errors(national_convert)(source, src_format, dst_format, policy, area, out)
         return
     if policy is not None or area is not None:
-        raise click.UsageError("--policy and --area are for the national shapes (--from/--to national)")
+        raise click.UsageError(say("usage.national_only", current_lang()))
     if out is None or str(out) == "-" or source == "-":
-        raise click.UsageError("claim files: give IN and OUT as paths "
-                               "(yibao convert claims.jsonl claims.parquet)")
+        raise click.UsageError(say("usage.paths", current_lang()))
 
     @reports_errors
     def run() -> None:

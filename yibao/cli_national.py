@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from yibao.messages import current_lang, error_text
+from yibao.messages import error_text
 
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 FORMATS = click.Choice(["yibao", "national", "settlement"])
@@ -25,6 +25,7 @@ def national_convert(source: str, src: str, dst: str, policy: Path | None, area:
     claims and national visits, or settle national visits into the platform's settlement shapes.
     ``yibao convert`` (``yibao/cli_convert.py``) calls this for these formats."""
     from yibao.compiler.loader import load_policy
+    from yibao.messages import current_lang, say
     from yibao.national.areas import area_for, load_area
     from yibao.national.convert import DIRECTIONS
     from yibao.national.convert import convert as run
@@ -32,14 +33,12 @@ def national_convert(source: str, src: str, dst: str, policy: Path | None, area:
     from yibao.output import open_output
 
     if (src, dst) not in DIRECTIONS:
-        raise click.UsageError(
-            f"--from {src} --to {dst}: choose one of "
-            + "; ".join(f"--from {a} --to {b} ({what})" for (a, b), what in DIRECTIONS.items())
-        )
+        choices = "; ".join(f"--from {a} --to {b}" for a, b in DIRECTIONS)
+        raise click.UsageError(say("usage.direction", current_lang(), src=src, dst=dst, choices=choices))
     if policy is None and (src, dst) != ("national", "yibao"):
-        raise click.UsageError(f"--from {src} --to {dst} needs --policy")
+        raise click.UsageError(say("usage.needs_policy", current_lang(), src=src, dst=dst))
     if policy is None and area is None:
-        raise click.UsageError("give --policy or --area: the pooling area's codes come from one of them")
+        raise click.UsageError(say("usage.policy_or_area", current_lang()))
     compiled = load_policy(policy) if policy is not None else None
     mapping = area_for(compiled.id, area) if compiled is not None else load_area(area)  # type: ignore[arg-type]
     items = [(s, d) for s, d, _ in read_visits(source)]

@@ -156,7 +156,9 @@ def diff_command(old: Path, new: Path, claims_arg: Path | None, claims: Path | N
     from yibao.impact_run import diff_path
 
     if (claims is None) == (claims_arg is None):
-        raise click.UsageError("give the claims once: as CLAIMS or as --claims PATH")
+        from yibao.messages import current_lang
+
+        raise click.UsageError(say("usage.claims_once", current_lang()))
     claims = claims or claims_arg
     assert claims is not None
     err = _stderr()

@@ -21,6 +21,23 @@ __all__ = ["CLAIM", "WORDS", "claim_issue", "current_lang", "error_text", "os_re
 
 # key → (zh, en); ``{name}`` slots are filled by ``say``.
 WORDS: dict[str, tuple[str, str]] = {
+    "usage.claims_once": ("结算单只给一次：作为 CLAIMS 或 --claims PATH", "give the claims once: as CLAIMS or as --claims PATH"),
+    "usage.out_once": ("给出 OUT 或 -o，不要两者都给", "give OUT or -o, not both"),
+    "usage.national_only": ("--policy 和 --area 只用于国家平台格式（--from/--to national）",
+                            "--policy and --area are for the national shapes (--from/--to national)"),
+    "usage.paths": ("结算单文件：IN 和 OUT 都应是路径（yibao convert claims.jsonl claims.parquet）",
+                    "claim files: give IN and OUT as paths (yibao convert claims.jsonl claims.parquet)"),
+    "usage.traces": ("--trace-claim 需要 --traces FILE（JSON 行）来写出计算步骤",
+                     "--trace-claim needs --traces FILE (JSON lines) to write the traces to"),
+    "usage.dask": ("--dask/--workers 用列式引擎结算并在每个分区内排序；--closing、--trace-claim、--engine scalar "
+                   "和 --sort 只用于单进程",
+                   "--dask/--workers settle with the columnar engine and sort each partition; "
+                   "--closing, --trace-claim, --engine scalar and --sort are for one process"),
+    "usage.partitions": ("--partitions 只与 --dask 或 --workers 一起用", "--partitions is for --dask or --workers"),
+    "usage.direction": ("--from {src} --to {dst}：请选择其一：{choices}", "--from {src} --to {dst}: choose one of {choices}"),
+    "usage.needs_policy": ("--from {src} --to {dst} 需要 --policy", "--from {src} --to {dst} needs --policy"),
+    "usage.policy_or_area": ("请给出 --policy 或 --area：统筹区的编码来自其中之一",
+                             "give --policy or --area: the pooling area's codes come from one of them"),
     "check.ok": ("通过：{path}（{params} 个参数，{layers} 个支付层）",
                  "ok: {path} ({params} parameter{params_s}, {layers} layer{layers_s})"),
     "check.none": ("请给出一个或多个政策文件（或 --explain CODE）", "give one or more POLICY files (or --explain CODE)"),
