@@ -233,8 +233,9 @@ def test_reconcile_report(tmp_path: Path) -> None:
 
 
 def test_the_help_of_reconcile_serve_convert_batch_and_lsp() -> None:
-    # metavars (INTEGER RANGE), formats, the platform's field names and the tools named stay as written
-    names = {"INTEGER", "RANGE", "TEXT", "PATH", "ADDRESS", "OUTPUT", "ID", "docs", "md", "json", "jsonl",
+    # option values are in Chinese (整数, 路径); formats, the platform's field names and the tools named
+    # stay as written
+    names = {"ADDRESS", "OUTPUT", "ID", "docs", "md", "json", "jsonl",
              "parquet", "Parquet", "int64", "openapi", "OpenAPI", "HTTP", "national", "settlement",
              "cuminfo", "feedetail_result", "setlinfo", "setldetail", "columnar", "scalar", "NumPy", "Dask",
              "VS", "Code", "Neovim", "Helix", "FILE", "YIBAO_LANG", "pyproject", "toml", "tool", "zh", "en"}

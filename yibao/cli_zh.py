@@ -87,6 +87,22 @@ def install() -> None:
     # the type names Click puts in its messages
     click.types.IntParamType.name = "integer"
     click.types.FloatParamType.name = "float"
+    if not getattr(click.core.Parameter.make_metavar, "_yibao_zh", False):
+        english = click.core.Parameter.make_metavar
+
+        def make_metavar(self: click.core.Parameter, ctx: click.Context) -> str:
+            """An option's value in the help (``INTEGER``) in Chinese when the run is in zh."""
+            text = english(self, ctx)
+            return METAVARS.get(text, text) if current_lang() == "zh" else text
+
+        make_metavar._yibao_zh = True  # type: ignore[attr-defined]
+        click.core.Parameter.make_metavar = make_metavar  # type: ignore[method-assign]
+
+
+# What Click shows for an option's value; argument names (POLICY, CLAIMS) are the command's own.
+METAVARS: dict[str, str] = {"INTEGER": "整数", "INTEGER RANGE": "整数", "FLOAT": "数值", "FLOAT RANGE": "数值",
+                            "TEXT": "文本", "PATH": "路径", "FILE": "文件", "FILENAME": "文件",
+                            "DIRECTORY": "文件夹", "BOOLEAN": "是或否"}
 
 
 # The commands' help in Chinese: command → (help, {option or argument name: help}).
