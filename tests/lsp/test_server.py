@@ -76,6 +76,19 @@ def test_an_error_is_published_at_its_range(client: LspClient, tmp_path: Path) -
     assert client.diagnostics(uri(broken), version=2) == []
 
 
+def test_diagnostics_follow_the_projects_language(client: LspClient, tmp_path: Path) -> None:
+    """A policy under a `yibao.toml` saying `lang = "zh"` gets its diagnostics in Chinese, code kept."""
+    (tmp_path / "yibao.toml").write_text('lang = "zh"\n', encoding="utf-8")
+    broken = tmp_path / "zh.yb"
+    text = JIUJIANG.read_text(encoding="utf-8").replace("  rate rate\n", "  rate rat\n")
+    broken.write_text(text, encoding="utf-8")
+    open_doc(client, broken, text)
+    (error,) = [d for d in client.diagnostics(uri(broken)) if d["severity"] == 1]
+    assert "`rat`" in error["message"] and "unknown name" not in error["message"]
+    assert re.search(r"[\u4e00-\u9fff]", error["message"]), error["message"]
+    assert re.fullmatch(r"Y\d{4}", error["code"])
+
+
 def test_rapid_changes_end_with_the_diagnostics_of_the_last_text(client: LspClient, tmp_path: Path) -> None:
     path = tmp_path / "typing.yb"
     good = JIUJIANG.read_text("utf-8")

@@ -40,6 +40,17 @@ _COMPLETION_KINDS = {
 }
 
 
+def _lang(path: str) -> str:
+    """The language of a policy's diagnostics: its project's configuration (``yibao.toml`` above
+    it, ``YIBAO_LANG``, the locale), as for ``yibao check``; English if the configuration is bad."""
+    from yibao.config import load_config
+
+    try:
+        return load_config(Path(path)).lang
+    except Exception:  # a broken yibao.toml must not stop the editor's diagnostics
+        return "en"
+
+
 class YibaoServer(LanguageServer):
     """The server, with each open buffer's latest analysis and the latest one that parsed."""
 
@@ -101,7 +112,9 @@ class YibaoServer(LanguageServer):
             diagnostics=[*internal, *(self.diagnostic(analysis, d) for d in analysis.diagnostics)]))
 
     def diagnostic(self, analysis: Analysis, d: Diagnostic) -> types.Diagnostic:
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        lang = _lang(analysis.path)
+        text, hint = d.text(lang)
+        message = text + (f"\n{'提示' if lang == 'zh' else 'hint'}: {hint}" if hint else "")
         span = d.span
         if span.file != analysis.path:  # in a reform's base: shown on the `extends` line
             message = f"{span}: {message}"
