@@ -32,22 +32,21 @@ from yibao.dsl.types import CATEGORIES
 
 from .codegen import GENERATOR, _Writer
 from .codegen_expr import _FIELDS, _NONNEGATIVE, _QUANTITY_VARS, ExprEmitter, _ident
-from .constructs import ACCUMULATORS, accumulator_adds, accumulator_key, layer_accumulators
+from .constructs import (
+    PAID_IN,
+    TREATMENTS,
+    accumulator_adds,
+    accumulator_key,
+    layer_accumulators,
+    rate_by_line,
+)
 from .money import RATE_ONE
 
 COLUMNAR_GENERATOR = GENERATOR.replace("codegen", "codegen-columnar")
 _PERIODS = ("year", "visit", "month", "quarter")  # `per month` and `per quarter`: caps only (the checker)
-# A cap over a period: the local name prefix of what the layer paid in it before the claim.
-_CAP_BEFORE = {a.period: a.var for a in ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
-_TREATMENTS = ("in_scope", "out_of_scope", "first_self_pay", "in_scope_share")
 # In a classification row, the line's own fields, and the claim's through the line's owner (``L``).
 _LINE_FIELDS = {"line.unit_price": "unit_price", "line.amount": "amount", "line.category": "c.line_category",
                 "line.class": "c.line_class"}
-
-
-def _reads_line(e: ast.Expr) -> bool:
-    """A rate by bill line reads ``line.…``."""
-    return any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(e))
 
 
 class ColumnarUnsupported(YibaoError):
@@ -84,7 +83,7 @@ class ColumnarGenerator(ExprEmitter):
                     "line", "record"):
                 raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: `{node.dotted}` has no "
                                           "columnar form yet (use --engine scalar)")
-            if isinstance(node, ast.Treatment) and node.kind not in _TREATMENTS:
+            if isinstance(node, ast.Treatment) and node.kind not in TREATMENTS:
                 raise ColumnarUnsupported(f"{node.span.file}:{node.span.line}: the treatment `{node.kind}` "
                                           "has no columnar form yet (use --engine scalar)")
         if self.p.classify is None:
@@ -92,7 +91,7 @@ class ColumnarGenerator(ExprEmitter):
         late = self.quantity_params()
         for layer in self.p.layers:  # a rate by bill line: per line in `prepare`, so of early figures only
             r = layer.rate
-            if r is None or not _reads_line(r):
+            if r is None or not rate_by_line(layer):
                 continue
             layer_names = {y.name for y in self.p.layers}
             reads_late = any((isinstance(x, ast.Name) and (x.name in _QUANTITY_VARS or x.name in late))
@@ -101,7 +100,7 @@ class ColumnarGenerator(ExprEmitter):
                 raise ColumnarUnsupported(f"{r.span.file}:{r.span.line}: a rate by bill line that is "
                                           "computed (not a choice among rates) or reads the settlement's "
                                           "figures has no columnar form yet (use --engine scalar)")
-        lines_ok = [x.rate for x in self.p.layers if x.rate is not None and _reads_line(x.rate)]
+        lines_ok = [x.rate for x in self.p.layers if x.rate is not None and rate_by_line(x)]
         outside = (*self.p.parameters, *(x for x in self.p.layers), *self.p.checks, self.p.header)
         for part in outside:
             for node in ast.walk(part):
@@ -317,7 +316,7 @@ class ColumnarGenerator(ExprEmitter):
     def line_rates(self) -> None:
         """For a rate by bill line: each line's in-scope cost (its weight) and its rate, kept on the
         batch (``Batch.line_values``) for ``settle_layers`` (``constructs.RATE_LINE``)."""
-        by_line = [x for x in self.p.layers if x.rate is not None and _reads_line(x.rate)]
+        by_line = [x for x in self.p.layers if rate_by_line(x)]
         if not by_line:
             return
         w = self.w
@@ -449,7 +448,7 @@ class ColumnarGenerator(ExprEmitter):
         if layer.fixed is not None:
             f = layer.fixed
             w(f"pay = np.maximum(np.minimum({self.expr(f.expr, mode)}, base), 0)", f.span)
-        elif layer.rate is not None and _reads_line(layer.rate):
+        elif rate_by_line(layer):
             self.rate_by_line(layer, n, mode)
         elif layer.rate is not None:
             r = layer.rate
@@ -464,8 +463,8 @@ class ColumnarGenerator(ExprEmitter):
         for cap in layer.caps:
             with w.at(cap.span):
                 capv = self.expr(cap.expr, mode)
-                if cap.period in _CAP_BEFORE:
-                    w(f"pay = np.minimum(pay, np.maximum({capv} - {_CAP_BEFORE[cap.period]}_{n}, 0))")
+                if cap.period in PAID_IN:
+                    w(f"pay = np.minimum(pay, np.maximum({capv} - {PAID_IN[cap.period].var}_{n}, 0))")
                 else:
                     w(f"pay = np.minimum(pay, {capv})")
         left_by_earlier = base_name in ("remaining", "unpaid")

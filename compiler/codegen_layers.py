@@ -22,17 +22,6 @@ if TYPE_CHECKING:
     from .codegen import _Texts
 
 
-# A cap over a period: the local name prefix of what the layer paid in it before this claim
-# (its accumulator's ``var``), and the construct it records.
-_CAP_BEFORE = {a.period: a.var for a in C.ACCUMULATORS if a.key in ("paid", "month.paid", "quarter.paid")}
-_CAP_CONSTRUCT = {"year": C.CAP_YEAR, "month": C.CAP_MONTH, "quarter": C.CAP_QUARTER}
-
-
-def _reads_line(e: ast.Expr) -> bool:
-    """Whether an expression reads the bill line (``line.class``): a rate by line."""
-    return any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(e))
-
-
 class LayerEmitter(ExprEmitter):
     """The line loop and the layers; ``site`` and ``text`` are the generator's."""
 
@@ -91,10 +80,10 @@ class LayerEmitter(ExprEmitter):
                 if keep_parts:
                     w("keep((sp[0] + sp[1], sp[2]))")
                 if traced:
-                    label = ast.Label("按医保结算明细", "as billed", span)
-                    sid = self.site("cls:billed", C.CLASSIFY_BILLED, rule="classify.billed", label=label,
-                                    refs=cls.references, span=span, en={"category": "as billed"},
-                                    zh={"category": "按医保结算明细"})
+                    zh, en = (phrases.phrase(C.CLASSIFY_BILLED.name, "title", lang) for lang in ("zh", "en"))
+                    sid = self.site("cls:billed", C.CLASSIFY_BILLED, rule="classify.billed",
+                                    label=ast.Label(zh, en, span), refs=cls.references, span=span,
+                                    en={"category": en}, zh={"category": zh})
                     rec = record(C.CLASSIFY_BILLED, line="i", code="ln.code", name="ln.name",
                                  amount="ln.amount", self_pay="sp[0]", over_limit="sp[1]",
                                  first_self_pay="sp[2]", in_scope="sp[3]")
@@ -256,7 +245,7 @@ class LayerEmitter(ExprEmitter):
                 if traced:
                     sid = site(C.FIXED, f.span, f.expr)
                     w(f"t(({sid}, {record(C.FIXED, fixed='fixed', cost='base', pay='pay')}))", f.span)
-            elif layer.rate is not None and _reads_line(layer.rate):
+            elif C.rate_by_line(layer):
                 self.rate_by_line(layer, traced, site)
             elif layer.rate is not None:
                 r = layer.rate
@@ -483,9 +472,10 @@ class LayerEmitter(ExprEmitter):
         n = layer.name
         with w.at(cap.span):
             w(f"cap = {self.expr(cap.expr, layer.rounding or self.default_mode)}")
-            before = _CAP_BEFORE.get(cap.period)
+            paid = C.PAID_IN.get(cap.period)
+            before = f"{paid.var}_{n}" if paid is not None else None
             if before is not None:
-                w(f"cap_left = cap - {before}_{n}")
+                w(f"cap_left = cap - {before}")
                 w("if cap_left < 0:")
                 with w.indent():
                     w("cap_left = 0")
@@ -497,14 +487,14 @@ class LayerEmitter(ExprEmitter):
             with w.indent():
                 w("pay = cap_left")
             if traced:
+                construct = C.CAPS[cap.period]
                 if before is not None:
-                    construct = _CAP_CONSTRUCT[cap.period]
                     sid = site(construct, cap.span, cap.expr)
-                    rec = record(construct, cap="cap", paid_before=f"{before}_{n}", before_cap="before_cap",
+                    rec = record(construct, cap="cap", paid_before=before, before_cap="before_cap",
                                  cap_left="cap_left", pay="pay")
                 else:
-                    sid = site(C.CAP_VISIT, cap.span, cap.expr)
-                    rec = record(C.CAP_VISIT, before_cap="before_cap", cap="cap", pay="pay")
+                    sid = site(construct, cap.span, cap.expr)
+                    rec = record(construct, before_cap="before_cap", cap="cap", pay="pay")
                 w(f"t(({sid}, {rec}))")
 
     def bands(self, layer: ast.Layer, traced: bool) -> None:

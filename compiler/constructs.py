@@ -224,6 +224,19 @@ ACCUMULATORS: tuple[Accumulator, ...] = (
 )
 # The claim's period a period accumulator is for, as ``year_to_date`` states it ("month": 3).
 PERIODS = ("month", "quarter")
+# What a layer paid over a period before this claim, which its `cap … per <period>` reads (what a
+# claim adds to it is the layer's pay, ``l``); a cap per visit reads none.
+PAID_IN: dict[str, Accumulator] = {a.period: a for a in ACCUMULATORS if a.adds == "l"}
+# The step a cap over each period records.
+CAPS: dict[str, Construct] = {"year": CAP_YEAR, "month": CAP_MONTH, "quarter": CAP_QUARTER,
+                              "visit": CAP_VISIT}
+
+
+def rate_by_line(layer: ast.Layer) -> bool:
+    """Whether the layer's rate reads the bill line (``rate if line.class == implant …``): then its
+    eligible amount is shared out over the lines (``RATE_LINE``, ``RATE_BY_LINE``)."""
+    return layer.rate is not None and any(
+        isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(layer.rate))
 ACCUMULATOR: dict[str, Accumulator] = {a.key: a for a in ACCUMULATORS}
 
 

@@ -117,8 +117,11 @@ class Policy:
         if "person.age" in self.requires and claim.age is None:
             issues.append(ClaimIssue("person.age", "required by this policy"))
         if not issues and not self._applies(claim):
+            facts = [f"{word} {value}" for word, value in (("scheme", getattr(claim, "scheme", None)),
+                                                           ("visit kind", getattr(claim, "kind", None)))
+                     if value is not None]  # a field the policy never reads may be absent
             what = ("this record" if self.input == "record"
-                    else f"this claim (scheme {claim.scheme}, visit kind {claim.kind})")
+                    else f"this claim ({', '.join(facts)})" if facts else "this claim")
             issues.append(ClaimIssue("$", f"policy {self.id} does not cover {what}"))
         if issues:
             raise ClaimError(issues, source, what=self.input)

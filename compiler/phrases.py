@@ -35,6 +35,7 @@ ZH: dict[tuple[str, str], str] = {
         "{code} {name}：{@category}，先行自付 {amount} × {share} = {first_self_pay}；政策范围内 {in_scope}",
     ("classify_in_share", "formula"):
         "{code} {name}：{@category}，按 {share} 纳入政策范围：{amount} × {share} = {in_scope}；先行自付 {first_self_pay}",
+    ("classify_billed", "title"): "按医保结算明细",
     ("classify_billed", "formula"):
         "{code} {name}：按医保结算明细，全自费 {self_pay}，超限价 {over_limit}，先行自付 {first_self_pay}，政策范围内 {in_scope}",
     ("classify_in", "treatment"): "全部纳入政策范围内费用",
@@ -196,6 +197,7 @@ EN: dict[tuple[str, str], str] = {
     ("classify_billed", "formula"): "{code} {name}: as billed, self-paid {self_pay}, over the price limit "
                                     "{over_limit}, first self-pay {first_self_pay}, in scope {in_scope}",
     ("classify_billed", "coverage"): "as billed",
+    ("classify_billed", "title"): "as billed",
     ("classify_in", "treatment"): "in scope",
     ("classify_in", "treatment_short"): "in scope",
     ("classify_out", "treatment"): "out of scope, paid by the person",

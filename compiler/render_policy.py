@@ -25,6 +25,7 @@ from yibao.dsl.errors import YibaoError
 from yibao.dsl.types import CATEGORIES, Type
 
 from . import phrases
+from .constructs import rate_by_line
 from .loader import Policy
 from .render_model import Block, Document, Item, Section, Table, facts, items, para, slug, table
 from .render_settlement import bill_table, claim_facts, claim_title, figures_table, result_table, steps
@@ -430,8 +431,7 @@ class PolicyDocument:
             blocks.append(para(_sentence(lex, text), p("起付线以上费用限额", "Ceiling after the deductible")))
         if layer.rate is not None:
             r = show(layer.rate)
-            by_line = any(isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(layer.rate))
-            if by_line:
+            if rate_by_line(layer):
                 above = layer.deductible is not None
                 text = p(f"{'起付线以上部分' if above else '计算基数'}按各项目政策范围内费用分摊到各项目，"
                          f"分别按各项目的支付比例支付（{r}）",
