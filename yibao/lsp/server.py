@@ -100,16 +100,16 @@ class YibaoServer(LanguageServer):
                 range=types.Range(start=start, end=start), severity=types.DiagnosticSeverity.Error,
                 source="yibao", message=f"internal error: {type(err).__name__}: {message} — please report "
                                         "this to the yibao maintainers with the policy"))
-        with self.lock:
+        diagnostics = [*internal, *(self.diagnostic(analysis, d) for d in analysis.diagnostics)]
+        with self.lock:  # the check and the publishing together: an older text's result never comes last
             current = self.workspace.text_documents.get(uri)
             if current is None or current.version != version:
                 return  # closed, or a newer text is being analysed: its result will be published
             self.analyses[uri] = analysis
             if analysis.policy is not None:
                 self.parsed[uri] = analysis
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version,
-            diagnostics=[*internal, *(self.diagnostic(analysis, d) for d in analysis.diagnostics)]))
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, version=version, diagnostics=diagnostics))
 
     def diagnostic(self, analysis: Analysis, d: Diagnostic) -> types.Diagnostic:
         lang = _lang(analysis.path)
