@@ -9,11 +9,12 @@ documented reproducibility guarantee.
 Money is generated as integer fen and only then formatted as ``"1234.50"``,
 so no float ever reaches a claim amount.
 
-Two generators live here and share their tables of bill items, ages and IDs:
-``sample_policy_claims`` draws what any compiled policy accepts (the ``yibao sample-claims``
-command); ``sample_claims`` is the older, policy-blind Jiujiang generator, kept because the
-throughput benchmark and tests/test_sampling.py depend on its exact output. That, and
-the claim writers, is why the module runs to about 650 lines.
+Two generators live here and share their tables of bill items, ages and IDs (the plan,
+``sampling_plan``): ``sample_policy_claims`` draws what any compiled policy accepts, one claim
+at a time (the reference drawer, whose seeded output many tests pin; ``yibao sample-claims``
+draws the same shapes a chunk at a time with ``sampling_columnar``); ``sample_claims`` is the
+older, policy-blind Jiujiang generator, kept because the throughput benchmark and
+tests/test_sampling.py depend on its exact output.
 """
 
 from __future__ import annotations
@@ -23,14 +24,50 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from yibao import sampling_plan as P  # the tables and shares both drawers read
 from yibao.compiler.claims import insurance_year
 from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.types import DEFAULT_ENUMS
 from yibao.output import OutputError, is_stream, open_output, write_atomic
+from yibao.sampling_plan import (  # _TRIES and PolicyInputs: also re-exported for their older importers
+    _ADMISSIONS,
+    _AGE_BANDS,
+    _AREAS,
+    _CATEGORY_WEIGHTS,
+    _CUM_ADMISSIONS,
+    _CUM_AGE_BANDS,
+    _CUM_ITEMS,
+    _CUM_LINE_COUNTS,
+    _CUM_OUTPATIENT,
+    _CUM_OUTPATIENT_COUNTS,
+    _CUM_SPECIAL,
+    _DAILY,
+    _EARLIER_DEFAULT,
+    _EARLIER_MEDIAN,
+    _FACILITY_WEIGHTS,
+    _FOLLOWUP,
+    _FOLLOWUP_FEE,
+    _ID_WEIGHTS,
+    _INPATIENT_KINDS,
+    _ITEMS,
+    _LEVEL_WEIGHTS,
+    _LINE_COUNTS,
+    _MAX_LINE_FEN,
+    _OUTPATIENT_COUNTS,
+    _OUTPATIENT_ITEMS,
+    _OUTPATIENT_KINDS,
+    _PAID_DEDUCTIBLES,
+    _REFERRAL_WEIGHTS,
+    _REGION_WEIGHTS,
+    _SPECIAL_DRUGS,
+    _TRIES,  # noqa: F401
+    PolicyInputs,
+    _cum,
+    _Item,
+)
 
 __all__ = [
     "PolicyInputs",
@@ -42,89 +79,12 @@ __all__ = [
     "write_parquet",
 ]
 
-# Relative weights of the enum values we know about. A policy may redeclare a
-# value set (``enums``); values missing here then get weight 1 so they still
-# appear, just rarely.
-_CATEGORY_WEIGHTS = {"normal": 85, "low_income": 7, "poverty": 6, "extreme_poverty": 2}
-_REGION_WEIGHTS = {"local": 75, "in_province": 17, "out_of_province": 8}
-# Level depends on where the patient goes: local stays are spread over all
-# levels, people travel out of the city mostly for level-3 hospitals.
-_LEVEL_WEIGHTS = {
-    "local": {"1": 22, "2": 38, "3": 30, "primary": 10},
-    "away": {"1": 3, "2": 22, "3": 75, "primary": 0},
-}
-# Referral only matters away from home: a local stay is rarely "referred".
-_REFERRAL_WEIGHTS = {
-    "local": {"none": 94, "referred": 4, "registered": 1, "emergency": 1},
-    "away": {"none": 25, "referred": 45, "registered": 15, "emergency": 15},
-}
-_ADMISSIONS = (1, 2, 3, 4, 5, 6)  # admission_no: most people are admitted once a year
-_CUM_ADMISSIONS = tuple(accumulate((70, 18, 7, 3, 1, 1)))
-_LINE_COUNTS = tuple(range(1, 13))
-_CUM_LINE_COUNTS = tuple(accumulate((4, 7, 10, 12, 13, 12, 11, 9, 8, 6, 4, 4)))
-_AGE_BANDS = ((0, 14), (15, 44), (45, 64), (65, 95))  # inpatients skew old
-_CUM_AGE_BANDS = tuple(accumulate((8, 22, 32, 38)))
-_AREAS = ("360402", "360403", "360421", "360423", "360424", "360481")  # Jiujiang districts
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643 check digit
-# Deductibles a person may already have paid this year (fen), as in Jiangxi tables.
-_PAID_DEDUCTIBLES = (10000, 40000, 60000, 80000)
-_MAX_LINE_FEN = 1_000_000_00  # no single bill line above 1,000,000.00
-
-# Bill items: (code, name, category, class, median yuan, spread, weight).
-# ``spread`` is the lognormal sigma; ``weight`` is how often the item turns up
-# on a bill (most lines are category A).
-_Item = tuple[str, str, str, str | None, float, float, float]
-_ITEMS: tuple[_Item, ...] = (
-    ("250101001", "血常规 / blood count", "A", "exam", 180.00, 0.6, 10),
-    ("250301001", "肝功能 / liver function panel", "A", "exam", 320.00, 0.5, 6),
-    ("210102015", "CT平扫 / CT scan", "A", "exam", 450.00, 0.5, 5),
-    ("210200001", "磁共振 / MRI", "A", "exam", 900.00, 0.4, 2),
-    ("220600001", "彩色超声 / colour ultrasound", "A", "exam", 260.00, 0.5, 5),
-    ("XB01AC06", "阿司匹林肠溶片 / aspirin", "A", "drug", 60.00, 0.8, 8),
-    ("XJ01DD08", "头孢曲松 / ceftriaxone", "A", "drug", 800.00, 0.9, 6),
-    ("XA10AB05", "门冬胰岛素 / insulin aspart", "A", "drug", 400.00, 0.7, 3),
-    ("XB05BA03", "葡萄糖氯化钠注射液 / glucose-saline infusion", "A", "drug", 150.00, 0.8, 9),
-    ("330100001", "阑尾切除术 / appendectomy", "A", "surgery", 3500.00, 0.5, 1.5),
-    ("331500001", "心脏瓣膜置换术 / heart-valve replacement", "A", "surgery", 40000.00, 0.5, 0.25),
-    ("330800001", "冠状动脉造影 / coronary angiography", "A", "surgery", 9000.00, 0.5, 0.8),
-    (
-        "XL01XC07",
-        "贝伐珠单抗注射液（进口）/ bevacizumab (imported)",
-        "B",
-        "drug",
-        9000.00,
-        0.9,
-        0.7,
-    ),
-    ("XC10AA05", "阿托伐他汀钙片 / atorvastatin", "B", "drug", 220.00, 0.7, 3),
-    ("XJ01DH02", "美罗培南 / meropenem", "B", "drug", 2600.00, 0.8, 1.2),
-    ("C0310201", "人工心脏瓣膜 / prosthetic heart valve", "B", "implant", 35000.00, 0.4, 0.2),
-    ("C0312001", "冠脉支架 / coronary stent", "B", "implant", 6000.00, 0.4, 0.5),
-    ("C0101001", "一次性输液器 / infusion set", "B", "consumable", 40.00, 0.6, 5),
-    ("C-DRG-31", "进口营养补充剂 / imported nutrition supplement", "C", "drug", 600.00, 0.8, 1.2),
-    ("C-TST-07", "基因检测（自费）/ genetic test (self-paid)", "C", "exam", 2500.00, 0.5, 0.4),
-)
-_CUM_ITEMS = tuple(accumulate(item[6] for item in _ITEMS))
-# Items billed per day of the stay, each on a given share of bills, at most once:
-# (code, name, category, class, yuan per day, share of bills).
-_DAILY: tuple[tuple[str, str, str, str | None, int, float], ...] = (
-    ("310100001", "床位费 / ward bed", "A", None, 4500, 0.75),
-    ("121300001", "二级护理 / grade-2 nursing", "A", None, 2800, 0.45),
-    ("120100001", "一般诊疗费 / general consultation", "A", None, 1000, 0.35),
-    ("C-VIP-01", "特需病房差价 / private-room surcharge", "C", "service", 15000, 0.05),
-    ("C-NUR-09", "陪护费 / private nursing", "C", "service", 20000, 0.04),
-)
-
 
 def money(fen: int) -> str:
     """Fen → the contract's two-decimal string (``12345`` → ``"123.45"``)."""
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def _cum(values: Sequence[str], weights: Mapping[str, float]) -> tuple[float, ...]:
-    """Cumulative weights for ``values``; unknown values weigh 1, and all-zero is uniform."""
-    raw = [weights.get(v, 1) for v in values]
-    return tuple(accumulate(raw if any(raw) else [1] * len(raw)))
 
 
 def _lognormal_fen(rng: random.Random, median_yuan: float, sigma: float) -> int:
@@ -177,7 +137,7 @@ def _lines(rng: random.Random, stay: int) -> list[dict[str, Any]]:
     for code, name, category, item_class, per_day, share in _DAILY:
         if len(out) < count and rng.random() < share:
             out.append(_line(code, name, category, item_class, per_day * stay))
-    severity = rng.lognormvariate(0.0, 0.45)
+    severity = rng.lognormvariate(0.0, P.INPATIENT_SEVERITY)
     for code, name, category, item_class, median, sigma, _ in rng.choices(
         _ITEMS, cum_weights=_CUM_ITEMS, k=count - len(out)
     ):
@@ -323,141 +283,6 @@ def write_claims(claims: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
 # before it is kept, so the output always settles. ``sample_claims`` above stays as it was: the
 # benchmarks and older tests depend on its exact output.
 
-# Outpatient bill items: (code, name, category, class, median yuan, spread, weight).
-_OUTPATIENT_ITEMS: tuple[_Item, ...] = (
-    ("110200001", "普通门诊诊查费 / outpatient consultation", "A", "service", 15.00, 0.4, 10),
-    ("250101001", "血常规 / blood count", "A", "exam", 25.00, 0.4, 5),
-    ("250305001", "血糖测定 / blood glucose", "A", "exam", 12.00, 0.4, 4),
-    ("250302004", "糖化血红蛋白测定 / HbA1c test", "A", "exam", 60.00, 0.3, 2),
-    ("XC09AA02", "依那普利片 / enalapril", "A", "drug", 30.00, 0.6, 6),
-    ("XA10BA02", "二甲双胍片 / metformin", "A", "drug", 28.00, 0.6, 6),
-    ("XJ01CA04", "阿莫西林胶囊 / amoxicillin", "A", "drug", 20.00, 0.6, 6),
-    ("XA10AE04", "甘精胰岛素注射液 / insulin glargine", "B", "drug", 180.00, 0.5, 2),
-    ("XC10AA05", "阿托伐他汀钙片 / atorvastatin", "B", "drug", 60.00, 0.6, 3),
-    ("T0100001", "中药饮片 / TCM herbal pieces", "A", "tcm", 80.00, 0.6, 3),
-    ("430000001", "针灸 / acupuncture", "A", "tcm", 40.00, 0.5, 2),
-    ("T0200001", "中成药 / patent TCM medicine", "B", "tcm", 60.00, 0.6, 2),
-    ("C-CON-05", "血糖试纸(自费) / glucose test strips", "C", "consumable", 65.00, 0.5, 1),
-    ("C-OPD-01", "保健品 / health supplement", "C", "drug", 90.00, 0.7, 1),
-)
-_CUM_OUTPATIENT = tuple(accumulate(item[6] for item in _OUTPATIENT_ITEMS))
-_OUTPATIENT_COUNTS = (1, 2, 3, 4, 5, 6)
-_CUM_OUTPATIENT_COUNTS = tuple(accumulate((25, 30, 20, 13, 8, 4)))
-# Special drugs (特药): one expensive listed drug a claim, sometimes with a test and an off-list item.
-_SPECIAL_DRUGS: tuple[_Item, ...] = (
-    ("XL01XE29", "仑伐替尼胶囊 / lenvatinib capsules", "B", "drug", 8500.00, 0.4, 3),
-    ("XL01XE35", "奥希替尼片 / osimertinib tablets", "B", "drug", 15000.00, 0.3, 3),
-    ("XL01XC03", "曲妥珠单抗注射液 / trastuzumab injection", "B", "drug", 11000.00, 0.4, 2),
-    ("XL04AB04", "阿达木单抗注射液 / adalimumab injection", "B", "drug", 2600.00, 0.4, 2),
-)
-_CUM_SPECIAL = tuple(accumulate(item[6] for item in _SPECIAL_DRUGS))
-_FOLLOWUP = ("1110200002", "互联网复诊 / internet follow-up visit", "A", None)
-_FOLLOWUP_FEE = {"3": 2000, "2": 1500, "1": 1000, "primary": 1000}  # fen, by hospital level
-# Where people go, by level: (facility, weight).
-_FACILITY_WEIGHTS = {
-    "primary": {"township": 50, "village": 35, "community": 15},
-    "1": {"community": 40, "township": 30, "general": 30},
-    "2": {"general": 80, "tcm": 20},
-    "3": {"general": 88, "tcm": 12},
-}
-_INPATIENT_KINDS = frozenset({"inpatient", "day_surgery"})
-_OUTPATIENT_KINDS = frozenset({"outpatient", "chronic_outpatient"})
-# What earlier visits this year typically cost the fund (yuan), by kind of visit.
-_EARLIER_MEDIAN = {"inpatient": 6000.0, "day_surgery": 3000.0, "special_drug": 6000.0}
-_EARLIER_DEFAULT = 60.0  # outpatient-like visits
-_TRIES = 50  # draws per claim before giving up on a policy whose scope the sampler cannot hit
-
-
-class PolicyInputs:
-    """What a policy accepts, read once from the compiled policy: the sampler's plan.
-
-    ``visits`` lists the (scheme, kind, categories) the policy's ``applies when`` lets in,
-    found by asking the compiled ``applies`` about one probe claim per combination.
-    """
-
-    def __init__(self, policy: Any, *, scheme: str | None = None, kind: str | None = None) -> None:
-        from yibao.dsl import ast
-
-        self.input: str = policy.input
-        self.enums: dict[str, tuple[str, ...]] = {**DEFAULT_ENUMS, **dict(policy.enums)}
-        self.accumulators: tuple[str, ...] = tuple(policy.accumulators)
-        self.given: tuple[str, ...] = tuple(getattr(policy, "given", ()))  # layers a claim's `paid` gives
-        self.as_billed: bool = bool(getattr(policy, "as_billed", False))  # lines may carry the split
-        self.priced: frozenset[tuple[str, str | None]] = frozenset(getattr(policy, "priced", ()))
-        self.fields: dict[str, str] = dict(getattr(policy.module, "FIELDS", {}) or {})
-        # the year_to_date a claim states is for its insurance year (`year starts`), not the calendar year
-        self.year_start: tuple[int, int] = tuple(getattr(policy, "year_start", (1, 1)))  # type: ignore[assignment]
-        start, end = policy.module.EFFECTIVE
-        self.start = date.fromordinal(start)
-        self.end = date.fromordinal(end) if end is not None else None
-        nodes = list(ast.walk(policy.ast))
-        self.reads = frozenset(n.dotted for n in nodes if isinstance(n, ast.Field))
-        self.diseases = tuple(dict.fromkeys(n.item for n in nodes if isinstance(n, ast.Contains)))
-        self.classes = tuple(dict.fromkeys(
-            r.item_class for r in (policy.ast.classify.rows if policy.ast.classify else ()) if r.item_class))
-        # Layers with a `ceiling … after deductible` of a known amount (fen): some earlier visits fill
-        # it nearly, so that a drawn claim goes over it.
-        self.ceilings_after: dict[str, int] = _known(policy.ast, "ceiling")
-        self.year_deductibles: dict[str, int] = {  # … and their deductible already met
-            k: v for k, v in _known(policy.ast, "deductible").items() if k in self.ceilings_after}
-        for field, value in (("person.scheme", scheme), ("visit.kind", kind)):
-            if value is not None and value not in self.enums[field]:
-                raise ValueError(f"{field} {value!r} is not one of {', '.join(self.enums[field])}")
-        self.visits: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-        if self.input == "claim":
-            self.visits = self._probe(policy, scheme, kind)
-            if not self.visits:
-                wanted = ", ".join(f"{k} {v}" for k, v in (("scheme", scheme), ("kind", kind)) if v)
-                with_ = f" with {wanted}" if wanted else ""
-                raise ValueError(f"policy {policy.id} accepts no claim{with_}")
-
-    def _probe(self, policy: Any, scheme: str | None, kind: str | None) -> tuple[Any, ...]:
-        """(scheme, kind, categories) the compiled ``applies`` accepts for some visit.
-
-        A plain local visit is asked first; only a combination it refuses is asked again
-        with every level, region, referral and a child's, an adult's and an old person's
-        age, in case ``applies when`` reads those too.
-        """
-        from dataclasses import replace
-
-        from yibao.compiler.claims import parse_claim
-
-        applies = policy.module.applies
-        e = self.enums
-        base = parse_claim({
-            "id": "probe", "date": self.start.isoformat(),
-            "person": {"id": "probe", "scheme": e["person.scheme"][0], "age": 50},
-            "visit": {"kind": e["visit.kind"][0], "level": e["visit.level"][0],
-                      "region": e["visit.region"][0], "diseases": list(self.diseases)},
-            "lines": [{"code": "probe", "category": "A", "amount": "1.00"}],
-        }, e)
-        wider = [dict(level=lv, region=rg, referral=rf, age=age) for lv in e["visit.level"]
-                 for rg in e["visit.region"] for rf in e["visit.referral"] for age in (8, 50, 80)]
-        out = []
-        for s in (scheme,) if scheme else e["person.scheme"]:
-            for k in (kind,) if kind else e["visit.kind"]:
-                cats = []
-                for cat in e["person.category"]:
-                    probe = replace(base, scheme=s, kind=k, category=cat)
-                    if applies(probe) or any(applies(replace(probe, **w)) for w in wider):
-                        cats.append(cat)
-                if cats:
-                    out.append((s, k, tuple(cats)))
-        return tuple(out)
-
-    def window(self, start: date | None, days: int | None) -> tuple[date, int]:
-        """Claim dates: ``start``/``days`` as given, else the year 2024 within the policy's dates."""
-        if start is None:
-            start = max(date(2024, 1, 1), self.start)
-            if self.end is not None and start > self.end:  # an old policy: its own first year
-                start = self.start
-        if days is None:
-            days = 365
-            if self.end is not None:
-                days = max(1, min(days, (self.end - start).days + 1))
-        return start, days
-
-
 _CUM_CACHE: dict[tuple[Any, ...], tuple[float, ...]] = {}
 
 
@@ -482,27 +307,26 @@ def _items(rng: random.Random, table: Sequence[_Item], cum: Sequence[float], k: 
 def _visit_lines(rng: random.Random, kind: str, level: str, facility: str) -> list[dict[str, Any]]:
     """Bill lines shaped like the kind of visit: a stay, a surgery day, a clinic visit, a drug."""
     if kind in _INPATIENT_KINDS:
-        stay = 1 if kind == "day_surgery" else min(60, 1 + round(rng.lognormvariate(1.8, 0.6)))
+        mu, sigma, longest = P.STAY
+        stay = 1 if kind == "day_surgery" else min(longest, 1 + round(rng.lognormvariate(mu, sigma)))
         return _lines(rng, stay)
     if kind == "special_drug":
         lines = _items(rng, _SPECIAL_DRUGS, _CUM_SPECIAL, 1, 1.0)
-        if rng.random() < 0.3:
-            lines.append(_line("250301001", "肝功能 / liver function panel", "A", "exam",
-                               _lognormal_fen(rng, 120.0, 0.4)))
-        if rng.random() < 0.15:
-            lines.append(_line("C-DRG-21", "保肝中成药(目录外) / off-list patent medicine", "C", "drug",
-                               _lognormal_fen(rng, 400.0, 0.5)))
+        for share, (code, name, category, item_class, median, sigma, _) in P.SPECIAL_EXTRAS:
+            if rng.random() < share:
+                lines.append(_line(code, name, category, item_class, _lognormal_fen(rng, median, sigma)))
         return lines
     if kind == "remote_followup":
         code, name, category, item_class = _FOLLOWUP
-        category = rng.choices(("A", "B", "C"), cum_weights=(90, 95, 100))[0]
+        category = rng.choices(P.FOLLOWUP_CATEGORIES[0], cum_weights=P.FOLLOWUP_CATEGORIES[1])[0]
         return [_line(code, name, category, item_class, _FOLLOWUP_FEE.get(level, 1500))]
     count = rng.choices(_OUTPATIENT_COUNTS, cum_weights=_CUM_OUTPATIENT_COUNTS)[0]
-    severity = rng.lognormvariate(0.0, 0.5) * (0.6 if level == "primary" else 1.0)
+    severity = rng.lognormvariate(0.0, P.OUTPATIENT_SEVERITY)
+    severity *= P.PRIMARY_SCALE if level == "primary" else 1.0
     lines = _items(rng, _OUTPATIENT_ITEMS, _CUM_OUTPATIENT, count, severity)
     if facility == "tcm" and not any(ln.get("class") == "tcm" for ln in lines):
-        fen = _lognormal_fen(rng, 80.0, 0.6)
-        lines.append(_line("T0100001", "中药饮片 / TCM herbal pieces", "A", "tcm", fen))
+        code, name, category, item_class, median, sigma, _ = P.TCM_LINE
+        lines.append(_line(code, name, category, item_class, _lognormal_fen(rng, median, sigma)))
     return lines
 
 
@@ -511,60 +335,44 @@ def _policy_ytd(rng: random.Random, plan: PolicyInputs, year: int, kind: str, ea
     if earlier == 0 or not plan.accumulators:
         return {}
     median = _EARLIER_MEDIAN.get(kind, _EARLIER_DEFAULT)
-    heavy = rng.random() < 0.03  # a heavy year: close to or past the caps
+    sigma = P.EARLIER_SIGMA
+    heavy = rng.random() < P.HEAVY_YEAR
     out: dict[str, Any] = {"year": year}
     first_layer = split_accumulator(plan.accumulators[0])[0]
     for key in plan.accumulators:
         layer, acc = split_accumulator(key)
         what = acc.key if acc is not None else ""
         if what == "deductible":
-            choices = _PAID_DEDUCTIBLES if kind in _INPATIENT_KINDS else (0, 5000, 10000, 20000)
+            choices = _PAID_DEDUCTIBLES if kind in _INPATIENT_KINDS else P.OTHER_DEDUCTIBLES
             fen = rng.choice(choices)
-            if fen and rng.random() < 0.1:  # the earlier bills were smaller than their deductible
+            if fen and rng.random() < P.SMALLER_DEDUCTIBLE:
                 fen = rng.randrange(1, fen)
-            if layer in plan.year_deductibles and rng.random() < 0.7:  # met: the ceiling above it is in use
+            if layer in plan.year_deductibles and rng.random() < P.DEDUCTIBLE_MET:  # the ceiling above in use
                 fen = plan.year_deductibles[layer]
         elif acc is not None and acc.period != "year":  # this month's (quarter's) share of the year's
             year_paid = _fen(out.get(f"{layer}.paid", "0.00"))
-            fen = 0 if rng.random() < 0.4 else min(year_paid, _lognormal_fen(rng, median / 3, 1.0))
+            fen = 0 if rng.random() < P.PERIOD_NONE else min(
+                year_paid, _lognormal_fen(rng, median / P.PERIOD_SHARE, sigma))
         elif what == "paid" and layer == first_layer:
-            fen = sum(_lognormal_fen(rng, median, 1.0) for _ in range(earlier))
+            fen = sum(_lognormal_fen(rng, median, sigma) for _ in range(earlier))
             if heavy:
-                fen *= 20
+                fen *= P.HEAVY_PAID
         elif what == "paid":  # later payers pay a fraction of what the first one did, often nothing
             fen = 0
-            if rng.random() >= 0.5:
-                fen = sum(_lognormal_fen(rng, median / 4, 1.0) for _ in range(earlier))
+            if rng.random() >= P.LATER_NONE:
+                fen = sum(_lognormal_fen(rng, median / P.LATER_SHARE, sigma) for _ in range(earlier))
         else:  # a year's base or entered amount: what the earlier visits brought in
-            fen = sum(_lognormal_fen(rng, median * 1.5, 1.0) for _ in range(earlier))
+            fen = sum(_lognormal_fen(rng, median * P.BASE_SCALE, sigma) for _ in range(earlier))
             if heavy:
-                fen *= 10
-            if what == "entered" and layer in plan.ceilings_after and rng.random() < 0.5:
+                fen *= P.HEAVY_BASE
+            near, part = P.NEAR_CEILING
+            if what == "entered" and layer in plan.ceilings_after and rng.random() < near:
                 limit = plan.ceilings_after[layer]  # close to its ceiling, or at it
-                fen = limit - rng.randrange(0, limit // 40 + 1)
-        out[key] = money(min(fen, 10 * _MAX_LINE_FEN))
+                fen = limit - rng.randrange(0, limit // part + 1)
+        out[key] = money(min(fen, P.MAX_YTD_FEN))
     return out
 
 
-def _known(policy: Any, what: str) -> dict[str, int]:
-    """Layer → its ceiling after the deductible (``what`` "ceiling") or its per-year deductible, in fen,
-    where it is a number or a one-value parameter."""
-    from yibao.dsl import ast
-
-    values = {p.name: p.versions[0].definition.expr for p in policy.parameters  # type: ignore[union-attr]
-              if len(p.versions) == 1 and not p.exceptions
-              and isinstance(p.versions[0].definition, ast.Value)}
-    out: dict[str, int] = {}
-    for layer in policy.layers:
-        node = layer.ceiling if what == "ceiling" and layer.ceiling_after_deductible else (
-            layer.deductible if what == "deductible" and layer.deductible is not None
-            and layer.deductible.period == "year" else None)
-        expr = node.expr if node is not None else None
-        if isinstance(expr, ast.Name):
-            expr = values.get(expr.name)
-        if isinstance(expr, ast.Number):
-            out[layer.name] = int(expr.value * 100)
-    return out
 
 
 def _policy_claim(rng: random.Random, label: str, plan: PolicyInputs, start: date,
@@ -585,10 +393,12 @@ def _policy_claim(rng: random.Random, label: str, plan: PolicyInputs, start: dat
         visit["admission_no"] = rng.choices(_ADMISSIONS, cum_weights=_CUM_ADMISSIONS)[0]
         earlier = visit["admission_no"] - 1
     else:  # clinic visits and drug claims: how many this year before this one
-        earlier = 0 if rng.random() < 0.3 else 1 + int(rng.lognormvariate(1.0, 0.8))
+        none, mu, sigma = P.EARLIER_VISITS
+        earlier = 0 if rng.random() < none else 1 + int(rng.lognormvariate(mu, sigma))
     if plan.diseases and ("visit.diseases" in plan.reads or kind not in _INPATIENT_KINDS):
-        chronic = 0.6 if kind in _OUTPATIENT_KINDS or kind == "remote_followup" else 0.25
-        visit["diseases"] = [d for d in plan.diseases if rng.random() < chronic / len(plan.diseases) * 1.5]
+        outpatient_like, other, scale = P.DISEASE_SHARE
+        chronic = outpatient_like if kind in _OUTPATIENT_KINDS or kind == "remote_followup" else other
+        visit["diseases"] = [d for d in plan.diseases if rng.random() < chronic / len(plan.diseases) * scale]
     claim = {
         "id": label,
         "date": day.isoformat(),
@@ -617,18 +427,18 @@ def _price_and_split(rng: random.Random, plan: PolicyInputs, line: dict[str, Any
     amount = _fen(line["amount"])
     key = (line["category"], line.get("class"))
     if key in plan.priced or (line["category"], None) in plan.priced:
-        if rng.random() < 0.5:
-            price = rng.choice((400_000, 500_000, 500_001, 1_999_999, 2_000_000, 2_500_000))
+        if rng.random() < P.PRICED_DEAR:
+            price = rng.choice(P.PRICES)
             line["amount"] = money(price)
             amount = price
         else:
-            price = amount // rng.randint(1, 4)
+            price = amount // rng.randint(*P.UNITS)
         line["unit_price"] = money(price)
-    if not plan.as_billed or rng.random() < 0.5:
+    if not plan.as_billed or rng.random() < P.SPLIT_SHARE:
         return
     self_pay = amount if line["category"] == "C" else 0
-    over = (amount - self_pay) * rng.choice((0, 0, 0, 5, 20)) // 100
-    share = rng.choice((5, 10, 20, 30)) if line["category"] == "B" else 0
+    over = (amount - self_pay) * rng.choice(P.OVER_LIMIT_PCT) // 100
+    share = rng.choice(P.FIRST_SELF_PAY_PCT) if line["category"] == "B" else 0
     first = (amount - self_pay - over) * share // 100
     for k, v in (("self_pay", self_pay), ("over_limit", over), ("first_self_pay", first),
                  ("in_scope", amount - self_pay - over - first)):
@@ -644,9 +454,11 @@ def _given_paid(rng: random.Random, given: Sequence[str],
     out: dict[str, str] = {}
     for i, layer in enumerate(given):
         if i == 0:
-            share = 1.0 if rng.random() < 0.05 else rng.uniform(0.4, 0.85)
+            whole, low, high = P.GIVEN_FIRST
+            share = 1.0 if rng.random() < whole else rng.uniform(low, high)
         else:
-            share = 0.0 if rng.random() < 0.3 else rng.uniform(0.0, 0.6)
+            none, low, high = P.GIVEN_LATER
+            share = 0.0 if rng.random() < none else rng.uniform(low, high)
         fen = int(covered * share)
         covered -= fen
         out[layer] = money(fen)
