@@ -219,7 +219,7 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
     holds the columnar claim table (docs/columnar.md).
     """
     from yibao.compiler.loader import load_policy
-    from yibao.sampling_stream import claim_chunks, write_chunks
+    from yibao.sampling_stream import sample_chunks, write_chunks
 
     if output is not None and output.suffix == ".json":
         raise click.UsageError(say("sample.json", cfg.lang, path=output))
@@ -229,8 +229,8 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
         _fail(error_text(err, cfg.lang))
         return
     try:
-        chunks = claim_chunks(compiled, count, seed, scheme=scheme, kind=kind,
-                              start=start.date() if start else None, days=days)
+        chunks = sample_chunks(compiled, count, seed, scheme=scheme, kind=kind,
+                               start=start.date() if start else None, days=days)
         first = next(chunks, None)  # a scheme or kind the policy does not take is refused before writing
         written = write_chunks(chain([first] if first is not None else [], chunks),
                                None if output is None or str(output) == "-" else output)

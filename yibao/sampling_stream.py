@@ -18,6 +18,7 @@ import json
 import random
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ import pyarrow as pa
 from yibao.compiler import columnar_format as F
 from yibao.output import is_stream, open_output
 
-CHUNK = 20_000  # claims drawn and written at a time
+CHUNK = 20_000  # claims drawn and written at a time by the scalar drawer
+TABLE_CHUNK = 65_536  # … and by the vectorised one (``claim_tables``)
 
 
 def _checker(policy: Any) -> Any:
@@ -150,10 +152,94 @@ def claim_chunks(policy: Any, n: int, seed: int, *, scheme: str | None = None, k
         yield out, table
 
 
-def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]], pa.Table | None]], output: Path | None) -> int:
+def claim_tables(policy: Any, n: int, seed: int, *, scheme: str | None = None, kind: str | None = None,
+                 start: date | None = None, days: int | None = None,
+                 chunk: int = TABLE_CHUNK) -> Iterator[pa.Table]:
+    """``n`` claims ``policy`` accepts, drawn by ``sampling_columnar`` a block at a time, as claim
+    tables of at most about ``chunk`` claims: drafts the columnar validator flags are dropped (it
+    accepts only what ``Policy.claim`` accepts), the rest numbered ``SIM-<seed>-000001`` on.
+    Raises ``ColumnarUnsupported`` for a policy without a columnar form (records)."""
+    from yibao.compiler.columnar_read import _checked
+    from yibao.compiler.loader_columnar import columnar_module
+    from yibao.sampling import _TRIES, PolicyInputs
+    from yibao.sampling_columnar import BLOCK, block_rng, claim_ids, draft_block
+
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if days is not None and days < 1:
+        raise ValueError("days must be at least 1")
+    if policy.input != "claim":
+        from yibao.compiler.codegen_columnar import ColumnarUnsupported
+
+        raise ColumnarUnsupported(f"`input {policy.input}` policies are drawn one at a time")
+    module = columnar_module(policy)
+    plan = PolicyInputs(policy, scheme=scheme, kind=kind)
+    first, span = plan.window(start, days)
+    block = done = 0
+    while done < n:
+        want = n - done
+        blocks = max(1, min(chunk // BLOCK, -(-want // BLOCK)))
+        drafts = pa.concat_tables([draft_block(plan, block_rng(seed, block + i), first, span, seed)
+                                   for i in range(blocks)])
+        block += blocks
+        # The validator's vectorised tests: a row they pass is one Policy.claim accepts; one they flag
+        # is dropped unjudged (judging each costs a Policy.claim; a flag is almost always a refusal).
+        _batch, drafts, flagged = _checked(drafts, policy, module)
+        if flagged.all():
+            raise ValueError(f"could not draw a claim that policy {policy.id} accepts in "
+                             f"{max(_TRIES, len(flagged))} tries")
+        kept = drafts.filter(pa.array(~flagged)).slice(0, want)
+        kept = kept.set_column(0, "id", claim_ids(seed, done + 1, kept.num_rows))
+        done += kept.num_rows
+        yield kept
+
+
+def sample_chunks(policy: Any, n: int, seed: int, **kw: Any) -> Iterator[tuple[list[dict[str, Any]] | None,
+                                                                             pa.Table | None]]:
+    """What ``yibao sample-claims`` writes: (None, claim table) chunks of ``claim_tables``, or for a
+    policy without a columnar form (``input record``) the scalar drawer's (claims, table or None)."""
+    from yibao.compiler.codegen_columnar import ColumnarUnsupported
+
+    tables = claim_tables(policy, n, seed, **kw)
+    try:
+        head = next(tables, None)
+    except ColumnarUnsupported:
+        yield from claim_chunks(policy, n, seed, **kw)
+        return
+    if head is not None:
+        yield None, head
+    for table in tables:
+        yield None, table
+
+
+def json_claims(table: pa.Table) -> list[dict[str, Any]]:
+    """A claim table's claims in the JSON contract as the scalar drawer writes them: a numbered
+    level as a number (``"level": 2``, as claims.md shows it) and ``year_to_date`` always there
+    (``{}`` before a first visit)."""
+    from yibao.sampling import _level_json
+
+    claims = F.table_to_claims(table)
+    for claim in claims:
+        visit = claim["visit"]
+        if "level" in visit:
+            visit["level"] = _level_json(visit["level"])
+        if "year_to_date" not in claim:
+            claim["year_to_date"] = {}
+    return claims
+
+
+def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]] | None, pa.Table | None]],
+                 output: Path | None) -> int:
     """Write claims as they come: JSON lines (a file, standard output or a device), a Parquet file or
-    dataset folder in the columnar claim table, or a folder of one ``.json`` a claim."""
+    dataset folder in the columnar claim table, or a folder of one ``.json`` a claim. A chunk given
+    as a table only is turned into its JSON claims (``columnar_format.table_to_claims``) for the
+    JSON outputs, so every format holds the same claims."""
     count = 0
+    to_table = (output is not None and str(output) != "-" and output.suffix == ".parquet"
+                and not is_stream(output))
+    if not to_table:
+        chunks = ((claims if claims is not None else json_claims(table), table)  # type: ignore[arg-type]
+                  for claims, table in chunks)
     if output is None or str(output) == "-":
         for claims, _table in chunks:  # a line a write: a closed pipe is noticed at once
             for claim in claims:
@@ -170,10 +256,20 @@ def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]], pa.Table | None]],
     if output.suffix == ".parquet":
         from yibao.formats import table_sink
 
-        with table_sink(output, "parquet", F.CLAIM_SCHEMA, F.table_to_claims) as put:
+        # A chunk is encoded and written (pyarrow, without the GIL) while the next one is drawn:
+        # at most two chunks in memory.
+        with table_sink(output, "parquet", F.CLAIM_SCHEMA, F.table_to_claims) as put, \
+                ThreadPoolExecutor(1) as writer:
+            pending: Future[None] | None = None
             for claims, table in chunks:
-                put(table if table is not None else F.claims_to_table((c["id"], c) for c in claims))
-                count += len(claims)
+                if table is None:
+                    table = F.claims_to_table((c["id"], c) for c in claims or ())
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(put, table)
+                count += table.num_rows
+            if pending is not None:
+                pending.result()
         return count
     from yibao.sampling import write_claims
 
