@@ -1,28 +1,26 @@
-"""``yibao diff`` and ``yibao sample-claims`` on the streaming path: peak memory and claims/s.
+"""``yibao sample-claims`` and ``yibao diff`` on the streaming path: claims/s and peak memory.
 
-Run: ``python benchmarks/streaming.py [--sizes 100000 1000000] [--base 20000]``
+Run: ``python benchmarks/streaming.py [--sizes 100000 1000000 10000000] [--base 100000] [--diff]``
 
-Each command runs as its own process (the ``yibao`` script) and its peak RSS is that
-process's ``ru_maxrss`` (``os.wait4``), so the figures are the commands' own, start-up
-included. On Linux a child's ``ru_maxrss`` counts the parent's pages at fork time, so this
-process stays small: the sorting and the in-process baseline run in child processes too.
-Flat memory shows as the same peak at 10⁵ and 10⁶ claims.
+Each command runs as its own process and its peak RSS is that process's ``ru_maxrss``
+(``os.wait4``), so the figures are the commands' own, start-up included. On Linux a child's
+``ru_maxrss`` counts the parent's pages at fork time, so this process stays small: the sorting
+and the old path run in child processes too. Flat memory shows as the same peak at every size.
 
-- ``sample-claims POLICY -n N -o claims.parquet`` (the columnar claim table).
-- ``diff POLICY RAISED --claims sorted.parquet``: the Jiujiang resident policy against a copy
-  with the level-2 deductible raised (as ``tests/test_impact.py``); the claims are those
-  sampled, sorted by person id in this process first (diff streams input sorted by person).
-
-The sampler's speed is also compared, in this process, with the baseline of drawing one
-claim at a time and validating it with ``Policy.claim`` (what ``sample_policy_claims`` did
-before it moved onto chunks), on ``--base`` claims.
+- ``sample-claims POLICY -n N -o claims.parquet``: the vectorised drawer (``sampling_columnar``)
+  writing the columnar claim table, at each of ``--sizes``.
+- The old path, in the same run, on ``--base`` claims: the scalar drawer in chunks, validated by
+  the columnar validator and written to Parquet (``sampling_stream.claim_chunks`` and
+  ``write_chunks``: what ``sample-claims`` ran before it drew with NumPy), as a process of its own.
+- With ``--diff``: ``diff POLICY RAISED --claims sorted.parquet`` at each size up to 10⁶, the
+  Jiujiang resident policy against a copy with the level-2 deductible raised (as
+  ``tests/test_impact.py``), on the sampled claims sorted by person id first.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -56,74 +54,67 @@ def sort_by_person(src: Path, dst: Path) -> None:
     pq.write_table(table, dst, row_group_size=65_536)
 
 
-def baseline(n: int) -> tuple[float, float]:
-    """Claims/s of one at a time (draw, ``Policy.claim``) and of ``claim_chunks``, same claims."""
+def old_path(n: int, out: Path) -> None:
+    """The scalar drawer in chunks to Parquet: ``sample-claims`` before the vectorised drawer."""
     from yibao.compiler.loader import load_policy
 
-    from yibao.sampling import _TRIES, PolicyInputs, _policy_claim
-    from yibao.sampling_stream import claim_chunks
+    from yibao.sampling_stream import claim_chunks, write_chunks
 
-    policy = load_policy(POLICY)
-    list(claim_chunks(policy, 100, 1))  # the columnar module, built once
-    plan = PolicyInputs(policy)
-    first, span = plan.window(None, None)
+    write_chunks(claim_chunks(load_policy(POLICY), n, 1), out)
+
+
+def run_child(*args: str) -> tuple[float, int]:
+    """Wall seconds and peak RSS of this script in a child process (``--child …``)."""
     start = time.perf_counter()
-    rng = random.Random(1)
-    one = []
-    for i in range(n):
-        for _ in range(_TRIES):
-            data = _policy_claim(rng, f"SIM-1-{i + 1:06d}", plan, first, span)
-            try:
-                policy.claim(data)
-            except Exception:
-                continue
-            one.append(data)
-            break
-    t_one = time.perf_counter() - start
-    start = time.perf_counter()
-    chunked = [c for claims, _ in claim_chunks(policy, n, 1) for c in claims]
-    t_chunked = time.perf_counter() - start
-    assert chunked == one
-    return n / t_one, n / t_chunked
-
-
-def child(*args: str) -> str:
-    """This script in a child process (``--child …``); its standard output."""
-    cmd = [sys.executable, __file__, "--child", *args]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    proc = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"--child {' '.join(args)} failed")
+    return time.perf_counter() - start, usage.ru_maxrss * 1024
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    ap.add_argument("--base", type=int, default=20_000)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    ap.add_argument("--base", type=int, default=100_000)
+    ap.add_argument("--diff", action="store_true", help="also time yibao diff (sizes up to 10⁶)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         if args.child[0] == "sort":
             sort_by_person(Path(args.child[1]), Path(args.child[2]))
         else:
-            print(*baseline(int(args.child[1])))
+            old_path(int(args.child[1]), Path(args.child[2]))
         return
-    one, chunked = map(float, child("baseline", str(args.base)).split())
-    print(f"sampler, {args.base:,} claims in-process: one at a time {one:,.0f} claims/s, "
-          f"in chunks {chunked:,.0f} claims/s ({chunked / one:.2f}×)\n")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old.parquet"
+        o_sec, o_rss = run_child("old", str(args.base), str(old))
+        old.unlink()
+        rows.append(("old: scalar drawer in chunks → Parquet", args.base, o_sec, o_rss))
+        new = Path(tmp) / "new.parquet"
+        b_sec, b_rss = run("sample-claims", str(POLICY), "-n", str(args.base), "--seed", "1", "-o", str(new))
+        new.unlink()
+        rows.append(("sample-claims → Parquet (vectorised)", args.base, b_sec, b_rss))
+        print(f"{args.base:,} claims, same run: vectorised {args.base / b_sec:,.0f} claims/s, old path "
+              f"{args.base / o_sec:,.0f} claims/s ({o_sec / b_sec:.1f}×)\n", file=sys.stderr)
         raised = Path(tmp) / "raised.yb"
         text = POLICY.read_text(encoding="utf-8")
         raised.write_text(text.replace(LEVEL2, LEVEL2.replace("400.00", "500.00")), encoding="utf-8")
         for n in args.sizes:
             claims = Path(tmp) / f"claims{n}.parquet"
             s_sec, s_rss = run("sample-claims", str(POLICY), "-n", str(n), "--seed", "1", "-o", str(claims))
-            rows.append(("sample-claims → Parquet", n, s_sec, s_rss))
-            ordered = Path(tmp) / f"sorted{n}.parquet"
-            child("sort", str(claims), str(ordered))
-            d_sec, d_rss = run("diff", str(POLICY), str(raised), "--claims", str(ordered), "--no-progress")
-            rows.append(("diff, columnar", n, d_sec, d_rss))
+            rows.append(("sample-claims → Parquet (vectorised)", n, s_sec, s_rss))
+            if args.diff and n <= 1_000_000:
+                ordered = Path(tmp) / f"sorted{n}.parquet"
+                run_child("sort", str(claims), str(ordered))
+                d_sec, d_rss = run("diff", str(POLICY), str(raised), "--claims", str(ordered),
+                                   "--no-progress")
+                rows.append(("diff, columnar", n, d_sec, d_rss))
+                ordered.unlink()
             claims.unlink()
-            ordered.unlink()
             print(f"  {n:,} claims done", file=sys.stderr)
+    print(f"old path against vectorised, same run, {args.base:,} claims: {o_sec / b_sec:.1f}× faster\n")
     print("| command | claims | wall | claims/s | peak RSS |")
     print("|---|---:|---:|---:|---:|")
     for name, n, sec, rss in rows:
