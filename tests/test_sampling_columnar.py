@@ -150,3 +150,21 @@ def test_any_seed_gives_n_numbered_claims_reproducibly(seed: int, n: int, which:
     first, again = drawn(policy, n, seed), drawn(policy, n, seed)
     assert first.equals(again) and first.num_rows == n
     assert first.column("id").to_pylist() == [f"SIM-{seed}-{i + 1:06d}" for i in range(n)]
+
+
+def test_a_dropped_draft_is_one_the_policy_refuses() -> None:
+    """The drawer drops what the validator's vectorised tests flag, unjudged: on a policy whose scope
+    is narrower than the plan (two named diseases), what they flag is exactly what Policy.claim refuses,
+    so dropping leaves no accepted kind of claim out."""
+    from yibao.compiler.columnar_read import _checked, valid_rows
+    from yibao.sampling_columnar import block_rng, draft_block
+    from yibao.sampling_plan import PolicyInputs
+
+    policy = load_policy(ROOT / "policies" / "liaocheng" / "two_diseases_outpatient.yb")
+    plan = PolicyInputs(policy)
+    first, span = plan.window(None, None)
+    drafts = draft_block(plan, block_rng(3, 0), first, span, 3, 1500)
+    module = columnar_module(policy)
+    flagged = _checked(drafts, policy, module)[2]
+    assert 0 < flagged.sum() < len(flagged)
+    assert (valid_rows(drafts, policy, module) == ~flagged).all()
