@@ -157,6 +157,7 @@ def test_a_dropped_draft_is_one_the_policy_refuses() -> None:
     is narrower than the plan (two named diseases), what they flag is exactly what Policy.claim refuses,
     so dropping leaves no accepted kind of claim out."""
     from yibao.compiler.columnar_read import _checked, valid_rows
+
     from yibao.sampling_columnar import block_rng, draft_block
     from yibao.sampling_plan import PolicyInputs
 
