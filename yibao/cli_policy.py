@@ -215,8 +215,9 @@ def sample_claims_command(policy: Path, count: int, seed: int, output: Path | No
                           kind: str | None, start: dt.datetime | None, days: int | None, cfg: Config) -> None:
     """Write COUNT random claims that POLICY accepts, reproducible by --seed.
 
-    Claims are drawn, validated and written in chunks (memory flat in COUNT); a .parquet file
-    holds the columnar claim table (docs/columnar.md).
+    Claims are drawn with NumPy a block at a time straight into the columnar claim table,
+    validated and written in chunks (memory flat in COUNT); a .parquet file holds that table
+    (docs/columnar.md), the JSON outputs the same claims.
     """
     from yibao.compiler.loader import load_policy
     from yibao.sampling_stream import sample_chunks, write_chunks
