@@ -33,8 +33,8 @@ YIBAO = Path(sys.executable).parent / "yibao"  # the console script beside this 
 LEVEL2 = "    local, 2,           _                                 -> 400.00\n"
 
 
-def run(*args: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of ``yibao ARGS``."""
+def run(*args: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, every thread) and peak RSS (bytes) of ``yibao ARGS``."""
     start = time.perf_counter()
     proc = subprocess.Popen([str(YIBAO), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -42,7 +42,7 @@ def run(*args: str) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"yibao {' '.join(args)} failed: {err}")
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def sort_by_person(src: Path, dst: Path) -> None:
@@ -63,14 +63,14 @@ def old_path(n: int, out: Path) -> None:
     write_chunks(claim_chunks(load_policy(POLICY), n, 1), out)
 
 
-def run_child(*args: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS of this script in a child process (``--child …``)."""
+def run_child(*args: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS of this script in a child process (``--child …``)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"--child {' '.join(args)} failed")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def main() -> None:
@@ -87,38 +87,39 @@ def main() -> None:
             old_path(int(args.child[1]), Path(args.child[2]))
         return
     rows = []
+    load = f"{os.getloadavg()[0]:.1f}"
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old.parquet"
-        o_sec, o_rss = run_child("old", str(args.base), str(old))
+        old_run = run_child("old", str(args.base), str(old))
         old.unlink()
-        rows.append(("old: scalar drawer in chunks → Parquet", args.base, o_sec, o_rss))
+        rows.append(("old: scalar drawer in chunks → Parquet", args.base, *old_run))
         new = Path(tmp) / "new.parquet"
-        b_sec, b_rss = run("sample-claims", str(POLICY), "-n", str(args.base), "--seed", "1", "-o", str(new))
+        new_run = run("sample-claims", str(POLICY), "-n", str(args.base), "--seed", "1", "-o", str(new))
         new.unlink()
-        rows.append(("sample-claims → Parquet (vectorised)", args.base, b_sec, b_rss))
-        print(f"{args.base:,} claims, same run: vectorised {args.base / b_sec:,.0f} claims/s, old path "
-              f"{args.base / o_sec:,.0f} claims/s ({o_sec / b_sec:.1f}×)\n", file=sys.stderr)
+        rows.append(("sample-claims → Parquet (vectorised)", args.base, *new_run))
         raised = Path(tmp) / "raised.yb"
         text = POLICY.read_text(encoding="utf-8")
         raised.write_text(text.replace(LEVEL2, LEVEL2.replace("400.00", "500.00")), encoding="utf-8")
         for n in args.sizes:
             claims = Path(tmp) / f"claims{n}.parquet"
-            s_sec, s_rss = run("sample-claims", str(POLICY), "-n", str(n), "--seed", "1", "-o", str(claims))
-            rows.append(("sample-claims → Parquet (vectorised)", n, s_sec, s_rss))
+            rows.append(("sample-claims → Parquet (vectorised)", n,
+                         *run("sample-claims", str(POLICY), "-n", str(n), "--seed", "1", "-o", str(claims))))
             if args.diff and n <= 1_000_000:
                 ordered = Path(tmp) / f"sorted{n}.parquet"
                 run_child("sort", str(claims), str(ordered))
-                d_sec, d_rss = run("diff", str(POLICY), str(raised), "--claims", str(ordered),
-                                   "--no-progress")
-                rows.append(("diff, columnar", n, d_sec, d_rss))
+                rows.append(("diff, columnar", n, *run("diff", str(POLICY), str(raised), "--claims",
+                                                       str(ordered), "--no-progress")))
                 ordered.unlink()
             claims.unlink()
             print(f"  {n:,} claims done", file=sys.stderr)
-    print(f"old path against vectorised, same run, {args.base:,} claims: {o_sec / b_sec:.1f}× faster\n")
-    print("| command | claims | wall | claims/s | peak RSS |")
-    print("|---|---:|---:|---:|---:|")
-    for name, n, sec, rss in rows:
-        print(f"| {name} | {n:,} | {sec:.1f} s | {n / sec:,.0f} | {rss / 2**20:,.0f} MB |")
+    print(f"vectorised against the old path, same run, {args.base:,} claims: {old_run[0] / new_run[0]:.1f}× "
+          f"in wall time, {old_run[1] / new_run[1]:.1f}× in CPU time; load average before/after: "
+          f"{load} / {os.getloadavg()[0]:.1f}\n")
+    print("| command | claims | wall | claims/s | CPU (user+sys) | claims per CPU-second | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, n, sec, cpu, rss in rows:
+        print(f"| {name} | {n:,} | {sec:.1f} s | {n / sec:,.0f} | {cpu:.1f} s | {n / cpu:,.0f} | "
+              f"{rss / 2**20:,.0f} MB |")
 
 
 if __name__ == "__main__":
