@@ -148,10 +148,18 @@ def main() -> None:
     procs: dict[Future[subprocess.CompletedProcess[str]], Path] = {}
     started = time.perf_counter()
 
+    running: dict[Path, subprocess.Popen[str]] = {}
+    stopping = False
+
     def child(path: Path) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, __file__, "--child", str(path), "-n", str(args.n), "--seed", str(args.seed),
                "--claims-per-person", str(args.claims_per_person)]
-        return subprocess.run(cmd, capture_output=True, text=True)
+        if stopping:
+            return subprocess.CompletedProcess(cmd, 1, "", "")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        running[path] = proc
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         procs = {pool.submit(child, p): p for p in todo}
@@ -164,8 +172,12 @@ def main() -> None:
                     sys.stderr.write(proc.stderr)
                     where = procs[fut].relative_to(ROOT)
                     print(f"{where}: a difference (or a failure): exit 1", file=sys.stderr)
+                    stopping = True
                     for other in pending:
                         other.cancel()
+                    for path, other_proc in running.items():  # the other policies' processes, ours
+                        if path != procs[fut] and other_proc.poll() is None:
+                            other_proc.terminate()
                     raise SystemExit(1)
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 results.append(r)
