@@ -1,7 +1,8 @@
 """What ``openfisca_compare.py`` (yibao's environment) hands ``openfisca_rules.py`` (OpenFisca's):
 the claim arrays in a ``.npz`` file, and the hand-written NumPy function both processes time.
 
-NumPy only, so that both environments import it (and yibao's tests check the hand-off).
+NumPy only, so that both environments import it (and yibao's tests check the hand-off). Both
+time with ``Best``: wall time, and CPU time, which leaves out waiting for a core on a loaded machine.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import __future__
 
 import ast
 import json
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -55,3 +57,25 @@ def batch_of(a: dict[str, np.ndarray]) -> types.SimpleNamespace:
         line_offsets=a["line_offsets"], level=a["visit.level"], region=a["visit.region"],
         referral=a["visit.referral"],
         ytd={key.removeprefix("ytd:"): value for key, value in a.items() if key.startswith("ytd:")})
+
+
+class Best:
+    """Each path's best wall and best CPU seconds over the rounds (each kept apart: the two
+    minima may come from different rounds)."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def time(self, key: str, fn: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn()
+        self.add(key, time.perf_counter() - wall, time.process_time() - cpu)
+        return out
+
+    def add(self, key: str, wall: float, cpu: float) -> None:
+        self.wall[key] = min(self.wall.get(key, float("inf")), wall)
+        self.cpu[key] = min(self.cpu.get(key, float("inf")), cpu)
+
+    def as_json(self) -> dict[str, dict[str, float]]:
+        return {"wall": self.wall, "cpu": self.cpu}

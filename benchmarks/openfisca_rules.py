@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from openfisca_core.entities import build_entity
 from openfisca_core.model_api import YEAR, Enum, ParameterNode, Variable, max_, min_, select, where
 from openfisca_core.simulations import Simulation, SimulationBuilder
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
-from openfisca_handoff import OUTPUTS, batch_of, hand_numpy_from, read
+from openfisca_handoff import OUTPUTS, Best, batch_of, hand_numpy_from, read
 
 PERIOD = "2024"
 
@@ -336,16 +336,10 @@ def calculate(sim: Simulation) -> tuple[np.ndarray, ...]:
     return tuple(sim.calculate(name, PERIOD) for name in OUTPUTS)
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("claims", type=Path, help=".npz written by openfisca_compare.py")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=7)
     args = ap.parse_args()
     a, names, want = read(args.claims)
     hand = hand_numpy_from()
@@ -365,30 +359,18 @@ def main() -> int:
                       f"dtype {x.dtype})", file=sys.stderr)
                 return 1
 
-    best: dict[str, float] = {}
-
-    def keep(key: str, seconds: float) -> None:
-        best[key] = min(best.get(key, float("inf")), seconds)
-
+    best = Best()
     for _ in range(args.rounds):  # the paths take turns, round after round
-        keep("hand", _timed(lambda: hand(batch, names))[0])
+        best.time("hand", lambda: hand(batch, names))
         for key, lines in (("lines", True), ("given", False)):
-            seconds, sim = _timed(lambda lines=lines: simulate(system, a, names, lines))
-            keep(f"{key}_build", seconds)
-            keep(f"{key}_calculate", _timed(lambda sim=sim: calculate(sim))[0])
+            wall, cpu = time.perf_counter(), time.process_time()
+            sim = best.time(f"{key}_build", lambda lines=lines: simulate(system, a, names, lines))
+            best.time(f"{key}_calculate", lambda sim=sim: calculate(sim))
+            best.add(f"{key}_total", time.perf_counter() - wall, time.process_time() - cpu)
             del sim
-    import openfisca_core
-
-    best["claims"] = len(a["line_offsets"]) - 1
-    print(json.dumps({"seconds": best, "numpy": np.__version__,
-                      "openfisca": getattr(openfisca_core, "__version__", None) or _version()}))
+    print(json.dumps({"claims": len(a["line_offsets"]) - 1, **best.as_json(), "numpy": np.__version__,
+                      "openfisca": version("openfisca-core")}))
     return 0
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("openfisca-core")
 
 
 if __name__ == "__main__":
