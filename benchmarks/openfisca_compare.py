@@ -158,10 +158,10 @@ def main() -> int:
             print(f"NumPy {np.__version__} (yibao), NumPy {r['numpy']} and openfisca-core {r['openfisca']} "
                   f"(OpenFisca)\n\n{header}")
         print(report(r), flush=True)
-        ratio = derived(r, "wall", "lines_calculate")
-        verdicts.append(f"{size:,} claims: columnar / OpenFisca calculate {ratio:.2f}× wall, "
-                        f"{derived(r, 'cpu', 'lines_calculate'):.2f}× CPU "
-                        f"({'met' if ratio >= TARGET else 'MISSED'}, target ≥ {TARGET:g}×)")
+        wall, cpu = derived(r, "wall", "lines_calculate"), derived(r, "cpu", "lines_calculate")
+        verdicts.append(f"{size:,} claims: columnar / OpenFisca calculate {wall:.2f}× wall, {cpu:.2f}× CPU "
+                        f"({'met' if min(wall, cpu) >= TARGET else 'MISSED'}, target ≥ {TARGET:g}× "
+                        "by both clocks)")
     print("\n" + "\n".join(verdicts))
     return 0
 
