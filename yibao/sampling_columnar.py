@@ -254,13 +254,15 @@ def draft_block(plan: P.PolicyInputs, rng: np.random.Generator, first_day: dt.da
     age = year - by - later
     # the visit
     visit = rng.integers(0, len(plan.visits), n)
-    schemes = list(dict.fromkeys(v[0] for v in plan.visits))
-    kinds = list(dict.fromkeys(v[1] for v in plan.visits))
-    scheme = np.array([schemes.index(v[0]) for v in plan.visits])[visit]
-    kind = np.array([kinds.index(v[1]) for v in plan.visits])[visit]
+    # the (scheme, kind, categories) of each visit the policy accepts
+    visit_schemes, visit_kinds, visit_categories = zip(*plan.visits, strict=True)
+    schemes = list(dict.fromkeys(visit_schemes))
+    kinds = list(dict.fromkeys(visit_kinds))
+    scheme = np.array([schemes.index(s) for s in visit_schemes])[visit]
+    kind = np.array([kinds.index(k) for k in visit_kinds])[visit]
     cats = e["person.category"]
-    local = _pick_by(rng, visit, [_cum(v[2], P._CATEGORY_WEIGHTS) for v in plan.visits])
-    glob = [np.array([cats.index(c) for c in v[2]]) for v in plan.visits]
+    local = _pick_by(rng, visit, [_cum(allowed, P._CATEGORY_WEIGHTS) for allowed in visit_categories])
+    glob = [np.array([cats.index(c) for c in allowed]) for allowed in visit_categories]
     category = np.zeros(n, dtype=np.int64)
     for v, to_global in enumerate(glob):
         category[visit == v] = to_global[local[visit == v]]
