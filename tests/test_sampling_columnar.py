@@ -136,6 +136,14 @@ def test_record_policies_are_drawn_by_the_scalar_drawer() -> None:
     assert [c for claims, _ in chunks for c in claims] == sample_policy_claims(policy, 30, 1)
 
 
+def test_records_are_not_written_as_a_claim_table(tmp_path: Path) -> None:
+    policy = ROOT / "policies" / "reform2023" / "alliance_surplus.yb"
+    out = tmp_path / "records.parquet"
+    result = CliRunner().invoke(main, ["sample-claims", str(policy), "-n", "5", "-o", str(out)])
+    assert result.exit_code == 2 and "records have no columnar table" in result.output
+    assert not out.exists()
+
+
 def test_a_scope_the_policy_does_not_take_is_refused() -> None:
     with pytest.raises(ValueError, match="accepts no claim"):
         next(claim_tables(load_policy(INPATIENT), 5, 1, kind="outpatient"))

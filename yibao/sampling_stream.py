@@ -263,6 +263,9 @@ def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]] | None, pa.Table | 
             pending: Future[None] | None = None
             for claims, table in chunks:
                 if table is None:
+                    if claims and "record" in claims[0]:
+                        raise ValueError("records have no columnar table (docs/columnar.md): write them to a "
+                                         ".jsonl file or a folder")
                     table = F.claims_to_table((c["id"], c) for c in claims or ())
                 if pending is not None:
                     pending.result()
