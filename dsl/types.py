@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .phrase import P, Phrase
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -18,12 +20,20 @@ class Type:
         return f"enum {self.enum}" if self.name == "enum" else self.name
 
     @property
-    def described(self) -> str:
+    def described(self) -> Phrase:
         """The type as a phrase: ``money``, ``a rate``, ``true/false``."""
-        return {
-            "money": "money", "rate": "a rate", "count": "a count", "number": "a number",
-            "date": "a date", "bool": "true/false", "textset": "a list of names",
-        }.get(self.name, f"a value of `{self.enum}`")
+        described = {
+            "money": P("money"), "rate": P("a rate"), "count": P("a count"), "number": P("a number"),
+            "date": P("a date"), "bool": P("true/false"), "textset": P("a list of names"),
+        }
+        return described.get(self.name) or P("a value of `{enum}`", enum=self.enum)
+
+    @property
+    def phrase(self) -> Phrase:
+        """The type as a diagnostic names it (``str(t)``), in every language."""
+        named = {"money": P("money"), "rate": P("rate"), "count": P("count"), "number": P("number"),
+                 "date": P("date"), "bool": P("bool"), "textset": P("textset")}
+        return P("enum {enum}", enum=self.enum) if self.name == "enum" else named[self.name]
 
 
 MONEY = Type("money")
