@@ -51,14 +51,14 @@ def _ident(name: object, span: ast.Span) -> str:
     if isinstance(name, str) and _IDENT.fullmatch(name):
         return name
     raise PolicyError([Diagnostic(codes.COMPILER_REFUSED,
-                                  span, P('{name} is not a name the compiler can use', name=repr(name)),
-                                  P('names are letters, digits and `_`, not starting with a digit'))])
+                                  span, P("{name} is not a name the compiler can use", name=repr(name)),
+                                  P("names are letters, digits and `_`, not starting with a digit"))])
 
 
 def _op(op: object, allowed: frozenset[str], span: ast.Span) -> str:
     if isinstance(op, str) and op in allowed:
         return op
-    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED, span, P('unknown operator {op}', op=repr(op)))])
+    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED, span, P("unknown operator {op}", op=repr(op)))])
 
 
 def _day(ordinal: int) -> str:

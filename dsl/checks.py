@@ -111,7 +111,7 @@ class _Checker(LayerChecks):
         if self.is_record:
             if self.policy.classify is not None:
                 self.report(codes.RECORD_CLASSIFY,
-                            self.policy.classify.span, P('a record policy has no bill lines to classify'),
+                            self.policy.classify.span, P("a record policy has no bill lines to classify"),
                            P("remove `classify`, or make the policy's input a claim"))
         else:
             self.check_classify()
@@ -119,7 +119,7 @@ class _Checker(LayerChecks):
         self.check_fractions()
         for p in self.policy.parameters:
             if p.name not in self.used_params:
-                self.report(codes.UNUSED, p.span, P('parameter `{name}` is never used', name=p.name))
+                self.report(codes.UNUSED, p.span, P("parameter `{name}` is never used", name=p.name))
         errors = [d for d in self.diags if d.severity == "error"]
         if errors:
             raise PolicyError(self.diags, self.policy.texts or self.policy.text)
@@ -136,20 +136,20 @@ class _Checker(LayerChecks):
     # ------------------------------------------------------------ header, sources, enums
     def check_header(self) -> None:
         h = self.policy.header
-        self.check_label(h.label, P('policy `{name}`', name=h.name))
+        self.check_label(h.label, P("policy `{name}`", name=h.name))
         if h.effective is None:
-            self.report(codes.NO_EFFECTIVE, h.span, P('the policy header needs `effective <date>`'),
-                       P('write the date the document takes effect, e.g. `{example}`',
-                         example='effective 2020-01-01'))
+            self.report(codes.NO_EFFECTIVE, h.span, P("the policy header needs `effective <date>`"),
+                       P("write the date the document takes effect, e.g. `{example}`",
+                         example="effective 2020-01-01"))
         elif h.until is not None and h.until < h.effective:
             self.report(codes.UNTIL_BEFORE, h.until_span or h.span,
-                        P('`until {until}` is before `effective {effective}`', until=h.until,
+                        P("`until {until}` is before `effective {effective}`", until=h.until,
                           effective=h.effective),
-                        P('the policy must be in force for at least a day: check the two dates'))
+                        P("the policy must be in force for at least a day: check the two dates"))
         self.check_rounding(h.rounding, h.span)
         self.check_year_start(h)
         if h.applies is not None:
-            self.expect(self.expr(h.applies, param=None), BOOL, h.applies, P('`applies when`'))
+            self.expect(self.expr(h.applies, param=None), BOOL, h.applies, P("`applies when`"))
             for node in ast.walk(h.applies):
                 if isinstance(node, ast.Name) and (node.name in self.params or node.name in QUANTITIES):
                     self.report(codes.APPLIES_READS,
@@ -166,26 +166,26 @@ class _Checker(LayerChecks):
         span = h.year_start_span or h.span
         if (month, day) == (2, 29):
             self.report(codes.YEAR_START,
-                        span, P('an insurance year cannot start on 02-29: most years have no such day'),
-                       P('start it on 03-01 or 02-28'))
+                        span, P("an insurance year cannot start on 02-29: most years have no such day"),
+                       P("start it on 03-01 or 02-28"))
             return
         try:
             dt.date(2001, month, day)
         except ValueError:
-            self.report(codes.YEAR_START, span, P('`{monthday}` is not a day of the year',
+            self.report(codes.YEAR_START, span, P("`{monthday}` is not a day of the year",
                                                   monthday=f"{format(month, '02d')}-{format(day, '02d')}"),
-                       P('write the month, then the day, e.g. `year starts 07-01` for 1 July'))
+                       P("write the month, then the day, e.g. `year starts 07-01` for 1 July"))
 
     def check_rounding(self, mode: str | None, span: ast.Span) -> None:
         if mode is not None and mode not in ROUNDING_MODES:
             self.report(codes.UNKNOWN_ROUNDING,
-                        span, P('unknown rounding `{mode}`; expected one of {modes}', mode=mode,
+                        span, P("unknown rounding `{mode}`; expected one of {modes}", mode=mode,
                                 modes=Names(tuple(ROUNDING_MODES))),
                        suggest(mode, ROUNDING_MODES))
 
     def check_label(self, label: ast.Label, what: str) -> None:
         if not label.zh.strip() or not label.en.strip():
-            self.report(codes.LABEL, label.span, P('{what} needs a bilingual label', what=what),
+            self.report(codes.LABEL, label.span, P("{what} needs a bilingual label", what=what),
                        P('write it as "中文" / "English"'))
 
     def check_record(self) -> None:
@@ -195,60 +195,60 @@ class _Checker(LayerChecks):
             for f in self.policy.fields:
                 self.report(codes.RECORD_ONLY,
                             f.span, P("`field` declares a record's fields, but this policy settles claims"),
-                           P('add `input record` to the policy header'))
+                           P("add `input record` to the policy header"))
             for what, node in (("amount", h.amount), ("remainder", h.remainder)):
                 if node is not None:
                     self.report(codes.RECORD_ONLY,
-                                node.span, P('`{what}` is for a policy whose input is a record', what=what))
+                                node.span, P("`{what}` is for a policy whose input is a record", what=what))
             return
         seen: dict[str, ast.RecordField] = {}
         for f in self.policy.fields:
             if f.name in seen:
-                self.report(codes.DECLARED_TWICE, f.span, P('field `{name}` is declared twice', name=f.name))
+                self.report(codes.DECLARED_TWICE, f.span, P("field `{name}` is declared twice", name=f.name))
             seen[f.name] = f
-            self.check_label(f.label, P('field `{name}`', name=f.name))
+            self.check_label(f.label, P("field `{name}`", name=f.name))
             if f.references:
-                self.check_references(f.references, f.span, P('field `{name}`', name=f.name))
+                self.check_references(f.references, f.span, P("field `{name}`", name=f.name))
             if f.type_name not in SCALAR_TYPES:
-                self.report(codes.UNKNOWN_TYPE, f.type_span, P('unknown type `{name}`', name=f.type_name),
-                           suggest(f.type_name, SCALAR_TYPES) or P('one of {names}',
+                self.report(codes.UNKNOWN_TYPE, f.type_span, P("unknown type `{name}`", name=f.type_name),
+                           suggest(f.type_name, SCALAR_TYPES) or P("one of {names}",
                                                                    names=Names(tuple(SCALAR_TYPES))))
         if h.amount is None:
-            self.report(codes.NO_AMOUNT, h.span, P('a record policy says what its layers share out'),
-                       P('add `amount <expression>` to the header, e.g. `{example}`',
-                         example='amount record.surplus'))
+            self.report(codes.NO_AMOUNT, h.span, P("a record policy says what its layers share out"),
+                       P("add `amount <expression>` to the header, e.g. `{example}`",
+                         example="amount record.surplus"))
         else:
-            self.expect(self.expr(h.amount, param=None), MONEY, h.amount, P('the amount'))
+            self.expect(self.expr(h.amount, param=None), MONEY, h.amount, P("the amount"))
             for n in ast.walk(h.amount):
                 if isinstance(n, ast.Name) and n.name in QUANTITIES:
                     self.report(codes.AMOUNT_READS,
-                                n.span, P('the amount cannot read `{name}`: it is what `{name2}` is made of',
+                                n.span, P("the amount cannot read `{name}`: it is what `{name2}` is made of",
                                           name=n.name, name2=n.name))
         if h.remainder is not None:
-            self.check_label(h.remainder, P('the remainder'))
+            self.check_label(h.remainder, P("the remainder"))
 
     def check_sources(self) -> None:
         seen: dict[str, ast.Source] = {}
         for s in self.policy.sources:
             if s.name in seen:
-                self.report(codes.DECLARED_TWICE, s.span, P('source `{name}` is declared twice', name=s.name),
-                           P('the first is at line {line}', line=seen[s.name].span.line))
+                self.report(codes.DECLARED_TWICE, s.span, P("source `{name}` is declared twice", name=s.name),
+                           P("the first is at line {line}", line=seen[s.name].span.line))
             seen[s.name] = s
-            self.check_label(s.label, P('source `{name}`', name=s.name))
+            self.check_label(s.label, P("source `{name}`", name=s.name))
 
     def check_references(self, refs: tuple[ast.Reference, ...], span: ast.Span, what: str) -> None:
         if not refs:
-            self.report(codes.NO_CITATION, span, P('{what} has no citation', what=what),
+            self.report(codes.NO_CITATION, span, P("{what} has no citation", what=what),
                        P('add `cite <source> "section"`, or `assume "…"` for an open figure'))
         for ref in refs:
             if isinstance(ref, ast.Citation) and ref.source not in self.sources:
                 hint = suggest(ref.source, self.sources) or (
-                    P('declare it: `{example}`', example=f'source {ref.source} "…" / "…"'))
-                self.report(codes.UNKNOWN_SOURCE, ref.span, P('unknown source `{name}`', name=ref.source),
+                    P("declare it: `{example}`", example=f'source {ref.source} "…" / "…"'))
+                self.report(codes.UNKNOWN_SOURCE, ref.span, P("unknown source `{name}`", name=ref.source),
                             hint)
             elif isinstance(ref, ast.Assumption) and not ref.en:
                 self.report(codes.ASSUMPTION_ONE_LANGUAGE, ref.span,
-                            P('the assumption of {what} is in one language only', what=what),
+                            P("the assumption of {what} is in one language only", what=what),
                             P('write it in both, as a label is: `assume "中文" / "English"`'))
 
     def check_enums(self) -> None:
@@ -257,18 +257,18 @@ class _Checker(LayerChecks):
             name = decl.field.dotted
             if name not in DEFAULT_ENUMS:
                 self.report(codes.NOT_AN_ENUM, decl.field.span,
-                            P('`{name}` is not an enum field of the claim', name=name),
+                            P("`{name}` is not an enum field of the claim", name=name),
                            suggest(name, DEFAULT_ENUMS))
                 continue
             if name in seen:
-                self.report(codes.DECLARED_TWICE, decl.span, P('values of `{name}` are declared twice',
+                self.report(codes.DECLARED_TWICE, decl.span, P("values of `{name}` are declared twice",
                                                                name=name))
             seen.add(name)
             members = [m.name for m in decl.members]
             counts = Counter(members)
             for m in decl.members:
                 if counts[m.name] > 1:
-                    self.report(codes.DECLARED_TWICE, m.span, P('`{name}` is listed twice', name=m.name))
+                    self.report(codes.DECLARED_TWICE, m.span, P("`{name}` is listed twice", name=m.name))
             self.enums[name] = tuple(dict.fromkeys(members))
             self.enum_sets[name] = frozenset(members)
 
@@ -277,27 +277,27 @@ class _Checker(LayerChecks):
         seen: dict[str, ast.Parameter] = {}
         for p in self.policy.parameters:
             if p.name in seen:
-                self.report(codes.DECLARED_TWICE, p.span, P('parameter `{name}` is declared twice',
+                self.report(codes.DECLARED_TWICE, p.span, P("parameter `{name}` is declared twice",
                                                             name=p.name),
-                           P('the first is at line {line}', line=seen[p.name].span.line))
+                           P("the first is at line {line}", line=seen[p.name].span.line))
             if p.name in RESERVED:
-                self.report(codes.NAME_TAKEN, p.span, P('`{name}` is a reserved name', name=p.name),
-                            P('choose another name'))
+                self.report(codes.NAME_TAKEN, p.span, P("`{name}` is a reserved name", name=p.name),
+                            P("choose another name"))
             owners = [f for f, values in self.enum_sets.items() if p.name in values]
             if owners:
                 self.report(codes.NAME_TAKEN,
-                            p.span, P('parameter `{name}` has the name of a value of `{owner}`', name=p.name,
+                            p.span, P("parameter `{name}` has the name of a value of `{owner}`", name=p.name,
                                       owner=owners[0]),
                             P("choose another name, or `{example}` would read it",
                               example=f"{owners[0]} == {p.name}"))
             seen[p.name] = p
-            self.check_label(p.label, P('parameter `{name}`', name=p.name))
-            self.check_references(p.references, p.span, P('parameter `{name}`', name=p.name))
+            self.check_label(p.label, P("parameter `{name}`", name=p.name))
+            self.check_references(p.references, p.span, P("parameter `{name}`", name=p.name))
             ptype = self.param_type(p)
             if ptype is None:
                 known = [*SCALAR_TYPES, *DEFAULT_ENUMS]
-                self.report(codes.UNKNOWN_TYPE, p.type_span, P('unknown type `{name}`', name=p.type_name),
-                           suggest(p.type_name, known) or P('one of {names}', names=Names(tuple(known))))
+                self.report(codes.UNKNOWN_TYPE, p.type_span, P("unknown type `{name}`", name=p.type_name),
+                           suggest(p.type_name, known) or P("one of {names}", names=Names(tuple(known))))
                 continue
             self.check_versions(p)
             self.check_defined(p)
@@ -317,27 +317,27 @@ class _Checker(LayerChecks):
             return
         if p.exceptions:
             self.report(codes.NO_VALUE,
-                        p.span, P('parameter `{name}` has no value when none of its exceptions applies',
+                        p.span, P("parameter `{name}` has no value when none of its exceptions applies",
                                   name=p.name),
-                       P('give it a `value …` or a `table` for the other cases'))
+                       P("give it a `value …` or a `table` for the other cases"))
         else:
             self.report(codes.NO_VALUE,
-                        p.span, P('parameter `{name}` has no value',
-                                  name=p.name), P('give it a `value …` or a `table`'))
+                        p.span, P("parameter `{name}` has no value",
+                                  name=p.name), P("give it a `value …` or a `table`"))
 
     def check_versions(self, p: ast.Parameter) -> None:
         starts = [v.start for v in p.versions]
         for a, b in itertools.pairwise(p.versions):
             if b.start <= a.start:
                 self.report(codes.DATES_ORDER,
-                            b.span, P('dates of `{name}` must increase: {b} follows {a}', name=p.name,
+                            b.span, P("dates of `{name}` must increase: {b} follows {a}", name=p.name,
                                       b=b.start, a=a.start))
         effective = self.policy.header.effective
         if effective and starts and starts[0] > effective:
             self.report(codes.VALUE_GAP, p.versions[0].span,
                        P("`{name}` has no value from {start} (the policy's start) to {first}", name=p.name,
                          start=effective, first=starts[0]),
-                       P('start its first value at `from {start}` or earlier', start=effective))
+                       P("start its first value at `from {start}` or earlier", start=effective))
 
     def definition(self, d: ast.Definition, ptype: Type, p: ast.Parameter) -> None:
         if isinstance(d, ast.Value):
@@ -390,7 +390,7 @@ class _Checker(LayerChecks):
                 domains.append(("true", "false"))
             else:
                 self.report(codes.TABLE_KEY,
-                            key.span, P('a table can be keyed only by enum fields; `{key}` is {type}',
+                            key.span, P("a table can be keyed only by enum fields; `{key}` is {type}",
                                         key=key.dotted, type=ktype))
                 domains.append(None)
         domain_sets = [frozenset(d or ()) for d in domains]
@@ -405,9 +405,9 @@ class _Checker(LayerChecks):
                     continue
                 for alt in pat.alternatives:
                     if alt not in dom_set:
-                        self.report(codes.NOT_A_VALUE, pat.span, P('`{value}` is not a value of `{field}`',
+                        self.report(codes.NOT_A_VALUE, pat.span, P("`{value}` is not a value of `{field}`",
                                                                    value=alt, field=key.dotted),
-                                   suggest(alt, dom) or P('one of {names}', names=Names(tuple(dom))))
+                                   suggest(alt, dom) or P("one of {names}", names=Names(tuple(dom))))
             self.expect(self.value(row.value, ptype, p), ptype, row.value, f"`{p.name}`")
         if any(d is None for d in domains) or any(len(r.patterns) != len(t.keys) for r in t.rows):
             return
@@ -419,8 +419,8 @@ class _Checker(LayerChecks):
             combos = set(itertools.product(*cells))  # type: ignore[arg-type]
             if combos <= covered:
                 self.report(codes.ROW_UNREACHABLE,
-                            row.span, P('this row never applies: the rows above cover every case it matches'),
-                           P('remove it or move it above the rows that cover it'))
+                            row.span, P("this row never applies: the rows above cover every case it matches"),
+                           P("remove it or move it above the rows that cover it"))
             covered |= combos
         # Only the claims the policy sees need a row: `applies when person.scheme == resident`
         # leaves no claim of another scheme to look up.
@@ -443,19 +443,19 @@ class _Checker(LayerChecks):
     def check_exceptions(self, p: ast.Parameter, ptype: Type) -> None:
         names = {e.name: e for e in p.exceptions}
         for e in p.exceptions:
-            self.check_label(e.label, P('exception `{name}`', name=e.name))
+            self.check_label(e.label, P("exception `{name}`", name=e.name))
             if e.references:  # an exception without its own citation inherits the parameter's
-                self.check_references(e.references, e.span, P('exception `{name}`', name=e.name))
+                self.check_references(e.references, e.span, P("exception `{name}`", name=e.name))
             self.expect(self.expr(e.when, param=p.name), BOOL, e.when, P("an exception's condition"))
             self.definition(e.definition, ptype, p)
             for other in e.over:
                 if other not in names:
                     self.report(codes.EXCEPTION_PRIORITY, e.span,
-                               P('`{name}` is over `{other}`, which is not an exception of `{param}`',
+                               P("`{name}` is over `{other}`, which is not an exception of `{param}`",
                                  name=e.name, other=other, param=p.name),
                                suggest(other, names))
         if len(names) != len(p.exceptions):
-            self.report(codes.DECLARED_TWICE, p.span, P('two exceptions of `{name}` share a name',
+            self.report(codes.DECLARED_TWICE, p.span, P("two exceptions of `{name}` share a name",
                                                         name=p.name))
             return
         # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
@@ -463,7 +463,7 @@ class _Checker(LayerChecks):
         for a in wins:
             if a in wins[a]:
                 self.report(codes.EXCEPTION_PRIORITY,
-                            names[a].span, P('exceptions of `{name}` are over each other in a cycle',
+                            names[a].span, P("exceptions of `{name}` are over each other in a cycle",
                                              name=p.name))
                 return
         for a, b in itertools.combinations(p.exceptions, 2):
@@ -471,10 +471,10 @@ class _Checker(LayerChecks):
                 continue
             if may_overlap(a.when, b.when, self.enums):
                 self.report(codes.EXCEPTIONS_OVERLAP, b.span,
-                           P('exceptions `{a}` (line {line}) and `{b}` can both apply and neither has '
-                             'priority', a=a.name, line=a.span.line, b=b.name),
-                           P('say which wins: `{example}`, or make their conditions exclusive',
-                             example=f'exception {b.name} … over {a.name}'))
+                           P("exceptions `{a}` (line {line}) and `{b}` can both apply and neither has "
+                             "priority", a=a.name, line=a.span.line, b=b.name),
+                           P("say which wins: `{example}`, or make their conditions exclusive",
+                             example=f"exception {b.name} … over {a.name}"))
 
     def parameter_order(self) -> tuple[ast.Parameter, ...]:
         """Dependencies first, depth first in name order; a stack, for chains of any length."""

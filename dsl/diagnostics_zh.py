@@ -99,7 +99,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("write money as a plain number, e.g. `500.00`", "金额写成普通数字，例如 `500.00`"),
     ('Chinese text belongs in a quoted label: "中文" / "English"', '中文应写在带引号的标签中："中文" / "English"'),
     ('this string has no closing `"` on its line', '此字符串在本行没有结束的 `"`'),
-    ('close it before the end of the line, e.g. `{example}`', "请在行尾之前结束它，例如 `{example}`"),
+    ("close it before the end of the line, e.g. `{example}`", "请在行尾之前结束它，例如 `{example}`"),
     ("this line is indented with a tab, which counts as 8 columns: deeper than the block it belongs to",
      "此行用制表符缩进，计为 8 列：比它所属的块更深"),
     ("indent with spaces, as the lines above", "请像上面各行一样用空格缩进"),

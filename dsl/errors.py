@@ -200,4 +200,4 @@ class SettlementError(YibaoError):
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """A ``did you mean …`` hint for a misspelt name, or None."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return P('did you mean `{name}`?', name=matches[0]) if matches else None
+    return P("did you mean `{name}`?", name=matches[0]) if matches else None

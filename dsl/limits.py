@@ -38,15 +38,15 @@ def _too_long(text: str, path: str) -> list[Diagnostic]:
     """A policy, or a line of it, over the limits above: said before any time goes into parsing."""
     if len(text) > MAX_POLICY_CHARS:
         return [Diagnostic(codes.TOO_LONG, ast.Span(path, 1, 1, 1, 2),
-                           P('the policy is {n} characters long; at most {max}', n=format(len(text), ','),
-                             max=format(MAX_POLICY_CHARS, ',')),
-                           P('split it: a reform (`extends`) can hold part of it'))]
+                           P("the policy is {n} characters long; at most {max}", n=format(len(text), ","),
+                             max=format(MAX_POLICY_CHARS, ",")),
+                           P("split it: a reform (`extends`) can hold part of it"))]
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > MAX_LINE_CHARS:
             return [Diagnostic(codes.TOO_LONG,
                                ast.Span(path, number, MAX_LINE_CHARS + 1, number, MAX_LINE_CHARS + 2),
-                               P('line {line} is {n} characters long; at most {max}', line=number,
-                                 n=format(len(line), ','), max=format(MAX_LINE_CHARS, ',')),
+                               P("line {line} is {n} characters long; at most {max}", line=number,
+                                 n=format(len(line), ","), max=format(MAX_LINE_CHARS, ",")),
                                P("break the expression over lines, or give parts of it their own "
                                  "parameters"))]
     return []
@@ -60,13 +60,13 @@ def _bad_characters(text: str, path: str) -> list[Diagnostic]:
         if m.group() == "\x00":
             diags.append(Diagnostic(codes.BAD_CHARACTER,
                                     ast.Span(path, line, col, line,
-                                             col + 1), P('a NUL character in the policy'),
-                                    P('is this a binary file? a policy is UTF-8 text')))
+                                             col + 1), P("a NUL character in the policy"),
+                                    P("is this a binary file? a policy is UTF-8 text")))
         else:
             diags.append(Diagnostic(codes.BAD_CHARACTER, ast.Span(path, line, col, line, col + 1),
-                                    P('a lone surrogate {char}, which is not a character',
+                                    P("a lone surrogate {char}, which is not a character",
                                       char=repr(m.group())),
-                                    P('the text was decoded wrongly; a policy is UTF-8 text')))
+                                    P("the text was decoded wrongly; a policy is UTF-8 text")))
         if len(diags) == _MAX_REPORTED_CHARS:
             break
     return diags
@@ -78,8 +78,8 @@ def _number_too_long(text: str, tok: Token, path: str) -> Diagnostic | None:
         return None
     span = ast.Span(path, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
     return Diagnostic(
-        codes.NUMBER_TOO_LONG, span, P('a number of {n} digits is too long', n=digits),
-        P('a number has at most {n} digits; money is at most {m} digits of yuan and two of fen', n=MAX_DIGITS,
+        codes.NUMBER_TOO_LONG, span, P("a number of {n} digits is too long", n=digits),
+        P("a number has at most {n} digits; money is at most {m} digits of yuan and two of fen", n=MAX_DIGITS,
           m=MAX_DIGITS - 2))
 
 
@@ -114,7 +114,7 @@ def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
         if level > MAX_NESTING:
             reported.add(root)
             diags.append(Diagnostic(
-                codes.TOO_DEEP, node.span, P('expression nested deeper than {n} levels', n=MAX_NESTING),
+                codes.TOO_DEEP, node.span, P("expression nested deeper than {n} levels", n=MAX_NESTING),
                 P("split it: give a part its own `parameter` and use the parameter's name here")))
             continue
         for child in reversed(ast.children(node)):

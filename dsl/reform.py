@@ -38,7 +38,7 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     if path in chain or path == here:
         loop = " → ".join([*chain, here, path])
         raise PolicyError([Diagnostic(codes.EXTENDS_LOOP,
-                                      span, P('policies extend each other in a loop: {loop}', loop=loop))],
+                                      span, P("policies extend each other in a loop: {loop}", loop=loop))],
                           policy.texts)
     shown = h.extends if len(h.extends) <= 80 else h.extends[:60] + "…"  # the line itself shows it all
     try:
@@ -46,16 +46,16 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     except (OSError, ValueError) as err:  # a name too long, a loop of links…
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, P('cannot read the base policy `{name}`: {reason}', name=shown,
+                                      span, P("cannot read the base policy `{name}`: {reason}", name=shown,
                                               reason=reason),
                                       P("the path is relative to this file's folder"))],
                           policy.texts) from None
     if is_dir:
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, P('the base policy `{name}` is a folder ({path})', name=h.extends,
+                                      span, P("the base policy `{name}` is a folder ({path})", name=h.extends,
                                               path=path),
-                                      P('name the policy file in it, e.g. `{example}`',
-                                        example='…/resident_inpatient.yb'))],
+                                      P("name the policy file in it, e.g. `{example}`",
+                                        example="…/resident_inpatient.yb"))],
                           policy.texts)
     if not is_file:
         folder = Path(path).parent
@@ -64,7 +64,7 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
             P("policies in {folder}: {names}", folder=str(folder), names=Names(tuple(near))) if near
             else P("the path is relative to this file's folder"))
         raise PolicyError([Diagnostic(codes.BASE_NOT_FOUND,
-                                      span, P('cannot find the base policy `{name}` ({path})', name=h.extends,
+                                      span, P("cannot find the base policy `{name}` ({path})", name=h.extends,
                                               path=path), hint)],
                           policy.texts)
     try:
@@ -72,7 +72,7 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     except ReadError as err:  # there, but unreadable: say so where the reform names it
         hint = "save it as UTF-8" if "UTF-8" in err.reason else None
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, P('cannot read the base policy `{name}`: {reason}', name=shown,
+                                      span, P("cannot read the base policy `{name}`: {reason}", name=shown,
                                               reason=err.reason), hint)],
                           policy.texts) from None
     return merge(base, policy)
@@ -108,7 +108,7 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
     for amend in reform.amends:
         if amend.name not in index:
             diags.append(Diagnostic(codes.AMEND_UNKNOWN, amend.span,
-                                    P('`amend {name}`: the base policy has no such parameter',
+                                    P("`amend {name}`: the base policy has no such parameter",
                                       name=amend.name),
                                     suggest(amend.name, index)))
             continue

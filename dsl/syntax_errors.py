@@ -30,20 +30,20 @@ KEYWORDS = (
 
 # What a person calls the grammar's terminals, for "expected …" messages.
 TERMINAL_NAMES = {
-    "_NL": P('end of line'),
-    "_INDENT": P('an indented block'),
-    "_DEDENT": P('the end of the block'),
-    "NAME": P('a name'),
+    "_NL": P("end of line"),
+    "_INDENT": P("an indented block"),
+    "_DEDENT": P("the end of the block"),
+    "NAME": P("a name"),
     "STRING": P('a quoted string ("…")'),
-    "NUMBER": P('a number'),
-    "PERCENT": P('a percentage such as 90%'),
-    "DATE": P('a date such as 2020-01-01'),
-    "MONTHDAY": P('a month and day such as 07-01'),
-    "BOOL": P('true or false'),
-    "PERIOD": P('`per year`, `per visit`, `per month` or `per quarter`'),
-    "COMP_OP": P('a comparison (== != < <= > >=)'),
-    "ADD_OP": P('`+` or `-`'),
-    "MUL_OP": P('`*` or `/`'),
+    "NUMBER": P("a number"),
+    "PERCENT": P("a percentage such as 90%"),
+    "DATE": P("a date such as 2020-01-01"),
+    "MONTHDAY": P("a month and day such as 07-01"),
+    "BOOL": P("true or false"),
+    "PERIOD": P("`per year`, `per visit`, `per month` or `per quarter`"),
+    "COMP_OP": P("a comparison (== != < <= > >=)"),
+    "ADD_OP": P("`+` or `-`"),
+    "MUL_OP": P("`*` or `/`"),
     "MINUS": "`-`",
     "LPAR": "`(`",
     "RPAR": "`)`",
@@ -55,7 +55,7 @@ TERMINAL_NAMES = {
     "VBAR": "`|`",
     "EQUAL": "`=`",
     "DOT": "`.`",
-    "PLACE": P('`before` or `after`'),
+    "PLACE": P("`before` or `after`"),
 }
 
 # Full-width punctuation a Chinese keyboard types, and the ASCII the language wants outside strings.
@@ -68,7 +68,7 @@ EXAMPLES: dict[str, list[str]] = {
     P('a label is a quoted string, optionally `"中文" / "English"`'): [
         "policy x\n  document \"d\"\nparameter p 起付线: money\n  value 1\n",
     ],
-    P('a percentage needs its `%` sign, e.g. `rate 90%`'): [],
+    P("a percentage needs its `%` sign, e.g. `rate 90%`"): [],
 }
 
 
@@ -141,7 +141,7 @@ def _unclosed_string(path: str, text: str, line: int) -> Diagnostic | None:
     end = len(source.rstrip()) + 1
     return Diagnostic(codes.UNCLOSED_STRING, ast.Span(path, line, col + 1, line, max(end, col + 2)),
                       P('this string has no closing `"` on its line'),
-                      P('close it before the end of the line, e.g. `{example}`',
+                      P("close it before the end of the line, e.g. `{example}`",
                         example='"统筹基金" / "basic fund"'))
 
 
@@ -161,12 +161,12 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
     code = codes.SYNTAX
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        message = P('unexpected character {char}', char=repr(char))
+        message = P("unexpected character {char}", char=repr(char))
         code = codes.CHARACTER
         if char in FULL_WIDTH:
             code = codes.FULL_WIDTH
-            message = P('full-width `{char}` outside a string', char=char)
-            hint = P('use ASCII `{char}`; only quoted text (labels, citations) may be full-width',
+            message = P("full-width `{char}` outside a string", char=char)
+            hint = P("use ASCII `{char}`; only quoted text (labels, citations) may be full-width",
                      char=FULL_WIDTH[char])
         elif char == "'":
             hint = P('strings use double quotes: "…"')
@@ -174,14 +174,14 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
             hint = P("a parameter's type follows its label: `{example}`",
                      example='parameter name "标签" / "label": money')
         elif char == "¥":
-            hint = P('write money as a plain number, e.g. `500.00`')
+            hint = P("write money as a plain number, e.g. `500.00`")
         elif char and unicodedata.east_asian_width(char) in "WF":
             hint = P('Chinese text belongs in a quoted label: "中文" / "English"')
         width = 1
     else:
         expected = _expected_names(_accepted(err))
         found = _describe_token(token)
-        message = P('unexpected {found}', found=found)
+        message = P("unexpected {found}", found=found)
         if expected:
             message = P("unexpected {found}; expected {expected}", found=found, expected=_one_of(expected))
         if isinstance(token, Token) and token.type == "NAME":
@@ -204,9 +204,9 @@ def _indent_diagnostic(token: Token, path: str) -> Diagnostic:
                                              "deeper than the block it belongs to"),
                           P("indent with spaces, as the lines above"))
     return Diagnostic(codes.INDENTATION, span,
-                      P('this line is indented {n} columns, more than the block it belongs to',
+                      P("this line is indented {n} columns, more than the block it belongs to",
                         n=len(indent)),
-                      P('indent it as the lines above it; a block starts only after a line that opens one'))
+                      P("indent it as the lines above it; a block starts only after a line that opens one"))
 
 
 def _one_of(names: list[Any]) -> Items:
@@ -233,9 +233,9 @@ def _accepted(err: UnexpectedInput) -> set[str]:
 
 def _describe_token(token: object) -> Phrase | str:
     if not isinstance(token, Token):
-        return P('end of file')
+        return P("end of file")
     if token.type == "$END":
-        return P('end of file')
+        return P("end of file")
     if token.type == "_INDENT":
         return P("indentation")
     if token.type in TERMINAL_NAMES and token.type.startswith("_"):
@@ -255,6 +255,6 @@ def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
                             "enclosing block"), P("indent with spaces: {fits} columns", fits=fits))
     columns = "column" if err.indent == 1 else "columns"
     return Diagnostic(codes.INDENTATION, span,
-                      P('this line is indented {n} {unit}, which matches no enclosing block', n=err.indent,
+                      P("this line is indented {n} {unit}, which matches no enclosing block", n=err.indent,
                         unit=columns),
-                      P('indent it as the block it belongs to: {fits} columns', fits=fits))
+                      P("indent it as the block it belongs to: {fits} columns", fits=fits))
