@@ -22,7 +22,8 @@ from typing import Any
 from yibao.dsl.types import CATEGORIES
 
 from .claim_fields import CLAIM, MAX_AMOUNT_FEN, MAX_CODE_CHARS, MAX_YEAR, MAX_YTD_ENTRIES, SPLIT_KEYS, Field
-from .claims import Claim, Line, enum_default, insurance_year
+from .claim_view import TUPLE_NEW, ClaimView, LineView, to_claim
+from .claims import Claim, enum_default, insurance_year
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_CACHE_SIZE = 50_000  # distinct date strings remembered per policy (a decade is 3,653)
@@ -63,6 +64,23 @@ class _Writer:
 
 def build(scope: Scope) -> Callable[[Any], Claim | None]:
     """The fast accept function of one policy: ``fn(data) -> Claim | None``."""
+    return claims_of(build_view(scope))
+
+
+def claims_of(view: Callable[[Any], ClaimView | None]) -> Callable[[Any], Claim | None]:
+    """``view``'s check giving the ``Claim`` itself."""
+
+    def fast(data: Any) -> Claim | None:
+        got = view(data)
+        return None if got is None else to_claim(got)
+
+    fast.__doc__ = view.__doc__
+    return fast
+
+
+def build_view(scope: Scope) -> Callable[[Any], ClaimView | None]:
+    """The generated check itself: ``fn(data) -> ClaimView | None``, the view standing for the
+    ``Claim`` the full path would return (``claim_view``)."""
     out = _Writer()
     keys = out.const(frozenset(f.key for f in CLAIM), "KEYS")
     out.w(f"if data.__class__ is not dict or not {keys}.issuperset(data):")
@@ -76,26 +94,29 @@ def build(scope: Scope) -> Callable[[Any], Claim | None]:
         out.w("if v_age is None:")
         out.w("    return None")
     out.w("v_raw = data")
-    args = ", ".join(f"v_{f.name}" for f in dataclasses.fields(Claim))
-    out.w(f"claim = Claim({args})")
+    out.w(f"claim = TUPLE_NEW(ClaimView, ({', '.join(f'v_{f}' for f in ClaimView._fields)}))")
     out.w(f"return claim if {out.const(scope.applies, 'applies')}(claim) else None")
     source = ("def fast(data):\n    try:\n" + "\n".join("    " + line for line in out.lines)
-              + "\n    except TypeError:  # a value that cannot be hashed or compared: the full path tells\n"
-              "        return None\n")
-    namespace: dict[str, Any] = {"Claim": Claim, "Line": Line, "EMPTY": frozenset(), **out.consts}
-    namespace["_date"] = _date_reader(scope)
+              + "\n    except (TypeError, UnicodeEncodeError):  # not what it must be: the full path tells"
+              "\n        return None\n")
+    namespace: dict[str, Any] = {"ClaimView": ClaimView, "LineView": LineView, "TUPLE_NEW": TUPLE_NEW,
+                                 "EMPTY": frozenset(), **out.consts}
+    dates: dict[str, tuple[dt.date, int, int] | None] = {}
+    namespace["DATES"] = dates
+    namespace["_date"] = _date_reader(scope, dates)
     exec(compile(source, "<yibao fast claim check>", "exec"), namespace)  # our own text: see docstring
-    fast: Callable[[Any], Claim | None] = namespace["fast"]
+    fast: Callable[[Any], ClaimView | None] = namespace["fast"]
     fast.__doc__ = source  # for reading what was generated (tests, debugging)
     return fast
 
 
 def _text(out: _Writer, var: str, limit: int) -> str:
-    """A condition true when ``var`` is not text the full path would keep as it is: at most
-    ``limit`` characters, none of them an unpaired surrogate (``claims._text_issue``). One C call:
-    a value that is not a string raises TypeError, which declines the claim."""
-    pattern = out.const(re.compile(f"[^\\ud800-\\udfff]{{0,{limit}}}", re.DOTALL).fullmatch, "TEXT")
-    return f"{pattern}({var}) is None"
+    """A condition true when ``var`` is not text the full path would keep as it is: a ``str`` of at
+    most ``limit`` characters, none of them an unpaired surrogate (``claims._text_issue``). ASCII
+    text (codes, ids) is proved clean by one C call; other text is encoded, which raises
+    UnicodeEncodeError at a surrogate (and only there): that declines the claim, as does the
+    TypeError of a value that is not a string."""
+    return f"{var}.__class__ is not str or len({var}) > {limit} or not ({var}.isascii() or {var}.encode())"
 
 
 def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str) -> None:
@@ -162,9 +183,11 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
             out.w("else:")
             out.w(f"    {var} = None")
         elif f.kind == "date":
-            out.w(f"day = _date({get})")
+            out.w(f"day = DATES.get({get})  # remembered: no call (a value that cannot be a key: TypeError)")
             out.w("if day is None:")
-            out.w("    return None")
+            out.w(f"    day = _date({get})")
+            out.w("    if day is None:")
+            out.w("        return None")
             out.w(f"{prefix}date, {prefix}day, {prefix}year = day")
         elif f.kind == "codes":
             out.w(f"{var} = {get}")
@@ -193,7 +216,9 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
 
 def _amount(out: _Writer, var: str, limit: int) -> None:
     """``var`` (yuan as "1234.50": ASCII digits, a point, two decimals) → fen, or return None.
-    Other forms the full path accepts ("12", "12.5", a JSON integer) are declined, to it."""
+    Other forms the full path accepts ("12", "12.5", a JSON integer) are declined, to it.
+    One regular expression is the cheapest exact check measured here (CPython 3.11): slicing out
+    the point, ``isascii`` and ``isdigit`` cost about 1.3× as much (``benchmarks/README.md``)."""
     digits = len(str(limit)) - 2
     pattern = out.const(re.compile(f"[0-9]{{1,{digits}}}\\.[0-9]{{2}}").fullmatch, "AMOUNT")
     out.w(f"if {pattern}({var}) is None:  # not a string: TypeError")
@@ -223,7 +248,7 @@ def _lines(out: _Writer, scope: Scope, f: Field, get: str) -> None:
               f"{priced} or (l_category, None) in {priced}):")
         out.w("    return None")
     out.w("v_total += l_amount")
-    out.w(f"append(Line({', '.join(f'l_{a.name}' for a in dataclasses.fields(Line))}))")
+    out.w(f"append(TUPLE_NEW(LineView, ({', '.join(f'l_{f}' for f in LineView._fields)})))")
     out.depth -= 1
     out.w(f"if v_total > {MAX_AMOUNT_FEN}:")
     out.w("    return None")
@@ -274,9 +299,12 @@ def _paid(out: _Writer, scope: Scope, f: Field, get: str) -> None:
     out.depth -= 1
 
 
-def _date_reader(scope: Scope) -> Callable[[Any], tuple[dt.date, int, int] | None]:
-    """YYYY-MM-DD → (date, ordinal, insurance year) inside the policy's dates, or None; remembered."""
-    cache: dict[str, tuple[dt.date, int, int] | None] = {}
+def _date_reader(scope: Scope, cache: dict[str, tuple[dt.date, int, int] | None] | None = None,
+                 ) -> Callable[[Any], tuple[dt.date, int, int] | None]:
+    """YYYY-MM-DD → (date, ordinal, insurance year) inside the policy's dates, or None; remembered
+    in ``cache`` (which the generated check reads first)."""
+    if cache is None:
+        cache = {}
     start, end, year_start = scope.start, scope.end, scope.year_start
 
     def read(raw: Any) -> tuple[dt.date, int, int] | None:
