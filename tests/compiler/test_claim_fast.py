@@ -145,3 +145,37 @@ def test_dates_are_read_once_and_remembered_within_the_policy_s_dates() -> None:
     assert read("2024-03-01") is read("2024-03-01")
     assert read("2023-12-31") is None and read("2024-02-30") is None and read("2024-3-01") is None
     assert read(20240301) is None
+
+
+_TEXT = st.text(alphabet=st.sampled_from("aZ09 _-.\t\u00e9床位费\u3000\U0001f600\ud800\udc00\udfff\x00"),
+                max_size=12)
+_AMOUNT = st.text(alphabet=st.sampled_from("0123456789.-+_ \u0663\uff10e"), max_size=12)
+
+
+@given(code=_TEXT, name=_TEXT | st.text(min_size=995, max_size=1005, alphabet="床a"), amount=_AMOUNT,
+       unit_price=st.none() | _AMOUNT, item_class=st.none() | _TEXT)
+@settings(deadline=None, max_examples=300, database=None)
+def test_texts_and_amounts_are_accepted_exactly_as_the_full_path_reads_them(
+        code: str, name: str, amount: str, unit_price: str | None, item_class: str | None) -> None:
+    """Texts: isascii, else encode (a surrogate raises); amounts: one regular expression. Whatever
+    the fast path accepts equals the full path's claim; a clean text and a canonical amount it must
+    accept."""
+    data = good_claim()
+    line = {"code": code, "name": name, "category": "B", "amount": amount, "unit_price": unit_price}
+    if item_class is not None:
+        line["class"] = item_class
+    data["lines"][1] = line
+    fast = jiujiang().fast_claim(data)
+    try:
+        full = jiujiang().full_claim(data)
+    except ClaimError:
+        assert fast is None
+        return
+    assert fast is None or fast == full
+    texts = [code, name] + ([item_class] if item_class is not None else [])
+    clean = all(not any("\ud800" <= ch <= "\udfff" for ch in t) for t in texts) and len(code) <= 200 and (
+        item_class is None or len(item_class) <= 200) and len(name) <= 1000
+    canonical = [a for a in (amount, unit_price) if a is not None]
+    if clean and all(len(a) >= 4 and a[-3] == "." and a.replace(".", "", 1).isascii()
+                     and a.replace(".", "", 1).isdigit() and len(a) <= 11 for a in canonical):
+        assert fast is not None, (code, name, amount, unit_price)
