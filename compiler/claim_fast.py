@@ -27,6 +27,7 @@ from .claims import Claim, enum_default, insurance_year
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_CACHE_SIZE = 50_000  # distinct date strings remembered per policy (a decade is 3,653)
+_TEXT_CACHE_SIZE = 50_000  # distinct clean texts of lines and diseases remembered per policy and limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +60,13 @@ class _Writer:
     def const(self, value: Any, stem: str) -> str:
         name = f"_{stem}_{len(self.consts)}"
         self.consts[name] = value
+        return name
+
+    def seen(self, limit: int) -> str:
+        """The set of texts already found clean at ``limit`` characters (one per limit: a name
+        clean at 1,000 characters is not a code clean at 200)."""
+        name = f"_SEEN_{limit}"
+        self.consts.setdefault(name, set())
         return name
 
 
@@ -119,19 +127,37 @@ def _text(out: _Writer, var: str, limit: int) -> str:
     return f"{var}.__class__ is not str or len({var}) > {limit} or not ({var}.isascii() or {var}.encode())"
 
 
-def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str) -> None:
+def _remember(out: _Writer, var: str, limit: int) -> None:
+    """The full text check of ``var``, for a text not yet seen; a clean one is remembered (until
+    the set is full), so that a catalogue's codes and names are checked once per policy."""
+    out.w(f"if {_text(out, var, limit)}:")
+    out.w("    return None")
+    out.w(f"if len({out.seen(limit)}) < {_TEXT_CACHE_SIZE}:")
+    out.w(f"    {out.seen(limit)}.add({var})")
+
+
+def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, prefix: str,
+            remember: bool = False) -> None:
+    """Check ``fields`` of ``obj`` into locals named ``prefix`` + attribute. With ``remember``
+    (a bill line's fields), texts are looked up among those already found clean first."""
     for f in fields:
         var = f"{prefix}{f.attr}"
         get = f"{obj}.get({f.key!r})"
         if f.kind == "text":
             out.w(f"{var} = {get}")
+            check = f"{var} not in {out.seen(f.limit)}" if remember else _text(out, var, f.limit)
             if f.required:
-                out.w(f"if {_text(out, var, f.limit)}:")
+                out.w(f"if {check}:")
             else:
                 out.w(f"if {var} is None:")
                 out.w(f"    {var} = {f.default!r}")
-                out.w(f"elif {_text(out, var, f.limit)}:")
-            out.w("    return None")
+                out.w(f"elif {check}:")
+            if remember:
+                out.depth += 1
+                _remember(out, var, f.limit)
+                out.depth -= 1
+            else:
+                out.w("    return None")
         elif f.kind == "enum":
             values = CATEGORIES if f.enum == "line.category" else scope.enums[f.enum or ""]
             default = enum_default(f, values)
@@ -197,8 +223,10 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
             out.w("    return None")
             out.w("else:")
             out.w(f"    for item in {var}:")
-            out.w(f"        if {_text(out, 'item', MAX_CODE_CHARS)}:")
-            out.w("            return None")
+            out.w(f"        if item not in {out.seen(MAX_CODE_CHARS)}:")
+            out.depth += 3
+            _remember(out, "item", MAX_CODE_CHARS)
+            out.depth -= 3
             out.w(f"    {var} = frozenset({var})")
         elif f.kind == "object":
             sub = f"o_{f.key}"
@@ -241,7 +269,7 @@ def _lines(out: _Writer, scope: Scope, f: Field, get: str) -> None:
     out.depth += 1
     out.w(f"if ln.__class__ is not dict or not {out.const(frozenset(keys), 'KEYS')}.issuperset(ln):")
     out.w("    return None")
-    _fields(out, scope, f.fields, "ln", "l_")
+    _fields(out, scope, f.fields, "ln", "l_", remember=True)
     if scope.priced:  # a line a `classify` row prices needs its unit price (or its split)
         priced = out.const(scope.priced, "PRICED")
         out.w("if l_unit_price is None and l_split is None and ((l_category, l_item_class) in "

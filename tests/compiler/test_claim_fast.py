@@ -182,3 +182,18 @@ def test_texts_and_amounts_are_accepted_exactly_as_the_full_path_reads_them(
     if clean and all(len(a) >= 4 and a[-3] == "." and a.replace(".", "", 1).isascii()
                      and a.replace(".", "", 1).isdigit() and len(a) <= 11 for a in canonical):
         assert fast is not None, (code, name, amount, unit_price)
+
+
+def test_a_text_remembered_clean_as_a_name_is_still_too_long_for_a_code() -> None:
+    text = "床" * 500
+    data = good_claim()
+    data["lines"][0]["name"] = text
+    assert jiujiang().fast_claim(data) == jiujiang().full_claim(data)  # remembered at 1,000 characters
+    data = good_claim()
+    data["lines"][0]["code"] = text
+    assert jiujiang().fast_claim(data) is None
+    with pytest.raises(ClaimError):
+        jiujiang().full_claim(data)
+    data = good_claim()
+    data["lines"][0]["name"] = "bad \ud800"  # never remembered: declined every time
+    assert jiujiang().fast_claim(data) is None and jiujiang().fast_claim(data) is None
