@@ -3,9 +3,10 @@
 ``parse_claim`` collects every issue of a claim, with its path and a hint; that costs ten times
 what settling the claim does. Most claims have no issue, so each ``Policy`` gets a straight-line
 function, generated from ``claim_fields.CLAIM`` and the policy's own value sets, accumulators,
-`given` layers and scope, that either returns the very ``Claim`` the full path would return or
-returns None — when anything is unusual (an issue, or only a form it does not handle, such as an
-integer id or a ``Mapping`` that is not a dict). Then the caller runs the full path, whose
+`given` layers and scope, that either returns a ``ClaimView`` standing for the very ``Claim`` the
+full path would return (``claim_view``: ``settle`` settles the view; ``build`` gives the ``Claim``)
+or returns None — when anything is unusual (an issue, or only a form it does not handle, such as
+an integer id or a ``Mapping`` that is not a dict). Then the caller runs the full path, whose
 messages are the only ones anybody sees. The fast path never reports; it only accepts.
 
 Only this module's own text and ``repr()`` of the policy's values enter the generated source.
