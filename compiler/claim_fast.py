@@ -106,7 +106,7 @@ def build_view(scope: Scope) -> Callable[[Any], ClaimView | None]:
     out.w(f"claim = TUPLE_NEW(ClaimView, ({', '.join(f'v_{f}' for f in ClaimView._fields)}))")
     out.w(f"return claim if {out.const(scope.applies, 'applies')}(claim) else None")
     source = ("def fast(data):\n    try:\n" + "\n".join("    " + line for line in out.lines)
-              + "\n    except (TypeError, UnicodeEncodeError):  # not what it must be: the full path tells"
+              + "\n    except (TypeError, KeyError, UnicodeEncodeError):  # the full path tells"
               "\n        return None\n")
     namespace: dict[str, Any] = {"ClaimView": ClaimView, "LineView": LineView, "TUPLE_NEW": TUPLE_NEW,
                                  "EMPTY": frozenset(), **out.consts}
@@ -143,7 +143,8 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
     (a bill line's fields), texts are looked up among those already found clean first."""
     for f in fields:
         var = f"{prefix}{f.attr}"
-        get = f"{obj}.get({f.key!r})"
+        # A required key is subscripted (cheaper than ``get``): if it is missing, the KeyError declines.
+        get = f"{obj}[{f.key!r}]" if f.required else f"{obj}.get({f.key!r})"
         if f.kind == "text":
             out.w(f"{var} = {get}")
             check = f"{var} not in {out.seen(f.limit)}" if remember else _text(out, var, f.limit)
