@@ -43,8 +43,10 @@ def _figures(s: yibao.Settlement) -> dict[str, Any]:
             "json": s.to_dict(lines=True), "lines": s.lines, "claim": s.claim, "repr": repr(s)}
 
 
-def _same_as_before(policy: yibao.Policy, data: dict[str, Any]) -> None:
+def _same_as_before(policy: yibao.Policy, data: dict[str, Any], *, viewed: bool = False) -> None:
     settled = policy.settle(data)
+    if viewed:  # settled as its view, not through the fallback to the Claim
+        assert type(settled._claim) is ClaimView
     before = policy.settle_fast(policy.full_claim(data))
     assert _figures(settled) == _figures(before)
     assert type(settled.claim) is Claim and all(type(ln) is Line for ln in settled.claim.lines)
@@ -82,7 +84,7 @@ def test_settle_of_a_dict_equals_settling_the_validated_claim_for_every_bundled_
             continue
         for data in sample_policy_claims(policy, 25, 5):
             assert policy.fast_view(data) is not None, name
-            _same_as_before(policy, data)
+            _same_as_before(policy, data, viewed=True)
 
 
 def test_a_claim_the_fast_path_declines_is_settled_or_refused_as_before() -> None:
