@@ -150,6 +150,8 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
             check = f"{var} not in {out.seen(f.limit)}" if remember else _text(out, var, f.limit)
             if f.required:
                 out.w(f"if {check}:")
+            elif f.default is None:  # absent stays None
+                out.w(f"if {var} is not None and {check}:")
             else:
                 out.w(f"if {var} is None:")
                 out.w(f"    {var} = {f.default!r}")
@@ -166,21 +168,32 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
             numbers = {int(v): v for v in values if v.isascii() and v.isdigit() and str(int(v)) == v}
             out.w(f"{var} = {get}")
             out.w(f"if {var} not in {out.const(frozenset(values), 'VALUES')}:")  # unhashable: a TypeError
-            out.w(f"    if {var} is None:")
-            out.w(f"        {var} = {default!r}" if default is not None else "        return None")
+            branch = "if"
+            if default is not None:
+                out.w(f"    if {var} is None:")
+                out.w(f"        {var} = {default!r}")
+                branch = "elif"
             if numbers:  # a JSON integer level is read as its digits
                 table = out.const(numbers, "NUMBERS")
-                out.w(f"    elif {var}.__class__ is int and {var} in {table}:")
+                out.w(f"    {branch} {var}.__class__ is int and {var} in {table}:")
                 out.w(f"        {var} = {table}[{var}]")
-            out.w("    else:")
-            out.w("        return None")
+                branch = "elif"
+            if branch == "if":  # neither absent nor a number: anything not in the set declines
+                out.w("    return None")
+            else:
+                out.w("    else:")
+                out.w("        return None")
             out.w(f"elif {var}.__class__ is not str:")
             out.w(f"    {var} = str({var})  # a str subclass, read as the full path reads it")
         elif f.kind == "int":
             out.w(f"{var} = {get}")
-            out.w(f"if {var} is None:")
-            out.w(f"    {var} = {f.default!r}")
-            out.w(f"elif {var}.__class__ is not int or {var} < {f.minimum} or {var} > {f.limit}:")
+            bad = f"{var}.__class__ is not int or {var} < {f.minimum} or {var} > {f.limit}"
+            if f.default is None:  # absent stays None
+                out.w(f"if {var} is not None and ({bad}):")
+            else:
+                out.w(f"if {var} is None:")
+                out.w(f"    {var} = {f.default!r}")
+                out.w(f"elif {bad}:")
             out.w("    return None")
         elif f.kind == "amount":
             out.w(f"{var} = {get}")

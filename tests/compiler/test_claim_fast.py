@@ -197,3 +197,12 @@ def test_a_text_remembered_clean_as_a_name_is_still_too_long_for_a_code() -> Non
     data = good_claim()
     data["lines"][0]["name"] = "bad \ud800"  # never remembered: declined every time
     assert jiujiang().fast_claim(data) is None and jiujiang().fast_claim(data) is None
+
+
+def test_the_generated_check_reads_as_the_snapshot_and_is_deterministic(snapshot_py: Any) -> None:
+    """The check generated for the Jiujiang resident inpatient policy, as a reviewer reads it; built
+    again from the file, it is the same text."""
+    source = jiujiang().fast_view.__doc__ if jiujiang().fast_view is not None else None
+    again = yibao.load_policy(jiujiang().ast.path).fast_view
+    assert again is not None and source == again.__doc__
+    assert source == snapshot_py
