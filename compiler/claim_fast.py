@@ -28,7 +28,11 @@ from .claims import Claim, enum_default, insurance_year
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_CACHE_SIZE = 50_000  # distinct date strings remembered per policy (a decade is 3,653)
-_TEXT_CACHE_SIZE = 50_000  # distinct clean texts of lines and diseases remembered per policy and limit
+# Distinct clean texts of lines and diseases remembered per policy and limit, each of at most
+# _TEXT_CACHE_CHARS characters: a catalogue's codes and names fit, and the sets stay under ~7 MB
+# each whatever a stream of claims holds.
+_TEXT_CACHE_SIZE = 20_000
+_TEXT_CACHE_CHARS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +137,7 @@ def _remember(out: _Writer, var: str, limit: int) -> None:
     the set is full), so that a catalogue's codes and names are checked once per policy."""
     out.w(f"if {_text(out, var, limit)}:")
     out.w("    return None")
-    out.w(f"if len({out.seen(limit)}) < {_TEXT_CACHE_SIZE}:")
+    out.w(f"if len({out.seen(limit)}) < {_TEXT_CACHE_SIZE} and len({var}) <= {_TEXT_CACHE_CHARS}:")
     out.w(f"    {out.seen(limit)}.add({var})")
 
 

@@ -85,7 +85,7 @@ def fast(data):
                 if item not in _SEEN_200:
                     if item.__class__ is not str or len(item) > 200 or not (item.isascii() or item.encode()):
                         return None
-                    if len(_SEEN_200) < 50000:
+                    if len(_SEEN_200) < 20000 and len(item) <= 64:
                         _SEEN_200.add(item)
             v_diseases = frozenset(v_diseases)
         raw_lines = data['lines']
@@ -101,7 +101,7 @@ def fast(data):
             if l_code not in _SEEN_200:
                 if l_code.__class__ is not str or len(l_code) > 200 or not (l_code.isascii() or l_code.encode()):
                     return None
-                if len(_SEEN_200) < 50000:
+                if len(_SEEN_200) < 20000 and len(l_code) <= 64:
                     _SEEN_200.add(l_code)
             l_name = ln.get('name')
             if l_name is None:
@@ -109,7 +109,7 @@ def fast(data):
             elif l_name not in _SEEN_1000:
                 if l_name.__class__ is not str or len(l_name) > 1000 or not (l_name.isascii() or l_name.encode()):
                     return None
-                if len(_SEEN_1000) < 50000:
+                if len(_SEEN_1000) < 20000 and len(l_name) <= 64:
                     _SEEN_1000.add(l_name)
             l_category = ln['category']
             if l_category not in _VALUES_14:
@@ -120,7 +120,7 @@ def fast(data):
             if l_item_class is not None and l_item_class not in _SEEN_200:
                 if l_item_class.__class__ is not str or len(l_item_class) > 200 or not (l_item_class.isascii() or l_item_class.encode()):
                     return None
-                if len(_SEEN_200) < 50000:
+                if len(_SEEN_200) < 20000 and len(l_item_class) <= 64:
                     _SEEN_200.add(l_item_class)
             l_amount = ln['amount']
             if _AMOUNT_15(l_amount) is None:  # not a string: TypeError
