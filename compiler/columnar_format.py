@@ -248,6 +248,18 @@ def normalise(table: pa.Table) -> pa.Table:
     return pa.table(cols)
 
 
+_NULLS: dict[pa.DataType, pa.Array] = {}
+
+
+def _null_column(n: int, t: pa.DataType) -> pa.Array:
+    """``n`` nulls of type ``t``: a slice of one kept array (a line field a reader left out is
+    all nulls in every chunk; allocating and zeroing it each time costs more than reading it)."""
+    kept = _NULLS.get(t)
+    if kept is None or len(kept) < n:
+        kept = _NULLS[t] = pa.nulls(max(n, 1 << 20), t)
+    return kept.slice(0, n)
+
+
 def single(col: pa.ChunkedArray) -> pa.Array:
     """A column as one array: its only chunk as it is (``combine_chunks`` would copy it)."""
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
@@ -289,7 +301,7 @@ def _normalise_lines(col: pa.Array) -> pa.Array:
             sub = child.field(names.index(f.name))
             fields.append(fen_array(sub) if f.type == pa.int64() else _cast(sub, f.type))
         else:
-            fields.append(pa.nulls(len(child), f.type))
+            fields.append(_null_column(len(child), f.type))
     types = [pa.field(f.name, a.type) for f, a in zip(LINE_TYPE, fields, strict=True)]
     mask = child.is_null() if child.null_count else None
     struct = pa.StructArray.from_arrays(fields, fields=types, mask=mask)

@@ -19,7 +19,7 @@ from yibao.dsl.errors import ClaimError, ClaimIssue
 
 from . import claims as C
 from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim, single
-from .runtime_columnar import I64, Batch
+from .runtime_columnar import I64, Batch, Texts
 
 
 def _filled(col: pa.Array, fill: Any) -> pa.Array:
@@ -40,7 +40,7 @@ def _raw(col: pa.Array) -> np.ndarray:
 def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
     """An integer (or date) column as int64, nulls as ``fill``: from its buffers, no Arrow kernel."""
     if col.null_count == len(col):
-        return np.full(len(col), fill, dtype=I64)
+        return np.zeros(len(col), dtype=I64) if fill == 0 else np.full(len(col), fill, dtype=I64)
     values = _raw(col).astype(I64, copy=False)
     if not col.null_count:
         return values
@@ -105,13 +105,10 @@ def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarra
     return np.maximum(mapped, 0), mapped >= 0
 
 
-def _np(col: pa.Array, fill: Any = "") -> np.ndarray:
-    """A string column as a NumPy unicode array, through its dictionary (few distinct values)."""
-    if len(col) == 0:
-        return np.array([], dtype=str)
+def _np(col: pa.Array, fill: Any = "") -> Texts:
+    """A string column as ``Texts``: its distinct texts (a null: ``fill``) and each row's index."""
     words, codes = _words(col)
-    table = np.array([*words.to_pylist(), fill], dtype=str)
-    return table[codes]
+    return Texts(np.array([*words.to_pylist(), fill], dtype=str), codes)
 
 
 def _too_long(col: pa.Array, limit: int) -> np.ndarray:
@@ -309,12 +306,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     days = _ints(col["date"].cast(pa.int32())) + _EPOCH
     start, end = module.EFFECTIVE
     bad |= (days < start) | ((days > end) if end is not None else False)
-    ymd = (days - _EPOCH).astype("datetime64[D]")
-    y = ymd.astype("datetime64[Y]").astype(I64) + 1970
-    m0, d0 = policy.year_start
-    starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
-    starts = starts.astype("datetime64[D]") + (d0 - 1)
-    year = np.where(ymd >= starts, y, y - 1)
+    year = _insurance_years(days, policy.year_start)
     ytd_col = _empty_for_null(col["year_to_date"])
     own, count, ybad, held = _map_columns(ytd_col, n)
     bad |= ybad | (count > C.MAX_YTD_ENTRIES)
@@ -350,6 +342,26 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
                 covered = np.zeros(n, dtype=bool)
         bad |= ~covered
     return batch, table, bad
+
+
+def _insurance_years(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:
+    """Each date ordinal's insurance year (starting on ``year_start``, month and day): worked out
+    once per day of the span the dates cover, when it is short, then looked up."""
+    if len(days) == 0:
+        return np.zeros(0, dtype=I64)
+    low, high = int(days.min()), int(days.max())
+    if high - low > 4 * len(days) + 1000:  # dates far apart: each one worked out
+        return _years_of(days, year_start)
+    return _years_of(np.arange(low, high + 1, dtype=I64), year_start)[days - low]
+
+
+def _years_of(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:
+    ymd = (days - _EPOCH).astype("datetime64[D]")
+    y = ymd.astype("datetime64[Y]").astype(I64) + 1970
+    m0, d0 = year_start
+    starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
+    starts = starts.astype("datetime64[D]") + (d0 - 1)
+    return np.where(ymd >= starts, y, y - 1)
 
 
 def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.ndarray) -> None:
