@@ -249,8 +249,8 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
     schema = F.settlement_schema(policy.layers, policy.accumulators)
     issues: list[ClaimIssue] = []
     with ExitStack() as stack:
-        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows,
-                                             dictionary=["date", "year"]))
+        repeated = [name for name in schema.names if name not in ("claim", "person_id")]  # ids: unique
+        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows, dictionary=repeated))
         put_closing = (stack.enter_context(table_sink(closing_out, _kind(closing_out),
                                                       closing_schema(policy.accumulators), json_rows))
                        if closing_out is not None else None)
