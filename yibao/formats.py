@@ -192,10 +192,10 @@ def _read_parquet_settling(path: Path, chunk: int, skippable: Skippable | None) 
         raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
 
 
-def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterator[pa.Table]:
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(file).metadata
+def leaves_to_read(meta: Any, skippable: Skippable | None) -> tuple[list[str] | None, list[str]]:
+    """Of a Parquet file (its metadata): the leaf columns to read (None: all), and the text ones
+    to read dictionary-encoded. A line field is left out where ``skippable`` clears every row
+    group's statistics of it."""
     schema = meta.schema
     leaves = [schema.column(i) for i in range(len(schema))]
     unread = set()
@@ -204,11 +204,18 @@ def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterato
         if skippable is None or parts[0] != "lines" or len(parts) < 3:
             continue
         groups = [meta.row_group(g).column(i) for g in range(meta.num_row_groups)]
-        if all(skippable(parts[-1], c.statistics, c.num_values) for c in groups):
+        if groups and all(skippable(parts[-1], c.statistics, c.num_values) for c in groups):
             unread.add(leaf.path)
     columns = [leaf.path for leaf in leaves if leaf.path not in unread] if unread else None
     texts = [leaf.path for leaf in leaves if leaf.physical_type == "BYTE_ARRAY"
              and str(leaf.logical_type) == "String" and leaf.path.split(".")[0] not in _KEPT_PLAIN]
+    return columns, texts
+
+
+def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    columns, texts = leaves_to_read(pq.ParquetFile(file).metadata, skippable)
     pf = pq.ParquetFile(file, read_dictionary=texts)
     held: list[pa.Table] = []
     rows = 0
