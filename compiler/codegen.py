@@ -145,7 +145,8 @@ class CodeGenerator(TableEmitter, LayerEmitter):
     def site(self, key: str, construct: Construct, *, rule: str, label: ast.Label,
              refs: tuple[ast.Reference, ...], span: ast.Span, inputs: tuple[str, ...] = (),
              en: dict[str, str] | None = None, zh: dict[str, str] | None = None,
-             codes: dict[str, str] | None = None, layer: str = "", ordinal: int = 0) -> int:
+             codes: dict[str, str] | None = None, layer: str = "", ordinal: int = 0,
+             subject: str = "") -> int:
         """Register a trace site of ``construct``: its formulas are the construct's phrases.
 
         ``en`` and ``zh`` give the phrases' ``{@name}`` text (policy text, kept from reading as
@@ -171,6 +172,8 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             extra += f", layer={_ident(layer, span)!r}"
         if ordinal:
             extra += f", ordinal={int(ordinal)}"
+        if subject:
+            extra += f", subject={_ident(subject, span)!r}"
         self.sites.append(
             f"Site({rule!r}, {construct.kind!r}, {label.zh!r}, {label.en!r}, {_cite(refs, self.p)!r}, "
             f"{int(span.line)}, {int(span.end_line)}, {template!r}, {int(result)}, {result_code!r}, "
@@ -254,7 +257,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 if traced:
                     text = self.text(chk.holds.span)
                     sid = self.site(f"check:{chk.name}", C.CHECK, rule=f"check.{chk.name}",
-                                    label=chk.label, refs=chk.references, span=chk.span,
+                                    label=chk.label, refs=chk.references, span=chk.span, subject=chk.name,
                                     inputs=tuple(self.c.reads(chk.holds)))
                     w(f"t(({sid}, {record(C.CHECK, holds=var, condition=repr(text))}))", chk.holds.span)
             names.append(var)

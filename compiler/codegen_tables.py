@@ -72,7 +72,7 @@ class TableEmitter(ExprEmitter):
         code = _TYPE_CODE.get(p.type_name, "t")
         sid = self.site(f"param:{p.name}", C.PARAMETER, rule=f"parameter:{p.name}", label=p.label,
                         refs=p.references, span=p.span, en={"name": p.name},
-                        zh={"label": p.label.zh}, codes={"value": code})
+                        zh={"label": p.label.zh}, codes={"value": code}, subject=p.name)
         mode = self.default_mode
         with w.at(p.span):
             w(repr(f"parameter {p.name}: {p.label.en}"), p.span)  # a string statement: no code, no comment

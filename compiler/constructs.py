@@ -318,11 +318,3 @@ def split_result(dotted: str) -> tuple[str, LayerResult | None]:
     """``basic.paid`` → (``basic``, its result), or None for a name that is no layer result."""
     layer, _, what = dotted.partition(".")
     return layer, LAYER_RESULTS.get(what)
-
-
-# ---------------------------------------------------------------- what a rule id names
-
-def rule_subject(rule: str) -> str:
-    """The parameter or check a step's rule id names: ``parameter:deductible`` → ``deductible``,
-    ``check.ratio`` → ``ratio`` (the ids ``codegen`` gives those sites)."""
-    return rule.split(":", 1)[1] if rule.startswith("parameter:") else rule.split(".", 1)[1]

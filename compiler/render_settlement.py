@@ -167,7 +167,7 @@ def _param_node(lex: Lex, name: str) -> ast.Parameter | None:
 def _figure(s: Settlement, lex: Lex, site: Any, values: tuple[Any, ...], with_sources: bool) -> list[str]:
     """One parameter as read by the settlement: [label, value, why it applies, (source)]."""
     p = lex.pick
-    name = C.rule_subject(site.rule)
+    name = site.subject
     info = s.meta.params[name]
     node = _param_node(lex, name)
     named = C.PARAMETER.named(values)
@@ -255,7 +255,7 @@ def referral_applies(s: Settlement, lex: Lex) -> bool:
         site = s.meta.sites[site_id]
         if site.construct != C.PARAMETER.name:
             continue
-        node = _param_node(lex, C.rule_subject(site.rule))
+        node = _param_node(lex, site.subject)
         named = C.PARAMETER.named(values)
         row, version, exception = named["row"], named["version"], named["exception"]
         if node is None or row < 0:

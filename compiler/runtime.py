@@ -61,6 +61,7 @@ class Site(NamedTuple):
     layer: str = ""  # the layer the step belongs to, for a layer's steps
     ordinal: int = 0  # a band's number within its layer, from 1
     cite_en: str = ""  # the citation in English, when it reads differently
+    subject: str = ""  # the parameter or check the step is about, by its name in the policy
 
 
 class ParamInfo(NamedTuple):

@@ -59,6 +59,7 @@ class Step(NamedTuple):
     values: Mapping[str, Any] = _NO_VALUES  # the recorded figures by name, as the construct names them
     ordinal: int = 0  # a band's number within its layer
     citation_en: str = ""  # the citation in English, when it reads differently
+    subject: str = ""  # the parameter or check the step is about (``Site.subject``)
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -304,7 +305,7 @@ def render_steps(
         line, end_line, file = site.line, site.end_line, site.file or meta.file
         citation, citation_en = site.cite, site.cite_en
         if site.kind == "parameter":
-            info = meta.params[site.rule.split(":", 1)[1]]
+            info = meta.params[site.subject]
             value, version, exception, row = values
             start, rows = info.versions[version] if version >= 0 else ("", ())
             branch = branch_zh = ex_name = row_keys = None
@@ -338,6 +339,6 @@ def render_steps(
             formula=formula, formula_zh=_fill_zh(site, vocab, values),
             result=result, inputs=inputs,
             claim_line=claim_line, construct=site.construct, layer=site.layer, values=named,
-            ordinal=site.ordinal, citation_en=citation_en,
+            ordinal=site.ordinal, citation_en=citation_en, subject=site.subject,
         ))
     return steps

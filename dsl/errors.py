@@ -177,6 +177,7 @@ class ClaimError(YibaoError):
     def __init__(self, issues: Iterable[ClaimIssue], source: str | None = None, what: str = "claim") -> None:
         self.issues = tuple(issues)
         self.source = source
+        self.what = what  # "claim", "record" or "claims": what was rejected
         head = f"{source}: " if source else ""
         body = "\n".join(f"  {i.format()}" for i in self.issues)
         super().__init__(f"{head}{what} rejected\n{body}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,7 +79,6 @@ def hand_basic(claim: dict, level2_deductible: int) -> tuple[int, int, bool]:
 
 def test_raising_the_level2_deductible_changes_exactly_the_level2_claims_that_pay_it(
         raised: Path, tmp_path: Path) -> None:
-    started = time.perf_counter()
     claims_file = tmp_path / "claims.jsonl"
     made = run("sample-claims", str(POLICY), "-n", str(N), "--seed", str(SEED), "-o", str(claims_file))
     assert made.exit_code == 0, made.output
@@ -140,8 +138,7 @@ def test_raising_the_level2_deductible_changes_exactly_the_level2_claims_that_pa
         assert formulas == ("deductible = 400.00", "deductible = 500.00")
         assert step["new"]["inputs"][0]["branch"] == "row `local, 2, _`"
     print(f"\n{N} claims: {len(expected)} changed, basic fund {Decimal(total) / 100:+,} "
-          f"(hand check agrees) in {time.perf_counter() - started:.1f} s")
-    assert time.perf_counter() - started < 20
+          f"(hand check agrees)")
 
 
 def test_the_text_report(raised: Path, tmp_path: Path) -> None:

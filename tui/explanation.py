@@ -52,6 +52,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "first_self_pay": ("先行自付", "First self-pay"),
     "in_scope": ("政策范围内", "In scope"),
     "share": ("报销比例", "Reimbursed share"),
+    "person_pays": ("个人负担", "The person pays"),
     "checks": ("政策校验", "Policy checks"),
     "code": ("编码", "Code"),
     "name": ("名称", "Name"),
@@ -99,6 +100,7 @@ class Figure:
     value: str
     strong: bool = False
     ok: bool | None = None  # for a policy check: whether it held
+    payer: bool = False  # a payer's figure (its label is clipped to the payer column)
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -338,13 +340,12 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
     if texts is None:
         texts = dict(policy.ast.texts) if policy is not None else {}
     payers = tuple((layer.name, layer.zh, layer.en) for layer in meta.layers)
-    rest_zh, rest_en = meta.remainder
-    if (rest_zh, rest_en) == ("个人负担", "the person"):
-        rest_en = "The person pays"
+    # a claim's remainder is the person's; a record names who bears what its layers leave
+    rest_zh, rest_en = meta.remainder if meta.input == "record" else WORDS["person_pays"]
     share = f"{s.reimbursed_share * 100:.2f}%"
     summary = (
         Figure("total", *WORDS["total"], money_display(s.total_fen)),
-        *(Figure(f"payer:{name}", zh, en, money_display(fen))
+        *(Figure(f"payer:{name}", zh, en, money_display(fen), payer=True)
           for (name, zh, en), fen in zip(payers, s.payer_fen, strict=True)),
         Figure("person", rest_zh, rest_en, money_display(s.person_fen), strong=True),
         Figure("share", *WORDS["share"], share),

@@ -60,7 +60,7 @@ class SummaryBar(Widget):
         for f in self.explanation.summary:
             label = f.label(self.lang)
             label = SHORT.get(label, label)
-            if f.key.startswith("payer:"):
+            if f.payer:
                 label = clip(label, PAYER_LABEL_CELLS)
             out.append((label, f.value, f.strong or f.key == "total"))
         return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from yibao.compiler import phrases
-from yibao.compiler.constructs import CONSTRUCTS, PARAMETER, Construct, rule_subject
+from yibao.compiler.constructs import CONSTRUCTS, PARAMETER, Construct
 from yibao.compiler.loader import Policy
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.text_width import pad
@@ -118,7 +118,7 @@ class Coverage:
                 if c.hit(c.named(values)):
                     hit.add(("site", sid))
             elif sites[sid].construct == PARAMETER.name:
-                name = rule_subject(sites[sid].rule)
+                name = sites[sid].subject
                 p = PARAMETER.named(values)
                 v, x, r = p["version"], p["exception"], p["row"]
                 if x >= 0:

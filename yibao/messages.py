@@ -215,7 +215,7 @@ def os_reason(reason: str, lang: str = "zh") -> str:
 
 
 def _claim_error(err: ClaimError, lang: str) -> str:
-    what = "record" if str(err).split("\n", 1)[0].endswith("record rejected") else "claim"
+    what = "record" if err.what == "record" else "claim"
     head = f"{err.source}：" if err.source else ""
     body = "\n".join(f"  {i.path}：{claim_issue(i.message, lang)}" for i in err.issues)
     return f"{head}{say('rejected.' + what, lang)}\n{body}"

@@ -28,7 +28,7 @@ from typing import Any
 
 from yibao.compiler import claim_fields as _fields
 from yibao.compiler.claims import Claim, Record, load_claim_json
-from yibao.compiler.constructs import CHECK, rule_subject
+from yibao.compiler.constructs import CHECK
 from yibao.compiler.loader import Policy, load_policy
 from yibao.compiler.money import money_display, to_fen
 from yibao.compiler.runtime import Settlement
@@ -267,10 +267,21 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 @dataclass(frozen=True)
 class Mismatch:
+    """One expected figure a settlement did not give."""
+
     claim: int  # index of the claim in the case, as listed
-    what: str  # a payer, "person", "year_to_date.<key>", "check.<name>", "step <rule>"
+    kind: str  # "payer", "person", "year_to_date", "check" or "step"
+    name: str  # the payer, accumulator, check or step rule; "" for the person
     expected: str
     actual: str
+
+    @property
+    def what(self) -> str:
+        """What differs, as a test file names it: ``basic``, ``person``, ``year_to_date.basic.paid``,
+        ``check.ratio``, ``step basic.deductible``."""
+        if self.kind in ("payer", "person"):
+            return self.name or self.kind
+        return f"step {self.name}" if self.kind == "step" else f"{self.kind}.{self.name}"
 
 
 @dataclass
@@ -325,16 +336,16 @@ def _compare(i: int, s: Settlement, e: Expectation) -> list[Mismatch]:
     paid = {layer.name: fen for layer, fen in zip(s.meta.layers, s.payer_fen, strict=True)}
     for name, fen in e.payers.items():
         if paid[name] != fen:
-            out.append(Mismatch(i, name, money_display(fen), money_display(paid[name])))
+            out.append(Mismatch(i, "payer", name, money_display(fen), money_display(paid[name])))
     if e.person is not None and e.person != s.person_fen:
-        out.append(Mismatch(i, "person", money_display(e.person), money_display(s.person_fen)))
+        out.append(Mismatch(i, "person", "", money_display(e.person), money_display(s.person_fen)))
     for key, fen in e.year_to_date.items():
         got = s.ytd.get(key, 0)
         if got != fen:
-            out.append(Mismatch(i, f"year_to_date.{key}", money_display(fen), money_display(got)))
+            out.append(Mismatch(i, "year_to_date", key, money_display(fen), money_display(got)))
     for name, ok in e.checks.items():
         if s.checks[name] != ok:
-            out.append(Mismatch(i, f"check.{name}", str(ok).lower(), str(s.checks[name]).lower()))
+            out.append(Mismatch(i, "check", name, str(ok).lower(), str(s.checks[name]).lower()))
     if e.steps:
         seen: dict[str, list[str]] = {}
         for step in s.trace:
@@ -343,7 +354,7 @@ def _compare(i: int, s: Settlement, e: Expectation) -> list[Mismatch]:
         for rule, wanted in e.steps.items():
             got = seen.get(rule, [])
             if [_norm(w) for w in wanted] != [_norm(g) for g in got[: len(wanted)]] or len(got) < len(wanted):
-                out.append(Mismatch(i, f"step {rule}", ", ".join(wanted), ", ".join(got) or "(no such step)"))
+                out.append(Mismatch(i, "step", rule, ", ".join(wanted), ", ".join(got) or "(no such step)"))
     return out
 
 
@@ -365,7 +376,7 @@ def _parting_step(s: Settlement, e: Expectation) -> Step | None:
         layer = step.layer
         if step.kind in ("payer", "skip") and layer in e.payers and e.payers[layer] != paid[layer]:
             return step
-        check = rule_subject(step.rule) if step.construct == CHECK.name else ""
+        check = step.subject if step.construct == CHECK.name else ""
         if check in e.checks and e.checks[check] != s.checks[check]:
             return step
         if step.kind == "person" and e.person is not None and e.person != s.person_fen:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from yibao.compiler.claims import Claim, Record
+from yibao.compiler.constructs import CHECK
 from yibao.compiler.money import money_display
 from yibao.compiler.text_width import columns
 
@@ -104,23 +105,23 @@ def _lead_up(s: Settlement, step: Step) -> list[Step]:
     return []
 
 
-def _expectation_of(step: Step) -> str:
-    """The ``Mismatch.what`` a parting step stands for."""
+def _expectation_of(step: Step) -> tuple[str, str]:
+    """The ``Mismatch`` (kind, name) a parting step stands for."""
     if step.kind in ("payer", "skip"):
-        return step.layer
+        return "payer", step.layer
     if step.kind == "person":
-        return "person"
-    if step.kind == "check":
-        return step.rule
-    return f"step {step.rule}"
+        return "person", ""
+    if step.construct == CHECK.name:
+        return "check", step.subject
+    return "step", step.rule
 
 
 def _what(m: Mismatch, lang: str) -> str:
     """What differs, as the report names it: a payer, the person, ``step <rule>``…"""
-    if m.what == "person":
+    if m.kind == "person":
         return _say("person", lang)
-    if m.what.startswith("step "):
-        return _say("step", lang, rule=m.what.removeprefix("step "))
+    if m.kind == "step":
+        return _say("step", lang, rule=m.name)
     return m.what
 
 
@@ -153,7 +154,7 @@ def format_failure(result: CaseResult, file: FileResult, lang: str = "en") -> st
         out += columns(rows, indent=4)
         if result.parted is not None and result.parted[0] == i:
             step = result.parted[1]
-            wanted = [m.expected for m in found if m.what == _expectation_of(step)]
+            wanted = [m.expected for m in found if (m.kind, m.name) == _expectation_of(step)]
             out.append(_say("parts", lang))
             also = _say("wanted", lang, value=wanted[0]) if wanted else ""
             out.append(f"    {_step_line(step, lang)}{also}")

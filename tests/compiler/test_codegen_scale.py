@@ -5,14 +5,14 @@ tables are generated as flat lookups; these tests settle claims through them and
 first matching row wins, as in a short table, with the row named in the trace.
 
 The 10,000-item policies are built as ASTs (one parsed item copied, its spans moved to where
-the copy's text is), so the tests time the checker, the generator and the loader, not the
-parser; a smaller policy goes through the parser end to end.
+the copy's text is), so the tests exercise the checker, the generator and the loader, not the
+parser; a smaller policy goes through the parser end to end. How the time grows with size is
+measured by ``benchmarks/policy_scale.py``, not asserted here (speed is never a timed test).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -150,12 +150,10 @@ def claim(region: str, category: str, amount: str = "100.00") -> dict[str, Any]:
 
 
 def test_a_table_of_10000_rows_compiles_loads_and_settles() -> None:
-    start = time.perf_counter()
     policy_ast, rows, line0 = table_policy(SIDE)
     assert len(rows) > 10_000
     checked = check(policy_ast)
     policy = Policy(checked, generate(checked))
-    assert time.perf_counter() - start < 60  # quadratic work would take minutes; a busy machine, 15 s
     assert ".get((c.region, c.category), " in policy.source
     kinds = set()
     for region, category in [("r0", "k5"), ("r2", "k0"), ("r2", "z0"), ("r2", "k4"), ("r1", "k6"),
@@ -243,10 +241,8 @@ def params_policy(n: int) -> ast.Policy:
 
 def test_a_policy_of_10000_parameters_compiles_loads_and_settles() -> None:
     n = 10_000
-    start = time.perf_counter()
     checked = check(params_policy(n))
     policy = Policy(checked, generate(checked))
-    assert time.perf_counter() - start < 60  # quadratic work would take minutes; a busy machine, 15 s
     # deductible p4999 = 5,000.00; cap p9999 = 10,000.00
     s = policy.settle(claim("local", "normal", "30000.00"), trace=True)
     assert s.payer_fen == (1_000_000,)
