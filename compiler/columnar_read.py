@@ -333,7 +333,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
         line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
         line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
-        line_first_self_pay=parts["first_self_pay"], total=total)
+        line_first_self_pay=parts["first_self_pay"], total=total, _owner=owner)
     if not bad.all():
         with np.errstate(all="ignore"):
             try:

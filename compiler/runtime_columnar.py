@@ -284,8 +284,12 @@ def floor_mul_div(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     return out
 
 
-def sums(column: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per-claim sums of a line column (every claim has at least one line): exact int64."""
+def sums(column: np.ndarray | int, offsets: np.ndarray) -> np.ndarray:
+    """Per-claim sums of a line column (every claim has at least one line): exact int64. A
+    number stands for a column of it."""
+    if np.ndim(column) == 0:
+        return np.diff(offsets).astype(I64) * int(column)
+    assert isinstance(column, np.ndarray)
     if len(column) == 0:
         return np.zeros(len(offsets) - 1, dtype=I64)
     return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])
