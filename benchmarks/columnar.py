@@ -203,6 +203,50 @@ def end_to_end(size: int, base_n: int, folder: Path) -> dict[str, Any]:
             "rss_mb": rss, "in_mb": src.stat().st_size / 2**20, "out_mb": out.stat().st_size / 2**20}
 
 
+def stages(pol: Any, src: Path, out: Path) -> dict[str, float]:
+    """CPU seconds of each stage of one ``yibao batch`` run: the stage functions of ``yibao.batch``
+    wrapped, for this run only, in timers (reading is the chunk iterator, writing what is left)."""
+    import yibao.batch as yb
+
+    spent: dict[str, float] = {"read Parquet, cut chunks": 0.0, "validate (read_batch)": 0.0,
+                               "settle (settle_batch)": 0.0, "settlement table": 0.0}
+
+    def timed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - start
+        return call
+
+    def chunks(*args: Any, **kwargs: Any) -> Any:
+        it = saved["person_chunks"](*args, **kwargs)
+        step = timed(lambda: next(it, None), "read Parquet, cut chunks")
+        while (part := step()) is not None:
+            yield part
+
+    saved = {name: getattr(yb, name) for name in ("person_chunks", "read_batch")}
+    saved["settled_table"] = yb.F.settled_table
+    import yibao.compiler.runtime_columnar as rc
+
+    saved_settle = rc.settle_batch
+    try:
+        yb.person_chunks = chunks  # type: ignore[assignment]
+        yb.read_batch = timed(saved["read_batch"], "validate (read_batch)")  # type: ignore[assignment]
+        rc.settle_batch = timed(saved_settle, "settle (settle_batch)")  # type: ignore[assignment]
+        yb.F.settled_table = timed(saved["settled_table"], "settlement table")  # type: ignore[assignment]
+        start = time.process_time()
+        yb.run(pol, src, out)
+        total = time.process_time() - start
+    finally:
+        yb.person_chunks, yb.read_batch = saved["person_chunks"], saved["read_batch"]  # type: ignore[assignment]
+        rc.settle_batch, yb.F.settled_table = saved_settle, saved["settled_table"]  # type: ignore[assignment]
+    spent["write Parquet, the rest"] = total - sum(spent.values())
+    spent["total"] = total
+    return spent
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=int, default=5000, help="sampled claims (default 5000)")
@@ -261,6 +305,7 @@ def main() -> int:
             cpus.append(time.process_time() - cpu)
         rates[f"yibao batch, Parquet → Parquet, {args.e2e:,} claims (wall)"] = args.e2e / min(walls)
         rates[f"yibao batch, Parquet → Parquet, {args.e2e:,} claims (CPU time)"] = args.e2e / min(cpus)
+        spent = stages(pol, src, out)
     base_rate = rates["hand-written Python, integer fen"]
     numpy_rate = rates["hand-written NumPy int64"]
     print(f"{n:,} sampled claims ({sum(len(c.lines) for c in claims):,} lines); the array paths over "
@@ -270,6 +315,12 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for name, rate in rates.items():
         print(f"| {name} | {rate:,.0f} | {rate / base_rate:.3g}× | {rate / numpy_rate:.3g}× |")
+
+    print(f"\nCPU time of each stage of one Parquet → Parquet run of {args.e2e:,} claims:\n")
+    print("| stage | CPU s | share |")
+    print("|---|---:|---:|")
+    for name, sec in spent.items():
+        print(f"| {name} | {sec:.2f} | {sec / spent['total']:.0%} |")
 
     if args.sizes:
         print("\n| claims | Parquet → Parquet wall | claims/s | CPU time | claims/s of CPU | peak RSS "
