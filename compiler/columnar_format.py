@@ -313,8 +313,11 @@ def _normalise_map(col: pa.Array) -> pa.Array:
     target = pa.map_(pa.string(), pa.int64())
     if col.type == target:
         return col
+    keys = col.type.key_type
+    if col.type.item_type == pa.int64() and pa.types.is_dictionary(keys) and keys.value_type == pa.string():
+        return col  # keys read dictionary-encoded (``formats``): the same texts
     values = fen_array(col.items)
-    return pa.MapArray.from_arrays(col.offsets, col.keys.cast(pa.string()), values, mask=col.is_null()) \
+    return pa.MapArray.from_arrays(col.offsets, _cast(col.keys, pa.string()), values, mask=col.is_null()) \
         if hasattr(pa.MapArray, "from_arrays") else col.cast(target)
 
 

@@ -135,8 +135,12 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     start, end = int(offsets[0]), int(offsets[-1])
     count = np.diff(offsets)
     key_col = col.keys.slice(start, end - start)
-    enc = pc.dictionary_encode(key_col) if len(key_col) else None
-    key_codes = _ints(enc.indices) if enc is not None else np.zeros(0, dtype=I64)
+    if len(key_col) == 0:  # no entry in any row
+        return {}, count, np.zeros(n, dtype=bool), {}
+    words, key_codes = _words(key_col)  # the column's own dictionary when it has one
+    texts = words.to_pylist()
+    first = {w: i for i, w in reversed(list(enumerate(texts)))}  # a text twice in a dictionary: one key
+    key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
     values = col.items.slice(start, end - start)
     bad_value = _nulls(values)
     vals = _ints(values)
@@ -145,7 +149,7 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     bad = np.bincount(owner[bad_value], minlength=n) > 0
     out: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
-    for code, key in enumerate(enc.dictionary.to_pylist() if enc is not None else []):
+    for key, code in first.items():
         hit = key_codes == code
         seen = np.bincount(owner[hit], minlength=n)
         bad |= seen > 1

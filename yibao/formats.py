@@ -54,7 +54,7 @@ ROW_GROUP = 262_144  # rows per Parquet row group written (chunks are gathered u
 # (line field, a row group's statistics of it, its number of values) → may it be left unread
 Skippable = Callable[[str, Any, int], bool]
 # text columns that are read dictionary-encoded: few distinct values, each decoded and judged once
-_KEPT_PLAIN = frozenset({"id", "person_id", "year_to_date", "paid"})  # unique ids; map keys
+_KEPT_PLAIN = frozenset({"id", "person_id"})  # unique to a claim or a person
 
 
 @dataclass(frozen=True)
