@@ -90,7 +90,19 @@ def _words(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
         codes = _ints(col.indices, len(words))
         codes[np.isin(codes, np.flatnonzero(_nulls(col.dictionary)))] = len(words)
         return words, codes
-    return words, _ints(col.indices, len(words))
+    return words, _codes(col.indices, len(words))
+
+
+def _codes(indices: pa.Array, fill: int) -> np.ndarray:
+    """Dictionary indices as NumPy in their own width (no int64 copy), nulls as ``fill``."""
+    if indices.null_count == len(indices) or not pa.types.is_integer(indices.type):
+        return _ints(indices, fill)
+    raw = _raw(indices)
+    if not indices.null_count:
+        return raw
+    if fill > np.iinfo(raw.dtype).max:  # a full int8 dictionary: no room for the null's index
+        return _ints(indices, fill)
+    return np.where(_nulls(indices), fill, raw).astype(raw.dtype, copy=False)
 
 
 def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
