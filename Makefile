@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY ?= policies/jiujiang/resident_inpatient.yb
 CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
-.PHONY: demo test lint bench clean docs screenshot screenshot-letter
+.PHONY: demo test lint bench bench-openfisca clean docs screenshot screenshot-letter
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/settle_throughput.py
 
+# The columnar settle step against the same rules in OpenFisca (benchmarks/README.md). OpenFisca
+# gets a virtualenv of its own, created on first use: it is not one of yibao's dependencies.
+OPENFISCA_VENV ?= .venv-openfisca
+$(OPENFISCA_VENV)/.installed:
+	$(PYTHON) -m venv $(OPENFISCA_VENV)
+	$(OPENFISCA_VENV)/bin/pip install --quiet --upgrade pip
+	$(OPENFISCA_VENV)/bin/pip install --quiet 'openfisca-core>=46,<47'
+	touch $@
+
+bench-openfisca: $(STAMP) $(OPENFISCA_VENV)/.installed
+	$(BIN)/python benchmarks/openfisca_compare.py --python $(OPENFISCA_VENV)/bin/python $(OPENFISCA_ARGS)
+
 # The documentation site: policy pages from `yibao render`, a page per diagnostic code, then
 # mkdocs-material into site/ (offline).
 docs: $(STAMP)
@@ -51,4 +63,4 @@ screenshot-letter: $(STAMP)
 	$(BIN)/python scripts/screenshot.py $(POLICY) --letter $(CLAIM) $(if $(LETTER_CONFIG),--config $(LETTER_CONFIG))
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(OPENFISCA_VENV) build *.egg-info

@@ -344,6 +344,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 rest = h.remainder or ast.Label("结余", "remainder", h.span)
                 self.w(f"input={h.input!r},")
                 self.w(f"remainder=({rest.zh!r}, {rest.en!r}),")
+                labels = tuple((f.name, f.label.zh or f.label.en) for f in self.p.fields)
+                if labels:
+                    self.w(f"fields={labels!r},")
             if h.year_start is not None and any(
                     a.period != "year" for layer in self.p.layers for a in layer_accumulators(layer)):
                 self.w(f"year_start={h.year_start!r},")  # quarters count from the insurance year's start

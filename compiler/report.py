@@ -12,7 +12,6 @@ from .long_table import LongTable
 from .masking import person_id
 from .money import money_display
 from .runtime import Settlement
-from .trace import Step, zh_formulas
 
 if TYPE_CHECKING:
     from .loader import Policy
@@ -179,14 +178,6 @@ def _ytd_table(s: Settlement, lang: str = "en", policy: Policy | None = None) ->
     return ytd
 
 
-def trace_steps(s: Settlement, policy: Policy | None) -> list[Step]:
-    """The trace; with the policy, a record's fields are named by their labels in Chinese."""
-    if policy is None or s.meta.input != "record" or s.records is None:
-        return list(s.trace)
-    fields = {f.name: f.label.zh or f.label.en for f in policy.ast.fields}
-    return zh_formulas(s.trace, s.records, s.meta, fields)
-
-
 def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> LongTable:
     steps = Table(title=_w("trace", lang), title_justify="left", show_edge=False, pad_edge=False)
     steps.add_column("#", justify="right")
@@ -194,7 +185,7 @@ def _trace_table(s: Settlement, lang: str, policy: Policy | None = None) -> Long
     steps.add_column(_w("line", lang), justify="right")
     steps.add_column(_w("formula", lang), overflow="fold")
     left_out = 0
-    for step in trace_steps(s, policy):
+    for step in s.trace:
         if step.claim_line is not None and step.claim_line >= MAX_SHOWN_LINES:
             left_out += 1  # the classification of a line the bill table does not show either
             continue

@@ -105,6 +105,7 @@ class PolicyMeta(NamedTuple):
     input: str = "claim"  # or "record"
     remainder: tuple[str, str] = ("个人负担", "the person")  # who bears what the layers leave
     year_start: tuple[int, int] = (1, 1)  # (month, day): set where quarters count from it
+    fields: tuple[tuple[str, str], ...] = ()  # a record's fields: (name, Chinese label) for formulas
 
 
 def no_row(param: str, line: int) -> None:

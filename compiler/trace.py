@@ -156,13 +156,12 @@ class Vocabulary(NamedTuple):
     record: bool
     layers: tuple[tuple[str, str], ...]  # (name, 中文 label)
     params: tuple[tuple[str, str], ...]
-    fields: tuple[tuple[str, str], ...] = ()  # a record's own fields, which the metadata does not carry
+    fields: tuple[tuple[str, str], ...] = ()  # a record's fields and their labels (PolicyMeta.fields)
 
 
-def vocabulary(meta: PolicyMeta, fields: Mapping[str, str] | None = None) -> Vocabulary:
+def vocabulary(meta: PolicyMeta) -> Vocabulary:
     return Vocabulary(meta.input == "record", tuple((layer.name, layer.zh) for layer in meta.layers),
-                      tuple((name, info.zh) for name, info in meta.params.items()),
-                      tuple((fields or {}).items()))
+                      tuple((name, info.zh) for name, info in meta.params.items()), meta.fields)
 
 
 @cache
@@ -248,15 +247,6 @@ def _fill_zh(site: Site, vocab: Vocabulary, values: Sequence[Any]) -> str:
 def zh_label(site: Site, vocab: Vocabulary) -> str:
     """A step's Chinese label; a classification row's condition (费用分类 A（visit.kind == …）) in words."""
     return zh_words(site.zh, vocab) if site.kind == "classify" and "（" in site.zh else site.zh
-
-
-def zh_formulas(steps: Sequence[Step], records: Sequence[tuple[int, tuple[Any, ...]]], meta: PolicyMeta,
-                fields: Mapping[str, str]) -> list[Step]:
-    """The steps with their Chinese formulas made again, a record's fields (``record.package``)
-    named by the labels the policy gives them (``fields``), which the compiled metadata lacks."""
-    vocab = vocabulary(meta, fields)
-    return [st._replace(formula_zh=_fill_zh(meta.sites[site_id], vocab, values))
-            for st, (site_id, values) in zip(steps, records, strict=True)]
 
 
 def layer_breakdown(steps: Sequence[Step]) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Chinese for policy diagnostics: each English message template beside its Chinese.
 
-A diagnostic is made in English where it is found (``checks.py``, ``expr_types.py``,
+A diagnostic is made in English where it is found (``checks.py``, ``checks_layers.py``, ``expr_types.py``,
 ``build_ast.py``, ``syntax_errors.py``…); ``Diagnostic.format(…, lang="zh")`` shows it through
 ``zh``. A ``{slot}`` matches any text and is carried over; a slot that is itself a phrase of the
 catalogue (``parameter `x```, ``a rate``, a list of expected tokens) is translated too. Names in

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from yibao.compiler import phrases
 from yibao.compiler.json_input import load_claim_json
 from yibao.compiler.money import money_display
-from yibao.compiler.report import trace_steps
 from yibao.compiler.runtime import Settlement
 from yibao.compiler.trace import Input, Step
 
@@ -370,7 +369,7 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
     )
     layer_labels = {name: (zh, en) for name, zh, en in payers}
     steps = tuple(StepView(st, *_step_titles(st, layer_labels), _inputs(st.inputs))
-                  for st in trace_steps(s, policy))
+                  for st in s.trace)
     first: dict[int, int] = {}
     for sv in steps:
         if sv.claim_line is not None:
