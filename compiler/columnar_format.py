@@ -248,6 +248,15 @@ def normalise(table: pa.Table) -> pa.Table:
     return pa.table(cols)
 
 
+def concat_claims(tables: list[pa.Table]) -> pa.Table:
+    """Claim tables (``normalise``'s) as one: as they are when their columns agree, else each in
+    ``CLAIM_SCHEMA`` (texts decoded): files of a dataset may differ in which texts a reader got
+    dictionary-encoded (a column one file lacks is plain nulls)."""
+    if all(t.schema.equals(tables[0].schema) for t in tables[1:]):
+        return pa.concat_tables(tables)
+    return pa.concat_tables([t.cast(CLAIM_SCHEMA) for t in tables])
+
+
 _NULLS: dict[pa.DataType, pa.Array] = {}
 
 

@@ -119,3 +119,25 @@ def test_parquet_output_is_written_in_whole_row_groups(monkeypatch: pytest.Monke
     assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [100, 100, 50]
     assert pc.sum(pq.read_table(out).column("total")).as_py() == sum(sum(range(36)) for _ in range(6)) + sum(
         range(34))
+
+
+def test_a_dataset_whose_files_have_different_columns(table: pa.Table, tmp_path: Path) -> None:
+    """The second file lacks two text columns (read as plain nulls, not dictionary-encoded) and
+    a person's claims go on from the first file into it: settled as the plain reader settles."""
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    cut = next(i for i in range(100, 240) if table["person_id"][i] == table["person_id"][i - 1])
+    pq.write_table(table.slice(0, cut), folder / "part-0.parquet", row_group_size=40)
+    rest = table.slice(cut).drop_columns(["referral", "facility"])
+    pq.write_table(rest, folder / "part-1.parquet", row_group_size=40)
+    jsonl = tmp_path / "c.jsonl"
+    whole = pa.concat_tables([table.slice(0, cut), F.normalise(rest).cast(F.CLAIM_SCHEMA)])
+    claims = F.table_to_claims(whole)
+    jsonl.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in claims))
+    plain = tmp_path / "plain.parquet"
+    assert run("batch", POLICY, jsonl, "-o", plain).exit_code == 0
+    for sort in ((), ("--sort",)):
+        out = tmp_path / "s.parquet"
+        result = run("batch", POLICY, folder, "-o", out, "--chunk", 64, *sort)
+        assert result.exit_code == 0, result.output
+        assert pq.read_table(out).equals(pq.read_table(plain))

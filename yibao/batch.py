@@ -84,13 +84,13 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
             carry_rows.append(here)
             continue
         if carry:
-            yield Chunk(pa.concat_tables([*carry, t.slice(0, head)]),
+            yield Chunk(F.concat_claims([*carry, t.slice(0, head)]),
                         np.concatenate([*carry_rows, here[:head]]))
         if n - tail > head:
             yield Chunk(t.slice(head, n - tail - head), here[head : n - tail])
         carry, carry_rows = [t.slice(n - tail)], [here[n - tail :]]
     if carry:
-        yield Chunk(pa.concat_tables(carry), np.concatenate(carry_rows))
+        yield Chunk(F.concat_claims(carry), np.concatenate(carry_rows))
 
 
 def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, source: str | None) -> None:
@@ -112,7 +112,7 @@ def _sorted(tables: Iterable[pa.Table], chunk: int) -> tuple[Iterator[pa.Table],
     """The whole input sorted by person id (stable: each input row's place kept among its
     person's), in slices of ``chunk``, and each one's input row; not moved if already sorted."""
     whole = list(tables)
-    table = pa.concat_tables(whole) if whole else pa.table({"person_id": pa.array([], pa.string())})
+    table = F.concat_claims(whole) if whole else pa.table({"person_id": pa.array([], pa.string())})
     n = table.num_rows
     ids = F.single(table.column("person_id")) if n else pa.array([], pa.string())
     ids = ids.fill_null("") if ids.null_count else ids
