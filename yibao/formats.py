@@ -289,8 +289,9 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         pending: list[pa.Table] = []  # small tables gathered into a part of CHUNK rows or more
 
         def write_part() -> None:
-            pq.write_table(pa.concat_tables(pending).cast(schema), tmp / f"part-{parts[0]:05d}.parquet",
-                           row_group_size=ROW_GROUP, use_dictionary=dictionary)
+            whole = pa.concat_tables([t.cast(schema) for t in pending])
+            pq.write_table(whole, tmp / f"part-{parts[0]:05d}.parquet", row_group_size=ROW_GROUP,
+                           use_dictionary=dictionary)
             parts[0] += 1
             pending.clear()
 
