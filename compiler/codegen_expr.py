@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from yibao.dsl import ast, codes
 from yibao.dsl.checks import CheckedPolicy
 from yibao.dsl.errors import Diagnostic, PolicyError
+from yibao.dsl.phrase import P
 from yibao.dsl.types import FUNCTIONS, MONEY, NUMBER, RATE, Type
 
 from .constructs import LAYER_RESULTS
@@ -50,14 +51,14 @@ def _ident(name: object, span: ast.Span) -> str:
     if isinstance(name, str) and _IDENT.fullmatch(name):
         return name
     raise PolicyError([Diagnostic(codes.COMPILER_REFUSED,
-                                  span, f"{name!r} is not a name the compiler can use",
-                                  "names are letters, digits and `_`, not starting with a digit")])
+                                  span, P("{name} is not a name the compiler can use", name=repr(name)),
+                                  P("names are letters, digits and `_`, not starting with a digit"))])
 
 
 def _op(op: object, allowed: frozenset[str], span: ast.Span) -> str:
     if isinstance(op, str) and op in allowed:
         return op
-    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED, span, f"unknown operator {op!r}")])
+    raise PolicyError([Diagnostic(codes.COMPILER_REFUSED, span, P("unknown operator {op}", op=repr(op)))])
 
 
 def _day(ordinal: int) -> str:

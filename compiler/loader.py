@@ -23,6 +23,7 @@ from yibao.dsl.types import DEFAULT_ENUMS
 
 from . import claim_fast
 from .claim_fields import REQUIRED_ENUMS
+from .claim_view import ClaimView
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .constructs import PERIODS, drop_period, period_of
@@ -60,12 +61,16 @@ class Policy:
         # (month, day) the insurance year starts on; a module without `year starts` uses 1 January
         self.year_start: tuple[int, int] = tuple(getattr(self.module, "YEAR_START", (1, 1)))  # type: ignore[assignment]
         # The fast accept path (``claim_fast``): the validated claim, or None and the full path says why.
+        # ``fast_view`` is the generated check itself, giving the ``ClaimView`` that ``settle`` settles
+        # without building the ``Claim`` (``claim_view``).
         self.fast_claim: Callable[[Any], Claim | None] | None = None
+        self.fast_view: Callable[[Any], ClaimView | None] | None = None
         if self.input == "claim":
-            self.fast_claim = claim_fast.build(claim_fast.Scope(
+            self.fast_view = claim_fast.build_view(claim_fast.Scope(
                 enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
                 end=self._end, accumulators=self.accumulators, given=self.given, as_billed=self.as_billed,
                 priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies))
+            self.fast_claim = claim_fast.claims_of(self.fast_view)
 
     @property
     def source(self) -> str:
@@ -174,6 +179,16 @@ class Policy:
         return issues
 
     def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Settlement:
+        """Validate and settle one claim (a dict, JSON text, or a ``Claim``). A dict the fast accept
+        path takes is settled as its ``ClaimView``; anything else, or a settlement that fails, goes
+        through the ``Claim`` (the failure is then raised from there, with its policy line)."""
+        if claim.__class__ is dict and not trace and self.fast_view is not None:
+            view = self.fast_view(claim)
+            if view is not None:
+                try:
+                    return self._settle(view)
+                except Exception:  # settled again below, through the Claim: the error is located there
+                    pass
         c = self.claim(claim, source)
         try:
             return (self._settle_traced if trace else self._settle)(c)

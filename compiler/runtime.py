@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from yibao.dsl.errors import SettlementError
 
+from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record
 from .constructs import PERIODS, period_of, split_accumulator
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
@@ -150,10 +151,10 @@ class Settlement:
     """One claim settled under one policy. Amounts are held in fen."""
 
     __slots__ = (
+        "_claim",
         "_lines",
         "_steps",
         "check_results",
-        "claim",
         "first_self_pay_fen",
         "in_scope_fen",
         "meta",
@@ -182,7 +183,7 @@ class Settlement:
         checks: tuple[bool, ...] = (),
     ) -> None:
         self.meta = meta
-        self.claim = claim
+        self._claim = claim  # or the ClaimView standing for it (``Policy.settle`` of a dict)
         self.total_fen = total
         self.out_of_scope_fen = out_of_scope
         self.first_self_pay_fen = first_self_pay
@@ -195,6 +196,15 @@ class Settlement:
         self.check_results = checks
         self._lines: tuple[LineShare, ...] | None = None
         self._steps: list[Any] | None = None
+
+    @property
+    def claim(self) -> Claim | Record:
+        """The claim settled. ``Policy.settle`` of a dict settles a ``ClaimView`` (``claim_view``),
+        the validated claim's fields as flat tuples: the ``Claim`` is built on first reading."""
+        claim = self._claim
+        if claim.__class__ is ClaimView:
+            claim = self._claim = to_claim(claim)
+        return claim  # type: ignore[return-value]
 
     # ------------------------------------------------------------ figures as Decimal
     @property
@@ -294,9 +304,9 @@ class Settlement:
             return self._record_dict(layer_names, trace)
         traced = bool(trace or (trace is None and self.records is not None))
         data: dict[str, Any] = {
-            "claim": self.claim.id,
+            "claim": self._claim.id,
             "policy": self.meta.id,
-            "date": self.claim.date.isoformat(),
+            "date": self._claim.date.isoformat(),
             "total": money_str(self.total_fen),
             "out_of_scope": money_str(self.out_of_scope_fen),
             "first_self_pay": money_str(self.first_self_pay_fen),
@@ -350,10 +360,10 @@ class Settlement:
 
     def _ytd_json(self) -> dict[str, Any]:
         """The closing figures, with the year (and the month or quarter, for period figures) they are for."""
-        out: dict[str, Any] = {"year": self.claim.year}
+        out: dict[str, Any] = {"year": self._claim.year}
         for period in PERIODS:
             if any(a is not None and a.period == period for _, a in map(split_accumulator, self.ytd)):
-                out[period] = period_of(self.claim.date, period, self.meta.year_start)
+                out[period] = period_of(self._claim.date, period, self.meta.year_start)
         return {**out, **{k: money_str(v) for k, v in sorted(self.ytd.items())}}
 
     def to_json(self, *, trace: bool | None = None, lines: bool | None = None, indent: int | None = 2) -> str:
@@ -361,4 +371,4 @@ class Settlement:
 
     def __repr__(self) -> str:
         payers = ", ".join(f"{k}={v}" for k, v in self.payers.items())
-        return f"<Settlement {self.claim.id} total={self.total} {payers} person={self.person}>"
+        return f"<Settlement {self._claim.id} total={self.total} {payers} person={self.person}>"

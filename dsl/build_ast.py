@@ -17,6 +17,7 @@ from lark import Token, Tree
 from . import ast, codes
 from .errors import Diagnostic, suggest
 from .limits import _number_too_long
+from .phrase import P
 
 
 class _NodeError(Exception):
@@ -149,8 +150,8 @@ class _ToAst:
                 fields.append(item)
             elif isinstance(item, ast.Classify):
                 if classify is not None:
-                    self._fail(codes.TWICE, item.span, "a policy has one `classify` block",
-                               f"the first is at line {classify.span.line}; merge the two")
+                    self._fail(codes.TWICE, item.span, P("a policy has one `classify` block"),
+                               P("the first is at line {line}; merge the two", line=classify.span.line))
                 classify = item
         return ast.Policy(header, tuple(sources), tuple(enums), tuple(fields), tuple(params), classify,
                           tuple(layers), tuple(checks), tuple(amends), path=self.path)
@@ -160,7 +161,7 @@ class _ToAst:
         fields: dict[str, object] = {}
         for key, value, span in stmts:
             if key in fields:
-                self._fail(codes.TWICE, span, f"`{key}` is given twice in the policy header")
+                self._fail(codes.TWICE, span, P("`{key}` is given twice in the policy header", key=key))
             fields[key] = (value, span) if key in ("extends", "year starts") else value
         effective = fields.get("effective")
         extends = fields.get("extends")
@@ -203,7 +204,8 @@ class _ToAst:
         kind = str(children[0])
         if kind not in ("claim", "record"):
             self._fail(codes.UNKNOWN_INPUT,
-                       self._tok(children[0]), f"unknown input `{kind}`; expected `claim` or `record`",
+                       self._tok(children[0]), P("unknown input `{kind}`; expected `claim` or `record`",
+                                                 kind=kind),
                        suggest(kind, ["claim", "record"]))
         return ("input", kind, self._span(meta))
 
@@ -278,8 +280,8 @@ class _ToAst:
         for s in stmts:
             if isinstance(s, ast.Value | ast.Table):
                 self._fail(codes.AMEND_UNDATED,
-                           s.span, f"an amendment of `{name}` gives new values from a date",
-                           "write `from <date> value …`, or replace the whole parameter with `parameter`")
+                           s.span, P("an amendment of `{name}` gives new values from a date", name=name),
+                           P("write `from <date> value …`, or replace the whole parameter with `parameter`"))
         return ast.Amend(str(name), refs, versions, exceptions, self._span(meta))
 
     def placement(self, meta, children):
@@ -298,13 +300,15 @@ class _ToAst:
                 exceptions.append(stmt)
             else:
                 if undated is not None:
-                    self._fail(codes.UNDATED, stmt.span, f"parameter `{name}` has two definitions",
-                               "give each one a start date: `from 2022-07-01 value …`")
+                    self._fail(codes.UNDATED, stmt.span, P("parameter `{name}` has two definitions",
+                                                           name=name),
+                               P("give each one a start date: `{example}`",
+                                 example="from 2022-07-01 value …"))
                 undated = stmt
         if undated is not None:
             if versions:
-                self._fail(codes.UNDATED, undated.span, "mix of dated and undated definitions",
-                           "write this one as `from <date> …` too")
+                self._fail(codes.UNDATED, undated.span, P("mix of dated and undated definitions"),
+                           P("write this one as `from <date> …` too"))
             versions.append(ast.Dated(dt.date.min, undated, undated.span))
         return ast.Parameter(str(name), label, type_name, type_span, tuple(refs),
                              tuple(versions), tuple(exceptions), self._span(meta))
@@ -340,7 +344,8 @@ class _ToAst:
         defs = [s for s in stmts if isinstance(s, ast.Value | ast.Table)]
         if len(defs) != 1:
             self._fail(codes.INCOMPLETE,
-                       self._span(meta), f"exception `{name}` needs exactly one `value` or `table`")
+                       self._span(meta), P("exception `{name}` needs exactly one `value` or `table`",
+                                           name=name))
         return ast.Exception_(str(name), label, tuple(over), when, refs, defs[0],
                               self._span(meta))
 
@@ -351,8 +356,8 @@ class _ToAst:
         rows = tuple(s for s in stmts if isinstance(s, ast.ClassRow))
         billed = [s for s in stmts if isinstance(s, _AsBilled)]
         if len(billed) > 1:
-            self._fail(codes.TWICE, billed[1].span, "`as billed` is said twice in `classify`",
-                       f"the first is at line {billed[0].span.line}")
+            self._fail(codes.TWICE, billed[1].span, P("`as billed` is said twice in `classify`"),
+                       P("the first is at line {line}", line=billed[0].span.line))
         return ast.Classify(label, refs, rows, self._span(meta), billed[0].span if billed else None)
 
     def as_billed(self, meta, children):
@@ -403,7 +408,7 @@ class _ToAst:
                 if after:
                     fields["ceiling_after_deductible"] = True
             if key in fields:
-                self._fail(codes.TWICE, sspan, f"layer `{name}` gives `{key}` twice")
+                self._fail(codes.TWICE, sspan, P("layer `{name}` gives `{key}` twice", name=name, key=key))
             fields[key] = value
         return ast.Layer(
             name=str(name), label=label, references=tuple(refs),
@@ -474,7 +479,7 @@ class _ToAst:
         holds = [s for s in stmts if not isinstance(s, ast.Citation | ast.Assumption)]
         if len(holds) != 1:
             self._fail(codes.INCOMPLETE,
-                       self._span(meta), f"check `{name}` needs exactly one `holds` condition")
+                       self._span(meta), P("check `{name}` needs exactly one `holds` condition", name=name))
         return ast.Check(str(name), label, refs, holds[0], self._span(meta))
 
     def check_holds(self, meta, children):
@@ -485,7 +490,7 @@ class _ToAst:
         try:
             return dt.date.fromisoformat(str(tok))
         except ValueError:
-            self._fail(codes.NOT_A_DATE, self._tok(tok), f"`{tok}` is not a calendar date")
+            self._fail(codes.NOT_A_DATE, self._tok(tok), P("`{date}` is not a calendar date", date=tok))
             raise  # unreachable
 
     def number(self, meta, children):

@@ -24,6 +24,7 @@ from . import ast, codes
 from .checks_layers import RESERVED, LayerChecks, names_in
 from .errors import Diagnostic, PolicyError, suggest
 from .overlap import may_overlap, priority
+from .phrase import Names, P, Phrase
 from .types import (
     BOOL,
     DEFAULT_ENUMS,
@@ -95,7 +96,7 @@ class _Checker(LayerChecks):
         self._totals_readers: set[str] | None = None
 
     # ------------------------------------------------------------ reporting
-    def report(self, code: codes.Code, span: ast.Span, message: str, hint: str | None = None) -> None:
+    def report(self, code: codes.Code, span: ast.Span, message: Phrase, hint: Phrase | None = None) -> None:
         """One diagnostic; its code (required) says what kind of problem, and whether it is an error."""
         self.diags.append(Diagnostic(code, span, message, hint))
 
@@ -110,15 +111,15 @@ class _Checker(LayerChecks):
         if self.is_record:
             if self.policy.classify is not None:
                 self.report(codes.RECORD_CLASSIFY,
-                            self.policy.classify.span, "a record policy has no bill lines to classify",
-                           "remove `classify`, or make the policy's input a claim")
+                            self.policy.classify.span, P("a record policy has no bill lines to classify"),
+                           P("remove `classify`, or make the policy's input a claim"))
         else:
             self.check_classify()
         self.check_layers()
         self.check_fractions()
         for p in self.policy.parameters:
             if p.name not in self.used_params:
-                self.report(codes.UNUSED, p.span, f"parameter `{p.name}` is never used")
+                self.report(codes.UNUSED, p.span, P("parameter `{name}` is never used", name=p.name))
         errors = [d for d in self.diags if d.severity == "error"]
         if errors:
             raise PolicyError(self.diags, self.policy.texts or self.policy.text)
@@ -135,24 +136,27 @@ class _Checker(LayerChecks):
     # ------------------------------------------------------------ header, sources, enums
     def check_header(self) -> None:
         h = self.policy.header
-        self.check_label(h.label, f"policy `{h.name}`")
+        self.check_label(h.label, P("policy `{name}`", name=h.name))
         if h.effective is None:
-            self.report(codes.NO_EFFECTIVE, h.span, "the policy header needs `effective <date>`",
-                       "write the date the document takes effect, e.g. `effective 2020-01-01`")
+            self.report(codes.NO_EFFECTIVE, h.span, P("the policy header needs `effective <date>`"),
+                       P("write the date the document takes effect, e.g. `{example}`",
+                         example="effective 2020-01-01"))
         elif h.until is not None and h.until < h.effective:
             self.report(codes.UNTIL_BEFORE, h.until_span or h.span,
-                        f"`until {h.until}` is before `effective {h.effective}`",
-                        "the policy must be in force for at least a day: check the two dates")
+                        P("`until {until}` is before `effective {effective}`", until=h.until,
+                          effective=h.effective),
+                        P("the policy must be in force for at least a day: check the two dates"))
         self.check_rounding(h.rounding, h.span)
         self.check_year_start(h)
         if h.applies is not None:
-            self.expect(self.expr(h.applies, param=None), BOOL, h.applies, "`applies when`")
+            self.expect(self.expr(h.applies, param=None), BOOL, h.applies, P("`applies when`"))
             for node in ast.walk(h.applies):
                 if isinstance(node, ast.Name) and (node.name in self.params or node.name in QUANTITIES):
                     self.report(codes.APPLIES_READS,
-                                node.span, f"`applies when` reads only the claim's fields, not `{node.name}`",
-                               "it decides whether the policy covers the claim before anything is "
-                               "computed")
+                                node.span, P("`applies when` reads only the claim's fields, not `{name}`",
+                                             name=node.name),
+                               P("it decides whether the policy covers the claim before anything is "
+                                 "computed"))
 
     def check_year_start(self, h: ast.PolicyHeader) -> None:
         """`year starts MM-DD` names a day every year has, so that each insurance year has a start."""
@@ -162,25 +166,27 @@ class _Checker(LayerChecks):
         span = h.year_start_span or h.span
         if (month, day) == (2, 29):
             self.report(codes.YEAR_START,
-                        span, "an insurance year cannot start on 02-29: most years have no such day",
-                       "start it on 03-01 or 02-28")
+                        span, P("an insurance year cannot start on 02-29: most years have no such day"),
+                       P("start it on 03-01 or 02-28"))
             return
         try:
             dt.date(2001, month, day)
         except ValueError:
-            self.report(codes.YEAR_START, span, f"`{month:02d}-{day:02d}` is not a day of the year",
-                       "write the month, then the day, e.g. `year starts 07-01` for 1 July")
+            self.report(codes.YEAR_START, span, P("`{monthday}` is not a day of the year",
+                                                  monthday=f"{format(month, '02d')}-{format(day, '02d')}"),
+                       P("write the month, then the day, e.g. `year starts 07-01` for 1 July"))
 
     def check_rounding(self, mode: str | None, span: ast.Span) -> None:
         if mode is not None and mode not in ROUNDING_MODES:
             self.report(codes.UNKNOWN_ROUNDING,
-                        span, f"unknown rounding `{mode}`; expected one of {', '.join(ROUNDING_MODES)}",
+                        span, P("unknown rounding `{mode}`; expected one of {modes}", mode=mode,
+                                modes=Names(tuple(ROUNDING_MODES))),
                        suggest(mode, ROUNDING_MODES))
 
     def check_label(self, label: ast.Label, what: str) -> None:
         if not label.zh.strip() or not label.en.strip():
-            self.report(codes.LABEL, label.span, f"{what} needs a bilingual label",
-                       'write it as "中文" / "English"')
+            self.report(codes.LABEL, label.span, P("{what} needs a bilingual label", what=what),
+                       P('write it as "中文" / "English"'))
 
     def check_record(self) -> None:
         """A record policy declares its fields and the amount its layers share out."""
@@ -188,76 +194,81 @@ class _Checker(LayerChecks):
         if not self.is_record:
             for f in self.policy.fields:
                 self.report(codes.RECORD_ONLY,
-                            f.span, "`field` declares a record's fields, but this policy settles claims",
-                           "add `input record` to the policy header")
+                            f.span, P("`field` declares a record's fields, but this policy settles claims"),
+                           P("add `input record` to the policy header"))
             for what, node in (("amount", h.amount), ("remainder", h.remainder)):
                 if node is not None:
                     self.report(codes.RECORD_ONLY,
-                                node.span, f"`{what}` is for a policy whose input is a record")
+                                node.span, P("`{what}` is for a policy whose input is a record", what=what))
             return
         seen: dict[str, ast.RecordField] = {}
         for f in self.policy.fields:
             if f.name in seen:
-                self.report(codes.DECLARED_TWICE, f.span, f"field `{f.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, f.span, P("field `{name}` is declared twice", name=f.name))
             seen[f.name] = f
-            self.check_label(f.label, f"field `{f.name}`")
+            self.check_label(f.label, P("field `{name}`", name=f.name))
             if f.references:
-                self.check_references(f.references, f.span, f"field `{f.name}`")
+                self.check_references(f.references, f.span, P("field `{name}`", name=f.name))
             if f.type_name not in SCALAR_TYPES:
-                self.report(codes.UNKNOWN_TYPE, f.type_span, f"unknown type `{f.type_name}`",
-                           suggest(f.type_name, SCALAR_TYPES) or f"one of {', '.join(SCALAR_TYPES)}")
+                self.report(codes.UNKNOWN_TYPE, f.type_span, P("unknown type `{name}`", name=f.type_name),
+                           suggest(f.type_name, SCALAR_TYPES) or P("one of {names}",
+                                                                   names=Names(tuple(SCALAR_TYPES))))
         if h.amount is None:
-            self.report(codes.NO_AMOUNT, h.span, "a record policy says what its layers share out",
-                       "add `amount <expression>` to the header, e.g. `amount record.surplus`")
+            self.report(codes.NO_AMOUNT, h.span, P("a record policy says what its layers share out"),
+                       P("add `amount <expression>` to the header, e.g. `{example}`",
+                         example="amount record.surplus"))
         else:
-            self.expect(self.expr(h.amount, param=None), MONEY, h.amount, "the amount")
+            self.expect(self.expr(h.amount, param=None), MONEY, h.amount, P("the amount"))
             for n in ast.walk(h.amount):
                 if isinstance(n, ast.Name) and n.name in QUANTITIES:
                     self.report(codes.AMOUNT_READS,
-                                n.span, f"the amount cannot read `{n.name}`: "
-                                f"it is what `{n.name}` is made of")
+                                n.span, P("the amount cannot read `{name}`: it is what `{name2}` is made of",
+                                          name=n.name, name2=n.name))
         if h.remainder is not None:
-            self.check_label(h.remainder, "the remainder")
+            self.check_label(h.remainder, P("the remainder"))
 
     def check_sources(self) -> None:
         seen: dict[str, ast.Source] = {}
         for s in self.policy.sources:
             if s.name in seen:
-                self.report(codes.DECLARED_TWICE, s.span, f"source `{s.name}` is declared twice",
-                           f"the first is at line {seen[s.name].span.line}")
+                self.report(codes.DECLARED_TWICE, s.span, P("source `{name}` is declared twice", name=s.name),
+                           P("the first is at line {line}", line=seen[s.name].span.line))
             seen[s.name] = s
-            self.check_label(s.label, f"source `{s.name}`")
+            self.check_label(s.label, P("source `{name}`", name=s.name))
 
     def check_references(self, refs: tuple[ast.Reference, ...], span: ast.Span, what: str) -> None:
         if not refs:
-            self.report(codes.NO_CITATION, span, f"{what} has no citation",
-                       'add `cite <source> "section"`, or `assume "…"` for an open figure')
+            self.report(codes.NO_CITATION, span, P("{what} has no citation", what=what),
+                       P('add `cite <source> "section"`, or `assume "…"` for an open figure'))
         for ref in refs:
             if isinstance(ref, ast.Citation) and ref.source not in self.sources:
                 hint = suggest(ref.source, self.sources) or (
-                    f"declare it: `source {ref.source} \"…\" / \"…\"`")
-                self.report(codes.UNKNOWN_SOURCE, ref.span, f"unknown source `{ref.source}`", hint)
+                    P("declare it: `{example}`", example=f'source {ref.source} "…" / "…"'))
+                self.report(codes.UNKNOWN_SOURCE, ref.span, P("unknown source `{name}`", name=ref.source),
+                            hint)
             elif isinstance(ref, ast.Assumption) and not ref.en:
                 self.report(codes.ASSUMPTION_ONE_LANGUAGE, ref.span,
-                            f"the assumption of {what} is in one language only",
-                            'write it in both, as a label is: `assume "中文" / "English"`')
+                            P("the assumption of {what} is in one language only", what=what),
+                            P('write it in both, as a label is: `assume "中文" / "English"`'))
 
     def check_enums(self) -> None:
         seen: set[str] = set()
         for decl in self.policy.enums:
             name = decl.field.dotted
             if name not in DEFAULT_ENUMS:
-                self.report(codes.NOT_AN_ENUM, decl.field.span, f"`{name}` is not an enum field of the claim",
+                self.report(codes.NOT_AN_ENUM, decl.field.span,
+                            P("`{name}` is not an enum field of the claim", name=name),
                            suggest(name, DEFAULT_ENUMS))
                 continue
             if name in seen:
-                self.report(codes.DECLARED_TWICE, decl.span, f"values of `{name}` are declared twice")
+                self.report(codes.DECLARED_TWICE, decl.span, P("values of `{name}` are declared twice",
+                                                               name=name))
             seen.add(name)
             members = [m.name for m in decl.members]
             counts = Counter(members)
             for m in decl.members:
                 if counts[m.name] > 1:
-                    self.report(codes.DECLARED_TWICE, m.span, f"`{m.name}` is listed twice")
+                    self.report(codes.DECLARED_TWICE, m.span, P("`{name}` is listed twice", name=m.name))
             self.enums[name] = tuple(dict.fromkeys(members))
             self.enum_sets[name] = frozenset(members)
 
@@ -266,23 +277,27 @@ class _Checker(LayerChecks):
         seen: dict[str, ast.Parameter] = {}
         for p in self.policy.parameters:
             if p.name in seen:
-                self.report(codes.DECLARED_TWICE, p.span, f"parameter `{p.name}` is declared twice",
-                           f"the first is at line {seen[p.name].span.line}")
+                self.report(codes.DECLARED_TWICE, p.span, P("parameter `{name}` is declared twice",
+                                                            name=p.name),
+                           P("the first is at line {line}", line=seen[p.name].span.line))
             if p.name in RESERVED:
-                self.report(codes.NAME_TAKEN, p.span, f"`{p.name}` is a reserved name", "choose another name")
+                self.report(codes.NAME_TAKEN, p.span, P("`{name}` is a reserved name", name=p.name),
+                            P("choose another name"))
             owners = [f for f, values in self.enum_sets.items() if p.name in values]
             if owners:
                 self.report(codes.NAME_TAKEN,
-                            p.span, f"parameter `{p.name}` has the name of a value of `{owners[0]}`",
-                           "choose another name, or `" + owners[0] + f" == {p.name}` would read it")
+                            p.span, P("parameter `{name}` has the name of a value of `{owner}`", name=p.name,
+                                      owner=owners[0]),
+                            P("choose another name, or `{example}` would read it",
+                              example=f"{owners[0]} == {p.name}"))
             seen[p.name] = p
-            self.check_label(p.label, f"parameter `{p.name}`")
-            self.check_references(p.references, p.span, f"parameter `{p.name}`")
+            self.check_label(p.label, P("parameter `{name}`", name=p.name))
+            self.check_references(p.references, p.span, P("parameter `{name}`", name=p.name))
             ptype = self.param_type(p)
             if ptype is None:
                 known = [*SCALAR_TYPES, *DEFAULT_ENUMS]
-                self.report(codes.UNKNOWN_TYPE, p.type_span, f"unknown type `{p.type_name}`",
-                           suggest(p.type_name, known) or f"one of {', '.join(known)}")
+                self.report(codes.UNKNOWN_TYPE, p.type_span, P("unknown type `{name}`", name=p.type_name),
+                           suggest(p.type_name, known) or P("one of {names}", names=Names(tuple(known))))
                 continue
             self.check_versions(p)
             self.check_defined(p)
@@ -302,23 +317,27 @@ class _Checker(LayerChecks):
             return
         if p.exceptions:
             self.report(codes.NO_VALUE,
-                        p.span, f"parameter `{p.name}` has no value when none of its exceptions applies",
-                       "give it a `value …` or a `table` for the other cases")
+                        p.span, P("parameter `{name}` has no value when none of its exceptions applies",
+                                  name=p.name),
+                       P("give it a `value …` or a `table` for the other cases"))
         else:
             self.report(codes.NO_VALUE,
-                        p.span, f"parameter `{p.name}` has no value", "give it a `value …` or a `table`")
+                        p.span, P("parameter `{name}` has no value",
+                                  name=p.name), P("give it a `value …` or a `table`"))
 
     def check_versions(self, p: ast.Parameter) -> None:
         starts = [v.start for v in p.versions]
         for a, b in itertools.pairwise(p.versions):
             if b.start <= a.start:
                 self.report(codes.DATES_ORDER,
-                            b.span, f"dates of `{p.name}` must increase: {b.start} follows {a.start}")
+                            b.span, P("dates of `{name}` must increase: {b} follows {a}", name=p.name,
+                                      b=b.start, a=a.start))
         effective = self.policy.header.effective
         if effective and starts and starts[0] > effective:
             self.report(codes.VALUE_GAP, p.versions[0].span,
-                       f"`{p.name}` has no value from {effective} (the policy's start) to {starts[0]}",
-                       f"start its first value at `from {effective}` or earlier")
+                       P("`{name}` has no value from {start} (the policy's start) to {first}", name=p.name,
+                         start=effective, first=starts[0]),
+                       P("start its first value at `from {start}` or earlier", start=effective))
 
     def definition(self, d: ast.Definition, ptype: Type, p: ast.Parameter) -> None:
         if isinstance(d, ast.Value):
@@ -371,21 +390,24 @@ class _Checker(LayerChecks):
                 domains.append(("true", "false"))
             else:
                 self.report(codes.TABLE_KEY,
-                            key.span, f"a table can be keyed only by enum fields; `{key.dotted}` is {ktype}")
+                            key.span, P("a table can be keyed only by enum fields; `{key}` is {type}",
+                                        key=key.dotted, type=ktype))
                 domains.append(None)
         domain_sets = [frozenset(d or ()) for d in domains]
         for row in t.rows:
             if len(row.patterns) != len(t.keys):
-                self.report(codes.ROW_WIDTH, row.span, f"row has {len(row.patterns)} cells; the table has "
-                           f"{len(t.keys)} keys ({', '.join(k.dotted for k in t.keys)})")
+                keys = Names(tuple(k.dotted for k in t.keys))
+                self.report(codes.ROW_WIDTH, row.span, P("row has {n} cells; the table has {k} keys ({keys})",
+                                                         n=len(row.patterns), k=len(t.keys), keys=keys))
                 continue
             for pat, key, dom, dom_set in zip(row.patterns, t.keys, domains, domain_sets, strict=True):
                 if pat.alternatives is None or dom is None:
                     continue
                 for alt in pat.alternatives:
                     if alt not in dom_set:
-                        self.report(codes.NOT_A_VALUE, pat.span, f"`{alt}` is not a value of `{key.dotted}`",
-                                   suggest(alt, dom) or f"one of {', '.join(dom)}")
+                        self.report(codes.NOT_A_VALUE, pat.span, P("`{value}` is not a value of `{field}`",
+                                                                   value=alt, field=key.dotted),
+                                   suggest(alt, dom) or P("one of {names}", names=Names(tuple(dom))))
             self.expect(self.value(row.value, ptype, p), ptype, row.value, f"`{p.name}`")
         if any(d is None for d in domains) or any(len(r.patterns) != len(t.keys) for r in t.rows):
             return
@@ -397,8 +419,8 @@ class _Checker(LayerChecks):
             combos = set(itertools.product(*cells))  # type: ignore[arg-type]
             if combos <= covered:
                 self.report(codes.ROW_UNREACHABLE,
-                            row.span, "this row never applies: the rows above cover every case it matches",
-                           "remove it or move it above the rows that cover it")
+                            row.span, P("this row never applies: the rows above cover every case it matches"),
+                           P("remove it or move it above the rows that cover it"))
             covered |= combos
         # Only the claims the policy sees need a row: `applies when person.scheme == resident`
         # leaves no claim of another scheme to look up.
@@ -407,44 +429,52 @@ class _Checker(LayerChecks):
                 for key, dom in zip(t.keys, domains, strict=True)]
         missing = [c for c in itertools.product(*seen) if c not in covered]  # type: ignore[arg-type]
         if missing:
-            example = ", ".join(missing[0])
-            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            self.report(codes.NOT_EXHAUSTIVE, t.span, f"table of `{p.name}` has no row for {example}{more}",
-                       "add the missing rows or a default row `" + ", ".join("_" for _ in t.keys)
-                       + " -> …`")
+            example = Names(tuple(missing[0]))
+            if len(missing) > 1:
+                message = P("table of `{name}` has no row for {example_row} (and {n} more)", name=p.name,
+                            example_row=example, n=len(missing) - 1)
+            else:
+                message = P("table of `{name}` has no row for {example_row}", name=p.name,
+                            example_row=example)
+            self.report(codes.NOT_EXHAUSTIVE, t.span, message,
+                        P("add the missing rows or a default row `{row}`",
+                          row=", ".join("_" for _ in t.keys) + " -> …"))
 
     def check_exceptions(self, p: ast.Parameter, ptype: Type) -> None:
         names = {e.name: e for e in p.exceptions}
         for e in p.exceptions:
-            self.check_label(e.label, f"exception `{e.name}`")
+            self.check_label(e.label, P("exception `{name}`", name=e.name))
             if e.references:  # an exception without its own citation inherits the parameter's
-                self.check_references(e.references, e.span, f"exception `{e.name}`")
-            self.expect(self.expr(e.when, param=p.name), BOOL, e.when, "an exception's condition")
+                self.check_references(e.references, e.span, P("exception `{name}`", name=e.name))
+            self.expect(self.expr(e.when, param=p.name), BOOL, e.when, P("an exception's condition"))
             self.definition(e.definition, ptype, p)
             for other in e.over:
                 if other not in names:
                     self.report(codes.EXCEPTION_PRIORITY, e.span,
-                               f"`{e.name}` is over `{other}`, which is not an exception of `{p.name}`",
+                               P("`{name}` is over `{other}`, which is not an exception of `{param}`",
+                                 name=e.name, other=other, param=p.name),
                                suggest(other, names))
         if len(names) != len(p.exceptions):
-            self.report(codes.DECLARED_TWICE, p.span, f"two exceptions of `{p.name}` share a name")
+            self.report(codes.DECLARED_TWICE, p.span, P("two exceptions of `{name}` share a name",
+                                                        name=p.name))
             return
         # Priority: `a over b` means a wins. Incomparable exceptions must not overlap.
         wins = priority(p.exceptions)  # every exception each one is over, directly or through others
         for a in wins:
             if a in wins[a]:
                 self.report(codes.EXCEPTION_PRIORITY,
-                            names[a].span, f"exceptions of `{p.name}` are over each other in a cycle")
+                            names[a].span, P("exceptions of `{name}` are over each other in a cycle",
+                                             name=p.name))
                 return
         for a, b in itertools.combinations(p.exceptions, 2):
             if b.name in wins[a.name] or a.name in wins[b.name]:
                 continue
             if may_overlap(a.when, b.when, self.enums):
                 self.report(codes.EXCEPTIONS_OVERLAP, b.span,
-                           f"exceptions `{a.name}` (line {a.span.line}) and `{b.name}` can both apply "
-                           "and neither has priority",
-                           f"say which wins: `exception {b.name} … over {a.name}`, or make their "
-                           "conditions exclusive")
+                           P("exceptions `{a}` (line {line}) and `{b}` can both apply and neither has "
+                             "priority", a=a.name, line=a.span.line, b=b.name),
+                           P("say which wins: `{example}`, or make their conditions exclusive",
+                             example=f"exception {b.name} … over {a.name}"))
 
     def parameter_order(self) -> tuple[ast.Parameter, ...]:
         """Dependencies first, depth first in name order; a stack, for chains of any length."""
@@ -466,7 +496,8 @@ class _Checker(LayerChecks):
                     if state.get(dep) == 1:
                         cycle = [*path[path.index(dep):], dep]
                         self.report(codes.PARAMETER_CYCLE, self.params[dep].span,
-                                   "parameters depend on each other in a cycle: " + " → ".join(cycle))
+                                    P("parameters depend on each other in a cycle: {cycle}",
+                                      cycle=" → ".join(cycle)))
                         continue
                     state[dep] = 1
                     path.append(dep)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from . import ast, codes
 from .errors import suggest
 from .expr_types import ExprTyping
+from .phrase import P
 from .types import BOOL, CATEGORIES, FUNCTIONS, MONEY, QUANTITIES, RATE
 
 RESERVED = frozenset(QUANTITIES) | frozenset(FUNCTIONS) | {"person", "visit", "claim", "line", "record"}
@@ -35,11 +36,12 @@ class LayerChecks(ExprTyping):
         if c is None:
             span = ast.Span(self.policy.path, self.policy.header.span.line, 1,
                             self.policy.header.span.line, 2)
-            self.report(codes.NO_CLASSIFY, span, "the policy has no `classify` block",
-                       "say how category A, B and C lines are treated, e.g. `category C -> out of scope`")
+            self.report(codes.NO_CLASSIFY, span, P("the policy has no `classify` block"),
+                       P("say how category A, B and C lines are treated, e.g. `{example}`",
+                         example="category C -> out of scope"))
             return
-        self.check_label(c.label, "`classify`")
-        self.check_references(c.references, c.span, "`classify`")
+        self.check_label(c.label, P("`classify`"))
+        self.check_references(c.references, c.span, P("`classify`"))
         classes = tuple(dict.fromkeys(r.item_class for r in c.rows if r.item_class is not None))
         self.line_enums = {"line.category": CATEGORIES, "line.class": classes}
         for key, values in self.line_enums.items():  # after the parameters: their names may be a class
@@ -48,31 +50,31 @@ class LayerChecks(ExprTyping):
         for row in c.rows:
             if row.category not in CATEGORIES:
                 self.report(codes.UNKNOWN_CATEGORY,
-                            row.span, f"unknown category `{row.category}`; expected A, B or C",
+                            row.span, P("unknown category `{name}`; expected A, B or C", name=row.category),
                            suggest(row.category, CATEGORIES))
             for part in (row.when, row.treatment.share):
-                self.no_totals(part, "a line rule")
+                self.no_totals(part, P("a line rule"))
             self.in_line_rule = True
             if row.treatment.share is not None:
-                what = ("an in-scope share" if row.treatment.kind == "in_scope_share"
+                what = (P("an in-scope share") if row.treatment.kind == "in_scope_share"
                         else "a first self-pay share")
                 self.expect(self.expr(row.treatment.share, param=None), RATE, row.treatment.share, what)
             if row.when is not None:
-                self.expect(self.expr(row.when, param=None), BOOL, row.when, "a line rule's `when`")
+                self.expect(self.expr(row.when, param=None), BOOL, row.when, P("a line rule's `when`"))
             self.in_line_rule = False
             if row.when is not None:
                 continue  # conditional rows come before the row that always applies
             key = (row.category, row.item_class)
             if key in seen:
-                self.report(codes.CLASS_TWICE, row.span, "this line class is treated twice",
-                           f"the first is at line {seen[key].span.line}")
+                self.report(codes.CLASS_TWICE, row.span, P("this line class is treated twice"),
+                           P("the first is at line {line}", line=seen[key].span.line))
             seen[key] = row
         for cat in CATEGORIES:
             if (cat, None) not in seen:
                 self.report(codes.CATEGORY_UNTREATED,
-                            c.span, f"`classify` does not say how category {cat} is treated",
-                           f"add `category {cat} -> in scope`, `-> out of scope` or "
-                           "`-> first self pay <rate>`")
+                            c.span, P("`classify` does not say how category {cat} is treated", cat=cat),
+                           P("add `category {cat} -> in scope`, `-> out of scope` or `-> first self pay "
+                             "<rate>`", cat=cat))
 
     def no_totals(self, node: ast.Expr | None, what: str) -> None:
         """Line rules make the claim's totals, so they cannot read them (even through a parameter)."""
@@ -83,12 +85,13 @@ class LayerChecks(ExprTyping):
                 continue
             if n.name in QUANTITIES:
                 self.report(codes.LINE_RULE_TOTALS,
-                            n.span, f"{what} cannot read `{n.name}`: the totals are made from the lines",
-                           "decide by the visit or the line's class instead")
+                            n.span, P("{what} cannot read `{name}`: the totals are made from the lines",
+                                      what=what, name=n.name),
+                           P("decide by the visit or the line's class instead"))
             elif n.name in self.params and self.reads_totals(n.name):
                 self.report(codes.LINE_RULE_TOTALS,
-                            n.span, f"{what} cannot read `{n.name}`: it depends on the claim's totals, "
-                           "which are made from the lines")
+                            n.span, P("{what} cannot read `{name}`: it depends on the claim's totals, which "
+                                      "are made from the lines", what=what, name=n.name))
 
     def reads_totals(self, param: str) -> bool:
         """Whether a parameter reads a claim total, itself or through the parameters it names."""
@@ -114,14 +117,16 @@ class LayerChecks(ExprTyping):
     def check_layers(self) -> None:
         if not self.policy.layers:
             self.report(codes.NO_LAYER,
-                        self.policy.header.span, "the policy has no `layer`: nobody pays anything",
-                       "add `layer basic \"统筹基金\" / \"basic fund\"` with a rate")
+                        self.policy.header.span, P("the policy has no `layer`: nobody pays anything"),
+                       P("add `{example}` with a rate", example='layer basic "统筹基金" / "basic fund"'))
         seen: dict[str, ast.Layer] = {}
         for layer in self.policy.layers:
             if layer.name in seen:
-                self.report(codes.DECLARED_TWICE, layer.span, f"layer `{layer.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, layer.span, P("layer `{name}` is declared twice",
+                                                                name=layer.name))
             if layer.name in RESERVED or layer.name in self.params:
-                self.report(codes.NAME_TAKEN, layer.span, f"layer name `{layer.name}` is already taken")
+                self.report(codes.NAME_TAKEN, layer.span, P("layer name `{name}` is already taken",
+                                                            name=layer.name))
             seen[layer.name] = layer
             self.current_layer = layer.name
             self.check_layer(layer)
@@ -133,14 +138,15 @@ class LayerChecks(ExprTyping):
         seen: set[str] = set()
         for chk in self.policy.checks:
             if chk.name in seen:
-                self.report(codes.DECLARED_TWICE, chk.span, f"check `{chk.name}` is declared twice")
+                self.report(codes.DECLARED_TWICE, chk.span, P("check `{name}` is declared twice",
+                                                              name=chk.name))
             seen.add(chk.name)
-            self.check_label(chk.label, f"check `{chk.name}`")
-            self.check_references(chk.references, chk.span, f"check `{chk.name}`")
-            self.expect(self.layer_expr(chk.holds), BOOL, chk.holds, "a check's `holds`")
+            self.check_label(chk.label, P("check `{name}`", name=chk.name))
+            self.check_references(chk.references, chk.span, P("check `{name}`", name=chk.name))
+            self.expect(self.layer_expr(chk.holds), BOOL, chk.holds, P("a check's `holds`"))
 
     def check_layer(self, layer: ast.Layer) -> None:
-        what = f"layer `{layer.name}`"
+        what = P("layer `{name}`", name=layer.name)
         self.check_label(layer.label, what)
         self.check_references(layer.references, layer.span, what)
         if layer.given is not None:
@@ -148,54 +154,59 @@ class LayerChecks(ExprTyping):
             return
         self.check_rounding(layer.rounding, layer.span)
         if layer.when is not None:
-            self.expect(self.layer_expr(layer.when), BOOL, layer.when, "a layer's `when`")
+            self.expect(self.layer_expr(layer.when), BOOL, layer.when, P("a layer's `when`"))
         if layer.base is not None:
-            self.expect(self.layer_expr(layer.base), MONEY, layer.base, "a layer's base")
+            self.expect(self.layer_expr(layer.base), MONEY, layer.base, P("a layer's base"))
         for key, node in (("ceiling", layer.ceiling), ("deductible", layer.deductible),
                           ("deductible limit", layer.deductible_limit), ("fixed", layer.fixed),
                           ("bands", layer.bands)):
             if node is not None and node.period in ("month", "quarter"):
                 self.report(codes.PERIOD, node.span,
-                            f"`per {node.period}` limits a cap only; a {key} is per year or per visit",
-                            f"write `cap … per {node.period}` for a {node.period}ly limit on what the "
-                            "layer pays")
+                            P("`per {period}` limits a cap only; a {key} is per year or per visit",
+                              period=node.period, key=key),
+                            P("write `cap … per {period}` for a {period2}ly limit on what the layer pays",
+                              period=node.period, period2=node.period))
         pay_rules = [x for x in (layer.rate, layer.bands, layer.fixed) if x is not None]
         if len(pay_rules) != 1:
-            self.report(codes.PAY_RULE, layer.span, f"{what} needs exactly one of `rate`, `bands` or `fixed`"
-                       f" (it has {len(pay_rules)})")
+            self.report(codes.PAY_RULE, layer.span,
+                        P("{what} needs exactly one of `rate`, `bands` or `fixed` (it has {n})", what=what,
+                          n=len(pay_rules)))
         if layer.ceiling is not None:
-            self.expect(self.layer_expr(layer.ceiling.expr), MONEY, layer.ceiling.expr, "a ceiling")
+            self.expect(self.layer_expr(layer.ceiling.expr), MONEY, layer.ceiling.expr, P("a ceiling"))
             if layer.ceiling_after_deductible and layer.deductible is None:
                 self.report(codes.CEILING_NO_DEDUCTIBLE,
                             layer.ceiling.span,
-                            f"{what} has a ceiling after its deductible but no deductible",
-                           "add `deductible … per year`, or drop `after deductible` to limit the base")
+                            P("{what} has a ceiling after its deductible but no deductible", what=what),
+                           P("add `deductible … per year`, or drop `after deductible` to limit the base"))
         if layer.deductible is not None:
             self.expect(self.layer_expr(layer.deductible.expr), MONEY, layer.deductible.expr,
                         "a deductible")
         if layer.deductible_limit is not None:
             lim = layer.deductible_limit
-            self.expect(self.layer_expr(lim.expr), MONEY, lim.expr, "a yearly limit on deductibles")
+            self.expect(self.layer_expr(lim.expr), MONEY, lim.expr, P("a yearly limit on deductibles"))
             if lim.period != "year":
                 self.report(codes.PERIOD,
-                            lim.span, "the limit on deductibles is per year", "write `at most … per year`")
+                            lim.span, P("the limit on deductibles is per year"),
+                            P("write `at most … per year`"))
         if layer.rate is not None:
             self.in_line_rule = True  # a rate may be set per bill line (`rate if line.class == …`)
-            self.expect(self.layer_expr(layer.rate), RATE, layer.rate, "a rate")
+            self.expect(self.layer_expr(layer.rate), RATE, layer.rate, P("a rate"))
             self.in_line_rule = False
         periods = [c.period for c in layer.caps]
         for cap in layer.caps:
-            self.expect(self.layer_expr(cap.expr), MONEY, cap.expr, "a cap")
+            self.expect(self.layer_expr(cap.expr), MONEY, cap.expr, P("a cap"))
             if periods.count(cap.period) > 1:
-                self.report(codes.TWO_CAPS, cap.span, f"{what} has two caps per {cap.period}")
+                self.report(codes.TWO_CAPS, cap.span, P("{what} has two caps per {period}", what=what,
+                                                        period=cap.period))
         if layer.fixed is not None:
-            self.expect(self.layer_expr(layer.fixed.expr), MONEY, layer.fixed.expr, "a fixed payment")
+            self.expect(self.layer_expr(layer.fixed.expr), MONEY, layer.fixed.expr, P("a fixed payment"))
             if layer.fixed.period != "visit":
                 self.report(codes.PERIOD,
-                            layer.fixed.span, "a fixed payment is per visit", "write `fixed … per visit`")
+                            layer.fixed.span, P("a fixed payment is per visit"),
+                            P("write `fixed … per visit`"))
             if layer.deductible is not None:
                 self.report(codes.FIXED_DEDUCTIBLE,
-                            layer.deductible.span, "a fixed payment has no deductible")
+                            layer.deductible.span, P("a fixed payment has no deductible"))
         if layer.bands is not None:
             self.check_bands(layer.bands)
 
@@ -205,49 +216,54 @@ class LayerChecks(ExprTyping):
         assert layer.given is not None
         if self.is_record:
             self.report(codes.CLAIM_IN_RECORD,
-                        layer.given, f"{what} is `given`, but this policy's input is a record",
-                       "a record has no `paid`: compute the layer with `rate`, `bands` or `fixed`")
-        drop = "remove it, or remove `given` to compute the layer here"
+                        layer.given, P("{what} is `given`, but this policy's input is a record", what=what),
+                       P("a record has no `paid`: compute the layer with `rate`, `bands` or `fixed`"))
+        drop = P("remove it, or remove `given` to compute the layer here")
         rules: list[tuple[str, ast.Span, str, str]] = []
         if layer.when is not None:
-            rules.append(("when", layer.when.span, "whoever paid it already decided whether it applies",
-                          f"when it paid nothing, the claim says `\"paid\": {{\"{layer.name}\": \"0.00\"}}`"))
+            rules.append(("when", layer.when.span, P("whoever paid it already decided whether it applies"),
+                          P("when it paid nothing, the claim says `{paid}`",
+                            paid=f'"paid": {{"{layer.name}": "0.00"}}')))
         if layer.base is not None:
-            rules.append(("base", layer.base.span, "its amount is not computed from a base", drop))
+            rules.append(("base", layer.base.span, P("its amount is not computed from a base"), drop))
         for key, node in (("rate", layer.rate), ("bands", layer.bands), ("fixed", layer.fixed)):
             if node is not None:
-                rules.append((key, node.span, "the claim says what it paid", drop))
+                rules.append((key, node.span, P("the claim says what it paid"), drop))
         limits = [("ceiling", layer.ceiling), ("deductible", layer.deductible),
                   *(("cap", c) for c in layer.caps)]
         for key, node in limits:
             if node is not None:
-                rules.append((key, node.span, "its limits were applied by whoever paid it",
-                              "remove it; a later layer's `cap` or `base` limits what follows"))
+                rules.append((key, node.span, P("its limits were applied by whoever paid it"),
+                              P("remove it; a later layer's `cap` or `base` limits what follows")))
         if layer.rounding is not None:
-            rules.append(("rounding", layer.span, "nothing in it is computed", "remove `rounding`"))
+            rules.append(("rounding", layer.span, P("nothing in it is computed"), P("remove `rounding`")))
         for key, span, why, hint in sorted(rules, key=lambda r: (r[1].line, r[1].column)):
-            self.report(codes.GIVEN_RULE, span, f"{what} is `given`: {why}, so it has no `{key}`", hint)
+            self.report(codes.GIVEN_RULE, span, P("{what} is `given`: {why}, so it has no `{key}`", what=what,
+                                                  why=why, key=key), hint)
 
     def check_bands(self, bands: ast.Bands) -> None:
         previous_upper: Decimal | None = Decimal(0)
         for i, band in enumerate(bands.bands):
             lower = band.lower
             if lower is not None:
-                self.expect(self.layer_expr(lower), MONEY, lower, "a band bound")
+                self.expect(self.layer_expr(lower), MONEY, lower, P("a band bound"))
             if band.upper is not None:
-                self.expect(self.layer_expr(band.upper), MONEY, band.upper, "a band bound")
-            self.expect(self.layer_expr(band.rate), RATE, band.rate, "a band rate")
+                self.expect(self.layer_expr(band.upper), MONEY, band.upper, P("a band bound"))
+            self.expect(self.layer_expr(band.rate), RATE, band.rate, P("a band rate"))
             lo, hi = const(lower), const(band.upper)
             if i == 0 and lo is not None and lo != 0:
-                self.report(codes.BANDS_START, band.span, f"bands start at 0.00; the first starts at {lo}",
-                           f"add a first band `0.00 to {lo} -> 0%`")
+                self.report(codes.BANDS_START, band.span, P("bands start at 0.00; the first starts at {lo}",
+                                                            lo=lo),
+                           P("add a first band `{band}`", band=f"0.00 to {lo} -> 0%"))
             if previous_upper is not None and lo is not None and i > 0 and lo != previous_upper:
                 self.report(codes.BANDS_GAP,
-                            band.span, f"band starts at {lo} but the one above ends at {previous_upper}",
-                           "bands must meet with no gap or overlap")
+                            band.span, P("band starts at {lo} but the one above ends at {hi}", lo=lo,
+                                         hi=previous_upper),
+                           P("bands must meet with no gap or overlap"))
             if lo is not None and hi is not None and hi <= lo:
-                self.report(codes.BAND_EMPTY, band.span, f"band ends at {hi}, not above its start {lo}")
+                self.report(codes.BAND_EMPTY, band.span, P("band ends at {hi}, not above its start {lo}",
+                                                           hi=hi, lo=lo))
             if band.upper is None and i != len(bands.bands) - 1:
-                self.report(codes.BAND_OPEN, band.span, "only the last band can be open (`above …`)")
+                self.report(codes.BAND_OPEN, band.span, P("only the last band can be open (`above …`)"))
             previous_upper = hi
 

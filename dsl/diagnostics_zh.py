@@ -1,21 +1,18 @@
 """Chinese for policy diagnostics: each English message template beside its Chinese.
 
-A diagnostic is made in English where it is found (``checks.py``, ``checks_layers.py``, ``expr_types.py``,
-``build_ast.py``, ``syntax_errors.py``…); ``Diagnostic.format(…, lang="zh")`` shows it through
-``zh``. A ``{slot}`` matches any text and is carried over; a slot that is itself a phrase of the
-catalogue (``parameter `x```, ``a rate``, a list of expected tokens) is translated too. Names in
-backticks stay as typed. A message the catalogue does not know is shown as written, so a new
-check is never hidden, only untranslated (``tests/dsl/test_diagnostics_zh.py`` keeps every
-code's example translated).
+A diagnostic's message is made where it is found (``checks.py``, ``checks_layers.py``,
+``expr_types.py``, ``build_ast.py``, ``syntax_errors.py``…) as a ``phrase.P(template, **args)``:
+the English template is the key of its Chinese here, and the arguments are kept apart, so
+``Diagnostic.format(…, lang="zh")`` fills the Chinese template with the arguments in Chinese
+(a phrase argument by its own entry, a list by 、 and 或, names as typed). Nothing is matched
+against finished English text. A template missing here is shown in English, never hidden;
+``tests/dsl/test_diagnostics_zh.py`` fails when a template has no Chinese.
 """
 
 # ruff: noqa: E501 -- a catalogue of sentences, one pair a line, is easier to read unbroken
 from __future__ import annotations
 
-import re
-from functools import cache
-
-__all__ = ["MESSAGES", "summary", "zh"]
+__all__ = ["MESSAGES", "summary"]
 
 # English template → Chinese. Longer, more specific templates first where two could match.
 MESSAGES: tuple[tuple[str, str], ...] = (
@@ -57,6 +54,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("rate", "比例"),
     ("date", "日期"),
     ("bool", "真假值"),
+    ("textset", "名称列表"),
     ("a date", "日期"),
     ("true/false", "真假值"),
     ("a list of names", "名称列表"),
@@ -101,7 +99,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("write money as a plain number, e.g. `500.00`", "金额写成普通数字，例如 `500.00`"),
     ('Chinese text belongs in a quoted label: "中文" / "English"', '中文应写在带引号的标签中："中文" / "English"'),
     ('this string has no closing `"` on its line', '此字符串在本行没有结束的 `"`'),
-    ('close it before the end of the line, e.g. `{example}`', "请在行尾之前结束它，例如 `{example}`"),
+    ("close it before the end of the line, e.g. `{example}`", "请在行尾之前结束它，例如 `{example}`"),
     ("this line is indented with a tab, which counts as 8 columns: deeper than the block it belongs to",
      "此行用制表符缩进，计为 8 列：比它所属的块更深"),
     ("indent with spaces, as the lines above", "请像上面各行一样用空格缩进"),
@@ -332,62 +330,13 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("layer `{name}` is placed {where} `{anchor}`, which is not a layer", "支付层 `{name}` 放在 `{anchor}` {where}，但后者不是支付层"),
     ("cannot read the base policy `{name}`: {reason}", "无法读取基础政策 `{name}`：{reason}"),
     ("the path is relative to this file's folder", "路径相对于本文件所在的文件夹"),
+    ("policies in {folder}: {names}", "{folder} 中的政策：{names}"),
     ("{name} is not a name the compiler can use", "{name} 不是编译器可用的名称"),
     ("names are letters, digits and `_`, not starting with a digit", "名称由字母、数字和 `_` 组成，不以数字开头"),
     ("unknown operator {op}", "未知的运算符 {op}"),
     ("before", "之前"),
     ("after", "之后"),
 )
-
-# Slots that are lists: each item is translated, and the English joints become Chinese ones.
-_LIST_SLOTS = frozenset({"expected", "fits"})
-# Slots that list names of the language or the claim (rounding modes, enum values): each in backticks.
-_NAME_SLOTS = frozenset({"modes", "values", "names", "keys", "example_row"})
-
-
-@cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
-    """Each template as a regex, the most specific (most fixed text) first, with its slots written
-    inside backticks (names, kept as typed and never holding a backtick)."""
-    out = []
-    for en, zh_text in MESSAGES:
-        parts = re.split(r"\{(\w+)\}", en)
-        typed = frozenset(parts[i] for i in range(1, len(parts), 2) if parts[i - 1].endswith("`"))
-        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^`]+?)" if p in typed else f"(?P<{p}>.+?)"
-                        for i, p in enumerate(parts))
-        fixed = sum(len(parts[i]) for i in range(0, len(parts), 2))
-        out.append((fixed, re.compile(f"^{regex}$", re.S), zh_text, typed))
-    out.sort(key=lambda t: -t[0])
-    return tuple((pattern, text, typed) for _, pattern, text, typed in out)
-
-
-_SLOT = re.compile(r"\{(\w+)\}")
-_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
-
-
-def _items(text: str) -> str:
-    """``a, b or c`` with each item in Chinese, joined by 、 and 或."""
-    head, _, last = text.rpartition(" or ")
-    items = [*(head.split(", ") if head else []), last]
-    shown = [zh(i) for i in items]
-    return "、".join(shown[:-1]) + ("或" if len(shown) > 1 else "") + shown[-1]
-
-
-def _names(text: str) -> str:
-    """``half_up, down`` as ```half_up`、`down```: names as typed, marked as names."""
-    return "、".join(f"`{n}`" for n in text.split(", "))
-
-
-def zh(message: str) -> str:
-    """``message`` (a diagnostic's message or hint, or a phrase inside one) in Chinese."""
-    for pattern, text, typed in _patterns():
-        m = pattern.match(message)
-        if m:
-            slots = {k: v if k in typed else _items(v) if k in _LIST_SLOTS else _names(v) if k in _NAME_SLOTS
-                     else zh(v) for k, v in m.groupdict().items()}
-            filled = _SLOT.sub(lambda s, got=slots: got.get(s.group(1), s.group()), text)
-            return _CJK_GAP.sub("", filled)  # a phrase put in before Chinese: no space between
-    return message
 
 
 def summary(errors: int, warnings: int) -> str:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # only an annotation here: `yibao --version` need not import 
     from .ast import Span
 
 from .codes import Code
+from .phrase import P, Phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,20 @@ class Diagnostic:
 
     code: Code
     span: Span
-    message: str
+    message: str  # in English; give a ``Phrase`` (``phrase.P``) and it is kept for every language
     hint: str | None = None
+    phrase: Phrase | None = None  # the message as its template and arguments
+    hint_phrase: Phrase | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, Code):
             raise TypeError(f"a diagnostic needs a Code from yibao.dsl.codes, not {self.code!r}")
+        if isinstance(self.message, Phrase):
+            object.__setattr__(self, "phrase", self.message)
+            object.__setattr__(self, "message", self.message.en())
+        if isinstance(self.hint, Phrase):
+            object.__setattr__(self, "hint_phrase", self.hint)
+            object.__setattr__(self, "hint", self.hint.en())
 
     @property
     def severity(self) -> str:
@@ -52,12 +61,13 @@ class Diagnostic:
         return out
 
     def text(self, lang: str = "en") -> tuple[str, str | None]:
-        """(message, hint) in ``lang``: Chinese through ``diagnostics_zh``, names as typed."""
+        """(message, hint) in ``lang``: each phrase through its own entry of the catalogue
+        (``diagnostics_zh``), names as typed; a message given as plain text stays as written."""
         if lang != "zh":
             return self.message, self.hint
-        from .diagnostics_zh import zh
-
-        return zh(self.message), (zh(self.hint) if self.hint else None)
+        message = self.phrase.zh() if self.phrase is not None else self.message
+        hint = self.hint_phrase.zh() if self.hint_phrase is not None else self.hint
+        return message, hint
 
     def format(self, text: str | None, lang: str = "en") -> str:
         """Render as ``file:line:col: error[Y0301]: …`` with the line and a caret; the labels, the
@@ -190,4 +200,4 @@ class SettlementError(YibaoError):
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """A ``did you mean …`` hint for a misspelt name, or None."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean `{matches[0]}`?" if matches else None
+    return P("did you mean `{name}`?", name=matches[0]) if matches else None

@@ -23,6 +23,7 @@ from . import ast, codes
 from .errors import Diagnostic, PolicyError, display_width
 from .fmt_outline import Entry, Line, Note, OutlineError, Stmt, Tok, outline
 from .parser import parse_own
+from .phrase import P
 
 INDENT = "  "
 COMMENT_GAP = "  "
@@ -61,8 +62,8 @@ def format_source(text: str, path: str = "<policy>") -> str:
         entries = outline(source)
     except OutlineError as err:  # parse_own accepted the text: cannot happen, but never a traceback
         span = ast.Span(path, err.line, err.column, err.line, err.column + 1)
-        raise FormatError([Diagnostic(codes.FORMAT_REFUSED, span, "yibao fmt cannot read this character",
-                                      "the file is left as it is")], text) from None
+        raise FormatError([Diagnostic(codes.FORMAT_REFUSED, span, P("yibao fmt cannot read this character"),
+                                      P("the file is left as it is"))], text) from None
     unary, calls = _marks(before)
     out: list[str] = []
     _emit(entries, 0, out, Spacing(unary, calls), top=True)
@@ -72,14 +73,15 @@ def format_source(text: str, path: str = "<policy>") -> str:
     except PolicyError as err:
         first = err.diagnostics[0]
         raise FormatError([Diagnostic(codes.FORMAT_REFUSED, before.header.span,
-                                      "yibao fmt would break this policy "
-                                      f"(the result: {first.message} at line {first.span.line})",
-                                      "the file is left as it is; please report this")], text) from None
+                                      P("yibao fmt would break this policy (the result: {message} at line "
+                                        "{line})", message=first.phrase or first.message,
+                                        line=first.span.line),
+                                      P("the file is left as it is; please report this"))], text) from None
     where = first_difference(before, after)
     if where is not None:
         raise FormatError([Diagnostic(codes.FORMAT_REFUSED, where,
-                                      "yibao fmt would change what this statement means",
-                                      "the file is left as it is; please report this")], text)
+                                      P("yibao fmt would change what this statement means"),
+                                      P("the file is left as it is; please report this"))], text)
     return formatted
 
 

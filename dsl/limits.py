@@ -13,6 +13,7 @@ from lark import Token
 
 from . import ast, codes
 from .errors import Diagnostic
+from .phrase import P
 
 # Expression nesting (parentheses, `not`, unary minus, `if`, calls, comparisons, and/or) a policy may
 # use. A chain of sums (`a + b - c + …`) counts once however long it is: the generator writes it flat;
@@ -37,14 +38,17 @@ def _too_long(text: str, path: str) -> list[Diagnostic]:
     """A policy, or a line of it, over the limits above: said before any time goes into parsing."""
     if len(text) > MAX_POLICY_CHARS:
         return [Diagnostic(codes.TOO_LONG, ast.Span(path, 1, 1, 1, 2),
-                           f"the policy is {len(text):,} characters long; at most {MAX_POLICY_CHARS:,}",
-                           "split it: a reform (`extends`) can hold part of it")]
+                           P("the policy is {n} characters long; at most {max}", n=format(len(text), ","),
+                             max=format(MAX_POLICY_CHARS, ",")),
+                           P("split it: a reform (`extends`) can hold part of it"))]
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > MAX_LINE_CHARS:
             return [Diagnostic(codes.TOO_LONG,
                                ast.Span(path, number, MAX_LINE_CHARS + 1, number, MAX_LINE_CHARS + 2),
-                               f"line {number} is {len(line):,} characters long; at most {MAX_LINE_CHARS:,}",
-                               "break the expression over lines, or give parts of it their own parameters")]
+                               P("line {line} is {n} characters long; at most {max}", line=number,
+                                 n=format(len(line), ","), max=format(MAX_LINE_CHARS, ",")),
+                               P("break the expression over lines, or give parts of it their own "
+                                 "parameters"))]
     return []
 
 
@@ -55,12 +59,14 @@ def _bad_characters(text: str, path: str) -> list[Diagnostic]:
         line, col = _position(text, m.start())
         if m.group() == "\x00":
             diags.append(Diagnostic(codes.BAD_CHARACTER,
-                                    ast.Span(path, line, col, line, col + 1), "a NUL character in the policy",
-                                    "is this a binary file? a policy is UTF-8 text"))
+                                    ast.Span(path, line, col, line,
+                                             col + 1), P("a NUL character in the policy"),
+                                    P("is this a binary file? a policy is UTF-8 text")))
         else:
             diags.append(Diagnostic(codes.BAD_CHARACTER, ast.Span(path, line, col, line, col + 1),
-                                    f"a lone surrogate {m.group()!r}, which is not a character",
-                                    "the text was decoded wrongly; a policy is UTF-8 text"))
+                                    P("a lone surrogate {char}, which is not a character",
+                                      char=repr(m.group())),
+                                    P("the text was decoded wrongly; a policy is UTF-8 text")))
         if len(diags) == _MAX_REPORTED_CHARS:
             break
     return diags
@@ -72,9 +78,9 @@ def _number_too_long(text: str, tok: Token, path: str) -> Diagnostic | None:
         return None
     span = ast.Span(path, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
     return Diagnostic(
-        codes.NUMBER_TOO_LONG, span, f"a number of {digits} digits is too long",
-        f"a number has at most {MAX_DIGITS} digits; money is at most {MAX_DIGITS - 2} digits of "
-        "yuan and two of fen")
+        codes.NUMBER_TOO_LONG, span, P("a number of {n} digits is too long", n=digits),
+        P("a number has at most {n} digits; money is at most {m} digits of yuan and two of fen", n=MAX_DIGITS,
+          m=MAX_DIGITS - 2))
 
 
 
@@ -108,8 +114,8 @@ def _too_deep(policy: ast.Policy) -> list[Diagnostic]:
         if level > MAX_NESTING:
             reported.add(root)
             diags.append(Diagnostic(
-                codes.TOO_DEEP, node.span, f"expression nested deeper than {MAX_NESTING} levels",
-                "split it: give a part its own `parameter` and use the parameter's name here"))
+                codes.TOO_DEEP, node.span, P("expression nested deeper than {n} levels", n=MAX_NESTING),
+                P("split it: give a part its own `parameter` and use the parameter's name here")))
             continue
         for child in reversed(ast.children(node)):
             chained = (isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)

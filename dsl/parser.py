@@ -43,6 +43,7 @@ from .limits import (
     _too_deep,
     _too_long,
 )
+from .phrase import P
 from .syntax_errors import _dedent_diagnostic, _syntax_diagnostic
 
 # The limits are part of the parser's interface (``from yibao.dsl.parser import MAX_NESTING``).
@@ -54,7 +55,7 @@ class _BadDedent(DedentError):
     """Lark's ``DedentError`` with the line it is about and the indentations that would fit."""
 
     def __init__(self, token: Token, indent: int, levels: list[int]) -> None:
-        super().__init__(f"unexpected dedent to column {indent}")
+        super().__init__(P("unexpected {found}", found=f"dedent to column {indent}"))
         self.token = token
         self.indent = indent
         self.levels = levels
@@ -156,7 +157,7 @@ def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
     except LarkError as err:  # anything else Lark can say: still a positioned diagnostic
         line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
         raise PolicyError([Diagnostic(codes.SYNTAX, ast.Span(path, line, column, line, column + 1),
-                                      f"cannot parse the policy: {err}")], text) from None
+                                      P("cannot parse the policy: {err}", err=err))], text) from None
     builder = _ToAst(path, text)
     try:
         with _collector_paused():
@@ -181,12 +182,13 @@ def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
         texts={path: text},
     )
     if parsed.header.extends is None:
-        misplaced = [Diagnostic(codes.REFORM_ONLY, a.span, "`amend` belongs in a reform",
-                                'add `extends "base.yb"` to the policy header') for a in parsed.amends]
+        misplaced = [Diagnostic(codes.REFORM_ONLY, a.span, P("`amend` belongs in a reform"),
+                                P('add `extends "{base}"` to the policy header',
+                                  base="base.yb")) for a in parsed.amends]
         misplaced += [Diagnostic(codes.REFORM_ONLY,
-                                 layer.span, f"`{layer.placement[0]} {layer.placement[1]}` places a "
-                                 "layer of a reform among its base's layers",
-                                 "in a policy of its own, layers apply in the order they are written")
+                                 layer.span, P("`{place}` places a layer of a reform among its base's layers",
+                                               place=f"{layer.placement[0]} {layer.placement[1]}"),
+                                 P("in a policy of its own, layers apply in the order they are written"))
                       for layer in parsed.layers if layer.placement is not None]
         if misplaced:
             raise PolicyError(misplaced, text)
@@ -209,7 +211,8 @@ def read_policy_text(path: str | Path) -> str:
             reason = "it is a folder, not a policy file"
         span = ast.Span(str(p), 1, 1, 1, 1)
         raise ReadError([Diagnostic(codes.UNREADABLE,
-                                    span, f"cannot read policy: {reason}")], reason=reason) from None
+                                    span, P("cannot read policy: {reason}",
+                                            reason=reason))], reason=reason) from None
     try:
         return data.decode("utf-8-sig")  # editors on Windows add a BOM
     except UnicodeDecodeError as err:
@@ -218,8 +221,8 @@ def read_policy_text(path: str | Path) -> str:
         line, col = _position(prefix + "\n", len(prefix))
         reason = f"it is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}, column {col})"
         span = ast.Span(str(p), line, col, line, col + 1)
-        raise ReadError([Diagnostic(codes.UNREADABLE, span, f"cannot read policy: {reason}",
-                                    "save the policy as UTF-8")], shown, reason=reason) from None
+        raise ReadError([Diagnostic(codes.UNREADABLE, span, P("cannot read policy: {reason}", reason=reason),
+                                    P("save the policy as UTF-8"))], shown, reason=reason) from None
 
 
 def parse_file(path: str | Path, *, _chain: tuple[str, ...] = ()) -> ast.Policy:

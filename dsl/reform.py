@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import ast, codes
 from .errors import Diagnostic, PolicyError, ReadError, suggest
+from .phrase import Names, P
 
 
 def base_path(policy: ast.Policy) -> str:
@@ -37,7 +38,7 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     if path in chain or path == here:
         loop = " → ".join([*chain, here, path])
         raise PolicyError([Diagnostic(codes.EXTENDS_LOOP,
-                                      span, f"policies extend each other in a loop: {loop}")],
+                                      span, P("policies extend each other in a loop: {loop}", loop=loop))],
                           policy.texts)
     shown = h.extends if len(h.extends) <= 80 else h.extends[:60] + "…"  # the line itself shows it all
     try:
@@ -45,27 +46,34 @@ def resolve(policy: ast.Policy, load: Callable[[str, tuple[str, ...]], ast.Polic
     except (OSError, ValueError) as err:  # a name too long, a loop of links…
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, f"cannot read the base policy `{shown}`: {reason}",
-                                      "the path is relative to this file's folder")], policy.texts) from None
+                                      span, P("cannot read the base policy `{name}`: {reason}", name=shown,
+                                              reason=reason),
+                                      P("the path is relative to this file's folder"))],
+                          policy.texts) from None
     if is_dir:
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, f"the base policy `{h.extends}` is a folder ({path})",
-                                      "name the policy file in it, e.g. `…/resident_inpatient.yb`")],
+                                      span, P("the base policy `{name}` is a folder ({path})", name=h.extends,
+                                              path=path),
+                                      P("name the policy file in it, e.g. `{example}`",
+                                        example="…/resident_inpatient.yb"))],
                           policy.texts)
     if not is_file:
         folder = Path(path).parent
         near = sorted(str(p.name) for p in folder.glob("*.yb")) if folder.is_dir() else []
-        hint = suggest(Path(path).name, near) or (f"policies in {folder}: {', '.join(near)}" if near
-                                                  else "the path is relative to this file's folder")
+        hint = suggest(Path(path).name, near) or (
+            P("policies in {folder}: {names}", folder=str(folder), names=Names(tuple(near))) if near
+            else P("the path is relative to this file's folder"))
         raise PolicyError([Diagnostic(codes.BASE_NOT_FOUND,
-                                      span, f"cannot find the base policy `{h.extends}` ({path})", hint)],
+                                      span, P("cannot find the base policy `{name}` ({path})", name=h.extends,
+                                              path=path), hint)],
                           policy.texts)
     try:
         base = load(path, (*chain, here))
     except ReadError as err:  # there, but unreadable: say so where the reform names it
         hint = "save it as UTF-8" if "UTF-8" in err.reason else None
         raise PolicyError([Diagnostic(codes.BASE_UNREADABLE,
-                                      span, f"cannot read the base policy `{shown}`: {err.reason}", hint)],
+                                      span, P("cannot read the base policy `{name}`: {reason}", name=shown,
+                                              reason=err.reason), hint)],
                           policy.texts) from None
     return merge(base, policy)
 
@@ -100,7 +108,8 @@ def merge(base: ast.Policy, reform: ast.Policy) -> ast.Policy:
     for amend in reform.amends:
         if amend.name not in index:
             diags.append(Diagnostic(codes.AMEND_UNKNOWN, amend.span,
-                                    f"`amend {amend.name}`: the base policy has no such parameter",
+                                    P("`amend {name}`: the base policy has no such parameter",
+                                      name=amend.name),
                                     suggest(amend.name, index)))
             continue
         params[index[amend.name]] = _amended(params[index[amend.name]], amend)
@@ -145,9 +154,11 @@ def _layers(base: tuple[ast.Layer, ...], changes: tuple[ast.Layer, ...],
         out = [x for x in out if x.name != layer.name]
         names = [x.name for x in out]
         if anchor not in names:
+            side = P("before") if where == "before" else P("after")
             diags.append(Diagnostic(codes.PLACE_UNKNOWN,
-                                    layer.span, f"layer `{layer.name}` is placed {where} `{anchor}`, "
-                                    "which is not a layer", suggest(anchor, names)))
+                                    layer.span, P("layer `{name}` is placed {where} `{anchor}`, which is not "
+                                                  "a layer", name=layer.name, where=side, anchor=anchor),
+                                    suggest(anchor, names)))
             continue
         at = names.index(anchor) + (1 if where == "after" else 0)
         out.insert(at, layer)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lark import Token, UnexpectedCharacters, UnexpectedInput
 from lark.exceptions import UnexpectedEOF
 
 from . import ast, codes
 from .errors import Diagnostic, suggest
+from .phrase import Items, P, Phrase, en
 
 if TYPE_CHECKING:
     from .parser import _BadDedent
@@ -29,20 +30,20 @@ KEYWORDS = (
 
 # What a person calls the grammar's terminals, for "expected …" messages.
 TERMINAL_NAMES = {
-    "_NL": "end of line",
-    "_INDENT": "an indented block",
-    "_DEDENT": "the end of the block",
-    "NAME": "a name",
-    "STRING": 'a quoted string ("…")',
-    "NUMBER": "a number",
-    "PERCENT": "a percentage such as 90%",
-    "DATE": "a date such as 2020-01-01",
-    "MONTHDAY": "a month and day such as 07-01",
-    "BOOL": "true or false",
-    "PERIOD": "`per year`, `per visit`, `per month` or `per quarter`",
-    "COMP_OP": "a comparison (== != < <= > >=)",
-    "ADD_OP": "`+` or `-`",
-    "MUL_OP": "`*` or `/`",
+    "_NL": P("end of line"),
+    "_INDENT": P("an indented block"),
+    "_DEDENT": P("the end of the block"),
+    "NAME": P("a name"),
+    "STRING": P('a quoted string ("…")'),
+    "NUMBER": P("a number"),
+    "PERCENT": P("a percentage such as 90%"),
+    "DATE": P("a date such as 2020-01-01"),
+    "MONTHDAY": P("a month and day such as 07-01"),
+    "BOOL": P("true or false"),
+    "PERIOD": P("`per year`, `per visit`, `per month` or `per quarter`"),
+    "COMP_OP": P("a comparison (== != < <= > >=)"),
+    "ADD_OP": P("`+` or `-`"),
+    "MUL_OP": P("`*` or `/`"),
     "MINUS": "`-`",
     "LPAR": "`(`",
     "RPAR": "`)`",
@@ -54,7 +55,7 @@ TERMINAL_NAMES = {
     "VBAR": "`|`",
     "EQUAL": "`=`",
     "DOT": "`.`",
-    "PLACE": "`before` or `after`",
+    "PLACE": P("`before` or `after`"),
 }
 
 # Full-width punctuation a Chinese keyboard types, and the ASCII the language wants outside strings.
@@ -64,10 +65,10 @@ FULL_WIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "％": "%", "“":
 
 # Common mistakes, recognised by Lark's match_examples, with the advice to give.
 EXAMPLES: dict[str, list[str]] = {
-    "a label is a quoted string, optionally `\"中文\" / \"English\"`": [
+    P('a label is a quoted string, optionally `"中文" / "English"`'): [
         "policy x\n  document \"d\"\nparameter p 起付线: money\n  value 1\n",
     ],
-    "a percentage needs its `%` sign, e.g. `rate 90%`": [],
+    P("a percentage needs its `%` sign, e.g. `rate 90%`"): [],
 }
 
 
@@ -80,7 +81,7 @@ def _expected_names(expected: set[str]) -> list[str]:
             names.add(f"`{term.lower()}`")
         else:
             names.add(_anon_terminal(term))
-    return sorted(names)
+    return sorted(names, key=en)
 
 
 @cache
@@ -139,8 +140,9 @@ def _unclosed_string(path: str, text: str, line: int) -> Diagnostic | None:
         return None
     end = len(source.rstrip()) + 1
     return Diagnostic(codes.UNCLOSED_STRING, ast.Span(path, line, col + 1, line, max(end, col + 2)),
-                      'this string has no closing `"` on its line',
-                      'close it before the end of the line, e.g. `"统筹基金" / "basic fund"`')
+                      P('this string has no closing `"` on its line'),
+                      P("close it before the end of the line, e.g. `{example}`",
+                        example='"统筹基金" / "basic fund"'))
 
 
 def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic:
@@ -159,27 +161,29 @@ def _syntax_diagnostic(err: UnexpectedInput, path: str, text: str) -> Diagnostic
     code = codes.SYNTAX
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        message = f"unexpected character {char!r}"
+        message = P("unexpected character {char}", char=repr(char))
         code = codes.CHARACTER
         if char in FULL_WIDTH:
             code = codes.FULL_WIDTH
-            message = f"full-width `{char}` outside a string"
-            hint = f"use ASCII `{FULL_WIDTH[char]}`; only quoted text (labels, citations) may be full-width"
+            message = P("full-width `{char}` outside a string", char=char)
+            hint = P("use ASCII `{char}`; only quoted text (labels, citations) may be full-width",
+                     char=FULL_WIDTH[char])
         elif char == "'":
-            hint = 'strings use double quotes: "…"'
+            hint = P('strings use double quotes: "…"')
         elif char == ":":
-            hint = "a parameter's type follows its label: `parameter name \"标签\" / \"label\": money`"
+            hint = P("a parameter's type follows its label: `{example}`",
+                     example='parameter name "标签" / "label": money')
         elif char == "¥":
-            hint = "write money as a plain number, e.g. `500.00`"
+            hint = P("write money as a plain number, e.g. `500.00`")
         elif char and unicodedata.east_asian_width(char) in "WF":
-            hint = 'Chinese text belongs in a quoted label: "中文" / "English"'
+            hint = P('Chinese text belongs in a quoted label: "中文" / "English"')
         width = 1
     else:
         expected = _expected_names(_accepted(err))
         found = _describe_token(token)
-        message = f"unexpected {found}"
+        message = P("unexpected {found}", found=found)
         if expected:
-            message += "; expected " + _one_of(expected)
+            message = P("unexpected {found}; expected {expected}", found=found, expected=_one_of(expected))
         if isinstance(token, Token) and token.type == "NAME":
             hint = suggest(str(token), KEYWORDS)
         width = len(str(token)) if isinstance(token, Token) and str(token) else 1
@@ -196,20 +200,20 @@ def _indent_diagnostic(token: Token, path: str) -> Diagnostic:
     line = token.end_line or token.line or 1
     span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
     if "\t" in indent:
-        return Diagnostic(codes.TAB, span, "this line is indented with a tab, which counts as 8 columns: "
-                          "deeper than the block it belongs to", "indent with spaces, as the lines above")
+        return Diagnostic(codes.TAB, span, P("this line is indented with a tab, which counts as 8 columns: "
+                                             "deeper than the block it belongs to"),
+                          P("indent with spaces, as the lines above"))
     return Diagnostic(codes.INDENTATION, span,
-                      f"this line is indented {len(indent)} columns, more than the block it belongs to",
-                      "indent it as the lines above it; a block starts only after a line that opens one")
+                      P("this line is indented {n} columns, more than the block it belongs to",
+                        n=len(indent)),
+                      P("indent it as the lines above it; a block starts only after a line that opens one"))
 
 
-def _one_of(names: list[str]) -> str:
+def _one_of(names: list[Any]) -> Items:
     """``a``, ``a or b``, ``a, b or c``; long lists are cut with ``…``."""
     if len(names) > 16:  # a layer's statements and the end of its block (13) are listed whole
-        return ", ".join(names[:16]) + ", …"
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+        return Items(tuple(names[:16]), cut=True)
+    return Items(tuple(names))
 
 
 def _accepted(err: UnexpectedInput) -> set[str]:
@@ -227,13 +231,13 @@ def _accepted(err: UnexpectedInput) -> set[str]:
     return set(getattr(err, "expected", ()) or ())
 
 
-def _describe_token(token: object) -> str:
+def _describe_token(token: object) -> Phrase | str:
     if not isinstance(token, Token):
-        return "end of file"
+        return P("end of file")
     if token.type == "$END":
-        return "end of file"
+        return P("end of file")
     if token.type == "_INDENT":
-        return "indentation"
+        return P("indentation")
     if token.type in TERMINAL_NAMES and token.type.startswith("_"):
         return TERMINAL_NAMES[token.type]
     return f"`{token}`"
@@ -243,13 +247,14 @@ def _dedent_diagnostic(err: _BadDedent, path: str) -> Diagnostic:
     line = err.token.end_line or 1
     indent = str(err.token).rsplit("\n", 1)[-1]
     levels = sorted(set(err.levels), reverse=True)
-    fits = " or ".join(str(n) for n in levels)
+    fits = Items(tuple(str(n) for n in levels))
     span = ast.Span(path, line, len(indent) + 1, line, len(indent) + 2)  # where the line's text starts
     if "\t" in indent:
         return Diagnostic(codes.TAB, span,
-                          "this line is indented with a tab, which counts as 8 columns and matches no "
-                          "enclosing block", f"indent with spaces: {fits} columns")
+                          P("this line is indented with a tab, which counts as 8 columns and matches no "
+                            "enclosing block"), P("indent with spaces: {fits} columns", fits=fits))
     columns = "column" if err.indent == 1 else "columns"
     return Diagnostic(codes.INDENTATION, span,
-                      f"this line is indented {err.indent} {columns}, which matches no enclosing block",
-                      f"indent it as the block it belongs to: {fits} columns")
+                      P("this line is indented {n} {unit}, which matches no enclosing block", n=err.indent,
+                        unit=columns),
+                      P("indent it as the block it belongs to: {fits} columns", fits=fits))

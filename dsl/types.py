@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .phrase import P, Phrase
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -18,12 +20,20 @@ class Type:
         return f"enum {self.enum}" if self.name == "enum" else self.name
 
     @property
-    def described(self) -> str:
+    def described(self) -> Phrase:
         """The type as a phrase: ``money``, ``a rate``, ``true/false``."""
-        return {
-            "money": "money", "rate": "a rate", "count": "a count", "number": "a number",
-            "date": "a date", "bool": "true/false", "textset": "a list of names",
-        }.get(self.name, f"a value of `{self.enum}`")
+        described = {
+            "money": P("money"), "rate": P("a rate"), "count": P("a count"), "number": P("a number"),
+            "date": P("a date"), "bool": P("true/false"), "textset": P("a list of names"),
+        }
+        return described.get(self.name) or P("a value of `{enum}`", enum=self.enum)
+
+    @property
+    def phrase(self) -> Phrase:
+        """The type as a diagnostic names it (``str(t)``), in every language."""
+        named = {"money": P("money"), "rate": P("rate"), "count": P("count"), "number": P("number"),
+                 "date": P("date"), "bool": P("bool"), "textset": P("textset")}
+        return P("enum {enum}", enum=self.enum) if self.name == "enum" else named[self.name]
 
 
 MONEY = Type("money")
@@ -96,77 +106,77 @@ CATEGORIES = ("A", "B", "C")
 # Plain words for the claim's coded values (中文, English), used wherever a value is shown to a
 # person — documents, letters, the explainer — unless the policy labels its own enum members.
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    'person.scheme': {
-        'employee': ('城镇职工基本医疗保险', 'employee basic medical insurance'),
-        'resident': ('城乡居民基本医疗保险', 'resident basic medical insurance'),
+    "person.scheme": {
+        "employee": ("城镇职工基本医疗保险", "employee basic medical insurance"),
+        "resident": ("城乡居民基本医疗保险", "resident basic medical insurance"),
     },
-    'person.category': {
-        'normal': ('普通参保人员', 'ordinary insured'),
-        'low_income': ('低收入人口', 'low-income'),
-        'poverty': ('贫困人口', 'poverty population'),
-        'extreme_poverty': ('特困人员', 'extreme poverty'),
+    "person.category": {
+        "normal": ("普通参保人员", "ordinary insured"),
+        "low_income": ("低收入人口", "low-income"),
+        "poverty": ("贫困人口", "poverty population"),
+        "extreme_poverty": ("特困人员", "extreme poverty"),
     },
-    'visit.kind': {
-        'inpatient': ('住院', 'inpatient care'),
-        'outpatient': ('普通门诊', 'outpatient care'),
-        'day_surgery': ('日间手术', 'day surgery'),
-        'remote_followup': ('互联网(远程)复诊', 'remote follow-up visit'),
-        'chronic_outpatient': ('门诊慢特病', 'chronic-disease outpatient care'),
-        'special_drug': ('特药', 'special drugs'),
+    "visit.kind": {
+        "inpatient": ("住院", "inpatient care"),
+        "outpatient": ("普通门诊", "outpatient care"),
+        "day_surgery": ("日间手术", "day surgery"),
+        "remote_followup": ("互联网(远程)复诊", "remote follow-up visit"),
+        "chronic_outpatient": ("门诊慢特病", "chronic-disease outpatient care"),
+        "special_drug": ("特药", "special drugs"),
     },
-    'visit.level': {
-        '1': ('一级医院', 'level 1'),
-        '2': ('二级医院', 'level 2'),
-        '3': ('三级医院', 'level 3'),
-        'primary': ('基层医疗机构', 'primary-level care'),
+    "visit.level": {
+        "1": ("一级医院", "level 1"),
+        "2": ("二级医院", "level 2"),
+        "3": ("三级医院", "level 3"),
+        "primary": ("基层医疗机构", "primary-level care"),
     },
-    'visit.facility': {
-        'general': ('综合医院', 'general hospital'),
-        'tcm': ('中医医院', 'TCM hospital'),
-        'township': ('乡镇卫生院', 'township health centre'),
-        'village': ('村卫生室', 'village clinic'),
-        'community': ('社区卫生服务机构', 'community health centre'),
+    "visit.facility": {
+        "general": ("综合医院", "general hospital"),
+        "tcm": ("中医医院", "TCM hospital"),
+        "township": ("乡镇卫生院", "township health centre"),
+        "village": ("村卫生室", "village clinic"),
+        "community": ("社区卫生服务机构", "community health centre"),
     },
-    'visit.region': {
-        'local': ('市内', 'in the city'),
-        'in_province': ('市外省内', 'elsewhere in the province'),
-        'out_of_province': ('省外', 'outside the province'),
+    "visit.region": {
+        "local": ("市内", "in the city"),
+        "in_province": ("市外省内", "elsewhere in the province"),
+        "out_of_province": ("省外", "outside the province"),
     },
-    'visit.referral': {
-        'none': ('未按规定转诊', 'not referred'),
-        'referred': ('按规定转诊', 'referred'),
-        'registered': ('异地就医备案', 'registered'),
-        'emergency': ('急诊抢救', 'emergency'),
+    "visit.referral": {
+        "none": ("未按规定转诊", "not referred"),
+        "referred": ("按规定转诊", "referred"),
+        "registered": ("异地就医备案", "registered"),
+        "emergency": ("急诊抢救", "emergency"),
     },
-    'line.category': {
-        'A': ('甲类', 'category A'),
-        'B': ('乙类', 'category B'),
-        'C': ('丙类', 'category C'),
+    "line.category": {
+        "A": ("甲类", "category A"),
+        "B": ("乙类", "category B"),
+        "C": ("丙类", "category C"),
     },
-    'line.class': {
-        'drug': ('药品', 'drugs'),
-        'tcm': ('中医药治疗', 'TCM treatment'),
-        'implant': ('植入材料', 'implants'),
-        'material': ('医用材料', 'medical materials'),
-        'relaxed': ('放宽支付范围项目', 'items admitted on relaxed terms'),
+    "line.class": {
+        "drug": ("药品", "drugs"),
+        "tcm": ("中医药治疗", "TCM treatment"),
+        "implant": ("植入材料", "implants"),
+        "material": ("医用材料", "medical materials"),
+        "relaxed": ("放宽支付范围项目", "items admitted on relaxed terms"),
     },
-    'visit.diseases': {
-        'hypertension': ('高血压', 'hypertension'),
-        'diabetes': ('糖尿病', 'diabetes'),
-        'breast cancer': ('乳腺癌', 'breast cancer'),
-        'lung cancer': ('肺癌', 'lung cancer'),
-        'gastric cancer': ('胃癌', 'gastric cancer'),
-        'liver cancer': ('肝癌', 'liver cancer'),
-        'leukaemia': ('白血病', 'leukaemia'),
-        'uremia': ('尿毒症', 'uremia'),
-        'cerebral infarction': ('脑梗死', 'cerebral infarction'),
-        'coronary heart disease': ('冠心病', 'coronary heart disease'),
-        'pneumonia': ('肺炎', 'pneumonia'),
-        'gastritis': ('胃炎', 'gastritis'),
-        'chronic gastritis': ('慢性胃炎', 'chronic gastritis'),
-        'chronic renal failure': ('慢性肾衰竭', 'chronic renal failure'),
-        'cervical spondylosis': ('颈椎病', 'cervical spondylosis'),
-        'lumbar disc herniation': ('腰椎间盘突出症', 'lumbar disc herniation'),
-        'femoral neck fracture': ('股骨颈骨折', 'femoral neck fracture'),
+    "visit.diseases": {
+        "hypertension": ("高血压", "hypertension"),
+        "diabetes": ("糖尿病", "diabetes"),
+        "breast cancer": ("乳腺癌", "breast cancer"),
+        "lung cancer": ("肺癌", "lung cancer"),
+        "gastric cancer": ("胃癌", "gastric cancer"),
+        "liver cancer": ("肝癌", "liver cancer"),
+        "leukaemia": ("白血病", "leukaemia"),
+        "uremia": ("尿毒症", "uremia"),
+        "cerebral infarction": ("脑梗死", "cerebral infarction"),
+        "coronary heart disease": ("冠心病", "coronary heart disease"),
+        "pneumonia": ("肺炎", "pneumonia"),
+        "gastritis": ("胃炎", "gastritis"),
+        "chronic gastritis": ("慢性胃炎", "chronic gastritis"),
+        "chronic renal failure": ("慢性肾衰竭", "chronic renal failure"),
+        "cervical spondylosis": ("颈椎病", "cervical spondylosis"),
+        "lumbar disc herniation": ("腰椎间盘突出症", "lumbar disc herniation"),
+        "femoral neck fracture": ("股骨颈骨折", "femoral neck fracture"),
     },
 }

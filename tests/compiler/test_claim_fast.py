@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from yibao.compiler import claim_fast
 from yibao.compiler import claims as claims_module
@@ -145,3 +145,65 @@ def test_dates_are_read_once_and_remembered_within_the_policy_s_dates() -> None:
     assert read("2024-03-01") is read("2024-03-01")
     assert read("2023-12-31") is None and read("2024-02-30") is None and read("2024-3-01") is None
     assert read(20240301) is None
+
+
+_CLEAN = "aZ09 _-.\t\u00e9床位费\u3000\U0001f600\x00"
+_TEXT = st.text(alphabet=_CLEAN, max_size=12) | st.text(alphabet=_CLEAN + "\ud800\udc00\udfff", max_size=12)
+_AMOUNT = (st.from_regex(r"[0-9]{1,9}\.[0-9]{2}", fullmatch=True)
+           | st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3})?", fullmatch=True)
+           | st.text(alphabet=st.sampled_from("0123456789.-+_ \u0663\uff10e"), max_size=12))
+
+
+@given(code=_TEXT, name=_TEXT | st.text(min_size=995, max_size=1005, alphabet="床a"), amount=_AMOUNT,
+       unit_price=st.none() | _AMOUNT, item_class=st.none() | _TEXT)
+@settings(deadline=None, max_examples=300, database=None)
+def test_texts_and_amounts_are_accepted_exactly_as_the_full_path_reads_them(
+        code: str, name: str, amount: str, unit_price: str | None, item_class: str | None) -> None:
+    """Texts: isascii, else encode (a surrogate raises); amounts: one regular expression. Whatever
+    the fast path accepts equals the full path's claim; a clean text and a canonical amount it must
+    accept."""
+    data = good_claim()
+    line = {"code": code, "name": name, "category": "B", "amount": amount, "unit_price": unit_price}
+    if item_class is not None:
+        line["class"] = item_class
+    data["lines"][1] = line
+    fast = jiujiang().fast_claim(data)
+    event("accepted" if fast is not None else "declined")
+    try:
+        full = jiujiang().full_claim(data)
+    except ClaimError:
+        assert fast is None
+        return
+    assert fast is None or fast == full
+    texts = [code, name] + ([item_class] if item_class is not None else [])
+    clean = all(not any("\ud800" <= ch <= "\udfff" for ch in t) for t in texts) and len(code) <= 200 and (
+        item_class is None or len(item_class) <= 200) and len(name) <= 1000
+    canonical = [a for a in (amount, unit_price) if a is not None]
+    if clean and all(len(a) >= 4 and a[-3] == "." and a.replace(".", "", 1).isascii()
+                     and a.replace(".", "", 1).isdigit() and len(a) <= 11 for a in canonical):
+        assert fast is not None, (code, name, amount, unit_price)
+
+
+def test_a_text_found_clean_as_a_name_is_still_too_long_for_a_code() -> None:
+    for text in ("床" * 64, "床" * 500):  # remembered (short enough to be), and not
+        data = good_claim()
+        data["lines"][0]["name"] = text
+        for _ in range(2):  # checked, then (the short one) found among the texts seen clean
+            assert jiujiang().fast_claim(data) == jiujiang().full_claim(data)
+    data = good_claim()
+    data["lines"][0]["code"] = "床" * 500
+    assert jiujiang().fast_claim(data) is None
+    with pytest.raises(ClaimError):
+        jiujiang().full_claim(data)
+    data = good_claim()
+    data["lines"][0]["name"] = "bad \ud800"  # never remembered: declined every time
+    assert jiujiang().fast_claim(data) is None and jiujiang().fast_claim(data) is None
+
+
+def test_the_generated_check_reads_as_the_snapshot_and_is_deterministic(snapshot_py: Any) -> None:
+    """The check generated for the Jiujiang resident inpatient policy, as a reviewer reads it; built
+    again from the file, it is the same text."""
+    source = jiujiang().fast_view.__doc__ if jiujiang().fast_view is not None else None
+    again = yibao.load_policy(jiujiang().ast.path).fast_view
+    assert again is not None and source == again.__doc__
+    assert source == snapshot_py

@@ -1,0 +1,59 @@
+"""A validated claim as two flat tuple types, for settling a claim straight from its JSON.
+
+Building a ``Claim`` (23 fields) and a ``Line`` per bill line (7 fields) costs more than settling
+the claim: each is a frozen slotted dataclass, set field by field. The generated settlement only
+reads attributes of the claim and its lines, so the fast accept path (``claim_fast``) fills a
+``ClaimView`` and ``LineView`` s instead — named tuples, built in one C call each, whose fields
+are read as cheaply as slots — and ``Policy.settle`` settles the view. A ``Settlement`` turns it
+into the very ``Claim`` (with its ``Line`` s) the full path returns when somebody first reads
+``settlement.claim`` or ``settlement.lines`` (``to_claim``); nobody else ever sees a view.
+
+The views' fields are the dataclasses' own, in their order, so a field added to ``Claim`` or
+``Line`` is in its view too; ``to_claim`` is generated from the same field lists (this module's
+text and the fields' names only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import namedtuple
+from collections.abc import Callable
+from typing import Any
+
+from .claims import Claim, Line
+
+ClaimView = namedtuple("ClaimView", [f.name for f in dataclasses.fields(Claim)])  # type: ignore[misc]
+LineView = namedtuple("LineView", [f.name for f in dataclasses.fields(Line)])  # type: ignore[misc]
+TUPLE_NEW = tuple.__new__  # ``TUPLE_NEW(ClaimView, values)``: a view without the named tuple's __new__
+
+
+def _setters(cls: type, prefix: str, namespace: dict[str, Any]) -> list[str]:
+    """Each field's member descriptor ``__set__`` as a name in ``namespace``: a frozen dataclass is
+    filled through them without its ``__init__`` (which goes through ``object.__setattr__``)."""
+    names = []
+    for f in dataclasses.fields(cls):
+        assert f.name in cls.__slots__  # type: ignore[attr-defined]
+        name = f"{prefix}_{f.name}"
+        namespace[name] = getattr(cls, f.name).__set__
+        names.append(name)
+    return names
+
+
+def _build_to_claim() -> Callable[[Any], Claim]:
+    namespace: dict[str, Any] = {"NEW": object.__new__, "Claim": Claim, "Line": Line}
+    line_set = _setters(Line, "SL", namespace)
+    claim_set = _setters(Claim, "SC", namespace)
+    lines_at = [f.name for f in dataclasses.fields(Claim)].index("lines")
+    body = ["def to_claim(v):", "    lines = []", "    keep = lines.append", "    for ln in v.lines:",
+            "        o = NEW(Line)"]
+    body += [f"        {s}(o, ln[{i}])" for i, s in enumerate(line_set)]
+    body += ["        keep(o)", "    c = NEW(Claim)"]
+    body += [f"    {s}(c, {'tuple(lines)' if i == lines_at else f'v[{i}]'})" for i, s in enumerate(claim_set)]
+    body += ["    return c"]
+    exec(compile("\n".join(body) + "\n", "<yibao claim view>", "exec"), namespace)  # our own text
+    fn: Callable[[Any], Claim] = namespace["to_claim"]
+    return fn
+
+
+to_claim = _build_to_claim()
+to_claim.__doc__ = "The ``Claim`` a ``ClaimView`` stands for: equal to what the full path returns."
