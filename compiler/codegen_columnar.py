@@ -287,8 +287,8 @@ class ColumnarGenerator(ExprEmitter):
             w("L = c.take(own)  # the claim's fields, line by line")
             w("amount = c.line_amount")
             w("unit_price = c.line_unit_price")
-            w("oos = np.zeros(len(amount), dtype=I64)")
-            w("fsp = np.zeros(len(amount), dtype=I64)")
+            w("oos = 0  # a number until a row of the classification sets some lines")
+            w("fsp = 0")
             billed = ""
             if cls.as_billed is not None:
                 with w.at(cls.as_billed):

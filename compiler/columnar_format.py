@@ -219,7 +219,8 @@ def fen_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def normalise(table: pa.Table) -> pa.Table:
     """A table read from a file → ``CLAIM_SCHEMA``: missing nullable columns added as nulls,
-    decimal money converted to fen, ints widened or narrowed exactly."""
+    decimal money converted to fen, ints widened or narrowed exactly. A text column may stay
+    dictionary-encoded (as ``formats`` reads it to settle): its values are the same texts."""
     cols = {}
     n = table.num_rows
     extra = [name for name in table.column_names if name not in CLAIM_SCHEMA.names]
@@ -230,23 +231,73 @@ def normalise(table: pa.Table) -> pa.Table:
         if f.name not in table.column_names:
             cols[f.name] = pa.nulls(n, f.type)
             continue
-        col = table.column(f.name).combine_chunks()
+        col = single(table.column(f.name))
         try:
             if f.name == "lines":
                 col = _normalise_lines(col)
             elif f.name in ("year_to_date", "paid"):
                 col = _normalise_map(col)
             else:
-                col = col.cast(f.type)  # safe: a value that does not fit is an error, never cut
+                col = _cast(col, f.type)  # safe: a value that does not fit is an error, never cut
         except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
             raise ClaimsRejected([ClaimIssue("$", f"column `{f.name}` ({col.type}) cannot be read as "
                                                   f"{f.type}: {err}")]) from None
         cols[f.name] = col
-    return pa.table(cols, schema=CLAIM_SCHEMA)
+    if all(cols[f.name].type == f.type for f in CLAIM_SCHEMA):
+        return pa.table(cols, schema=CLAIM_SCHEMA)
+    return pa.table(cols)
+
+
+def concat_claims(tables: list[pa.Table]) -> pa.Table:
+    """Claim tables (``normalise``'s) as one: as they are when their columns agree, else each in
+    ``CLAIM_SCHEMA`` (texts decoded): files of a dataset may differ in which texts a reader got
+    dictionary-encoded (a column one file lacks is plain nulls)."""
+    if all(t.schema.equals(tables[0].schema) for t in tables[1:]):
+        return pa.concat_tables(tables)
+    return pa.concat_tables([t.cast(CLAIM_SCHEMA) for t in tables])
+
+
+_NULLS: dict[pa.DataType, pa.Array] = {}
+
+
+def _null_column(n: int, t: pa.DataType) -> pa.Array:
+    """``n`` nulls of type ``t``: a slice of one kept array (a line field a reader left out is
+    all nulls in every chunk; allocating and zeroing it each time costs more than reading it)."""
+    kept = _NULLS.get(t)
+    if kept is None or len(kept) < n:
+        kept = _NULLS[t] = pa.nulls(max(n, 1 << 20), t)
+    return kept.slice(0, n)
+
+
+def single(col: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its only chunk as it is (``combine_chunks`` would copy it)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _normal_lines(t: pa.DataType) -> bool:
+    """``list<LINE_TYPE>``, its texts perhaps dictionary-encoded: what normalising gives."""
+    if not pa.types.is_list(t) or not pa.types.is_struct(t.value_type):
+        return False
+    if t.value_type.num_fields != len(LINE_TYPE):
+        return False
+    for want, got in zip(LINE_TYPE, t.value_type, strict=True):
+        text = pa.types.is_dictionary(got.type) and want.type == pa.string() == got.type.value_type
+        if want.name != got.name or not (got.type == want.type or text):
+            return False
+    return True
+
+
+def _cast(col: pa.Array, target: pa.DataType) -> pa.Array:
+    """``col`` as ``target``; dictionary-encoded text kept encoded (its dictionary as ``string``)."""
+    if pa.types.is_dictionary(col.type) and target == pa.string():
+        if col.type.value_type == pa.string():
+            return col
+        return pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
+    return col.cast(target)
 
 
 def _normalise_lines(col: pa.Array) -> pa.Array:
-    if col.type == pa.list_(LINE_TYPE):
+    if col.type == pa.list_(LINE_TYPE) or _normal_lines(col.type):
         return col
     child = col.values
     fields = []
@@ -257,19 +308,25 @@ def _normalise_lines(col: pa.Array) -> pa.Array:
     for f in LINE_TYPE:
         if f.name in names:
             sub = child.field(names.index(f.name))
-            fields.append(fen_array(sub) if f.type == pa.int64() else sub.cast(f.type))
+            fields.append(fen_array(sub) if f.type == pa.int64() else _cast(sub, f.type))
         else:
-            fields.append(pa.nulls(len(child), f.type))
-    struct = pa.StructArray.from_arrays(fields, fields=list(LINE_TYPE), mask=child.is_null())
-    return pa.ListArray.from_arrays(col.offsets, struct, mask=col.is_null()).cast(pa.list_(LINE_TYPE))
+            fields.append(_null_column(len(child), f.type))
+    types = [pa.field(f.name, a.type) for f, a in zip(LINE_TYPE, fields, strict=True)]
+    mask = child.is_null() if child.null_count else None
+    struct = pa.StructArray.from_arrays(fields, fields=types, mask=mask)
+    return pa.ListArray.from_arrays(col.offsets, struct, type=pa.list_(struct.type),
+                                    mask=col.is_null() if col.null_count else None)
 
 
 def _normalise_map(col: pa.Array) -> pa.Array:
     target = pa.map_(pa.string(), pa.int64())
     if col.type == target:
         return col
+    keys = col.type.key_type
+    if col.type.item_type == pa.int64() and pa.types.is_dictionary(keys) and keys.value_type == pa.string():
+        return col  # keys read dictionary-encoded (``formats``): the same texts
     values = fen_array(col.items)
-    return pa.MapArray.from_arrays(col.offsets, col.keys.cast(pa.string()), values, mask=col.is_null()) \
+    return pa.MapArray.from_arrays(col.offsets, _cast(col.keys, pa.string()), values, mask=col.is_null()) \
         if hasattr(pa.MapArray, "from_arrays") else col.cast(target)
 
 

@@ -9,6 +9,7 @@ path's, word for word, at paths such as ``row 12: lines[3].amount``. Split from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,8 @@ import pyarrow.compute as pc
 from yibao.dsl.errors import ClaimError, ClaimIssue
 
 from . import claims as C
-from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim
-from .runtime_columnar import I64, Batch
+from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim, single
+from .runtime_columnar import I64, Batch, Texts
 
 
 def _filled(col: pa.Array, fill: Any) -> pa.Array:
@@ -26,14 +27,45 @@ def _filled(col: pa.Array, fill: Any) -> pa.Array:
     return col.fill_null(fill) if col.null_count else col
 
 
+def _raw(col: pa.Array) -> np.ndarray:
+    """A fixed-width column's values buffer as NumPy, without a copy; a null's slot holds anything."""
+    width = col.type.bit_width // 8
+    buf = col.buffers()[1]
+    dtype = np.dtype(f"int{8 * width}")
+    if buf is None or len(col) == 0:
+        return np.zeros(len(col), dtype=dtype)
+    return np.frombuffer(buf, dtype=dtype, count=len(col), offset=col.offset * width)
+
+
 def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
-    return np.asarray(_filled(col, fill).to_numpy(zero_copy_only=False), dtype=I64)
+    """An integer (or date) column as int64, nulls as ``fill``: from its buffers, no Arrow kernel."""
+    if col.null_count == len(col):
+        return np.zeros(len(col), dtype=I64) if fill == 0 else np.full(len(col), fill, dtype=I64)
+    values = _raw(col).astype(I64, copy=False)
+    if not col.null_count:
+        return values
+    return np.where(_nulls(col), fill, values)
 
 
 def _nulls(col: pa.Array) -> np.ndarray:
-    if not col.null_count:
-        return np.zeros(len(col), dtype=bool)
-    return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    """Where ``col`` is null, from its validity bitmap."""
+    n = len(col)
+    if not col.null_count and not (pa.types.is_dictionary(col.type) and col.dictionary.null_count):
+        return np.zeros(n, dtype=bool)
+    if col.null_count == n:
+        return np.ones(n, dtype=bool)
+    if pa.types.is_dictionary(col.type):
+        gone = np.flatnonzero(_nulls(col.dictionary))
+        index = col.indices
+        return _nulls(index) | (np.isin(_ints(index), gone) if len(gone) else False)
+    bits = col.buffers()[0]
+    if bits is None or pa.types.is_null(col.type):
+        return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    first = col.offset // 8
+    valid = np.unpackbits(np.frombuffer(bits, dtype=np.uint8, count=(col.offset + n + 7) // 8 - first,
+                                        offset=first), bitorder="little")
+    skip = col.offset % 8
+    return valid[skip : skip + n] == 0
 
 
 def _empty_for_null(col: pa.Array) -> pa.Array:
@@ -47,33 +79,60 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
     return col.fill_null([])
 
 
+def _words(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A text column as its distinct texts and each row's index among them (a null: the index
+    one past the last): the column's own dictionary when it is dictionary-encoded."""
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    words = col.dictionary
+    if words.null_count:  # a null among the texts stands for a null row
+        words = words.fill_null("")
+        codes = _ints(col.indices, len(words))
+        codes[np.isin(codes, np.flatnonzero(_nulls(col.dictionary)))] = len(words)
+        return words, codes
+    return words, _codes(col.indices, len(words))
+
+
+def _codes(indices: pa.Array, fill: int) -> np.ndarray:
+    """Dictionary indices as NumPy in their own width (no int64 copy), nulls as ``fill``."""
+    if indices.null_count == len(indices) or not pa.types.is_integer(indices.type):
+        return _ints(indices, fill)
+    raw = _raw(indices)
+    if not indices.null_count:
+        return raw
+    if fill > np.iinfo(raw.dtype).max:  # a full int8 dictionary: no room for the null's index
+        return _ints(indices, fill)
+    return np.where(_nulls(indices), fill, raw).astype(raw.dtype, copy=False)
+
+
 def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """An enum column as each value's index in ``allowed`` (``Batch``'s form), and where the value
-    is one of them: judged once per distinct value, through the column's dictionary."""
+    is one of them (a null: ``fill``): judged once per distinct value, through a dictionary."""
     if len(col) == 0:
         return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=bool)
-    enc = pc.dictionary_encode(_filled(col, fill))
+    words, codes = _words(col)
     index = {v: i for i, v in enumerate(allowed)}
-    words = np.array([index.get(w, -1) for w in enc.dictionary.to_pylist()], dtype=np.int8)
-    codes = words[_ints(enc.indices)] if len(words) else np.full(len(col), -1, dtype=np.int8)
-    return np.maximum(codes, 0), codes >= 0
+    table = np.array([index.get(w, -1) for w in [*words.to_pylist(), fill]], dtype=np.int8)
+    mapped = table[codes]
+    return np.maximum(mapped, 0), mapped >= 0
 
 
-def _np(col: pa.Array, fill: Any = "") -> np.ndarray:
-    """A string column as a NumPy unicode array, through its dictionary (few distinct values)."""
-    if len(col) == 0:
-        return np.array([], dtype=str)
-    enc = pc.dictionary_encode(_filled(col, fill))
-    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=str)
-    if len(words) == 0:
-        return np.full(len(col), fill, dtype=str)
-    return words[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)]
+def _np(col: pa.Array, fill: Any = "") -> Texts:
+    """A string column as ``Texts``: its distinct texts (a null: ``fill``) and each row's index."""
+    words, codes = _words(col)
+    return Texts(np.array([*words.to_pylist(), fill], dtype=str), codes)
 
 
 def _too_long(col: pa.Array, limit: int) -> np.ndarray:
-    """Which strings have more than ``limit`` characters; counted only where their bytes could."""
-    if len(col) == 0:
-        return np.zeros(0, dtype=bool)
+    """Which strings have more than ``limit`` characters; counted only where their bytes could
+    (a dictionary-encoded column: each distinct text once)."""
+    if len(col) == 0 or col.null_count == len(col):
+        return np.zeros(len(col), dtype=bool)
+    if pa.types.is_dictionary(col.type):
+        long = _too_long(col.dictionary, limit)
+        if not long.any():
+            return np.zeros(len(col), dtype=bool)
+        return np.append(long, False)[_ints(col.indices, len(long))]
     nbytes = _ints(pc.binary_length(col))
     if not (nbytes > limit).any():  # a character is at least a byte
         return np.zeros(len(col), dtype=bool)
@@ -88,8 +147,12 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     start, end = int(offsets[0]), int(offsets[-1])
     count = np.diff(offsets)
     key_col = col.keys.slice(start, end - start)
-    enc = pc.dictionary_encode(key_col) if len(key_col) else None
-    key_codes = _ints(enc.indices) if enc is not None else np.zeros(0, dtype=I64)
+    if len(key_col) == 0:  # no entry in any row
+        return {}, count, np.zeros(n, dtype=bool), {}
+    words, key_codes = _words(key_col)  # the column's own dictionary when it has one
+    texts = words.to_pylist()
+    first = {w: i for i, w in reversed(list(enumerate(texts)))}  # a text twice in a dictionary: one key
+    key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
     values = col.items.slice(start, end - start)
     bad_value = _nulls(values)
     vals = _ints(values)
@@ -98,7 +161,7 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     bad = np.bincount(owner[bad_value], minlength=n) > 0
     out: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
-    for code, key in enumerate(enc.dictionary.to_pylist() if enc is not None else []):
+    for key, code in first.items():
         hit = key_codes == code
         seen = np.bincount(owner[hit], minlength=n)
         bad |= seen > 1
@@ -109,13 +172,47 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     return out, count, bad, present
 
 
-def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0) -> Batch:
+def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0, *,
+               grouped: bool = False) -> Batch:
     """Arrow claims → a ``Batch`` of validated claims for ``policy``; raises ``ClaimsRejected``
-    with every bad claim's issues, as ``Policy.claim`` words them, each path led by its row."""
+    with every bad claim's issues, as ``Policy.claim`` words them, each path led by its row.
+    ``grouped``: each person's claims are next to each other (sorted by person id), so persons
+    are told apart by comparing neighbours rather than by hashing every id."""
     batch, table, bad = _checked(table, policy, module)
     if bad.any():
         _judge(table, np.flatnonzero(bad), policy, first_row)
+    if grouped and batch.n:
+        ids = batch.person_id
+        changes = pc.not_equal(ids.slice(1), ids.slice(0, batch.n - 1))
+        changes = np.asarray(changes.to_numpy(zero_copy_only=False), dtype=bool)
+        codes = np.zeros(batch.n, dtype=I64)
+        np.cumsum(changes, out=codes[1:])
+        batch.person_codes, batch.persons = codes, int(codes[-1]) + 1
     return batch
+
+
+_INT64 = "Int(bitWidth=64, isSigned=true)"  # a Parquet integer column's logical type, as pyarrow names it
+
+
+def unread_line_fields(policy: Any) -> Callable[[str, Any, int], bool]:
+    """For a Parquet reader (``formats.Skippable``): may a line field of a row group be left
+    unread, by its statistics (read as nulls instead), for claims the policy would judge alike?
+
+    - a split field or ``unit_price`` without a single value in the row group: nulls already;
+    - ``unit_price`` where no ``classify`` row reads it: its only check is its range, which the
+      statistics' minimum and maximum prove (int64 fen only; a decimal column is read)."""
+    def skippable(name: str, stats: Any, values: int) -> bool:
+        if name not in ("unit_price", *SPLIT) or stats is None or not stats.has_null_count:
+            return False
+        if stats.null_count == values:
+            return True
+        if name != "unit_price" or policy.priced or not stats.has_min_max:
+            return False
+        if stats.physical_type != "INT64" or str(stats.logical_type) not in ("None", _INT64):
+            return False
+        return stats.min >= 0 and stats.max <= C.MAX_LINE_FEN
+
+    return skippable
 
 
 def valid_rows(table: pa.Table, policy: Any, module: Any) -> np.ndarray:
@@ -136,7 +233,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     """The batch, the normalised table, and the rows a vectorised test flags (maybe over-cautiously)."""
     table = normalise(table)
     n = table.num_rows
-    col = {name: table.column(name).combine_chunks() for name in table.column_names}
+    col = {name: single(table.column(name)) for name in table.column_names}
     enums = module.ENUMS
     bad = np.zeros(n, dtype=bool)
 
@@ -199,15 +296,19 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     price = flat.field("unit_price")
     price_null = _nulls(price)
     l_price = _ints(price)
-    lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
+    if not price_null.all():
+        lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
     split = {k: flat.field(k) for k in SPLIT}
-    given = [~_nulls(v) for v in split.values()]
-    billed = given[0] & given[1] & given[2] & given[3]
     parts = {k: _ints(v) for k, v in split.items()}
-    lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
-    for v in parts.values():
-        lb |= (v < 0) | (v > C.MAX_LINE_FEN)
-    lb |= billed & (sum(parts.values()) != l_amt)
+    if all(v.null_count == len(v) for v in split.values()):  # no line carries a split
+        billed = np.zeros(len(flat), dtype=bool)
+    else:
+        given = [~_nulls(v) for v in split.values()]
+        billed = given[0] & given[1] & given[2] & given[3]
+        lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
+        for v in parts.values():
+            lb |= (v < 0) | (v > C.MAX_LINE_FEN)
+        lb |= billed & (sum(parts.values()) != l_amt)
     if not policy.as_billed:
         lb |= billed
     for p_cat, p_cls in policy.priced:  # rows read line.unit_price: a line they judge needs one
@@ -221,12 +322,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     days = _ints(col["date"].cast(pa.int32())) + _EPOCH
     start, end = module.EFFECTIVE
     bad |= (days < start) | ((days > end) if end is not None else False)
-    ymd = (days - _EPOCH).astype("datetime64[D]")
-    y = ymd.astype("datetime64[Y]").astype(I64) + 1970
-    m0, d0 = policy.year_start
-    starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
-    starts = starts.astype("datetime64[D]") + (d0 - 1)
-    year = np.where(ymd >= starts, y, y - 1)
+    year = _insurance_years(days, policy.year_start)
     ytd_col = _empty_for_null(col["year_to_date"])
     own, count, ybad, held = _map_columns(ytd_col, n)
     bad |= ybad | (count > C.MAX_YTD_ENTRIES)
@@ -253,7 +349,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
         line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
         line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
-        line_first_self_pay=parts["first_self_pay"], total=total)
+        line_first_self_pay=parts["first_self_pay"], total=total, _owner=owner)
     if not bad.all():
         with np.errstate(all="ignore"):
             try:
@@ -262,6 +358,26 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
                 covered = np.zeros(n, dtype=bool)
         bad |= ~covered
     return batch, table, bad
+
+
+def _insurance_years(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:
+    """Each date ordinal's insurance year (starting on ``year_start``, month and day): worked out
+    once per day of the span the dates cover, when it is short, then looked up."""
+    if len(days) == 0:
+        return np.zeros(0, dtype=I64)
+    low, high = int(days.min()), int(days.max())
+    if high - low > 4 * len(days) + 1000:  # dates far apart: each one worked out
+        return _years_of(days, year_start)
+    return _years_of(np.arange(low, high + 1, dtype=I64), year_start)[days - low]
+
+
+def _years_of(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:
+    ymd = (days - _EPOCH).astype("datetime64[D]")
+    y = ymd.astype("datetime64[Y]").astype(I64) + 1970
+    m0, d0 = year_start
+    starts = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m0 - 1)
+    starts = starts.astype("datetime64[D]") + (d0 - 1)
+    return np.where(ymd >= starts, y, y - 1)
 
 
 def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.ndarray) -> None:

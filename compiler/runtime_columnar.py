@@ -22,6 +22,34 @@ from .constructs import split_accumulator
 I64 = np.int64
 
 
+class Texts:
+    """A text column as its distinct texts and each row's index among them (a line's class, the
+    diseases, read from Arrow's dictionaries): ``== text`` judges each distinct text once; NumPy
+    (``np.asarray``) gets the texts themselves."""
+
+    __hash__ = None  # type: ignore[assignment]  # compared elementwise, as an array is
+
+    def __init__(self, words: np.ndarray, codes: np.ndarray) -> None:
+        self.words = words
+        self.codes = codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        return (self.words == other)[self.codes]
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        return (self.words != other)[self.codes]
+
+    def __getitem__(self, idx: Any) -> Texts:
+        return Texts(self.words, self.codes[idx])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        texts = self.words[self.codes]
+        return texts if dtype is None else texts.astype(dtype)
+
+
 @dataclass
 class Batch:
     """Validated claims as columns; ``line_*`` arrays hold every bill line, ``line_offsets``
@@ -42,10 +70,10 @@ class Batch:
     referral: np.ndarray
     admission_no: np.ndarray
     disease_offsets: np.ndarray
-    disease_values: np.ndarray
+    disease_values: np.ndarray | Texts
     line_offsets: np.ndarray
     line_category: np.ndarray
-    line_class: np.ndarray  # "" where absent (a class is never empty text in a matching row)
+    line_class: np.ndarray | Texts  # "" where absent (a class is never empty text in a matching row)
     line_amount: np.ndarray
     ytd: dict[str, np.ndarray]  # this claim's own year_to_date (already emptied when for another year)
     line_unit_price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))  # 0 where absent
@@ -256,8 +284,12 @@ def floor_mul_div(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     return out
 
 
-def sums(column: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per-claim sums of a line column (every claim has at least one line): exact int64."""
+def sums(column: np.ndarray | int, offsets: np.ndarray) -> np.ndarray:
+    """Per-claim sums of a line column (every claim has at least one line): exact int64. A
+    number stands for a column of it."""
+    if np.ndim(column) == 0:
+        return np.diff(offsets).astype(I64) * int(column)
+    assert isinstance(column, np.ndarray)
     if len(column) == 0:
         return np.zeros(len(offsets) - 1, dtype=I64)
     return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])

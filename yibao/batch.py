@@ -55,18 +55,14 @@ class Summary:
 def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK,
                   rows: np.ndarray | None = None, source: str | None = None) -> Iterator[Chunk]:
     """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``).
-    ``rows``: the input row of each claim of ``tables``, which are then already sorted."""
+    ``rows``: the input row of each claim of ``tables``, which are then already sorted.
+
+    A chunk is a slice of one input table (no copy) except where a person's claims go on from one
+    table into the next: those claims, gathered, are a chunk of their own."""
     if sort:
-        whole = list(tables)
-        if not whole:
-            return
-        table = pa.concat_tables(whole)
-        order = pc.sort_indices(table, sort_keys=[("person_id", "ascending")])  # stable
-        rows = np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
-        table = table.take(order)
-        tables = (table.slice(i, chunk) for i in range(0, table.num_rows, chunk))
-    carry: pa.Table | None = None
-    carry_rows = np.zeros(0, dtype=np.int64)
+        tables, rows = _sorted(tables, chunk)
+    carry: list[pa.Table] = []  # the last person's claims so far (they may go on)
+    carry_rows: list[np.ndarray] = []
     seen = 0
     last_person: str | None = None
     for t in tables:
@@ -75,37 +71,58 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         seen += n
         if n == 0:
             continue
-        ids = t.column("person_id").combine_chunks()
+        ids = F.single(t.column("person_id"))
         ids = ids.fill_null("") if ids.null_count else ids
         if rows is None:  # sorted by person id: checked in Arrow, without Python strings
-            out_of_order = np.flatnonzero(np.asarray(pc.less(ids.slice(1), ids.slice(0, n - 1))))
-            if last_person is not None and ids[0].as_py() < last_person:
-                out_of_order = np.concatenate([[-1], out_of_order])
-            if len(out_of_order):
-                i = int(out_of_order[0]) + 1
-                before = ids[i - 1].as_py() if i > 0 else last_person
-                raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
-                                             f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
-                                             "sorted by person id (sort them first, or give --sort)")],
-                                 source, what="claims")
+            _check_sorted(ids, last_person, here, source)
         last = ids[n - 1].as_py()
-        tail = int(pc.sum(pc.equal(ids, last)).as_py())  # the last person's claims end the chunk
-        held = carry.num_rows if carry is not None else 0
-        if tail < n:  # up to the last person's first claim
-            cut = held + n - tail
-        elif last_person is not None and last_person != last:  # a new person fills the chunk
-            cut = held
-        else:  # the carried person goes on through the chunk
-            cut = 0
+        tail = int(pc.sum(pc.equal(ids, last)).as_py())  # the last person's claims end the table
+        head = int(pc.sum(pc.equal(ids, last_person)).as_py()) if carry else 0  # the carried one's
         last_person = last
-        combined = pa.concat_tables([carry, t]) if carry is not None else t
-        combined_rows = np.concatenate([carry_rows, here])
-        if cut:
-            yield Chunk(combined.slice(0, cut), combined_rows[:cut])
-        carry = combined.slice(cut)
-        carry_rows = combined_rows[cut:]
-    if carry is not None and carry.num_rows:
-        yield Chunk(carry, carry_rows)
+        if head == n:  # the carried person goes on through the table
+            carry.append(t)
+            carry_rows.append(here)
+            continue
+        if carry:
+            yield Chunk(F.concat_claims([*carry, t.slice(0, head)]),
+                        np.concatenate([*carry_rows, here[:head]]))
+        if n - tail > head:
+            yield Chunk(t.slice(head, n - tail - head), here[head : n - tail])
+        carry, carry_rows = [t.slice(n - tail)], [here[n - tail :]]
+    if carry:
+        yield Chunk(F.concat_claims(carry), np.concatenate(carry_rows))
+
+
+def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, source: str | None) -> None:
+    """Refuse, at its row, the first claim whose person id comes before the previous claim's."""
+    n = len(ids)
+    out_of_order = np.flatnonzero(np.asarray(pc.less(ids.slice(1), ids.slice(0, n - 1))))
+    if last_person is not None and ids[0].as_py() < last_person:
+        out_of_order = np.concatenate([[-1], out_of_order])
+    if len(out_of_order):
+        i = int(out_of_order[0]) + 1
+        before = ids[i - 1].as_py() if i > 0 else last_person
+        raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
+                                     f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
+                                     "sorted by person id (sort them first, or give --sort)")],
+                         source, what="claims")
+
+
+def _sorted(tables: Iterable[pa.Table], chunk: int) -> tuple[Iterator[pa.Table], np.ndarray]:
+    """The whole input sorted by person id (stable: each input row's place kept among its
+    person's), in slices of ``chunk``, and each one's input row; not moved if already sorted."""
+    whole = list(tables)
+    table = F.concat_claims(whole) if whole else pa.table({"person_id": pa.array([], pa.string())})
+    n = table.num_rows
+    ids = F.single(table.column("person_id")) if n else pa.array([], pa.string())
+    ids = ids.fill_null("") if ids.null_count else ids
+    if n > 1 and pc.any(pc.less(ids.slice(1), ids.slice(0, n - 1))).as_py():
+        order = pc.sort_indices(table, sort_keys=[("person_id", "ascending")])  # stable
+        rows = np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
+        table = table.take(order)
+    else:  # sorted already: a vectorised test instead of a sort and a copy
+        rows = np.arange(n, dtype=np.int64)
+    return (table.slice(i, chunk) for i in range(0, n, chunk)), rows
 
 
 # ------------------------------------------------------------ one chunk
@@ -114,7 +131,7 @@ def settle_columnar(policy: Any, chunk: Chunk) -> pa.Table:
     from yibao.compiler.runtime_columnar import settle_batch
 
     module = columnar_module(policy)
-    batch = read_batch(chunk.table, policy, module, chunk.rows)
+    batch = read_batch(chunk.table, policy, module, chunk.rows, grouped=True)
     settled = settle_batch(module, batch)
     return F.settled_table(batch, settled, policy.layers, module.ACCUMULATORS)
 
@@ -191,6 +208,15 @@ def json_rows(table: pa.Table) -> Iterator[dict[str, Any]]:
                for k, v in row.items()}
 
 
+def _persons(settled: pa.Table) -> int:
+    """How many persons a chunk's settlements are of: a chunk holds each person's claims together."""
+    n = settled.num_rows
+    if n < 2:
+        return n
+    ids = F.single(settled.column("person_id"))
+    return 1 + int(pc.sum(pc.not_equal(ids.slice(1), ids.slice(0, n - 1))).as_py() or 0)
+
+
 def _kind(path: Path) -> str:
     fmt = guess(path, None, reading=False)
     return fmt.name
@@ -212,18 +238,25 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
     settle = settle_columnar if engine == "columnar" else settle_scalar
     reader = guess(source, src_format, reading=True)
     wanted = set(trace_claims)
+    if reader.read_settling is not None and engine == "columnar" and not wanted:
+        from yibao.compiler.columnar_read import unread_line_fields
+
+        tables = reader.read_settling(source, chunk, unread_line_fields(policy))
+    else:  # traces show every field of a line as read
+        tables = reader.read(source, chunk)
     summary = Summary()
     start = time.perf_counter()
     schema = F.settlement_schema(policy.layers, policy.accumulators)
     issues: list[ClaimIssue] = []
     with ExitStack() as stack:
-        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows))
+        repeated = [name for name in schema.names if name not in ("claim", "person_id")]  # ids: unique
+        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows, dictionary=repeated))
         put_closing = (stack.enter_context(table_sink(closing_out, _kind(closing_out),
                                                       closing_schema(policy.accumulators), json_rows))
                        if closing_out is not None else None)
         put_trace = (stack.enter_context(table_sink(traces_out, "jsonl", schema, lambda items: items))
                      if traces_out is not None else None)
-        for part in person_chunks(reader.read(source, chunk), sort=sort, chunk=chunk, source=str(source)):
+        for part in person_chunks(tables, sort=sort, chunk=chunk, source=str(source)):
             try:
                 settled = settle(policy, part)
             except F.ClaimsRejected as err:
@@ -237,7 +270,7 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
             if put_closing is not None:
                 put_closing(closing(settled, policy.accumulators))
             summary.claims += settled.num_rows
-            summary.persons += len(pc.unique(settled.column("person_id")))
+            summary.persons += _persons(settled)
             if wanted and put_trace is not None:
                 _traces(policy, part, wanted, put_trace, summary)
             if progress is not None:

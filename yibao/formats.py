@@ -50,6 +50,11 @@ if not TYPE_CHECKING:
     F = _OnFirstUse("yibao.compiler.columnar_format")
 
 CHUNK = 65_536  # claims per chunk: a few tens of MB of Arrow data at most
+ROW_GROUP = 262_144  # rows per Parquet row group written (chunks are gathered up to it)
+# (line field, a row group's statistics of it, its number of values) → may it be left unread
+Skippable = Callable[[str, Any, int], bool]
+# text columns that are read dictionary-encoded: few distinct values, each decoded and judged once
+_KEPT_PLAIN = frozenset({"id", "person_id"})  # unique to a claim or a person
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class Format:
     read: Callable[[Path, int], Iterator[pa.Table]]
     write: Callable[[Path, Iterable[pa.Table]], None]
     help: str
+    # reading to settle: ``read_settling(path, chunk, skippable)`` may leave out the line fields
+    # ``skippable`` clears and dictionary-encode texts (``columnar_read`` takes both); None: ``read``
+    read_settling: Callable[[Path, int, Skippable | None], Iterator[pa.Table]] | None = None
 
 
 FORMATS: dict[str, Format] = {}
@@ -160,12 +168,79 @@ def _read_parquet(path: Path, chunk: int) -> Iterator[pa.Table]:
         seen += table.num_rows
 
 
+def _legacy(schema: pa.Schema) -> bool:
+    """The JSON-shaped layout older ``sample-claims`` wrote, or a column of JSON texts."""
+    return "person" in schema.names or schema.names == ["claim"]
+
+
+def _read_parquet_settling(path: Path, chunk: int, skippable: Skippable | None) -> Iterator[pa.Table]:
+    """Chunks of claims to settle, as ``_read_parquet`` gives them but cheaper to read: text
+    columns dictionary-encoded (the checks judge each distinct value once), and a line field left
+    unread where ``skippable`` clears it by every row group's statistics (a field without a value
+    in the file, a range the checks would pass): the reader then sees it as nulls, which the
+    checks treat alike. Row groups smaller than ``chunk`` are gathered into chunks; one thread."""
+    import pyarrow.parquet as pq
+
+    files = parquet_files(path)
+    try:
+        if any(_legacy(pq.read_schema(file)) for file in files):
+            yield from _read_parquet(path, chunk)
+            return
+        for file in files:
+            yield from _file_chunks(file, chunk, skippable)
+    except (pa.ArrowException, OSError) as err:
+        raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
+
+
+def leaves_to_read(meta: Any, skippable: Skippable | None) -> tuple[list[str] | None, list[str]]:
+    """Of a Parquet file (its metadata): the leaf columns to read (None: all), and the text ones
+    to read dictionary-encoded. A line field is left out where ``skippable`` clears every row
+    group's statistics of it."""
+    schema = meta.schema
+    leaves = [schema.column(i) for i in range(len(schema))]
+    unread = set()
+    for i, leaf in enumerate(leaves):
+        parts = leaf.path.split(".")
+        if skippable is None or parts[0] != "lines" or len(parts) < 3:
+            continue
+        groups = [meta.row_group(g).column(i) for g in range(meta.num_row_groups)]
+        if groups and all(skippable(parts[-1], c.statistics, c.num_values) for c in groups):
+            unread.add(leaf.path)
+    columns = [leaf.path for leaf in leaves if leaf.path not in unread] if unread else None
+    texts = [leaf.path for leaf in leaves if leaf.physical_type == "BYTE_ARRAY"
+             and str(leaf.logical_type) == "String" and leaf.path.split(".")[0] not in _KEPT_PLAIN]
+    return columns, texts
+
+
+def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    columns, texts = leaves_to_read(pq.ParquetFile(file).metadata, skippable)
+    pf = pq.ParquetFile(file, read_dictionary=texts)
+    held: list[pa.Table] = []
+    rows = 0
+    for g in range(pf.num_row_groups):  # a batch within one row group: its dictionaries are one
+        for batch in pf.iter_batches(batch_size=chunk, row_groups=[g], columns=columns, use_threads=False):
+            held.append(pa.Table.from_batches([batch]))
+            rows += batch.num_rows
+            while rows >= chunk:
+                table = pa.concat_tables(held) if len(held) > 1 else held[0]
+                yield F.normalise(table.slice(0, chunk))
+                rest = table.slice(chunk)
+                held, rows = ([rest] if rest.num_rows else []), rows - chunk
+    if rows:
+        yield F.normalise(pa.concat_tables(held) if len(held) > 1 else held[0])
+
+
 @contextmanager
 def table_sink(path: Path, kind: str, schema: pa.Schema,
-               rows: Callable[[pa.Table], Iterable[dict[str, Any]]]) -> Iterator[Callable[[pa.Table], None]]:
+               rows: Callable[[pa.Table], Iterable[dict[str, Any]]],
+               dictionary: bool | list[str] = True) -> Iterator[Callable[[pa.Table], None]]:
     """A function that takes tables for ``path``, written whole when the block ends without error
     (nothing at ``path`` changes otherwise). ``kind``: json, jsonl or parquet (a ``.parquet``
-    name is one file, any other a dataset folder); ``rows`` turns a table into JSON objects."""
+    name is one file, any other a dataset folder); ``rows`` turns a table into JSON objects.
+    One Parquet file gets row groups of ``ROW_GROUP`` rows whatever the tables' sizes;
+    ``dictionary``: the columns worth dictionary-encoding (few distinct values), or all, or none."""
     import pyarrow.parquet as pq
 
     if kind in ("json", "jsonl"):
@@ -187,23 +262,49 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         return
     if path.suffix:
         with open_output(path, binary=True, parents=True) as f:
-            writer = pq.ParquetWriter(f, schema)
+            writer = pq.ParquetWriter(f, schema, use_dictionary=dictionary)
+            held: list[pa.Table] = []
+            count = [0]
+
+            def put_rows(table: pa.Table) -> None:
+                held.append(table.cast(schema))
+                count[0] += table.num_rows
+                if count[0] >= ROW_GROUP:
+                    whole = pa.concat_tables(held)
+                    full = count[0] - count[0] % ROW_GROUP
+                    writer.write_table(whole.slice(0, full), row_group_size=ROW_GROUP)
+                    rest = whole.slice(full)
+                    held[:] = [rest] if rest.num_rows else []
+                    count[0] = rest.num_rows
+
             try:
-                yield lambda table: writer.write_table(table.cast(schema))
+                yield put_rows
+                if held:
+                    writer.write_table(pa.concat_tables(held), row_group_size=ROW_GROUP)
             finally:
                 writer.close()
         return
     with dataset_folder(path) as tmp:
         parts = [0]
+        pending: list[pa.Table] = []  # small tables gathered into a part of CHUNK rows or more
+
+        def write_part() -> None:
+            whole = pa.concat_tables([t.cast(schema) for t in pending])
+            pq.write_table(whole, tmp / f"part-{parts[0]:05d}.parquet", row_group_size=ROW_GROUP,
+                           use_dictionary=dictionary)
+            parts[0] += 1
+            pending.clear()
 
         def put_part(table: pa.Table) -> None:
-            if table.num_rows or not parts[0]:
-                pq.write_table(table.cast(schema), tmp / f"part-{parts[0]:05d}.parquet")
-                parts[0] += 1
+            if table.num_rows:
+                pending.append(table)
+                if sum(t.num_rows for t in pending) >= CHUNK:
+                    write_part()
 
         yield put_part
-        if not parts[0]:
-            pq.write_table(schema.empty_table(), tmp / "part-00000.parquet")
+        if pending or not parts[0]:
+            pending.append(schema.empty_table())
+            write_part()
 
 
 class dataset_folder:
@@ -253,6 +354,6 @@ def _writer(kind: str) -> Callable[[Path, Iterable[pa.Table]], None]:
 register(Format("json", (".json",), _read_json, _writer("json"), "a claim, or a JSON array of claims"))
 register(Format("jsonl", (".jsonl",), _read_jsonl, _writer("jsonl"), "JSON lines: a claim per line"))
 register(Format("parquet", (".parquet",), _read_parquet, _writer("parquet"),
-                "a Parquet file, or a folder of Parquet files (a dataset)"))
+                "a Parquet file, or a folder of Parquet files (a dataset)", _read_parquet_settling))
 
 __all__ = ["CHUNK", "FORMATS", "Format", "guess", "register"]

@@ -13,7 +13,9 @@ measured by ``benchmarks/policy_scale.py``, not asserted here (speed is never a 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,9 @@ from yibao.compiler.loader import Policy, compile_policy
 from yibao.dsl import ast
 from yibao.dsl.checks import check
 from yibao.dsl.parser import parse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from policy_scale import params_text  # the benchmark's policy: the test and the benchmark read one text
 
 HEAD = '''\
 policy big.policy "大" / "big"
@@ -197,21 +202,6 @@ def test_a_long_table_through_the_parser_agrees_with_the_chain(form, monkeypatch
 
 
 # ---------------------------------------------------------------- many parameters
-def params_text(n: int) -> str:
-    """``n`` parameters, each one more than the last: p0 = 1.00, p{i} = p{i-1} + 1.00."""
-    out = [HEAD, f'''
-layer basic "统筹" / "basic"
-  cite doc
-  deductible p{n // 2 - 1} per visit
-  rate 50%
-  cap p{n - 1} per visit
-''']
-    for i in range(n):
-        value = "1.00" if i == 0 else f"p{i - 1} + 1.00"
-        out.append(f'\nparameter p{i} "参数{i}" / "parameter {i}": money\n  cite doc\n  value {value}\n')
-    return "".join(out)
-
-
 def params_policy(n: int) -> ast.Policy:
     """The AST of ``params_text(n)``: its second parameter copied, renamed and moved down."""
     small = parse(params_text(2), "many.yb")

@@ -1,0 +1,51 @@
+"""The columnar reader's helpers: insurance years looked up over the dates' span are the ones
+worked out date by date; texts through a dictionary compare as the texts do; null slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yibao.compiler.columnar_read import _codes, _insurance_years, _nulls, _years_of
+from yibao.compiler.runtime_columnar import Texts
+
+_DAY = st.integers(dt.date(2000, 1, 1).toordinal(), dt.date(2040, 12, 31).toordinal())
+
+
+@settings(max_examples=60, deadline=None)
+@given(days=st.lists(_DAY, min_size=1, max_size=40), far=st.booleans(),
+       start=st.tuples(st.integers(1, 12), st.integers(1, 28)))
+def test_looked_up_years_are_the_years_of_each_date(days: list[int], far: bool,
+                                                    start: tuple[int, int]) -> None:
+    if far:  # a date centuries away: each date is worked out alone
+        days = [*days, dt.date(2999, 6, 1).toordinal()]
+    ordinals = np.array(days, dtype=np.int64)
+    want = [d.year if (d.month, d.day) >= start else d.year - 1 for d in map(dt.date.fromordinal, days)]
+    assert _insurance_years(ordinals, start).tolist() == want == _years_of(ordinals, start).tolist()
+
+
+def test_texts_compare_as_the_texts_do() -> None:
+    col = pa.array(["implant", None, "drug", "implant", "drug"]).dictionary_encode()
+    words = np.array([*col.dictionary.to_pylist(), ""], dtype=str)
+    texts = Texts(words, _codes(col.indices, len(col.dictionary)))
+    plain = np.array(["implant", "", "drug", "implant", "drug"])
+    assert (texts == "implant").tolist() == (plain == "implant").tolist()
+    assert (texts != "drug").tolist() == (plain != "drug").tolist()
+    assert np.asarray(texts[np.array([4, 1])]).tolist() == ["drug", ""]
+    assert np.isin(texts, ["drug", "x"]).tolist() == np.isin(plain, ["drug", "x"]).tolist()
+
+
+def test_null_slots_of_sliced_and_dictionary_columns() -> None:
+    values = [1, None, 3, None, None, 6, 7, None, 9, 10, None]
+    arr = pa.array(values, pa.int64())
+    for start in range(4):
+        part = arr.slice(start, 7)
+        assert _nulls(part).tolist() == [v is None for v in values[start : start + 7]]
+    with_null_text = pa.DictionaryArray.from_arrays(pa.array([0, 1, None, 0], pa.int8()),
+                                                    pa.array(["a", None]))
+    assert _nulls(with_null_text).tolist() == [False, True, True, False]
+    full = pa.array([*range(128), None], pa.int8())  # 128 texts: a null's index is past int8's reach
+    assert _codes(full, 128).tolist() == [*range(128), 128]

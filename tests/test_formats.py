@@ -1,0 +1,143 @@
+"""Reading Parquet claims to settle (``formats._read_parquet_settling``) and writing settlements:
+texts read dictionary-encoded and line fields without a value left unread give the plain reader's
+settlements to the fen; a field with values is read and checked; row groups of ``ROW_GROUP``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from yibao.compiler import columnar_format as F
+from yibao.compiler.columnar_read import unread_line_fields
+from yibao.compiler.loader import load_policy
+
+from yibao import formats
+from yibao.cli import main
+from yibao.sampling import sample_policy_claims
+
+from .conftest import POLICIES
+
+POLICY = POLICIES / "jiujiang" / "resident_inpatient.yb"
+SPLIT_AND_PRICE = {f"lines.list.element.{k}" for k in ("unit_price", *F.SPLIT)}
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def table() -> pa.Table:
+    """240 sampled claims of 30 persons (several a year each), sorted by person id."""
+    policy = load_policy(POLICY)
+    data = sample_policy_claims(policy, 240, seed=5)
+    for i, c in enumerate(data):
+        c["person"]["id"] = f"P{(i * 7) % 30:03d}"
+    data.sort(key=lambda c: c["person"]["id"])
+    return F.claims_to_table((str(i), c) for i, c in enumerate(data))
+
+
+def _write(table: pa.Table, path: Path, row_group: int = 17) -> Path:
+    pq.write_table(table, path, row_group_size=row_group)
+    return path
+
+
+def _with_line_field(table: pa.Table, row: int, name: str, value: int) -> pa.Table:
+    """``table`` with the first line of claim ``row`` given ``name`` = ``value`` (others as they are)."""
+    rows = table.to_pylist()
+    rows[row]["lines"][0][name] = value
+    return pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA)
+
+
+def test_the_settling_reader_gives_the_plain_readers_settlements(table: pa.Table, tmp_path: Path) -> None:
+    src = _write(table, tmp_path / "c.parquet")
+    meta = pq.ParquetFile(src).metadata
+    columns, texts = formats.leaves_to_read(meta, unread_line_fields(load_policy(POLICY)))
+    assert columns is not None and SPLIT_AND_PRICE.isdisjoint(columns)  # nothing in them to read
+    assert "lines.list.element.category" in texts and "id" not in texts and "person_id" not in texts
+    fast, plain = tmp_path / "fast.parquet", tmp_path / "plain.parquet"
+    closing_fast, closing_plain = tmp_path / "cf.jsonl", tmp_path / "cp.jsonl"
+    # small row groups gathered into chunks of 50, a person's claims going on across chunks
+    assert run("batch", POLICY, src, "-o", fast, "--chunk", 50, "--closing", closing_fast).exit_code == 0
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in F.table_to_claims(table)))
+    assert run("batch", POLICY, jsonl, "-o", plain, "--chunk", 50, "--closing", closing_plain).exit_code == 0
+    a, b = pq.read_table(fast), pq.read_table(plain)
+    assert a.num_rows == 240 and a.equals(b)
+    assert closing_fast.read_text() == closing_plain.read_text()
+    # --sort of input that is sorted already: the same rows, in the same order
+    again = tmp_path / "sorted.parquet"
+    assert run("batch", POLICY, src, "-o", again, "--sort", "--chunk", 50).exit_code == 0
+    assert pq.read_table(again).equals(a)
+
+
+@pytest.mark.parametrize(("name", "value", "issue"), [
+    ("in_scope", 100, "row 100: lines[0].self_pay: required with in_scope"),  # a split, in part
+    ("unit_price", -5, "row 100: lines[0].unit_price"),  # out of range, though no row reads it
+])
+def test_a_line_field_with_values_is_read_and_checked(table: pa.Table, tmp_path: Path, name: str, value: int,
+                                                      issue: str) -> None:
+    src = _write(_with_line_field(table, 100, name, value), tmp_path / "c.parquet")
+    columns, _ = formats.leaves_to_read(pq.ParquetFile(src).metadata, unread_line_fields(load_policy(POLICY)))
+    assert f"lines.list.element.{name}" in (columns or [])
+    out = tmp_path / "s.parquet"
+    result = run("batch", POLICY, src, "-o", out)
+    assert result.exit_code == 1, result.output
+    assert f"{src}: claims rejected\n  {issue}" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_texts_read_through_a_dictionary_are_checked_as_texts(table: pa.Table, tmp_path: Path) -> None:
+    rows = table.to_pylist()
+    rows[30]["lines"][-1]["code"] = "X" * 201
+    rows[31]["lines"][0]["name"] = "名" * 1001
+    rows[32]["level"] = "9"
+    src = _write(pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA), tmp_path / "c.parquet")
+    result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
+    assert result.exit_code == 1
+    assert f"row 30: lines[{len(rows[30]['lines']) - 1}].code: 201 characters; at most 200" in result.output
+    assert "row 31: lines[0].name: 1001 characters; at most 1000" in result.output
+    assert "row 32: visit.level: '9' is not one of 1, 2, 3, primary" in result.output
+
+
+def test_parquet_output_is_written_in_whole_row_groups(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    monkeypatch.setattr(formats, "ROW_GROUP", 100)
+    schema = pa.schema([("claim", pa.string()), ("total", pa.int64())])
+    out = tmp_path / "s.parquet"
+    with formats.table_sink(out, "parquet", schema, lambda t: t.to_pylist(), dictionary=["total"]) as put:
+        for start in range(0, 250, 36):  # tables of 36 rows, whatever the row groups
+            n = min(36, 250 - start)
+            ids = [str(start + i) for i in range(n)]
+            put(pa.table({"claim": ids, "total": list(range(n))}, schema=schema))
+    meta = pq.ParquetFile(out).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [100, 100, 50]
+    assert pc.sum(pq.read_table(out).column("total")).as_py() == sum(sum(range(36)) for _ in range(6)) + sum(
+        range(34))
+
+
+def test_a_dataset_whose_files_have_different_columns(table: pa.Table, tmp_path: Path) -> None:
+    """The second file lacks two text columns (read as plain nulls, not dictionary-encoded) and
+    a person's claims go on from the first file into it: settled as the plain reader settles."""
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    cut = next(i for i in range(100, 240) if table["person_id"][i] == table["person_id"][i - 1])
+    pq.write_table(table.slice(0, cut), folder / "part-0.parquet", row_group_size=40)
+    rest = table.slice(cut).drop_columns(["referral", "facility"])
+    pq.write_table(rest, folder / "part-1.parquet", row_group_size=40)
+    jsonl = tmp_path / "c.jsonl"
+    whole = pa.concat_tables([table.slice(0, cut), F.normalise(rest).cast(F.CLAIM_SCHEMA)])
+    claims = F.table_to_claims(whole)
+    jsonl.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in claims))
+    plain = tmp_path / "plain.parquet"
+    assert run("batch", POLICY, jsonl, "-o", plain).exit_code == 0
+    for sort in ((), ("--sort",)):
+        out = tmp_path / "s.parquet"
+        result = run("batch", POLICY, folder, "-o", out, "--chunk", 64, *sort)
+        assert result.exit_code == 0, result.output
+        assert pq.read_table(out).equals(pq.read_table(plain))
