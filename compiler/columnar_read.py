@@ -229,6 +229,14 @@ def valid_rows(table: pa.Table, policy: Any, module: Any) -> np.ndarray:
     return ok
 
 
+def flagged_rows(table: pa.Table, policy: Any, module: Any) -> tuple[pa.Table, np.ndarray]:
+    """The normalised table and the rows the vectorised checks flag, without judging them: every
+    row ``policy`` refuses is flagged, and a flagged row is almost always refused. For a caller that
+    may drop a flagged row unjudged (``yibao sample-claims`` drawing claims)."""
+    _batch, table, bad = _checked(table, policy, module)
+    return table, bad
+
+
 def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table, np.ndarray]:
     """The batch, the normalised table, and the rows a vectorised test flags (maybe over-cautiously)."""
     table = normalise(table)

@@ -159,7 +159,7 @@ def claim_tables(policy: Any, n: int, seed: int, *, scheme: str | None = None, k
     tables of at most about ``chunk`` claims: drafts the columnar validator flags are dropped (it
     accepts only what ``Policy.claim`` accepts), the rest numbered ``SIM-<seed>-000001`` on.
     Raises ``ColumnarUnsupported`` for a policy without a columnar form (records)."""
-    from yibao.compiler.columnar_read import _checked
+    from yibao.compiler.columnar_read import flagged_rows
     from yibao.compiler.loader_columnar import columnar_module
     from yibao.sampling import _TRIES, PolicyInputs
     from yibao.sampling_columnar import BLOCK, block_rng, claim_ids, draft_block
@@ -184,7 +184,7 @@ def claim_tables(policy: Any, n: int, seed: int, *, scheme: str | None = None, k
         block += blocks
         # The validator's vectorised tests: a row they pass is one Policy.claim accepts; one they flag
         # is dropped unjudged (judging each costs a Policy.claim; a flag is almost always a refusal).
-        _batch, drafts, flagged = _checked(drafts, policy, module)
+        drafts, flagged = flagged_rows(drafts, policy, module)
         if flagged.all():
             raise ValueError(f"could not draw a claim that policy {policy.id} accepts in "
                              f"{max(_TRIES, len(flagged))} tries")
