@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
@@ -31,6 +32,7 @@ from yibao.output import is_stream, open_output
 
 CHUNK = 20_000  # claims drawn and written at a time by the scalar drawer
 TABLE_CHUNK = 65_536  # … and by the vectorised one (``claim_tables``)
+WRITE_AHEAD = 5  # chunks drawn while the Parquet writer catches up (a row group is four chunks)
 
 
 def _checker(policy: Any) -> Any:
@@ -188,7 +190,8 @@ def claim_tables(policy: Any, n: int, seed: int, *, scheme: str | None = None, k
         if flagged.all():
             raise ValueError(f"could not draw a claim that policy {policy.id} accepts in "
                              f"{max(_TRIES, len(flagged))} tries")
-        kept = drafts.filter(pa.array(~flagged)).slice(0, want)
+        kept = drafts.filter(pa.array(~flagged)) if flagged.any() else drafts  # a filter copies the table
+        kept = kept.slice(0, want)
         kept = kept.set_column(0, "id", claim_ids(seed, done + 1, kept.num_rows))
         done += kept.num_rows
         yield kept
@@ -256,23 +259,24 @@ def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]] | None, pa.Table | 
     if output.suffix == ".parquet":
         from yibao.formats import table_sink
 
-        # A chunk is encoded and written (pyarrow, without the GIL) while the next one is drawn:
-        # at most two chunks in memory.
+        # Chunks are encoded and written (pyarrow, without the GIL) on a thread of their own while
+        # the next ones are drawn. The sink writes a row group of several chunks at once, so the
+        # writer may be that far behind: at most WRITE_AHEAD chunks wait for it (memory stays flat).
         with table_sink(output, "parquet", F.CLAIM_SCHEMA, F.table_to_claims) as put, \
                 ThreadPoolExecutor(1) as writer:
-            pending: Future[None] | None = None
+            pending: deque[Future[None]] = deque()
             for claims, table in chunks:
                 if table is None:
                     if claims and "record" in claims[0]:
                         raise ValueError("records have no columnar table (docs/columnar.md): write them to a "
                                          ".jsonl file or a folder")
                     table = F.claims_to_table((c["id"], c) for c in claims or ())
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(put, table)
+                while len(pending) >= WRITE_AHEAD:
+                    pending.popleft().result()
+                pending.append(writer.submit(put, table))
                 count += table.num_rows
-            if pending is not None:
-                pending.result()
+            while pending:
+                pending.popleft().result()
         return count
     from yibao.sampling import write_claims
 
