@@ -407,7 +407,7 @@ def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.n
         except ClaimError as err:
             found.extend(err.issues)
         where = int(first_row[i]) if isinstance(first_row, np.ndarray) else first_row + i
-        issues.extend(ClaimIssue(f"row {where}: {x.path}", x.message) for x in found)
+        issues.extend(ClaimIssue(f"row {where}: {x.path}", x.message, where) for x in found)
         if len(issues) >= C.MAX_ISSUES:
             break
     if issues:

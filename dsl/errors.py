@@ -176,6 +176,7 @@ class ClaimIssue:
 
     path: str
     message: str
+    row: int | None = None  # in a batch of claims: the claim's row (its path then starts ``row N:``)
 
     def format(self) -> str:
         return f"{self.path}: {self.message}"

@@ -104,7 +104,7 @@ def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, sour
         before = ids[i - 1].as_py() if i > 0 else last_person
         raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
                                      f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
-                                     "sorted by person id (sort them first, or give --sort)")],
+                                     "sorted by person id (sort them first, or give --sort)", int(here[i]))],
                          source, what="claims")
 
 
@@ -144,7 +144,8 @@ def scalar_claims(policy: Any, chunk: Chunk) -> list[Any]:
         try:
             claims.append(policy.claim(F.row_to_claim(row)))
         except ClaimError as err:
-            issues.extend(ClaimIssue(f"row {int(chunk.rows[i])}: {x.path}", x.message) for x in err.issues)
+            row = int(chunk.rows[i])
+            issues.extend(ClaimIssue(f"row {row}: {x.path}", x.message, row) for x in err.issues)
     if issues:
         raise F.ClaimsRejected(issues[:MAX_ISSUES], what="claims")
     return claims

@@ -102,7 +102,7 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
             try:
                 settled = settle_columnar(policy, part)
             except ClaimError as err:
-                issues.extend((i.path, i.message) for i in err.issues)
+                issues.extend((i.path, i.message, i.row) for i in err.issues)
                 continue
             parts.append(settled)
             persons += len(pc.unique(settled.column("person_id")))
@@ -171,14 +171,11 @@ def _summary(results: list[tuple[str, Any]], source: Path) -> Summary:
         if status == "error":
             raise SettlementError(value)
         if status == "rejected":
-            issues.extend(ClaimIssue(path, message) for path, message in value)
+            issues.extend(ClaimIssue(path, message, row) for path, message, row in value)
         else:
             summary.claims += value[0]
             summary.persons += value[1]
     if issues:
-        def row(issue: ClaimIssue) -> int:
-            head = issue.path.split(":", 1)[0]
-            return int(head[4:]) if head.startswith("row ") and head[4:].isdigit() else -1
-
-        raise F.ClaimsRejected(sorted(issues, key=row)[:MAX_ISSUES], str(source), what="claims")
+        by_row = sorted(issues, key=lambda issue: -1 if issue.row is None else issue.row)
+        raise F.ClaimsRejected(by_row[:MAX_ISSUES], str(source), what="claims")
     return summary
