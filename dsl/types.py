@@ -17,24 +17,24 @@ class Type:
     enum: str | None = None  # for enums: the claim field that owns the value set
 
     def __str__(self) -> str:
-        return f"enum {self.enum}" if self.name == "enum" else self.name
+        return self.phrase.en()
 
     @property
     def described(self) -> Phrase:
         """The type as a phrase: ``money``, ``a rate``, ``true/false``."""
-        described = {
-            "money": P("money"), "rate": P("a rate"), "count": P("a count"), "number": P("a number"),
-            "date": P("a date"), "bool": P("true/false"), "textset": P("a list of names"),
-        }
-        return described.get(self.name) or P("a value of `{enum}`", enum=self.enum)
+        return _DESCRIBED.get(self.name) or P("a value of `{enum}`", enum=self.enum)
 
     @property
     def phrase(self) -> Phrase:
-        """The type as a diagnostic names it (``str(t)``), in every language."""
-        named = {"money": P("money"), "rate": P("rate"), "count": P("count"), "number": P("number"),
-                 "date": P("date"), "bool": P("bool"), "textset": P("textset")}
-        return P("enum {enum}", enum=self.enum) if self.name == "enum" else named[self.name]
+        """The type by its name (``money``, ``enum visit.level``), in every language."""
+        return P("enum {enum}", enum=self.enum) if self.name == "enum" else _NAMED[self.name]
 
+
+# The catalogue's phrases (``diagnostics_zh``) for each type: as named, and as described.
+_NAMED = {"money": P("money"), "rate": P("rate"), "count": P("count"), "number": P("number"),
+          "date": P("date"), "bool": P("bool"), "textset": P("textset")}
+_DESCRIBED = {"money": P("money"), "rate": P("a rate"), "count": P("a count"), "number": P("a number"),
+              "date": P("a date"), "bool": P("true/false"), "textset": P("a list of names")}
 
 MONEY = Type("money")
 RATE = Type("rate")
