@@ -23,7 +23,7 @@ from yibao.dsl.types import DEFAULT_ENUMS
 
 from . import claim_fast
 from .claim_fields import REQUIRED_ENUMS
-from .claim_view import ClaimView
+from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
 from .constructs import PERIODS, drop_period, period_of
@@ -184,12 +184,15 @@ class Policy:
         through the ``Claim`` (the failure is then raised from there, with its policy line)."""
         if claim.__class__ is dict and not trace and self.fast_view is not None:
             view = self.fast_view(claim)
-            if view is not None:
+            if view is None:  # declined: the full path says why (the fast check is not run again)
+                c = self.full_claim(claim, source)
+            else:
                 try:
                     return self._settle(view)
                 except Exception:  # settled again below, through the Claim: the error is located there
-                    pass
-        c = self.claim(claim, source)
+                    c = to_claim(view)
+        else:
+            c = self.claim(claim, source)
         try:
             return (self._settle_traced if trace else self._settle)(c)
         except SettlementError as err:
