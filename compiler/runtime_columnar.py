@@ -87,6 +87,11 @@ class Batch:
     persons: int = -1  # how many distinct persons, once person_code() has run
     total: np.ndarray | None = None  # each claim's bill, when the reader has summed it already
     line_values: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # kept by prepare
+    # Claims that could not be settled (index → the scalar path's message), and while the lines
+    # are classified, each claim's first failing line so far (claim → (line, message)).
+    errors: dict[int, str] = field(default_factory=dict, repr=False)
+    line_errors: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    followers: dict[int, int] = field(default_factory=dict, repr=False)  # → the failed claim before
     _owner: np.ndarray | None = field(default=None, repr=False)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -133,6 +138,13 @@ class Batch:
         """A line column ``prepare`` kept (a rate by bill line's weights and rates), of ``lines``."""
         return self.line_values[name][lines]
 
+    def failed(self, i: int) -> bool:
+        return i in self.errors
+
+    def fail_claim(self, i: int, message: str) -> None:
+        """The first failure of claim ``i`` is its outcome, as the scalar path stops at it."""
+        self.errors.setdefault(i, message)
+
 
 class Wave:
     """Claim-level columns of a subset of a batch, taken lazily (a layer reads few of them)."""
@@ -170,6 +182,12 @@ class Wave:
 
     def line_value(self, name: str, lines: np.ndarray) -> np.ndarray:
         return self._batch.line_value(name, lines)
+
+    def failed(self, i: int) -> bool:
+        return int(self._idx[i]) in self._batch.errors
+
+    def fail_claim(self, i: int, message: str) -> None:
+        self._batch.fail_claim(int(self._idx[i]), message)
 
 
 def _strings(column: Any) -> np.ndarray:
@@ -305,33 +323,52 @@ class PolicyLines:
 
 
 def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
-    """Raise the scalar path's ``SettlementError`` for the first claim where ``bad`` holds.
+    """Every claim where ``bad`` holds fails with the scalar path's ``SettlementError`` message
+    (unless it failed already: its first failure is its outcome); the other claims go on.
     ``reason`` is the message, or a function of the claim's index within ``c``."""
     bad = np.asarray(bad)
     if not bad.any():
         return
-    i = int(np.flatnonzero(np.broadcast_to(bad, (c.n,)))[0])
+    for i in np.flatnonzero(np.broadcast_to(bad, (c.n,))).tolist():
+        if not c.failed(i):
+            c.fail_claim(i, _message(c, i, where, reason(i) if callable(reason) else reason, info))
+
+
+def _message(c: Any, i: int, where: tuple[str, int], reason: str, info: PolicyLines) -> str:
+    """``loader.Policy._locate``'s text: the policy line, the claim, the reason, the line's text."""
     file, line = where
     text = ""
     source = info.texts.get(file, "")
     if line and source:
         text = "\n  " + source.split("\n")[line - 1].strip()
-    message = reason(i) if callable(reason) else reason
     claim = c.id[i]
     claim = claim.as_py() if hasattr(claim, "as_py") else claim
-    raise SettlementError(f"{file}:{line}: error while settling claim {claim}: {message}{text}")
+    return f"{file}:{line}: error while settling claim {claim}: {reason}{text}" if line else \
+        f"{file}: error while settling claim {claim}: {reason}{text}"
 
 
 def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
                info: PolicyLines) -> None:
-    """``fail`` for a test over bill lines: the claim of the first bad line; ``reason`` of the line."""
+    """``fail`` for a test over bill lines, while the lines are classified: the scalar path goes
+    line by line, so a claim's failure is that of its first failing line (``commit_lines``
+    makes it the claim's). ``reason`` is a function of the line's index."""
     bad = np.asarray(bad)
     if not bad.any():
         return
-    j = int(np.flatnonzero(bad)[0])
-    claim = np.zeros(c.n, dtype=bool)
-    claim[owner[j]] = True
-    fail(c, claim, where, lambda i: reason(j), info)
+    hits = np.flatnonzero(np.broadcast_to(bad, (len(owner),)))
+    claims, first = np.unique(owner[hits], return_index=True)  # hits ascend: a claim's first line
+    for i, j in zip(claims.tolist(), hits[first].tolist(), strict=True):
+        known = c.line_errors.get(i)
+        if known is None or j < known[0]:
+            message = reason(j) if callable(reason) else reason
+            c.line_errors[i] = (j, _message(c, i, where, message, info))
+
+
+def commit_lines(c: Any) -> None:
+    """After the classification: each claim's first failing line, unless it failed before."""
+    for i, (_, message) in sorted(c.line_errors.items()):
+        c.fail_claim(i, message)
+    c.line_errors.clear()
 
 
 def rate_text(rate: Any, i: int) -> str:
@@ -355,6 +392,9 @@ class Settled:
     payers: dict[str, np.ndarray]
     person: np.ndarray
     ytd: dict[str, np.ndarray]
+    # The claims that could not be settled: index → the scalar path's message; their columns
+    # above mean nothing.
+    errors: dict[int, str] = field(default_factory=dict)
 
 
 def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -396,11 +436,21 @@ def period_index(day: np.ndarray, period: str, year_start: tuple[int, int] = (1,
     return month if period == "month" else (month - year_start[0]) % 12 // 3 + 1
 
 
-def settle_batch(module: Any, batch: Batch) -> Settled:
+def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Settled:
     """Settle every claim of ``batch`` with a columnar policy module, carrying each person's
-    year_to_date from claim to claim within an insurance year."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _settle_batch(module, batch)
+    year_to_date from claim to claim within an insurance year.
+
+    A claim the scalar path cannot settle (a division by zero, a computed rate outside
+    0%..100%, no table row) fails with the scalar path's message; with ``keep_going`` the
+    others are settled and the failures are in ``Settled.errors``, else the first one (in the
+    batch's order) is raised as ``SettlementError``."""
+    batch.errors, batch.followers = {}, {}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        settled = _settle_batch(module, batch)
+    settled.errors = dict(sorted(batch.errors.items()))
+    if settled.errors and not keep_going:  # a claim's own failure, not one after it
+        raise SettlementError(next(m for i, m in settled.errors.items() if i not in batch.followers))
+    return settled
 
 
 def _settle_batch(module: Any, batch: Batch) -> Settled:
@@ -419,6 +469,8 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     for idx in groups:
         p = prev[idx]
         carry = p >= 0
+        if batch.errors:
+            _after_failed(batch, idx, p, module.INFO)
         src = np.where(carry, p, 0)
         ytd = {a: np.where(carry, ytd_out[a][src], own[a][idx]) for a in accs}
         for a, period in periods.items():  # a new month (quarter) of the year starts afresh
@@ -431,6 +483,24 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
         for a in accs:
             ytd_out[a][idx] = new_ytd[a]
     return _settled(module, env, payers, ytd_out, n)
+
+
+def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyLines) -> None:
+    """A claim after a failed one in its person's year has no year_to_date to start from: the
+    scalar path (``settle_many``) stops at the failed claim and never reaches it, so it is not
+    settled, whatever else it would have failed on."""
+    failed = np.zeros(batch.n, dtype=bool)
+    failed[list(batch.errors)] = True
+    after = (prev >= 0) & failed[np.maximum(prev, 0)]
+    for k in np.flatnonzero(after).tolist():
+        i = int(idx[k])
+        before = batch.followers.get(int(prev[k]), int(prev[k]))
+        earlier = batch.id[before]
+        earlier = earlier.as_py() if hasattr(earlier, "as_py") else earlier
+        batch.followers[i] = before
+        batch.errors.pop(i, None)
+        batch.fail_claim(i, _message(batch, i, (info.file, 0), f"not settled: the person's earlier "
+                                     f"claim {earlier} of the same year could not be settled", info))
 
 
 def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],
