@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from yibao.dsl.errors import SettlementError
 
+from .claim_fields import PERIOD_KEYS
 from .constructs import split_accumulator
 
 I64 = np.int64
@@ -434,6 +435,26 @@ def period_index(day: np.ndarray, period: str, year_start: tuple[int, int] = (1,
     of the insurance year."""
     month = (day - _EPOCH).astype("datetime64[D]").astype("datetime64[M]").astype(I64) % 12 + 1
     return month if period == "month" else (month - year_start[0]) % 12 // 3 + 1
+
+
+def current_periods(ytd: dict[str, np.ndarray], day: np.ndarray,
+                    stated: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                    year_start: tuple[int, int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``loader.Policy._current_periods`` over a batch: the figures of a month (quarter) other than
+    the claim's, as ``year_to_date.month`` (``.quarter``) states it, are dropped — a new period
+    starts. ``stated``: period → (the stated number, where none is stated). Also which claims
+    state a number out of range (1–12, 1–4)."""
+    bad = np.zeros(len(day), dtype=bool)
+    for period, (value, none) in stated.items():
+        if none.all():
+            continue
+        bad |= ~none & ((value < 1) | (value > PERIOD_KEYS[period]))
+        other = ~none & (value != period_index(day, period, year_start))
+        for a in ytd:
+            acc = split_accumulator(a)[1]
+            if acc is not None and acc.period == period:
+                ytd[a] = np.where(other, 0, ytd[a])
+    return ytd, bad
 
 
 def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Settled:
