@@ -469,9 +469,22 @@ def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Sett
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         settled = _settle_batch(module, batch)
     settled.errors = dict(sorted(batch.errors.items()))
-    if settled.errors and not keep_going:  # a claim's own failure, not one after it
-        raise SettlementError(next(m for i, m in settled.errors.items() if i not in batch.followers))
+    if settled.errors and not keep_going:
+        raise SettlementError(settled.errors[_first_failure(batch)])
     return settled
+
+
+def _first_failure(batch: Batch) -> int:
+    """The failed claim the scalar path stops at, settling person after person in the order they
+    first appear (``batch.settle_people``), each person's claims in date order (ties by id): a
+    claim's own failure, not one after it."""
+    codes = batch.person_code()
+    persons, first = np.unique(codes, return_index=True)
+    seen = first[np.searchsorted(persons, codes)]  # where each claim's person first appears
+    ids = _strings(batch.id)
+    own = [i for i in batch.errors if i not in batch.followers]
+    order = sorted(own, key=lambda i: (int(seen[i]), int(batch.day[i]), str(ids[i])))  # `min` is NumPy's here
+    return order[0]
 
 
 def _settle_batch(module: Any, batch: Batch) -> Settled:

@@ -189,3 +189,32 @@ def test_a_month_out_of_range_in_the_claim_table_is_the_json_claims_issue(tmp_pa
                                        str(tmp_path / "out.jsonl")])
     assert result.exit_code == 1
     assert "row 0: year_to_date.month: must be a month of the year, 1 to 12" in result.output
+
+
+def test_both_engines_stop_at_the_same_claim_that_divides_by_zero(tmp_path: Path) -> None:
+    from .compiler.test_columnar_errors import DIVIDING
+
+    policy = tmp_path / "div.yb"
+    policy.write_text(DIVIDING, encoding="utf-8")
+
+    def claim(cid: str, person: str, date: str, age: int, region: str) -> dict[str, Any]:
+        return {"id": cid, "date": date, "person": {"id": person, "scheme": "resident", "age": age},
+                "visit": {"kind": "inpatient", "level": 1, "region": region},
+                "lines": [{"code": "a", "category": "A", "amount": "3000.00"}]}
+
+    rows = [claim("a1", "P1", "2024-02-01", 0, "in_province"),  # 20% / 0 in `share`
+            claim("b1", "P2", "2024-01-05", 0, "in_province"),  # and again
+            claim("a2", "P1", "2024-01-10", 0, "in_province"),  # before a1 in P1's year: the first
+            claim("c1", "P3", "2024-01-10", 4, "local")]
+    src = tmp_path / "claims.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in rows), encoding="utf-8")
+    outputs = []
+    for engine in ("columnar", "scalar"):
+        out = tmp_path / f"{engine}.jsonl"
+        result = CliRunner().invoke(main, ["batch", str(policy), str(src), "-o", str(out), "--engine", engine,
+                                           "--sort"])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        outputs.append(result.output)
+        assert not out.exists()  # nothing half-written
+    assert outputs[0] == outputs[1]
+    assert "error while settling claim a2: division by zero" in outputs[0]
