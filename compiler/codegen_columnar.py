@@ -654,10 +654,13 @@ class ColumnarGenerator(ExprEmitter):
         head()
         head("import numpy as np")
         head()
+        head("from yibao.compiler.columnar_failures import (")
+        for name in ("PolicyLines", "commit_lines", "fail", "fail_lines", "rate_text", "yuan"):
+            head(f"    {name},")
+        head(")")
         head("from yibao.compiler.runtime_columnar import (")
-        for name in ("I64", "PolicyLines", "all_of", "any_of", "choose", "commit_lines", "div_down",
-                     "div_half_even", "div_half_up", "div_up", "fail", "fail_lines", "floor_mul_div", "full",
-                     "isin", "max", "min", "rate_text", "sums", "where", "yuan"):
+        for name in ("I64", "all_of", "any_of", "choose", "div_down", "div_half_even", "div_half_up",
+                     "div_up", "floor_mul_div", "full", "isin", "max", "min", "sums", "where"):
             head(f"    {name},")
         head(")")
         head()

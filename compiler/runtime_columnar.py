@@ -18,6 +18,7 @@ import numpy as np
 from yibao.dsl.errors import SettlementError
 
 from .claim_fields import PERIOD_KEYS
+from .columnar_failures import PolicyLines, message
 from .constructs import split_accumulator
 
 I64 = np.int64
@@ -314,73 +315,6 @@ def sums(column: np.ndarray | int, offsets: np.ndarray) -> np.ndarray:
     return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])
 
 
-# ------------------------------------------------------------ errors, as the scalar path reports them
-@dataclass(frozen=True)
-class PolicyLines:
-    """The policy file and its text, to name a failing rule as ``loader.Policy._locate`` does."""
-
-    file: str
-    texts: Mapping[str, str]
-
-
-def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
-    """Every claim where ``bad`` holds fails with the scalar path's ``SettlementError`` message
-    (unless it failed already: its first failure is its outcome); the other claims go on.
-    ``reason`` is the message, or a function of the claim's index within ``c``."""
-    bad = np.asarray(bad)
-    if not bad.any():
-        return
-    for i in np.flatnonzero(np.broadcast_to(bad, (c.n,))).tolist():
-        if not c.failed(i):
-            c.fail_claim(i, _message(c, i, where, reason(i) if callable(reason) else reason, info))
-
-
-def _message(c: Any, i: int, where: tuple[str, int], reason: str, info: PolicyLines) -> str:
-    """``loader.Policy._locate``'s text: the policy line, the claim, the reason, the line's text."""
-    file, line = where
-    text = ""
-    source = info.texts.get(file, "")
-    if line and source:
-        text = "\n  " + source.split("\n")[line - 1].strip()
-    claim = c.id[i]
-    claim = claim.as_py() if hasattr(claim, "as_py") else claim
-    return f"{file}:{line}: error while settling claim {claim}: {reason}{text}" if line else \
-        f"{file}: error while settling claim {claim}: {reason}{text}"
-
-
-def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
-               info: PolicyLines) -> None:
-    """``fail`` for a test over bill lines, while the lines are classified: the scalar path goes
-    line by line, so a claim's failure is that of its first failing line (``commit_lines``
-    makes it the claim's). ``reason`` is a function of the line's index."""
-    bad = np.asarray(bad)
-    if not bad.any():
-        return
-    hits = np.flatnonzero(np.broadcast_to(bad, (len(owner),)))
-    claims, first = np.unique(owner[hits], return_index=True)  # hits ascend: a claim's first line
-    for i, j in zip(claims.tolist(), hits[first].tolist(), strict=True):
-        known = c.line_errors.get(i)
-        if known is None or j < known[0]:
-            message = reason(j) if callable(reason) else reason
-            c.line_errors[i] = (j, _message(c, i, where, message, info))
-
-
-def commit_lines(c: Any) -> None:
-    """After the classification: each claim's first failing line, unless it failed before."""
-    for i, (_, message) in sorted(c.line_errors.items()):
-        c.fail_claim(i, message)
-    c.line_errors.clear()
-
-
-def rate_text(rate: Any, i: int) -> str:
-    value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
-    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
-
-
-def yuan(fen: int) -> str:
-    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
-
-
 # ------------------------------------------------------------ a person's year, claim after claim
 @dataclass
 class Settled:
@@ -533,7 +467,7 @@ def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyL
         earlier = earlier.as_py() if hasattr(earlier, "as_py") else earlier
         batch.followers[i] = before
         batch.errors.pop(i, None)
-        batch.fail_claim(i, _message(batch, i, (info.file, 0), f"not settled: the person's earlier "
+        batch.fail_claim(i, message(batch, i, (info.file, 0), f"not settled: the person's earlier "
                                      f"claim {earlier} of the same year could not be settled", info))
 
 

@@ -5,28 +5,30 @@ Do not edit: change the policy and recompile.
 
 import numpy as np
 
+from yibao.compiler.columnar_failures import (
+    PolicyLines,
+    commit_lines,
+    fail,
+    fail_lines,
+    rate_text,
+    yuan,
+)
 from yibao.compiler.runtime_columnar import (
     I64,
-    PolicyLines,
     all_of,
     any_of,
     choose,
-    commit_lines,
     div_down,
     div_half_even,
     div_half_up,
     div_up,
-    fail,
-    fail_lines,
     floor_mul_div,
     full,
     isin,
     max,
     min,
-    rate_text,
     sums,
     where,
-    yuan,
 )
 
 POLICY_ID = 't.div'
