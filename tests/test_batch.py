@@ -192,7 +192,7 @@ def test_a_month_out_of_range_in_the_claim_table_is_the_json_claims_issue(tmp_pa
 
 
 def test_both_engines_stop_at_the_same_claim_that_divides_by_zero(tmp_path: Path) -> None:
-    from .compiler.test_columnar_errors import DIVIDING
+    from .compiler.test_columnar_failures import DIVIDING
 
     policy = tmp_path / "div.yb"
     policy.write_text(DIVIDING, encoding="utf-8")
