@@ -27,9 +27,9 @@ from .claim_fields import REQUIRED_ENUMS
 from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
-from .constructs import DIVISION_BY_ZERO, PERIODS, drop_period, period_of
+from .constructs import PERIODS, drop_period, period_of
 from .json_input import decode_json
-from .runtime import Settlement
+from .runtime import Settlement, failure
 
 
 class Policy:
@@ -224,9 +224,9 @@ class Policy:
         try:
             return (self._settle_traced if trace else self._settle)(c)
         except SettlementError as err:
-            raise SettlementError(self._locate(err, c)) from None
+            raise self._locate(err, c) from None
         except Exception as err:
-            raise SettlementError(self._locate(err, c)) from None
+            raise self._locate(err, c) from None
 
 
     def settle_many(self, claims: Iterable[Any], trace: bool = False) -> list[Settlement]:
@@ -253,7 +253,7 @@ class Policy:
             out.append(s)
         return out
 
-    def _locate(self, err: Exception, claim: Claim) -> str:
+    def _locate(self, err: Exception, claim: Claim) -> SettlementError:
         """The policy file and line behind the innermost generated frame of an error."""
         file, line = self.ast.path, 0
         tb = err.__traceback__
@@ -263,13 +263,7 @@ class Policy:
                 if 0 <= index < len(self.generated.linemap) and self.generated.linemap[index][1]:
                     file, line = self.generated.linemap[index]
             tb = tb.tb_next
-        where = f"{file}:{line}" if line else file
-        text = ""
-        source = self.ast.texts.get(file, "")
-        if line and source:
-            text = "\n  " + source.split("\n")[line - 1].strip()
-        reason = DIVISION_BY_ZERO if isinstance(err, ZeroDivisionError) else str(err)
-        return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
+        return failure(file, line, self.input, claim.id, SettlementError.reason_of(err), self.ast.texts)
 
 
 def unread_fields(policy: ast.Policy) -> frozenset[str]:
