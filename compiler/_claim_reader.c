@@ -31,8 +31,15 @@ enum {
 
 typedef struct Field Field;
 
+#define MAX_KEYS 16
+
+/* An object's allowed keys, each with its hash, and its fields (each reading the value of one key,
+ * the split four). */
 typedef struct {
     PyObject *keys;   /* frozenset of the keys allowed (borrowed from the spec) */
+    Py_ssize_t nkeys;
+    PyObject *key[MAX_KEYS];
+    Py_hash_t hash[MAX_KEYS];
     Py_ssize_t n;
     Field *fields;
 } Obj;
@@ -41,6 +48,7 @@ struct Field {
     int kind;
     int required;
     PyObject *key;      /* str */
+    Py_ssize_t at;      /* the key's place in its object's ``key`` */
     PyObject *dflt;     /* value when absent or null; NULL: none */
     long long limit, minimum;
     Py_ssize_t slot;
@@ -86,6 +94,31 @@ static Field *new_fields(Reader *r, Py_ssize_t n) {
 }
 
 static int parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width);
+
+/* Two exact str equal (no Python code: their kinds and code units compared). */
+static inline int str_eq(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+
+/* Where exact str ``k`` (of hash ``h``) is among ``obj``'s keys, or -1. */
+static inline Py_ssize_t find_key(const Obj *obj, PyObject *k, Py_hash_t h) {
+    for (Py_ssize_t i = 0; i < obj->nkeys; i++) {
+        if (obj->hash[i] == h && str_eq(obj->key[i], k)) return i;
+    }
+    return -1;
+}
+
+static Py_ssize_t key_at(const Obj *obj, PyObject *k) {
+    Py_hash_t h = PyObject_Hash(k);
+    if (h == -1) {
+        PyErr_Clear();
+        return -1;
+    }
+    return find_key(obj, k, h);
+}
 
 /* A field spec: (kind, key, required, default, limit, minimum, slot, values, numbers, extra). */
 static int parse_field(Reader *r, PyObject *t, Field *f, Py_ssize_t width) {
@@ -214,12 +247,40 @@ static int parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width) {
         return -1;
     }
     obj->keys = PyTuple_GET_ITEM(spec, 0);
+    obj->nkeys = 0;
+    PyObject *it = PyObject_GetIter(obj->keys), *k;
+    if (it == NULL) return -1;
+    while ((k = PyIter_Next(it)) != NULL) {
+        Py_DECREF(k);  /* the frozenset holds it */
+        Py_hash_t h = PyObject_Hash(k);
+        if (!PyUnicode_CheckExact(k) || obj->nkeys == MAX_KEYS || h == -1) {
+            Py_DECREF(it);
+            PyErr_SetString(PyExc_ValueError, "claim reader spec: at most 16 keys, each a str");
+            return -1;
+        }
+        obj->key[obj->nkeys] = k;
+        obj->hash[obj->nkeys++] = h;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return -1;
     PyObject *fields = PyTuple_GET_ITEM(spec, 1);
     obj->n = PyTuple_GET_SIZE(fields);
     obj->fields = new_fields(r, obj->n);
     if (obj->fields == NULL) return -1;
     for (Py_ssize_t i = 0; i < obj->n; i++) {
-        if (parse_field(r, PyTuple_GET_ITEM(fields, i), &obj->fields[i], width) < 0) return -1;
+        Field *f = &obj->fields[i];
+        if (parse_field(r, PyTuple_GET_ITEM(fields, i), f, width) < 0) return -1;
+        f->at = key_at(obj, f->key);
+        if (f->kind == K_SPLIT) {
+            for (int j = 0; j < 4; j++) {
+                f->s[1 + j] = key_at(obj, PyTuple_GET_ITEM(f->o[0], j));
+                if (f->s[1 + j] < 0) f->at = -1;
+            }
+        }
+        if (f->at < 0 && f->kind != K_CONST) {
+            PyErr_Format(PyExc_ValueError, "claim reader spec: %R is not among its object's keys", f->key);
+            return -1;
+        }
     }
     return 0;
 }
@@ -241,17 +302,25 @@ static inline void put_new(PyObject **slots, Py_ssize_t i, PyObject *value) {  /
     put(slots, i, value);
 }
 
-/* Every key an exact str among ``allowed``: then no lookup in ``d`` can run user code. */
-static int keys_ok(PyObject *d, PyObject *allowed) {
+/* Each value of ``d`` at its key's place in ``obj`` (a new reference each), in one pass over its
+ * entries: 0 (declined, nothing kept) unless every key is an exact str among the object's keys,
+ * as the Python check's ``KEYS.issuperset(d)``. Comparing exact str runs no user code. */
+static int gather(const Obj *obj, PyObject *d, PyObject **vals) {
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(d, &pos, &k, &v)) {
-        if (!PyUnicode_CheckExact(k)) return 0;
-        int in = PySet_Contains(allowed, k);
-        if (in <= 0) {
-            if (in < 0) PyErr_Clear();
+        Py_ssize_t at = -1;
+        if (PyUnicode_CheckExact(k)) {
+            Py_hash_t h = PyObject_Hash(k);  /* cached in the str */
+            if (h == -1) PyErr_Clear();
+            else at = find_key(obj, k, h);
+        }
+        if (at < 0) {
+            for (Py_ssize_t i = 0; i < obj->nkeys; i++) Py_CLEAR(vals[i]);
             return 0;
         }
+        Py_INCREF(v);
+        Py_XSETREF(vals[at], v);
     }
     return 1;
 }
@@ -268,18 +337,15 @@ static int text_ok(PyObject *s, long long limit) {
     int kind = PyUnicode_KIND(s);
     if (kind == PyUnicode_1BYTE_KIND) return 1;
     const void *data = PyUnicode_DATA(s);
+    unsigned surrogates = 0;  /* no early exit: the compiler vectorises the scan */
     if (kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *p = (const Py_UCS2 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (p[i] >= 0xD800 && p[i] <= 0xDFFF) return 0;
-        }
+        for (Py_ssize_t i = 0; i < n; i++) surrogates |= (p[i] & 0xF800u) == 0xD800u;
     } else {
         const Py_UCS4 *p = (const Py_UCS4 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (p[i] >= 0xD800 && p[i] <= 0xDFFF) return 0;
-        }
+        for (Py_ssize_t i = 0; i < n; i++) surrogates |= (p[i] & 0xFFFFF800u) == 0xD800u;
     }
-    return 1;
+    return !surrogates;
 }
 
 /* Yuan as the Python check's ``_AMOUNT_*`` pattern reads it, ``[0-9]{1,digits}\.[0-9]{2}``, to
@@ -316,25 +382,20 @@ static int read_amount(PyObject *value, int digits, long long limit, PyObject **
 }
 
 static int read_obj(Reader *r, const Obj *obj, PyObject *d, PyObject **slots);
+static int read_fields(Reader *r, const Obj *obj, PyObject **vals, PyObject **slots);
 
 /* A bill line's split: all four amounts or none, adding up to the line's amount. */
-static int read_split(const Field *f, PyObject *d, PyObject **slots) {
-    PyObject *keys = f->o[0];
+static int read_split(const Field *f, PyObject **vals, PyObject **slots) {
     int any = 0;
-    for (int i = 0; i < 4; i++) {
-        PyObject *v = PyDict_GetItemWithError(d, PyTuple_GET_ITEM(keys, i));
-        if (v == NULL && PyErr_Occurred()) return FAIL;
-        any |= v != NULL;
-    }
+    for (int i = 0; i < 4; i++) any |= vals[f->s[1 + i]] != NULL;
     if (!any) {
         put_new(slots, f->slot, Py_None);
         return OK;
     }
     long long parts[4], sum = 0;
     for (int i = 0; i < 4; i++) {
-        PyObject *v = PyDict_GetItemWithError(d, PyTuple_GET_ITEM(keys, i));
-        if (v == NULL) return PyErr_Occurred() ? FAIL : DECLINE;
-        if (!amount_fen(v, f->digits, f->limit, &parts[i])) return DECLINE;
+        PyObject *v = vals[f->s[1 + i]];
+        if (v == NULL || !amount_fen(v, f->digits, f->limit, &parts[i])) return DECLINE;
         sum += parts[i];
     }
     PyObject *amount = slots[f->s[0]];
@@ -404,14 +465,7 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
             got = DECLINE;
             break;
         }
-        PyObject *ln = PyList_GET_ITEM(raw, i);
-        if (!PyDict_CheckExact(ln) || !keys_ok(ln, f->obj.keys)) {
-            got = DECLINE;
-            break;
-        }
-        Py_INCREF(ln);
-        got = read_obj(r, &f->obj, ln, ls);
-        Py_DECREF(ln);
+        got = read_obj(r, &f->obj, PyList_GET_ITEM(raw, i), ls);
         if (got != OK) break;
         if (f->o[1] != NULL && ls[f->s[2]] == Py_None && ls[f->s[3]] == Py_None) {
             /* a line a `classify` row prices needs its unit price (or its split) */
@@ -608,17 +662,14 @@ static int read_codes(const Field *f, PyObject *raw, PyObject **slots) {
     return OK;
 }
 
-static int read_field(Reader *r, const Field *f, PyObject *d, PyObject **slots) {
+static int read_field(Reader *r, const Field *f, PyObject **vals, PyObject **slots) {
     if (f->kind == K_CONST) {
         put_new(slots, f->slot, f->dflt ? f->dflt : Py_None);
         return OK;
     }
-    if (f->kind == K_SPLIT) return read_split(f, d, slots);
-    PyObject *v = PyDict_GetItemWithError(d, f->key);  /* borrowed */
-    if (v == NULL) {
-        if (PyErr_Occurred()) return FAIL;
-        if (f->required) return DECLINE;
-    }
+    if (f->kind == K_SPLIT) return read_split(f, vals, slots);
+    PyObject *v = vals[f->at];  /* held by ``vals`` */
+    if (v == NULL && f->required) return DECLINE;
     switch (f->kind) {
     case K_TEXT:
         if (v == NULL || v == Py_None) {
@@ -671,13 +722,8 @@ static int read_field(Reader *r, const Field *f, PyObject *d, PyObject **slots) 
         return read_date(r, f, v, slots);
     case K_CODES:
         return read_codes(f, v, slots);
-    case K_OBJECT: {
-        if (v == NULL || !PyDict_CheckExact(v) || !keys_ok(v, f->obj.keys)) return DECLINE;
-        Py_INCREF(v);
-        int got = read_obj(r, &f->obj, v, slots);
-        Py_DECREF(v);
-        return got;
-    }
+    case K_OBJECT:
+        return read_obj(r, &f->obj, v, slots);
     case K_LINES:
         return read_lines(r, f, v, slots);
     case K_YTD:
@@ -690,17 +736,28 @@ static int read_field(Reader *r, const Field *f, PyObject *d, PyObject **slots) 
     }
 }
 
-static int read_obj(Reader *r, const Obj *obj, PyObject *d, PyObject **slots) {
+static int read_fields(Reader *r, const Obj *obj, PyObject **vals, PyObject **slots) {
     for (Py_ssize_t i = 0; i < obj->n; i++) {
-        int got = read_field(r, &obj->fields[i], d, slots);
+        int got = read_field(r, &obj->fields[i], vals, slots);
         if (got != OK) return got;
     }
     return OK;
 }
 
+/* ``d`` (an exact dict of ``obj``'s keys only) read into ``slots``. Its values are held while they
+ * are read: an allocation may run the garbage collector, and a finalizer could change ``d``. */
+static int read_obj(Reader *r, const Obj *obj, PyObject *d, PyObject **slots) {
+    if (d == NULL || !PyDict_CheckExact(d)) return DECLINE;
+    PyObject *vals[MAX_KEYS] = {NULL};
+    if (!gather(obj, d, vals)) return DECLINE;
+    int got = read_fields(r, obj, vals, slots);
+    for (Py_ssize_t i = 0; i < obj->nkeys; i++) Py_XDECREF(vals[i]);
+    return got;
+}
+
 /* The view, or NULL with no error set: declined. */
 static PyObject *read_claim(Reader *r, PyObject *data) {
-    if (!PyDict_CheckExact(data) || !keys_ok(data, r->claim.keys)) return NULL;
+    if (!PyDict_CheckExact(data)) return NULL;
     PyObject *slots[MAX_SLOTS] = {NULL};
     PyObject *view = NULL;
     int got = read_obj(r, &r->claim, data, slots);

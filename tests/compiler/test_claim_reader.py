@@ -32,6 +32,7 @@ import yibao
 from yibao.fuzzing import load_corpus, make_mutant
 from yibao.sampling import sample_policy_claims
 
+from .test_claim_fast import _AMOUNT, _TEXT
 from .test_claim_view import _DIVIDE
 from .test_claims import good_claim, jiujiang
 
@@ -124,6 +125,26 @@ def test_sampled_claims_of_every_bundled_policy_are_read_in_c_as_the_check_reads
             assert _same(policy, data, exact_types=True) is not None, name
 
 
+@given(code=_TEXT, name=_TEXT | st.text(min_size=995, max_size=1005, alphabet="床a\U0001f600"),
+       amount=_AMOUNT, unit_price=st.none() | _AMOUNT, item_class=st.none() | _TEXT,
+       ytd=st.none() | _AMOUNT, disease=_TEXT)
+@settings(deadline=None, max_examples=300, database=None)
+def test_texts_and_amounts_are_read_in_c_as_the_check_reads_them(
+        code: str, name: str, amount: str, unit_price: str | None, item_class: str | None, ytd: str | None,
+        disease: str) -> None:
+    """Surrogates (in 2- and 4-byte strings), lengths, NUL, the amount pattern and limits, in C as in
+    the Python check (``test_claim_fast`` draws the same texts and amounts)."""
+    data = good_claim()
+    line = {"code": code, "name": name, "category": "B", "amount": amount, "unit_price": unit_price}
+    if item_class is not None:
+        line["class"] = item_class
+    data["lines"][1] = line
+    data["visit"]["diseases"] = ["I21", disease]
+    if ytd is not None:
+        data["year_to_date"] = {"basic.paid": ytd}
+    _same(jiujiang(), data, exact_types=True)
+
+
 @functools.cache
 def _corpus() -> Any:
     return load_corpus()
@@ -194,7 +215,8 @@ def _deep(n: int) -> Any:
 
 _HOSTILE = st.sampled_from([
     None, True, False, 0, -1, 1, 2, 3, 2**63, -(2**63) - 1, 10**400, 1.5, float("nan"), float("inf"),
-    "", "\x00", "A\x00", "\ud800", "a\udfff", "\U0001f600", "床" * 1001, "a" * 201, "12.34", "1.5",
+    "", "\x00", "A\x00", "\ud800", "a\udfff", "\U0001f600", "\U0001f600\udbff", "\U0001f600\ue000",
+    "床" * 1001, "a" * 201, "12.34", "1.5",
     "0000000001.00", "99999999.99", "100000000.00", "1e3", "１２.００", "-1.00", "+1.00", " 1.00",
     "2024-02-30", "2024-03-18", "9999-12-31", b"bytes", [], {}, [1], {"a": 1}, (1,), frozenset({"I21"}),
     Text("resident"), Text("A"), Text("2024-03-18"), Mapping(), Loud(), Loud(2),
