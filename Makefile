@@ -9,7 +9,7 @@ CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
 .PHONY: demo test lint bench bench-openfisca clean docs screenshot screenshot-letter
 
-$(STAMP): pyproject.toml compiler/_claim_reader.c
+$(STAMP): pyproject.toml setup.py $(wildcard compiler/*.c compiler/*.h)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# setuptools' "Editable installation" note (an InformationOnly warning, nothing to fix) is not shown

@@ -4,4 +4,7 @@ is declared in pyproject.toml. ``pip install`` builds it, also editable (``make 
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("yibao.compiler._claim_reader", ["compiler/_claim_reader.c"], optional=True)])
+_SOURCES = ["compiler/_claim_reader.c", "compiler/claim_reader_spec.c", "compiler/claim_reader_read.c"]
+
+setup(ext_modules=[Extension("yibao.compiler._claim_reader", _SOURCES, depends=["compiler/claim_reader.h"],
+                             optional=True)])

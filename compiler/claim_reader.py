@@ -61,7 +61,8 @@ def build(scope: Scope, dates: dict[str, Any], fallback: Check | None = None) ->
 
 
 def spec(scope: Scope, dates: dict[str, Any]) -> tuple[Any, ...]:
-    """The reader's table (its layout is the C file's ``Reader_init`` and ``parse_field``)."""
+    """The reader's table (its layout: ``Reader_init`` in ``_claim_reader.c``, ``parse_field`` in
+    ``claim_reader_spec.c``)."""
     age = _CLAIM_SLOTS["age"] if scope.requires_age else -1
     return (_object(scope, CLAIM, _CLAIM_SLOTS), ClaimView, len(ClaimView._fields), dates,
             _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies)
