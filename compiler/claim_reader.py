@@ -103,7 +103,7 @@ def _field(scope: Scope, f: Field, slots: dict[str, int]) -> tuple[Any, ...] | N
     if f.kind == "date":
         return _entry(C.DATE, f, slots["date"], extra=(slots["day"], slots["year"]))
     if f.kind == "codes":
-        return _entry(C.CODES, f, slot, extra=MAX_CODE_CHARS)
+        return _entry(C.CODES, f, slot, default=frozenset(), extra=MAX_CODE_CHARS)
     if f.kind == "object":
         return _entry(C.OBJECT, f, 0, extra=_object(scope, f.fields, slots))
     if f.kind == "lines":

@@ -362,10 +362,9 @@ static int read_date(Reader *r, const Field *f, PyObject *raw, PyObject **slots)
 }
 
 static int read_codes(const Field *f, PyObject *raw, PyObject **slots) {
-    if (raw == NULL || raw == Py_None) {
-        PyObject *empty = PyFrozenSet_New(NULL);
-        if (empty == NULL) return FAIL;
-        put(slots, f->slot, empty);
+    if (raw == NULL || raw == Py_None) {  /* the table's one empty frozenset: immutable, shared */
+        if (f->dflt == NULL || !PyFrozenSet_CheckExact(f->dflt)) return DECLINE;
+        put_new(slots, f->slot, f->dflt);
         return OK;
     }
     if (!PyList_CheckExact(raw) || PyList_GET_SIZE(raw) > f->limit) return DECLINE;
