@@ -1,5 +1,5 @@
 /* The claim reader's tables in C: what ``claim_reader.spec`` (Python) becomes when a Reader is built
- * (claim_reader_spec.c), and what reading a claim walks (_claim_reader.c). */
+ * (claim_reader_spec.c), and what reading a claim walks (claim_reader_read.c). */
 #ifndef YIBAO_CLAIM_READER_H
 #define YIBAO_CLAIM_READER_H
 
@@ -16,9 +16,6 @@ enum {
 #define READY(s) PyUnicode_READY(s)
 #else
 #define READY(s) 0  /* every str is ready from 3.12 on */
-/* claim_reader_read.c: the view of ``data``, or NULL with no error set (declined). */
-PyObject *cr_read_claim(Reader *r, PyObject *data);
-
 #endif
 
 #define MAX_SLOTS 64
