@@ -28,7 +28,7 @@ typedef struct Field Field;
 /* An object's allowed keys, each with its hash, and its fields (each reading the value of one key,
  * the split four). */
 typedef struct {
-    PyObject *keys;   /* frozenset of the keys allowed (borrowed from the spec) */
+    PyObject *keys;   /* tuple of the keys allowed (borrowed from the spec) */
     Py_ssize_t nkeys;
     PyObject *key[MAX_KEYS];
     Py_hash_t hash[MAX_KEYS];
@@ -71,6 +71,15 @@ static inline int str_eq(PyObject *a, PyObject *b) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(a);
     if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
     return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+
+/* The hash of exact str ``k``: the one it caches (computed on first use). */
+static inline Py_hash_t str_hash(PyObject *k) {
+#if PY_VERSION_HEX < 0x030E0000
+    Py_hash_t h = ((PyASCIIObject *)k)->hash;
+    if (h != -1) return h;
+#endif
+    return PyObject_Hash(k);
 }
 
 /* Where exact str ``k`` (of hash ``h``) is among ``obj``'s keys, or -1. */

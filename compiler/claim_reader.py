@@ -69,8 +69,10 @@ def spec(scope: Scope, dates: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],
-            keys: frozenset[str] | None = None) -> tuple[frozenset[str], tuple[Any, ...]]:
-    allowed = frozenset(f.key for f in fields) if keys is None else keys
+            keys: frozenset[str] | None = None) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """An object's allowed keys (all its fields' unless ``keys``), in the fields' order — the order a
+    claim usually gives them in, which the reader tries first — and its fields' entries."""
+    allowed = tuple(f.key for f in fields if keys is None or f.key in keys)
     return allowed, tuple(entry for f in fields if (entry := _field(scope, f, slots)) is not None)
 
 

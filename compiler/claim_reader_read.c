@@ -27,7 +27,7 @@ static int gather(const Obj *obj, PyObject *d, PyObject **vals) {
     while (PyDict_Next(d, &pos, &k, &v)) {
         Py_ssize_t at = -1;
         if (PyUnicode_CheckExact(k)) {
-            Py_hash_t h = PyObject_Hash(k);  /* cached in the str */
+            Py_hash_t h = str_hash(k);
             if (h == -1) PyErr_Clear();
             else at = find_key(obj, k, h);
         }

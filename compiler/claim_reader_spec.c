@@ -149,9 +149,9 @@ bad:
     return -1;
 }
 
-/* An object spec: (keys, fields). */
+/* An object spec: (keys, fields), the keys a tuple of distinct str (tried in that order). */
 int cr_parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width) {
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2 || !PyFrozenSet_CheckExact(PyTuple_GET_ITEM(spec, 0))
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 0))
         || !PyTuple_Check(PyTuple_GET_ITEM(spec, 1))) {
         PyErr_SetString(PyExc_ValueError, "claim reader spec: an object is (keys, fields)");
         return -1;
@@ -163,9 +163,9 @@ int cr_parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width) {
     while ((k = PyIter_Next(it)) != NULL) {
         Py_DECREF(k);  /* the frozenset holds it */
         Py_hash_t h = PyObject_Hash(k);
-        if (!PyUnicode_CheckExact(k) || obj->nkeys == MAX_KEYS || h == -1) {
+        if (!PyUnicode_CheckExact(k) || obj->nkeys == MAX_KEYS || h == -1 || find_key(obj, k, h) >= 0) {
             Py_DECREF(it);
-            PyErr_SetString(PyExc_ValueError, "claim reader spec: at most 16 keys, each a str");
+            PyErr_SetString(PyExc_ValueError, "claim reader spec: at most 16 keys, distinct, each a str");
             return -1;
         }
         obj->key[obj->nkeys] = k;

@@ -294,7 +294,8 @@ def test_a_bad_table_is_refused_when_the_reader_is_built() -> None:
 
     unknown_kind = (99, "k", False, None, 0, 0, 0, None, None, None)
     for spec in ((), (1, 2, 3, 4, 5, 6, 7, 8),
-                 ((frozenset(), (unknown_kind,)), ClaimView, 23, {}, len, 0, -1, len)):
+                 (((), (unknown_kind,)), ClaimView, 23, {}, len, 0, -1, len),
+                 ((("k", "k"), ()), ClaimView, 23, {}, len, 0, -1, len)):  # a key twice
         with pytest.raises(ValueError):
             _claim_reader.Reader(spec)
 
