@@ -121,15 +121,6 @@ def _compiled(template: str) -> tuple[tuple[str, int, Callable[[Any], str]], ...
     return tuple(parts)
 
 
-def _fill(template: str, values: Sequence[Any]) -> str:
-    out = []
-    for literal, slot, fmt in _compiled(template):
-        out.append(literal)
-        if slot >= 0:
-            out.append(fmt(values[slot]))
-    return "".join(out)
-
-
 # ---------------------------------------------------------------- the Chinese formula
 # A Chinese formula shows no identifier of the policy file: where the compiler wrote policy
 # source text into it (a layer's base, a condition, a check), the names read as their labels.
@@ -228,22 +219,6 @@ def _zh_parts(site: Site, vocab: Vocabulary) -> tuple[tuple[str, int, Callable[[
     return tuple((zh_words(literal, vocab), slot, fmt) for literal, slot, fmt in parts)
 
 
-def _fill_zh(site: Site, vocab: Vocabulary, values: Sequence[Any]) -> str:
-    """The Chinese formula: yes/no as 是/否, a condition's source text read with labels."""
-    out = []
-    for literal, slot, fmt in _zh_parts(site, vocab):
-        out.append(literal)
-        if slot < 0:
-            continue
-        if fmt is _bool:
-            out.append("是" if values[slot] else "否")
-        elif fmt is str and site.kind in ("skip", "check") and isinstance(values[slot], str):
-            out.append(zh_words(values[slot], vocab))
-        else:
-            out.append(fmt(values[slot]))
-    return "".join(out)
-
-
 def zh_label(site: Site, vocab: Vocabulary) -> str:
     """A step's Chinese label; a classification row's condition (费用分类 A（visit.kind == …）) in words."""
     return zh_words(site.zh, vocab) if site.kind == "classify" and "（" in site.zh else site.zh
@@ -282,53 +257,173 @@ def _branch(lang: str, exception: str | None, zh: str, en: str, row: str | None)
     return phrases.phrase("input", "joiner", lang).join(parts)
 
 
+
+
+# ---------------------------------------------------------------- formatting, planned per site
+# Everything a step shows that does not depend on the recorded figures (its labels, citation,
+# place, the formula's format strings with the policy's names already read as labels) is worked
+# out once per site, on the first step a site records; a step then formats its figures, each
+# once for both languages, and fills the two format strings.
+
+def _zh_bool(value: object) -> str:
+    return "是" if value else "否"
+
+
+def _format_string(parts: Sequence[tuple[str, int, Callable[[Any], str]]],
+                   fns: Sequence[Callable[[Any], str]], uses: dict[tuple[int, Any], int]) -> str:
+    """A template's parts as a ``str.format`` string over the step's shown figures (``uses``)."""
+    out = []
+    for (literal, slot, _), fn in zip(parts, fns, strict=True):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if slot >= 0:
+            out.append(f"{{{uses.setdefault((slot, fn), len(uses))}}}")
+    return "".join(out)
+
+
+class _SitePlan(NamedTuple):
+    """One site's step, less what its figures fill in."""
+
+    head: tuple[Any, ...]  # the Step's rule, kind, zh, en, citation, file, line, end_line
+    tail: tuple[Any, ...]  # its construct and layer
+    after: tuple[Any, ...]  # after its values: ordinal, citation_en, subject
+    names: tuple[str, ...]  # the construct's field names, in record order
+    uses: tuple[tuple[int, Callable[[Any], str]], ...]  # (slot, formatter) of every figure shown
+    en: str  # the English formula as a format string over the shown figures
+    zh: str  # the Chinese one
+    result: int  # the shown figure that is the result, or -1
+    inputs: tuple[str, ...]
+    line: int  # the position of the claim line's index in the record, for a classification; else -1
+    parameter: bool
+
+
+def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
+    en_parts = _compiled(site.template)
+    zh_parts = _zh_parts(site, vocab)
+    en_fns = [fmt for _, _, fmt in en_parts]
+    zh_fns: list[Callable[[Any], str]] = []
+    for _, _, fmt in zh_parts:
+        if fmt is _bool:
+            fmt = _zh_bool
+        elif fmt is str and site.kind in ("skip", "check"):
+            def fmt(value: Any, vocab: Vocabulary = vocab) -> str:
+                return zh_words(value, vocab) if isinstance(value, str) else str(value)
+        zh_fns.append(fmt)
+    uses: dict[tuple[int, Any], int] = {}
+    en = _format_string(en_parts, en_fns, uses)
+    zh = _format_string(zh_parts, zh_fns, uses)
+    result = -1
+    if site.result >= 0:
+        result = uses.setdefault((site.result, _FORMATTERS[site.result_code]), len(uses))
+    construct = CONSTRUCTS[site.construct]
+    names = construct.names
+    return _SitePlan(
+        head=(site.rule, site.kind, zh_label(site, vocab), site.en, site.cite, site.file or meta.file,
+              site.line, site.end_line),
+        tail=(site.construct, site.layer), after=(site.ordinal, site.cite_en, site.subject),
+        names=names, uses=tuple(uses), en=en, zh=zh, result=result, inputs=site.inputs,
+        line=names.index("line") if site.kind == "classify" else -1,
+        parameter=site.kind == "parameter")
+
+
+def _parameter_step(meta: PolicyMeta, site: Site, plan: _SitePlan, values: tuple[Any, ...]) -> Step:
+    """A parameter's step (at index 0): it depends on its site and figures alone, never the claim."""
+    info = meta.params[site.subject]
+    value, version, exception, row = values
+    citation, citation_en = site.cite, site.cite_en
+    line, end_line, file = site.line, site.end_line, site.file or meta.file
+    start, rows = info.versions[version] if version >= 0 else ("", ())
+    branch = branch_zh = ex_name = row_keys = None
+    if exception >= 0:
+        ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
+        citation_en = ""  # an exception's citation is written in Chinese only
+        start = ""
+    if row >= 0:
+        row_keys = rows[row][0]
+    if ex_name is not None or row_keys is not None:
+        names = (ex_zh, ex_en) if ex_name else ("", "")
+        branch, branch_zh = (_branch(lang, ex_name, *names, row_keys) for lang in ("en", "zh"))
+    # The step points at the row (or value) that gave the figure.
+    if rows:
+        entry = rows[max(row, 0)]
+        line = end_line = entry[1]
+        file = entry[2] if len(entry) > 2 else meta.file
+    shown = [fn(values[slot]) for slot, fn in plan.uses]
+    named = dict(zip(plan.names, values, strict=True))
+    named["value"] = _JSON[info.type](value)  # as JSON shows the parameter's type
+    return Step(
+        index=0, rule=site.rule, kind=site.kind, zh=plan.head[2], en=site.en,
+        citation=citation, file=file, line=line, end_line=end_line,
+        formula=plan.en.format(*shown), formula_zh=plan.zh.format(*shown),
+        result=shown[plan.result] if plan.result >= 0 else None,
+        inputs=(Input(info.name, info.zh, info.en, fmt_value(value, info.type), start or None, branch,
+                      branch_zh, ex_name, row_keys),),
+        claim_line=None, construct=site.construct, layer=site.layer, values=named,
+        ordinal=site.ordinal, citation_en=citation_en, subject=site.subject)
+
+
+class _PolicyPlan:
+    """A policy's site plans, made on first use, and its parameters' steps by figures."""
+
+    __slots__ = ("meta", "parameters", "sites", "vocab")
+
+    def __init__(self, meta: PolicyMeta) -> None:
+        self.meta = meta
+        self.vocab = vocabulary(meta)
+        self.sites: list[_SitePlan | None] = [None] * len(meta.sites)
+        self.parameters: dict[tuple[int, tuple[Any, ...]], Step] = {}
+
+    def site(self, site_id: int) -> _SitePlan:
+        plan = self.sites[site_id]
+        if plan is None:
+            plan = self.sites[site_id] = _site_plan(self.meta, self.vocab, self.meta.sites[site_id])
+        return plan
+
+    def parameter(self, site_id: int, values: tuple[Any, ...]) -> Step:
+        key = (site_id, values)
+        try:
+            return self.parameters[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (none is recorded so today): formatted each time
+            return _parameter_step(self.meta, self.meta.sites[site_id], self.site(site_id), values)
+        step = _parameter_step(self.meta, self.meta.sites[site_id], self.site(site_id), values)
+        if len(self.parameters) < 4096:  # a parameter takes few values; bounded all the same
+            self.parameters[key] = step
+        return step
+
+
+_PLANS: dict[int, _PolicyPlan] = {}  # by id(meta); the plan holds its meta, so the id stays its own
+
+
+def _policy_plan(meta: PolicyMeta) -> _PolicyPlan:
+    plan = _PLANS.get(id(meta))
+    if plan is None or plan.meta is not meta:
+        if len(_PLANS) >= 64:  # policies loaded and dropped (tests, the fuzzer): keep the newest
+            del _PLANS[next(iter(_PLANS))]
+        plan = _PLANS[id(meta)] = _PolicyPlan(meta)
+    return plan
+
+
 def render_steps(
     meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]
 ) -> list[Step]:
     """Format recorded figures into steps; parameter steps become the inputs of later steps."""
+    policy = _policy_plan(meta)
     params: dict[str, Input] = {}
     steps: list[Step] = []
-    vocab = vocabulary(meta)
+    new = tuple.__new__
     for site_id, values in records:
-        site = meta.sites[site_id]
-        inputs = tuple(params[name] for name in site.inputs if name in params)
-        line, end_line, file = site.line, site.end_line, site.file or meta.file
-        citation, citation_en = site.cite, site.cite_en
-        if site.kind == "parameter":
-            info = meta.params[site.subject]
-            value, version, exception, row = values
-            start, rows = info.versions[version] if version >= 0 else ("", ())
-            branch = branch_zh = ex_name = row_keys = None
-            if exception >= 0:
-                ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
-                citation_en = ""  # an exception's citation is written in Chinese only
-                start = ""
-            if row >= 0:
-                row_keys = rows[row][0]
-            if ex_name is not None or row_keys is not None:
-                names = (ex_zh, ex_en) if ex_name else ("", "")
-                branch, branch_zh = (_branch(lang, ex_name, *names, row_keys) for lang in ("en", "zh"))
-            # The step points at the row (or value) that gave the figure.
-            if rows:
-                entry = rows[max(row, 0)]
-                line = end_line = entry[1]
-                file = entry[2] if len(entry) > 2 else meta.file
-            params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
-                                      start or None, branch, branch_zh, ex_name, row_keys)
-            inputs = (params[info.name],)
-        construct = CONSTRUCTS[site.construct]
-        named = construct.named(values)
-        if construct is CONSTRUCTS["parameter"]:
-            named = {**named, "value": _JSON[info.type](value)}  # as JSON shows the parameter's type
-        claim_line = named["line"] if site.kind == "classify" else None
-        result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
-        formula = _fill(site.template, values)
-        steps.append(Step(
-            index=len(steps), rule=site.rule, kind=site.kind, zh=zh_label(site, vocab), en=site.en,
-            citation=citation, file=file, line=line, end_line=end_line,
-            formula=formula, formula_zh=_fill_zh(site, vocab, values),
-            result=result, inputs=inputs,
-            claim_line=claim_line, construct=site.construct, layer=site.layer, values=named,
-            ordinal=site.ordinal, citation_en=citation_en, subject=site.subject,
-        ))
+        plan = policy.sites[site_id] or policy.site(site_id)
+        if plan.parameter:
+            cached = policy.parameter(site_id, values)
+            params[cached.inputs[0].name] = cached.inputs[0]
+            steps.append(new(Step, (len(steps), *cached[1:16], dict(cached.values), *cached[17:])))
+            continue
+        inputs = tuple(params[name] for name in plan.inputs if name in params) if plan.inputs else ()
+        shown = [fn(values[slot]) for slot, fn in plan.uses]
+        steps.append(new(Step, (
+            len(steps), *plan.head, plan.en.format(*shown), plan.zh.format(*shown),
+            shown[plan.result] if plan.result >= 0 else None, inputs,
+            values[plan.line] if plan.line >= 0 else None, *plan.tail,
+            dict(zip(plan.names, values, strict=True)), *plan.after)))
     return steps
