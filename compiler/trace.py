@@ -261,68 +261,89 @@ def _branch(lang: str, exception: str | None, zh: str, en: str, row: str | None)
 
 # ---------------------------------------------------------------- formatting, planned per site
 # Everything a step shows that does not depend on the recorded figures (its labels, citation,
-# place, the formula's format strings with the policy's names already read as labels) is worked
-# out once per site, on the first step a site records; a step then formats its figures, each
-# once for both languages, and fills the two format strings.
+# place, the formulas with the policy's names already read as labels) is worked out once per
+# site, on the first step the site records, into a small function that formats each figure once
+# for both languages and fills the two formulas' %-strings. The function's source holds only
+# record positions and names made here; every text (labels, formulas, citations) is an object in
+# its namespace, so no policy text is ever compiled.
+
 
 def _zh_bool(value: object) -> str:
     return "是" if value else "否"
 
 
-def _format_string(parts: Sequence[tuple[str, int, Callable[[Any], str]]],
-                   fns: Sequence[Callable[[Any], str]], uses: dict[tuple[int, Any], int]) -> str:
-    """A template's parts as a ``str.format`` string over the step's shown figures (``uses``)."""
-    out = []
-    for (literal, slot, _), fn in zip(parts, fns, strict=True):
-        out.append(literal.replace("{", "{{").replace("}", "}}"))
-        if slot >= 0:
-            out.append(f"{{{uses.setdefault((slot, fn), len(uses))}}}")
-    return "".join(out)
-
-
 class _SitePlan(NamedTuple):
-    """One site's step, less what its figures fill in."""
+    """One site's step maker and what render_steps needs to call it."""
 
-    head: tuple[Any, ...]  # the Step's rule, kind, zh, en, citation, file, line, end_line
-    tail: tuple[Any, ...]  # its construct and layer
-    after: tuple[Any, ...]  # after its values: ordinal, citation_en, subject
-    names: tuple[str, ...]  # the construct's field names, in record order
-    uses: tuple[tuple[int, Callable[[Any], str]], ...]  # (slot, formatter) of every figure shown
-    en: str  # the English formula as a format string over the shown figures
-    zh: str  # the Chinese one
-    result: int  # the shown figure that is the result, or -1
-    inputs: tuple[str, ...]
-    line: int  # the position of the claim line's index in the record, for a classification; else -1
+    make: Callable[[int, tuple[Any, ...], tuple[Input, ...]], Step]  # (index, record, inputs) → Step
+    inputs: tuple[str, ...]  # the parameters the step reads
     parameter: bool
+    source: str  # the maker's source: record positions and names made here, never a text
 
 
-def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
-    en_parts = _compiled(site.template)
-    zh_parts = _zh_parts(site, vocab)
-    en_fns = [fmt for _, _, fmt in en_parts]
-    zh_fns: list[Callable[[Any], str]] = []
-    for _, _, fmt in zh_parts:
+def _zh_fns(site: Site, vocab: Vocabulary) -> list[Callable[[Any], str]]:
+    """How the Chinese formula shows each slot: yes/no as 是/否, a condition's text read with labels."""
+    out: list[Callable[[Any], str]] = []
+    for _, _, fmt in _zh_parts(site, vocab):
         if fmt is _bool:
             fmt = _zh_bool
         elif fmt is str and site.kind in ("skip", "check"):
             def fmt(value: Any, vocab: Vocabulary = vocab) -> str:
                 return zh_words(value, vocab) if isinstance(value, str) else str(value)
-        zh_fns.append(fmt)
-    uses: dict[tuple[int, Any], int] = {}
-    en = _format_string(en_parts, en_fns, uses)
-    zh = _format_string(zh_parts, zh_fns, uses)
-    result = -1
-    if site.result >= 0:
-        result = uses.setdefault((site.result, _FORMATTERS[site.result_code]), len(uses))
-    construct = CONSTRUCTS[site.construct]
-    names = construct.names
-    return _SitePlan(
-        head=(site.rule, site.kind, zh_label(site, vocab), site.en, site.cite, site.file or meta.file,
-              site.line, site.end_line),
-        tail=(site.construct, site.layer), after=(site.ordinal, site.cite_en, site.subject),
-        names=names, uses=tuple(uses), en=en, zh=zh, result=result, inputs=site.inputs,
-        line=names.index("line") if site.kind == "classify" else -1,
-        parameter=site.kind == "parameter")
+        out.append(fmt)
+    return out
+
+
+def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
+    """The site's step maker: the source names figures by position, the texts by namespace name."""
+    space: dict[str, Any] = {"__builtins__": {"len": len, "ValueError": ValueError},
+                             "new": tuple.__new__, "Step": Step}
+    shown: dict[tuple[int, Any], str] = {}  # (slot, formatter) → the local holding it
+    lines: list[str] = []
+
+    def figure(slot: int, fn: Callable[[Any], str], *, text: bool = False) -> str:
+        """The expression of a figure as shown; a text slot of a formula is %s of the figure itself."""
+        if fn is str and text:
+            return f"v[{slot}]"
+        if (slot, fn) not in shown:
+            name = shown[slot, fn] = f"x{len(shown)}"
+            space[f"F{name}"] = fn
+            lines.append(f"    {name} = F{name}(v[{slot}])")
+        return shown[slot, fn]
+
+    def formula(parts: Sequence[tuple[str, int, Any]], fns: Sequence[Callable[[Any], str]], key: str) -> str:
+        args = [figure(slot, fn, text=True) for (_, slot, _), fn in zip(parts, fns, strict=True) if slot >= 0]
+        if not args:
+            space[key] = "".join(literal for literal, _, _ in parts)
+            return key
+        space[key] = "".join(literal.replace("%", "%%") + ("%s" if slot >= 0 else "")
+                             for literal, slot, _ in parts)
+        return f"{key} % ({', '.join(args)},)"
+
+    en_parts = _compiled(site.template)
+    en = formula(en_parts, [fmt for _, _, fmt in en_parts], "EN")
+    zh = formula(_zh_parts(site, vocab), _zh_fns(site, vocab), "ZH")
+    result = figure(site.result, _FORMATTERS[site.result_code]) if site.result >= 0 else "None"
+    names = CONSTRUCTS[site.construct].names
+    line = f"v[{names.index('line')}]" if site.kind == "classify" else "None"
+    named = ", ".join(f"{name!r}: v[{i}]" for i, name in enumerate(names))
+    fixed = dict(zip(("K_rule", "K_kind", "K_zh", "K_en", "K_cite", "K_file", "K_line", "K_end",
+                      "K_construct", "K_layer", "K_ordinal", "K_cite_en", "K_subject"),
+                     (site.rule, site.kind, zh_label(site, vocab), site.en, site.cite, site.file or meta.file,
+                      site.line, site.end_line, site.construct, site.layer, site.ordinal, site.cite_en,
+                      site.subject), strict=True))
+    space.update(fixed)
+    source = "\n".join([
+        "def make(i, v, inputs):",
+        f"    if len(v) != {len(names)}:",
+        "        raise ValueError(v)",  # a record the construct does not name: a compiler bug, never padded
+        *lines,
+        "    return new(Step, (i, K_rule, K_kind, K_zh, K_en, K_cite, K_file, K_line, K_end, "
+        f"{en}, {zh}, {result}, inputs, {line}, K_construct, K_layer, {{{named}}}, K_ordinal, K_cite_en, "
+        "K_subject))",
+    ])
+    exec(compile(source, "<trace step>", "exec"), space)  # record positions and names made here only
+    return _SitePlan(space["make"], site.inputs, site.kind == "parameter", source)
 
 
 def _parameter_step(meta: PolicyMeta, site: Site, plan: _SitePlan, values: tuple[Any, ...]) -> Step:
@@ -347,18 +368,12 @@ def _parameter_step(meta: PolicyMeta, site: Site, plan: _SitePlan, values: tuple
         entry = rows[max(row, 0)]
         line = end_line = entry[1]
         file = entry[2] if len(entry) > 2 else meta.file
-    shown = [fn(values[slot]) for slot, fn in plan.uses]
-    named = dict(zip(plan.names, values, strict=True))
+    shown = plan.make(0, values, (Input(info.name, info.zh, info.en, fmt_value(value, info.type),
+                                        start or None, branch, branch_zh, ex_name, row_keys),))
+    named = dict(shown.values)
     named["value"] = _JSON[info.type](value)  # as JSON shows the parameter's type
-    return Step(
-        index=0, rule=site.rule, kind=site.kind, zh=plan.head[2], en=site.en,
-        citation=citation, file=file, line=line, end_line=end_line,
-        formula=plan.en.format(*shown), formula_zh=plan.zh.format(*shown),
-        result=shown[plan.result] if plan.result >= 0 else None,
-        inputs=(Input(info.name, info.zh, info.en, fmt_value(value, info.type), start or None, branch,
-                      branch_zh, ex_name, row_keys),),
-        claim_line=None, construct=site.construct, layer=site.layer, values=named,
-        ordinal=site.ordinal, citation_en=citation_en, subject=site.subject)
+    return shown._replace(citation=citation, file=file, line=line, end_line=end_line, values=named,
+                          citation_en=citation_en)
 
 
 class _PolicyPlan:
@@ -418,12 +433,7 @@ def render_steps(
             cached = policy.parameter(site_id, values)
             params[cached.inputs[0].name] = cached.inputs[0]
             steps.append(new(Step, (len(steps), *cached[1:16], dict(cached.values), *cached[17:])))
-            continue
-        inputs = tuple(params[name] for name in plan.inputs if name in params) if plan.inputs else ()
-        shown = [fn(values[slot]) for slot, fn in plan.uses]
-        steps.append(new(Step, (
-            len(steps), *plan.head, plan.en.format(*shown), plan.zh.format(*shown),
-            shown[plan.result] if plan.result >= 0 else None, inputs,
-            values[plan.line] if plan.line >= 0 else None, *plan.tail,
-            dict(zip(plan.names, values, strict=True)), *plan.after)))
+        else:
+            inputs = tuple(params[name] for name in plan.inputs if name in params) if plan.inputs else ()
+            steps.append(plan.make(len(steps), values, inputs))
     return steps

@@ -31,3 +31,11 @@ def test_money_display_is_money_str_with_thousands_separators(fen: int) -> None:
     assert text.replace(",", "") == money_str(fen)
     whole = text.lstrip("-").split(".")[0]
     assert all(len(g) == 3 for g in whole.split(",")[1:]) and 1 <= len(whole.split(",")[0]) <= 3
+
+
+def test_money_display_around_the_first_separator() -> None:
+    from yibao.compiler.money import money_display
+
+    shown = [money_display(f) for f in (0, 7, 99, 100, 99_999, 100_000, 123_456_789, -99_999, -100_000)]
+    assert shown == ["0.00", "0.07", "0.99", "1.00", "999.99", "1,000.00", "1,234,567.89", "-999.99",
+                     "-1,000.00"]

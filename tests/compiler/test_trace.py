@@ -8,6 +8,7 @@ every step), kept here only to say what the planned formatting must give.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -140,3 +141,26 @@ def test_a_cached_parameter_step_is_not_shared() -> None:
     assert pa.values is not pb.values
     pa.values["value"] = "changed"  # type: ignore[index]
     assert policy.settle(data, trace=True).trace == b
+
+
+def test_a_step_maker_compiles_no_policy_text() -> None:
+    """The source of every site's step maker holds record positions, names made in trace.py and the
+    construct's field names; every label, formula and citation is an object in its namespace."""
+    allowed = {"def", "make", "i", "v", "inputs", "if", "len", "raise", "ValueError", "return", "new",
+               "Step", "EN", "ZH", "None", "K_rule", "K_kind", "K_zh", "K_en", "K_cite", "K_file", "K_line",
+               "K_end", "K_construct", "K_layer", "K_ordinal", "K_cite_en", "K_subject"}
+    fields = {n for c in CONSTRUCTS.values() for n in c.names}
+    seen = 0
+    for name in BUNDLED:
+        meta = bundled(name).meta
+        plan = T._PolicyPlan(meta)
+        for site_id in range(len(meta.sites)):
+            source = plan.site(site_id).source
+            keys = re.findall(r"'([a-z_]+)': v\[\d+\]", source)
+            assert set(keys) <= fields, source
+            rest = re.sub(r"'[a-z_]+': ", "", source)
+            assert "'" not in rest and '"' not in rest and "#" not in rest, source
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest))
+            assert words <= allowed | {w for w in words if re.fullmatch(r"F?x\d+", w)}, words - allowed
+            seen += 1
+    assert seen > 100
