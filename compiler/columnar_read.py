@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from yibao.dsl.ast import ClassRow, Field, walk
 from yibao.dsl.errors import ClaimError, ClaimIssue
 
 from . import claims as C
@@ -82,6 +83,8 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
 def _words(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A text column as its distinct texts and each row's index among them (a null: the index
     one past the last): the column's own dictionary when it is dictionary-encoded."""
+    if col.null_count == len(col):  # a field left unread, or without a value: no text to encode
+        return pa.array([], pa.string()), np.zeros(len(col), dtype=np.int8)
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col)
     words = col.dictionary
@@ -194,25 +197,52 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
 _INT64 = "Int(bitWidth=64, isSigned=true)"  # a Parquet integer column's logical type, as pyarrow names it
 
 
-def unread_line_fields(policy: Any) -> Callable[[str, Any, int], bool]:
-    """For a Parquet reader (``formats.Skippable``): may a line field of a row group be left
-    unread, by its statistics (read as nulls instead), for claims the policy would judge alike?
+def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool]]:
+    """For a Parquet reader (``formats.Skippable``): the line fields a column chunk of which may be
+    left unread (read as nulls instead) when every value it can hold but null (``values``, from
+    its dictionary page) passes the field's checks, so that its claims are judged alike:
 
-    - a split field or ``unit_price`` without a single value in the row group: nulls already;
-    - ``unit_price`` where no ``classify`` row reads it: its only check is its range, which the
-      statistics' minimum and maximum prove (int64 fen only; a decimal column is read)."""
-    def skippable(name: str, stats: Any, values: int) -> bool:
-        if name not in ("unit_price", *SPLIT) or stats is None or not stats.has_null_count:
-            return False
-        if stats.null_count == values:
+    - a split field or ``unit_price`` without a value (an empty dictionary): nulls already;
+    - ``unit_price`` where no ``classify`` row reads it: its only check is its range (int64 fen
+      only; a decimal column is read);
+    - ``name``, and ``class`` where the policy never reads it: their only checks are each text's
+      own (its length, a surrogate, an empty class), which a null passes.
+
+    Never ``code`` (a null code is refused), ``category`` or ``amount`` (every policy reads them)."""
+    def empty(leaf: Any, values: list[Any]) -> bool:
+        return not values
+
+    def price(leaf: Any, values: list[Any]) -> bool:
+        if not values:
             return True
-        if name != "unit_price" or policy.priced or not stats.has_min_max:
+        if policy.priced or leaf.physical_type != "INT64" or str(leaf.logical_type) not in ("None", _INT64):
             return False
-        if stats.physical_type != "INT64" or str(stats.logical_type) not in ("None", _INT64):
-            return False
-        return stats.min >= 0 and stats.max <= C.MAX_LINE_FEN
+        return min(values) >= 0 and max(values) <= C.MAX_LINE_FEN
 
-    return skippable
+    def texts(limit: int, empty_too: bool) -> Callable[[Any, list[Any]], bool]:
+        def judge(leaf: Any, values: list[Any]) -> bool:
+            if str(leaf.logical_type) != "String":
+                return False
+            return all(type(v) is str and (v or empty_too) and C._text_issue(v, limit) is None
+                       for v in values)
+        return judge
+
+    judges: dict[str, Callable[[Any, list[Any]], bool]] = {k: empty for k in SPLIT}
+    judges["unit_price"] = price
+    judges["name"] = texts(C.MAX_NAME_CHARS, True)
+    if not reads_line_class(policy):
+        judges["class"] = texts(C.MAX_CODE_CHARS, False)
+    return judges
+
+
+def reads_line_class(policy: Any) -> bool:
+    """Does any ``classify`` row or expression of ``policy`` read a line's class?"""
+    for node in walk(policy.ast):
+        if isinstance(node, Field) and node.dotted == "line.class":
+            return True
+        if isinstance(node, ClassRow) and node.item_class is not None:
+            return True
+    return False
 
 
 def valid_rows(table: pa.Table, policy: Any, module: Any) -> np.ndarray:
