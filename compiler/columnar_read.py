@@ -74,6 +74,9 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
     is, its offsets and flattened values read as if each null were empty; else nulls filled."""
     if not col.null_count:
         return col
+    if col.null_count == len(col):  # every row null (a column the file lacks): empty if no entry
+        offsets = _raw(col.offsets)
+        return col if offsets[0] == offsets[-1] else col.fill_null([])
     sizes = np.diff(_ints(col.offsets))
     if not sizes[_nulls(col)].any():
         return col
@@ -406,7 +409,10 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     y_null = null("ytd_year")
     bad |= ~y_null & ((ytd_year < 1) | (ytd_year > C.MAX_YEAR))
     ignored = ~y_null & (ytd_year != year) & (count > 0)
-    ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
+    if ignored.any():
+        ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
+    else:  # no figure of another year: the columns as read
+        ytd = {a: own[a] if a in own else np.zeros(n, dtype=I64) for a in module.ACCUMULATORS}
     paid_col = _empty_for_null(col["paid"])
     paid, pcount, pbad, named = _map_columns(paid_col, n)
     bad |= pbad | (pcount != len(module.GIVEN))
