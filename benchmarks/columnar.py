@@ -39,6 +39,8 @@ from yibao.compiler.loader import compile_policy
 from yibao.compiler.loader_columnar import columnar_module
 from yibao.compiler.runtime_columnar import Batch, batch_from_claims, settle_batch
 
+from yibao.formats import COMPRESSION, ROW_GROUP
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
 CRITICAL = """
@@ -158,9 +160,11 @@ def tiles(base: pa.Table, size: int, chunk: int = 65_536) -> Any:
         copy += 1
 
 
-def write_claims(base: pa.Table, size: int, path: Path, row_group: int = 65_536) -> None:
-    """``size`` claims (``tiles``) into a Parquet file of ``row_group`` claims a row group."""
-    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA)
+def write_claims(base: pa.Table, size: int, path: Path, row_group: int = ROW_GROUP) -> None:
+    """``size`` claims (``tiles``) into a Parquet file laid out as ``yibao sample-claims`` writes
+    one: ``row_group`` claims a row group, every column dictionary-encoded where it pays, pages
+    compressed with ``formats.COMPRESSION``."""
+    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA, compression=COMPRESSION)
     held: list[pa.Table] = []
     count = 0
     for t in tiles(base, size):

@@ -204,3 +204,20 @@ def test_lying_statistics_do_not_hide_a_value(table: pa.Table, tmp_path: Path) -
     assert (stats.min, stats.max) == (5, 5)  # the footer now lies
     result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
     assert result.exit_code == 1 and "row 100: lines[0].unit_price" in result.output
+
+
+def test_what_yibao_writes_is_lz4_with_statistics_where_a_reader_filters(table: pa.Table,
+                                                                         tmp_path: Path) -> None:
+    src = _write(table, tmp_path / "c.parquet")
+    out, claims = tmp_path / "s.parquet", tmp_path / "again.parquet"
+    assert run("batch", POLICY, src, "-o", out).exit_code == 0
+    meta = pq.ParquetFile(out).metadata
+    group = meta.row_group(0)
+    chunks = {group.column(i).path_in_schema: group.column(i) for i in range(meta.num_columns)}
+    assert {c.compression for c in chunks.values()} == {"LZ4"}
+    with_stats = {name for name, c in chunks.items() if c.is_stats_set and c.statistics.has_min_max}
+    assert with_stats == {"person_id", "date", "year"}
+    assert run("convert", src, claims).exit_code == 0  # claims as yibao writes them: LZ4 too
+    claims_meta = pq.ParquetFile(claims).metadata
+    assert claims_meta.row_group(0).column(0).compression == "LZ4"
+    assert pq.read_table(claims).equals(pq.read_table(src))
