@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import Names, P, Phrase
 from yibao.dsl.types import CATEGORIES, DEFAULT_ENUMS
 
 from .claim_fields import (  # noqa: F401  (the limits are read from here by older callers)
@@ -118,7 +119,7 @@ class _Collector:
         self.issues: list[ClaimIssue] = []
         self.dropped = 0
 
-    def add(self, path: str, message: str) -> None:
+    def add(self, path: str, message: Phrase) -> None:
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(ClaimIssue(path or "$", message))
         else:
@@ -127,8 +128,9 @@ class _Collector:
     def error(self, source: str | None, what: str = "claim") -> ClaimError:
         issues = list(self.issues)
         if self.dropped:
-            issues.append(ClaimIssue("$", f"{self.dropped} more issue{'s' if self.dropped > 1 else ''} "
-                                          "not shown"))
+            more = (P("{n} more issue not shown", n=1) if self.dropped == 1
+                    else P("{n} more issues not shown", n=self.dropped))
+            issues.append(ClaimIssue("$", more))
         return ClaimError(issues, source, what=what)
 
     def unknown_keys(self, obj: Mapping[Any, Any], allowed: AbstractSet[str], path: str) -> None:
@@ -139,15 +141,16 @@ class _Collector:
         extra = [key for key in obj if key not in allowed]
         for key in extra:
             if not isinstance(key, str):
-                self.add(path, f"key {_show(key)} is not a string")
+                self.add(path, P("key {key} is not a string", key=_show(key)))
         names = [key for key in extra if isinstance(key, str)]
         room = max(MAX_ISSUES - len(self.issues), 0)
         shown = heapq.nsmallest(room, names) if len(names) > room else sorted(names)
         self.dropped += len(names) - len(shown)
         for key in shown:
             close = difflib.get_close_matches(key, sorted(allowed), n=1) if len(key) <= 100 else []
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.add(_join(path, _key_text(key)), f"unknown field{hint}")
+            self.add(_join(path, _key_text(key)),
+                     P("unknown field; did you mean `{name}`?",
+                       name=close[0]) if close else P("unknown field"))
 
 
 def _join(path: str, key: str | int) -> str:
@@ -165,31 +168,32 @@ def _key_text(key: str) -> str:
     return key
 
 
-def _show(raw: Any) -> str:
-    """A value as an error message quotes it: short, printable, and never a deep or huge repr."""
+def _show(raw: Any) -> str | Phrase:
+    """A value as an error message quotes it: short, printable, and never a deep or huge repr; a
+    value that cannot be quoted is described (in each language)."""
     if isinstance(raw, str):
         return repr(raw if len(raw) <= 40 else raw[:40] + "…")
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return repr(raw) if -_INT_TEXT < raw < _INT_TEXT else "a number of more than 40 digits"
+        return repr(raw) if -_INT_TEXT < raw < _INT_TEXT else P("a number of more than 40 digits")
     if raw is None or isinstance(raw, bool | float):
         return repr(raw)
     if isinstance(raw, list):
-        return "a list"
+        return P("a list")
     if isinstance(raw, Mapping):
-        return "an object"
-    return f"a {type(raw).__name__}"
+        return P("an object")
+    return P("a {kind}", kind=type(raw).__name__)
 
 
-def _text_issue(value: str, limit: int) -> str | None:
+def _text_issue(value: str, limit: int) -> Phrase | None:
     """Why ``value`` cannot be kept as text, or None: too long, or an unpaired surrogate
     (JSON ``"\\ud800"``), which no output could encode."""
     if len(value) > limit:
-        return f"{len(value)} characters; at most {limit}"
+        return P("{n} characters; at most {max}", n=len(value), max=limit)
     if not value.isascii():
         bad = _SURROGATE.search(value)
         if bad:
-            return (f"not text: an unpaired surrogate \\u{ord(bad.group()):04x} at character {bad.start()}; "
-                    "write the character itself, or a pair of \\u escapes")
+            return P("not text: an unpaired surrogate {code} at character {at}; write the character itself, "
+                     "or a pair of \\u escapes", code=f"\\u{ord(bad.group()):04x}", at=bad.start())
     return None
 
 
@@ -199,13 +203,13 @@ def _str(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, required
     if type(value) is not str:
         if value is None:
             if required:
-                c.add(_join(path, key), "required")
+                c.add(_join(path, key), P("required"))
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            c.add(_join(path, key), f"must be a string, not {type(value).__name__}")
+            c.add(_join(path, key), P("must be a string, not {kind}", kind=type(value).__name__))
             return None
         if isinstance(value, int) and not -_INT_ID < value < _INT_ID:
-            c.add(_join(path, key), f"a number of more than {limit} digits; at most {limit}")
+            c.add(_join(path, key), P("a number of more than {n} digits; at most {max}", n=limit, max=limit))
             return None
         value = str(value)
     problem = _text_issue(value, limit)
@@ -220,7 +224,7 @@ def _enum(c: _Collector, obj: Mapping[str, Any], key: str, path: str, values: tu
     raw = obj.get(key)
     if raw is None:
         if default is None:
-            c.add(_join(path, key), f"required; one of {', '.join(values)}")
+            c.add(_join(path, key), P("required; one of {values}", values=Names(tuple(values))))
             return values[0]
         return default
     if type(raw) is str and raw in values:  # the common case
@@ -230,7 +234,8 @@ def _enum(c: _Collector, obj: Mapping[str, Any], key: str, path: str, values: tu
                                 and -_INT_TEXT < raw < _INT_TEXT):
         value = str(raw)
     if value not in values:
-        c.add(_join(path, key), f"{_show(raw)} is not one of {', '.join(values)}")
+        c.add(_join(path, key), P("{value} is not one of {values}", value=_show(raw),
+                                  values=Names(tuple(values))))
         return values[0]
     return value
 
@@ -239,14 +244,14 @@ def _date(c: _Collector, data: Mapping[str, Any], what: str) -> dt.date:
     """The top-level ``date``: exactly YYYY-MM-DD (ASCII digits) and a real day."""
     raw = data.get("date")
     if raw is None:
-        c.add("date", f"required ({what}, YYYY-MM-DD)")
+        c.add("date", P("required ({what}, YYYY-MM-DD)", what=what))
         return dt.date.min
     try:
         if not isinstance(raw, str) or not _DATE.fullmatch(raw):
             raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
-        c.add("date", f"{_show(raw)} is not a date (YYYY-MM-DD)")
+        c.add("date", P("{value} is not a date (YYYY-MM-DD)", value=_show(raw)))
         return dt.date.min
 
 
@@ -256,13 +261,13 @@ def _int(c: _Collector, obj: Mapping[str, Any], key: str, path: str, *, minimum:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int):  # True is an int in Python, not a number here
-        c.add(_join(path, key), f"must be a whole number, not {_show(raw)}")
+        c.add(_join(path, key), P("must be a whole number, not {value}", value=_show(raw)))
         return None
     if raw < minimum:
-        c.add(_join(path, key), f"must be at least {minimum}")
+        c.add(_join(path, key), P("must be at least {n}", n=minimum))
         return None
     if raw > maximum:
-        c.add(_join(path, key), f"must be at most {maximum}")
+        c.add(_join(path, key), P("must be at most {n}", n=maximum))
         return None
     return raw
 
@@ -272,7 +277,8 @@ def _amount(c: _Collector, raw: Any, path: str, limit: int = MAX_AMOUNT_FEN) -> 
     if type(raw) is str or isinstance(raw, str):
         m = _AMOUNT.fullmatch(raw)
         if m is None:
-            c.add(path, f'{_show(raw)} is not an amount; write yuan as a decimal string such as "1234.50"')
+            c.add(path, P('{value} is not an amount; write yuan as a decimal string such as "1234.50"',
+                          value=_show(raw)))
             return 0
         sign, whole, frac = m.groups()
         if frac is None:
@@ -280,28 +286,29 @@ def _amount(c: _Collector, raw: Any, path: str, limit: int = MAX_AMOUNT_FEN) -> 
         elif len(frac) <= 2:
             cents = frac.ljust(2, "0")
         elif frac[2:].strip("0"):
-            c.add(path, f"more than two decimals (fen): {_show(raw)}")
+            c.add(path, P("more than two decimals (fen): {value}", value=_show(raw)))
             return 0
         else:
             cents = frac[:2]
         whole = whole.lstrip("0")
         if len(whole) > 20:  # never convert a 5,000-digit string to an int
-            c.add(path, f"{_show(raw)} is more than the limit of {money_str(limit)}")
+            c.add(path, P("{value} is more than the limit of {limit}", value=_show(raw),
+                          limit=money_str(limit)))
             return 0
         fen = int(whole + cents)
         if sign and fen:
-            c.add(path, "must not be negative")
+            c.add(path, P("must not be negative"))
             return 0
     elif isinstance(raw, int) and not isinstance(raw, bool):
         if raw < 0:
-            c.add(path, "must not be negative")
+            c.add(path, P("must not be negative"))
             return 0
         fen = raw * 100 if raw <= limit else limit + 1
     else:
-        c.add(path, 'must be a decimal string such as "1234.50"')
+        c.add(path, P('must be a decimal string such as "1234.50"'))
         return 0
     if fen > limit:
-        c.add(path, f"{_show(raw)} is more than the limit of {money_str(limit)}")
+        c.add(path, P("{value} is more than the limit of {limit}", value=_show(raw), limit=money_str(limit)))
         return 0
     return fen
 
@@ -328,7 +335,7 @@ def parse_claim(data: Any, enums: Mapping[str, tuple[str, ...]] | None = None,
         enums = {**DEFAULT_ENUMS, **enums}
     c = _Collector()
     if not _is_map(data):
-        raise ClaimError([ClaimIssue("$", "a claim must be a JSON object")], source)
+        raise ClaimError([ClaimIssue("$", P("a claim must be a JSON object"))], source)
     c.unknown_keys(data, CLAIM_KEYS, "")
     v = _read_fields(c, data, CLAIM, "", enums, {}, unread)
     if c.issues:
@@ -377,7 +384,7 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
         elif kind == "amount":
             if key not in obj:
                 if f.required:
-                    c.add(_join(path, key), "required")
+                    c.add(_join(path, key), P("required"))
                 out[attr] = 0 if f.required else None
             elif f.required or obj[key] is not None:
                 out[attr] = _amount(c, obj[key], _join(path, key), f.limit)
@@ -395,7 +402,7 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
             sub = obj.get(key)
             where = _join(path, key)
             if not _is_map(sub):
-                c.add(where, "required object")
+                c.add(where, P("required object"))
                 sub = {}
             c.unknown_keys(sub, f.keys, where)
             _read_fields(c, sub, f.fields, where, enums, out, unread)
@@ -412,25 +419,25 @@ def _read_fields(c: _Collector, obj: Mapping[str, Any], fields: tuple[Field, ...
 def _lines(c: _Collector, raw_lines: Any, f: Field, enums: Mapping[str, tuple[str, ...]]) -> tuple[Line, ...]:
     lines: list[Line] = []
     if type(raw_lines) is not list:
-        c.add(f.key, "required list of bill lines")
+        c.add(f.key, P("required list of bill lines"))
         raw_lines = []
     elif not raw_lines:
-        c.add(f.key, "a claim needs at least one line")
+        c.add(f.key, P("a claim needs at least one line"))
     elif len(raw_lines) > f.limit:
-        c.add(f.key, f"{len(raw_lines)} lines; at most {f.limit}")
+        c.add(f.key, P("{n} lines; at most {max}", n=len(raw_lines), max=f.limit))
         raw_lines = []
     keys = f.keys
     for i, raw in enumerate(raw_lines):
         path = f"{f.key}[{i}]"
         if not _is_map(raw):
-            c.add(path, "must be an object")
+            c.add(path, P("must be an object"))
             continue
         c.unknown_keys(raw, keys, path)
         lines.append(Line(**_read_fields(c, raw, f.fields, path, enums, {})))
     total = sum([line.amount for line in lines])
     if total > MAX_AMOUNT_FEN:
-        c.add(f.key, f"the lines add up to {money_str(total)}, more than the limit of "
-                     f"{money_str(MAX_AMOUNT_FEN)} for a claim")
+        c.add(f.key, P("the lines add up to {total}, more than the limit of {limit} for a claim",
+                       total=money_str(total), limit=money_str(MAX_AMOUNT_FEN)))
     return tuple(lines)
 
 
@@ -438,17 +445,19 @@ def _split(c: _Collector, raw: Mapping[str, Any], path: str, amount: int) -> tup
     """The platform's split of a line: all four amounts, adding up to the line's amount."""
     missing = [k for k in SPLIT_KEYS if k not in raw]
     if missing:
-        given = ", ".join(k for k in SPLIT_KEYS if k in raw)
+        given = tuple(k for k in SPLIT_KEYS if k in raw)
         for k in missing:
-            c.add(f"{path}.{k}", f"required with {given}: a line's split has all of {', '.join(SPLIT_KEYS)}")
+            c.add(f"{path}.{k}", P("required with {given}: a line's split has all of {keys}",
+                                   given=Names(given), keys=Names(SPLIT_KEYS)))
         return None
     before = len(c.issues) + c.dropped
     a, b, d, e = (_amount(c, raw[k], f"{path}.{k}", MAX_LINE_FEN) for k in SPLIT_KEYS)
     if len(c.issues) + c.dropped > before:
         return None
     if a + b + d + e != amount:
-        c.add(path, f"the split adds up to {money_str(a + b + d + e)} "
-                    f"({' + '.join(money_str(x) for x in (a, b, d, e))}), not the amount {money_str(amount)}")
+        c.add(path, P("the split adds up to {total} ({parts}), not the amount {amount}",
+                      total=money_str(a + b + d + e), parts=" + ".join(money_str(x) for x in (a, b, d, e)),
+                      amount=money_str(amount)))
         return None
     return (a, b, d, e)
 
@@ -458,10 +467,10 @@ def _diseases(c: _Collector, raw: Any, path: str = "visit.diseases",
     if raw is None:
         return frozenset()
     if type(raw) is not list or not all(isinstance(d, str) for d in raw):
-        c.add(path, "must be a list of strings")
+        c.add(path, P("must be a list of strings"))
         return frozenset()
     if len(raw) > limit:
-        c.add(path, f"{len(raw)} diseases; at most {limit}")
+        c.add(path, P("{n} diseases; at most {max}", n=len(raw), max=limit))
         return frozenset()
     for i, d in enumerate(raw):
         problem = _text_issue(d, MAX_CODE_CHARS)
@@ -477,19 +486,19 @@ def _paid(c: _Collector, raw: Any) -> dict[str, int]:
     if raw is None:
         return paid
     if not _is_map(raw):
-        c.add("paid", "must be an object of layer → amount it paid")
+        c.add("paid", P("must be an object of layer → amount it paid"))
         return paid
     if len(raw) > MAX_YTD_ENTRIES:
-        c.add("paid", f"{len(raw)} entries; at most {MAX_YTD_ENTRIES}")
+        c.add("paid", P("{n} entries; at most {max}", n=len(raw), max=MAX_YTD_ENTRIES))
         return paid
     for key, value in raw.items():
         if not isinstance(key, str):
-            c.add("paid", f"key {_show(key)} is not a string")
+            c.add("paid", P("key {key} is not a string", key=_show(key)))
             continue
         path = _join("paid", _key_text(key))
         problem = _text_issue(key, MAX_CODE_CHARS)
         if problem:
-            c.add(path, "key: " + problem)
+            c.add(path, P("key: {problem}", problem=problem))
             continue
         paid[key] = _amount(c, value, path)
     return paid
@@ -505,32 +514,33 @@ def _year_to_date(c: _Collector, data: Mapping[str, Any],
     if raw_ytd is None:
         return ytd, None
     if not _is_map(raw_ytd):
-        c.add("year_to_date", "must be an object of accumulator → amount")
+        c.add("year_to_date", P("must be an object of accumulator → amount"))
         return ytd, None
     if len(raw_ytd) > MAX_YTD_ENTRIES:
-        c.add("year_to_date", f"{len(raw_ytd)} entries; at most {MAX_YTD_ENTRIES}")
+        c.add("year_to_date", P("{n} entries; at most {max}", n=len(raw_ytd), max=MAX_YTD_ENTRIES))
         return ytd, None
     for key, value in raw_ytd.items():
         if not isinstance(key, str):
-            c.add("year_to_date", f"key {_show(key)} is not a string")
+            c.add("year_to_date", P("key {key} is not a string", key=_show(key)))
             continue
         path = _join("year_to_date", _key_text(key))
         if key == YEAR_KEY:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_YEAR:
-                c.add(path, "must be a year such as 2024")
+                c.add(path, P("must be a year such as 2024"))
             else:
                 ytd_year = value
             continue
         if key in PERIOD_KEYS and periods is not None:
             most = PERIOD_KEYS[key]
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-                c.add(path, f"must be a {key} of the year, 1 to {most}")
+                c.add(path, P("must be a month of the year, 1 to {most}", most=most) if key == "month"
+                      else P("must be a quarter of the year, 1 to {most}", most=most))
             else:
                 periods[key] = value
             continue
         problem = _text_issue(key, MAX_CODE_CHARS)
         if problem:
-            c.add(path, "key: " + problem)
+            c.add(path, P("key: {problem}", problem=problem))
             continue
         ytd[key] = _amount(c, value, path)
     return ytd, ytd_year
@@ -566,32 +576,32 @@ def _field_value(c: _Collector, raw: Any, code: str, path: str) -> Any:
         return _amount(c, raw, path)
     if code == "r":
         if not isinstance(raw, str) or len(raw) > 12 or not _RATE.fullmatch(raw):
-            c.add(path, f'{_show(raw)} is not a rate; write a percentage such as "12.5%"')
+            c.add(path, P('{value} is not a rate; write a percentage such as "12.5%"', value=_show(raw)))
             return 0
         if Decimal(raw[:-1]) > 100:
-            c.add(path, f"{raw} is more than 100%")
+            c.add(path, P("{value} is more than 100%", value=raw))
             return 0
         return int(Decimal(raw[:-1]) * 10_000)
     if code == "c":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            c.add(path, f"{_show(raw)} is not a count (a whole number, 0 or more)")
+            c.add(path, P("{value} is not a count (a whole number, 0 or more)", value=_show(raw)))
             return 0
         if raw > MAX_COUNT:
-            c.add(path, f"must be at most {MAX_COUNT}")
+            c.add(path, P("must be at most {n}", n=MAX_COUNT))
             return 0
         return raw
     if code == "b":
         if not isinstance(raw, bool):
-            c.add(path, f"{_show(raw)} is not true or false")
+            c.add(path, P("{value} is not true or false", value=_show(raw)))
             return False
         return raw
     if not isinstance(raw, str) or not _DATE.fullmatch(raw):
-        c.add(path, f"{_show(raw)} is not a date (YYYY-MM-DD)")
+        c.add(path, P("{value} is not a date (YYYY-MM-DD)", value=_show(raw)))
         return 0
     try:
         return dt.date.fromisoformat(raw).toordinal()
     except ValueError:
-        c.add(path, f"{_show(raw)} is not a date (YYYY-MM-DD)")
+        c.add(path, P("{value} is not a date (YYYY-MM-DD)", value=_show(raw)))
         return 0
 
 
@@ -606,20 +616,20 @@ def parse_record(data: Any, fields: Mapping[str, str], source: str | None = None
     """Validate a record's JSON against the policy's declared fields (name → type code)."""
     c = _Collector()
     if not _is_map(data):
-        raise ClaimError([ClaimIssue("$", "a record must be a JSON object")], source, what="record")
+        raise ClaimError([ClaimIssue("$", P("a record must be a JSON object"))], source, what="record")
     c.unknown_keys(data, RECORD_KEYS, "")
     record_id = _str(c, data, "id", "") or ""
     date = _date(c, data, "the date the record is for")
     body = data.get("record")
     values: dict[str, Any] = {}
     if not _is_map(body):
-        c.add("record", "required object with the fields " + ", ".join(fields))
+        c.add("record", P("required object with the fields {fields}", fields=Names(tuple(fields))))
         body = {}
     c.unknown_keys(body, set(fields), "record")
     for name, code in fields.items():
         path = _join("record", name)
         if name not in body:
-            c.add(path, "required")
+            c.add(path, P("required"))
             continue
         values[name] = _field_value(c, body[name], code, path)
     ytd, ytd_year = _year_to_date(c, data)

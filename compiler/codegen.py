@@ -233,8 +233,8 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             if traced:
                 h = self.p.header
                 is_record = h.input == "record"
-                label = (h.remainder or ast.Label("结余", "remainder", h.span)) if is_record else \
-                    ast.Label("个人负担", "the person pays", h.span)
+                label = (h.remainder or ast.Label(*phrases.labels("remainder"), h.span)) if is_record else \
+                    ast.Label(*phrases.labels("person"), h.span)
                 kind = C.REMAINDER if is_record else C.PERSON
                 sid = self.site("person", kind, rule=kind.name, label=label, refs=(), span=h.span)
                 w(f"person = {person}")
@@ -341,7 +341,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                        f"{int(chk.span.line)}),")
             self.w("),")
             if h.input == "record":
-                rest = h.remainder or ast.Label("结余", "remainder", h.span)
+                rest = h.remainder or ast.Label(*phrases.labels("remainder"), h.span)
                 self.w(f"input={h.input!r},")
                 self.w(f"remainder=({rest.zh!r}, {rest.en!r}),")
                 labels = tuple((f.name, f.label.zh or f.label.en) for f in self.p.fields)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import Names, P
 
 from . import claims as C
 from .money import money_str
@@ -59,7 +60,7 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
     The policy's own checks (enums, dates, accumulators) are not made here: converting is
     policy-blind, and a policy validates the rows it reads."""
     if not C._is_map(data):
-        c.add("$", "a claim must be a JSON object")
+        c.add("$", P("a claim must be a JSON object"))
         return None
     c.unknown_keys(data, C.CLAIM_KEYS, "")
     person = data.get("person") if C._is_map(data.get("person")) else {}
@@ -82,12 +83,12 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
     lines = data.get("lines")
     out = []
     if type(lines) is not list:
-        c.add("lines", "required list of bill lines")
+        c.add("lines", P("required list of bill lines"))
         lines = []
     for i, raw in enumerate(lines):
         path = f"lines[{i}]"
         if not C._is_map(raw):
-            c.add(path, "must be an object")
+            c.add(path, P("must be an object"))
             continue
         c.unknown_keys(raw, C.LINE_KEYS | {"unit_price", *SPLIT}, path)
         line = {"code": C._str(c, raw, "code", path), "name": C._str(c, raw, "name", path, required=False,
@@ -107,24 +108,24 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
         items = []
         for key, value in ytd.items():
             if key in ("month", "quarter"):  # period figures: the table has no column for them
-                c.add(f"year_to_date.{key}", "the columnar claim table has no column for it "
-                                             "(docs/columnar.md); settle such claims as JSON")
+                c.add(f"year_to_date.{key}", P("the columnar claim table has no column for it "
+                                               "(docs/columnar.md); settle such claims as JSON"))
                 continue
             if key == C.YEAR_KEY:
                 row["ytd_year"] = value if isinstance(value, int) and not isinstance(value, bool) else None
                 if row["ytd_year"] is None or not 1 <= value <= C.MAX_YEAR:
-                    c.add("year_to_date.year", "must be a year such as 2024")
+                    c.add("year_to_date.year", P("must be a year such as 2024"))
                 continue
             items.append((str(key), _fen(c, value, C._join("year_to_date", C._key_text(str(key))))))
         row["year_to_date"] = items
     elif ytd is not None:
-        c.add("year_to_date", "must be an object of accumulator → amount")
+        c.add("year_to_date", P("must be an object of accumulator → amount"))
     paid = data.get("paid")
     row["paid"] = None
     if C._is_map(paid):
         row["paid"] = [(str(k), _fen(c, v, C._join("paid", C._key_text(str(k))))) for k, v in paid.items()]
     elif paid is not None:
-        c.add("paid", "must be an object of layer → amount it paid")
+        c.add("paid", P("must be an object of layer → amount it paid"))
     return row
 
 
@@ -137,7 +138,7 @@ def claims_to_table(claims: Iterable[tuple[str, Any]]) -> pa.Table:
         c = C._Collector()
         row = claim_row(data, c)
         if c.issues:
-            issues.extend(ClaimIssue(f"{source}: {i.path}", i.message) for i in c.issues)
+            issues.extend(i.at(f"{source}: {i.path}") for i in c.issues)
             if len(issues) >= C.MAX_ISSUES:
                 break
             continue
@@ -225,8 +226,9 @@ def normalise(table: pa.Table) -> pa.Table:
     n = table.num_rows
     extra = [name for name in table.column_names if name not in CLAIM_SCHEMA.names]
     if extra:
-        raise ClaimsRejected([ClaimIssue("$", f"unknown column `{name}`; the claim columns are "
-                                              + ", ".join(CLAIM_SCHEMA.names)) for name in extra])
+        raise ClaimsRejected([ClaimIssue("$", P("unknown column `{name}`; the claim columns are {names}",
+                                                name=name, names=Names(tuple(CLAIM_SCHEMA.names))))
+                              for name in extra])
     for f in CLAIM_SCHEMA:
         if f.name not in table.column_names:
             cols[f.name] = pa.nulls(n, f.type)
@@ -240,8 +242,9 @@ def normalise(table: pa.Table) -> pa.Table:
             else:
                 col = _cast(col, f.type)  # safe: a value that does not fit is an error, never cut
         except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
-            raise ClaimsRejected([ClaimIssue("$", f"column `{f.name}` ({col.type}) cannot be read as "
-                                                  f"{f.type}: {err}")]) from None
+            why = P("column `{name}` ({given}) cannot be read as {type}: {reason}",
+                    name=f.name, given=col.type, type=f.type, reason=err)
+            raise ClaimsRejected([ClaimIssue("$", why)]) from None
         cols[f.name] = col
     if all(cols[f.name].type == f.type for f in CLAIM_SCHEMA):
         return pa.table(cols, schema=CLAIM_SCHEMA)
@@ -304,7 +307,8 @@ def _normalise_lines(col: pa.Array) -> pa.Array:
     names = [child.type.field(i).name for i in range(child.type.num_fields)]
     extra = [name for name in names if name not in LINE_TYPE.names]
     if extra:
-        raise ClaimsRejected([ClaimIssue("$", f"unknown field `lines.{name}`") for name in extra])
+        raise ClaimsRejected([ClaimIssue("$", P("unknown field `lines.{name}`",
+                                                name=name)) for name in extra])
     for f in LINE_TYPE:
         if f.name in names:
             sub = child.field(names.index(f.name))

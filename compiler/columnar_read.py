@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from yibao.dsl.ast import ClassRow, Field, walk
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import P
 
 from . import claims as C
 from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim, single
@@ -471,13 +472,13 @@ def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.n
                 if keys.count(key) > 1:  # a map column can repeat a key; a JSON claim may not
                     times = keys.count(key)
                     found.append(ClaimIssue(C._join(path, C._key_text(key)),
-                                            f"duplicate key ({times} times); a key may appear once"))
+                                            P("duplicate key ({n} times); a key may appear once", n=times)))
         try:
             policy.claim(row_to_claim(row))
         except ClaimError as err:
             found.extend(err.issues)
         where = int(first_row[i]) if isinstance(first_row, np.ndarray) else first_row + i
-        issues.extend(ClaimIssue(f"row {where}: {x.path}", x.message, where) for x in found)
+        issues.extend(x.at(f"row {where}: {x.path}", where) for x in found)
         if len(issues) >= C.MAX_ISSUES:
             break
     if issues:

@@ -14,7 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from yibao.dsl.claims_zh import reason as os_text
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import P, Phrase
 
 from .claims import MAX_DEPTH, MAX_INPUT_BYTES, _Collector, _join, _key_text
 
@@ -35,7 +37,7 @@ class _Bad:
 
     __slots__ = ("message",)
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Phrase) -> None:
         self.message = message
 
 
@@ -52,12 +54,13 @@ def decode_json(data: str | bytes | bytearray, source: str | None = None,
     """JSON text or UTF-8 bytes → Python data, rejecting what ``json.loads`` would let through
     or crash on: too large, not UTF-8, nested too deep, repeated keys, NaN, enormous numbers.
     ``parse_float`` (``Decimal`` for the national platform's numbers) reads ``12.34`` exactly."""
-    def reject(path: str, message: str) -> ClaimError:
+    def reject(path: str, message: Phrase) -> ClaimError:
         return ClaimError([ClaimIssue(path, message)], source)
 
     if len(data) > max_bytes:
-        unit = "characters" if isinstance(data, str) else "bytes"
-        raise reject("$", f"{len(data):,} {unit}; at most {max_bytes:,}")
+        size, most = f"{len(data):,}", f"{max_bytes:,}"
+        raise reject("$", P("{n} characters; at most {max}", n=size, max=most) if isinstance(data, str)
+                     else P("{n} bytes; at most {max}", n=size, max=most))
     if isinstance(data, str):
         text = data[1:] if data.startswith("\ufeff") else data
     else:
@@ -66,11 +69,12 @@ def decode_json(data: str | bytes | bytearray, source: str | None = None,
             text = bytes(data[skip:]).decode("utf-8")
         except UnicodeDecodeError as err:
             at = skip + err.start
-            raise reject("$", f"not UTF-8: byte 0x{data[at]:02x} at offset {at} ({err.reason})") from None
+            raise reject("$", P("not UTF-8: byte {byte} at offset {at} ({reason})",
+                                byte=f"0x{data[at]:02x}", at=at, reason=err.reason)) from None
     if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
         deep = _deep_path(text)
         if deep is not None:  # else the brackets do not pair up: json.loads says where
-            raise reject(deep, f"nested more than {MAX_DEPTH} levels deep")
+            raise reject(deep, P("nested more than {n} levels deep", n=MAX_DEPTH))
     suspect: list[bool] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -82,21 +86,22 @@ def decode_json(data: str | bytes | bytearray, source: str | None = None,
 
     def constant(name: str) -> _Bad:
         suspect.append(True)
-        return _Bad(f"{name} is not a JSON value (not a number)")
+        return _Bad(P("{name} is not a JSON value (not a number)", name=name))
 
     def integer(digits: str) -> int | _Bad:
         if len(digits) <= _MAX_INT_DIGITS:
             return int(digits)
         suspect.append(True)
-        return _Bad(f"a number of {len(digits):,} digits; too large for any field")
+        return _Bad(P("a number of {n} digits; too large for any field", n=f"{len(digits):,}"))
 
     try:
         value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer,
                            parse_float=parse_float)
     except json.JSONDecodeError as err:
-        raise reject("$", f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+        raise reject("$", P("not valid JSON at line {line} column {column}: {reason}",
+                            line=err.lineno, column=err.colno, reason=err.msg)) from None
     except RecursionError:  # not expected after _too_deep; never a traceback all the same
-        raise reject("$", f"nested more than {MAX_DEPTH} levels deep") from None
+        raise reject("$", P("nested more than {n} levels deep", n=MAX_DEPTH)) from None
     if suspect:
         c = _Collector()
         _json_issues(c, value)
@@ -158,7 +163,8 @@ def _json_issues(c: _Collector, value: Any) -> None:
         elif isinstance(v, dict):
             if isinstance(v, _Duplicates):
                 for key, n in v.repeated.items():
-                    c.add(_join(path, _key_text(key)), f"duplicate key ({n} times); a key may appear once")
+                    c.add(_join(path, _key_text(key)), P("duplicate key ({n} times); a key may appear once",
+                                                         n=n))
             todo.extend((_join(path, _key_text(k)), item) for k, item in reversed(v.items()))
         elif isinstance(v, list):
             todo.extend((_join(path, i), item) for i, item in reversed(list(enumerate(v))))
@@ -172,7 +178,9 @@ def load_claim_json(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
         with p.open("rb") as f:
             data = f.read(max_bytes + 1)
     except OSError as err:
-        raise ClaimError([ClaimIssue("$", f"cannot read: {err.strerror or err}")], str(p)) from None
+        raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
+                                            reason=os_text(err.strerror) if err.strerror else err))],
+                         str(p)) from None
     if len(data) > max_bytes:
-        raise ClaimError([ClaimIssue("$", f"more than {max_bytes:,} bytes")], str(p))
+        raise ClaimError([ClaimIssue("$", P("more than {n} bytes", n=format(max_bytes, ",")))], str(p))
     return decode_json(data, str(p), max_bytes)

@@ -19,6 +19,7 @@ from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy, check
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
+from yibao.dsl.phrase import Names, P, Phrase
 from yibao.dsl.types import DEFAULT_ENUMS
 
 from . import claim_fast
@@ -107,27 +108,28 @@ class Policy:
         issues: list[ClaimIssue] = []
         if claim.day < self._start or (self._end is not None and claim.day > self._end):
             start = dt.date.fromordinal(self._start)
-            until = f" until {dt.date.fromordinal(self._end)}" if self._end else ""
-            issues.append(ClaimIssue("date", f"{claim.date} is outside the policy's dates "
-                                             f"(in force from {start}{until})"))
+            if self._end:
+                span = P("{date} is outside the policy's dates (in force from {start} until {end})",
+                         date=claim.date, start=start, end=dt.date.fromordinal(self._end))
+            else:
+                span = P("{date} is outside the policy's dates (in force from {start})", date=claim.date,
+                         start=start)
+            issues.append(ClaimIssue("date", span))
         for key in sorted(set(claim.ytd) - set(self.accumulators)):
             close = difflib.get_close_matches(key, self.accumulators, n=1)
-            known = f"did you mean `{close[0]}`?" if close else "known: " + ", ".join(self.accumulators)
-            issues.append(ClaimIssue(f"year_to_date.{key}", f"not an accumulator of this policy; {known}"))
+            issues.append(ClaimIssue(f"year_to_date.{key}", (
+                P("not an accumulator of this policy; did you mean `{name}`?", name=close[0]) if close else
+                P("not an accumulator of this policy; known: {names}",
+                  names=Names(tuple(self.accumulators))))))
         if self.given or (isinstance(claim, Claim) and claim.paid):
             issues.extend(self._paid_issues(claim))
         if isinstance(claim, Claim):
             issues.extend(self._line_issues(claim))
             claim = self._current_periods(claim)
         if "person.age" in self.requires and claim.age is None:
-            issues.append(ClaimIssue("person.age", "required by this policy"))
+            issues.append(ClaimIssue("person.age", P("required by this policy")))
         if not issues and not self._applies(claim):
-            facts = [f"{word} {value}" for word, value in (("scheme", getattr(claim, "scheme", None)),
-                                                           ("visit kind", getattr(claim, "kind", None)))
-                     if value is not None]  # a field the policy never reads may be absent
-            what = ("this record" if self.input == "record"
-                    else f"this claim ({', '.join(facts)})" if facts else "this claim")
-            issues.append(ClaimIssue("$", f"policy {self.id} does not cover {what}"))
+            issues.append(ClaimIssue("$", self._uncovered(claim)))
         if issues:
             raise ClaimError(issues, source, what=self.input)
         return claim
@@ -140,20 +142,42 @@ class Policy:
                 ytd = drop_period(ytd, period)
         return claim if ytd is claim.ytd else dataclasses.replace(claim, ytd=ytd)
 
+    def _uncovered(self, claim: Claim | Record) -> Phrase:
+        """Why the policy does not cover ``claim``: the scheme and the visit kind it was given (a
+        field the policy never reads may be absent)."""
+        if self.input == "record":
+            return P("policy {policy} does not cover this record", policy=self.id)
+        scheme, kind = getattr(claim, "scheme", None), getattr(claim, "kind", None)
+        if scheme is not None and kind is not None:
+            return P("policy {policy} does not cover this claim (scheme {scheme}, visit kind {kind})",
+                     policy=self.id, scheme=scheme, kind=kind)
+        if scheme is not None:
+            return P("policy {policy} does not cover this claim (scheme {scheme})", policy=self.id,
+                     scheme=scheme)
+        if kind is not None:
+            return P("policy {policy} does not cover this claim (visit kind {kind})", policy=self.id,
+                     kind=kind)
+        return P("policy {policy} does not cover this claim", policy=self.id)
+
     def _line_issues(self, claim: Claim) -> list[ClaimIssue]:
         """A split only where the policy takes it as billed; a unit price where a row reads one."""
         issues: list[ClaimIssue] = []
         for i, ln in enumerate(claim.lines):
             if ln.split is not None and not self.as_billed:
-                issues.append(ClaimIssue(f"lines[{i}].in_scope", "this policy classifies every line itself "
-                                         "and does not read the platform's split (its `classify` has no "
-                                         "`as billed`); send the line without self_pay, over_limit, "
-                                         "first_self_pay and in_scope"))
+                issues.append(ClaimIssue(f"lines[{i}].in_scope", P(
+                    "this policy classifies every line itself and does not read the platform's split (its "
+                    "`classify` has no `as billed`); send the line without self_pay, over_limit, "
+                    "first_self_pay and in_scope")))
             if self.priced and ln.unit_price is None and ln.split is None and (
                     (ln.category, ln.item_class) in self.priced or (ln.category, None) in self.priced):
-                cls = f", class {ln.item_class}" if ln.item_class else ""
-                issues.append(ClaimIssue(f"lines[{i}].unit_price", f"required: this policy's `classify` rows "
-                                         f"for category {ln.category}{cls} read line.unit_price"))
+                if ln.item_class:
+                    why = P("required: this policy's `classify` rows for category {category}, class "
+                            "{item_class} read line.unit_price",
+                            category=ln.category, item_class=ln.item_class)
+                else:
+                    why = P("required: this policy's `classify` rows for category {category} read "
+                            "line.unit_price", category=ln.category)
+                issues.append(ClaimIssue(f"lines[{i}].unit_price", why))
             if len(issues) >= 100:
                 break
         return issues
@@ -166,16 +190,20 @@ class Policy:
             if key in self.given:
                 continue
             if key in self.layers:
-                issues.append(ClaimIssue(f"paid.{key}", f"`{key}` is computed by this policy, not given"))
+                issues.append(ClaimIssue(f"paid.{key}", P("`{layer}` is computed by this policy, not given",
+                                                          layer=key)))
                 continue
             close = difflib.get_close_matches(key, self.given or self.layers, n=1)
-            known = (f"did you mean `{close[0]}`?" if close else
-                     "layers given by the claim: " + (", ".join(self.given) or "none"))
-            issues.append(ClaimIssue(f"paid.{key}", f"not a layer of this policy; {known}"))
+            issues.append(ClaimIssue(f"paid.{key}", (
+                P("not a layer of this policy; did you mean `{name}`?", name=close[0]) if close else
+                P("not a layer of this policy; layers given by the claim: {names}",
+                  names=Names(tuple(self.given)))
+                if self.given else P("not a layer of this policy; no layer is given by the claim"))))
         for layer in self.given:
             if layer not in paid:
-                issues.append(ClaimIssue(f"paid.{layer}", f"required: this policy takes what `{layer}` "
-                                                          "paid from the claim"))
+                issues.append(ClaimIssue(f"paid.{layer}",
+                                         P("required: this policy takes what `{layer}` paid from the claim",
+                                           layer=layer)))
         return issues
 
     def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Settlement:
@@ -206,8 +234,8 @@ class Policy:
         validated = [self.claim(c) for c in claims]
         persons = {c.person_id for c in validated}
         if len(persons) > 1:
-            raise ClaimError([ClaimIssue("person.id", "settle_many takes one person's claims; got "
-                                                      + ", ".join(sorted(persons)))])
+            raise ClaimError([ClaimIssue("person.id", P("settle_many takes one person's claims; got {ids}",
+                                                        ids=Names(tuple(sorted(persons)))))])
         validated.sort(key=lambda c: (c.day, c.id))
         out: list[Settlement] = []
         carried: dict[str, int] | None = None

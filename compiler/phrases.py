@@ -6,7 +6,9 @@ Keys are a construct's name (``constructs.py``) and a role:
 - ``letter`` (and its variants ``letter_earlier``, ``letter_bound``, ``letter_record`` …, chosen by
   ``constructs.letter_variant``): the sentence of a settlement letter;
 - ``title``: what the explainer calls the step within its layer;
-- ``coverage``: the rule a step counts for, in the coverage report (``yibao test --coverage``).
+- ``coverage``: the rule a step counts for, in the coverage report (``yibao test --coverage``);
+- ``label`` (``label_short``, ``who``): what the figure a construct gives is called, wherever it is
+  shown (the person's share in the trace, the explainer, letters, reports).
 
 Besides the constructs, ``("result", name)`` words a layer result a rule reads (``basic.paid``,
 ``constructs.LAYER_RESULTS``) and ``("accumulator", key)`` a year-to-date figure
@@ -137,6 +139,10 @@ ZH: dict[tuple[str, str], str] = {
     ("check", "formula"): "{condition}：{holds}",
     ("check", "letter"): "满足",
     ("check", "letter_failed"): "不满足",
+    ("person", "label"): "个人负担",
+    ("person", "label_short"): "个人负担",
+    ("person", "who"): "个人负担",
+    ("remainder", "label"): "结余",
     ("person", "formula"): "总费用 {total} − 各项支付 {paid} = {person}",
     ("person", "letter"): "总费用{total}减去各项支付合计{paid}，个人负担{person}",
     ("remainder", "formula"): "分配金额 {total} − 各项支付 {paid} = {person}",
@@ -317,6 +323,10 @@ EN: dict[tuple[str, str], str] = {
     ("check", "formula"): "{condition}: {holds}",
     ("check", "letter"): "holds",
     ("check", "letter_failed"): "does not hold",
+    ("person", "label"): "the person pays",
+    ("person", "label_short"): "person pays",
+    ("person", "who"): "the person",
+    ("remainder", "label"): "remainder",
     ("person", "formula"): "total {total} − payers {paid} = {person}",
     ("person", "letter"): "the total cost of {total} less {paid} paid by the payers leaves {person} to the person",
     ("remainder", "formula"): "amount {total} − payers {paid} = {person}",
@@ -358,6 +368,18 @@ def payer_zh(label: str) -> str:
 def phrase(construct: str, role: str, lang: str) -> str:
     """The raw phrase; a missing one is a gap in these tables, so it fails loudly."""
     return TABLES[lang][(construct, role)]
+
+
+def label(construct: str, lang: str, *, role: str = "label", heading: bool = False) -> str:
+    """What a construct's figure is called (the person's share: 个人负担, "the person pays"); as a
+    heading, its first letter a capital."""
+    text = phrase(construct, role, lang)
+    return text[:1].upper() + text[1:] if heading else text
+
+
+def labels(construct: str, *, role: str = "label", heading: bool = False) -> tuple[str, str]:
+    """(zh, en) of ``label``."""
+    return label(construct, "zh", role=role, heading=heading), label(construct, "en", role=role, heading=heading)
 
 
 def has(construct: str, role: str, lang: str) -> bool:

@@ -118,7 +118,7 @@ def bill_table(s: Settlement, lex: Lex) -> Table:
     p = lex.pick
     headers = [p("编码", "code"), p("项目", "item"), p("类别", "category"), p("金额", "amount"),
                p("政策范围外", "out of scope"), p("先行自付", "first self-pay"), p("政策范围内", "in scope"),
-               p("各项支付", "paid by the payers"), p("个人负担", "the person pays")]
+               p("各项支付", "paid by the payers"), p(*phrases.labels("person"))]
     rows = []
     for ln in s.lines:
         cat = lex.value("line.category", ln.category)
@@ -151,7 +151,7 @@ def result_table(s: Settlement, lex: Lex) -> Table:
     if _is_record(s):
         rows.append([lex.pick(*s.meta.remainder), money_plain(s.person_fen)])
     else:
-        rows.append([p("个人负担", "the person pays"), money_plain(s.person_fen)])
+        rows.append([p(*phrases.labels("person")), money_plain(s.person_fen)])
         share = s.reimbursed_share * 100
         rows.append([p("报销比例（各项支付占总费用）", "reimbursed share of the total"), f"{share:.2f}%"])
     return Table([p("项目", "item"), p("金额（元）", "amount (yuan)")], rows, [False, True])
@@ -329,7 +329,8 @@ def steps(s: Settlement, lex: Lex) -> list[Item]:
             out.append(Item(_say(lex, step, variant), p(step.zh, step.en) or step.zh))
             continue
         if kind == "person":
-            lead = lex.pick(*s.meta.remainder) if _is_record(s) else p("个人负担", "The person pays")
+            person = phrases.labels("person", heading=True)
+            lead = lex.pick(*s.meta.remainder) if _is_record(s) else p(*person)
             out.append(Item(_say(lex, step, variant), lead))
             continue
         classification()

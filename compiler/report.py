@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from . import phrases
 from .long_table import LongTable
 from .masking import person_id
 from .money import money_display
@@ -37,7 +38,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "out_of_scope": ("政策范围外", "Out of scope 政策范围外"),
     "first_self_pay": ("先行自付", "First self-pay 先行自付"),
     "in_scope": ("政策范围内", "In scope 政策范围内"),
-    "pays": ("个人负担", "The person pays 个人负担"),
+    "pays": (phrases.label("person", "zh"),
+             f"{phrases.label('person', 'en', heading=True)} {phrases.label('person', 'zh')}"),
     "share": ("报销比例", "Reimbursed share 报销比例"),
     "check": ("政策校验", "check"),
     "holds": ("通过", "holds"),

@@ -19,6 +19,7 @@ from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record
 from .constructs import PERIODS, period_of, split_accumulator
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
+from .phrases import labels
 
 __all__ = [
     "CheckInfo",
@@ -104,7 +105,7 @@ class PolicyMeta(NamedTuple):
     line_parts: Callable[[Claim], list[tuple[int, int]]]  # per line (out of scope, first self-pay)
     checks: tuple[CheckInfo, ...] = ()
     input: str = "claim"  # or "record"
-    remainder: tuple[str, str] = ("个人负担", "the person")  # who bears what the layers leave
+    remainder: tuple[str, str] = labels("person", role="who")  # who bears what the layers leave
     year_start: tuple[int, int] = (1, 1)  # (month, day): set where quarters count from it
     fields: tuple[tuple[str, str], ...] = ()  # a record's fields: (name, Chinese label) for formulas
 

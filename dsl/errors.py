@@ -175,8 +175,24 @@ class ClaimIssue:
     """One problem in a claim, at a JSON path such as ``lines[2].amount``."""
 
     path: str
-    message: str
+    message: str  # in English; given as a ``Phrase`` (``phrase.P``), which is kept for every language
     row: int | None = None  # in a batch of claims: the claim's row (its path then starts ``row N:``)
+    phrase: Phrase | None = None  # the message as its template and arguments
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Phrase):
+            object.__setattr__(self, "phrase", self.message)
+            object.__setattr__(self, "message", self.message.en())
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``: its phrase's entry in the catalogue (``claims_zh``)."""
+        if lang == "zh" and self.phrase is not None:
+            return self.phrase.zh()
+        return self.message
+
+    def at(self, path: str, row: int | None = None) -> ClaimIssue:
+        """The same issue at another path (a claim's issue within a batch or a file), its phrase kept."""
+        return ClaimIssue(path, self.phrase or self.message, self.row if row is None else row)
 
     def format(self) -> str:
         return f"{self.path}: {self.message}"

@@ -1,12 +1,12 @@
 """A diagnostic's sentence as a key and its arguments, so that each language renders it.
 
 A check writes ``P("unknown rounding `{mode}`; expected one of {modes}", mode=m, modes=Names(…))``:
-the English template is the key of its Chinese in ``diagnostics_zh.MESSAGES``, and the
-arguments stay apart from the words. English is the template filled in; Chinese is the
-catalogue's template filled in with each argument in Chinese — a ``Phrase`` argument (``a rate``,
-``parameter `cap```) by its own entry, ``Items`` as a list joined by 、 and 或, ``Names`` as names
-in backticks; text and numbers stay as written (names are shown as typed). Nothing is ever
-recovered from finished English text.
+the English template is the key of its Chinese in ``diagnostics_zh.MESSAGES`` (a claim's issues:
+``claims_zh.MESSAGES``), and the arguments stay apart from the words. English is the template
+filled in; Chinese is the catalogue's template filled in with each argument in Chinese — a
+``Phrase`` argument (``a rate``, ``parameter `cap```) by its own entry, ``Items`` as a list
+joined by 、 and 或, ``Names`` as names in backticks; text and numbers stay as written (names are
+shown as typed). Nothing is ever recovered from finished English text.
 """
 
 from __future__ import annotations
@@ -113,6 +113,8 @@ def _fill(template: str, args: tuple[tuple[str, Any], ...], lang: Any) -> str:
 
 @cache
 def _catalogue() -> dict[str, str]:
+    from .claims_zh import MESSAGES as CLAIMS
+    from .claims_zh import OS_REASONS
     from .diagnostics_zh import MESSAGES
 
-    return dict(MESSAGES)
+    return {**dict(MESSAGES), **dict(CLAIMS), **OS_REASONS}

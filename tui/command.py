@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from yibao.compiler.loader import load_policy
 from yibao.dsl.errors import ClaimError, ClaimIssue, YibaoError
+from yibao.dsl.phrase import P
 
 from .explanation import claim_files, load_explanation
 
@@ -49,7 +50,7 @@ def explain(policy_path: Path, claim_path: Path, *, text: bool = False, lang: st
     folder = claim_path.is_dir()
     files = claim_files(claim_path) if folder else []
     if folder and not files:
-        raise ClaimError([ClaimIssue("$", "no claim files (*.json) in this folder")], str(claim_path))
+        raise ClaimError([ClaimIssue("$", P("no claim files (*.json) in this folder"))], str(claim_path))
     if interactive is None:
         interactive = not text and is_interactive()
     if not interactive:

@@ -51,7 +51,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "first_self_pay": ("先行自付", "First self-pay"),
     "in_scope": ("政策范围内", "In scope"),
     "share": ("报销比例", "Reimbursed share"),
-    "person_pays": ("个人负担", "The person pays"),
     "checks": ("政策校验", "Policy checks"),
     "code": ("编码", "Code"),
     "name": ("名称", "Name"),
@@ -64,6 +63,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "source": ("政策文件", "Policy file"),
 }
 
+# English words the summary bar shortens where it is short of room (Chinese is short already).
+SHORT_EN = {"total": "Total", "share": "Reimbursed"}
+
 KINDS: dict[str, tuple[str, str]] = {
     "parameter": ("参数", "parameter"),
     "classify": ("费用分类", "classification"),
@@ -72,7 +74,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "payer": ("支付", "payment"),
     "skip": ("未适用", "skipped"),
     "check": ("政策校验", "check"),
-    "person": ("个人负担", "the person"),
+    "person": phrases.labels("person", role="who"),
     "amount": ("金额", "amount"),
     "note": ("说明", "note"),
 }
@@ -100,9 +102,12 @@ class Figure:
     strong: bool = False
     ok: bool | None = None  # for a policy check: whether it held
     payer: bool = False  # a payer's figure (its label is clipped to the payer column)
+    short_en: str | None = None  # its English label where the summary bar is short of room
 
-    def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+    def label(self, lang: str, short: bool = False) -> str:
+        if lang == "zh":
+            return self.zh
+        return self.short_en if short and self.short_en else self.en
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,14 +345,16 @@ def build_explanation(settlement: Settlement, policy: Policy | None = None, *,
         texts = dict(policy.ast.texts) if policy is not None else {}
     payers = tuple((layer.name, layer.zh, layer.en) for layer in meta.layers)
     # a claim's remainder is the person's; a record names who bears what its layers leave
-    rest_zh, rest_en = meta.remainder if meta.input == "record" else WORDS["person_pays"]
+    rest_zh, rest_en = meta.remainder if meta.input == "record" else phrases.labels("person", heading=True)
     share = f"{s.reimbursed_share * 100:.2f}%"
     summary = (
-        Figure("total", *WORDS["total"], money_display(s.total_fen)),
+        Figure("total", *WORDS["total"], money_display(s.total_fen), short_en=SHORT_EN["total"]),
         *(Figure(f"payer:{name}", zh, en, money_display(fen), payer=True)
           for (name, zh, en), fen in zip(payers, s.payer_fen, strict=True)),
-        Figure("person", rest_zh, rest_en, money_display(s.person_fen), strong=True),
-        Figure("share", *WORDS["share"], share),
+        Figure("person", rest_zh, rest_en, money_display(s.person_fen), strong=True,
+               short_en=None if meta.input == "record" else phrases.label("person", "en", role="label_short",
+                                                                           heading=True)),
+        Figure("share", *WORDS["share"], share, short_en=SHORT_EN["share"]),
     )
     scope: tuple[Figure, ...] = ()
     if meta.input != "record":

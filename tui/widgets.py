@@ -31,7 +31,6 @@ PAYER_LABEL_CELLS = 22  # a payer's label in the summary bar
 
 
 # Shorter labels where the bar is narrow; the letter keeps the long ones.
-SHORT = {"Total cost": "Total", "Reimbursed share": "Reimbursed", "The person pays": "Person pays"}
 
 
 class SummaryBar(Widget):
@@ -58,8 +57,7 @@ class SummaryBar(Widget):
         """(label, value, strong) of each figure, as shown."""
         out = []
         for f in self.explanation.summary:
-            label = f.label(self.lang)
-            label = SHORT.get(label, label)
+            label = f.label(self.lang, short=True)
             if f.payer:
                 label = clip(label, PAYER_LABEL_CELLS)
             out.append((label, f.value, f.strong or f.key == "total"))

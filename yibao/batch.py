@@ -31,6 +31,7 @@ from yibao.compiler.codegen_columnar import ColumnarUnsupported
 from yibao.compiler.columnar_read import read_batch
 from yibao.compiler.money import money_str
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import P
 from yibao.formats import CHUNK, guess, table_sink
 
 ENGINES = ("columnar", "scalar")
@@ -105,9 +106,9 @@ def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, sour
     if len(out_of_order):
         i = int(out_of_order[0]) + 1
         before = ids[i - 1].as_py() if i > 0 else last_person
-        raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id",
-                                     f"{ids[i].as_py()!r} comes after {before!r}: claims must be "
-                                     "sorted by person id (sort them first, or give --sort)", int(here[i]))],
+        raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id", P(
+            "{id} comes after {before}: claims must be sorted by person id (sort them first, or give --sort)",
+            id=repr(ids[i].as_py()), before=repr(before)), int(here[i]))],
                          source, what="claims")
 
 
@@ -148,7 +149,7 @@ def scalar_claims(policy: Any, chunk: Chunk) -> list[Any]:
             claims.append(policy.claim(F.row_to_claim(row)))
         except ClaimError as err:
             row = int(chunk.rows[i])
-            issues.extend(ClaimIssue(f"row {row}: {x.path}", x.message, row) for x in err.issues)
+            issues.extend(x.at(f"row {row}: {x.path}", row) for x in err.issues)
     if issues:
         raise F.ClaimsRejected(issues[:MAX_ISSUES], what="claims")
     return claims
@@ -284,7 +285,7 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
             raise F.ClaimsRejected(issues[:MAX_ISSUES], str(source), what="claims")
     missing = wanted - set(summary.traced)
     if missing:
-        raise ClaimError([ClaimIssue("--trace-claim", f"no claim {claim!r} in the input")
+        raise ClaimError([ClaimIssue("--trace-claim", P("no claim {id} in the input", id=repr(claim)))
                           for claim in sorted(missing)], str(source))
     summary.seconds = time.perf_counter() - start
     return summary

@@ -102,7 +102,7 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
             try:
                 settled = settle_columnar(policy, part)
             except ClaimError as err:
-                issues.extend((i.path, i.message, i.row) for i in err.issues)
+                issues.extend((i.path, i.phrase or i.message, i.row) for i in err.issues)  # a phrase pickles
                 continue
             parts.append(settled)
             persons += len(pc.unique(settled.column("person_id")))

@@ -67,7 +67,7 @@ def settle_people(policy: Policy, items: list[tuple[str, Any]],
         try:
             validated.append(policy.claim(data, source))
         except ClaimError as err:
-            issues += [ClaimIssue(f"{err.source or source}: {i.path}", i.message) for i in err.issues]
+            issues += [i.at(f"{err.source or source}: {i.path}") for i in err.issues]
     if issues:
         raise ClaimError(issues)
     people: dict[str, list[Claim | Record]] = {}

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from yibao.dsl.claims_zh import reason as os_text
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import Names, P
 from yibao.output import OutputError, open_output
 
 if TYPE_CHECKING:
@@ -86,7 +88,8 @@ def guess(path: Path, given: str | None, *, reading: bool) -> Format:
     """The format ``given`` by name, or the one the path's suffix names (a folder: a Parquet dataset)."""
     if given is not None:
         if given not in FORMATS:
-            raise ClaimError([ClaimIssue("$", f"unknown format `{given}`; known: " + ", ".join(FORMATS))],
+            raise ClaimError([ClaimIssue("$", P("unknown format `{given}`; known: {names}", given=given,
+                                                names=Names(tuple(FORMATS))))],
                              str(path))
         return FORMATS[given]
     for fmt in FORMATS.values():
@@ -94,8 +97,9 @@ def guess(path: Path, given: str | None, *, reading: bool) -> Format:
             return fmt
     if (reading and path.is_dir()) or (not reading and path.suffix == ""):
         return FORMATS["parquet"]
-    raise ClaimError([ClaimIssue("$", "cannot tell the format from the name; give --from/--to (one of "
-                                      + ", ".join(FORMATS) + ")")], str(path))
+    raise ClaimError([ClaimIssue("$",
+                                 P("cannot tell the format from the name; give --from/--to (one of {names})",
+                                        names=Names(tuple(FORMATS))))], str(path))
 
 
 # ------------------------------------------------------------ json, jsonl
@@ -117,7 +121,9 @@ def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
     try:
         f = path.open("rb")
     except OSError as err:
-        raise ClaimError([ClaimIssue("$", f"cannot read: {err.strerror or err}")], str(path)) from None
+        raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
+                                            reason=os_text(err.strerror) if err.strerror else err))],
+                         str(path)) from None
     with f:
         items: list[tuple[str, Any]] = []
         for n, line in enumerate(f, 1):
@@ -151,7 +157,8 @@ def read_parquet_tables(path: Path, chunk: int) -> Iterator[pa.Table]:
             for batch in batches:
                 yield pa.Table.from_batches([batch])
         except (pa.ArrowException, OSError) as err:
-            raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(file)) from None
+            raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+                             str(file)) from None
 
 
 def _read_parquet(path: Path, chunk: int) -> Iterator[pa.Table]:
@@ -194,7 +201,8 @@ def _read_parquet_settling(path: Path, chunk: int, skippable: Skippable | None) 
         for file in files:
             yield from _file_chunks(file, chunk, skippable)
     except (pa.ArrowException, OSError) as err:
-        raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
+        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+                         str(path)) from None
 
 
 def leaves_to_read(file: Path, skippable: Skippable | None) -> tuple[list[str] | None, list[str]]:

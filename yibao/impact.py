@@ -20,6 +20,7 @@ from yibao.compiler.money import money_display, money_str
 from yibao.compiler.text_width import columns
 from yibao.compiler.trace import Step
 from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.phrase import P
 
 __all__ = ["ClaimChange", "Impact", "StepDiff", "diff_policies", "first_difference", "read_claims"]
 
@@ -44,7 +45,8 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for a file that is not Parquet
-        raise ClaimError([ClaimIssue("$", f"cannot read as Parquet: {err}")], str(path)) from None
+        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+                         str(path)) from None
     if "person_id" in table.column_names:  # the columnar schema (docs/columnar.md)
         from yibao.compiler.columnar_format import table_to_claims
 
@@ -59,7 +61,8 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
             try:
                 yield source, json.loads(row["claim"])
             except (TypeError, json.JSONDecodeError) as err:
-                raise ClaimError([ClaimIssue("claim", f"not valid JSON: {err}")], source) from None
+                raise ClaimError([ClaimIssue("claim", P("not valid JSON: {reason}", reason=err))],
+                                 source) from None
         else:
             yield source, _drop_nulls(row)
 
@@ -72,7 +75,8 @@ def _jsonl_claims(path: Path) -> Iterator[tuple[str, Any]]:
             try:
                 yield f"{path}:{n}", json.loads(line)
             except json.JSONDecodeError as err:
-                raise ClaimError([ClaimIssue("$", f"not valid JSON: {err.msg} at column {err.colno}")],
+                raise ClaimError([ClaimIssue("$", P("not valid JSON: {reason}",
+                                                    reason=f"{err.msg} at column {err.colno}"))],
                                  f"{path}:{n}") from None
 
 

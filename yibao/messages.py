@@ -1,23 +1,19 @@
-"""The words of the command line in zh and en, and Chinese for the claim checks' messages.
+"""The words of the command line in zh and en, and how an error is told to a person.
 
-One catalogue: the CLI says ``say("key", lang, …)``; a ``ClaimError``'s issues, written in
-English where they are found (``compiler/claims.py``, ``loader.py``, ``json_input.py``), are
-shown in Chinese through ``CLAIM`` (each English template and its Chinese, the ``{slots}``
-carried over). A message the catalogue does not know is shown as it was written, so a new
-check is never hidden, only untranslated (``tests/test_messages.py`` keeps the catalogue whole).
+The CLI says ``say("key", lang, …)``. A ``ClaimError``'s issues are phrases (``dsl/phrase.py``),
+each shown in ``lang`` from its own entry in ``dsl/claims_zh.py``; nothing is recovered from
+finished English text.
 """
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 from contextvars import ContextVar
-from functools import cache
 
+from yibao.dsl.claims_zh import os_reason
 from yibao.dsl.errors import ClaimError, PolicyError, SettlementError
 
-__all__ = ["CLAIM", "WORDS", "claim_issue", "current_lang", "error_text", "os_reason", "say", "set_lang"]
+__all__ = ["WORDS", "current_lang", "error_text", "os_reason", "say", "set_lang"]
 
 # key → (zh, en); ``{name}`` slots are filled by ``say``.
 WORDS: dict[str, tuple[str, str]] = {
@@ -96,128 +92,10 @@ def say(key: str, lang: str, **slots: object) -> str:
     return (zh if lang == "zh" else en).format(**slots, **extra)
 
 
-# English template → Chinese, for the messages of a claim's checks. ``{x}`` matches any text.
-CLAIM: tuple[tuple[str, str], ...] = (
-    ("required", "必填"),
-    ("required object", "必填，应为对象"),
-    ("required list of bill lines", "必填，应为费用明细列表"),
-    ("required by this policy", "本政策要求填写"),
-    ("required; one of {values}", "必填；可选值：{values}"),
-    ("required ({what}, YYYY-MM-DD)", "必填（{what}，格式 YYYY-MM-DD）"),
-    ("required object with the fields {fields}", "必填，应为包含字段 {fields} 的对象"),
-    ("required: this policy takes what `{layer}` paid from the claim",
-     "必填：本政策从结算单读取 `{layer}` 已支付的金额"),
-    ("must be an object", "应为对象"),
-    ("must be a string, not {kind}", "应为字符串，而不是 {kind}"),
-    ("must be a whole number, not {value}", "应为整数，而不是 {value}"),
-    ("must be at least {n}", "不得小于 {n}"),
-    ("must be at most {n}", "不得大于 {n}"),
-    ("must not be negative", "不得为负数"),
-    ("must be a decimal string such as \"1234.50\"", "应为小数形式的字符串，例如 \"1234.50\""),
-    ("must be a list of strings", "应为字符串列表"),
-    ("must be an object of layer → amount it paid", "应为“支付层 → 已支付金额”的对象"),
-    ("must be an object of accumulator → amount", "应为“累计项 → 金额”的对象"),
-    ("must be a year such as 2024", "应为年份，例如 2024"),
-    ("unknown field", "未知字段"),
-    ("unknown field; did you mean `{name}`?", "未知字段；是否应为 `{name}`？"),
-    ("key {key} is not a string", "键 {key} 不是字符串"),
-    ("key: {problem}", "键：{problem}"),
-    ("{value} is not one of {values}", "{value} 不是以下取值之一：{values}"),
-    ("{value} is not a date (YYYY-MM-DD)", "{value} 不是日期（格式 YYYY-MM-DD）"),
-    ("{value} is not an amount; write yuan as a decimal string such as \"1234.50\"",
-     "{value} 不是金额；请以元为单位写成小数字符串，例如 \"1234.50\""),
-    ("more than two decimals (fen): {value}", "小数超过两位（分）：{value}"),
-    ("{value} is more than the limit of {limit}", "{value} 超过上限 {limit}"),
-    ("{value} is not a rate; write a percentage such as \"12.5%\"", "{value} 不是比例；请写成百分数，例如 \"12.5%\""),
-    ("{value} is more than 100%", "{value} 超过 100%"),
-    ("{value} is not a count (a whole number, 0 or more)", "{value} 不是计数（0 或正整数）"),
-    ("{value} is not true or false", "{value} 不是 true 或 false"),
-    ("a claim must be a JSON object", "结算单应为 JSON 对象"),
-    ("a record must be a JSON object", "记录应为 JSON 对象"),
-    ("a claim needs at least one line", "结算单至少需要一行费用明细"),
-    ("{n} lines; at most {max}", "共 {n} 行；最多 {max} 行"),
-    ("{n} diseases; at most {max}", "共 {n} 个疾病；最多 {max} 个"),
-    ("{n} entries; at most {max}", "共 {n} 项；最多 {max} 项"),
-    ("{n} characters; at most {max}", "共 {n} 个字符；最多 {max} 个"),
-    ("{n} bytes; at most {max}", "共 {n} 字节；最多 {max} 字节"),
-    ("a number of more than {n} digits; at most {max}", "数字超过 {n} 位；最多 {max} 位"),
-    ("the lines add up to {total}, more than the limit of {limit} for a claim",
-     "各行合计 {total}，超过一份结算单的上限 {limit}"),
-    ("{n} more issue not shown", "另有 {n} 个问题未列出"),
-    ("{n} more issues not shown", "另有 {n} 个问题未列出"),
-    ("duplicate key ({n} times); a key may appear once", "键重复（{n} 次）；每个键只能出现一次"),
-    ("cannot read: {reason}", "无法读取：{reason}"),
-    ("more than {n} bytes", "超过 {n} 字节"),
-    ("not valid JSON: {reason}", "不是有效的 JSON：{reason}"),
-    ("cannot read as Parquet: {reason}", "无法按 Parquet 读取：{reason}"),
-    ("no claim files (*.json) in this folder", "此文件夹中没有结算单文件（*.json）"),
-    ("{date} is outside the policy's dates (in force from {start} until {end})",
-     "{date} 不在政策有效期内（自 {start} 起施行，至 {end} 止）"),
-    ("{date} is outside the policy's dates (in force from {start})", "{date} 不在政策有效期内（自 {start} 起施行）"),
-    ("not an accumulator of this policy; did you mean `{name}`?", "不是本政策的累计项；是否应为 `{name}`？"),
-    ("not an accumulator of this policy; known: {names}", "不是本政策的累计项；可用：{names}"),
-    ("`{layer}` is computed by this policy, not given", "`{layer}` 由本政策计算，不应在结算单中给出"),
-    ("not a layer of this policy; did you mean `{name}`?", "不是本政策的支付层；是否应为 `{name}`？"),
-    ("not a layer of this policy; layers given by the claim: {names}", "不是本政策的支付层；由结算单给出的支付层：{names}"),
-    ("policy {policy} does not cover this claim (scheme {scheme}, visit kind {kind})",
-     "政策 {policy} 不适用于此结算单（参保类型 {scheme}，就诊类型 {kind}）"),
-    ("policy {policy} does not cover this record", "政策 {policy} 不适用于此记录"),
-    ("settle_many takes one person's claims; got {ids}", "settle_many 只接受同一参保人的结算单；收到 {ids}"),
-)
-
-
-@cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    out = []
-    for en, zh in CLAIM:
-        parts = re.split(r"\{(\w+)\}", en)
-        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        out.append((re.compile(f"^{regex}$", re.S), zh))
-    return tuple(out)
-
-
-def _inner(text: str) -> str:
-    """A slot that is itself a message (``key: …``, an OS reason) is translated too."""
-    return os_reason(text) if text in _OS_ZH_BY_TEXT else claim_issue(text, "zh")
-
-
-def claim_issue(message: str, lang: str) -> str:
-    """A claim check's message in ``lang``; unknown messages stay as they are."""
-    if lang != "zh":
-        return message
-    for pattern, zh in _patterns():
-        m = pattern.match(message)
-        if m:
-            slots = m.groupdict()
-            if "problem" in slots or "reason" in slots:
-                slots = {k: _inner(v) if k in ("problem", "reason") else v for k, v in slots.items()}
-            return zh.format(**slots)
-    return message
-
-
-# An operating system's reasons, in Chinese (the C library gives English whatever the locale).
-_OS_ZH = {
-    errno.ENOENT: "没有这个文件或文件夹",
-    errno.EACCES: "权限不足",
-    errno.EISDIR: "这是一个文件夹",
-    errno.ENOTDIR: "路径中有一项不是文件夹",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EROFS: "只读文件系统",
-    errno.EEXIST: "文件已存在",
-    errno.EPERM: "不允许的操作",
-}
-_OS_ZH_BY_TEXT = {os.strerror(code): zh for code, zh in _OS_ZH.items()}
-
-
-def os_reason(reason: str, lang: str = "zh") -> str:
-    """An ``OSError``'s strerror in ``lang``."""
-    return _OS_ZH_BY_TEXT.get(reason, reason) if lang == "zh" else reason
-
-
 def _claim_error(err: ClaimError, lang: str) -> str:
     what = "record" if err.what == "record" else "claim"
     head = f"{err.source}：" if err.source else ""
-    body = "\n".join(f"  {i.path}：{claim_issue(i.message, lang)}" for i in err.issues)
+    body = "\n".join(f"  {i.path}：{i.text(lang)}" for i in err.issues)
     return f"{head}{say('rejected.' + what, lang)}\n{body}"
 
 

@@ -182,7 +182,7 @@ def create_app(policies: Sequence[str | Path], *, area: str | Path | None = None
         a, data = area_of(policy_id), await body(request, national=True)
         result = await guarded(lambda: reconcile_visit(p, a, data, "body"))
         if result.status == "rejected":
-            raise _Problem(422, result.issues)
+            raise _Problem(422, result.to_dict()["issues"])
         return result.to_dict()
 
     return app

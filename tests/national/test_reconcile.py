@@ -112,7 +112,8 @@ def test_inconsistent_platform_figures_are_rejected_with_their_path(visit, area,
     visit["setlinfo"]["maf_pay"] = "10.00"
     r = reconcile_visit(platform_policy, area, visit, "hand")
     assert r.status == "rejected"
-    assert r.issues[0]["path"] == "setlinfo.fund_pay_sumamt"
+    assert r.issues[0].path == "setlinfo.fund_pay_sumamt"
+    assert r.to_dict()["issues"][0]["path"] == "setlinfo.fund_pay_sumamt"  # the JSON keeps its shape
 
 
 def test_the_command_reports_json_and_fails_on_difference(sampled, platform_policy):

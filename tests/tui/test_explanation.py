@@ -153,3 +153,19 @@ def test_clip_middle_keeps_the_end_of_a_title() -> None:
     assert clip_middle("统筹基金支付 · 年度最高支付限额", 24) == "统筹… · 年度最高支付限额"
     assert clip_middle("short", 20) == "short"
     assert clip_middle("no separator in this long title", 10) == "no separa…"
+
+
+def test_the_person_s_label_is_the_construct_s_own(lc) -> None:
+    """The summary's person figure, the letter's bill table and the trace's site all say what
+    ``compiler/phrases.py`` calls the person's share; the bar's short English is its short label."""
+    from yibao.compiler import phrases
+
+    person = next(f for f in lc.summary if f.key == "person")
+    assert (person.label("zh"), person.label("en")) == phrases.labels("person", heading=True)
+    short = phrases.label("person", "en", role="label_short", heading=True)
+    assert person.label("en", short=True) == "Person pays" == short
+    total = next(f for f in lc.summary if f.key == "total")
+    assert (total.label("en"), total.label("en", short=True), total.label("zh", short=True)) == \
+        ("Total cost", "Total", "总费用")
+    site = next(s for s in lc.settlement.trace if s.kind == "person")
+    assert (site.zh, site.en) == phrases.labels("person")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from yibao.compiler.claims import _Collector, _show
+from yibao.dsl.phrase import P
 
 MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather than cut
 
@@ -15,10 +16,10 @@ MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather t
 def _obj(c: _Collector, raw: Any, path: str, *, required: bool = True) -> Mapping[str, Any]:
     if raw is None:
         if required:
-            c.add(path, "required object")
+            c.add(path, P("required object"))
         return {}
     if not isinstance(raw, Mapping):
-        c.add(path, f"must be an object, not {_show(raw)}")
+        c.add(path, P("must be an object, not {value}", value=_show(raw)))
         return {}
     return raw
 
@@ -28,15 +29,15 @@ def _rows(
 ) -> list[tuple[str, Mapping[str, Any]]]:
     if raw is None:
         if required:
-            c.add(path, "required list")
+            c.add(path, P("required list"))
         return []
     if not isinstance(raw, list):
-        c.add(path, f"must be a list, not {_show(raw)}")
+        c.add(path, P("must be a list, not {value}", value=_show(raw)))
         return []
     out = []
     for i, row in enumerate(raw):
         if not isinstance(row, Mapping):
-            c.add(f"{path}[{i}]", "must be an object")
+            c.add(f"{path}[{i}]", P("must be an object"))
             continue
         out.append((f"{path}[{i}]", row))
     return out
@@ -54,14 +55,14 @@ def _code(
     raw = obj.get(key)
     if raw is None or raw == "":
         if required:
-            c.add(f"{path}.{key}", "required")
+            c.add(f"{path}.{key}", P("required"))
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        c.add(f"{path}.{key}", f"must be a string, not {_show(raw)}")
+        c.add(f"{path}.{key}", P("must be a string, not {value}", value=_show(raw)))
         return None
     text = str(raw)
     if len(text) > limit:
-        c.add(f"{path}.{key}", f"{len(text)} characters; at most {limit}")
+        c.add(f"{path}.{key}", P("{n} characters; at most {max}", n=len(text), max=limit))
         return None
     return text
 
@@ -73,7 +74,7 @@ def _day(
     raw = obj.get(key)
     if raw is None or raw == "":
         if required:
-            c.add(f"{path}.{key}", "required (a date, YYYY-MM-DD[ HH:MM:SS])")
+            c.add(f"{path}.{key}", P("required (a date, YYYY-MM-DD[ HH:MM:SS])"))
         return None
     try:
         if not isinstance(raw, str) or len(raw) not in (10, 19) or not raw[:4].isascii():
@@ -82,7 +83,8 @@ def _day(
             dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S")
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
-        c.add(f"{path}.{key}", f"{_show(raw)} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+        c.add(f"{path}.{key}", P("{value} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)",
+                                 value=_show(raw)))
         return None
 
 

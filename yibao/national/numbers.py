@@ -15,6 +15,7 @@ from typing import Any
 
 from yibao.compiler.claims import _Collector, _show
 from yibao.compiler.money import div_half_up
+from yibao.dsl.phrase import P
 
 _NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]*))?")
 
@@ -49,46 +50,51 @@ def read(c: _Collector, raw: Any, path: str, kind: Kind, *, required: bool = Tru
                     return -value
     if raw is None or raw == "":
         if required:
-            c.add(path, f"required ({kind.name})")
+            c.add(path, P("required ({kind})", kind=kind.name))
         return None
     if isinstance(raw, float):
         c.add(
             path,
-            f"{raw!r} is a binary float, which cannot hold {kind.name} exactly: read the JSON with "
-            "yibao.national.decode_visit (numbers as decimals) or write the number as a string",
+            P("{raw} is a binary float, which cannot hold {kind} exactly: read the JSON with "
+              "yibao.national.decode_visit (numbers as decimals) or write the number as a string",
+              raw=repr(raw), kind=kind.name),
         )
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
-        c.add(path, f"{_show(raw)} is not a number ({kind.name})")
+        c.add(path, P("{value} is not a number ({kind})", value=_show(raw), kind=kind.name))
         return None
     if isinstance(raw, Decimal) and (not raw.is_finite() or raw.adjusted() > kind.digits):
-        c.add(path, f"{_show(str(raw)[:40])} has more than {kind.digits} digits ({kind.name})")
+        c.add(path, P("{value} has more than {digits} digits ({kind})", value=_show(str(raw)[:40]),
+                      digits=kind.digits, kind=kind.name))
         return None
     if isinstance(raw, int) and abs(raw) >= 10**kind.digits:
-        c.add(path, f"a number of more than {kind.digits} digits ({kind.name})")
+        c.add(path, P("a number of more than {digits} digits ({kind})", digits=kind.digits, kind=kind.name))
         return None
     text = raw if isinstance(raw, str) else (str(raw) if isinstance(raw, int) else format(raw, "f"))
     m = _NUMBER.fullmatch(text) if len(text) <= 40 else None
     if m is None:
         c.add(
             path,
-            f"{_show(raw)} is not a number ({kind.name}: ASCII digits, at most {kind.decimals} decimals)",
+            P("{value} is not a number ({kind}: ASCII digits, at most {decimals} decimals)", value=_show(raw),
+              kind=kind.name, decimals=kind.decimals),
         )
         return None
     sign, whole, frac = m.groups()
     frac = frac or ""
     if len(frac) > kind.decimals and frac[kind.decimals :].strip("0"):
-        c.add(path, f"{_show(raw)} has more than {kind.decimals} decimals ({kind.name})")
+        c.add(path, P("{value} has more than {decimals} decimals ({kind})", value=_show(raw),
+                      decimals=kind.decimals, kind=kind.name))
         return None
     frac = frac[: kind.decimals].ljust(kind.decimals, "0")
     whole = whole.lstrip("0") or "0"
     if len(whole) > kind.digits - kind.decimals:
-        c.add(path, f"{_show(raw)} has more than {kind.digits} digits ({kind.name})")
+        c.add(path, P("{value} has more than {digits} digits ({kind})", value=_show(raw), digits=kind.digits,
+                      kind=kind.name))
         return None
     value = int(whole + frac)
     if sign and value:
         if not kind.negative:
-            c.add(path, f"{_show(raw)} must not be negative")
+            c.add(path, P("{value} must not be negative", value=_show(raw)))
             return None
         value = -value
     return value

@@ -19,6 +19,7 @@ from typing import Any
 from yibao.compiler.claims import MAX_ADMISSION_NO, _Collector, _show, insurance_year
 from yibao.compiler.constructs import split_accumulator
 from yibao.dsl.errors import ClaimError
+from yibao.dsl.phrase import Names, P
 
 from . import numbers as n
 from .areas import Area, Version
@@ -65,8 +66,12 @@ def _mapped(c: _Collector, v: Version, what: str, code: str | None, path: str, a
         return None
     value = v.code(what, code)
     if value is None:
-        known = ", ".join(sorted(v.maps.get(what, {}))) or "none"
-        c.add(path, f"{_show(code)} is not a {what} code of pooling area {area.code} (known: {known})")
+        known = tuple(sorted(v.maps.get(what, {})))
+        c.add(path, P("{value} is not a {what} code of pooling area {code} (known: {known})",
+                      value=_show(code),
+                      what=what, code=area.code, known=Names(known)) if known else
+              P("{value} is not a {what} code of pooling area {code} (it maps none)", value=_show(code),
+                what=what, code=area.code))
     return value
 
 
@@ -139,22 +144,24 @@ def _splits(c: _Collector, visit: Mapping[str, Any], sums: Mapping[str, int]) ->
         if sn is None:
             continue
         if sn in out:
-            c.add(f"{path}.feedetl_sn", f"{_show(sn)} repeats {out[sn][0]}")
+            c.add(f"{path}.feedetl_sn", P("{value} repeats {first}", value=_show(sn), first=out[sn][0]))
             continue
         if sn not in sums:
-            c.add(f"{path}.feedetl_sn", f"{_show(sn)} is not the feedetl_sn of any feedetail row")
+            c.add(f"{path}.feedetl_sn", P("{value} is not the feedetl_sn of any feedetail row",
+                                          value=_show(sn)))
             continue
         if total is not None and total != sums[sn]:
             c.add(
                 f"{path}.det_item_fee_sumamt",
-                f"{n.amount_text(total)} is not the fee detail's {n.amount_text(sums[sn])}",
+                P("{amount} is not the fee detail's {amount2}", amount=n.amount_text(total),
+                  amount2=n.amount_text(sums[sn])),
             )
         if total is not None and all(p is not None for p in parts) and sum(parts) != total:  # type: ignore[arg-type]
             c.add(
                 path,
-                f"the split adds up to {n.amount_text(sum(parts))} "  # type: ignore[arg-type]
-                f"(fulamt_ownpay_amt + overlmt_amt + preselfpay_amt + inscp_scp_amt), "
-                f"not det_item_fee_sumamt {n.amount_text(total)}",
+                P("the split adds up to {amount} (fulamt_ownpay_amt + overlmt_amt + preselfpay_amt + "
+                  "inscp_scp_amt), not det_item_fee_sumamt {amount2}",
+                  amount=n.amount_text(sum(parts)), amount2=n.amount_text(total)),
             )
         out[sn] = (path, (parts, row.get("chrgitm_lv"), row))
     return out
@@ -164,7 +171,7 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
     """The fee details with refunds netted against their ``init_feedetl_sn``; fully refunded lines dropped."""
     rows = _rows(c, visit.get("feedetail"), "feedetail", required=True)
     if not rows and "feedetail" in visit:
-        c.add("feedetail", "a visit needs at least one fee detail")
+        c.add("feedetail", P("a visit needs at least one fee detail"))
     parsed: list[tuple[str, Mapping[str, Any], str | None, int | None, int | None, int | None]] = []
     sums: dict[str, int] = {}
     for path, row in rows:
@@ -174,7 +181,8 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
         price = n.read(c, row.get("pric"), f"{path}.pric", n.PRICE)
         if sn is not None:
             if sn in sums:
-                c.add(f"{path}.feedetl_sn", f"{_show(sn)} appears twice; each fee detail has its own")
+                c.add(f"{path}.feedetl_sn", P("{value} appears twice; each fee detail has its own",
+                                              value=_show(sn)))
                 sn = None
             elif amount is not None:
                 sums[sn] = amount
@@ -187,7 +195,7 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
             continue
         if cnt < 0 or amount < 0:
             if cnt > 0 or amount > 0:
-                c.add(path, "a refund has a negative cnt and a negative (or zero) det_item_fee_sumamt")
+                c.add(path, P("a refund has a negative cnt and a negative (or zero) det_item_fee_sumamt"))
                 continue
             refunds.append((path, row, sn, amount))
             continue
@@ -198,11 +206,11 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
             if code is None:
                 c.add(
                     f"{path}.med_list_codg",
-                    f"missing, and medins_list_codg {_show(local)} is not in pooling "
-                    f"area {area.code}'s code map",
+                    P("missing, and medins_list_codg {value} is not in pooling area {code}'s code map",
+                      value=_show(local), code=area.code),
                 )
         elif code is None:
-            c.add(f"{path}.med_list_codg", "required")
+            c.add(f"{path}.med_list_codg", P("required"))
         name = row.get("hilist_name") or row.get("medins_list_name") or ""
         line = _Line(
             path,
@@ -221,14 +229,15 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
             for k in negative:
                 c.add(
                     f"{split_path}.{k}",
-                    "must not be negative: only a refund (negative cnt) has negative parts",
+                    P("must not be negative: only a refund (negative cnt) has negative parts"),
                 )
             if all(p is not None for p in parts) and not negative:
                 line.split = list(parts)
         elif splits or (as_billed and visit.get("feedetail_result") is not None):
-            c.add(path, f"no line split: feedetail_result has no row with feedetl_sn {_show(sn)}")
+            c.add(path, P("no line split: feedetail_result has no row with feedetl_sn {value}",
+                          value=_show(sn)))
         if level is None:
-            c.add(f"{path}.chrgitm_lv", "unknown: neither the fee detail nor its line split gives it")
+            c.add(f"{path}.chrgitm_lv", P("unknown: neither the fee detail nor its line split gives it"))
         else:
             line.category = _mapped(c, v, "chrgitm_lv", str(level), f"{path}.chrgitm_lv", area)
         lines[sn] = line
@@ -236,7 +245,7 @@ def _lines(c: _Collector, visit: Mapping[str, Any], v: Version, area: Area, as_b
         _net(c, lines, splits, path, row, sn, amount)
     kept = [ln for ln in lines.values() if ln.amount != 0]
     if lines and not kept:
-        c.add("feedetail", "every fee detail is refunded in full: nothing to settle")
+        c.add("feedetail", P("every fee detail is refunded in full: nothing to settle"))
     return kept
 
 
@@ -257,28 +266,30 @@ def _net(
     if line is None:
         c.add(
             f"{path}.init_feedetl_sn",
-            f"{_show(original)} is not an earlier fee detail of this visit that is not itself a refund",
+            P("{value} is not an earlier fee detail of this visit that is not itself a refund",
+              value=_show(original)),
         )
         return
     if line.amount + amount < 0:
         c.add(
             path,
-            f"refunds {n.amount_text(-amount)}, more than the {n.amount_text(line.amount)} left of "
-            f"{line.path}",
+            P("refunds {amount}, more than the {amount2} left of {path}", amount=n.amount_text(-amount),
+              amount2=n.amount_text(line.amount), path=line.path),
         )
         return
     line.amount += amount
     if line.split is not None:
         refund = splits.get(sn)
         if refund is None:
-            c.add(path, f"no line split: feedetail_result has no row with feedetl_sn {_show(sn)}")
+            c.add(path, P("no line split: feedetail_result has no row with feedetl_sn {value}",
+                          value=_show(sn)))
             return
         parts = refund[1][0]
         if any(p is None for p in parts):
             return
         netted = [a + b for a, b in zip(line.split, parts, strict=True)]
         if any(p < 0 for p in netted):
-            c.add(refund[0], f"refunds more of a part than {line.path}'s line split holds")
+            c.add(refund[0], P("refunds more of a part than {path}'s line split holds", path=line.path))
             return
         line.split = netted
 
@@ -299,7 +310,7 @@ def _year_to_date(
         if isinstance(row_year, str) and row_year.isascii() and row_year.isdigit():
             row_year = int(row_year)
         if isinstance(row_year, bool) or not isinstance(row_year, int):
-            c.add(f"{path}.year", f"required, a year such as 2024, not {_show(row_year)}")
+            c.add(f"{path}.year", P("required, a year such as 2024, not {value}", value=_show(row_year)))
             continue
         cum = n.read(c, row.get("cum"), f"{path}.cum", n.AMOUNT)
         if (
@@ -310,12 +321,12 @@ def _year_to_date(
         ):
             continue  # another year's or another insurance type's figures
         if code in seen:
-            c.add(f"{path}.cum_type_code", f"{_show(code)} repeats {seen[code]}")
+            c.add(f"{path}.cum_type_code", P("{value} repeats {first}", value=_show(code), first=seen[code]))
             continue
         seen[code] = path
         if code == v.admission_count:
             if cum % 100:
-                c.add(f"{path}.cum", "an admission count is a whole number")
+                c.add(f"{path}.cum", P("an admission count is a whole number"))
             else:
                 admissions = cum // 100
             continue
@@ -333,7 +344,7 @@ def to_claim(
     needs = needs or PolicyNeeds()
     c = _Collector()
     if not isinstance(visit, Mapping):
-        c.add("$", "a visit must be a JSON object")
+        c.add("$", P("a visit must be a JSON object"))
         raise c.error(source, what="visit")
     c.unknown_keys(visit, VISIT_KEYS, "")
     info = _obj(c, visit.get("mdtrtinfo"), "mdtrtinfo")
@@ -342,7 +353,8 @@ def to_claim(
     if day is not None and v is None:
         c.add(
             "mdtrtinfo.endtime",
-            f"{day} is before pooling area {area.code}'s first mapping ({area.versions[0].start})",
+            P("{day} is before pooling area {code}'s first mapping ({start})", day=day, code=area.code,
+              start=area.versions[0].start),
         )
     if v is None:
         raise c.error(source, what="visit")
@@ -380,8 +392,9 @@ def to_claim(
     periods = [k for k in needs.accumulators
                if (a := split_accumulator(k)[1]) is not None and a.period != "year"]
     if periods:
-        c.add("cuminfo", f"the policy caps a layer per month or per quarter ({', '.join(periods)}): reading "
-                         "those accumulators from cuminfo is not supported yet")
+        c.add("cuminfo",
+              P("the policy caps a layer per month or per quarter ({periods}): reading those accumulators "
+                "from cuminfo is not supported yet", periods=Names(tuple(periods))))
     paid: dict[str, str] = {}
     if needs.given:
         figures = read_setlinfo(c, visit.get("setlinfo"))
@@ -390,12 +403,14 @@ def to_claim(
             if spec is None:
                 c.add(
                     "setlinfo",
-                    f"pooling area {area.code} does not say which setlinfo field layer `{layer}` is",
+                    P("pooling area {code} does not say which setlinfo field layer `{layer}` is",
+                      code=area.code, layer=layer),
                 )
             elif figures:
                 paid[layer] = n.amount_text(figures[spec.for_scheme(scheme or "")[0]])
     if admissions is not None and admissions + 1 > MAX_ADMISSION_NO:
-        c.add("cuminfo", f"{admissions} admissions this year; at most {MAX_ADMISSION_NO - 1} before this one")
+        c.add("cuminfo", P("{n} admissions this year; at most {max} before this one", n=admissions,
+                           max=MAX_ADMISSION_NO - 1))
     if c.issues:
         raise c.error(source, what="visit")
     claim: dict[str, Any] = {

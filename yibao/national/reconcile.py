@@ -19,11 +19,11 @@ from typing import Any, TextIO
 from yibao.compiler.claims import _Collector
 from yibao.compiler.loader import Policy
 from yibao.compiler.text_width import pad
-from yibao.dsl.errors import ClaimError, SettlementError, YibaoError
+from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError, YibaoError
 
 from . import numbers as n
 from .areas import FUND_FIELDS, Area, AreaError
-from .reader import PolicyNeeds, decode_visit, issues_of, to_claim
+from .reader import PolicyNeeds, decode_visit, to_claim
 from .settled import read_setldetail, read_setlinfo
 from .steps import RawStep, raw_steps, read_proc_info, step_entry
 from .writer import settlement_shapes
@@ -55,7 +55,7 @@ class VisitResult:
     payers: dict[str, tuple[int, int]] = field(default_factory=dict)  # fund_pay_type → (platform, recomputed)
     names: dict[str, str] = field(default_factory=dict)  # fund_pay_type → its name
     first_step: dict[str, Any] | None = None
-    issues: list[dict[str, str]] = field(default_factory=list)
+    issues: list[ClaimIssue] = field(default_factory=list)  # why a rejected visit was rejected
 
     def to_dict(self) -> dict[str, Any]:
         def fig(pair: tuple[int, int]) -> dict[str, str]:
@@ -72,7 +72,7 @@ class VisitResult:
             "status": self.status,
         }
         if self.status == "rejected":
-            out["issues"] = self.issues
+            out["issues"] = [{"path": i.path, "reason": i.message} for i in self.issues]
             return out
         out["fields"] = {k: fig(v) for k, v in self.fields.items()}
         out["payers"] = {k: {"name": self.names.get(k, ""), **fig(v)} for k, v in self.payers.items()}
@@ -177,10 +177,10 @@ def reconcile_visit(policy: Policy, area: Area, data: Any, source: str = "") -> 
             raise c.error(source, what="visit")
         ours = settlement_shapes(settled, area)
     except ClaimError as err:
-        result.issues = issues_of(err)
+        result.issues = list(err.issues)
         return result
     except (SettlementError, AreaError) as err:
-        result.issues = [{"path": "$", "reason": str(err)}]
+        result.issues = [ClaimIssue("$", str(err))]  # not a claim's fault: its text as raised
         return result
     mine = ours["setlinfo"]
     for key in COMPARED:
@@ -301,11 +301,9 @@ def describe(r: VisitResult, lang: str = "en") -> str:
     zh = lang == "zh"
     head = _say("head", lang, source=r.source or r.visit, visit=r.visit, person=r.person)
     if r.status == "rejected":
-        from yibao.messages import claim_issue
-
         sep = "：" if zh else ": "
-        return "\n".join([_say("rejected", lang, head=head),
-                          *(f"  {i['path']}{sep}{claim_issue(i['reason'], lang)}" for i in r.issues)])
+        issues = (f"  {i.path}{sep}{i.text(lang)}" for i in r.issues)
+        return "\n".join([_say("rejected", lang, head=head), *issues])
     out = [_say("differs", lang, head=head)]
     for k, (a, b) in [*r.fields.items(), *r.payers.items()]:
         out.append(_say("field", lang, k=k, a=n.amount_text(a), b=n.amount_text(b), d=n.amount_text(b - a)))
@@ -377,7 +375,7 @@ def reconcile_stream(
     """Each visit's result as it is read (with the bytes it took, for a progress bar)."""
     for source, data, size in items:
         if isinstance(data, ClaimError):
-            yield VisitResult(source, "", "", "rejected", issues=issues_of(data)), size
+            yield VisitResult(source, "", "", "rejected", issues=list(data.issues)), size
             continue
         try:
             yield reconcile_visit(policy, area, data, source), size

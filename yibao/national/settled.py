@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from yibao.compiler.claims import _Collector
+from yibao.dsl.phrase import P
 
 from . import numbers as n
 from .areas import FUND_FIELDS, Version
@@ -29,15 +30,16 @@ def read_setlinfo(c: _Collector, raw: Any, path: str = "setlinfo") -> dict[str, 
     if funds != out["fund_pay_sumamt"]:
         c.add(
             f"{path}.fund_pay_sumamt",
-            f"{n.amount_text(out['fund_pay_sumamt'])} is not the sum of the funds "
-            f"({' + '.join(FUND_FIELDS)} = {n.amount_text(funds)})",
+            P("{amount} is not the sum of the funds ({funds} = {sum})",
+              amount=n.amount_text(out["fund_pay_sumamt"]), funds=" + ".join(FUND_FIELDS),
+              sum=n.amount_text(funds)),
         )
     whole = out["fund_pay_sumamt"] + out["psn_part_amt"] + out["hosp_part_amt"]
     if whole != out["medfee_sumamt"]:
         c.add(
             f"{path}.medfee_sumamt",
-            f"{n.amount_text(out['medfee_sumamt'])} is not fund_pay_sumamt + "
-            f"psn_part_amt + hosp_part_amt = {n.amount_text(whole)}",
+            P("{amount} is not fund_pay_sumamt + psn_part_amt + hosp_part_amt = {amount2}",
+              amount=n.amount_text(out["medfee_sumamt"]), amount2=n.amount_text(whole)),
         )
     return out
 
@@ -67,7 +69,7 @@ def read_setldetail(c: _Collector, raw: Any, v: Version, path: str = "setldetail
         left = n.read(c, row.get("crt_payb_lmt_amt"), f"{rpath}.crt_payb_lmt_amt", n.AMOUNT, required=False)
         info = row.get("setl_proc_info")
         if info is not None and (not isinstance(info, str) or len(info) > 4000):
-            c.add(f"{rpath}.setl_proc_info", "must be a string of at most 4,000 characters")
+            c.add(f"{rpath}.setl_proc_info", P("must be a string of at most 4,000 characters"))
             info = None
         if code is not None and paid is not None:
             out.append(
