@@ -241,8 +241,13 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 w(f"t(({sid}, {record(kind, total='total', paid='total - person', person='person')}))")
                 person = "person"
             records = ("parts", "rec") if traced else ("None", "None")
+            by_line = ""
+            if any(C.rate_by_line(x) for x in self.p.layers):  # each line's pay, layer by layer
+                pays = [f"lp_{x.name}" if C.rate_by_line(x) else "None" for x in self.p.layers]
+                by_line = ", line_pays=(" + ", ".join(pays) + ",)"
             w(f"return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, ({payers}), "
-              f"{person}, new_ytd, {records[0]}, {records[1]}{', ' + checks if checks != '()' else ''})")
+              f"{person}, new_ytd, {records[0]}, {records[1]}{', ' + checks if checks != '()' else ''}"
+              f"{by_line})")
         w()
         w()
 

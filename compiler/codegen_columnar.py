@@ -33,10 +33,12 @@ from yibao.dsl.types import CATEGORIES
 from .codegen import GENERATOR, _Writer
 from .codegen_expr import _FIELDS, _NONNEGATIVE, _QUANTITY_VARS, ExprEmitter, _ident
 from .constructs import (
+    DIVISION_BY_ZERO,
     PAID_IN,
     TREATMENTS,
     accumulator_adds,
     accumulator_key,
+    divides,
     layer_accumulators,
     rate_by_line,
 )
@@ -67,6 +69,7 @@ class ColumnarGenerator(ExprEmitter):
         # Enum values are small integers in a batch: their index in the policy's value set.
         self.codes = {f: {v: i for i, v in enumerate(values)} for f, values in self.c.enums.items()}
         self.tmp = 0
+        self.line_fails = False  # a test over bill lines was emitted: ``commit_lines`` after them
         self._refuse_unsupported()
 
     # ------------------------------------------------------------ what has no columnar form
@@ -88,6 +91,10 @@ class ColumnarGenerator(ExprEmitter):
                                           "has no columnar form yet (use --engine scalar)")
         if self.p.classify is None:
             raise ColumnarUnsupported(f"{self.p.path}: a policy without `classify` has no columnar form")
+        if h.applies is not None and divides(h.applies):
+            a = h.applies.span
+            raise ColumnarUnsupported(f"{a.file}:{a.line}: `applies when` with a division has no columnar "
+                                      "form yet (use --engine scalar)")
         late = self.quantity_params()
         for layer in self.p.layers:  # a rate by bill line: per line in `prepare`, so of early figures only
             r = layer.rate
@@ -96,10 +103,11 @@ class ColumnarGenerator(ExprEmitter):
             layer_names = {y.name for y in self.p.layers}
             reads_late = any((isinstance(x, ast.Name) and (x.name in _QUANTITY_VARS or x.name in late))
                              or (isinstance(x, ast.Field) and x.path[0] in layer_names) for x in ast.walk(r))
-            if reads_late or not self.rate_in_range(r):
+            if reads_late or not self.rate_in_range(r) or divides(r):
                 raise ColumnarUnsupported(f"{r.span.file}:{r.span.line}: a rate by bill line that is "
-                                          "computed (not a choice among rates) or reads the settlement's "
-                                          "figures has no columnar form yet (use --engine scalar)")
+                                          "computed (not a choice among rates), divides, or reads the "
+                                          "settlement's figures has no columnar form yet "
+                                          "(use --engine scalar)")
         lines_ok = [x.rate for x in self.p.layers if x.rate is not None and rate_by_line(x)]
         outside = (*self.p.parameters, *(x for x in self.p.layers), *self.p.checks, self.p.header)
         for part in outside:
@@ -112,14 +120,27 @@ class ColumnarGenerator(ExprEmitter):
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: ast.Expr, mode: str) -> str:
+        """Every part of ``e`` is computed for every claim (line); a part the scalar code
+        evaluates only for some (a branch of ``if``, an operand after ``and``/``or``) is
+        emitted with those as the mask (``active``) its checks apply to."""
         if isinstance(e, ast.If):
-            return (f"where({self.expr(e.cond, mode)}, {self.expr(e.then, mode)}, "
-                    f"{self.expr(e.orelse, mode)})")
+            cond = self.expr(e.cond, mode)
+            with self.masked(self.both(self.active, cond)):
+                then = self.expr(e.then, mode)
+            with self.masked(self.both(self.active, f"np.logical_not({cond})")):
+                orelse = self.expr(e.orelse, mode)
+            return f"where({cond}, {then}, {orelse})"
         if isinstance(e, ast.BoolOp):
             func = "all_of" if e.op == "and" else "any_of"
             if e.op not in ("and", "or"):
                 raise AssertionError(f"unknown operator {e.op!r}")
-            return f"{func}(" + ", ".join(self.expr(o, mode) for o in e.operands) + ")"
+            operands, mask = [], self.active
+            for o in e.operands:  # Python stops at the first false (`and`) or true (`or`) operand
+                with self.masked(mask):
+                    code = self.expr(o, mode)
+                operands.append(code)
+                mask = self.both(mask, code if e.op == "and" else f"np.logical_not({code})")
+            return f"{func}(" + ", ".join(operands) + ")"
         if isinstance(e, ast.Not):
             return f"np.logical_not({self.expr(e.operand, mode)})"
         if isinstance(e, ast.MemberOf):
@@ -156,6 +177,26 @@ class ColumnarGenerator(ExprEmitter):
             raise ColumnarUnsupported(f"{span.file}:{span.line}: the enum value `{value}` has no known "
                                       "field; it has no columnar form (use --engine scalar)")
         return codes[value]
+
+    def divisor(self, code: str, e: ast.BinOp) -> str:
+        """Where the scalar code divides by zero (``ZeroDivisionError``), the claim fails with its
+        message; NumPy's quotient there (0) is never used."""
+        if not divides(e):
+            return code
+        bad = f"({code}) == 0"
+        if self.lines:
+            self.line_fails = True
+            where = f"({e.span.file!r}, {int(e.span.line)})"
+            self.w(f"fail_lines(c, own, {self.both(self.active, bad)}, {where}, {DIVISION_BY_ZERO!r}, INFO)",
+                   e.span)
+        else:
+            self.fail(self.both(self.active, bad), e.span, repr(DIVISION_BY_ZERO))
+        return code
+
+    @staticmethod
+    def both(mask: str, cond: str) -> str:
+        """The mask of claims (lines) where ``mask`` and ``cond`` hold."""
+        return cond if mask == "True" else f"all_of({mask}, {cond})"
 
     def check_rate(self, var: str, e: ast.Expr, line: ast.Span) -> None:
         if not self.rate_in_range(e):
@@ -194,9 +235,9 @@ class ColumnarGenerator(ExprEmitter):
         var = f"p_{_ident(p.name, p.span)}"
         with w.at(p.span):
             w(repr(f"parameter {p.name}: {p.label.en}"), p.span)
-            branches: list[tuple[str | None, ast.Definition, ast.Span]] = []
+            branches: list[tuple[ast.Expr | str | None, ast.Definition, ast.Span]] = []
             for ex in p.exceptions_by_priority():
-                branches.append((self.expr(ex.when, mode), ex.definition, ex.span))
+                branches.append((ex.when, ex.definition, ex.span))
             versions = list(p.versions)
             for k, version in enumerate(reversed(versions)):
                 last = k == len(versions) - 1
@@ -207,7 +248,12 @@ class ColumnarGenerator(ExprEmitter):
                 return
             taken = "False"
             pairs = []
-            for cond, definition, span in branches:
+            for when, definition, span in branches:
+                if isinstance(when, ast.Expr):  # an exception's test, once the earlier ones failed
+                    with self.masked(self.both(self.active, f"np.logical_not({taken})")):
+                        cond: str | None = self.expr(when, mode)
+                else:
+                    cond = when
                 mask = self.fresh("m")
                 here = cond if cond is not None else "True"
                 w(f"{mask} = all_of({self.active}, np.logical_not({taken}), {here})", span)
@@ -234,7 +280,15 @@ class ColumnarGenerator(ExprEmitter):
                 w(f"{var} = {test}", row.span)
                 test = var
             tests.append(test)
-        values = [self.expr(row.value, mode) for row in d.rows]
+        values = []
+        for k, (row, test) in enumerate(zip(d.rows, tests, strict=True)):
+            mask = self.active if test == "True" else self.both(self.active, test)
+            if k:
+                mask = self.both(mask, f"np.logical_not(any_of({', '.join(tests[:k])}))")
+            with self.masked(mask):
+                values.append(self.expr(row.value, mode))
+            if test == "True":
+                break  # no later row is ever reached
         var = self.fresh("t")
         if tests and tests[0] == "True":
             return values[0]
@@ -308,6 +362,8 @@ class ColumnarGenerator(ExprEmitter):
                         self.class_row(r, mode, last=k == len(ordered) - 1)
             finally:
                 self.lines = False
+            if self.line_fails:
+                w("commit_lines(c)  # a claim fails at its first failing line")
             w("total = c.total if c.total is not None else sums(amount, c.line_offsets)")
             w("out_of_scope = sums(oos, c.line_offsets)")
             w("first_self_pay = sums(fsp, c.line_offsets)")
@@ -357,8 +413,9 @@ class ColumnarGenerator(ExprEmitter):
         tests = ["free"]
         if r.item_class is not None:
             tests.append(f"(c.line_class == {r.item_class!r})")
-        if r.when is not None:
-            tests.append(f"full(L.n, {self.expr(r.when, mode)})")
+        if r.when is not None:  # tested on the lines still free, of the row's class
+            with self.masked(" & ".join(tests)):
+                tests.append(f"full(L.n, {self.expr(r.when, mode)})")
         w(f"sel = {' & '.join(tests)}", r.span)
         if not last:  # the lines this row takes are not for the rows after it
             w("free = free & ~sel", r.span)
@@ -367,10 +424,12 @@ class ColumnarGenerator(ExprEmitter):
             w("oos = where(sel, amount, oos)", r.span)
         elif t.kind != "in_scope":
             assert t.share is not None
-            share = self.expr(t.share, mode)
+            with self.masked("sel"):
+                share = self.expr(t.share, mode)
             if not isinstance(t.share, ast.Percent):
                 w(f"share = full(L.n, {share})", r.span)
                 if not self.rate_in_range(t.share):
+                    self.line_fails = True
                     w(f"fail_lines(c, own, sel & ((share < 0) | (share > {RATE_ONE})), "
                       f"({r.span.file!r}, {int(r.span.line)}), lambda j: rate_text(share, j), INFO)", r.span)
                 share = "share"
@@ -514,12 +573,12 @@ class ColumnarGenerator(ExprEmitter):
                     pass  # a slice at 0% pays nothing
                 else:
                     w("part = np.maximum(hi - lo, 0)")  # a band the year has not reached: 0
-                    rate = self.expr(band.rate, mode)
-                    if not isinstance(band.rate, ast.Percent):
-                        w(f"rate = full(c.n, {rate})")
-                        with self.masked(f"all_of({self.active}, part > 0)"):
+                    with self.masked(f"all_of({self.active}, part > 0)"):  # the scalar `if hi > lo`
+                        rate = self.expr(band.rate, mode)
+                        if not isinstance(band.rate, ast.Percent):
+                            w(f"rate = full(c.n, {rate})")
                             self.check_rate("rate", band.rate, band.span)
-                        rate = "rate"
+                            rate = "rate"
                     w(f"pay = pay + {self.round_mul('part', band.rate, rate, mode, nonneg=True)}")
                 if band.upper is not None:
                     lower = self.expr(band.upper, mode)
@@ -573,6 +632,10 @@ class ColumnarGenerator(ExprEmitter):
             w("remaining = in_scope")
             for index, layer in enumerate(self.p.layers):
                 self.layer(index, layer)
+            for chk in self.p.checks:  # a batch has no checks' results, but a check can fail
+                if divides(chk.holds):
+                    with w.at(chk.span):
+                        self.expr(chk.holds, self.default_mode)
             payers = ", ".join(f"l_{_ident(x.name, x.span)}" for x in self.p.layers)
             w(f"paid = ({payers},)")
             w("new_ytd = {")
@@ -591,10 +654,13 @@ class ColumnarGenerator(ExprEmitter):
         head()
         head("import numpy as np")
         head()
+        head("from yibao.compiler.columnar_failures import (")
+        for name in ("PolicyLines", "commit_lines", "fail", "fail_lines", "rate_text", "yuan"):
+            head(f"    {name},")
+        head(")")
         head("from yibao.compiler.runtime_columnar import (")
-        for name in ("I64", "PolicyLines", "all_of", "any_of", "choose", "div_down", "div_half_even",
-                     "div_half_up", "div_up", "fail", "fail_lines", "floor_mul_div", "full", "isin", "max",
-                     "min", "rate_text", "sums", "where", "yuan"):
+        for name in ("I64", "all_of", "any_of", "choose", "div_down", "div_half_even", "div_half_up",
+                     "div_up", "floor_mul_div", "full", "isin", "max", "min", "sums", "where"):
             head(f"    {name},")
         head(")")
         head()

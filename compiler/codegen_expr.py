@@ -188,12 +188,18 @@ class ExprEmitter:
                         return f"{div}({other} * {int(frac.numerator)}, {int(frac.denominator)})"
             return f"({left} * {right})"
         if lt == RATE and rt == RATE:  # a ratio of two rates, itself a rate
-            return f"{div}({left} * {RATE_ONE}, {right})"
+            return f"{div}({left} * {RATE_ONE}, {self.divisor(right, e)})"
         # division by a number or a count
         if isinstance(e.right, ast.Number):
             frac = Fraction(e.right.value)
-            return f"{div}({left} * {int(frac.denominator)}, {int(frac.numerator)})"
-        return f"{div}({left}, {right})"
+            return f"{div}({left} * {int(frac.denominator)}, {self.divisor(str(int(frac.numerator)), e)})"
+        return f"{div}({left}, {self.divisor(right, e)})"
+
+    def divisor(self, code: str, e: ast.BinOp) -> str:
+        """The code of ``e``'s divisor. Here Python raises ``ZeroDivisionError`` where it is 0
+        (reported as ``constructs.DIVISION_BY_ZERO`` at the policy line); the columnar generator
+        checks it for the claims that evaluate ``e``."""
+        return code
 
     def round_mul(self, x: str, rate: ast.Expr, rate_code: str, mode: str, *, nonneg: bool) -> str:
         """``x × rate`` rounded to the fen, as plain integer arithmetic where the signs are known."""

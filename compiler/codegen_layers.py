@@ -201,6 +201,8 @@ class LayerEmitter(ExprEmitter):
             w(repr(f"layer {n}: {layer.label.en}"), layer.span)  # a string statement: no code, no comment
             for acc, var in self.layer_accumulators(layer):
                 w(f"{var} = ytd.get({acc!r}, 0)")
+            if C.rate_by_line(layer):
+                w(f"lp_{n} = None  # each line's pay, for the per-line split")
             if layer.when is not None:
                 w(f"l_{n} = ded_{n} = elig_{n} = base_{n} = over_{n} = 0")
                 w(f"if {self.expr(layer.when, mode)}:", layer.when.span)
@@ -439,6 +441,7 @@ class LayerEmitter(ExprEmitter):
         with w.at(r.span):
             w("pay = 0")
             w("split = line_parts(c)")
+            w(f"lp_{n} = [0] * len(c.lines)")
             w("weight = sum(ln.amount - o - f for ln, (o, f) in zip(c.lines, split, strict=True))")
             w("if weight > 0:")
             with w.indent():
@@ -456,6 +459,7 @@ class LayerEmitter(ExprEmitter):
                     self.check_rate("rate", r, r.span)
                     w(f"line_pay = {self.round_mul('share', r, 'rate', mode, nonneg=True)}")
                     w("pay += line_pay")
+                    w(f"lp_{n}[i] = line_pay")
                     if traced:
                         sid = site(C.RATE_LINE, r.span, r)
                         rec = record(C.RATE_LINE, line="i", code="ln.code", name="ln.name", in_scope="ins",

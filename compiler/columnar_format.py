@@ -35,7 +35,10 @@ CLAIM_SCHEMA = pa.schema([
     ("level", pa.string()), ("region", pa.string()), ("referral", pa.string()), ("admission_no", pa.int32()),
     ("diseases", pa.list_(pa.string())), ("lines", pa.list_(LINE_TYPE)), ("ytd_year", pa.int32()),
     ("year_to_date", pa.map_(pa.string(), pa.int64())), ("paid", pa.map_(pa.string(), pa.int64())),
+    ("ytd_month", pa.int8()), ("ytd_quarter", pa.int8()),  # which month, quarter its period figures are of
 ])
+# year_to_date's "month" and "quarter" ← column
+PERIOD_COLUMNS = {"month": "ytd_month", "quarter": "ytd_quarter"}
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 # person.x / visit.x in the JSON claim ← column
 _PERSON = {"id": "person_id", "scheme": "scheme", "category": "person_category", "age": "age"}
@@ -104,12 +107,18 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
     ytd = data.get("year_to_date")
     row["ytd_year"] = None
     row["year_to_date"] = None
+    for column in PERIOD_COLUMNS.values():
+        row[column] = None
     if C._is_map(ytd):
         items = []
         for key, value in ytd.items():
-            if key in ("month", "quarter"):  # period figures: the table has no column for them
-                c.add(f"year_to_date.{key}", P("the columnar claim table has no column for it "
-                                               "(docs/columnar.md); settle such claims as JSON"))
+            if key in PERIOD_COLUMNS:  # which month (quarter) the period figures are of
+                most = C.PERIOD_KEYS[key]
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+                    c.add(f"year_to_date.{key}", P("must be a month of the year, 1 to {most}", most=most)
+                          if key == "month" else P("must be a quarter of the year, 1 to {most}", most=most))
+                else:
+                    row[PERIOD_COLUMNS[key]] = value
                 continue
             if key == C.YEAR_KEY:
                 row["ytd_year"] = value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -186,6 +195,9 @@ def row_to_claim(row: Mapping[str, Any]) -> dict[str, Any]:
     ytd: dict[str, Any] = {}
     if row.get("ytd_year") is not None:
         ytd["year"] = row["ytd_year"]
+    for key, column in PERIOD_COLUMNS.items():
+        if row.get(column) is not None:
+            ytd[key] = row[column]
     for key, value in row.get("year_to_date") or []:
         ytd[key] = _money(value)
     if ytd:

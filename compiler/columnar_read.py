@@ -20,8 +20,8 @@ from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.dsl.phrase import P
 
 from . import claims as C
-from .columnar_format import _EPOCH, SPLIT, ClaimsRejected, normalise, row_to_claim, single
-from .runtime_columnar import I64, Batch, Texts
+from .columnar_format import _EPOCH, PERIOD_COLUMNS, SPLIT, ClaimsRejected, normalise, row_to_claim, single
+from .runtime_columnar import I64, Batch, Texts, current_periods
 
 
 def _filled(col: pa.Array, fill: Any) -> pa.Array:
@@ -414,6 +414,9 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
     else:  # no figure of another year: the columns as read
         ytd = {a: own[a] if a in own else np.zeros(n, dtype=I64) for a in module.ACCUMULATORS}
+    ytd, pbad = current_periods(ytd, days, {p: (_ints(col[c]), null(c)) for p, c in PERIOD_COLUMNS.items()},
+                                policy.year_start)
+    bad |= pbad
     paid_col = _empty_for_null(col["paid"])
     paid, pcount, pbad, named = _map_columns(paid_col, n)
     bad |= pbad | (pcount != len(module.GIVEN))

@@ -237,6 +237,21 @@ def rate_by_line(layer: ast.Layer) -> bool:
     eligible amount is shared out over the lines (``RATE_LINE``, ``RATE_BY_LINE``)."""
     return layer.rate is not None and any(
         isinstance(x, ast.Field) and x.path[0] == "line" for x in ast.walk(layer.rate))
+
+
+# ------------------------------------------------------------ what a settlement fails on
+DIVISION_BY_ZERO = "division by zero"  # the reason when a divisor is 0 for a claim (zh: messages.py)
+
+
+def divides(node: object) -> bool:
+    """Whether ``node`` holds a division that a claim can make by zero: its divisor is not a
+    literal other than 0 (``90% / person.age``, ``50% / in_city_rate``)."""
+    for x in ast.walk(node):
+        if isinstance(x, ast.BinOp) and x.op == "/":
+            right = x.right
+            if not (isinstance(right, ast.Number | ast.Percent) and right.value != 0):
+                return True
+    return False
 ACCUMULATOR: dict[str, Accumulator] = {a.key: a for a in ACCUMULATORS}
 
 

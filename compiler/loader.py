@@ -27,7 +27,7 @@ from .claim_fields import REQUIRED_ENUMS
 from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
-from .constructs import PERIODS, drop_period, period_of
+from .constructs import DIVISION_BY_ZERO, PERIODS, drop_period, period_of
 from .json_input import decode_json
 from .runtime import Settlement
 
@@ -268,7 +268,7 @@ class Policy:
         source = self.ast.texts.get(file, "")
         if line and source:
             text = "\n  " + source.split("\n")[line - 1].strip()
-        reason = "division by zero" if isinstance(err, ZeroDivisionError) else str(err)
+        reason = DIVISION_BY_ZERO if isinstance(err, ZeroDivisionError) else str(err)
         return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
 
 

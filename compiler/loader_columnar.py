@@ -11,7 +11,7 @@ import types
 from typing import Any
 
 from .codegen_columnar import generate_columnar
-from .runtime_columnar import PolicyLines
+from .columnar_failures import PolicyLines
 
 _CACHE: dict[int, types.ModuleType] = {}
 

@@ -148,6 +148,20 @@ def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
+def _line_pays(paid: int, pays: Sequence[int], room: Sequence[int]) -> list[int]:
+    """A rate by line's per-line split: each line's own pay (the trace's ``rate_line`` steps);
+    where caps or what was unpaid cut the layer's pay, each line's pay cut in proportion. A line
+    never bears more than is left of it after the payers before (the rest goes to the lines with
+    room, by their room), so every fen of a line goes to one payer or the person."""
+    want = list(pays) if sum(pays) == paid else _allocate(paid, pays)
+    share = [min(a, r) for a, r in zip(want, room, strict=True)]
+    over = paid - sum(share)
+    if over > 0:
+        extra = _allocate(over, [r - a for a, r in zip(share, room, strict=True)])
+        share = [a + b for a, b in zip(share, extra, strict=True)]
+    return share
+
+
 class Settlement:
     """One claim settled under one policy. Amounts are held in fen."""
 
@@ -158,6 +172,7 @@ class Settlement:
         "check_results",
         "first_self_pay_fen",
         "in_scope_fen",
+        "line_pays",
         "meta",
         "out_of_scope_fen",
         "parts",
@@ -182,6 +197,7 @@ class Settlement:
         parts: list[tuple[int, int]] | None,
         records: list[tuple[int, tuple[Any, ...]]] | None,
         checks: tuple[bool, ...] = (),
+        line_pays: tuple[list[int] | None, ...] = (),  # per layer, a rate by line's pay of each line
     ) -> None:
         self.meta = meta
         self._claim = claim  # or the ClaimView standing for it (``Policy.settle`` of a dict)
@@ -195,6 +211,7 @@ class Settlement:
         self.parts = parts
         self.records = records
         self.check_results = checks
+        self.line_pays = line_pays
         self._lines: tuple[LineShare, ...] | None = None
         self._steps: list[Any] | None = None
 
@@ -263,12 +280,16 @@ class Settlement:
         left_in = list(in_scope)
         left_all = [ln.amount for ln in lines]
         per_payer: list[list[int]] = []
-        for paid in self.payer_fen:
-            inside = _allocate(min(paid, sum(left_in)), left_in)
-            over = paid - sum(inside)
-            rest = [a - i for a, i in zip(left_all, inside, strict=True)]
-            outside = _allocate(over, rest) if over > 0 else [0] * len(lines)
-            share = [a + b for a, b in zip(inside, outside, strict=True)]
+        for k, paid in enumerate(self.payer_fen):
+            pays = self.line_pays[k] if k < len(self.line_pays) else None
+            if pays is not None:  # a rate by line: each line's own pay
+                share = _line_pays(paid, pays, left_all)
+            else:  # by the in-scope cost left on each line, then by what is left of it
+                inside = _allocate(min(paid, sum(left_in)), left_in)
+                over = paid - sum(inside)
+                rest = [a - i for a, i in zip(left_all, inside, strict=True)]
+                outside = _allocate(over, rest) if over > 0 else [0] * len(lines)
+                share = [a + b for a, b in zip(inside, outside, strict=True)]
             for i, s in enumerate(share):
                 left_all[i] -= s
                 left_in[i] = max(0, left_in[i] - s)

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from yibao.dsl.errors import SettlementError
 
+from .claim_fields import PERIOD_KEYS
+from .columnar_failures import PolicyLines, message
 from .constructs import split_accumulator
 
 I64 = np.int64
@@ -87,6 +89,11 @@ class Batch:
     persons: int = -1  # how many distinct persons, once person_code() has run
     total: np.ndarray | None = None  # each claim's bill, when the reader has summed it already
     line_values: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # kept by prepare
+    # Claims that could not be settled (index → the scalar path's message), and while the lines
+    # are classified, each claim's first failing line so far (claim → (line, message)).
+    errors: dict[int, str] = field(default_factory=dict, repr=False)
+    line_errors: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    followers: dict[int, int] = field(default_factory=dict, repr=False)  # → the failed claim before
     _owner: np.ndarray | None = field(default=None, repr=False)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -133,6 +140,13 @@ class Batch:
         """A line column ``prepare`` kept (a rate by bill line's weights and rates), of ``lines``."""
         return self.line_values[name][lines]
 
+    def failed(self, i: int) -> bool:
+        return i in self.errors
+
+    def fail_claim(self, i: int, message: str) -> None:
+        """The first failure of claim ``i`` is its outcome, as the scalar path stops at it."""
+        self.errors.setdefault(i, message)
+
 
 class Wave:
     """Claim-level columns of a subset of a batch, taken lazily (a layer reads few of them)."""
@@ -170,6 +184,12 @@ class Wave:
 
     def line_value(self, name: str, lines: np.ndarray) -> np.ndarray:
         return self._batch.line_value(name, lines)
+
+    def failed(self, i: int) -> bool:
+        return int(self._idx[i]) in self._batch.errors
+
+    def fail_claim(self, i: int, message: str) -> None:
+        self._batch.fail_claim(int(self._idx[i]), message)
 
 
 def _strings(column: Any) -> np.ndarray:
@@ -295,54 +315,6 @@ def sums(column: np.ndarray | int, offsets: np.ndarray) -> np.ndarray:
     return np.add.reduceat(column.astype(I64, copy=False), offsets[:-1])
 
 
-# ------------------------------------------------------------ errors, as the scalar path reports them
-@dataclass(frozen=True)
-class PolicyLines:
-    """The policy file and its text, to name a failing rule as ``loader.Policy._locate`` does."""
-
-    file: str
-    texts: Mapping[str, str]
-
-
-def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
-    """Raise the scalar path's ``SettlementError`` for the first claim where ``bad`` holds.
-    ``reason`` is the message, or a function of the claim's index within ``c``."""
-    bad = np.asarray(bad)
-    if not bad.any():
-        return
-    i = int(np.flatnonzero(np.broadcast_to(bad, (c.n,)))[0])
-    file, line = where
-    text = ""
-    source = info.texts.get(file, "")
-    if line and source:
-        text = "\n  " + source.split("\n")[line - 1].strip()
-    message = reason(i) if callable(reason) else reason
-    claim = c.id[i]
-    claim = claim.as_py() if hasattr(claim, "as_py") else claim
-    raise SettlementError(f"{file}:{line}: error while settling claim {claim}: {message}{text}")
-
-
-def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
-               info: PolicyLines) -> None:
-    """``fail`` for a test over bill lines: the claim of the first bad line; ``reason`` of the line."""
-    bad = np.asarray(bad)
-    if not bad.any():
-        return
-    j = int(np.flatnonzero(bad)[0])
-    claim = np.zeros(c.n, dtype=bool)
-    claim[owner[j]] = True
-    fail(c, claim, where, lambda i: reason(j), info)
-
-
-def rate_text(rate: Any, i: int) -> str:
-    value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
-    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
-
-
-def yuan(fen: int) -> str:
-    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
-
-
 # ------------------------------------------------------------ a person's year, claim after claim
 @dataclass
 class Settled:
@@ -355,6 +327,9 @@ class Settled:
     payers: dict[str, np.ndarray]
     person: np.ndarray
     ytd: dict[str, np.ndarray]
+    # The claims that could not be settled: index → the scalar path's message; their columns
+    # above mean nothing.
+    errors: dict[int, str] = field(default_factory=dict)
 
 
 def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -396,11 +371,54 @@ def period_index(day: np.ndarray, period: str, year_start: tuple[int, int] = (1,
     return month if period == "month" else (month - year_start[0]) % 12 // 3 + 1
 
 
-def settle_batch(module: Any, batch: Batch) -> Settled:
+def current_periods(ytd: dict[str, np.ndarray], day: np.ndarray,
+                    stated: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                    year_start: tuple[int, int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``loader.Policy._current_periods`` over a batch: the figures of a month (quarter) other than
+    the claim's, as ``year_to_date.month`` (``.quarter``) states it, are dropped — a new period
+    starts. ``stated``: period → (the stated number, where none is stated). Also which claims
+    state a number out of range (1–12, 1–4)."""
+    bad = np.zeros(len(day), dtype=bool)
+    for period, (value, none) in stated.items():
+        if none.all():
+            continue
+        bad |= ~none & ((value < 1) | (value > PERIOD_KEYS[period]))
+        other = ~none & (value != period_index(day, period, year_start))
+        for a in ytd:
+            acc = split_accumulator(a)[1]
+            if acc is not None and acc.period == period:
+                ytd[a] = np.where(other, 0, ytd[a])
+    return ytd, bad
+
+
+def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Settled:
     """Settle every claim of ``batch`` with a columnar policy module, carrying each person's
-    year_to_date from claim to claim within an insurance year."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _settle_batch(module, batch)
+    year_to_date from claim to claim within an insurance year.
+
+    A claim the scalar path cannot settle (a division by zero, a computed rate outside
+    0%..100%, no table row) fails with the scalar path's message; with ``keep_going`` the
+    others are settled and the failures are in ``Settled.errors``, else the first one (in the
+    batch's order) is raised as ``SettlementError``."""
+    batch.errors, batch.followers = {}, {}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        settled = _settle_batch(module, batch)
+    settled.errors = dict(sorted(batch.errors.items()))
+    if settled.errors and not keep_going:
+        raise SettlementError(settled.errors[_first_failure(batch)])
+    return settled
+
+
+def _first_failure(batch: Batch) -> int:
+    """The failed claim the scalar path stops at, settling person after person in the order they
+    first appear (``batch.settle_people``), each person's claims in date order (ties by id): a
+    claim's own failure, not one after it."""
+    codes = batch.person_code()
+    persons, first = np.unique(codes, return_index=True)
+    seen = first[np.searchsorted(persons, codes)]  # where each claim's person first appears
+    ids = _strings(batch.id)
+    own = [i for i in batch.errors if i not in batch.followers]
+    order = sorted(own, key=lambda i: (int(seen[i]), int(batch.day[i]), str(ids[i])))  # `min` is NumPy's here
+    return order[0]
 
 
 def _settle_batch(module: Any, batch: Batch) -> Settled:
@@ -419,6 +437,8 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     for idx in groups:
         p = prev[idx]
         carry = p >= 0
+        if batch.errors:
+            _after_failed(batch, idx, p, module.INFO)
         src = np.where(carry, p, 0)
         ytd = {a: np.where(carry, ytd_out[a][src], own[a][idx]) for a in accs}
         for a, period in periods.items():  # a new month (quarter) of the year starts afresh
@@ -431,6 +451,24 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
         for a in accs:
             ytd_out[a][idx] = new_ytd[a]
     return _settled(module, env, payers, ytd_out, n)
+
+
+def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyLines) -> None:
+    """A claim after a failed one in its person's year has no year_to_date to start from: the
+    scalar path (``settle_many``) stops at the failed claim and never reaches it, so it is not
+    settled, whatever else it would have failed on."""
+    failed = np.zeros(batch.n, dtype=bool)
+    failed[list(batch.errors)] = True
+    after = (prev >= 0) & failed[np.maximum(prev, 0)]
+    for k in np.flatnonzero(after).tolist():
+        i = int(idx[k])
+        before = batch.followers.get(int(prev[k]), int(prev[k]))
+        earlier = batch.id[before]
+        earlier = earlier.as_py() if hasattr(earlier, "as_py") else earlier
+        batch.followers[i] = before
+        batch.errors.pop(i, None)
+        batch.fail_claim(i, message(batch, i, (info.file, 0), f"not settled: the person's earlier "
+                                     f"claim {earlier} of the same year could not be settled", info))
 
 
 def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],

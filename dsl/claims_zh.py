@@ -108,8 +108,6 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("not valid JSON at line {line} column {column}: {reason}", "不是有效的 JSON：第 {line} 行第 {column} 列：{reason}"),
     ("not UTF-8: byte {byte} at offset {at} ({reason})", "不是 UTF-8：偏移 {at} 处的字节 {byte}（{reason}）"),
     ("column `{name}` ({given}) cannot be read as {type}: {reason}", "列 `{name}`（{given}）无法按 {type} 读取：{reason}"),
-    ("the columnar claim table has no column for it (docs/columnar.md); settle such claims as JSON",
-     "列式结算单表没有对应的列（docs/columnar.md）；请以 JSON 结算此类结算单"),
     ("unknown column `{name}`; the claim columns are {names}", "未知列 `{name}`；结算单的列为 {names}"),
     ("unknown field `lines.{name}`", "未知字段 `lines.{name}`"),
     ("cannot tell the format from the name; give --from/--to (one of {names})",

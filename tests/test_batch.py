@@ -138,3 +138,83 @@ def test_settlement_rows_are_the_scalar_settlements() -> None:
     row = F.settlement_row(policy.settle(claim), policy.accumulators)
     assert row["total"] == policy.settle(claim).total_fen
     assert list(row) == F.settlement_schema(policy.layers, policy.accumulators).names
+
+
+MONTHLY = POLICIES / "examples" / "outpatient_monthly_limit.yb"
+
+
+def test_month_and_quarter_year_to_date_round_trip_and_settle_as_json(tmp_path: Path) -> None:
+    """``year_to_date`` naming the month and quarter of its period figures: the claim table keeps
+    them (``ytd_month``, ``ytd_quarter``), and both engines drop the figures of another period."""
+    def claim(cid: str, person: str, date: str, ytd: dict[str, Any]) -> dict[str, Any]:
+        return {"id": cid, "date": date, "person": {"id": person, "scheme": "resident"},
+                "visit": {"kind": "outpatient", "level": 1, "region": "local"},
+                "lines": [{"code": "a", "category": "A", "amount": "700.00"}], "year_to_date": ytd}
+
+    held = {"basic.paid": "500.00", "basic.month.paid": "250.00", "basic.quarter.paid": "700.00"}
+    march, january = {"year": 2024, "month": 3, "quarter": 1}, {"year": 2024, "month": 1, "quarter": 1}
+    claims = [claim("a", "P1", "2024-03-10", {**march, **held}),  # kept
+              claim("b", "P2", "2024-04-02", {**march, **held}),  # both dropped
+              claim("c", "P3", "2024-02-20", {**january, **held}),  # month dropped
+              claim("d", "P3", "2024-03-01", {}),  # carried from c: its month ends, its quarter goes on
+              claim("e", "P4", "2024-05-05", {"month": 5, **held})]
+    src, parquet, back = tmp_path / "c.jsonl", tmp_path / "c.parquet", tmp_path / "back.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in claims), encoding="utf-8")
+    for a, b in ((src, parquet), (parquet, back)):
+        result = run("convert", a, b)
+        assert result.exit_code == 0, result.output
+    assert pq.read_table(parquet).column("ytd_month").to_pylist() == [3, 3, 1, None, 5]
+    again = [json.loads(x) for x in back.read_text().splitlines()]
+    assert [c.get("year_to_date", {}) for c in again] == [c["year_to_date"] for c in claims]
+
+    columnar, scalar = tmp_path / "col.jsonl", tmp_path / "sca.jsonl"
+    assert run("batch", MONTHLY, parquet, "-o", columnar).exit_code == 0
+    assert run("batch", MONTHLY, src, "-o", scalar, "--engine", "scalar").exit_code == 0
+    rows = [json.loads(x) for x in columnar.read_text().splitlines()]
+    assert rows == [json.loads(x) for x in scalar.read_text().splitlines()]
+    # a: 250.00 of March's 300.00 used: 50.00; b: April, a new month and quarter: 300.00;
+    # c: a new month, 100.00 of the quarter's 800.00 left: 100.00; d: March, the quarter used up
+    assert [r["basic"] for r in rows] == ["50.00", "300.00", "100.00", "0.00", "50.00"]
+
+
+def test_a_month_out_of_range_in_the_claim_table_is_the_json_claims_issue(tmp_path: Path) -> None:
+    table = F.claims_to_table([("c", {"id": "x", "date": "2024-03-10",
+                                      "person": {"id": "P", "scheme": "resident"},
+                                      "visit": {"kind": "outpatient", "level": 1, "region": "local"},
+                                      "lines": [{"code": "a", "category": "A", "amount": "1.00"}]})])
+    month = table.schema.get_field_index("ytd_month")
+    table = table.set_column(month, "ytd_month", pa.array([13], pa.int8()))
+    pq.write_table(table, tmp_path / "bad.parquet")
+    result = CliRunner().invoke(main, ["batch", str(MONTHLY), str(tmp_path / "bad.parquet"), "-o",
+                                       str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 1
+    assert "row 0: year_to_date.month: must be a month of the year, 1 to 12" in result.output
+
+
+def test_both_engines_stop_at_the_same_claim_that_divides_by_zero(tmp_path: Path) -> None:
+    from .compiler.test_columnar_failures import DIVIDING
+
+    policy = tmp_path / "div.yb"
+    policy.write_text(DIVIDING, encoding="utf-8")
+
+    def claim(cid: str, person: str, date: str, age: int, region: str) -> dict[str, Any]:
+        return {"id": cid, "date": date, "person": {"id": person, "scheme": "resident", "age": age},
+                "visit": {"kind": "inpatient", "level": 1, "region": region},
+                "lines": [{"code": "a", "category": "A", "amount": "3000.00"}]}
+
+    rows = [claim("a1", "P1", "2024-02-01", 0, "in_province"),  # 20% / 0 in `share`
+            claim("b1", "P2", "2024-01-05", 0, "in_province"),  # and again
+            claim("a2", "P1", "2024-01-10", 0, "in_province"),  # before a1 in P1's year: the first
+            claim("c1", "P3", "2024-01-10", 4, "local")]
+    src = tmp_path / "claims.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in rows), encoding="utf-8")
+    outputs = []
+    for engine in ("columnar", "scalar"):
+        out = tmp_path / f"{engine}.jsonl"
+        result = CliRunner().invoke(main, ["batch", str(policy), str(src), "-o", str(out), "--engine", engine,
+                                           "--sort"])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        outputs.append(result.output)
+        assert not out.exists()  # nothing half-written
+    assert outputs[0] == outputs[1]
+    assert "error while settling claim a2: division by zero" in outputs[0]

@@ -302,17 +302,23 @@ def test_input_larger_than_a_chunk_must_be_sorted_by_person(raised: Path, tmp_pa
 
 
 def test_claims_the_claim_table_cannot_hold_are_read_as_json(tmp_path: Path) -> None:
+    # claims naming the month and quarter of their figures are held (ytd_month, ytd_quarter); one
+    # that is not a claim's shape sends the file to the JSON path, with a note
     monthly = ROOT / "policies" / "examples" / "outpatient_monthly_limit.yb"
     folder = ROOT / "policies" / "examples" / "claims" / "outpatient_monthly_limit"
-    lines = tmp_path / "monthly.jsonl"
-    lines.write_text("".join(json.dumps(json.loads(p.read_text(encoding="utf-8"))) + "\n"
-                             for p in sorted(folder.glob("*.json"))) + '{"id": "odd"}\n', encoding="utf-8")
+    lines, held = tmp_path / "monthly.jsonl", tmp_path / "held.jsonl"
+    held.write_text("".join(json.dumps(json.loads(p.read_text(encoding="utf-8"))) + "\n"
+                            for p in sorted(folder.glob("*.json"))), encoding="utf-8")
+    lines.write_text(held.read_text(encoding="utf-8") + '{"id": "odd"}\n', encoding="utf-8")
+    assert any('"month"' in x for x in held.read_text(encoding="utf-8").splitlines())
     reports = {}
-    for path in (folder, lines):
+    for path in (folder, lines, held):
         result = run("diff", str(monthly), str(monthly), "--claims", str(path), "--json")
         assert result.exit_code == 0, result.output
         reports[path] = json.loads(result.output[result.output.index("{"):])
-    assert "year_to_date.month" in run("diff", str(monthly), str(monthly), "--claims", str(lines)).output
+    note = run("diff", str(monthly), str(monthly), "--claims", str(lines)).output
+    assert "date: required" in note and "year_to_date.month" not in note
     assert reports[lines]["settled"] == reports[folder]["settled"] == len(list(folder.glob("*.json")))
-    assert reports[lines]["payers"] == reports[folder]["payers"]
+    assert reports[lines]["payers"] == reports[folder]["payers"] == reports[held]["payers"]
     assert reports[lines]["refused"]["both"] == 1  # not a claim: counted, as before
+    assert "note:" not in run("diff", str(monthly), str(monthly), "--claims", str(held)).output  # streamed

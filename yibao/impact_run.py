@@ -300,7 +300,7 @@ def _pairs_chunks(pairs: Iterable[tuple[str, Any]], chunk: int, sources: list[st
                   as_tables: bool) -> Iterator[tuple[pa.Table | None, np.ndarray, Items]]:
     """(source, JSON) pairs (a folder, a JSON file, the Python API), held in memory as before:
     sorted by person, cut after a complete person; a chunk's table when its claims convert (a
-    claim with ``month`` figures or of no claim's shape is settled from its JSON)."""
+    claim of no claim's shape is settled from its JSON)."""
     items: Items = []
     for where, data in pairs:
         sources.append(where)
@@ -346,7 +346,7 @@ def diff_path(old: Any, new: Any, path: Path, *, chunk: int, sort: bool = False,
     except F.ClaimsRejected as err:
         if reader.name not in ("json", "jsonl"):
             raise
-        # a claim the claim table cannot hold (``month`` figures) or not a claim's shape at all:
+        # a claim the claim table cannot hold, not a claim's shape at all:
         # read the JSON whole, as diff did before streaming, and count such claims as refused
         first = err.issues[0]
         notes.append(("diff.whole", {"where": first.path, "reason": first.message}))

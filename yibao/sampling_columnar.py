@@ -299,6 +299,8 @@ def draft_block(plan: P.PolicyInputs, rng: np.random.Generator, first_day: dt.da
                                                        _is(facilities, facility, {"tcm"}))
     cols["ytd_year"], cols["year_to_date"] = _year_to_date(rng, plan, kinds, kind, earlier, year, month, dom)
     cols["paid"] = _given(rng, plan, amounts, categories, offsets)
+    for name in F.PERIOD_COLUMNS.values():  # the sampler states no month or quarter
+        cols[name] = pa.nulls(n, pa.int8())
     return pa.table(cols, schema=F.CLAIM_SCHEMA)
 
 

@@ -92,8 +92,10 @@ def drafts_table(drafts: list[dict[str, Any]]) -> pa.Table:
         ytd = d.get("year_to_date")
         cols["ytd_year"].append(ytd.get("year") if ytd is not None else None)
         cols["year_to_date"].append(None if ytd is None else [
-            (k, _fen(v)) for k, v in ytd.items() if k != "year"])
+            (k, _fen(v)) for k, v in ytd.items() if k != "year" and k not in F.PERIOD_COLUMNS])
         cols["paid"].append(_pairs(d.get("paid")))
+        for key, name in F.PERIOD_COLUMNS.items():
+            cols[name].append(ytd.get(key) if ytd is not None else None)
     return pa.Table.from_pydict(cols, schema=F.CLAIM_SCHEMA)
 
 

@@ -600,3 +600,55 @@ def test_a_rate_by_line_adds_up(lines: list[tuple[str, int, str | None]]) -> Non
 @functools.cache
 def _rate_by_line() -> yibao.Policy:
     return compile_(RATE_BY_LINE, name="by_line")
+
+
+# A rate by line first (its cap per visit cuts it); and after another rate by line that leaves an
+# A line less than its own pay (90% + 85% of it): the rest goes to the lines with room.
+BY_LINE_FIRST = RATE_BY_LINE + '''  cap 4000.00 per visit
+
+layer top "补充" / "top-up"
+  cite doc
+  base remaining
+  rate 50%
+'''
+BY_LINE_AFTER = '''
+layer first "先付" / "first payer"
+  cite doc
+  rate if line.category == A then 90% else 20%
+''' + RATE_BY_LINE.replace("  deductible 1000.00 per year\n", "  base in_scope\n")
+
+
+@functools.cache
+def _split_policy(which: str) -> yibao.Policy:
+    return compile_(BY_LINE_FIRST if which == "first" else BY_LINE_AFTER, name=f"split_{which}")
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(which=st.sampled_from(["first", "after"]),
+       lines=st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 3_000_000),
+                                st.sampled_from([None, "implant"])), min_size=1, max_size=8))
+def test_the_per_line_split_of_a_rate_by_line_is_each_lines_pay(
+        which: str, lines: list[tuple[str, int, str | None]]) -> None:
+    """Property: every fen of every line goes to exactly one payer or the person (none below 0), the
+    lines add up to each payer and the person; a rate by line's split is each line's pay as the
+    trace shows it (``rate_line``), cut in proportion where its cap cut the layer's pay."""
+    policy = _split_policy(which)
+    c = claim(*[(cat, f"{fen // 100}.{fen % 100:02d}", *([cls] if cls and cat == "B" else []))
+                for cat, fen, cls in lines])
+    s = policy.settle(c, trace=True)
+    split = s.lines
+    for ln in split:
+        assert sum(ln.payers) + ln.person == ln.amount and min(*ln.payers, ln.person) >= 0
+    for k, paid in enumerate(s.payer_fen):
+        assert sum(ln.payers[k] for ln in split) == paid
+    assert sum(ln.person for ln in split) == s.person_fen
+    k = [layer.name for layer in policy.meta.layers].index("basic")
+    steps = [st_ for st_ in s.trace if st_.layer == "basic"]
+    pays = {st_.values["line"]: st_.values["pay"] for st_ in steps if st_.construct == "rate_line"}
+    (by_line,) = [st_.values for st_ in steps if st_.construct == "rate_by_line"]
+    basic, true = [ln.payers[k] for ln in split], [pays.get(ln.index, 0) for ln in split]
+    if which == "first" and by_line["pay"] == s.payer_fen[k]:  # no cap cut it: the trace's pays
+        assert basic == true
+    elif which == "first":  # the cap cut it: each line's pay, lowered
+        assert all(b <= t for b, t in zip(basic, true, strict=True)) and sum(basic) < sum(true)
+    assert policy.settle(c).lines == split  # the fast path's split is the traced one

@@ -1,0 +1,81 @@
+"""How a claim of a batch fails, as the scalar path reports it: the columnar module's checks
+(``fail``, ``fail_lines``) record each failing claim's message on the batch, and the claim's
+first failure is its outcome, while the other claims are settled (``runtime_columnar``).
+
+The message is ``loader.Policy._locate``'s: the policy file and line, the claim, the reason and
+the policy line's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PolicyLines:
+    """The policy file and its text, to name a failing rule as ``loader.Policy._locate`` does."""
+
+    file: str
+    texts: Mapping[str, str]
+
+
+def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
+    """Every claim where ``bad`` holds fails with the scalar path's ``SettlementError`` message
+    (unless it failed already: its first failure is its outcome); the other claims go on.
+    ``reason`` is the message, or a function of the claim's index within ``c``."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    for i in np.flatnonzero(np.broadcast_to(bad, (c.n,))).tolist():
+        if not c.failed(i):
+            c.fail_claim(i, message(c, i, where, reason(i) if callable(reason) else reason, info))
+
+
+def message(c: Any, i: int, where: tuple[str, int], reason: str, info: PolicyLines) -> str:
+    """``loader.Policy._locate``'s text: the policy line, the claim, the reason, the line's text."""
+    file, line = where
+    text = ""
+    source = info.texts.get(file, "")
+    if line and source:
+        text = "\n  " + source.split("\n")[line - 1].strip()
+    claim = c.id[i]
+    claim = claim.as_py() if hasattr(claim, "as_py") else claim
+    return f"{file}:{line}: error while settling claim {claim}: {reason}{text}" if line else \
+        f"{file}: error while settling claim {claim}: {reason}{text}"
+
+
+def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
+               info: PolicyLines) -> None:
+    """``fail`` for a test over bill lines, while the lines are classified: the scalar path goes
+    line by line, so a claim's failure is that of its first failing line (``commit_lines``
+    makes it the claim's). ``reason`` is a function of the line's index."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    hits = np.flatnonzero(np.broadcast_to(bad, (len(owner),)))
+    claims, first = np.unique(owner[hits], return_index=True)  # hits ascend: a claim's first line
+    for i, j in zip(claims.tolist(), hits[first].tolist(), strict=True):
+        known = c.line_errors.get(i)
+        if known is None or j < known[0]:
+            text = reason(j) if callable(reason) else reason
+            c.line_errors[i] = (j, message(c, i, where, text, info))
+
+
+def commit_lines(c: Any) -> None:
+    """After the classification: each claim's first failing line, unless it failed before."""
+    for i, (_, text) in sorted(c.line_errors.items()):
+        c.fail_claim(i, text)
+    c.line_errors.clear()
+
+
+def rate_text(rate: Any, i: int) -> str:
+    value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
+    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
+
+
+def yuan(fen: int) -> str:
+    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
