@@ -246,12 +246,14 @@ def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool
       own (its length, a surrogate, an empty class), which a null passes.
 
     Never ``code`` (a null code is refused), ``category`` or ``amount`` (every policy reads them)."""
-    def empty(leaf: Any, values: list[Any]) -> bool:
-        return not values
+    def empty(leaf: Any, values: list[Any]) -> bool:  # of a money type: a text column is refused
+        logical = str(leaf.logical_type)
+        return not values and leaf.physical_type in ("INT32", "INT64") and \
+            (logical == "None" or logical.startswith(("Int(", "Decimal(")))
 
     def price(leaf: Any, values: list[Any]) -> bool:
         if not values:
-            return True
+            return empty(leaf, values)
         if policy.priced or leaf.physical_type != "INT64" or str(leaf.logical_type) not in ("None", _INT64):
             return False
         return min(values) >= 0 and max(values) <= C.MAX_LINE_FEN

@@ -221,3 +221,20 @@ def test_what_yibao_writes_is_lz4_with_statistics_where_a_reader_filters(table: 
     claims_meta = pq.ParquetFile(claims).metadata
     assert claims_meta.row_group(0).column(0).compression == "LZ4"
     assert pq.read_table(claims).equals(pq.read_table(src))
+
+
+def test_a_line_field_of_the_wrong_type_is_read_and_refused(table: pa.Table, tmp_path: Path) -> None:
+    """An all-null `self_pay` column of texts: nothing in it, but not money either: read, and the
+    file refused as the plain reader refuses it."""
+    lines = table.column("lines").combine_chunks()
+    child = lines.values
+    texts = pa.nulls(len(child), pa.string())
+    fields = [texts if f.name == "self_pay" else child.field(f.name) for f in F.LINE_TYPE]
+    types = [pa.field(f.name, pa.string() if f.name == "self_pay" else f.type) for f in F.LINE_TYPE]
+    wrong = table.set_column(table.schema.get_field_index("lines"), "lines", pa.ListArray.from_arrays(
+        lines.offsets, pa.StructArray.from_arrays(fields, fields=types)))
+    src = _write(wrong, tmp_path / "c.parquet")
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(load_policy(POLICY)))
+    assert "lines.list.element.self_pay" in (columns or [])
+    result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
+    assert result.exit_code == 1 and "column `lines`" in result.output and "Traceback" not in result.output
