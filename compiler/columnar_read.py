@@ -121,8 +121,8 @@ def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarra
     index = {v: i for i, v in enumerate(allowed)}
     table = np.array([index.get(w, -1) for w in [*words.to_pylist(), fill]], dtype=np.int8)
     mapped = np.take(table, codes)
-    if table.min() >= 0:  # every text of the column allowed (the usual case): no row to test
-        return mapped, np.ones(len(col), dtype=bool)
+    if table[:-1].min(initial=0) >= 0 and (table[-1] >= 0 or not _nulls(col).any()):
+        return mapped, np.ones(len(col), dtype=bool)  # every text allowed, a null too or none: no row to test
     return np.maximum(mapped, 0), mapped >= 0
 
 

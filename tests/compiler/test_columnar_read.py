@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yibao.compiler.claim_fields import MAX_AMOUNT_FEN
-from yibao.compiler.columnar_read import _codes, _insurance_years, _map_columns, _nulls, _years_of
+from yibao.compiler.columnar_read import _codes, _enum, _insurance_years, _map_columns, _nulls, _years_of
 from yibao.compiler.runtime_columnar import Texts
 
 _DAY = st.integers(dt.date(2000, 1, 1).toordinal(), dt.date(2040, 12, 31).toordinal())
@@ -86,3 +86,25 @@ def test_map_columns_as_each_rows_entries_say(rows: list[list[tuple[str, int]] |
                 assert out[k][i] == dict(entries)[k]
         for k in set(out) - set(keys):
             assert not present[k][i] and out[k][i] == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D"])), max_size=40), st.booleans(),
+       st.sampled_from(["", "B"]), st.booleans())
+def test_an_enum_column_as_each_value_says(values: list[str | None], encoded: bool, fill: str,
+                                           null_word: bool) -> None:
+    """Each row's index among the allowed values (a null: ``fill``'s) and whether it is one."""
+    col = pa.array(values, pa.string())
+    if encoded:
+        col = col.dictionary_encode()
+        if null_word and len(col):  # a null among the dictionary's texts stands for a null row
+            words = pa.array([*col.dictionary.to_pylist(), None], pa.string())
+            indices = pa.array([len(words) - 1 if v is None else i for v, i in
+                                zip(values, col.indices.to_pylist(), strict=True)], pa.int32())
+            col = pa.DictionaryArray.from_arrays(indices, words)
+    allowed = ("A", "B", "C")
+    mapped, ok = _enum(col, fill, allowed)
+    for i, v in enumerate(values):
+        word = fill if v is None else v
+        assert ok[i] == (word in allowed)
+        assert mapped[i] == (allowed.index(word) if word in allowed else 0)
