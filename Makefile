@@ -9,7 +9,7 @@ CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
 .PHONY: demo test lint bench bench-openfisca clean docs screenshot screenshot-letter
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py $(wildcard compiler/*.c compiler/*.h)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# setuptools' "Editable installation" note (an InformationOnly warning, nothing to fix) is not shown
@@ -63,4 +63,4 @@ screenshot-letter: $(STAMP)
 	$(BIN)/python scripts/screenshot.py $(POLICY) --letter $(CLAIM) $(if $(LETTER_CONFIG),--config $(LETTER_CONFIG))
 
 clean:
-	rm -rf $(VENV) $(OPENFISCA_VENV) build *.egg-info
+	rm -rf $(VENV) $(OPENFISCA_VENV) build *.egg-info compiler/*.so

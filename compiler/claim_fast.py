@@ -80,20 +80,23 @@ def build(scope: Scope) -> Callable[[Any], Claim | None]:
     return claims_of(build_view(scope))
 
 
-def claims_of(view: Callable[[Any], ClaimView | None]) -> Callable[[Any], Claim | None]:
-    """``view``'s check giving the ``Claim`` itself."""
+def claims_of(view: Callable[[Any], ClaimView | None],
+              doc: str | None = None) -> Callable[[Any], Claim | None]:
+    """``view``'s check giving the ``Claim`` itself (``doc``: the generated source, by default
+    ``view``'s)."""
 
     def fast(data: Any) -> Claim | None:
         got = view(data)
         return None if got is None else to_claim(got)
 
-    fast.__doc__ = view.__doc__
+    fast.__doc__ = view.__doc__ if doc is None else doc
     return fast
 
 
-def build_view(scope: Scope) -> Callable[[Any], ClaimView | None]:
+def build_view(scope: Scope, dates: dict[str, Any] | None = None) -> Callable[[Any], ClaimView | None]:
     """The generated check itself: ``fn(data) -> ClaimView | None``, the view standing for the
-    ``Claim`` the full path would return (``claim_view``)."""
+    ``Claim`` the full path would return (``claim_view``). ``dates`` is the date cache (a new one
+    if not given; the C reader of the same policy shares it)."""
     out = _Writer()
     keys = out.const(frozenset(f.key for f in CLAIM), "KEYS")
     out.w(f"if data.__class__ is not dict or not {keys}.issuperset(data):")
@@ -114,7 +117,8 @@ def build_view(scope: Scope) -> Callable[[Any], ClaimView | None]:
               "\n        return None\n")
     namespace: dict[str, Any] = {"ClaimView": ClaimView, "LineView": LineView, "TUPLE_NEW": TUPLE_NEW,
                                  "EMPTY": frozenset(), **out.consts}
-    dates: dict[str, tuple[dt.date, int, int] | None] = {}
+    if dates is None:
+        dates = {}
     namespace["DATES"] = dates
     namespace["_date"] = _date_reader(scope, dates)
     exec(compile(source, "<yibao fast claim check>", "exec"), namespace)  # our own text: see docstring
@@ -169,7 +173,7 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
         elif f.kind == "enum":
             values = CATEGORIES if f.enum == "line.category" else scope.enums[f.enum or ""]
             default = enum_default(f, values)
-            numbers = {int(v): v for v in values if v.isascii() and v.isdigit() and str(int(v)) == v}
+            numbers = enum_numbers(values)
             out.w(f"{var} = {get}")
             out.w(f"if {var} not in {out.const(frozenset(values), 'VALUES')}:")  # unhashable: a TypeError
             branch = "if"
@@ -266,7 +270,7 @@ def _amount(out: _Writer, var: str, limit: int) -> None:
     Other forms the full path accepts ("12", "12.5", a JSON integer) are declined, to it.
     One regular expression is the cheapest exact check measured here (CPython 3.11): slicing out
     the point, ``isascii`` and ``isdigit`` cost about 1.3× as much (``benchmarks/README.md``)."""
-    digits = len(str(limit)) - 2
+    digits = amount_digits(limit)
     pattern = out.const(re.compile(f"[0-9]{{1,{digits}}}\\.[0-9]{{2}}").fullmatch, "AMOUNT")
     out.w(f"if {pattern}({var}) is None:  # not a string: TypeError")
     out.w("    return None")
@@ -274,6 +278,16 @@ def _amount(out: _Writer, var: str, limit: int) -> None:
     if 10 ** (digits + 2) - 1 > limit:
         out.w(f"if {var} > {limit}:")
         out.w("    return None")
+
+
+def amount_digits(limit: int) -> int:
+    """The most digits before the point of an amount of at most ``limit`` fen."""
+    return len(str(limit)) - 2
+
+
+def enum_numbers(values: tuple[str, ...]) -> dict[int, str]:
+    """A value set's values that a JSON integer stands for (``2`` for level ``"2"``)."""
+    return {int(v): v for v in values if v.isascii() and v.isdigit() and str(int(v)) == v}
 
 
 def _lines(out: _Writer, scope: Scope, f: Field, get: str) -> None:

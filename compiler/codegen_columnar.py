@@ -33,7 +33,6 @@ from yibao.dsl.types import CATEGORIES
 from .codegen import GENERATOR, _Writer
 from .codegen_expr import _FIELDS, _NONNEGATIVE, _QUANTITY_VARS, ExprEmitter, _ident
 from .constructs import (
-    DIVISION_BY_ZERO,
     PAID_IN,
     TREATMENTS,
     accumulator_adds,
@@ -187,10 +186,10 @@ class ColumnarGenerator(ExprEmitter):
         if self.lines:
             self.line_fails = True
             where = f"({e.span.file!r}, {int(e.span.line)})"
-            self.w(f"fail_lines(c, own, {self.both(self.active, bad)}, {where}, {DIVISION_BY_ZERO!r}, INFO)",
+            self.w(f"fail_lines(c, own, {self.both(self.active, bad)}, {where}, DIVISION_BY_ZERO, INFO)",
                    e.span)
         else:
-            self.fail(self.both(self.active, bad), e.span, repr(DIVISION_BY_ZERO))
+            self.fail(self.both(self.active, bad), e.span, "DIVISION_BY_ZERO")
         return code
 
     @staticmethod
@@ -450,11 +449,8 @@ class ColumnarGenerator(ExprEmitter):
             if layer.given is not None:
                 with w.at(layer.given):
                     w(f"pay = c.paid[{n!r}]")
-                    after = "left unpaid after the earlier layers" if index else "of the claim's total"
                     self.fail("pay > unpaid", layer.given,
-                              f"lambda i: {f'`{n}` paid '!r} + yuan(pay[i]) + "
-                              f"{f' (paid.{n} in the claim), more than the '!r} + yuan(unpaid[i]) + "
-                              f"{' ' + after!r}")
+                              f"lambda i: overpaid({n!r}, pay, unpaid, i, {index == 0})")
                 w(f"l_{n} = pay")
                 for var in ("ded", "elig", "base", "over"):
                     w(f"{var}_{n} = zero")
@@ -655,7 +651,8 @@ class ColumnarGenerator(ExprEmitter):
         head("import numpy as np")
         head()
         head("from yibao.compiler.columnar_failures import (")
-        for name in ("PolicyLines", "commit_lines", "fail", "fail_lines", "rate_text", "yuan"):
+        for name in ("DIVISION_BY_ZERO", "PolicyLines", "commit_lines", "fail", "fail_lines", "overpaid",
+                     "rate_text"):
             head(f"    {name},")
         head(")")
         head("from yibao.compiler.runtime_columnar import (")

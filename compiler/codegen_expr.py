@@ -239,5 +239,5 @@ class ExprEmitter:
         if not self.rate_in_range(e):
             self.w(f"if not 0 <= {var} <= {RATE_ONE}:", line)
             with self.w.indent():
-                self.w(f"raise SettlementError('a rate outside 0%..100%: ' + str({var} / 10000) + '%')",
+                self.w(f"raise SettlementError.rate_outside({var})",
                        line)

@@ -312,10 +312,6 @@ class LayerEmitter(ExprEmitter):
         n = layer.name
         g = layer.given
         assert g is not None
-        after = "left unpaid after the earlier layers" if index else "of the claim's total"
-
-        def yuan(var: str) -> str:
-            return f"'{{:,}}.{{:02d}}'.format(*divmod({var}, 100))"
 
         with w.at(layer.span):
             w(repr(f"layer {n}: {layer.label.en}"), layer.span)  # a string statement: no code, no comment
@@ -325,9 +321,7 @@ class LayerEmitter(ExprEmitter):
                 w(f"pay = c.paid[{n!r}]")
                 w("if pay > unpaid:")
                 with w.indent():
-                    w(f"raise SettlementError({f'`{n}` paid '!r} + {yuan('pay')} + "
-                      f"{f' (paid.{n} in the claim), more than the '!r} + {yuan('unpaid')} + "
-                      f"{' ' + after!r})")
+                    w(f"raise SettlementError.overpaid({n!r}, pay, unpaid, {index == 0})")
                 if traced:
                     sid = site(C.GIVEN, g)
                     w(f"t(({sid}, {record(C.GIVEN, given='pay', unpaid='unpaid', pay='pay')}))")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from yibao.dsl.errors import DIVISION_BY_ZERO, SettlementError  # noqa: F401  (generated modules import it here)
+
+from .runtime import failure
 
 
 @dataclass(frozen=True)
@@ -35,17 +38,12 @@ def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLine
             c.fail_claim(i, message(c, i, where, reason(i) if callable(reason) else reason, info))
 
 
-def message(c: Any, i: int, where: tuple[str, int], reason: str, info: PolicyLines) -> str:
-    """``loader.Policy._locate``'s text: the policy line, the claim, the reason, the line's text."""
-    file, line = where
-    text = ""
-    source = info.texts.get(file, "")
-    if line and source:
-        text = "\n  " + source.split("\n")[line - 1].strip()
+def message(c: Any, i: int, where: tuple[str, int], reason: object, info: PolicyLines) -> SettlementError:
+    """``loader.Policy._locate``'s error (``runtime.failure``): the policy line, the claim, the
+    reason, the line's text."""
     claim = c.id[i]
     claim = claim.as_py() if hasattr(claim, "as_py") else claim
-    return f"{file}:{line}: error while settling claim {claim}: {reason}{text}" if line else \
-        f"{file}: error while settling claim {claim}: {reason}{text}"
+    return failure(where[0], where[1], "claim", claim, reason, info.texts)
 
 
 def fail_lines(c: Any, owner: np.ndarray, bad: Any, where: tuple[str, int], reason: Any,
@@ -72,10 +70,12 @@ def commit_lines(c: Any) -> None:
     c.line_errors.clear()
 
 
-def rate_text(rate: Any, i: int) -> str:
+def rate_text(rate: Any, i: int) -> object:
+    """The reason of a rate outside 0%..100% at claim (line) ``i``."""
     value = int(np.broadcast_to(rate, (i + 1,))[i]) if np.ndim(rate) else int(rate)
-    return "a rate outside 0%..100%: " + str(value / 10000) + "%"
+    return SettlementError.rate_outside(value).phrase
 
 
-def yuan(fen: int) -> str:
-    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
+def overpaid(layer: str, pay: Any, unpaid: Any, i: int, first: bool) -> object:
+    """The reason of a `given` layer's figure more than the claim leaves it, at claim ``i``."""
+    return SettlementError.overpaid(layer, int(pay[i]), int(unpaid[i]), first).phrase

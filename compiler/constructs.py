@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from yibao.dsl import ast
+from yibao.dsl.errors import DIVISION_BY_ZERO as _DIVISION_BY_ZERO
 
 
 class Construct(NamedTuple):
@@ -240,7 +241,7 @@ def rate_by_line(layer: ast.Layer) -> bool:
 
 
 # ------------------------------------------------------------ what a settlement fails on
-DIVISION_BY_ZERO = "division by zero"  # the reason when a divisor is 0 for a claim (zh: messages.py)
+DIVISION_BY_ZERO = _DIVISION_BY_ZERO  # the reason when a divisor is 0 for a claim (a phrase: dsl/errors.py)
 
 
 def divides(node: object) -> bool:

@@ -22,14 +22,14 @@ from yibao.dsl.parser import parse, parse_file
 from yibao.dsl.phrase import Names, P, Phrase
 from yibao.dsl.types import DEFAULT_ENUMS
 
-from . import claim_fast
+from . import claim_fast, claim_reader
 from .claim_fields import REQUIRED_ENUMS
 from .claim_view import ClaimView, to_claim
 from .claims import Claim, Record, parse_claim, parse_record
 from .codegen import GeneratedModule, generate
-from .constructs import DIVISION_BY_ZERO, PERIODS, drop_period, period_of
+from .constructs import PERIODS, drop_period, period_of
 from .json_input import decode_json
-from .runtime import Settlement
+from .runtime import Settlement, failure
 
 
 class Policy:
@@ -64,14 +64,21 @@ class Policy:
         # The fast accept path (``claim_fast``): the validated claim, or None and the full path says why.
         # ``fast_view`` is the generated check itself, giving the ``ClaimView`` that ``settle`` settles
         # without building the ``Claim`` (``claim_view``).
+        # ``read_view`` is what reads a dict: the C reader (``claim_reader``) of the same tables, giving
+        # the same view and running the Python check where it declines (the check alone where the
+        # extension is not built).
         self.fast_claim: Callable[[Any], Claim | None] | None = None
         self.fast_view: Callable[[Any], ClaimView | None] | None = None
+        self.read_view: Callable[[Any], ClaimView | None] | None = None
         if self.input == "claim":
-            self.fast_view = claim_fast.build_view(claim_fast.Scope(
+            scope = claim_fast.Scope(
                 enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
                 end=self._end, accumulators=self.accumulators, given=self.given, as_billed=self.as_billed,
-                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies))
-            self.fast_claim = claim_fast.claims_of(self.fast_view)
+                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies)
+            dates: dict[str, Any] = {}  # each date string read once, by whichever check meets it first
+            self.fast_view = claim_fast.build_view(scope, dates)
+            self.read_view = claim_reader.build(scope, dates, self.fast_view) or self.fast_view
+            self.fast_claim = claim_fast.claims_of(self.read_view, doc=self.fast_view.__doc__)
 
     @property
     def source(self) -> str:
@@ -210,9 +217,9 @@ class Policy:
         """Validate and settle one claim (a dict, JSON text, or a ``Claim``). A dict the fast accept
         path takes is settled as its ``ClaimView``; anything else, or a settlement that fails, goes
         through the ``Claim`` (the failure is then raised from there, with its policy line)."""
-        if claim.__class__ is dict and not trace and self.fast_view is not None:
-            view = self.fast_view(claim)
-            if view is None:  # declined: the full path says why (the fast check is not run again)
+        if claim.__class__ is dict and not trace and self.read_view is not None:
+            view = self.read_view(claim)  # the C reader, then the Python check
+            if view is None:  # declined: the full path says why (the fast checks are not run again)
                 c = self.full_claim(claim, source)
             else:
                 try:
@@ -224,9 +231,9 @@ class Policy:
         try:
             return (self._settle_traced if trace else self._settle)(c)
         except SettlementError as err:
-            raise SettlementError(self._locate(err, c)) from None
+            raise self._locate(err, c) from None
         except Exception as err:
-            raise SettlementError(self._locate(err, c)) from None
+            raise self._locate(err, c) from None
 
 
     def settle_many(self, claims: Iterable[Any], trace: bool = False) -> list[Settlement]:
@@ -253,7 +260,7 @@ class Policy:
             out.append(s)
         return out
 
-    def _locate(self, err: Exception, claim: Claim) -> str:
+    def _locate(self, err: Exception, claim: Claim) -> SettlementError:
         """The policy file and line behind the innermost generated frame of an error."""
         file, line = self.ast.path, 0
         tb = err.__traceback__
@@ -263,13 +270,7 @@ class Policy:
                 if 0 <= index < len(self.generated.linemap) and self.generated.linemap[index][1]:
                     file, line = self.generated.linemap[index]
             tb = tb.tb_next
-        where = f"{file}:{line}" if line else file
-        text = ""
-        source = self.ast.texts.get(file, "")
-        if line and source:
-            text = "\n  " + source.split("\n")[line - 1].strip()
-        reason = DIVISION_BY_ZERO if isinstance(err, ZeroDivisionError) else str(err)
-        return f"{where}: error while settling {self.input} {claim.id}: {reason}{text}"
+        return failure(file, line, self.input, claim.id, SettlementError.reason_of(err), self.ast.texts)
 
 
 def unread_fields(policy: ast.Policy) -> frozenset[str]:

@@ -111,7 +111,16 @@ class PolicyMeta(NamedTuple):
 
 
 def no_row(param: str, line: int) -> None:
-    raise SettlementError(f"no table row of `{param}` (line {line}) matches this claim")
+    raise SettlementError.no_row(param, line)
+
+
+def failure(file: str, line: int, what: str, claim: object, reason: object,
+            texts: Mapping[str, str]) -> SettlementError:
+    """The error a claim's settling ends in, as both backends report it: the policy file and line
+    behind it, the claim, the reason, and the policy line's text (``texts``: file → source)."""
+    source = texts.get(file, "")
+    text = source.split("\n")[line - 1].strip() if line and source else ""
+    return SettlementError.failed(f"{file}:{line}" if line else file, what, str(claim), reason, text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,8 +91,8 @@ class Batch:
     line_values: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # kept by prepare
     # Claims that could not be settled (index → the scalar path's message), and while the lines
     # are classified, each claim's first failing line so far (claim → (line, message)).
-    errors: dict[int, str] = field(default_factory=dict, repr=False)
-    line_errors: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
+    errors: dict[int, SettlementError] = field(default_factory=dict, repr=False)
+    line_errors: dict[int, tuple[int, SettlementError]] = field(default_factory=dict, repr=False)
     followers: dict[int, int] = field(default_factory=dict, repr=False)  # → the failed claim before
     _owner: np.ndarray | None = field(default=None, repr=False)
     _diseases: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -143,7 +143,7 @@ class Batch:
     def failed(self, i: int) -> bool:
         return i in self.errors
 
-    def fail_claim(self, i: int, message: str) -> None:
+    def fail_claim(self, i: int, message: SettlementError) -> None:
         """The first failure of claim ``i`` is its outcome, as the scalar path stops at it."""
         self.errors.setdefault(i, message)
 
@@ -188,7 +188,7 @@ class Wave:
     def failed(self, i: int) -> bool:
         return int(self._idx[i]) in self._batch.errors
 
-    def fail_claim(self, i: int, message: str) -> None:
+    def fail_claim(self, i: int, message: SettlementError) -> None:
         self._batch.fail_claim(int(self._idx[i]), message)
 
 
@@ -329,7 +329,7 @@ class Settled:
     ytd: dict[str, np.ndarray]
     # The claims that could not be settled: index → the scalar path's message; their columns
     # above mean nothing.
-    errors: dict[int, str] = field(default_factory=dict)
+    errors: dict[int, SettlementError] = field(default_factory=dict)  # batch index → why it failed
 
 
 def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -404,7 +404,7 @@ def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Sett
         settled = _settle_batch(module, batch)
     settled.errors = dict(sorted(batch.errors.items()))
     if settled.errors and not keep_going:
-        raise SettlementError(settled.errors[_first_failure(batch)])
+        raise settled.errors[_first_failure(batch)]
     return settled
 
 
@@ -467,8 +467,7 @@ def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyL
         earlier = earlier.as_py() if hasattr(earlier, "as_py") else earlier
         batch.followers[i] = before
         batch.errors.pop(i, None)
-        batch.fail_claim(i, message(batch, i, (info.file, 0), f"not settled: the person's earlier "
-                                     f"claim {earlier} of the same year could not be settled", info))
+        batch.fail_claim(i, message(batch, i, (info.file, 0), SettlementError.after_failed(earlier), info))
 
 
 def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],

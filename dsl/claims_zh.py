@@ -116,6 +116,18 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("{id} comes after {before}: claims must be sorted by person id (sort them first, or give --sort)",
      "{id} 排在 {before} 之后：结算单须按参保人编号排序（请先排序，或给出 --sort）"),
     ("no claim {id} in the input", "输入中没有结算单 {id}"),
+    # settling (dsl/errors.SettlementError): the policy line, the claim, the reason
+    ("{where}: error while settling claim {id}: {reason}{text}", "{where}：结算单 {id} 结算时出错：{reason}{text}"),
+    ("{where}: error while settling record {id}: {reason}{text}", "{where}：记录 {id} 结算时出错：{reason}{text}"),
+    ("division by zero", "除数为零"),
+    ("a rate outside 0%..100%: {rate}", "比例超出 0%–100%：{rate}"),
+    ("no table row of `{param}` (line {line}) matches this claim", "`{param}` 的表格（第 {line} 行）没有与此结算单相符的行"),
+    ("`{layer}` paid {pay} (paid.{layer} in the claim), more than the {unpaid} of the claim's total",
+     "`{layer}` 支付了 {pay}（结算单中的 paid.{layer}），超过结算单总费用 {unpaid}"),
+    ("`{layer}` paid {pay} (paid.{layer} in the claim), more than the {unpaid} left unpaid after the earlier layers",
+     "`{layer}` 支付了 {pay}（结算单中的 paid.{layer}），超过前序支付层支付后剩余的 {unpaid}"),
+    ("not settled: the person's earlier claim {id} of the same year could not be settled",
+     "未结算：此参保人同一年度较早的结算单 {id} 未能结算"),
     # the national platform's shapes (yibao/national)
     ("must be an object, not {value}", "应为对象，而不是 {value}"),
     ("must be a list, not {value}", "应为列表，而不是 {value}"),

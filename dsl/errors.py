@@ -211,7 +211,70 @@ class ClaimError(YibaoError):
 
 
 class SettlementError(YibaoError):
-    """A failure while settling, reported at the policy line that caused it."""
+    """A failure while settling, reported at the policy line that caused it.
+
+    Its message is a phrase (``failed``: the policy line, the claim and the reason, itself a
+    phrase), so it is told in each language from ``claims_zh``; it is the exception's one argument,
+    so it survives pickling (the Dask path)."""
+
+    def __init__(self, message: str | Phrase) -> None:
+        super().__init__(message)
+        self.phrase = message if isinstance(message, Phrase) else None
+
+    def __str__(self) -> str:
+        return self.phrase.en() if self.phrase is not None else str(self.args[0])
+
+    def text(self, lang: str = "en") -> str:
+        return self.phrase.zh() if lang == "zh" and self.phrase is not None else str(self)
+
+    @classmethod
+    def failed(cls, where: str, what: str, claim: str, reason: object,
+               line_text: str = "") -> SettlementError:
+        """``where: error while settling claim X: reason`` and the policy line's text below it."""
+        text = f"\n  {line_text}" if line_text else ""
+        if what == "record":
+            return cls(P("{where}: error while settling record {id}: {reason}{text}",
+                         where=where, id=claim, reason=reason, text=text))
+        return cls(P("{where}: error while settling claim {id}: {reason}{text}",
+                     where=where, id=claim, reason=reason, text=text))
+
+    @classmethod
+    def reason_of(cls, err: BaseException) -> object:
+        """What ``err``, raised by a policy's code, says went wrong: a phrase where it has one."""
+        if isinstance(err, ZeroDivisionError):
+            return DIVISION_BY_ZERO
+        return err.phrase if isinstance(err, SettlementError) and err.phrase is not None else str(err)
+
+    @classmethod
+    def rate_outside(cls, rate: int) -> SettlementError:
+        """A computed rate (in 1/10,000 of a percent) outside 0%..100%."""
+        return cls(P("a rate outside 0%..100%: {rate}", rate=f"{rate / 10000}%"))
+
+    @classmethod
+    def no_row(cls, param: str, line: int) -> SettlementError:
+        return cls(P("no table row of `{param}` (line {line}) matches this claim", param=param, line=line))
+
+    @classmethod
+    def overpaid(cls, layer: str, pay: int, unpaid: int, first: bool) -> SettlementError:
+        """A `given` layer's figure more than the claim leaves it (``first``: it is the first layer)."""
+        if first:
+            return cls(P("`{layer}` paid {pay} (paid.{layer} in the claim), more than the {unpaid} of the "
+                         "claim's total", layer=layer, pay=_yuan(pay), unpaid=_yuan(unpaid)))
+        return cls(P("`{layer}` paid {pay} (paid.{layer} in the claim), more than the {unpaid} left unpaid "
+                     "after the earlier layers", layer=layer, pay=_yuan(pay), unpaid=_yuan(unpaid)))
+
+    @classmethod
+    def after_failed(cls, claim: object) -> Phrase:
+        """Why a later claim of the person's year is not settled (the earlier ``claim`` failed)."""
+        return P("not settled: the person's earlier claim {id} of the same year could not be settled",
+                 id=claim)
+
+
+DIVISION_BY_ZERO = P("division by zero")  # the reason when a divisor is 0 for a claim
+
+
+def _yuan(fen: int) -> str:
+    return "{:,}.{:02d}".format(*divmod(int(fen), 100))
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

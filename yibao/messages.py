@@ -7,7 +7,6 @@ finished English text.
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 
 from yibao.dsl.claims_zh import os_reason
@@ -99,32 +98,6 @@ def _claim_error(err: ClaimError, lang: str) -> str:
     return f"{head}{say('rejected.' + what, lang)}\n{body}"
 
 
-_SETTLING = re.compile(r"^(?P<where>.*?): error while settling (?P<what>claim|record) (?P<id>.*?): "
-                       r"(?P<reason>[^\n]*)(?P<rest>.*)$", re.S)
-SETTLING: tuple[tuple[str, str], ...] = (
-    ("no table row of `{param}` (line {line}) matches this claim", "`{param}` 的表格（第 {line} 行）没有与此结算单相符的行"),
-    ("division by zero", "除数为零"),
-    ("a rate outside 0%..100%: {rate}", "比例超出 0%–100%：{rate}"),
-)
-
-
-def _settlement_error(text: str) -> str:
-    """``policy.yb:51: error while settling claim X: reason`` in Chinese; the policy line stays."""
-    m = _SETTLING.match(text)
-    if m is None:
-        return text
-    reason = m.group("reason")
-    for en, zh in SETTLING:
-        parts = re.split(r"\{(\w+)\}", en)
-        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        found = re.match(f"^{regex}$", reason)
-        if found:
-            reason = zh.format(**found.groupdict())
-            break
-    what = "结算单" if m.group("what") == "claim" else "记录"
-    return f"{m.group('where')}：{what} {m.group('id')} 结算时出错：{reason}{m.group('rest')}"
-
-
 def error_text(err: BaseException, lang: str) -> str:
     """What a person is told about ``err`` in ``lang``.
 
@@ -137,7 +110,7 @@ def error_text(err: BaseException, lang: str) -> str:
         if isinstance(err, ClaimError):
             return _claim_error(err, lang)
         if isinstance(err, SettlementError):
-            return _settlement_error(str(err))
+            return err.text(lang)
         from yibao.output import OutputError
 
         if isinstance(err, OutputError):

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from yibao.dsl.claims_zh import MESSAGES, OS_REASONS, reason
+from yibao.dsl.diagnostics_zh import MESSAGES as DIAGNOSTICS
 from yibao.dsl.errors import ClaimIssue
 from yibao.dsl.phrase import Names, P
 
@@ -17,6 +18,7 @@ SOURCES = [ROOT / "compiler" / name
            for name in ("claims.py", "loader.py", "json_input.py", "columnar_format.py", "columnar_read.py")]
 SOURCES += [ROOT / "yibao" / name for name in ("formats.py", "batch.py", "impact.py")]
 SOURCES += [*(ROOT / "yibao" / "national").glob("*.py"), ROOT / "tui" / "command.py"]
+SOURCES += [ROOT / "dsl" / "errors.py"]  # a settlement's failures (SettlementError)
 WRITERS = ("add", "ClaimIssue", "reject", "_Bad")  # what takes an issue's message (its second argument)
 
 
@@ -38,6 +40,7 @@ def test_every_template_carries_its_slots_over() -> None:
 def test_every_phrase_of_a_claim_check_has_its_chinese_and_every_entry_is_used() -> None:
     """A new check's message without Chinese fails here; so does an entry no check writes any more."""
     known = {en for en, _ in MESSAGES}
+    diagnostics = {en for en, _ in DIAGNOSTICS}  # dsl/errors.py words a policy's diagnostics too
     used, missing = set(), []
     for path in SOURCES:
         for node in _calls(path):
@@ -47,7 +50,7 @@ def test_every_phrase_of_a_claim_check_has_its_chinese_and_every_entry_is_used()
             assert isinstance(template, pyast.Constant) and isinstance(template.value, str), \
                 f"{path.name}:{node.lineno}: a phrase's template is a literal, the catalogue's key"
             used.add(template.value)
-            if template.value not in known:
+            if template.value not in known | diagnostics:
                 missing.append(f"{path.name}:{node.lineno}: {template.value}")
             given = {k.arg for k in node.keywords}
             assert set(SLOT.findall(template.value)) == given, f"{path.name}:{node.lineno}: slots {given}"
@@ -95,3 +98,22 @@ def test_an_operating_system_s_reason_is_shown_in_chinese() -> None:
     issue = ClaimIssue("$", P("cannot read: {reason}", reason=reason(text)))
     assert issue.text("zh") == f"无法读取：{OS_REASONS[text]}"
     assert reason("a reason no table has") == "a reason no table has"
+
+
+def test_a_settlement_s_failure_is_a_phrase_that_survives_pickling() -> None:
+    import pickle
+
+    from yibao.dsl.errors import DIVISION_BY_ZERO, SettlementError
+
+    err = SettlementError.failed("p.yb:25", "claim", "a2", DIVISION_BY_ZERO, "_ -> 20% / person.age")
+    assert str(err) == ("p.yb:25: error while settling claim a2: division by zero\n"
+                        "  _ -> 20% / person.age")
+    assert err.text("zh") == "p.yb:25：结算单 a2 结算时出错：除数为零\n  _ -> 20% / person.age"
+    again = pickle.loads(pickle.dumps(err))
+    assert (str(again), again.text("zh")) == (str(err), err.text("zh"))
+    paid = SettlementError.overpaid("upstream", 123456, 100000, first=True)
+    assert str(paid) == ("`upstream` paid 1,234.56 (paid.upstream in the claim), more than the 1,000.00 "
+                         "of the claim's total")
+    assert paid.text("zh") == ("`upstream` 支付了 1,234.56（结算单中的 paid.upstream），"
+                               "超过结算单总费用 1,000.00")
+    assert SettlementError("a reason from elsewhere").text("zh") == "a reason from elsewhere"

@@ -6,12 +6,13 @@ Do not edit: change the policy and recompile.
 import numpy as np
 
 from yibao.compiler.columnar_failures import (
+    DIVISION_BY_ZERO,
     PolicyLines,
     commit_lines,
     fail,
     fail_lines,
+    overpaid,
     rate_text,
-    yuan,
 )
 from yibao.compiler.runtime_columnar import (
     I64,
@@ -58,7 +59,7 @@ def prepare(c):
     """Per claim: parameters, the classification of every line, the totals."""
     zero = np.zeros(c.n, dtype=I64)
     'parameter by_age: rate by age'
-    fail(c, all_of((c.age > 1), (c.age) == 0), ('div.yb', 8), 'division by zero', INFO)
+    fail(c, all_of((c.age > 1), (c.age) == 0), ('div.yb', 8), DIVISION_BY_ZERO, INFO)
     p_by_age = full(c.n, where((c.age > 1), div_half_up(900000, c.age), 450000))
     'parameter in_city: in-city rate'
     f1 = isin(c.level, (0, 3))
@@ -72,19 +73,19 @@ def prepare(c):
     t7 = choose(c.n, [k2, k4, k6], [600000, 0, 400000], 0)
     p_in_city = full(c.n, t7)
     'parameter factor: factor'
-    fail(c, all_of(np.logical_not((c.region == 0)), (p_in_city) == 0), ('div.yb', 19), 'division by zero', INFO)
+    fail(c, all_of(np.logical_not((c.region == 0)), (p_in_city) == 0), ('div.yb', 19), DIVISION_BY_ZERO, INFO)
     p_factor = full(c.n, where((c.region == 0), 1000000, min(div_half_up(400000 * 1000000, p_in_city), 1000000)))
     'parameter share: share'
-    fail(c, all_of(all_of(np.logical_not(False), (c.age > 3)), (c.age) == 0), ('div.yb', 26), 'division by zero', INFO)
+    fail(c, all_of(all_of(np.logical_not(False), (c.age > 3)), (c.age) == 0), ('div.yb', 26), DIVISION_BY_ZERO, INFO)
     m9 = all_of(True, np.logical_not(False), all_of((c.age > 3), (div_half_up(10, c.age) == 2)))
     m10 = all_of(True, np.logical_not(any_of(False, all_of((c.age > 3), (div_half_up(10, c.age) == 2)))), True)
     f11 = (c.region == 0)
     k12 = f11
-    fail(c, all_of(all_of(m10, np.logical_not(any_of(k12))), (c.age) == 0), ('div.yb', 25), 'division by zero', INFO)
+    fail(c, all_of(all_of(m10, np.logical_not(any_of(k12))), (c.age) == 0), ('div.yb', 25), DIVISION_BY_ZERO, INFO)
     t13 = choose(c.n, [k12], [100000], div_half_up(200000, c.age))
     p_share = full(c.n, choose(c.n, [all_of((c.age > 3), (div_half_up(10, c.age) == 2))], [50000], t13))
     'parameter ded: deductible'
-    fail(c, ((c.age + 1)) == 0, ('div.yb', 32), 'division by zero', INFO)
+    fail(c, ((c.age + 1)) == 0, ('div.yb', 32), DIVISION_BY_ZERO, INFO)
     p_ded = full(c.n, div_half_up(60000, (c.age + 1)))
     'classify: classify'
     own = c.line_owner()
@@ -94,7 +95,7 @@ def prepare(c):
     oos = 0  # a number until a row of the classification sets some lines
     fsp = 0
     free = (c.line_category == 1)  # B
-    fail_lines(c, own, all_of(free, (L.age) == 0), ('div.yb', 37), 'division by zero', INFO)
+    fail_lines(c, own, all_of(free, (L.age) == 0), ('div.yb', 37), DIVISION_BY_ZERO, INFO)
     sel = free & full(L.n, (div_half_up(amount, L.age) > 10000))
     free = free & ~sel
     share = full(L.n, p_share[own])
@@ -105,7 +106,7 @@ def prepare(c):
     free = (c.line_category == 2)  # C
     sel = free & (c.line_class == 'implant')
     free = free & ~sel
-    fail_lines(c, own, all_of(sel, (L.age) == 0), ('div.yb', 39), 'division by zero', INFO)
+    fail_lines(c, own, all_of(sel, (L.age) == 0), ('div.yb', 39), DIVISION_BY_ZERO, INFO)
     share = full(L.n, div_half_up(500000, L.age))
     fail_lines(c, own, sel & ((share < 0) | (share > 1000000)), ('div.yb', 39), lambda j: rate_text(share, j), INFO)
     fsp = where(sel, amount - (amount * share + 500000) // 1000000, fsp)
@@ -162,7 +163,7 @@ def settle_layers(c, env, ytd):
     'layer extra: extra'
     yb_extra = ytd['extra.base']
     yp_extra = ytd['extra.paid']
-    fail(c, all_of(np.logical_not((c.age == 0)), (c.age) == 0), ('div.yb', 51), 'division by zero', INFO)
+    fail(c, all_of(np.logical_not((c.age == 0)), (c.age) == 0), ('div.yb', 51), DIVISION_BY_ZERO, INFO)
     act_extra = full(c.n, any_of((c.age == 0), (div_half_up(100, c.age) > 20)))
     base = full(c.n, remaining)
     over_extra = zero
@@ -183,7 +184,7 @@ def settle_layers(c, env, ytd):
     lo = np.maximum(500000, before)
     hi = after
     part = np.maximum(hi - lo, 0)
-    fail(c, all_of(all_of(act_extra, part > 0), (c.age) == 0), ('div.yb', 56), 'division by zero', INFO)
+    fail(c, all_of(all_of(act_extra, part > 0), (c.age) == 0), ('div.yb', 56), DIVISION_BY_ZERO, INFO)
     rate = full(c.n, div_half_up(500000, c.age))
     fail(c, all_of(act_extra, part > 0) & (((rate) < 0) | ((rate) > 1000000)), ('div.yb', 56), lambda i: rate_text(rate, i), INFO)
     pay = pay + (part * rate + 500000) // 1000000
@@ -195,7 +196,7 @@ def settle_layers(c, env, ytd):
     over_extra = where(act_extra, over_extra, 0)
     unpaid = unpaid - l_extra
     remaining = np.maximum(remaining - l_extra, 0)
-    fail(c, all_of(np.logical_not((c.level == 0)), (c.age) == 0), ('div.yb', 60), 'division by zero', INFO)
+    fail(c, all_of(np.logical_not((c.level == 0)), (c.age) == 0), ('div.yb', 60), DIVISION_BY_ZERO, INFO)
     paid = (l_basic, l_extra,)
     new_ytd = {
         'basic.deductible': yd_basic + ded_basic,

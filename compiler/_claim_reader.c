@@ -1,0 +1,180 @@
+/* The fast accept path's claim reader in C: table-driven, one per policy.
+ *
+ * ``Reader(spec, fallback)`` is built once per policy from the table ``claim_reader.spec`` derives
+ * from ``claim_fields.CLAIM`` and the policy's ``Scope`` -- the same tables the generated Python
+ * check (``claim_fast.build_view``) reads. ``reader.read(data)`` returns exactly the ``ClaimView``
+ * that check returns, or None ("declined") for anything unusual; ``reader(data)`` calls
+ * ``fallback(data)`` (the Python check) when it declines.
+ *
+ * Nothing here runs user Python code: every value is accepted only if it is of an exact type (str,
+ * int, dict, list), and a dict key is compared only once it is known to be an exact str. The reader
+ * never recurses into a value: its depth is the field table's. The only Python it calls is the
+ * policy's own date reader and ``applies`` function, once per claim.
+ *
+ * Files: claim_reader.h (the tables), claim_reader_spec.c (the spec → tables), claim_reader_read.c
+ * (reading a claim), this one (the type and the module).
+ */
+#include "claim_reader.h"
+
+static PyObject *Reader_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    Reader *r = (Reader *)self;
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Reader takes one claim");
+        return NULL;
+    }
+    PyObject *view = cr_read_claim(r, args[0]);
+    if (view != NULL) return view;
+    if (r->fallback == Py_None) Py_RETURN_NONE;
+    return PyObject_CallOneArg(r->fallback, args[0]);
+}
+
+static PyObject *Reader_read(PyObject *self, PyObject *data) {
+    PyObject *view = cr_read_claim((Reader *)self, data);
+    if (view != NULL) return view;
+    Py_RETURN_NONE;
+}
+
+static void Reader_free_fields(Reader *r) {
+    PyMem_Free(r->all);
+    r->all = NULL;
+}
+
+static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
+    static char *names[] = {"spec", "fallback", NULL};
+    Reader *r = (Reader *)self;
+    PyObject *spec, *fallback = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O", names, &PyTuple_Type, &spec, &fallback)) return -1;
+    if (r->spec != NULL) {
+        PyErr_SetString(PyExc_TypeError, "a Reader is built once");
+        return -1;
+    }
+    /* (claim object, ClaimView, width, dates, date reader, raw slot, age slot or -1, applies) */
+    if (PyTuple_GET_SIZE(spec) != 8) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: an 8-tuple");
+        return -1;
+    }
+    r->view_type = PyTuple_GET_ITEM(spec, 1);
+    r->width = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 2), "width");
+    r->dates = PyTuple_GET_ITEM(spec, 3);
+    r->date_reader = PyTuple_GET_ITEM(spec, 4);
+    r->raw_slot = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 5), "raw slot");
+    r->age_slot = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 6), "age slot");
+    r->applies = PyTuple_GET_ITEM(spec, 7);
+    if (PyErr_Occurred()) return -1;
+    if (!PyType_Check(r->view_type) || !PyType_IsSubtype((PyTypeObject *)r->view_type, &PyTuple_Type)
+        || r->width < 1 || r->width > MAX_SLOTS || !PyDict_CheckExact(r->dates) || !PyCallable_Check(r->date_reader)
+        || !PyCallable_Check(r->applies) || r->raw_slot < 0 || r->raw_slot >= r->width || r->age_slot < -1
+        || r->age_slot >= r->width || (fallback != Py_None && !PyCallable_Check(fallback))) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: bad view type, width, dates or callables");
+        return -1;
+    }
+    r->cap = 4 * MAX_FIELDS;
+    r->all = PyMem_Calloc((size_t)r->cap, sizeof(Field));
+    if (r->all == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (cr_parse_obj(r, PyTuple_GET_ITEM(spec, 0), &r->claim, r->width) < 0) {
+        Reader_free_fields(r);
+        return -1;
+    }
+    Py_INCREF(spec);
+    r->spec = spec;
+    Py_INCREF(fallback);
+    r->fallback = fallback;
+    r->vectorcall = Reader_vectorcall;
+    return 0;
+}
+
+static PyObject *Reader_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    Reader *r = (Reader *)type->tp_alloc(type, 0);
+    if (r != NULL) r->vectorcall = NULL;
+    return (PyObject *)r;
+}
+
+static PyObject *Reader_call(PyObject *self, PyObject *args, PyObject *kwds) {
+    if (((Reader *)self)->vectorcall == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Reader not initialised");
+        return NULL;
+    }
+    return PyVectorcall_Call(self, args, kwds);
+}
+
+static int Reader_traverse(PyObject *self, visitproc visit, void *arg) {
+    Reader *r = (Reader *)self;
+    Py_VISIT(r->spec);
+    Py_VISIT(r->fallback);
+    return 0;
+}
+
+static int Reader_clear(PyObject *self) {
+    Reader *r = (Reader *)self;
+    r->vectorcall = NULL;
+    Py_CLEAR(r->spec);
+    Py_CLEAR(r->fallback);
+    Reader_free_fields(r);
+    return 0;
+}
+
+static void Reader_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    Reader_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *Reader_read_guarded(PyObject *self, PyObject *data) {
+    if (((Reader *)self)->vectorcall == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Reader not initialised");
+        return NULL;
+    }
+    return Reader_read(self, data);
+}
+
+static PyMethodDef Reader_methods[] = {
+    {"read", Reader_read_guarded, METH_O,
+     "read(data) -> ClaimView | None: the view the Python check gives, or None (declined)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "yibao.compiler._claim_reader.Reader",
+    .tp_basicsize = sizeof(Reader),
+    .tp_dealloc = Reader_dealloc,
+    .tp_vectorcall_offset = offsetof(Reader, vectorcall),
+    .tp_call = Reader_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Reader(spec, fallback=None): a policy's claim reader; reader(data) -> ClaimView, or "
+              "fallback(data) when it declines.",
+    .tp_traverse = Reader_traverse,
+    .tp_clear = Reader_clear,
+    .tp_methods = Reader_methods,
+    .tp_init = Reader_init,
+    .tp_new = Reader_new,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_claim_reader",
+    "The fast accept path's claim reader in C (see claim_reader.py).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__claim_reader(void) {
+    if (PyType_Ready(&ReaderType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&ReaderType);
+    if (PyModule_AddObject(m, "Reader", (PyObject *)&ReaderType) < 0) {
+        Py_DECREF(&ReaderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    const char *kinds[] = {"TEXT", "ENUM", "INT", "AMOUNT", "DATE", "CODES", "OBJECT", "LINES", "YTD", "PAID",
+                           "SPLIT", "CONST"};
+    for (int i = 0; i < 12; i++) {
+        if (PyModule_AddIntConstant(m, kinds[i], i + 1) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
+    }
+    return m;
+}

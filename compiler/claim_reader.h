@@ -1,0 +1,101 @@
+/* The claim reader's tables in C: what ``claim_reader.spec`` (Python) becomes when a Reader is built
+ * (claim_reader_spec.c), and what reading a claim walks (claim_reader_read.c). */
+#ifndef YIBAO_CLAIM_READER_H
+#define YIBAO_CLAIM_READER_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+
+enum {
+    K_TEXT = 1, K_ENUM, K_INT, K_AMOUNT, K_DATE, K_CODES, K_OBJECT, K_LINES, K_YTD, K_PAID, K_SPLIT,
+    K_CONST,
+};
+
+#if PY_VERSION_HEX < 0x030C0000
+#define READY(s) PyUnicode_READY(s)
+#else
+#define READY(s) 0  /* every str is ready from 3.12 on */
+#endif
+
+#define MAX_SLOTS 64
+#define MAX_FIELDS 32
+
+typedef struct Field Field;
+
+#define MAX_KEYS 16
+
+/* An object's allowed keys, each with its hash, and its fields (each reading the value of one key,
+ * the split four). */
+typedef struct {
+    PyObject *keys;   /* tuple of the keys allowed (borrowed from the spec) */
+    Py_ssize_t nkeys;
+    PyObject *key[MAX_KEYS];
+    Py_hash_t hash[MAX_KEYS];
+    Py_ssize_t n;
+    Field *fields;
+} Obj;
+
+struct Field {
+    int kind;
+    int required;
+    PyObject *key;      /* str */
+    Py_ssize_t at;      /* the key's place in its object's ``key`` */
+    PyObject *dflt;     /* value when absent or null; NULL: none */
+    long long limit, minimum;
+    Py_ssize_t slot;
+    PyObject *values;   /* enum: frozenset of str */
+    PyObject *numbers;  /* enum: dict int -> str, or NULL */
+    int digits;         /* amount: most digits before the point */
+    Obj obj;            /* object: its fields; lines: a line's fields */
+    Py_ssize_t s[8];    /* kind-specific slots (below) */
+    PyObject *o[4];     /* kind-specific objects (below) */
+    long long big;      /* lines: the most a claim's total may be */
+};
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *spec;      /* keeps every borrowed object alive */
+    PyObject *fallback;  /* called with the data when the reader declines; may be None */
+    PyObject *view_type, *dates, *date_reader, *applies;
+    Py_ssize_t width, raw_slot, age_slot;
+    Obj claim;
+    Field *all;          /* every Field, for freeing */
+    Py_ssize_t nall, cap;
+} Reader;
+
+/* Two exact str equal (no Python code: their kinds and code units compared). */
+static inline int str_eq(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+
+/* The hash of exact str ``k``: the one it caches (computed on first use). */
+static inline Py_hash_t str_hash(PyObject *k) {
+#if PY_VERSION_HEX < 0x030E0000
+    Py_hash_t h = ((PyASCIIObject *)k)->hash;
+    if (h != -1) return h;
+#endif
+    return PyObject_Hash(k);
+}
+
+/* Where exact str ``k`` (of hash ``h``) is among ``obj``'s keys, or -1. */
+static inline Py_ssize_t find_key(const Obj *obj, PyObject *k, Py_hash_t h) {
+    for (Py_ssize_t i = 0; i < obj->nkeys; i++) {
+        if (obj->hash[i] == h && str_eq(obj->key[i], k)) return i;
+    }
+    return -1;
+}
+
+/* claim_reader_spec.c: a Python int of the spec as a C one (a ValueError if it is none). */
+long long cr_as_ll(PyObject *o, const char *what);
+/* claim_reader_spec.c: an object spec ``(keys, fields)`` into ``obj``, its slots below ``width``. */
+int cr_parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width);
+
+/* claim_reader_read.c: the view of ``data``, or NULL with no error set (declined). */
+PyObject *cr_read_claim(Reader *r, PyObject *data);
+
+#endif

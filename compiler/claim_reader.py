@@ -1,0 +1,126 @@
+"""The fast accept path in C: the claim reader's table, derived from the tables the Python check reads.
+
+The generated Python check (``claim_fast.build_view``) costs most of ``Policy.settle(dict)``; any
+check written in Python costs more than settling the claim (``benchmarks/README.md``). So each
+claim policy also gets a ``Reader`` from the C extension ``_claim_reader``: generic, and driven
+by the table ``spec`` builds here from ``claim_fields.CLAIM`` and the policy's ``Scope`` — the
+same field table, value sets, number maps, defaults, limits, date cache and ``applies`` the
+Python check is generated from. ``reader.read(data)`` returns exactly the ``ClaimView`` the
+Python check returns, or None (declined: anything not of an exact type, any form or value the
+Python check would decline or only it handles); ``reader(data)`` runs the Python check when it
+declines, and ``Policy.settle`` runs the full validator when that declines too, so every result
+and every message is the Python path's.
+
+Without the extension (a build that could not compile it) ``build`` returns None and the Python
+check is the fast path, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from yibao.dsl.types import CATEGORIES
+
+from .claim_fast import Scope, _date_reader, amount_digits, enum_numbers
+from .claim_fields import (
+    CLAIM,
+    MAX_AMOUNT_FEN,
+    MAX_CODE_CHARS,
+    MAX_YEAR,
+    MAX_YTD_ENTRIES,
+    SPLIT_KEYS,
+    YEAR_KEY,
+    Field,
+)
+from .claim_view import ClaimView, LineView
+from .claims import enum_default
+
+try:
+    from . import _claim_reader as C
+except ImportError:  # not compiled: the Python check alone
+    C = None  # type: ignore[assignment]
+
+Check = Callable[[Any], ClaimView | None]
+_CLAIM_SLOTS = {name: i for i, name in enumerate(ClaimView._fields)}
+_LINE_SLOTS = {name: i for i, name in enumerate(LineView._fields)}
+
+
+def available() -> bool:
+    """Whether the C reader was compiled into this installation."""
+    return C is not None
+
+
+def build(scope: Scope, dates: dict[str, Any], fallback: Check | None = None) -> Check | None:
+    """The C reader of one policy, falling back to ``fallback`` (the Python check) where it
+    declines; None without the extension. ``dates`` is the Python check's date cache, shared."""
+    if C is None:
+        return None
+    reader: Check = C.Reader(spec(scope, dates), fallback)
+    return reader
+
+
+def spec(scope: Scope, dates: dict[str, Any]) -> tuple[Any, ...]:
+    """The reader's table (its layout: ``Reader_init`` in ``_claim_reader.c``, ``parse_field`` in
+    ``claim_reader_spec.c``)."""
+    age = _CLAIM_SLOTS["age"] if scope.requires_age else -1
+    return (_object(scope, CLAIM, _CLAIM_SLOTS), ClaimView, len(ClaimView._fields), dates,
+            _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies)
+
+
+def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],
+            keys: frozenset[str] | None = None) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """An object's allowed keys (all its fields' unless ``keys``), in the fields' order — the order a
+    claim usually gives them in, which the reader tries first — and its fields' entries."""
+    allowed = tuple(f.key for f in fields if keys is None or f.key in keys)
+    return allowed, tuple(entry for f in fields if (entry := _field(scope, f, slots)) is not None)
+
+
+def _entry(kind: int, f: Field, slot: int, *, default: Any = None, values: Any = None, numbers: Any = None,
+           extra: Any = None, limit: int | None = None) -> tuple[Any, ...]:
+    return (kind, f.key, f.required, default, f.limit if limit is None else limit, f.minimum, slot, values,
+            numbers, extra)
+
+
+def _field(scope: Scope, f: Field, slots: dict[str, int]) -> tuple[Any, ...] | None:
+    """One field's entry, as ``claim_fast._fields`` reads the same field."""
+    assert C is not None
+    slot = slots.get(f.attr, -1)  # a field without a slot of its own: the C side refuses -1 if read
+    if f.kind == "text":
+        return _entry(C.TEXT, f, slot, default=f.default)
+    if f.kind == "enum":
+        values = CATEGORIES if f.enum == "line.category" else scope.enums[f.enum or ""]
+        return _entry(C.ENUM, f, slot, default=enum_default(f, values), values=frozenset(values),
+                      numbers=enum_numbers(values) or None)
+    if f.kind == "int":
+        return _entry(C.INT, f, slot, default=f.default)
+    if f.kind == "amount":
+        return _entry(C.AMOUNT, f, slot, extra=amount_digits(f.limit))
+    if f.kind == "split":
+        if f.key != SPLIT_KEYS[0]:
+            return None
+        if not scope.as_billed:  # the keys are refused with the line's; the split stays None
+            return _entry(C.CONST, f, slot)
+        return _entry(C.SPLIT, f, slot, extra=(SPLIT_KEYS, amount_digits(f.limit), slots["amount"]))
+    if f.kind == "date":
+        return _entry(C.DATE, f, slots["date"], extra=(slots["day"], slots["year"]))
+    if f.kind == "codes":
+        return _entry(C.CODES, f, slot, default=frozenset(), extra=MAX_CODE_CHARS)
+    if f.kind == "object":
+        return _entry(C.OBJECT, f, 0, extra=_object(scope, f.fields, slots))
+    if f.kind == "lines":
+        keys = f.keys if scope.as_billed else f.keys - set(SPLIT_KEYS)
+        line = _object(scope, f.fields, _LINE_SLOTS, frozenset(keys))
+        priced = frozenset(scope.priced) or None
+        ls = _LINE_SLOTS
+        return _entry(C.LINES, f, slots["lines"], extra=(
+            line, LineView, len(LineView._fields), priced, ls["category"], ls["item_class"], ls["unit_price"],
+            ls["split"], ls["amount"], slots["total"], MAX_AMOUNT_FEN))
+    if f.kind == "ytd":
+        return _entry(C.YTD, f, slots["ytd"], extra=(
+            YEAR_KEY, frozenset(scope.accumulators), MAX_YTD_ENTRIES, MAX_YEAR, amount_digits(f.limit),
+            slots["ytd_year"], slots["ytd_ignored"], slots["ytd_periods"], slots["year"]))
+    if f.kind == "paid":
+        return _entry(C.PAID, f, slots["paid"], extra=(
+            frozenset(scope.given), len(set(scope.given)), amount_digits(f.limit)))
+    raise ValueError(f"no C reading for a {f.kind} field")  # a kind added to the table: read it here too
