@@ -11,7 +11,8 @@ One policy: the Jiujiang resident inpatient rules plus a three-band critical-ill
 - the columnar settle step (``runtime_columnar.settle_batch`` on a ``Batch``);
 - Parquet → Parquet end to end (``yibao batch`` in-process: read, validate, settle, write).
 
-Then scaling: Parquet → Parquet at each ``--sizes`` (each in a fresh process, for its peak RSS).
+Then scaling: Parquet → Parquet at each ``--sizes`` (each in a fresh process, for its peak RSS;
+the claims written beforehand by another).
 Claims: ``--base`` claims drawn by ``sample_policy_claims``, repeated with new ids and persons
 and their bills scaled (exactly, in fen) to reach each size, written in chunks.
 """
@@ -38,6 +39,8 @@ from yibao.compiler import columnar_format as F
 from yibao.compiler.loader import compile_policy
 from yibao.compiler.loader_columnar import columnar_module
 from yibao.compiler.runtime_columnar import Batch, batch_from_claims, settle_batch
+
+from yibao.formats import COMPRESSION, ROW_GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
@@ -158,9 +161,11 @@ def tiles(base: pa.Table, size: int, chunk: int = 65_536) -> Any:
         copy += 1
 
 
-def write_claims(base: pa.Table, size: int, path: Path, row_group: int = 65_536) -> None:
-    """``size`` claims (``tiles``) into a Parquet file of ``row_group`` claims a row group."""
-    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA)
+def write_claims(base: pa.Table, size: int, path: Path, row_group: int = ROW_GROUP) -> None:
+    """``size`` claims (``tiles``) into a Parquet file laid out as ``yibao sample-claims`` writes
+    one: ``row_group`` claims a row group, every column dictionary-encoded where it pays, pages
+    compressed with ``formats.COMPRESSION``."""
+    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA, compression=COMPRESSION)
     held: list[pa.Table] = []
     count = 0
     for t in tiles(base, size):
@@ -189,20 +194,37 @@ def best(fn: Callable[[], Any], rounds: int) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
-def end_to_end(size: int, base_n: int, folder: Path) -> dict[str, Any]:
-    """One scale, in this process: write the claims, then time yibao batch Parquet → Parquet."""
+def write_scale(size: int, base_n: int, src: Path) -> None:
+    """The claims of one scale, written to ``src`` (in a process of its own: its memory is not
+    the batch's)."""
+    pol = policy()
+    base = F.claims_to_table((str(i), c) for i, c in enumerate(base_claims(pol, base_n)))
+    write_claims(base, size, src)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory: ``VmHWM``, which starts afresh at ``exec`` (Linux's
+    ``ru_maxrss`` keeps the forking parent's peak across it, so a child of a big process reports
+    the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def end_to_end(src: Path, folder: Path) -> dict[str, Any]:
+    """One scale, in this fresh process: yibao batch Parquet → Parquet of the claims at ``src``
+    (the peak RSS is this process's: the policy compiled, the batch run)."""
     from yibao.batch import run
 
     pol = policy()
     columnar_module(pol)
-    base = F.claims_to_table((str(i), c) for i, c in enumerate(base_claims(pol, base_n)))
-    src, out = folder / f"claims-{size}.parquet", folder / f"settled-{size}.parquet"
-    write_claims(base, size, src)
+    out = folder / "settled.parquet"
     start, cpu = time.perf_counter(), time.process_time()
     summary = run(pol, src, out)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"size": size, "claims": summary.claims, "wall": wall, "rate": summary.claims / wall,
+    rss = peak_rss_mb()
+    return {"claims": summary.claims, "wall": wall, "rate": summary.claims / wall,
             "cpu": cpu, "cpu_rate": summary.claims / cpu,
             "rss_mb": rss, "in_mb": src.stat().st_size / 2**20, "out_mb": out.stat().st_size / 2**20}
 
@@ -258,11 +280,15 @@ def main() -> int:
     ap.add_argument("--step", type=int, default=65_536, help="claims of the array paths (a chunk)")
     ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     ap.add_argument("--e2e", type=int, default=1_000_000, help="claims of the Parquet → Parquet path")
-    ap.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)  # internal: one scale, JSON out
+    ap.add_argument("--write-one", nargs=2, help=argparse.SUPPRESS)  # internal: SIZE PATH, claims out
+    ap.add_argument("--scale-one", help=argparse.SUPPRESS)  # internal: a claims file, JSON out
     args = ap.parse_args()
+    if args.write_one:
+        write_scale(int(args.write_one[0]), args.base, Path(args.write_one[1]))
+        return 0
     if args.scale_one:
-        with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(end_to_end(args.scale_one, args.base, Path(tmp))))
+        src = Path(args.scale_one)
+        print(json.dumps(end_to_end(src, src.parent)))
         return 0
 
     pol = policy()
@@ -331,11 +357,15 @@ def main() -> int:
               "| claims file |")
         print("|---:|---:|---:|---:|---:|---:|---:|")
         for size in args.sizes:
-            res = subprocess.run([sys.executable, __file__, "--scale-one", str(size), "--base",
-                                  str(min(args.base, size))], capture_output=True, text=True, check=False)
-            if res.returncode:
-                print(res.stderr, file=sys.stderr)
-                return 1
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / f"claims-{size}.parquet"
+                for step in (["--write-one", str(size), str(src)], ["--scale-one", str(src)]):
+                    base = ["--base", str(min(args.base, size))]
+                    res = subprocess.run([sys.executable, __file__, *step, *base], capture_output=True,
+                                         text=True, check=False)
+                    if res.returncode:
+                        print(res.stderr, file=sys.stderr)
+                        return 1
             r = json.loads(res.stdout)
             print(f"| {r['claims']:,} | {r['wall']:.1f} s | {r['rate']:,.0f} | {r['cpu']:.1f} s | "
                   f"{r['cpu_rate']:,.0f} | {r['rss_mb']:,.0f} MB | {r['in_mb']:,.0f} MB |")

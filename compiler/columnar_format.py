@@ -233,7 +233,10 @@ def fen_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 def normalise(table: pa.Table) -> pa.Table:
     """A table read from a file → ``CLAIM_SCHEMA``: missing nullable columns added as nulls,
     decimal money converted to fen, ints widened or narrowed exactly. A text column may stay
-    dictionary-encoded (as ``formats`` reads it to settle): its values are the same texts."""
+    dictionary-encoded (as ``formats`` reads it to settle): its values are the same texts. A
+    table that is so already (one ``normalise`` gave) is returned as it is."""
+    if _normal(table.schema):
+        return table
     cols = {}
     n = table.num_rows
     extra = [name for name in table.column_names if name not in CLAIM_SCHEMA.names]
@@ -270,6 +273,33 @@ def concat_claims(tables: list[pa.Table]) -> pa.Table:
     if all(t.schema.equals(tables[0].schema) for t in tables[1:]):
         return pa.concat_tables(tables)
     return pa.concat_tables([t.cast(CLAIM_SCHEMA) for t in tables])
+
+
+_NORMAL: dict[pa.Schema, bool] = {}
+
+
+def _normal(schema: pa.Schema) -> bool:
+    """Is a table of ``schema`` what ``normalise`` gives (each column its ``CLAIM_SCHEMA`` type, a
+    text perhaps dictionary-encoded)? Judged once per schema: every chunk of a file has the same."""
+    known = _NORMAL.get(schema)
+    if known is None:
+        known = schema.names == CLAIM_SCHEMA.names and all(
+            _normal_type(f.name, got.type, f.type) for f, got in zip(CLAIM_SCHEMA, schema, strict=True))
+        if len(_NORMAL) > 64:  # schemas of many different files: keep it small
+            _NORMAL.clear()
+        _NORMAL[schema] = known
+    return known
+
+
+def _normal_type(name: str, got: pa.DataType, want: pa.DataType) -> bool:
+    if got == want:
+        return True
+    if name == "lines":
+        return _normal_lines(got)
+    if name in ("year_to_date", "paid"):
+        return pa.types.is_map(got) and got.item_type == pa.int64() and \
+            pa.types.is_dictionary(got.key_type) and got.key_type.value_type == pa.string()
+    return want == pa.string() and pa.types.is_dictionary(got) and got.value_type == pa.string()
 
 
 _NULLS: dict[pa.DataType, pa.Array] = {}

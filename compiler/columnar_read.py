@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from yibao.dsl.ast import ClassRow, Field, walk
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.dsl.phrase import P
 
@@ -74,6 +75,9 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
     is, its offsets and flattened values read as if each null were empty; else nulls filled."""
     if not col.null_count:
         return col
+    if col.null_count == len(col):  # every row null (a column the file lacks): empty if no entry
+        offsets = _raw(col.offsets)
+        return col if offsets[0] == offsets[-1] else col.fill_null([])
     sizes = np.diff(_ints(col.offsets))
     if not sizes[_nulls(col)].any():
         return col
@@ -83,6 +87,8 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
 def _words(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A text column as its distinct texts and each row's index among them (a null: the index
     one past the last): the column's own dictionary when it is dictionary-encoded."""
+    if col.null_count == len(col):  # a field left unread, or without a value: no text to encode
+        return pa.array([], pa.string()), np.zeros(len(col), dtype=np.int8)
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col)
     words = col.dictionary
@@ -114,7 +120,9 @@ def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarra
     words, codes = _words(col)
     index = {v: i for i, v in enumerate(allowed)}
     table = np.array([index.get(w, -1) for w in [*words.to_pylist(), fill]], dtype=np.int8)
-    mapped = table[codes]
+    mapped = np.take(table, codes)
+    if table[:-1].min(initial=0) >= 0 and (table[-1] >= 0 or not _nulls(col).any()):
+        return mapped, np.ones(len(col), dtype=bool)  # every text allowed, a null too or none: no row to test
     return np.maximum(mapped, 0), mapped >= 0
 
 
@@ -158,6 +166,21 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     bad_value = _nulls(values)
     vals = _ints(values)
     bad_value |= (vals < 0) | (vals > C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
+    same = _same_keys(count, key_codes, len(texts))
+    if same is not None:  # each row with entries: the same keys in the same order (as yibao writes)
+        rows, order = same
+        bad = np.zeros(n, dtype=bool)
+        bad[rows[np.flatnonzero(bad_value) // len(order)]] = True
+        by_code = vals.reshape(len(rows), len(order))
+        has = count > 0
+        out, present = {}, {}
+        for key, code in first.items():
+            column = np.zeros(n, dtype=I64)
+            if code in order:
+                column[rows] = by_code[:, order.index(code)]
+            out[str(key)] = column
+            present[str(key)] = has if code in order else np.zeros(n, dtype=bool)
+        return out, count, bad, present
     owner = np.repeat(np.arange(n), count)
     bad = np.bincount(owner[bad_value], minlength=n) > 0
     out: dict[str, np.ndarray] = {}
@@ -171,6 +194,22 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
         out[str(key)] = column
         present[str(key)] = seen > 0
     return out, count, bad, present
+
+
+def _same_keys(count: np.ndarray, codes: np.ndarray, null: int) -> tuple[np.ndarray, list[int]] | None:
+    """The rows with entries and their keys' codes in order, when every such row has the same
+    distinct keys in the same order; else None (the general path counts each key per row)."""
+    rows = np.flatnonzero(count)
+    if not len(rows):
+        return None
+    k = int(count[rows[0]])
+    if not (count[rows] == k).all():
+        return None
+    keys = codes.reshape(len(rows), k)
+    order = keys[0].tolist()
+    if len(set(order)) != k or null in order or not (keys == keys[0]).all():
+        return None
+    return rows, order
 
 
 def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.ndarray = 0, *,
@@ -195,25 +234,54 @@ def read_batch(table: pa.Table, policy: Any, module: Any, first_row: int | np.nd
 _INT64 = "Int(bitWidth=64, isSigned=true)"  # a Parquet integer column's logical type, as pyarrow names it
 
 
-def unread_line_fields(policy: Any) -> Callable[[str, Any, int], bool]:
-    """For a Parquet reader (``formats.Skippable``): may a line field of a row group be left
-    unread, by its statistics (read as nulls instead), for claims the policy would judge alike?
+def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool]]:
+    """For a Parquet reader (``formats.Skippable``): the line fields a column chunk of which may be
+    left unread (read as nulls instead) when every value it can hold but null (``values``, from
+    its dictionary page) passes the field's checks, so that its claims are judged alike:
 
-    - a split field or ``unit_price`` without a single value in the row group: nulls already;
-    - ``unit_price`` where no ``classify`` row reads it: its only check is its range, which the
-      statistics' minimum and maximum prove (int64 fen only; a decimal column is read)."""
-    def skippable(name: str, stats: Any, values: int) -> bool:
-        if name not in ("unit_price", *SPLIT) or stats is None or not stats.has_null_count:
+    - a split field or ``unit_price`` without a value (an empty dictionary): nulls already;
+    - ``unit_price`` where no ``classify`` row reads it: its only check is its range (int64 fen
+      only; a decimal column is read);
+    - ``name``, and ``class`` where the policy never reads it: their only checks are each text's
+      own (its length, a surrogate, an empty class), which a null passes.
+
+    Never ``code`` (a null code is refused), ``category`` or ``amount`` (every policy reads them)."""
+    def empty(leaf: Any, values: list[Any]) -> bool:  # of a money type: a text column is refused
+        logical = str(leaf.logical_type)
+        return not values and leaf.physical_type in ("INT32", "INT64") and \
+            (logical == "None" or logical.startswith(("Int(", "Decimal(")))
+
+    def price(leaf: Any, values: list[Any]) -> bool:
+        if not values:
+            return empty(leaf, values)
+        if policy.priced or leaf.physical_type != "INT64" or str(leaf.logical_type) not in ("None", _INT64):
             return False
-        if stats.null_count == values:
+        return min(values) >= 0 and max(values) <= C.MAX_LINE_FEN
+
+    def texts(limit: int, empty_too: bool) -> Callable[[Any, list[Any]], bool]:
+        def judge(leaf: Any, values: list[Any]) -> bool:
+            if str(leaf.logical_type) != "String":
+                return False
+            return all(type(v) is str and (v or empty_too) and C._text_issue(v, limit) is None
+                       for v in values)
+        return judge
+
+    judges: dict[str, Callable[[Any, list[Any]], bool]] = {k: empty for k in SPLIT}
+    judges["unit_price"] = price
+    judges["name"] = texts(C.MAX_NAME_CHARS, True)
+    if not reads_line_class(policy):
+        judges["class"] = texts(C.MAX_CODE_CHARS, False)
+    return judges
+
+
+def reads_line_class(policy: Any) -> bool:
+    """Does any ``classify`` row or expression of ``policy`` read a line's class?"""
+    for node in walk(policy.ast):
+        if isinstance(node, Field) and node.dotted == "line.class":
             return True
-        if name != "unit_price" or policy.priced or not stats.has_min_max:
-            return False
-        if stats.physical_type != "INT64" or str(stats.logical_type) not in ("None", _INT64):
-            return False
-        return stats.min >= 0 and stats.max <= C.MAX_LINE_FEN
-
-    return skippable
+        if isinstance(node, ClassRow) and node.item_class is not None:
+            return True
+    return False
 
 
 def valid_rows(table: pa.Table, policy: Any, module: Any) -> np.ndarray:
@@ -298,7 +366,8 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     l_cat, known = _enum(cat, "", ("A", "B", "C"))
     lb |= ~known
     l_cls = _np(cls)
-    lb |= ~_nulls(cls) & (l_cls == "")
+    if cls.null_count < len(cls):  # an empty class is no class (a class left unread: all null)
+        lb |= ~_nulls(cls) & (l_cls == "")
     lb |= _nulls(amount)
     l_amt = _ints(amount)
     lb |= (l_amt < 0) | (l_amt > C.MAX_LINE_FEN)
@@ -343,7 +412,10 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     y_null = null("ytd_year")
     bad |= ~y_null & ((ytd_year < 1) | (ytd_year > C.MAX_YEAR))
     ignored = ~y_null & (ytd_year != year) & (count > 0)
-    ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
+    if ignored.any():
+        ytd = {a: np.where(ignored, 0, own.get(a, np.zeros(n, dtype=I64))) for a in module.ACCUMULATORS}
+    else:  # no figure of another year: the columns as read
+        ytd = {a: own[a] if a in own else np.zeros(n, dtype=I64) for a in module.ACCUMULATORS}
     ytd, pbad = current_periods(ytd, days, {p: (_ints(col[c]), null(c)) for p, c in PERIOD_COLUMNS.items()},
                                 policy.year_start)
     bad |= pbad

@@ -56,8 +56,7 @@ def _with_line_field(table: pa.Table, row: int, name: str, value: int) -> pa.Tab
 
 def test_the_settling_reader_gives_the_plain_readers_settlements(table: pa.Table, tmp_path: Path) -> None:
     src = _write(table, tmp_path / "c.parquet")
-    meta = pq.ParquetFile(src).metadata
-    columns, texts = formats.leaves_to_read(meta, unread_line_fields(load_policy(POLICY)))
+    columns, texts = formats.leaves_to_read(src, unread_line_fields(load_policy(POLICY)))
     assert columns is not None and SPLIT_AND_PRICE.isdisjoint(columns)  # nothing in them to read
     assert "lines.list.element.category" in texts and "id" not in texts and "person_id" not in texts
     fast, plain = tmp_path / "fast.parquet", tmp_path / "plain.parquet"
@@ -83,7 +82,7 @@ def test_the_settling_reader_gives_the_plain_readers_settlements(table: pa.Table
 def test_a_line_field_with_values_is_read_and_checked(table: pa.Table, tmp_path: Path, name: str, value: int,
                                                       issue: str) -> None:
     src = _write(_with_line_field(table, 100, name, value), tmp_path / "c.parquet")
-    columns, _ = formats.leaves_to_read(pq.ParquetFile(src).metadata, unread_line_fields(load_policy(POLICY)))
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(load_policy(POLICY)))
     assert f"lines.list.element.{name}" in (columns or [])
     out = tmp_path / "s.parquet"
     result = run("batch", POLICY, src, "-o", out)
@@ -141,3 +140,101 @@ def test_a_dataset_whose_files_have_different_columns(table: pa.Table, tmp_path:
         result = run("batch", POLICY, folder, "-o", out, "--chunk", 64, *sort)
         assert result.exit_code == 0, result.output
         assert pq.read_table(out).equals(pq.read_table(plain))
+
+
+def test_texts_no_check_could_refuse_are_left_unread(table: pa.Table, tmp_path: Path) -> None:
+    """A line's name, and its class where no row reads it, are left unread when their dictionary
+    pages prove every text passes; plain-encoded, or a policy that reads the class: read."""
+    policy = load_policy(POLICY)
+    src = _write(table, tmp_path / "c.parquet")
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(policy))
+    assert columns is not None
+    assert {"lines.list.element.name", "lines.list.element.class"}.isdisjoint(columns)
+    assert {"lines.list.element.code", "lines.list.element.category"} <= set(columns)
+    plain = tmp_path / "plain.parquet"
+    pq.write_table(table, plain, row_group_size=17, use_dictionary=False)
+    columns, _ = formats.leaves_to_read(plain, unread_line_fields(policy))
+    assert columns is None  # nothing the pages prove: every column read
+    implants = load_policy(POLICIES / "examples" / "implants_and_platform_split.yb")  # `class material`
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(implants))
+    assert "lines.list.element.class" in (columns or []) and "lines.list.element.name" not in (columns or [])
+    out_fast, out_plain = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    assert run("batch", POLICY, src, "-o", out_fast).exit_code == 0
+    assert run("batch", POLICY, plain, "-o", out_plain).exit_code == 0
+    assert pq.read_table(out_fast).equals(pq.read_table(out_plain))
+
+
+@pytest.mark.parametrize(("field", "value", "issue"), [
+    ("class", "", "row 40: lines[0].class"),
+    ("name", "\u540d" * 1001, "row 40: lines[0].name: 1001 characters; at most 1000"),
+], ids=["empty class", "long name"])
+def test_a_text_the_dictionary_cannot_clear_is_read_and_checked(table: pa.Table, tmp_path: Path, field: str,
+                                                                value: str, issue: str) -> None:
+    rows = table.to_pylist()
+    rows[40]["lines"][0][field] = value
+    src = _write(pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA), tmp_path / "c.parquet")
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(load_policy(POLICY)))
+    assert f"lines.list.element.{field}" in (columns or [])
+    fast = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in F.table_to_claims(
+        pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA))))
+    slow = run("batch", POLICY, jsonl, "-o", tmp_path / "j.parquet")
+    assert fast.exit_code == slow.exit_code
+    if fast.exit_code:  # the same issues as the JSON claims get, at the same row
+        assert issue in fast.output
+        assert fast.output.split("row 40: ", 1)[1] == slow.output.split("c.jsonl:41: ", 1)[1]
+
+
+def test_lying_statistics_do_not_hide_a_value(table: pa.Table, tmp_path: Path) -> None:
+    """A file whose footer says the one unit price is 5 fen while the page holds -5: the reader
+    goes by the pages, reads the column and refuses the claim."""
+    src = _write(_with_line_field(table, 100, "unit_price", -5), tmp_path / "c.parquet", row_group=1000)
+    data = bytearray(src.read_bytes())
+    size = int.from_bytes(data[-8:-4], "little")
+    footer = data[-8 - size : -8]
+    minus_five, five = (-5).to_bytes(8, "little", signed=True), (5).to_bytes(8, "little")
+    assert footer.count(minus_five) >= 2  # the min and the max (and their older copies)
+    data[-8 - size : -8] = footer.replace(minus_five, five)
+    src.write_bytes(bytes(data))
+    meta = pq.ParquetFile(src).metadata
+    price = next(i for i in range(meta.num_columns)
+                 if meta.row_group(0).column(i).path_in_schema == "lines.list.element.unit_price")
+    stats = meta.row_group(0).column(price).statistics
+    assert (stats.min, stats.max) == (5, 5)  # the footer now lies
+    result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
+    assert result.exit_code == 1 and "row 100: lines[0].unit_price" in result.output
+
+
+def test_what_yibao_writes_is_lz4_with_statistics_where_a_reader_filters(table: pa.Table,
+                                                                         tmp_path: Path) -> None:
+    src = _write(table, tmp_path / "c.parquet")
+    out, claims = tmp_path / "s.parquet", tmp_path / "again.parquet"
+    assert run("batch", POLICY, src, "-o", out).exit_code == 0
+    meta = pq.ParquetFile(out).metadata
+    group = meta.row_group(0)
+    chunks = {group.column(i).path_in_schema: group.column(i) for i in range(meta.num_columns)}
+    assert {c.compression for c in chunks.values()} == {"LZ4"}
+    with_stats = {name for name, c in chunks.items() if c.is_stats_set and c.statistics.has_min_max}
+    assert with_stats == {"person_id", "date", "year"}
+    assert run("convert", src, claims).exit_code == 0  # claims as yibao writes them: LZ4 too
+    claims_meta = pq.ParquetFile(claims).metadata
+    assert claims_meta.row_group(0).column(0).compression == "LZ4"
+    assert pq.read_table(claims).equals(pq.read_table(src))
+
+
+def test_a_line_field_of_the_wrong_type_is_read_and_refused(table: pa.Table, tmp_path: Path) -> None:
+    """An all-null `self_pay` column of texts: nothing in it, but not money either: read, and the
+    file refused as the plain reader refuses it."""
+    lines = table.column("lines").combine_chunks()
+    child = lines.values
+    texts = pa.nulls(len(child), pa.string())
+    fields = [texts if f.name == "self_pay" else child.field(f.name) for f in F.LINE_TYPE]
+    types = [pa.field(f.name, pa.string() if f.name == "self_pay" else f.type) for f in F.LINE_TYPE]
+    wrong = table.set_column(table.schema.get_field_index("lines"), "lines", pa.ListArray.from_arrays(
+        lines.offsets, pa.StructArray.from_arrays(fields, fields=types)))
+    src = _write(wrong, tmp_path / "c.parquet")
+    columns, _ = formats.leaves_to_read(src, unread_line_fields(load_policy(POLICY)))
+    assert "lines.list.element.self_pay" in (columns or [])
+    result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
+    assert result.exit_code == 1 and "column `lines`" in result.output and "Traceback" not in result.output

@@ -35,6 +35,9 @@ from yibao.dsl.phrase import P
 from yibao.formats import CHUNK, guess, table_sink
 
 ENGINES = ("columnar", "scalar")
+# the settlement columns a reader picks rows by (a person, a date range, a year): the only ones
+# whose Parquet row groups carry statistics (the money columns' cost a fifth of the writing)
+FILTERED = ("person_id", "date", "year")
 
 
 @dataclass
@@ -252,7 +255,8 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
     issues: list[ClaimIssue] = []
     with ExitStack() as stack:
         repeated = [name for name in schema.names if name not in ("claim", "person_id")]  # ids: unique
-        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows, dictionary=repeated))
+        put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows, dictionary=repeated,
+                                             statistics=list(FILTERED)))
         put_closing = (stack.enter_context(table_sink(closing_out, _kind(closing_out),
                                                       closing_schema(policy.accumulators), json_rows))
                        if closing_out is not None else None)

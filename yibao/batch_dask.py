@@ -30,8 +30,9 @@ import pyarrow.compute as pc
 from yibao.batch import CHUNK, Summary, person_chunks, settle_columnar
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
+from yibao.compiler.columnar_read import unread_line_fields
 from yibao.dsl.errors import ClaimIssue, YibaoError
-from yibao.formats import dataset_folder, guess
+from yibao.formats import Skippable, dataset_folder, guess
 from yibao.output import OutputError
 
 ROW = "_row"  # the staged partitions keep each claim's input row, for error messages
@@ -48,16 +49,23 @@ def partition_of(person_ids: np.ndarray, partitions: int) -> np.ndarray:
     return parts[inverse] if len(unique) else np.zeros(0, dtype=np.int64)
 
 
-def stage(source: Path, src_format: str | None, folder: Path, partitions: int, chunk: int) -> int:
-    """Write the claims of ``source`` into ``partitions`` Parquet files by person; returns the count."""
+def stage(source: Path, src_format: str | None, folder: Path, partitions: int, chunk: int,
+          skippable: Skippable | None = None) -> int:
+    """Write the claims of ``source`` into ``partitions`` Parquet files by person; returns the count.
+    Read as ``yibao batch`` reads claims to settle (``Format.read_settling``, the line fields
+    ``skippable`` clears left out), so the workers settle what the single process would."""
     import pyarrow.parquet as pq
 
     schema = F.CLAIM_SCHEMA.append(pa.field(ROW, pa.int64()))
     writers = [pq.ParquetWriter(folder / f"stage-{k:05d}.parquet", schema) for k in range(partitions)]
+    reader = guess(source, src_format, reading=True)
+    tables = (reader.read_settling(source, chunk, skippable) if reader.read_settling is not None
+              else reader.read(source, chunk))
     seen = 0
     try:
-        for table in guess(source, src_format, reading=True).read(source, chunk):
+        for table in tables:
             n = table.num_rows
+            table = table.cast(F.CLAIM_SCHEMA)  # texts read dictionary-encoded: decoded
             table = table.append_column(ROW, pa.array(np.arange(seen, seen + n, dtype=np.int64)))
             seen += n
             ids = table.column("person_id").fill_null("")
@@ -144,7 +152,7 @@ def run_dask(policy: Any, source: Path, output: Path, *, scheduler: str | None =
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.stage.", dir=output.parent))
         try:
-            stage(source, src_format, staging, count, chunk)
+            stage(source, src_format, staging, count, chunk, unread_line_fields(policy))
             with dataset_folder(output) as tmp:
                 futures = [client.submit(settle_partition, str(Path(policy.ast.path).resolve()),
                                          str(staging / f"stage-{k:05d}.parquet"),

@@ -142,3 +142,24 @@ def test_as_billed_lines_through_arrow() -> None:
     del no_price["lines"][0]["unit_price"]
     with pytest.raises(ClaimError, match=r"row 0: lines\[0\]\.unit_price: required"):
         read_batch(_table([no_price]), policy, module)
+
+
+def test_a_normal_table_is_normalised_as_it_is() -> None:
+    """What ``normalise`` gives (texts perhaps dictionary-encoded) comes back as it is; a table one
+    column off that (an int32 amount, a decimal, a column missing) is still converted."""
+    table = _table([_claim(), _claim()])
+    assert F.normalise(table) is table
+    texts = table.set_column(table.schema.get_field_index("level"), "level",
+                             table.column("level").dictionary_encode())
+    assert F.normalise(texts) is texts
+    lines = table.column("lines").combine_chunks()
+    child = lines.values
+    narrow = [child.field(f.name).cast(pa.int32()) if f.name == "amount" else child.field(f.name)
+              for f in F.LINE_TYPE]
+    types = [pa.field(f.name, pa.int32() if f.name == "amount" else f.type) for f in F.LINE_TYPE]
+    int32 = table.set_column(table.schema.get_field_index("lines"), "lines", pa.ListArray.from_arrays(
+        lines.offsets, pa.StructArray.from_arrays(narrow, fields=types)))
+    again = F.normalise(int32)
+    assert again is not int32 and again.schema == F.CLAIM_SCHEMA and again.equals(table)
+    fewer = F.normalise(table.drop_columns(["referral"]))
+    assert fewer.schema == F.CLAIM_SCHEMA and fewer.column("referral").null_count == 2

@@ -9,7 +9,8 @@ import numpy as np
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler.columnar_read import _codes, _insurance_years, _nulls, _years_of
+from yibao.compiler.claim_fields import MAX_AMOUNT_FEN
+from yibao.compiler.columnar_read import _codes, _enum, _insurance_years, _map_columns, _nulls, _years_of
 from yibao.compiler.runtime_columnar import Texts
 
 _DAY = st.integers(dt.date(2000, 1, 1).toordinal(), dt.date(2040, 12, 31).toordinal())
@@ -49,3 +50,61 @@ def test_null_slots_of_sliced_and_dictionary_columns() -> None:
     assert _nulls(with_null_text).tolist() == [False, True, True, False]
     full = pa.array([*range(128), None], pa.int8())  # 128 texts: a null's index is past int8's reach
     assert _codes(full, 128).tolist() == [*range(128), 128]
+
+
+_KEYS = ("basic.deductible", "basic.paid", "critical.base", "critical.paid")
+_AMOUNT = st.one_of(st.integers(-5, 10**6), st.sampled_from([MAX_AMOUNT_FEN, MAX_AMOUNT_FEN + 1]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.tuples(st.sampled_from(_KEYS), _AMOUNT), max_size=5)),
+                min_size=1, max_size=30),
+       st.booleans(), st.booleans())
+def test_map_columns_as_each_rows_entries_say(rows: list[list[tuple[str, int]] | None], same: bool,
+                                              encoded: bool) -> None:
+    """Per key its column, each row's count, whether the row is bad (a repeated key, an amount out
+    of range) and where the key is: the same whichever path (same keys in the same order or not)."""
+    if same:  # the layout yibao writes: every row with entries has the same keys in the same order
+        first = next((r for r in rows if r), [])
+        order = list(dict.fromkeys(k for k, _ in first))
+        rows = [None if r is None else [(k, v) for k, (_, v) in zip(order, r * len(order), strict=False)]
+                if r else r for r in rows]
+    col = pa.array(rows, pa.map_(pa.string(), pa.int64()))
+    col = col.fill_null([]) if col.null_count else col
+    if encoded:
+        keys = pa.array(col.keys).dictionary_encode()
+        col = pa.MapArray.from_arrays(col.offsets, keys, col.items)
+    out, count, bad, present = _map_columns(col, len(rows))
+    for i, r in enumerate(rows):
+        entries = r or []
+        assert count[i] == len(entries)
+        keys = [k for k, _ in entries]
+        assert bad[i] == (len(set(keys)) < len(keys) or any(not 0 <= v <= MAX_AMOUNT_FEN for _, v in entries))
+        for k in set(keys):
+            assert present[k][i]
+            if keys.count(k) == 1:
+                assert out[k][i] == dict(entries)[k]
+        for k in set(out) - set(keys):
+            assert not present[k][i] and out[k][i] == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D"])), max_size=40), st.booleans(),
+       st.sampled_from(["", "B"]), st.booleans())
+def test_an_enum_column_as_each_value_says(values: list[str | None], encoded: bool, fill: str,
+                                           null_word: bool) -> None:
+    """Each row's index among the allowed values (a null: ``fill``'s) and whether it is one."""
+    col = pa.array(values, pa.string())
+    if encoded:
+        col = col.dictionary_encode()
+        if null_word and len(col):  # a null among the dictionary's texts stands for a null row
+            words = pa.array([*col.dictionary.to_pylist(), None], pa.string())
+            indices = pa.array([len(words) - 1 if v is None else i for v, i in
+                                zip(values, col.indices.to_pylist(), strict=True)], pa.int32())
+            col = pa.DictionaryArray.from_arrays(indices, words)
+    allowed = ("A", "B", "C")
+    mapped, ok = _enum(col, fill, allowed)
+    for i, v in enumerate(values):
+        word = fill if v is None else v
+        assert ok[i] == (word in allowed)
+        assert mapped[i] == (allowed.index(word) if word in allowed else 0)

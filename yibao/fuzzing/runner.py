@@ -191,7 +191,23 @@ class Runner:
 
         from yibao.compiler.report import settlement_view
 
-        s = policy.settle(data, trace=True, source=source)
+        fast: Any = None
+        if data.__class__ is dict:  # the path a program takes first: the C reader, no trace
+            try:
+                fast = policy.settle(data, source=source)
+            except YibaoError as err:
+                fast = err
+        try:
+            s = policy.settle(data, trace=True, source=source)
+        except YibaoError as err:
+            if fast is not None and not isinstance(fast, type(err)):
+                raise AssertionError(f"settled untraced, but traced: {type(err).__name__}") from None
+            raise
+        if isinstance(fast, YibaoError):
+            raise AssertionError(f"settled traced, but untraced: {type(fast).__name__}: {fast}")
+        figures = (s.payer_fen, s.person_fen, s.ytd)
+        if fast is not None and (fast.payer_fen, fast.person_fen, fast.ytd) != figures:
+            raise AssertionError("the untraced and the traced settlements differ")
         text = s.to_json(trace=True)
         if printable:
             text.encode("utf-8")

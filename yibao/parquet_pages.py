@@ -1,0 +1,219 @@
+"""What a Parquet column chunk can hold, read from its page headers and dictionary page alone.
+
+A column chunk whose data pages are all dictionary-encoded holds, in every non-null slot, one of
+its dictionary page's values (an index past the dictionary is a corrupt file). So a check that
+judges each value alone (a text's length, a number's range) can be made once per dictionary
+value instead of once per row, and a column whose dictionary is empty holds only nulls. Unlike
+the footer's statistics, which a writer may fill with anything, the page headers are what every
+reader decodes the values by. Reading them costs a few small reads per column chunk, against
+decoding every value (and the lists' levels) of it.
+
+Only what this module can show is claimed: any other layout (a plain-encoded page, an unknown
+codec or page type, a header it cannot parse, counts that do not add up) gives None, and the
+caller reads the column as usual.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import IO, Any
+
+import pyarrow as pa
+
+_DATA, _DICTIONARY, _DATA_V2 = 0, 2, 3  # PageType
+_DICTIONARY_ENCODINGS = frozenset({2, 8})  # PLAIN_DICTIONARY, RLE_DICTIONARY (indices)
+_PLAIN_VALUES = frozenset({0, 2})  # a dictionary page's own values: PLAIN (or PLAIN_DICTIONARY)
+_CODECS = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "BROTLI": "brotli", "LZ4": "lz4_raw"}
+_HEADER = 1 << 12  # bytes read for a page header first; more only for one with large statistics
+_MAX_HEADER = 1 << 20
+_MAX_DICTIONARY = 64 << 20  # a dictionary page larger than this is read the usual way
+
+
+class _Short(Exception):
+    """The header runs past the bytes read so far."""
+
+
+class _Bad(Exception):
+    """Not a header this module reads."""
+
+
+class _Compact:
+    """Just enough of Thrift's compact protocol to read a ``PageHeader``: i32 fields by id,
+    nested structs, every other field skipped."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def byte(self) -> int:
+        pos = self.pos
+        if pos >= len(self.data):
+            raise _Short
+        self.pos = pos + 1
+        return self.data[pos]
+
+    def varint(self) -> int:
+        data, pos = self.data, self.pos
+        out = shift = 0
+        while pos < len(data):
+            b = data[pos]
+            pos += 1
+            out |= (b & 0x7F) << shift
+            if not b & 0x80:
+                self.pos = pos
+                return out
+            shift += 7
+            if shift > 63:
+                raise _Bad
+        raise _Short
+
+    def zigzag(self) -> int:
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def read_struct(self) -> dict[int, Any]:
+        """Field id → value: an int for integer fields, a dict for a struct, True/False, else None."""
+        fields: dict[int, Any] = {}
+        last = 0
+        while True:
+            head = self.byte()
+            if head == 0:
+                return fields
+            kind, delta = head & 0x0F, head >> 4
+            fid = last + delta if delta else self.zigzag()
+            last = fid
+            fields[fid] = self.value(kind)
+
+    def value(self, kind: int) -> Any:
+        if kind in (1, 2):  # booleans, in the type nibble
+            return kind == 1
+        if kind == 3:
+            self.byte()
+            return None
+        if kind in (4, 5, 6):
+            return self.zigzag()
+        if kind == 7:
+            self.skip(8)
+            return None
+        if kind == 8:
+            self.skip(self.varint())
+            return None
+        if kind in (9, 10):
+            head = self.byte()
+            size, elem = head >> 4, head & 0x0F
+            if size == 15:
+                size = self.varint()
+            for _ in range(size):
+                self.value(elem)
+            return None
+        if kind == 11:
+            size = self.varint()
+            if size:
+                types = self.byte()
+                for _ in range(size):
+                    self.value(types >> 4)
+                    self.value(types & 0x0F)
+            return None
+        if kind == 12:
+            return self.read_struct()
+        raise _Bad
+
+    def skip(self, n: int) -> None:
+        if n < 0 or self.pos + n > len(self.data):
+            raise _Short
+        self.pos += n
+
+
+def _header(f: IO[bytes], at: int, end: int) -> tuple[dict[int, Any], int]:
+    """The page header at ``at`` and where its page's bytes start."""
+    size = _HEADER
+    while True:
+        f.seek(at)
+        data = f.read(min(size, end - at))
+        try:
+            reader = _Compact(data)
+            return reader.read_struct(), at + reader.pos
+        except _Short:
+            if size >= _MAX_HEADER or len(data) < size:
+                raise _Bad from None
+            size *= 4
+
+
+def dictionary_values(f: IO[bytes], column: Any, physical_type: str) -> list[Any] | None:
+    """Every value a column chunk (``ColumnChunkMetaData``) can hold but null, when all its data
+    pages are dictionary-encoded: its dictionary page's values (``[]``: every slot is null);
+    None when the pages do not show it. Texts are decoded strictly (an unpaired surrogate or bad
+    UTF-8: None); BYTE_ARRAY gives ``str``, INT32/INT64 ``int``; other types: None."""
+    if physical_type not in ("BYTE_ARRAY", "INT32", "INT64") or column.file_path:
+        return None
+    codec = column.compression
+    if codec != "UNCOMPRESSED" and codec not in _CODECS:
+        return None
+    start = column.data_page_offset
+    if column.has_dictionary_page and 0 < column.dictionary_page_offset < start:
+        start = column.dictionary_page_offset
+    end = start + column.total_compressed_size
+    values: list[Any] | None = None
+    counted = 0
+    at = start
+    try:
+        while at < end:
+            header, body = _header(f, at, end)
+            kind, raw_size, size = header.get(1), header.get(2), header.get(3)
+            if not isinstance(size, int) or not isinstance(raw_size, int) or size < 0 or body + size > end:
+                return None
+            if kind == _DICTIONARY:
+                page = header.get(7)
+                if values is not None or counted or not isinstance(page, dict) \
+                        or page.get(2) not in _PLAIN_VALUES or raw_size > _MAX_DICTIONARY:
+                    return None
+                f.seek(body)
+                values = _plain(_inflate(f.read(size), codec, raw_size), page.get(1), physical_type)
+                if values is None:
+                    return None
+            elif kind in (_DATA, _DATA_V2):
+                page = header.get(5 if kind == _DATA else 8)
+                encoding = page.get(2 if kind == _DATA else 4) if isinstance(page, dict) else None
+                if encoding not in _DICTIONARY_ENCODINGS or values is None:
+                    return None
+                counted += page.get(1) if isinstance(page.get(1), int) else -(1 << 62)
+            else:  # an index page, or a type this module does not know
+                return None
+            at = body + size
+    except (_Bad, OSError, pa.ArrowException, ValueError):
+        return None
+    if at != end or counted != column.num_values:
+        return None
+    return values
+
+
+def _inflate(data: bytes, codec: str, size: int) -> bytes:
+    if codec == "UNCOMPRESSED":
+        return data
+    out = pa.Codec(_CODECS[codec]).decompress(data, decompressed_size=size)
+    return out.to_pybytes()
+
+
+def _plain(data: bytes, count: Any, physical_type: str) -> list[Any] | None:
+    """``count`` PLAIN-encoded values of ``data``, or None if they are not exactly that."""
+    if not isinstance(count, int) or count < 0:
+        return None
+    if physical_type != "BYTE_ARRAY":
+        width = 4 if physical_type == "INT32" else 8
+        if len(data) != count * width:
+            return None
+        return list(struct.unpack(f"<{count}{'i' if width == 4 else 'q'}", data))
+    out: list[Any] = []
+    pos = 0
+    for _ in range(count):
+        if pos + 4 > len(data):
+            return None
+        (n,) = struct.unpack_from("<I", data, pos)
+        pos += 4
+        if pos + n > len(data):
+            return None
+        try:
+            out.append(data[pos : pos + n].decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        pos += n
+    return out if pos == len(data) else None
