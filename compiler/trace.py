@@ -294,6 +294,12 @@ def _zh_fns(site: Site, vocab: Vocabulary) -> list[Callable[[Any], str]]:
     return out
 
 
+@cache
+def _code(source: str) -> Any:
+    """A step maker's code, compiled once: sites of one construct and formula shape share it."""
+    return compile(source, "<trace step>", "exec")
+
+
 def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
     """The site's step maker: the source names figures by position, the texts by namespace name."""
     space: dict[str, Any] = {"__builtins__": {"len": len, "ValueError": ValueError},
@@ -342,7 +348,7 @@ def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
         f"{en}, {zh}, {result}, inputs, {line}, K_construct, K_layer, {{{named}}}, K_ordinal, K_cite_en, "
         "K_subject))",
     ])
-    exec(compile(source, "<trace step>", "exec"), space)  # record positions and names made here only
+    exec(_code(source), space)  # record positions and names made here only
     return _SitePlan(space["make"], site.inputs, site.kind == "parameter", source)
 
 
