@@ -333,20 +333,19 @@ def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
     names = CONSTRUCTS[site.construct].names
     line = f"v[{names.index('line')}]" if site.kind == "classify" else "None"
     named = ", ".join(f"{name!r}: v[{i}]" for i, name in enumerate(names))
-    fixed = dict(zip(("K_rule", "K_kind", "K_zh", "K_en", "K_cite", "K_file", "K_line", "K_end",
-                      "K_construct", "K_layer", "K_ordinal", "K_cite_en", "K_subject"),
-                     (site.rule, site.kind, zh_label(site, vocab), site.en, site.cite, site.file or meta.file,
-                      site.line, site.end_line, site.construct, site.layer, site.ordinal, site.cite_en,
-                      site.subject), strict=True))
-    space.update(fixed)
+    fixed = {"rule": site.rule, "kind": site.kind, "zh": zh_label(site, vocab), "en": site.en,
+             "citation": site.cite, "file": site.file or meta.file, "line": site.line,
+             "end_line": site.end_line, "construct": site.construct, "layer": site.layer,
+             "ordinal": site.ordinal, "citation_en": site.cite_en, "subject": site.subject}
+    space.update({f"K_{field}": value for field, value in fixed.items()})
+    made = {"index": "i", "formula": en, "formula_zh": zh, "result": result, "inputs": "inputs",
+            "claim_line": line, "values": f"{{{named}}}", **{field: f"K_{field}" for field in fixed}}
     source = "\n".join([
         "def make(i, v, inputs):",
         f"    if len(v) != {len(names)}:",
         "        raise ValueError(v)",  # a record the construct does not name: a compiler bug, never padded
         *lines,
-        "    return new(Step, (i, K_rule, K_kind, K_zh, K_en, K_cite, K_file, K_line, K_end, "
-        f"{en}, {zh}, {result}, inputs, {line}, K_construct, K_layer, {{{named}}}, K_ordinal, K_cite_en, "
-        "K_subject))",
+        f"    return new(Step, ({', '.join(made[field] for field in Step._fields)}))",  # every field
     ])
     exec(_code(source), space)  # record positions and names made here only
     return _SitePlan(space["make"], site.inputs, site.kind == "parameter", source)
@@ -413,6 +412,7 @@ class _PolicyPlan:
         return step
 
 
+_VALUES = Step._fields.index("values")
 _PLANS: dict[int, _PolicyPlan] = {}  # by id(meta); the plan holds its meta, so the id stays its own
 
 
@@ -420,7 +420,7 @@ def _policy_plan(meta: PolicyMeta) -> _PolicyPlan:
     plan = _PLANS.get(id(meta))
     if plan is None or plan.meta is not meta:
         if len(_PLANS) >= 64:  # policies loaded and dropped (tests, the fuzzer): keep the newest
-            del _PLANS[next(iter(_PLANS))]
+            _PLANS.pop(next(iter(_PLANS), None), None)  # another thread may have dropped it
         plan = _PLANS[id(meta)] = _PolicyPlan(meta)
     return plan
 
@@ -438,7 +438,8 @@ def render_steps(
         if plan.parameter:
             cached = policy.parameter(site_id, values)
             params[cached.inputs[0].name] = cached.inputs[0]
-            steps.append(new(Step, (len(steps), *cached[1:16], dict(cached.values), *cached[17:])))
+            own = (len(steps), *cached[1:_VALUES], dict(cached.values), *cached[_VALUES + 1:])
+            steps.append(new(Step, own))
         else:
             inputs = tuple(params[name] for name in plan.inputs if name in params) if plan.inputs else ()
             steps.append(plan.make(len(steps), values, inputs))

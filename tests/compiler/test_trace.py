@@ -147,8 +147,7 @@ def test_a_step_maker_compiles_no_policy_text() -> None:
     """The source of every site's step maker holds record positions, names made in trace.py and the
     construct's field names; every label, formula and citation is an object in its namespace."""
     allowed = {"def", "make", "i", "v", "inputs", "if", "len", "raise", "ValueError", "return", "new",
-               "Step", "EN", "ZH", "None", "K_rule", "K_kind", "K_zh", "K_en", "K_cite", "K_file", "K_line",
-               "K_end", "K_construct", "K_layer", "K_ordinal", "K_cite_en", "K_subject"}
+               "Step", "EN", "ZH", "None", *(f"K_{field}" for field in T.Step._fields)}
     fields = {n for c in CONSTRUCTS.values() for n in c.names}
     seen = 0
     for name in BUNDLED:
