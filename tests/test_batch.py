@@ -62,6 +62,16 @@ def test_convert_round_trips_and_batch_engines_agree(claims: Path, tmp_path: Pat
     assert a.schema.names[:8] == ["claim", "person_id", "date", "year", "total", "out_of_scope",
                                   "first_self_pay", "in_scope"]
     assert a.schema.names[8:] == [*policy.layers, "person", *(f"ytd.{k}" for k in policy.accumulators)]
+    # the amounts delta-encoded, the date and year dictionary-encoded, statistics where readers filter
+    meta = pq.ParquetFile(columnar).metadata
+    for i in range(meta.num_columns):
+        col = meta.row_group(0).column(i)
+        name = col.path_in_schema
+        if a.schema.field(name).type == pa.int64():
+            assert "DELTA_BINARY_PACKED" in col.encodings and not col.has_dictionary_page, name
+        elif name in ("date", "year"):
+            assert col.has_dictionary_page, name
+        assert col.is_stats_set == (name in ("person_id", "date", "year")), name
     # each person's closing year_to_date is that of their last claim of the year, by settle_many
     rows = [json.loads(x) for x in closing.read_text().splitlines()]
     assert len(rows) == len({(c["person"]["id"], c["date"][:4]) for c in original})

@@ -84,6 +84,20 @@ def test_a_corrupt_chunk_is_none_not_an_error() -> None:
         assert got is None or isinstance(got, list)
 
 
+def test_a_header_nested_past_any_page_header_is_none_not_a_recursion_error() -> None:
+    buf = io.BytesIO()  # a chunk large enough that its first page header is read 4 KB at a time
+    pq.write_table(pa.table({"w": pa.array([f"word {i}" for i in range(20_000)])}), buf, compression="none")
+    meta = pq.ParquetFile(buf).metadata
+    column = meta.row_group(0).column(0)
+    data = buf.getvalue()
+    at = column.dictionary_page_offset
+    assert column.total_compressed_size > 20_000
+    for nest in (b"\x1c", b"\x19\xf9"):  # a struct in a struct …, a list of lists …
+        deep = nest * (10_000 // len(nest))
+        broken = data[:at] + deep + data[at + len(deep):]
+        assert dictionary_values(io.BytesIO(broken), column, "BYTE_ARRAY") is None
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)),
                 min_size=1, max_size=60),

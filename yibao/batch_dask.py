@@ -27,12 +27,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from yibao.batch import CHUNK, Summary, person_chunks, settle_columnar
+from yibao.batch import CHUNK, Summary, person_chunks, settle_columnar, settlement_pages
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
 from yibao.compiler.columnar_read import unread_line_fields
-from yibao.dsl.errors import ClaimIssue, YibaoError
-from yibao.formats import Skippable, dataset_folder, guess
+from yibao.dsl.errors import ClaimIssue, SettlementError, YibaoError
+from yibao.formats import COMPRESSION, ROW_GROUP, Skippable, dataset_folder, guess
 from yibao.output import OutputError
 
 ROW = "_row"  # the staged partitions keep each claim's input row, for error messages
@@ -117,8 +117,13 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
         if issues:
             return "rejected", issues[:MAX_ISSUES]
         result = pa.concat_tables(parts) if parts else schema.empty_table()
-        pq.write_table(result.cast(schema), out)
+        pages = settlement_pages(schema)
+        pq.write_table(result.cast(schema), out, row_group_size=ROW_GROUP, compression=COMPRESSION,
+                       use_dictionary=pages["dictionary"], column_encoding=pages["encoding"],
+                       write_statistics=pages["statistics"])
         return "ok", (result.num_rows, persons)
+    except SettlementError as err:
+        return "error", err.phrase or str(err)  # a phrase pickles, so the error is told in each language
     except YibaoError as err:
         return "error", str(err)
 
@@ -171,8 +176,6 @@ def run_dask(policy: Any, source: Path, output: Path, *, scheduler: str | None =
 
 
 def _summary(results: list[tuple[str, Any]], source: Path) -> Summary:
-    from yibao.dsl.errors import SettlementError
-
     issues: list[ClaimIssue] = []
     summary = Summary()
     for status, value in results:

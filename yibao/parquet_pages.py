@@ -27,6 +27,7 @@ _CODECS = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "BROTLI": "brotli
 _HEADER = 1 << 12  # bytes read for a page header first; more only for one with large statistics
 _MAX_HEADER = 1 << 20
 _MAX_DICTIONARY = 64 << 20  # a dictionary page larger than this is read the usual way
+_MAX_DEPTH = 16  # structs and lists within a header
 
 
 class _Short(Exception):
@@ -42,7 +43,7 @@ class _Compact:
     nested structs, every other field skipped."""
 
     def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
+        self.data, self.pos, self.depth = data, 0, 0
 
     def byte(self) -> int:
         pos = self.pos
@@ -74,9 +75,13 @@ class _Compact:
         """Field id → value: an int for integer fields, a dict for a struct, True/False, else None."""
         fields: dict[int, Any] = {}
         last = 0
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:  # a PageHeader nests 3 deep; a hostile one must not recurse far
+            raise _Bad
         while True:
             head = self.byte()
             if head == 0:
+                self.depth -= 1
                 return fields
             kind, delta = head & 0x0F, head >> 4
             fid = last + delta if delta else self.zigzag()
@@ -98,12 +103,16 @@ class _Compact:
             self.skip(self.varint())
             return None
         if kind in (9, 10):
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise _Bad
             head = self.byte()
             size, elem = head >> 4, head & 0x0F
             if size == 15:
                 size = self.varint()
             for _ in range(size):
                 self.value(elem)
+            self.depth -= 1
             return None
         if kind == 11:
             size = self.varint()
