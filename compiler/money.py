@@ -77,11 +77,17 @@ def money_str(fen: int) -> str:
     return "-" + money_str(-fen)
 
 
+_FEN_DIGITS = tuple(f"{r:02d}" for r in range(FEN_PER_YUAN))  # 00 … 99
+
+
 def money_display(fen: int) -> str:
-    """Reading form: ``1,234.50``."""
-    sign = "-" if fen < 0 else ""
-    q, r = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}{q:,}.{r:02d}"
+    """Reading form: ``1,234.50``. Several per trace step, so the fen are looked up, not formatted."""
+    if fen >= 0:
+        if fen < 100_000:  # under 1,000.00: no separator to place
+            return f"{fen // FEN_PER_YUAN}.{_FEN_DIGITS[fen % FEN_PER_YUAN]}"
+        q, r = divmod(fen, FEN_PER_YUAN)
+        return f"{q:,}.{_FEN_DIGITS[r]}"
+    return "-" + money_display(-fen)
 
 
 def rate_display(ppm: int) -> str:

@@ -121,15 +121,6 @@ def _compiled(template: str) -> tuple[tuple[str, int, Callable[[Any], str]], ...
     return tuple(parts)
 
 
-def _fill(template: str, values: Sequence[Any]) -> str:
-    out = []
-    for literal, slot, fmt in _compiled(template):
-        out.append(literal)
-        if slot >= 0:
-            out.append(fmt(values[slot]))
-    return "".join(out)
-
-
 # ---------------------------------------------------------------- the Chinese formula
 # A Chinese formula shows no identifier of the policy file: where the compiler wrote policy
 # source text into it (a layer's base, a condition, a check), the names read as their labels.
@@ -228,22 +219,6 @@ def _zh_parts(site: Site, vocab: Vocabulary) -> tuple[tuple[str, int, Callable[[
     return tuple((zh_words(literal, vocab), slot, fmt) for literal, slot, fmt in parts)
 
 
-def _fill_zh(site: Site, vocab: Vocabulary, values: Sequence[Any]) -> str:
-    """The Chinese formula: yes/no as 是/否, a condition's source text read with labels."""
-    out = []
-    for literal, slot, fmt in _zh_parts(site, vocab):
-        out.append(literal)
-        if slot < 0:
-            continue
-        if fmt is _bool:
-            out.append("是" if values[slot] else "否")
-        elif fmt is str and site.kind in ("skip", "check") and isinstance(values[slot], str):
-            out.append(zh_words(values[slot], vocab))
-        else:
-            out.append(fmt(values[slot]))
-    return "".join(out)
-
-
 def zh_label(site: Site, vocab: Vocabulary) -> str:
     """A step's Chinese label; a classification row's condition (费用分类 A（visit.kind == …）) in words."""
     return zh_words(site.zh, vocab) if site.kind == "classify" and "（" in site.zh else site.zh
@@ -282,53 +257,190 @@ def _branch(lang: str, exception: str | None, zh: str, en: str, row: str | None)
     return phrases.phrase("input", "joiner", lang).join(parts)
 
 
+
+
+# ---------------------------------------------------------------- formatting, planned per site
+# Everything a step shows that does not depend on the recorded figures (its labels, citation,
+# place, the formulas with the policy's names already read as labels) is worked out once per
+# site, on the first step the site records, into a small function that formats each figure once
+# for both languages and fills the two formulas' %-strings. The function's source holds only
+# record positions and names made here; every text (labels, formulas, citations) is an object in
+# its namespace, so no policy text is ever compiled.
+
+
+def _zh_bool(value: object) -> str:
+    return "是" if value else "否"
+
+
+class _SitePlan(NamedTuple):
+    """One site's step maker and what render_steps needs to call it."""
+
+    make: Callable[[int, tuple[Any, ...], tuple[Input, ...]], Step]  # (index, record, inputs) → Step
+    inputs: tuple[str, ...]  # the parameters the step reads
+    parameter: bool
+    source: str  # the maker's source: record positions and names made here, never a text
+
+
+def _zh_fns(site: Site, vocab: Vocabulary) -> list[Callable[[Any], str]]:
+    """How the Chinese formula shows each slot: yes/no as 是/否, a condition's text read with labels."""
+    out: list[Callable[[Any], str]] = []
+    for _, _, fmt in _zh_parts(site, vocab):
+        if fmt is _bool:
+            fmt = _zh_bool
+        elif fmt is str and site.kind in ("skip", "check"):
+            def fmt(value: Any, vocab: Vocabulary = vocab) -> str:
+                return zh_words(value, vocab) if isinstance(value, str) else str(value)
+        out.append(fmt)
+    return out
+
+
+@cache
+def _code(source: str) -> Any:
+    """A step maker's code, compiled once: sites of one construct and formula shape share it."""
+    return compile(source, "<trace step>", "exec")
+
+
+def _site_plan(meta: PolicyMeta, vocab: Vocabulary, site: Site) -> _SitePlan:
+    """The site's step maker: the source names figures by position, the texts by namespace name."""
+    space: dict[str, Any] = {"__builtins__": {"len": len, "ValueError": ValueError},
+                             "new": tuple.__new__, "Step": Step}
+    shown: dict[tuple[int, Any], str] = {}  # (slot, formatter) → the local holding it
+    lines: list[str] = []
+
+    def figure(slot: int, fn: Callable[[Any], str], *, text: bool = False) -> str:
+        """The expression of a figure as shown; a text slot of a formula is %s of the figure itself."""
+        if fn is str and text:
+            return f"v[{slot}]"
+        if (slot, fn) not in shown:
+            name = shown[slot, fn] = f"x{len(shown)}"
+            space[f"F{name}"] = fn
+            lines.append(f"    {name} = F{name}(v[{slot}])")
+        return shown[slot, fn]
+
+    def formula(parts: Sequence[tuple[str, int, Any]], fns: Sequence[Callable[[Any], str]], key: str) -> str:
+        args = [figure(slot, fn, text=True) for (_, slot, _), fn in zip(parts, fns, strict=True) if slot >= 0]
+        if not args:
+            space[key] = "".join(literal for literal, _, _ in parts)
+            return key
+        space[key] = "".join(literal.replace("%", "%%") + ("%s" if slot >= 0 else "")
+                             for literal, slot, _ in parts)
+        return f"{key} % ({', '.join(args)},)"
+
+    en_parts = _compiled(site.template)
+    en = formula(en_parts, [fmt for _, _, fmt in en_parts], "EN")
+    zh = formula(_zh_parts(site, vocab), _zh_fns(site, vocab), "ZH")
+    result = figure(site.result, _FORMATTERS[site.result_code]) if site.result >= 0 else "None"
+    names = CONSTRUCTS[site.construct].names
+    line = f"v[{names.index('line')}]" if site.kind == "classify" else "None"
+    named = ", ".join(f"{name!r}: v[{i}]" for i, name in enumerate(names))
+    fixed = {"rule": site.rule, "kind": site.kind, "zh": zh_label(site, vocab), "en": site.en,
+             "citation": site.cite, "file": site.file or meta.file, "line": site.line,
+             "end_line": site.end_line, "construct": site.construct, "layer": site.layer,
+             "ordinal": site.ordinal, "citation_en": site.cite_en, "subject": site.subject}
+    space.update({f"K_{field}": value for field, value in fixed.items()})
+    made = {"index": "i", "formula": en, "formula_zh": zh, "result": result, "inputs": "inputs",
+            "claim_line": line, "values": f"{{{named}}}", **{field: f"K_{field}" for field in fixed}}
+    source = "\n".join([
+        "def make(i, v, inputs):",
+        f"    if len(v) != {len(names)}:",
+        "        raise ValueError(v)",  # a record the construct does not name: a compiler bug, never padded
+        *lines,
+        f"    return new(Step, ({', '.join(made[field] for field in Step._fields)}))",  # every field
+    ])
+    exec(_code(source), space)  # record positions and names made here only
+    return _SitePlan(space["make"], site.inputs, site.kind == "parameter", source)
+
+
+def _parameter_step(meta: PolicyMeta, site: Site, plan: _SitePlan, values: tuple[Any, ...]) -> Step:
+    """A parameter's step (at index 0): it depends on its site and figures alone, never the claim."""
+    info = meta.params[site.subject]
+    value, version, exception, row = values
+    citation, citation_en = site.cite, site.cite_en
+    line, end_line, file = site.line, site.end_line, site.file or meta.file
+    start, rows = info.versions[version] if version >= 0 else ("", ())
+    branch = branch_zh = ex_name = row_keys = None
+    if exception >= 0:
+        ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
+        citation_en = ""  # an exception's citation is written in Chinese only
+        start = ""
+    if row >= 0:
+        row_keys = rows[row][0]
+    if ex_name is not None or row_keys is not None:
+        names = (ex_zh, ex_en) if ex_name else ("", "")
+        branch, branch_zh = (_branch(lang, ex_name, *names, row_keys) for lang in ("en", "zh"))
+    # The step points at the row (or value) that gave the figure.
+    if rows:
+        entry = rows[max(row, 0)]
+        line = end_line = entry[1]
+        file = entry[2] if len(entry) > 2 else meta.file
+    shown = plan.make(0, values, (Input(info.name, info.zh, info.en, fmt_value(value, info.type),
+                                        start or None, branch, branch_zh, ex_name, row_keys),))
+    named = dict(shown.values)
+    named["value"] = _JSON[info.type](value)  # as JSON shows the parameter's type
+    return shown._replace(citation=citation, file=file, line=line, end_line=end_line, values=named,
+                          citation_en=citation_en)
+
+
+class _PolicyPlan:
+    """A policy's site plans, made on first use, and its parameters' steps by figures."""
+
+    __slots__ = ("meta", "parameters", "sites", "vocab")
+
+    def __init__(self, meta: PolicyMeta) -> None:
+        self.meta = meta
+        self.vocab = vocabulary(meta)
+        self.sites: list[_SitePlan | None] = [None] * len(meta.sites)
+        self.parameters: dict[tuple[int, tuple[Any, ...]], Step] = {}
+
+    def site(self, site_id: int) -> _SitePlan:
+        plan = self.sites[site_id]
+        if plan is None:
+            plan = self.sites[site_id] = _site_plan(self.meta, self.vocab, self.meta.sites[site_id])
+        return plan
+
+    def parameter(self, site_id: int, values: tuple[Any, ...]) -> Step:
+        key = (site_id, values)
+        try:
+            return self.parameters[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (none is recorded so today): formatted each time
+            return _parameter_step(self.meta, self.meta.sites[site_id], self.site(site_id), values)
+        step = _parameter_step(self.meta, self.meta.sites[site_id], self.site(site_id), values)
+        if len(self.parameters) < 4096:  # a parameter takes few values; bounded all the same
+            self.parameters[key] = step
+        return step
+
+
+_VALUES = Step._fields.index("values")
+_PLANS: dict[int, _PolicyPlan] = {}  # by id(meta); the plan holds its meta, so the id stays its own
+
+
+def _policy_plan(meta: PolicyMeta) -> _PolicyPlan:
+    plan = _PLANS.get(id(meta))
+    if plan is None or plan.meta is not meta:
+        if len(_PLANS) >= 64:  # policies loaded and dropped (tests, the fuzzer): keep the newest
+            _PLANS.pop(next(iter(_PLANS), None), None)  # another thread may have dropped it
+        plan = _PLANS[id(meta)] = _PolicyPlan(meta)
+    return plan
+
+
 def render_steps(
     meta: PolicyMeta, claim: Claim, records: Sequence[tuple[int, tuple[Any, ...]]]
 ) -> list[Step]:
     """Format recorded figures into steps; parameter steps become the inputs of later steps."""
+    policy = _policy_plan(meta)
     params: dict[str, Input] = {}
     steps: list[Step] = []
-    vocab = vocabulary(meta)
+    new = tuple.__new__
     for site_id, values in records:
-        site = meta.sites[site_id]
-        inputs = tuple(params[name] for name in site.inputs if name in params)
-        line, end_line, file = site.line, site.end_line, site.file or meta.file
-        citation, citation_en = site.cite, site.cite_en
-        if site.kind == "parameter":
-            info = meta.params[site.subject]
-            value, version, exception, row = values
-            start, rows = info.versions[version] if version >= 0 else ("", ())
-            branch = branch_zh = ex_name = row_keys = None
-            if exception >= 0:
-                ex_name, ex_zh, ex_en, rows, citation = info.exceptions[exception]
-                citation_en = ""  # an exception's citation is written in Chinese only
-                start = ""
-            if row >= 0:
-                row_keys = rows[row][0]
-            if ex_name is not None or row_keys is not None:
-                names = (ex_zh, ex_en) if ex_name else ("", "")
-                branch, branch_zh = (_branch(lang, ex_name, *names, row_keys) for lang in ("en", "zh"))
-            # The step points at the row (or value) that gave the figure.
-            if rows:
-                entry = rows[max(row, 0)]
-                line = end_line = entry[1]
-                file = entry[2] if len(entry) > 2 else meta.file
-            params[info.name] = Input(info.name, info.zh, info.en, fmt_value(value, info.type),
-                                      start or None, branch, branch_zh, ex_name, row_keys)
-            inputs = (params[info.name],)
-        construct = CONSTRUCTS[site.construct]
-        named = construct.named(values)
-        if construct is CONSTRUCTS["parameter"]:
-            named = {**named, "value": _JSON[info.type](value)}  # as JSON shows the parameter's type
-        claim_line = named["line"] if site.kind == "classify" else None
-        result = fmt_value(values[site.result], site.result_code) if site.result >= 0 else None
-        formula = _fill(site.template, values)
-        steps.append(Step(
-            index=len(steps), rule=site.rule, kind=site.kind, zh=zh_label(site, vocab), en=site.en,
-            citation=citation, file=file, line=line, end_line=end_line,
-            formula=formula, formula_zh=_fill_zh(site, vocab, values),
-            result=result, inputs=inputs,
-            claim_line=claim_line, construct=site.construct, layer=site.layer, values=named,
-            ordinal=site.ordinal, citation_en=citation_en, subject=site.subject,
-        ))
+        plan = policy.sites[site_id] or policy.site(site_id)
+        if plan.parameter:
+            cached = policy.parameter(site_id, values)
+            params[cached.inputs[0].name] = cached.inputs[0]
+            own = (len(steps), *cached[1:_VALUES], dict(cached.values), *cached[_VALUES + 1:])
+            steps.append(new(Step, own))
+        else:
+            inputs = tuple(params[name] for name in plan.inputs if name in params) if plan.inputs else ()
+            steps.append(plan.make(len(steps), values, inputs))
     return steps
