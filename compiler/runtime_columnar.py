@@ -330,6 +330,7 @@ class Settled:
     # The claims that could not be settled: index → the scalar path's message; their columns
     # above mean nothing.
     errors: dict[int, SettlementError] = field(default_factory=dict)  # batch index → why it failed
+    followers: frozenset[int] = frozenset()  # of those, the ones after a failed claim of the year
 
 
 def waves(batch: Batch) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -403,6 +404,7 @@ def settle_batch(module: Any, batch: Batch, *, keep_going: bool = False) -> Sett
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         settled = _settle_batch(module, batch)
     settled.errors = dict(sorted(batch.errors.items()))
+    settled.followers = frozenset(batch.followers)
     if settled.errors and not keep_going:
         raise settled.errors[_first_failure(batch)]
     return settled

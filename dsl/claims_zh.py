@@ -120,6 +120,8 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("{where}: error while settling claim {id}: {reason}{text}", "{where}：结算单 {id} 结算时出错：{reason}{text}"),
     ("{where}: error while settling record {id}: {reason}{text}", "{where}：记录 {id} 结算时出错：{reason}{text}"),
     ("division by zero", "除数为零"),
+    ("{n} claim could not be settled", "{n} 份结算单未能结算"),
+    ("{n} claims could not be settled", "{n} 份结算单未能结算"),
     ("a rate outside 0%..100%: {rate}", "比例超出 0%–100%：{rate}"),
     ("no table row of `{param}` (line {line}) matches this claim", "`{param}` 的表格（第 {line} 行）没有与此结算单相符的行"),
     ("`{layer}` paid {pay} (paid.{layer} in the claim), more than the {unpaid} of the claim's total",

@@ -217,6 +217,8 @@ class SettlementError(YibaoError):
     phrase), so it is told in each language from ``claims_zh``; it is the exception's one argument,
     so it survives pickling (the Dask path)."""
 
+    claim: str | None = None  # the claim it failed on, where ``failed`` made it
+
     def __init__(self, message: str | Phrase) -> None:
         super().__init__(message)
         self.phrase = message if isinstance(message, Phrase) else None
@@ -233,10 +235,13 @@ class SettlementError(YibaoError):
         """``where: error while settling claim X: reason`` and the policy line's text below it."""
         text = f"\n  {line_text}" if line_text else ""
         if what == "record":
-            return cls(P("{where}: error while settling record {id}: {reason}{text}",
-                         where=where, id=claim, reason=reason, text=text))
-        return cls(P("{where}: error while settling claim {id}: {reason}{text}",
-                     where=where, id=claim, reason=reason, text=text))
+            err = cls(P("{where}: error while settling record {id}: {reason}{text}",
+                        where=where, id=claim, reason=reason, text=text))
+        else:
+            err = cls(P("{where}: error while settling claim {id}: {reason}{text}",
+                        where=where, id=claim, reason=reason, text=text))
+        err.claim = claim
+        return err
 
     @classmethod
     def reason_of(cls, err: BaseException) -> object:
@@ -268,6 +273,37 @@ class SettlementError(YibaoError):
         """Why a later claim of the person's year is not settled (the earlier ``claim`` failed)."""
         return P("not settled: the person's earlier claim {id} of the same year could not be settled",
                  id=claim)
+
+
+class ClaimsUnsettled(SettlementError):
+    """The claims of a batch that could not be settled, each at its input row with its own
+    failure (a claim after a failed one in its person's year is not listed: it was never reached),
+    all collected before anything is reported; nothing is written."""
+
+    def __init__(self, failures: Iterable[tuple[int, SettlementError]], source: str | None = None,
+                 dropped: int = 0) -> None:
+        self.failures = tuple(failures)
+        self.source, self.dropped = source, dropped
+        Exception.__init__(self, self.failures, source, dropped)  # pickles as it was made
+        self.phrase = None
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        n = len(self.failures) + self.dropped
+        head = (P("{n} claim could not be settled", n=n) if n == 1
+                else P("{n} claims could not be settled", n=n))
+        sep = "：" if lang == "zh" else ": "
+        out = [f"{self.source}{sep}" if self.source else ""]
+        out[0] += head.zh() if lang == "zh" else head.en()
+        for row, err in self.failures:
+            out.append(f"  row {row}{sep}" + err.text(lang).replace("\n", "\n    "))
+        if self.dropped:
+            more = (P("{n} more issue not shown", n=1) if self.dropped == 1
+                    else P("{n} more issues not shown", n=self.dropped))
+            out.append("  " + (more.zh() if lang == "zh" else more.en()))
+        return "\n".join(out)
 
 
 DIVISION_BY_ZERO = P("division by zero")  # the reason when a divisor is 0 for a claim

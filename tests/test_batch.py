@@ -228,3 +228,9 @@ def test_both_engines_stop_at_the_same_claim_that_divides_by_zero(tmp_path: Path
         assert not out.exists()  # nothing half-written
     assert outputs[0] == outputs[1]
     assert "error while settling claim a2: division by zero" in outputs[0]
+    # every claim that could not be settled, each at its input row; not c1, nor a1 after a2
+    lines = outputs[0].splitlines()
+    assert lines[0].endswith("claims.jsonl: 2 claims could not be settled")
+    assert [x.split(": ")[0] for x in lines if x.startswith("  row ")] == ["  row 1", "  row 2"]
+    assert "claim b1: division by zero" in lines[1] and "claim a2: division by zero" in lines[3]
+    assert "a1" not in outputs[0] and "c1" not in outputs[0]

@@ -30,7 +30,7 @@ from yibao.compiler.claims import MAX_ISSUES
 from yibao.compiler.codegen_columnar import ColumnarUnsupported
 from yibao.compiler.columnar_read import read_batch
 from yibao.compiler.money import money_str
-from yibao.dsl.errors import ClaimError, ClaimIssue
+from yibao.dsl.errors import ClaimError, ClaimIssue, ClaimsUnsettled, SettlementError
 from yibao.dsl.phrase import P
 from yibao.formats import CHUNK, guess, table_sink
 
@@ -145,7 +145,10 @@ def settle_columnar(policy: Any, chunk: Chunk) -> pa.Table:
 
     module = columnar_module(policy)
     batch = read_batch(chunk.table, policy, module, chunk.rows, grouped=True)
-    settled = settle_batch(module, batch)
+    settled = settle_batch(module, batch, keep_going=True)
+    if settled.errors:  # each claim's own failure, at its input row
+        raise ClaimsUnsettled([(int(chunk.rows[i]), err) for i, err in settled.errors.items()
+                               if i not in settled.followers])
     return F.settled_table(batch, settled, policy.layers, module.ACCUMULATORS)
 
 
@@ -164,22 +167,34 @@ def scalar_claims(policy: Any, chunk: Chunk) -> list[Any]:
     return claims
 
 
-def settle_people(policy: Any, claims: list[Any], trace: bool = False) -> list[Any]:
-    """``settle_many`` per person; the settlements in the claims' order."""
+def settle_people(policy: Any, claims: list[Any], trace: bool = False,
+                  rows: np.ndarray | None = None) -> list[Any]:
+    """``settle_many`` per person; the settlements in the claims' order. A person whose year stops
+    at a claim that cannot be settled is noted and the others go on: ``ClaimsUnsettled`` at the
+    end names each such claim by its input row (``rows``; else its place in ``claims``)."""
     by_person: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         by_person.setdefault(c.person_id, []).append(i)
     out: list[Any] = [None] * len(claims)
+    failures: list[tuple[int, SettlementError]] = []
     for idx in by_person.values():
         order = sorted(idx, key=lambda i: (claims[i].day, claims[i].id))
-        for i, s in zip(order, policy.settle_many([claims[i] for i in idx], trace=trace), strict=True):
+        try:
+            settled = policy.settle_many([claims[i] for i in idx], trace=trace)
+        except SettlementError as err:
+            at = next((i for i in order if claims[i].id == err.claim), order[0])
+            failures.append((int(rows[at]) if rows is not None else at, err))
+            continue
+        for i, s in zip(order, settled, strict=True):
             out[i] = s
+    if failures:
+        raise ClaimsUnsettled(sorted(failures, key=lambda f: f[0]))
     return out
 
 
 def settle_scalar(policy: Any, chunk: Chunk) -> pa.Table:
     schema = F.settlement_schema(policy.layers, policy.accumulators)
-    settled = settle_people(policy, scalar_claims(policy, chunk))
+    settled = settle_people(policy, scalar_claims(policy, chunk), rows=chunk.rows)
     rows = [F.settlement_row(s, policy.accumulators) for s in settled]
     return pa.Table.from_pylist(rows, schema=schema)
 
@@ -262,6 +277,7 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
     start = time.perf_counter()
     schema = F.settlement_schema(policy.layers, policy.accumulators)
     issues: list[ClaimIssue] = []
+    failures: list[tuple[int, SettlementError]] = []  # claims that could not be settled, by row
     with ExitStack() as stack:
         pages = settlement_pages(schema)
         put = stack.enter_context(table_sink(output, _kind(output), schema, json_rows, **pages))
@@ -278,7 +294,12 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
                 if len(issues) >= MAX_ISSUES:
                     break
                 continue
-            if issues:  # validating the rest, to report every bad claim; nothing is written
+            except ClaimsUnsettled as err:
+                failures.extend(err.failures)
+                if len(failures) >= MAX_ISSUES:
+                    break
+                continue
+            if issues or failures:  # going on to report every bad claim; nothing is written
                 continue
             put(settled)
             if put_closing is not None:
@@ -291,6 +312,9 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
                 progress(settled.num_rows)
         if issues:
             raise F.ClaimsRejected(issues[:MAX_ISSUES], str(source), what="claims")
+        if failures:
+            failures.sort(key=lambda f: f[0])
+            raise ClaimsUnsettled(failures[:MAX_ISSUES], str(source), max(0, len(failures) - MAX_ISSUES))
     missing = wanted - set(summary.traced)
     if missing:
         raise ClaimError([ClaimIssue("--trace-claim", P("no claim {id} in the input", id=repr(claim)))
