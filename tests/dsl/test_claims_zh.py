@@ -117,3 +117,19 @@ def test_a_settlement_s_failure_is_a_phrase_that_survives_pickling() -> None:
     assert paid.text("zh") == ("`upstream` 支付了 1,234.56（结算单中的 paid.upstream），"
                                "超过结算单总费用 1,000.00")
     assert SettlementError("a reason from elsewhere").text("zh") == "a reason from elsewhere"
+
+
+def test_a_batch_s_unsettled_claims_are_told_in_each_language_and_pickle() -> None:
+    import pickle
+
+    from yibao.dsl.errors import DIVISION_BY_ZERO, ClaimsUnsettled, SettlementError
+
+    one = SettlementError.failed("p.yb:25", "claim", "b1", DIVISION_BY_ZERO, "_ -> 20% / person.age")
+    err = ClaimsUnsettled([(1, one)], "claims.jsonl")
+    assert str(err) == ("claims.jsonl: 1 claim could not be settled\n"
+                        "  row 1: p.yb:25: error while settling claim b1: division by zero\n"
+                        "      _ -> 20% / person.age")
+    assert err.text("zh").splitlines()[:2] == ["claims.jsonl：1 份结算单未能结算",
+                                               "  row 1：p.yb:25：结算单 b1 结算时出错：除数为零"]
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.text("zh"), again.failures[0][1].claim) == (err.text("zh"), "b1")
