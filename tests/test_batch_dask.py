@@ -9,7 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 from yibao.compiler.loader import load_policy
+from yibao.dsl.errors import ClaimsUnsettled
 
 from yibao.batch import run
 from yibao.batch_dask import partition_of, run_dask
@@ -42,6 +44,24 @@ def test_a_local_cluster_settles_exactly_as_one_process(tmp_path: Path) -> None:
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         summary = run_dask(policy, source, tmp_path / "dataset", scheduler=cluster.scheduler_address,
                            partitions=5, chunk=64)
+        # claims that cannot be settled: every one listed, at its input row, as by one process
+        from .compiler.test_columnar_failures import DIVIDING
+
+        (tmp_path / "div.yb").write_text(DIVIDING, encoding="utf-8")
+        dividing = load_policy(tmp_path / "div.yb")
+        bad = [{"id": f"d{i}", "date": "2024-03-01",
+                "person": {"id": f"Q{i}", "scheme": "resident", "age": i % 3},
+                "visit": {"kind": "inpatient", "level": 1, "region": "in_province"},
+                "lines": [{"code": "a", "category": "A", "amount": "3000.00"}]} for i in range(12)]
+        (tmp_path / "bad.jsonl").write_text("".join(json.dumps(c) + "\n" for c in bad), encoding="utf-8")
+        with pytest.raises(ClaimsUnsettled) as alone:
+            run(dividing, tmp_path / "bad.jsonl", tmp_path / "bad.parquet", sort=True)
+        with pytest.raises(ClaimsUnsettled) as spread:
+            run_dask(dividing, tmp_path / "bad.jsonl", tmp_path / "bad-ds",
+                     scheduler=cluster.scheduler_address, partitions=3, chunk=4)
+        rows = [row for row, _ in alone.value.failures]
+        assert [row for row, _ in spread.value.failures] == rows == [0, 3, 6, 9]
+        assert spread.value.text("zh") == alone.value.text("zh") and str(spread.value) == str(alone.value)
     parts = sorted(p.name for p in (tmp_path / "dataset").iterdir())
     assert parts == [f"part-{k:05d}.parquet" for k in range(5)]
     assert summary.claims == 400 and summary.persons == 90

@@ -31,7 +31,7 @@ from yibao.batch import CHUNK, Summary, person_chunks, settle_columnar, settleme
 from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
 from yibao.compiler.columnar_read import unread_line_fields
-from yibao.dsl.errors import ClaimIssue, SettlementError, YibaoError
+from yibao.dsl.errors import ClaimIssue, ClaimsUnsettled, SettlementError, YibaoError
 from yibao.formats import COMPRESSION, ROW_GROUP, Skippable, dataset_folder, guess
 from yibao.output import OutputError
 
@@ -105,6 +105,7 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
         table = table.drop_columns([ROW])
         schema = F.settlement_schema(policy.layers, policy.accumulators)
         parts, issues, persons = [], [], 0
+        failures: list[tuple[int, SettlementError]] = []
         slices = (table.slice(i, chunk) for i in range(0, table.num_rows, chunk))
         for part in person_chunks(slices, rows=rows, chunk=chunk):
             try:
@@ -112,10 +113,15 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
             except ClaimError as err:
                 issues.extend((i.path, i.phrase or i.message, i.row) for i in err.issues)  # a phrase pickles
                 continue
+            except ClaimsUnsettled as err:  # each failure at its input row; its error pickles whole
+                failures.extend(err.failures)
+                continue
             parts.append(settled)
             persons += len(pc.unique(settled.column("person_id")))
         if issues:
             return "rejected", issues[:MAX_ISSUES]
+        if failures:
+            return "unsettled", failures[:MAX_ISSUES]
         result = pa.concat_tables(parts) if parts else schema.empty_table()
         pages = settlement_pages(schema)
         pq.write_table(result.cast(schema), out, row_group_size=ROW_GROUP, compression=COMPRESSION,
@@ -177,16 +183,22 @@ def run_dask(policy: Any, source: Path, output: Path, *, scheduler: str | None =
 
 def _summary(results: list[tuple[str, Any]], source: Path) -> Summary:
     issues: list[ClaimIssue] = []
+    failures: list[tuple[int, SettlementError]] = []
     summary = Summary()
     for status, value in results:
         if status == "error":
             raise SettlementError(value)
         if status == "rejected":
             issues.extend(ClaimIssue(path, message, row) for path, message, row in value)
+        elif status == "unsettled":
+            failures.extend(value)
         else:
             summary.claims += value[0]
             summary.persons += value[1]
     if issues:
         by_row = sorted(issues, key=lambda issue: -1 if issue.row is None else issue.row)
         raise F.ClaimsRejected(by_row[:MAX_ISSUES], str(source), what="claims")
+    if failures:  # every partition's, in input order, as one process lists them
+        failures.sort(key=lambda f: f[0])
+        raise ClaimsUnsettled(failures[:MAX_ISSUES], str(source), max(0, len(failures) - MAX_ISSUES))
     return summary
