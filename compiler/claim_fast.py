@@ -127,6 +127,19 @@ def build_view(scope: Scope, dates: dict[str, Any] | None = None) -> Callable[[A
     return fast
 
 
+def _when_given(out: _Writer, f: Field, var: str, bad: str) -> None:
+    """The ``if`` whose body declines: ``bad`` of a required field; of an optional one only when
+    it is given (absent, it stays None or takes its default)."""
+    if f.required:
+        out.w(f"if {bad}:")
+    elif f.default is None:
+        out.w(f"if {var} is not None and {f'({bad})' if ' or ' in bad else bad}:")
+    else:
+        out.w(f"if {var} is None:")
+        out.w(f"    {var} = {f.default!r}")
+        out.w(f"elif {bad}:")
+
+
 def _text(out: _Writer, var: str, limit: int) -> str:
     """A condition true when ``var`` is not text the full path would keep as it is: a ``str`` of at
     most ``limit`` characters, none of them an unpaired surrogate (``claims._text_issue``). ASCII
@@ -156,14 +169,7 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
         if f.kind == "text":
             out.w(f"{var} = {get}")
             check = f"{var} not in {out.seen(f.limit)}" if remember else _text(out, var, f.limit)
-            if f.required:
-                out.w(f"if {check}:")
-            elif f.default is None:  # absent stays None
-                out.w(f"if {var} is not None and {check}:")
-            else:
-                out.w(f"if {var} is None:")
-                out.w(f"    {var} = {f.default!r}")
-                out.w(f"elif {check}:")
+            _when_given(out, f, var, check)
             if remember:
                 out.depth += 1
                 _remember(out, var, f.limit)
@@ -196,12 +202,7 @@ def _fields(out: _Writer, scope: Scope, fields: tuple[Field, ...], obj: str, pre
         elif f.kind == "int":
             out.w(f"{var} = {get}")
             bad = f"{var}.__class__ is not int or {var} < {f.minimum} or {var} > {f.limit}"
-            if f.default is None:  # absent stays None
-                out.w(f"if {var} is not None and ({bad}):")
-            else:
-                out.w(f"if {var} is None:")
-                out.w(f"    {var} = {f.default!r}")
-                out.w(f"elif {bad}:")
+            _when_given(out, f, var, bad)
             out.w("    return None")
         elif f.kind == "amount":
             out.w(f"{var} = {get}")

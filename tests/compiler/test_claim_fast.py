@@ -207,3 +207,17 @@ def test_the_generated_check_reads_as_the_snapshot_and_is_deterministic(snapshot
     again = yibao.load_policy(jiujiang().ast.path).fast_view
     assert again is not None and source == again.__doc__
     assert source == snapshot_py
+
+
+def test_an_optional_field_is_checked_only_when_given() -> None:
+    """``x is not None and (a or b)``, never ``x is not None and a or b``: an absent optional text
+    is accepted, not declined by a TypeError of its check."""
+    from yibao.compiler.claim_fast import _text, _when_given, _Writer
+    from yibao.compiler.claim_fields import Field
+
+    out = _Writer()
+    _when_given(out, Field("note", "text", "an optional text"), "v", _text(out, "v", 5))
+    condition = out.lines[0].strip().removeprefix("if ").removesuffix(":")
+    assert eval(condition, {}, {"v": None}) is False  # our own generated condition
+    assert eval(condition, {}, {"v": "too long"}) is True
+    assert eval(condition, {}, {"v": "ok"}) is False
