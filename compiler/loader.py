@@ -230,9 +230,7 @@ class Policy:
             c = self.claim(claim, source)
         try:
             return (self._settle_traced if trace else self._settle)(c)
-        except SettlementError as err:
-            raise self._locate(err, c) from None
-        except Exception as err:
+        except Exception as err:  # a SettlementError, a ZeroDivisionError …: at its policy line
             raise self._locate(err, c) from None
 
 
