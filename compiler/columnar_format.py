@@ -258,7 +258,7 @@ def normalise(table: pa.Table) -> pa.Table:
                 col = _cast(col, f.type)  # safe: a value that does not fit is an error, never cut
         except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
             why = P("column `{name}` ({given}) cannot be read as {type}: {reason}",
-                    name=f.name, given=col.type, type=f.type, reason=err)
+                    name=f.name, given=str(col.type), type=str(f.type), reason=str(err))
             raise ClaimsRejected([ClaimIssue("$", why)]) from None
         cols[f.name] = col
     if all(cols[f.name].type == f.type for f in CLAIM_SCHEMA):

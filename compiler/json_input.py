@@ -179,7 +179,7 @@ def load_claim_json(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
             data = f.read(max_bytes + 1)
     except OSError as err:
         raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
-                                            reason=os_text(err.strerror) if err.strerror else err))],
+                                            reason=os_text(err.strerror) if err.strerror else str(err)))],
                          str(p)) from None
     if len(data) > max_bytes:
         raise ClaimError([ClaimIssue("$", P("more than {n} bytes", n=format(max_bytes, ",")))], str(p))

@@ -122,7 +122,7 @@ def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
         f = path.open("rb")
     except OSError as err:
         raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
-                                            reason=os_text(err.strerror) if err.strerror else err))],
+                                            reason=os_text(err.strerror) if err.strerror else str(err)))],
                          str(path)) from None
     with f:
         items: list[tuple[str, Any]] = []
@@ -157,7 +157,7 @@ def read_parquet_tables(path: Path, chunk: int) -> Iterator[pa.Table]:
             for batch in batches:
                 yield pa.Table.from_batches([batch])
         except (pa.ArrowException, OSError) as err:
-            raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+            raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=str(err)))],
                              str(file)) from None
 
 
@@ -201,7 +201,7 @@ def _read_parquet_settling(path: Path, chunk: int, skippable: Skippable | None) 
         for file in files:
             yield from _file_chunks(file, chunk, skippable)
     except (pa.ArrowException, OSError) as err:
-        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=str(err)))],
                          str(path)) from None
 
 

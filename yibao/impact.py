@@ -45,7 +45,7 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for a file that is not Parquet
-        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=err))],
+        raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=str(err)))],
                          str(path)) from None
     if "person_id" in table.column_names:  # the columnar schema (docs/columnar.md)
         from yibao.compiler.columnar_format import table_to_claims
@@ -61,7 +61,7 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
             try:
                 yield source, json.loads(row["claim"])
             except (TypeError, json.JSONDecodeError) as err:
-                raise ClaimError([ClaimIssue("claim", P("not valid JSON: {reason}", reason=err))],
+                raise ClaimError([ClaimIssue("claim", P("not valid JSON: {reason}", reason=str(err)))],
                                  source) from None
         else:
             yield source, _drop_nulls(row)

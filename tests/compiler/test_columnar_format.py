@@ -163,3 +163,14 @@ def test_a_normal_table_is_normalised_as_it_is() -> None:
     assert again is not int32 and again.schema == F.CLAIM_SCHEMA and again.equals(table)
     fewer = F.normalise(table.drop_columns(["referral"]))
     assert fewer.schema == F.CLAIM_SCHEMA and fewer.column("referral").null_count == 2
+
+
+def test_a_column_that_cannot_be_read_is_an_issue_that_pickles_as_text() -> None:
+    """An issue's phrase carries the reason as text, never the exception (the Dask path pickles it)."""
+    import pickle
+
+    with pytest.raises(F.ClaimsRejected) as err:
+        F.normalise(pa.table({"id": pa.array(["a"]), "age": pa.array(["x"])}))
+    phrase = err.value.issues[0].phrase
+    assert all(isinstance(v, str | int) for _, v in phrase.args)
+    assert pickle.loads(pickle.dumps(phrase)).en().startswith("column `age` (string) cannot be read as int16")
