@@ -61,14 +61,17 @@ def build(scope: Scope, dates: dict[str, Any], fallback: Check | None = None) ->
     return reader
 
 
+ClaimCheck = Callable[[Any], Claim | None]
+
+
 def build_claims(scope: Scope, dates: dict[str, Any],
-                 fallback: Callable[[Any], Claim | None] | None = None) -> Callable[[Any], Claim | None] | None:
+                 fallback: ClaimCheck | None = None) -> ClaimCheck | None:
     """The same reader giving the ``Claim`` itself (``to_claim`` of the view, its ``Line`` s filled
     in C the same way), which the generated ``settle`` reads as fast as a validated claim; None
     without the extension. ``fallback``: the Python check's ``Claim`` (``claim_fast.claims_of``)."""
     if C is None:
         return None
-    reader: Callable[[Any], Claim | None] = C.Reader(spec(scope, dates, claims=True), fallback)
+    reader: ClaimCheck = C.Reader(spec(scope, dates, claims=True), fallback)
     return reader
 
 
@@ -84,7 +87,8 @@ def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False) -> tuple[
 
 
 def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],
-            keys: frozenset[str] | None = None, *, line: Any = LineView) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+            keys: frozenset[str] | None = None,
+            *, line: Any = LineView) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """An object's allowed keys (all its fields' unless ``keys``), in the fields' order — the order a
     claim usually gives them in, which the reader tries first — and its fields' entries (``line``:
     what a bill line is made into)."""
