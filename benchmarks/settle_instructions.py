@@ -23,8 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
-PATHS = ("hand_settle", "settle_fast", "settle_fast(view)", "policy.settle(dict)", "read_claim.read(dict)",
-         "read_view.read(dict)")
+PATHS = ("hand_settle", "settle_fast", "settle_fast(view)", "policy.settle(dict)", "settle(read_view(dict))",
+         "read_claim.read(dict)", "read_view.read(dict)")
 
 
 def child(path: str, n: int, repeat: int) -> None:
@@ -41,6 +41,7 @@ def child(path: str, n: int, repeat: int) -> None:
     views = [policy.fast_view(d) for d in data]  # type: ignore[misc]
     fns = {"hand_settle": (hand_settle, claims), "settle_fast": (policy.settle_fast, claims),
            "settle_fast(view)": (policy.module.settle, views), "policy.settle(dict)": (policy.settle, data),
+           "settle(read_view(dict))": (lambda d: policy.module.settle(policy.read_view(d)), data),  # type: ignore[misc]
            "read_claim.read(dict)": (getattr(policy.read_claim, "read", None), data),
            "read_view.read(dict)": (getattr(policy.read_view, "read", None), data)}
     fn, inputs = fns.get(path, (None, data))

@@ -176,7 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # What a user calls: a dict in, validated (the fast accept path: the C reader filling the
         # Claim), settled.
         "policy.settle(dict)": (policy.settle, data),
-        # The same through the Claim: validated, the frozen Claim and Lines built, then settled.
+        # The route settle(dict) took before the reader filled the Claim: the C reader's ClaimView,
+        # settled (without Policy.settle's own call around it).
+        "settle(read_view(dict)), the view route": (
+            lambda d: policy.module.settle(policy.read_view(d)), data),  # type: ignore[misc]
+        # The same through Policy.claim: validated, the Claim filled by the C reader, then settled.
         "settle_fast(policy.claim(dict))": (lambda d: policy.settle_fast(policy.claim(d)), data),
         # The same settling after the generated Python check alone (what settle(dict) was before
         # the C reader; the reference the C reader is measured against).
