@@ -7,13 +7,15 @@ executes do not. Each path runs in its own process under ``valgrind --tool=callg
 with the claims settled ``--repeat`` times and once not at all (the same set-up); the difference
 over the claims read is the path's count per claim, C and Python alike. Cache misses and branch
 mispredictions are not counted, so the ratios are those of the work done, which is what the
-wall-time ratios of ``settle_throughput.py`` approach on a quiet machine. Needs ``valgrind``.
+wall-time ratios of ``settle_throughput.py`` approach on a quiet machine. String hashing is fixed
+(``PYTHONHASHSEED=0``) so that runs repeat. Needs ``valgrind``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import re
 import shutil
 import subprocess
@@ -55,7 +57,8 @@ def instructions(path: str, n: int, repeat: int) -> int:
     """Instructions the whole process executed (callgrind's total)."""
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
            "--child", path, "-n", str(n), "--repeat", str(repeat)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same set and dict probes in every process
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stderr
     found = re.search(r"Collected : (\d+)", out)
     if found is None:
         raise SystemExit(f"no instruction count from valgrind:\n{out[-2000:]}")
