@@ -167,3 +167,19 @@ def test_mutated_claims_settle_as_their_validated_claims_do(index: int) -> None:
             policy.settle(data)
         return
     assert _figures(policy.settle(data)) == before, json.dumps(data, ensure_ascii=False, default=str)[:300]
+
+
+def test_without_the_extension_settle_of_a_dict_settles_the_python_check_s_view(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that could not compile the C reader: ``read_claim`` is None, ``settle`` and ``claim``
+    of a dict go through the generated Python check, and say the same."""
+    from yibao.compiler import claim_reader
+
+    monkeypatch.setattr(claim_reader, "C", None)
+    policy = yibao.load_policy(jiujiang().ast.path)
+    assert policy.read_claim is None and policy.read_view is policy.fast_view
+    for data in sample_policy_claims(policy, 20, 3):
+        settled = policy.settle(data)
+        assert type(settled._claim) is ClaimView
+        _same_as_before(policy, data)
+        assert policy.claim(data) == policy.full_claim(data)
