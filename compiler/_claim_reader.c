@@ -48,7 +48,8 @@ static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_TypeError, "a Reader is built once");
         return -1;
     }
-    /* (claim object, the claim's record (ClaimView, or (Claim, names)), width, dates, date reader, raw slot, age slot or -1, applies) */
+    /* (claim object, the claim's record (ClaimView, or (Claim, names)), width, dates, date reader,
+     * raw slot, age slot or -1, applies) */
     if (PyTuple_GET_SIZE(spec) != 8) {
         PyErr_SetString(PyExc_ValueError, "claim reader spec: an 8-tuple");
         return -1;

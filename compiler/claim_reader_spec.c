@@ -75,7 +75,8 @@ const Maker *cr_parse_maker(Reader *r, PyObject *spec, Py_ssize_t width) {
             if (m->offset[j] == m->offset[i]) m->offset[i] = -1;
         }
         if (m->offset[i] < 0) {
-            PyErr_Format(PyExc_ValueError, "claim reader spec: %R is not a slot of its own of %R, or is named twice", name, m->type);
+            PyErr_Format(PyExc_ValueError, "claim reader spec: %R is not a slot of its own of %R, or is named twice",
+                         name, m->type);
             return NULL;
         }
     }
@@ -153,8 +154,9 @@ static int parse_field(Reader *r, PyObject *t, Field *f, Py_ssize_t width) {
         if (f->digits < 1 || f->digits > 15 || f->s[0] < 0 || f->s[0] >= width) goto bad;
         return 0;
     case K_LINES: {
-        /* extra: (line object, a line's record (LineView, or (Line, names)), its width, priced or None, category, class, unit price,
-         * split and amount slots of a line, the claim's total slot, the most a total may be) */
+        /* extra: (line object, a line's record (LineView, or (Line, names)), its width, priced or
+         * None, category, class, unit price, split and amount slots of a line, the claim's total
+         * slot, the most a total may be) */
         if (!PyTuple_Check(extra) || PyTuple_GET_SIZE(extra) != 11) goto bad;
         Py_ssize_t lw = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(extra, 2), "width");
         if (PyErr_Occurred()) return -1;
