@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from yibao import __version__
 from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
 from yibao.cli_types import EXISTING, LETTER_FORMATS, OUTPUT
@@ -189,7 +190,8 @@ class YibaoGroup(click.Group):
 
 
 @click.group(cls=YibaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="yibao")
+# The version as yibao says it (not looked up in the installed packages' metadata at every start)
+@click.version_option(version=__version__, package_name="yibao")
 def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
 

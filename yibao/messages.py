@@ -136,6 +136,6 @@ def current_lang() -> str:
     lang = _current.get()
     if lang is not None:
         return lang
-    from yibao.config import default_lang
+    from yibao.lang import default_lang
 
     return default_lang()
