@@ -91,5 +91,7 @@ def standalone_source() -> str:
               "# do not edit (dsl/standalone_gen.py says why). Lark's own code below is MIT-licensed.\n")
     out.write(f"GRAMMAR_SHA256 = {grammar_digest(grammar)!r}\n")
     out.write(f"LARK_VERSION = {lark.__version__!r}\n")
-    gen_standalone(_Canonical(lark.Lark(grammar, **OPTIONS)), out=out)
+    # compressed: the tables as one pickled string, not a 150 kB literal that Python would compile in
+    # every process when byte-code caching is off (PYTHONDONTWRITEBYTECODE, as on this project's CI)
+    gen_standalone(_Canonical(lark.Lark(grammar, **OPTIONS)), out=out, compress=True)
     return out.getvalue()
