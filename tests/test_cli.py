@@ -313,6 +313,22 @@ def test_version_is_the_installed_packages() -> None:
     assert result.exit_code == 0 and result.output.split()[-1] == version("yibao") == yibao.__version__
 
 
+def test_the_console_script_exits_with_the_commands_status(tmp_path: Path) -> None:
+    """``yibao`` is ``run``: ``main`` with its exit status and messages, then no last collection."""
+    import tomllib
+
+    scripts = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["yibao"] == "yibao.cli:run"
+    bad = tmp_path / "bad.yb"
+    bad.write_text("policy x\n  nonsense here\n", encoding="utf-8")
+    probe = "import sys; from yibao.cli import run; sys.exit(run())"
+    for args, status in ((["--version"], 0), (["check", POLICY], 0), (["check", str(bad)], 1)):
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+        assert done.returncode == status, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert "bad.yb:1:9: error[Y0101]" in done.stderr
+
+
 def test_every_lazy_command_is_registered_by_its_module() -> None:
     """``LAZY_COMMANDS`` names each command its module's ``register`` defines, and nothing else."""
     from yibao.cli import LAZY_COMMANDS
