@@ -348,8 +348,10 @@ class ColumnarGenerator(ColumnarLayers):
                 with w.indent():
                     w("out_of_scope, first_self_pay, total = fused")
                 w("else:")
+                saved = dict(self.common)  # a test first computed in this branch is not for after it
                 with w.indent():
                     self.classify_numpy(cls, mode)
+                self.common = saved
             w("in_scope = total - out_of_scope - first_self_pay")
 
     def classify_numpy(self, cls: ast.Classify, mode: str) -> None:

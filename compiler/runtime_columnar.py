@@ -448,7 +448,7 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
     prev, groups = waves(batch)
     if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
-        paid, new_ytd = module.settle_layers(batch, env, own)
+        paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
     ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
@@ -465,12 +465,39 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
             start = getattr(module, "YEAR_START", (1, 1))
             same = period_index(batch.day[idx], period, start) == period_index(batch.day[src], period, start)
             ytd[a] = np.where(carry & ~same, 0, ytd[a])
-        paid, new_ytd = module.settle_layers(batch.take(idx), {k: v[idx] for k, v in env.items()}, ytd)
+        paid, new_ytd = _in_blocks(module, batch, idx, {k: v[idx] for k, v in env.items()}, ytd)
         for name, value in zip(module.LAYERS, paid, strict=True):
             payers[name][idx] = value
         for a in accs:
             ytd_out[a][idx] = new_ytd[a]
     return _settled(module, env, payers, ytd_out, n)
+
+
+BLOCK = 8_192  # claims a `settle_layers` call settles: its temporaries stay in the cache
+
+
+def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str, Any],
+               ytd: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    """``settle_layers`` over the claims ``idx`` of a wave (None: the whole batch, in its order),
+    ``BLOCK`` claims at a time: each claim's layers depend on its own columns only, and a NumPy
+    operation over 8,192 claims reads and writes the cache where one over a million goes to memory
+    and back for every temporary (``benchmarks/README.md``, "columnar.py")."""
+    n = batch.n if idx is None else len(idx)
+    columns = (*env.values(), *ytd.values())
+    if n <= BLOCK or not all(isinstance(v, np.ndarray) and v.shape == (n,) for v in columns):
+        return module.settle_layers(batch if idx is None else batch.take(idx), env, ytd)
+    paid = [np.empty(n, dtype=I64) for _ in module.LAYERS]
+    new_ytd = {a: np.empty(n, dtype=I64) for a in module.ACCUMULATORS}
+    for lo in range(0, n, BLOCK):
+        cut = slice(lo, lo + BLOCK)
+        part = np.arange(lo, min(n, lo + BLOCK)) if idx is None else idx[cut]
+        got, new = module.settle_layers(batch.take(part), {k: v[cut] for k, v in env.items()},
+                                        {a: v[cut] for a, v in ytd.items()})
+        for out, value in zip(paid, got, strict=True):
+            out[cut] = value
+        for a, out in new_ytd.items():
+            out[cut] = new[a]
+    return paid, new_ytd
 
 
 def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyLines) -> None:
