@@ -446,10 +446,11 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     n = batch.n
     accs = module.ACCUMULATORS
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
-    prev, groups = waves(batch)
-    if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
+    batch.person_code()  # how many persons
+    if n and batch.persons == n:  # every claim its person's first: one step over the batch as it is
         paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
+    prev, groups = waves(batch)
     ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
     periods = {a: acc.period for a in accs
@@ -474,6 +475,27 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
 
 
 BLOCK = 8_192  # claims a `settle_layers` call settles: its temporaries stay in the cache
+
+
+def in_blocks(fn: Any, c: Batch, env: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """``fn(c)`` (``fn(c, env)``), claim-level columns by name, computed ``BLOCK`` claims at a time
+    (``_in_blocks``) and joined; a claim's failures are recorded on the batch as they would be at once."""
+    n = c.n
+    if n <= BLOCK or (env is not None and not all(
+            isinstance(v, np.ndarray) and v.shape == (n,) for v in env.values())):
+        return fn(c) if env is None else fn(c, env)
+    out: dict[str, np.ndarray] = {}
+    for lo in range(0, n, BLOCK):
+        cut = slice(lo, lo + BLOCK)
+        part = c.take(np.arange(lo, min(n, lo + BLOCK)))
+        got = fn(part) if env is None else fn(part, {k: v[cut] for k, v in env.items()})
+        for name, value in got.items():
+            value = np.asarray(value)
+            if name not in out:
+                out[name] = np.empty(n, dtype=value.dtype)
+            assert value.dtype == out[name].dtype, name  # the same code in every block
+            out[name][cut] = value
+    return out
 
 
 def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str, Any],

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler import line_pass
+from yibao.compiler import line_pass, runtime_columnar
 from yibao.compiler.codegen_columnar import generate_columnar
 from yibao.compiler.loader_columnar import columnar_module
 from yibao.compiler.runtime_columnar import batch_from_claims, choose, settle_batch
@@ -47,16 +47,41 @@ def test_fused_equals_numpy_equals_scalar(path: Any, monkeypatch: pytest.MonkeyP
     batch = batch_from_claims(claims, module)
     if fused:
         assert line_pass.line_sums(batch, module.LINE_RULES) is not None  # the pass ran, not NumPy
-    got = settle_batch(module, batch, keep_going=True)
-    monkeypatch.setattr(line_pass, "_C", None)
-    numpy = settle_batch(module, batch_from_claims(claims, module), keep_going=True)
-    for name in ("total", "out_of_scope", "first_self_pay", "in_scope", "person"):
-        assert np.array_equal(getattr(got, name), getattr(numpy, name)), name
-    for name in policy.layers:
-        assert np.array_equal(got.payers[name], numpy.payers[name]), name
+    kernel = line_pass._C
+    for own_person in (False, True):  # persons with several claims (waves); each claim its own person
+        def batch(own_person: bool = own_person) -> Any:
+            b = batch_from_claims(claims, module)
+            if own_person:
+                b.person_id = np.array([f"u{i}" for i in range(b.n)])
+            return b
+
+        monkeypatch.setattr(runtime_columnar, "BLOCK", 37)  # parameters and layers by 37 claims
+        monkeypatch.setattr(line_pass, "_C", kernel)
+        got = settle_batch(module, batch(), keep_going=True)
+        monkeypatch.setattr(line_pass, "_C", None)
+        monkeypatch.setattr(runtime_columnar, "BLOCK", 10**9)  # the NumPy code over the whole batch
+        numpy = settle_batch(module, batch(), keep_going=True)
+        for name in ("total", "out_of_scope", "first_self_pay", "in_scope", "person"):
+            assert np.array_equal(getattr(got, name), getattr(numpy, name)), name
+        for name in policy.layers:
+            assert np.array_equal(got.payers[name], numpy.payers[name]), name
+        for name in policy.accumulators:
+            assert np.array_equal(got.ytd[name], numpy.ytd[name]), name
+        assert {i: str(e) for i, e in got.errors.items()} == {i: str(e) for i, e in numpy.errors.items()}
     scalar = _scalar(policy, claims)
     assert [(int(got.total[i]), int(got.out_of_scope[i]), int(got.first_self_pay[i]), int(got.in_scope[i]))
             for i in range(len(claims))] == [s[3] for s in scalar]
+
+
+def test_claims_fail_in_blocks_as_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parameters and layers that divide by zero, settled three claims at a time: each claim fails
+    or is settled exactly as the scalar path does (the failures' property test, in blocks)."""
+    from .test_columnar_failures import (
+        test_columnar_fails_and_settles_exactly_the_claims_the_scalar_path_does,
+    )
+
+    monkeypatch.setattr(runtime_columnar, "BLOCK", 3)
+    test_columnar_fails_and_settles_exactly_the_claims_the_scalar_path_does()
 
 
 def test_where_the_pass_declines_the_numpy_code_runs(monkeypatch: pytest.MonkeyPatch) -> None:
