@@ -272,28 +272,6 @@ class ColumnarGenerator(ColumnarLayers):
             default = pairs[-1][1]
             w(f"{var} = full(c.n, choose(c.n, [{', '.join(conds)}], [{', '.join(values)}], {default}))")
 
-    def parameters(self, head: str, doc: str, params: list[ast.Parameter], reads: list[str]) -> None:
-        """A function computing ``params`` for some claims (``runtime_columnar.in_blocks`` calls it
-        per block), reading ``reads`` from ``env``; it returns them by name."""
-        w = self.w
-        w(f"def {head}:", self.p.header.span)
-        with w.indent():
-            w(repr(doc))
-            w("zero = np.zeros(c.n, dtype=I64)")
-            for name in reads:
-                w(f"{name} = env[{name!r}]")
-            self.common = {}
-            for p in params:
-                self.parameter(p)
-            w("return {")
-            with w.indent():
-                for p in params:
-                    var = f"p_{_ident(p.name, p.span)}"
-                    w(f"{var!r}: {var},")
-            w("}")
-        w()
-        w()
-
     def definition(self, d: ast.Definition, name: str) -> str:
         """Code for a definition's value (emitting the statements it needs first)."""
         mode = self.default_mode
@@ -470,33 +448,27 @@ class ColumnarGenerator(ColumnarLayers):
             w(f"return full(c.n, {self.expr(h.applies, self.default_mode) if h.applies else 'True'})")
         w()
         w()
-        params = list(self.c.param_order)
-        early = [p for p in params if p.name not in late]
-        later = [p for p in params if p.name in late]
-        totals = ["total", "out_of_scope", "first_self_pay", "in_scope"]
-        pnames = {p.name: f"p_{_ident(p.name, p.span)}" for p in params}
-        self.parameters("parameters(c)", "The parameters that do not read the bill, per claim.", early, [])
-        if later:
-            self.parameters("late_parameters(c, env)", "The parameters that read the bill's totals.", later,
-                            totals + [pnames[p.name] for p in early])
         w("def prepare(c):", h.span)
         with w.indent():
-            w('"""Per claim: parameters (by blocks of claims), every line classified, the totals."""')
-            w("env = in_blocks(parameters, c)")
-            for p in early:
-                w(f"{pnames[p.name]} = env[{pnames[p.name]!r}]")
+            w('"""Per claim: parameters, the classification of every line, the totals."""')
+            w("zero = np.zeros(c.n, dtype=I64)")
             self.common = {}
+            params = list(self.c.param_order)
+            for p in params:
+                if p.name not in late:
+                    self.parameter(p)
             self.classify()
             self.line_rates()
-            w("env.update({")
+            for p in params:
+                if p.name in late:
+                    self.parameter(p)
+            names = ["total", "out_of_scope", "first_self_pay", "in_scope"] + [
+                f"p_{_ident(p.name, p.span)}" for p in params]
+            w("return {")
             with w.indent():
-                for name in totals:
+                for name in names:
                     w(f"{name!r}: {name},")
-            w("})")
-            if later:
-                w("env.update(in_blocks(late_parameters, c, env))")
-            w("return env")
-        names = totals + [pnames[p.name] for p in params]
+            w("}")
         w()
         w()
         w("def settle_layers(c, env, ytd):", h.span)
@@ -538,7 +510,7 @@ class ColumnarGenerator(ColumnarLayers):
         head(")")
         head("from yibao.compiler.runtime_columnar import (")
         for name in ("I64", "all_of", "any_of", "choose", "div_down", "div_half_even", "div_half_up",
-                     "div_up", "floor_mul_div", "full", "in_blocks", "isin", "max", "min", "sums", "where"):
+                     "div_up", "floor_mul_div", "full", "isin", "max", "min", "sums", "where"):
             head(f"    {name},")
         head(")")
         if self.fused is not None:

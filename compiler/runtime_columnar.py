@@ -193,6 +193,37 @@ class Wave:
         self._batch.fail_claim(int(self._idx[i]), message)
 
 
+class Block(Wave):
+    """The claims ``lo`` to ``hi`` of a batch, in order (``_in_blocks``): columns as views."""
+
+    def __init__(self, batch: Batch, lo: int, hi: int) -> None:
+        super().__init__(batch, np.arange(lo, hi))
+        self._cut = slice(lo, hi)
+        self._lo = lo
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        column = getattr(self._batch, name)
+        if isinstance(column, dict):  # `paid`: layer → column
+            value: Any = {key: v[self._cut] for key, v in column.items()}
+        elif not isinstance(column, np.ndarray) and hasattr(column, "slice"):  # ids kept in Arrow
+            value = column.slice(self._lo, self.n)
+        else:
+            value = column[self._cut]
+        setattr(self, name, value)
+        return value
+
+    def has(self, item: str) -> np.ndarray:
+        return self._batch.has(item)[self._cut]
+
+    def failed(self, i: int) -> bool:
+        return self._lo + i in self._batch.errors
+
+    def fail_claim(self, i: int, message: SettlementError) -> None:
+        self._batch.fail_claim(self._lo + i, message)
+
+
 def _strings(column: Any) -> np.ndarray:
     """Ids as a NumPy unicode array (a reader may keep them as an Arrow array)."""
     if isinstance(column, np.ndarray):
@@ -474,35 +505,14 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     return _settled(module, env, payers, ytd_out, n)
 
 
-BLOCK = 8_192  # claims a `settle_layers` call settles: its temporaries stay in the cache
-
-
-def in_blocks(fn: Any, c: Batch, env: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
-    """``fn(c)`` (``fn(c, env)``), claim-level columns by name, computed ``BLOCK`` claims at a time
-    (``_in_blocks``) and joined; a claim's failures are recorded on the batch as they would be at once."""
-    n = c.n
-    if n <= BLOCK or (env is not None and not all(
-            isinstance(v, np.ndarray) and v.shape == (n,) for v in env.values())):
-        return fn(c) if env is None else fn(c, env)
-    out: dict[str, np.ndarray] = {}
-    for lo in range(0, n, BLOCK):
-        cut = slice(lo, lo + BLOCK)
-        part = c.take(np.arange(lo, min(n, lo + BLOCK)))
-        got = fn(part) if env is None else fn(part, {k: v[cut] for k, v in env.items()})
-        for name, value in got.items():
-            value = np.asarray(value)
-            if name not in out:
-                out[name] = np.empty(n, dtype=value.dtype)
-            assert value.dtype == out[name].dtype, name  # the same code in every block
-            out[name][cut] = value
-    return out
+BLOCK = 16_384  # claims a `settle_layers` call settles: its temporaries stay in the cache
 
 
 def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str, Any],
                ytd: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
     """``settle_layers`` over the claims ``idx`` of a wave (None: the whole batch, in its order),
     ``BLOCK`` claims at a time: each claim's layers depend on its own columns only, and a NumPy
-    operation over 8,192 claims reads and writes the cache where one over a million goes to memory
+    operation over 16,384 claims reads and writes the cache where one over a million goes to memory
     and back for every temporary (``benchmarks/README.md``, "columnar.py")."""
     n = batch.n if idx is None else len(idx)
     columns = (*env.values(), *ytd.values())
@@ -512,8 +522,8 @@ def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str,
     new_ytd = {a: np.empty(n, dtype=I64) for a in module.ACCUMULATORS}
     for lo in range(0, n, BLOCK):
         cut = slice(lo, lo + BLOCK)
-        part = np.arange(lo, min(n, lo + BLOCK)) if idx is None else idx[cut]
-        got, new = module.settle_layers(batch.take(part), {k: v[cut] for k, v in env.items()},
+        part = Block(batch, lo, min(n, lo + BLOCK)) if idx is None else batch.take(idx[cut])
+        got, new = module.settle_layers(part, {k: v[cut] for k, v in env.items()},
                                         {a: v[cut] for a, v in ytd.items()})
         for out, value in zip(paid, got, strict=True):
             out[cut] = value

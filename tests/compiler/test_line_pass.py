@@ -5,6 +5,7 @@ buffers of every wrong kind (never a crash)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from typing import Any
@@ -55,7 +56,7 @@ def test_fused_equals_numpy_equals_scalar(path: Any, monkeypatch: pytest.MonkeyP
                 b.person_id = np.array([f"u{i}" for i in range(b.n)])
             return b
 
-        monkeypatch.setattr(runtime_columnar, "BLOCK", 37)  # parameters and layers by 37 claims
+        monkeypatch.setattr(runtime_columnar, "BLOCK", 37)  # the layers by blocks of 37 claims
         monkeypatch.setattr(line_pass, "_C", kernel)
         got = settle_batch(module, batch(), keep_going=True)
         monkeypatch.setattr(line_pass, "_C", None)
@@ -74,14 +75,28 @@ def test_fused_equals_numpy_equals_scalar(path: Any, monkeypatch: pytest.MonkeyP
 
 
 def test_claims_fail_in_blocks_as_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parameters and layers that divide by zero, settled three claims at a time: each claim fails
+    """Layers and parameters that divide by zero, the layers three claims at a time: each claim fails
     or is settled exactly as the scalar path does (the failures' property test, in blocks)."""
     from .test_columnar_failures import (
+        _claim_of,
+        _dividing,
         test_columnar_fails_and_settles_exactly_the_claims_the_scalar_path_does,
     )
+    from .test_columnar_failures import _columnar as _failing_columnar
+    from .test_columnar_failures import _scalar as _failing_scalar
 
     monkeypatch.setattr(runtime_columnar, "BLOCK", 3)
     test_columnar_fails_and_settles_exactly_the_claims_the_scalar_path_does()
+    policy = _dividing()  # and each claim its own person: one wave, in blocks of the batch itself
+    raw = [_claim_of(f"c{i}", f"p{i}", "2024-03-01", age, region=region, level=level,
+                     lines=(("A", f"{(1000 + 937 * i) * (1 + k * 10)}.00"),)
+                     + ((("B", "80.50"),) if i % 4 == 3 else ()))
+           for i, (k, age, region, level) in enumerate(itertools.product(
+               (0, 1), (0, 2, 5), ("local", "in_province"), (1, 2, 3)))]
+    claims = [policy.claim(c) for c in raw]
+    got = _failing_columnar(policy, claims)
+    assert sum(x[0] == "error" and ("div.yb:56" in x[1] or "div.yb:60" in x[1]) for x in got) >= 2
+    assert got == _failing_scalar(policy, claims)
 
 
 def test_where_the_pass_declines_the_numpy_code_runs(monkeypatch: pytest.MonkeyPatch) -> None:

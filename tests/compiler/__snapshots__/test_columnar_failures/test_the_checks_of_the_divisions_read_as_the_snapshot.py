@@ -25,7 +25,6 @@ from yibao.compiler.runtime_columnar import (
     div_up,
     floor_mul_div,
     full,
-    in_blocks,
     isin,
     max,
     min,
@@ -56,8 +55,8 @@ def applies(c):
     return full(c.n, True)
 
 
-def parameters(c):
-    'The parameters that do not read the bill, per claim.'
+def prepare(c):
+    """Per claim: parameters, the classification of every line, the totals."""
     zero = np.zeros(c.n, dtype=I64)
     'parameter by_age: rate by age'
     fail(c, all_of((c.age > 1), (c.age) == 0), ('div.yb', 8), DIVISION_BY_ZERO, INFO)
@@ -84,23 +83,6 @@ def parameters(c):
     'parameter ded: deductible'
     fail(c, ((c.age + 1)) == 0, ('div.yb', 32), DIVISION_BY_ZERO, INFO)
     p_ded = full(c.n, div_half_up(60000, (c.age + 1)))
-    return {
-        'p_by_age': p_by_age,
-        'p_in_city': p_in_city,
-        'p_factor': p_factor,
-        'p_share': p_share,
-        'p_ded': p_ded,
-    }
-
-
-def prepare(c):
-    """Per claim: parameters (by blocks of claims), every line classified, the totals."""
-    env = in_blocks(parameters, c)
-    p_by_age = env['p_by_age']
-    p_in_city = env['p_in_city']
-    p_factor = env['p_factor']
-    p_share = env['p_share']
-    p_ded = env['p_ded']
     'classify: classify'
     own = c.line_owner()
     L = c.take(own)  # the claim's fields, line by line
@@ -131,13 +113,17 @@ def prepare(c):
     out_of_scope = sums(oos, c.line_offsets)
     first_self_pay = sums(fsp, c.line_offsets)
     in_scope = total - out_of_scope - first_self_pay
-    env.update({
+    return {
         'total': total,
         'out_of_scope': out_of_scope,
         'first_self_pay': first_self_pay,
         'in_scope': in_scope,
-    })
-    return env
+        'p_by_age': p_by_age,
+        'p_in_city': p_in_city,
+        'p_factor': p_factor,
+        'p_share': p_share,
+        'p_ded': p_ded,
+    }
 
 
 def settle_layers(c, env, ytd):
