@@ -177,9 +177,11 @@ static int run(const Rule *rules, const int8_t *cat, const int64_t *amt, const i
     Fast local[256];
     uint64_t limit = 0;
     int quick = lines < ((int64_t)1 << 31) && fast_rules(rules, local, &limit);
+    int64_t end = 0;  /* off[0], checked: each offset is read once, so lines read stay within bounds */
     for (Py_ssize_t i = 0; i < n; i++) {
-        int64_t start = off[i], end = off[i + 1];
-        if (end <= start || end > lines) return 0;  /* every line read is within the buffers */
+        int64_t start = end;
+        end = off[i + 1];
+        if (end <= start || end > lines) return 0;  /* a claim without lines, or past the last line */
         int64_t so = 0, sf = 0, st = 0;
         if (quick) {
             uint64_t uo = 0, uf = 0, ut = 0, big = 0;
