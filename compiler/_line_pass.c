@@ -39,7 +39,9 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const
         return 0;
     }
     const char *f = view->format ? view->format : "B";
-    if (*f == '<' || *f == '=' || *f == '@') f++;
+    const uint16_t one = 1;
+    const char native = *(const char *)&one ? '<' : '>';  /* a byte order named is this machine's */
+    if (*f == '=' || *f == '@' || *f == native || (*f == '!' && native == '>')) f++;
     if (view->ndim != 1 || view->itemsize != itemsize || strlen(f) != 1 || strchr(formats, *f) == NULL) {
         PyBuffer_Release(view);
         return 0;

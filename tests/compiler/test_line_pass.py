@@ -216,7 +216,7 @@ def test_hostile_buffers_are_declined_never_read_past() -> None:
         0: [np.zeros(6, dtype=np.int16), np.zeros(6, dtype=np.uint8), np.zeros(12, dtype=np.int8)[::2],
             np.zeros(5, dtype=np.int8), np.zeros((2, 3), dtype=np.int8), [0] * 6, None, "abcdef"],
         1: [np.arange(6, dtype=np.int32), np.arange(6, dtype=float), np.arange(12, dtype=I64)[::2],
-            np.arange(7, dtype=I64), b"\0" * 48],
+            np.arange(7, dtype=I64), b"\0" * 48, np.arange(6, dtype=">i8")],  # the other byte order
         2: [np.array([0, 2, 1, 6]), np.array([1, 2, 4, 6]), np.array([0, 2, 4, 5]), np.array([0, 2, 4, 7]),
             np.array([0, 9, 2, 6]), np.array([0, 2, 2, 6]), np.array([0, 2, 4, 6], dtype=np.int32),
             np.array([], dtype=I64), np.array([0, -4, 4, 6]),
