@@ -173,9 +173,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compiled policy.settle_fast": (policy.settle_fast, claims),
         # The generated settle on ClaimViews read beforehand: settle(dict) less the reading.
         "settle_fast(view), read beforehand": (policy.module.settle, views),
-        # What a user calls: a dict in, validated (the fast accept path), settled (its ClaimView).
+        # What a user calls: a dict in, validated (the fast accept path: the C reader filling the
+        # Claim), settled.
         "policy.settle(dict)": (policy.settle, data),
-        # The same through the Claim: validated, the frozen Claim and Lines built, then settled.
+        # The route settle(dict) took before the reader filled the Claim: the C reader's ClaimView,
+        # settled (without Policy.settle's own call around it).
+        "settle(read_view(dict)), the view route": (
+            lambda d: policy.module.settle(policy.read_view(d)), data),  # type: ignore[misc]
+        # The same through Policy.claim: validated, the Claim filled by the C reader, then settled.
         "settle_fast(policy.claim(dict))": (lambda d: policy.settle_fast(policy.claim(d)), data),
         # The same settling after the generated Python check alone (what settle(dict) was before
         # the C reader; the reference the C reader is measured against).
@@ -183,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "policy.fast_view(dict), check only": (policy.fast_view, data),
         "policy.read_view.read(dict), C reader only": (
             getattr(policy.read_view, "read", policy.fast_view), data),
+        # The same reader filling the slotted Claim and Lines: what settle(dict) and claim(dict) call.
+        "policy.read_claim.read(dict), C reader → Claim": (
+            getattr(policy.read_claim, "read", policy.fast_view), data),
         "policy.claim(dict), fast accept": (policy.claim, data),
         "policy.full_claim(dict), every check": (policy.full_claim, data),
         "floor: key set, category, amount": (floor_read, data),

@@ -48,12 +48,12 @@ static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_TypeError, "a Reader is built once");
         return -1;
     }
-    /* (claim object, ClaimView, width, dates, date reader, raw slot, age slot or -1, applies) */
+    /* (claim object, the claim's record (ClaimView, or (Claim, names)), width, dates, date reader,
+     * raw slot, age slot or -1, applies) */
     if (PyTuple_GET_SIZE(spec) != 8) {
         PyErr_SetString(PyExc_ValueError, "claim reader spec: an 8-tuple");
         return -1;
     }
-    r->view_type = PyTuple_GET_ITEM(spec, 1);
     r->width = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 2), "width");
     r->dates = PyTuple_GET_ITEM(spec, 3);
     r->date_reader = PyTuple_GET_ITEM(spec, 4);
@@ -61,20 +61,22 @@ static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
     r->age_slot = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 6), "age slot");
     r->applies = PyTuple_GET_ITEM(spec, 7);
     if (PyErr_Occurred()) return -1;
-    if (!PyType_Check(r->view_type) || !PyType_IsSubtype((PyTypeObject *)r->view_type, &PyTuple_Type)
-        || r->width < 1 || r->width > MAX_SLOTS || !PyDict_CheckExact(r->dates) || !PyCallable_Check(r->date_reader)
+    if (r->width < 1 || r->width > MAX_SLOTS || !PyDict_CheckExact(r->dates) || !PyCallable_Check(r->date_reader)
         || !PyCallable_Check(r->applies) || r->raw_slot < 0 || r->raw_slot >= r->width || r->age_slot < -1
         || r->age_slot >= r->width || (fallback != Py_None && !PyCallable_Check(fallback))) {
-        PyErr_SetString(PyExc_ValueError, "claim reader spec: bad view type, width, dates or callables");
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: bad width, dates or callables");
         return -1;
     }
+    r->nall = 0;  /* a Reader whose first __init__ failed may be initialised again */
+    r->nmakers = 0;
     r->cap = 4 * MAX_FIELDS;
     r->all = PyMem_Calloc((size_t)r->cap, sizeof(Field));
     if (r->all == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    if (cr_parse_obj(r, PyTuple_GET_ITEM(spec, 0), &r->claim, r->width) < 0) {
+    if (cr_parse_maker(r, PyTuple_GET_ITEM(spec, 1), r->width) == NULL
+        || cr_parse_obj(r, PyTuple_GET_ITEM(spec, 0), &r->claim, r->width) < 0) {
         Reader_free_fields(r);
         return -1;
     }

@@ -20,6 +20,26 @@ enum {
 
 #define MAX_SLOTS 64
 #define MAX_FIELDS 32
+#define MAX_MAKERS 4
+
+#if PY_VERSION_HEX >= 0x030C0000
+#define CR_T_OBJECT_EX Py_T_OBJECT_EX
+#define CR_READONLY Py_READONLY
+#else
+#include <structmember.h>
+#define CR_T_OBJECT_EX T_OBJECT_EX
+#define CR_READONLY READONLY
+#endif
+
+/* What an object's slots are made into: a tuple subclass (``ClaimView``, ``LineView``) filled item by
+ * item, or a slotted class (``Claim``, ``Line``) filled at its members' offsets, as ``to_claim`` fills
+ * it through their descriptors (``object.__new__``, no ``__init__``). */
+typedef struct {
+    PyTypeObject *type;           /* borrowed from the spec */
+    Py_ssize_t n;                 /* slots */
+    int slotted;                  /* 0: a tuple subclass */
+    Py_ssize_t offset[MAX_SLOTS]; /* slotted: where slot i goes */
+} Maker;
 
 typedef struct Field Field;
 
@@ -49,6 +69,7 @@ struct Field {
     int digits;         /* amount: most digits before the point */
     Obj obj;            /* object: its fields; lines: a line's fields */
     Py_ssize_t s[8];    /* kind-specific slots (below) */
+    const Maker *maker; /* lines: what a line is made into */
     PyObject *o[4];     /* kind-specific objects (below) */
     long long big;      /* lines: the most a claim's total may be */
 };
@@ -58,7 +79,9 @@ typedef struct {
     vectorcallfunc vectorcall;
     PyObject *spec;      /* keeps every borrowed object alive */
     PyObject *fallback;  /* called with the data when the reader declines; may be None */
-    PyObject *view_type, *dates, *date_reader, *applies;
+    PyObject *dates, *date_reader, *applies;
+    Maker makers[MAX_MAKERS];  /* [0]: the claim's; then the lines' */
+    int nmakers;
     Py_ssize_t width, raw_slot, age_slot;
     Obj claim;
     Field *all;          /* every Field, for freeing */
@@ -82,6 +105,18 @@ static inline Py_hash_t str_hash(PyObject *k) {
     return PyObject_Hash(k);
 }
 
+/* Where exact str ``k`` (of hash ``h``) is among ``obj``'s keys, trying ``from`` first and going
+ * round from there (a dict usually gives its keys in the table's order), or -1. */
+static inline Py_ssize_t find_key_from(const Obj *obj, PyObject *k, Py_hash_t h, Py_ssize_t from) {
+    for (Py_ssize_t i = from; i < obj->nkeys; i++) {
+        if (obj->hash[i] == h && str_eq(obj->key[i], k)) return i;
+    }
+    for (Py_ssize_t i = 0; i < from; i++) {
+        if (obj->hash[i] == h && str_eq(obj->key[i], k)) return i;
+    }
+    return -1;
+}
+
 /* Where exact str ``k`` (of hash ``h``) is among ``obj``'s keys, or -1. */
 static inline Py_ssize_t find_key(const Obj *obj, PyObject *k, Py_hash_t h) {
     for (Py_ssize_t i = 0; i < obj->nkeys; i++) {
@@ -92,6 +127,9 @@ static inline Py_ssize_t find_key(const Obj *obj, PyObject *k, Py_hash_t h) {
 
 /* claim_reader_spec.c: a Python int of the spec as a C one (a ValueError if it is none). */
 long long cr_as_ll(PyObject *o, const char *what);
+/* claim_reader_spec.c: a record spec (a tuple subclass, or ``(slotted class, slot names)``) of
+ * ``width`` slots into a new maker of ``r``; NULL with a ValueError if it is none. */
+const Maker *cr_parse_maker(Reader *r, PyObject *spec, Py_ssize_t width);
 /* claim_reader_spec.c: an object spec ``(keys, fields)`` into ``obj``, its slots below ``width``. */
 int cr_parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width);
 

@@ -34,7 +34,7 @@ from .claim_fields import (
     Field,
 )
 from .claim_view import ClaimView, LineView
-from .claims import enum_default
+from .claims import Claim, Line, enum_default
 
 try:
     from . import _claim_reader as C
@@ -52,28 +52,48 @@ def available() -> bool:
 
 
 def build(scope: Scope, dates: dict[str, Any], fallback: Check | None = None) -> Check | None:
-    """The C reader of one policy, falling back to ``fallback`` (the Python check) where it
-    declines; None without the extension. ``dates`` is the Python check's date cache, shared."""
+    """The C reader of one policy giving the ``ClaimView``, falling back to ``fallback`` (the Python
+    check) where it declines; None without the extension. ``dates`` is the Python check's date
+    cache, shared."""
     if C is None:
         return None
     reader: Check = C.Reader(spec(scope, dates), fallback)
     return reader
 
 
-def spec(scope: Scope, dates: dict[str, Any]) -> tuple[Any, ...]:
+ClaimCheck = Callable[[Any], Claim | None]
+
+
+def build_claims(scope: Scope, dates: dict[str, Any],
+                 fallback: ClaimCheck | None = None) -> ClaimCheck | None:
+    """The same reader giving the ``Claim`` itself (``to_claim`` of the view, its ``Line`` s filled
+    in C the same way), which the generated ``settle`` reads as fast as a validated claim; None
+    without the extension. ``fallback``: the Python check's ``Claim`` (``claim_fast.claims_of``)."""
+    if C is None:
+        return None
+    reader: ClaimCheck = C.Reader(spec(scope, dates, claims=True), fallback)
+    return reader
+
+
+def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False) -> tuple[Any, ...]:
     """The reader's table (its layout: ``Reader_init`` in ``_claim_reader.c``, ``parse_field`` in
-    ``claim_reader_spec.c``)."""
+    ``claim_reader_spec.c``); with ``claims`` its records are the slotted ``Claim`` and ``Line``,
+    slot by slot in the views' order, else the views."""
     age = _CLAIM_SLOTS["age"] if scope.requires_age else -1
-    return (_object(scope, CLAIM, _CLAIM_SLOTS), ClaimView, len(ClaimView._fields), dates,
+    claim = (Claim, ClaimView._fields) if claims else ClaimView
+    line = (Line, LineView._fields) if claims else LineView
+    return (_object(scope, CLAIM, _CLAIM_SLOTS, line=line), claim, len(ClaimView._fields), dates,
             _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies)
 
 
 def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],
-            keys: frozenset[str] | None = None) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+            keys: frozenset[str] | None = None,
+            *, line: Any = LineView) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """An object's allowed keys (all its fields' unless ``keys``), in the fields' order — the order a
-    claim usually gives them in, which the reader tries first — and its fields' entries."""
+    claim usually gives them in, which the reader tries first — and its fields' entries (``line``:
+    what a bill line is made into)."""
     allowed = tuple(f.key for f in fields if keys is None or f.key in keys)
-    return allowed, tuple(entry for f in fields if (entry := _field(scope, f, slots)) is not None)
+    return allowed, tuple(entry for f in fields if (entry := _field(scope, f, slots, line)) is not None)
 
 
 def _entry(kind: int, f: Field, slot: int, *, default: Any = None, values: Any = None, numbers: Any = None,
@@ -82,7 +102,7 @@ def _entry(kind: int, f: Field, slot: int, *, default: Any = None, values: Any =
             numbers, extra)
 
 
-def _field(scope: Scope, f: Field, slots: dict[str, int]) -> tuple[Any, ...] | None:
+def _field(scope: Scope, f: Field, slots: dict[str, int], line: Any) -> tuple[Any, ...] | None:
     """One field's entry, as ``claim_fast._fields`` reads the same field."""
     assert C is not None
     slot = slots.get(f.attr, -1)  # a field without a slot of its own: the C side refuses -1 if read
@@ -107,14 +127,14 @@ def _field(scope: Scope, f: Field, slots: dict[str, int]) -> tuple[Any, ...] | N
     if f.kind == "codes":
         return _entry(C.CODES, f, slot, default=frozenset(), extra=MAX_CODE_CHARS)
     if f.kind == "object":
-        return _entry(C.OBJECT, f, 0, extra=_object(scope, f.fields, slots))
+        return _entry(C.OBJECT, f, 0, extra=_object(scope, f.fields, slots, line=line))
     if f.kind == "lines":
         keys = f.keys if scope.as_billed else f.keys - set(SPLIT_KEYS)
-        line = _object(scope, f.fields, _LINE_SLOTS, frozenset(keys))
+        fields = _object(scope, f.fields, _LINE_SLOTS, frozenset(keys))
         priced = frozenset(scope.priced) or None
         ls = _LINE_SLOTS
         return _entry(C.LINES, f, slots["lines"], extra=(
-            line, LineView, len(LineView._fields), priced, ls["category"], ls["item_class"], ls["unit_price"],
+            fields, line, len(LineView._fields), priced, ls["category"], ls["item_class"], ls["unit_price"],
             ls["split"], ls["amount"], slots["total"], MAX_AMOUNT_FEN))
     if f.kind == "ytd":
         return _entry(C.YTD, f, slots["ytd"], extra=(

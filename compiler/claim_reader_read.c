@@ -22,15 +22,16 @@ static inline void put_new(PyObject **slots, Py_ssize_t i, PyObject *value) {  /
  * entries: 0 (declined, nothing kept) unless every key is an exact str among the object's keys,
  * as the Python check's ``KEYS.issuperset(d)``. Comparing exact str runs no user code. */
 static int gather(const Obj *obj, PyObject *d, PyObject **vals) {
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, next = 0;
     PyObject *k, *v;
     while (PyDict_Next(d, &pos, &k, &v)) {
         Py_ssize_t at = -1;
         if (PyUnicode_CheckExact(k)) {
             Py_hash_t h = str_hash(k);
             if (h == -1) PyErr_Clear();
-            else at = find_key(obj, k, h);
+            else at = find_key_from(obj, k, h, next);
         }
+        next = at + 1 == obj->nkeys ? 0 : at + 1;
         if (at < 0) {
             for (Py_ssize_t i = 0; i < obj->nkeys; i++) Py_CLEAR(vals[i]);
             return 0;
@@ -133,8 +134,20 @@ static int read_split(const Field *f, PyObject **vals, PyObject **slots) {
     return OK;
 }
 
-/* A view of ``type`` (a tuple subclass without fields of its own) holding ``items`` (stolen). */
-static PyObject *make_view(PyObject *type, PyObject **items, Py_ssize_t n) {
+/* ``m``'s record holding ``items`` (stolen): a slotted class filled at its offsets (every slot is
+ * set before any other allocation could run the garbage collector), or a view. */
+static PyObject *make_record(const Maker *m, PyObject **items) {
+    Py_ssize_t n = m->n;
+    if (m->slotted) {
+        PyObject *o = m->type->tp_alloc(m->type, 0);  /* zeroed, as object.__new__ makes it */
+        if (o == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            *(PyObject **)((char *)o + m->offset[i]) = items[i];
+            items[i] = NULL;
+        }
+        return o;
+    }
+    PyObject *type = (PyObject *)m->type;
 #if PY_VERSION_HEX < 0x030E0000
     PyObject *view = ((PyTypeObject *)type)->tp_alloc((PyTypeObject *)type, n);
     if (view == NULL) return NULL;
@@ -220,7 +233,7 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
             }
         }
         if (got != OK) break;
-        PyObject *view = make_view(f->o[0], ls, lw);
+        PyObject *view = make_record(f->maker, ls);
         if (view == NULL) {
             got = FAIL;
             break;
@@ -487,7 +500,7 @@ PyObject *cr_read_claim(Reader *r, PyObject *data) {
             }
         }
     }
-    if (got == OK) view = make_view(r->view_type, slots, r->width);
+    if (got == OK) view = make_record(&r->makers[0], slots);
     clear_slots(slots, r->width);
     if (view != NULL) {
         PyObject *yes = PyObject_CallOneArg(r->applies, view);

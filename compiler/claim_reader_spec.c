@@ -21,6 +21,69 @@ static Field *new_fields(Reader *r, Py_ssize_t n) {
 }
 
 
+/* A slotted class's member for ``name``: an object slot of the class itself (in its own dict, so
+ * no Python code runs to find it), writable, within the instance. Its offset, or -1. */
+static Py_ssize_t slot_offset(PyTypeObject *t, PyObject *name) {
+    PyObject *d = t->tp_dict == NULL ? NULL : PyDict_GetItemWithError(t->tp_dict, name);
+    if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) return -1;
+    PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
+    if (m->type != CR_T_OBJECT_EX || (m->flags & CR_READONLY) || m->offset < (Py_ssize_t)sizeof(PyObject)
+        || m->offset + (Py_ssize_t)sizeof(PyObject *) > t->tp_basicsize
+        || ((PyMemberDescrObject *)d)->d_common.d_type != t) {
+        return -1;
+    }
+    return m->offset;
+}
+
+const Maker *cr_parse_maker(Reader *r, PyObject *spec, Py_ssize_t width) {
+    if (r->nmakers == MAX_MAKERS) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: too many record types");
+        return NULL;
+    }
+    Maker *m = &r->makers[r->nmakers];
+    memset(m, 0, sizeof(*m));
+    m->n = width;
+    if (PyType_Check(spec)) {  /* a view: a tuple subclass without fields of its own */
+        m->type = (PyTypeObject *)spec;
+        if (!PyType_IsSubtype(m->type, &PyTuple_Type) || m->type->tp_basicsize != PyTuple_Type.tp_basicsize) {
+            PyErr_SetString(PyExc_ValueError, "claim reader spec: a view is a tuple subclass");
+            return NULL;
+        }
+        r->nmakers++;
+        return m;
+    }
+    PyObject *names = PyTuple_Check(spec) && PyTuple_GET_SIZE(spec) == 2 ? PyTuple_GET_ITEM(spec, 1) : NULL;
+    if (names == NULL || !PyType_Check(PyTuple_GET_ITEM(spec, 0)) || !PyTuple_CheckExact(names)
+        || PyTuple_GET_SIZE(names) != width) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: a record is a view type or (class, slot names)");
+        return NULL;
+    }
+    m->type = (PyTypeObject *)PyTuple_GET_ITEM(spec, 0);
+    m->slotted = 1;
+    /* made as ``object.__new__`` makes it: a class of no items, no __new__ of its own, not abstract */
+    if (m->type->tp_itemsize != 0 || m->type->tp_alloc != PyType_GenericAlloc
+        || m->type->tp_new != PyBaseObject_Type.tp_new || (m->type->tp_flags & Py_TPFLAGS_IS_ABSTRACT)
+        || !(m->type->tp_flags & Py_TPFLAGS_HAVE_GC)) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: a record class must be a plain slotted class");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < width; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        m->offset[i] = PyUnicode_CheckExact(name) ? slot_offset(m->type, name) : -1;
+        if (PyErr_Occurred()) return NULL;
+        for (Py_ssize_t j = 0; j < i && m->offset[i] >= 0; j++) {
+            if (m->offset[j] == m->offset[i]) m->offset[i] = -1;
+        }
+        if (m->offset[i] < 0) {
+            PyErr_Format(PyExc_ValueError, "claim reader spec: %R is not a slot of its own of %R, or is named twice",
+                         name, m->type);
+            return NULL;
+        }
+    }
+    r->nmakers++;
+    return m;
+}
+
 static Py_ssize_t key_at(const Obj *obj, PyObject *k) {
     Py_hash_t h = PyObject_Hash(k);
     if (h == -1) {
@@ -91,15 +154,16 @@ static int parse_field(Reader *r, PyObject *t, Field *f, Py_ssize_t width) {
         if (f->digits < 1 || f->digits > 15 || f->s[0] < 0 || f->s[0] >= width) goto bad;
         return 0;
     case K_LINES: {
-        /* extra: (line object, LineView, its width, priced or None, category, class, unit price,
-         * split and amount slots of a line, the claim's total slot, the most a total may be) */
+        /* extra: (line object, a line's record (LineView, or (Line, names)), its width, priced or
+         * None, category, class, unit price, split and amount slots of a line, the claim's total
+         * slot, the most a total may be) */
         if (!PyTuple_Check(extra) || PyTuple_GET_SIZE(extra) != 11) goto bad;
-        f->o[0] = PyTuple_GET_ITEM(extra, 1);
-        if (!PyType_Check(f->o[0]) || !PyType_IsSubtype((PyTypeObject *)f->o[0], &PyTuple_Type)) goto bad;
         Py_ssize_t lw = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(extra, 2), "width");
         if (PyErr_Occurred()) return -1;
         if (lw < 1 || lw > MAX_SLOTS) goto bad;
         f->s[7] = lw;
+        f->maker = cr_parse_maker(r, PyTuple_GET_ITEM(extra, 1), lw);
+        if (f->maker == NULL) return -1;
         f->o[1] = PyTuple_GET_ITEM(extra, 3) == Py_None ? NULL : PyTuple_GET_ITEM(extra, 3);
         if (f->o[1] && !PyFrozenSet_CheckExact(f->o[1])) goto bad;
         for (int i = 0; i < 5; i++) {

@@ -1,12 +1,14 @@
 """A validated claim as two flat tuple types, for settling a claim straight from its JSON.
 
-Building a ``Claim`` (23 fields) and a ``Line`` per bill line (7 fields) costs more than settling
-the claim: each is a frozen slotted dataclass, set field by field. The generated settlement only
-reads attributes of the claim and its lines, so the fast accept path (``claim_fast``) fills a
-``ClaimView`` and ``LineView`` s instead — named tuples, built in one C call each, whose fields
-are read as cheaply as slots — and ``Policy.settle`` settles the view. A ``Settlement`` turns it
-into the very ``Claim`` (with its ``Line`` s) the full path returns when somebody first reads
-``settlement.claim`` or ``settlement.lines`` (``to_claim``); nobody else ever sees a view.
+Building a ``Claim`` (23 fields) and a ``Line`` per bill line (7 fields) in Python costs more than
+settling the claim: each is a frozen slotted dataclass, set field by field. The generated
+settlement only reads attributes of the claim and its lines, so the Python fast accept check
+(``claim_fast``) fills a ``ClaimView`` and ``LineView`` s instead — named tuples, built in one C
+call each — and ``Policy.settle`` settles the view where the C reader (``claim_reader``, which
+fills the ``Claim`` and ``Line`` s themselves, read faster than a view's fields) is not built or
+declines. A ``Settlement`` turns a view into the very ``Claim`` (with its ``Line`` s) the full
+path returns when somebody first reads ``settlement.claim`` or ``settlement.lines``
+(``to_claim``); nobody else ever sees a view.
 
 The views' fields are the dataclasses' own, in their order, so a field added to ``Claim`` or
 ``Line`` is in its view too; ``to_claim`` is generated from the same field lists (this module's

@@ -5,7 +5,10 @@ same tables as the Python check (``claim_fast``). Every test compares the two on
 the reader's view must equal the check's field by field, with the same types (a ``str`` not a
 subclass, an ``int`` not a bool, frozensets and dicts), or be None. On claims decoded from JSON
 (exact types only) it must also accept whatever the check accepts. Hostile values must never
-crash the process nor run any Python code of the claim's objects.
+crash the process nor run any Python code of the claim's objects. The same reader filling the
+slotted ``Claim`` and ``Line`` s (``Policy.read_claim``, what ``settle`` and ``claim`` of a dict
+call) must give ``to_claim`` of the check's view, slot by slot with the same types, wherever the
+view reader gives the view, and decline wherever it declines.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from yibao.compiler import claim_fast, claim_reader
-from yibao.compiler.claim_view import ClaimView
+from yibao.compiler.claim_view import ClaimView, LineView, to_claim
+from yibao.compiler.claims import Claim, Line
 from yibao.compiler.json_input import decode_json
 from yibao.dsl.errors import ClaimError
 from yibao.dsl.types import DEFAULT_ENUMS
@@ -46,6 +50,8 @@ def _bundled() -> dict[str, yibao.Policy]:
 def _typed(value: Any) -> Any:
     """``value`` with the exact type of everything in it, to compare types as well as values."""
     name = f"{type(value).__module__}.{type(value).__qualname__}"
+    if isinstance(value, Claim | Line):  # slot by slot, in the views' order (``raw`` left out)
+        return (name, tuple(_typed(getattr(value, f)) for f in type(value).__slots__ if f != "raw"))
     if isinstance(value, tuple):  # a ClaimView, a LineView, the lines, a split
         return (name, tuple(_typed(v) for v in value))
     if isinstance(value, dict):
@@ -58,11 +64,13 @@ def _typed(value: Any) -> Any:
 def _same(policy: yibao.Policy, data: Any, *, exact_types: bool) -> ClaimView | None:
     """The reader's view against the Python check's: equal with every type, or declined (only
     where the check declines too, when ``exact_types``: the data came from JSON)."""
-    assert policy.read_view is not None and policy.fast_view is not None
+    assert policy.read_view is not None and policy.fast_view is not None and policy.read_claim is not None
     got = policy.read_view.read(data)  # type: ignore[attr-defined]
+    claim = policy.read_claim.read(data)  # type: ignore[attr-defined]
     want = policy.fast_view(data)
     if currently_in_test_context():
         event("accepted" if got is not None else "declined")
+    assert (claim is None) == (got is None)
     if got is None:
         assert not (exact_types and want is not None), json.dumps(data, ensure_ascii=False, default=str)[:300]
         return None
@@ -70,6 +78,9 @@ def _same(policy: yibao.Policy, data: Any, *, exact_types: bool) -> ClaimView | 
     assert got == want
     assert _typed(got._replace(raw=None)) == _typed(want._replace(raw=None))
     assert got.raw is data and want.raw is data
+    assert type(claim) is Claim and all(type(ln) is Line for ln in claim.lines)
+    assert claim == to_claim(want) and claim.raw is data
+    assert _typed(claim) == _typed(to_claim(want))
     return got
 
 
@@ -108,6 +119,17 @@ def test_the_extension_is_built_and_is_the_path_settle_dict_takes() -> None:
     data["visit"]["level"] = Level("2")  # not an exact str: declined, the Python check reads it
     assert reader(data) == policy.fast_view(data) and calls == [data]
     assert reader.read(data) is None  # type: ignore[attr-defined]
+    # The reader that fills the Claim: what settle(dict) and claim(dict) call, falling back likewise.
+    assert type(policy.read_claim).__name__ == "Reader" and policy.fast_claim is policy.read_claim
+    claims = claim_reader.build_claims(scope, {}, claim_fast.claims_of(check))
+    assert claims is not None
+    calls.clear()
+    data = good_claim()
+    assert claims(data) == policy.full_claim(data) and calls == []
+    data["visit"]["level"] = Level("2")
+    assert claims(data) == policy.full_claim(data) and calls == [data]
+    settled = policy.settle(good_claim())
+    assert type(settled._claim) is Claim and settled.claim == policy.full_claim(good_claim())
 
 
 def test_every_bundled_feature_is_read_in_c() -> None:
@@ -262,9 +284,10 @@ def test_hostile_values_are_declined_or_read_alike_and_run_no_code_of_theirs(
         with contextlib.suppress(TypeError, KeyError, IndexError):  # gone: the claim is broken enough
             _put(data, place, value)
     Loud.ran.clear()
-    reader = jiujiang().read_view
-    assert reader is not None
+    reader, claims = jiujiang().read_view, jiujiang().read_claim
+    assert reader is not None and claims is not None
     got = reader.read(data)  # type: ignore[attr-defined]
+    assert (claims.read(data) is None) == (got is None)  # type: ignore[attr-defined]
     assert Loud.ran == []
     if got is not None:
         _same(jiujiang(), data, exact_types=False)
@@ -285,6 +308,7 @@ def test_large_and_odd_claims_do_not_crash() -> None:
     assert read(data) == policy.fast_view(data)  # type: ignore[misc]
     for odd in ([], "claim", None, 5, {1: 2}, {"id": "x"}, {**good_claim(), "extra": 1}):
         assert read(odd) is None and policy.fast_view(odd) is None  # type: ignore[misc]
+        assert policy.read_claim.read(odd) is None  # type: ignore[union-attr]
     with pytest.raises(TypeError):
         policy.read_view()  # type: ignore[call-arg]
 
@@ -293,11 +317,31 @@ def test_a_bad_table_is_refused_when_the_reader_is_built() -> None:
     from yibao.compiler import _claim_reader  # type: ignore[attr-defined]
 
     unknown_kind = (99, "k", False, None, 0, 0, 0, None, None, None)
+    names = ClaimView._fields
     for spec in ((), (1, 2, 3, 4, 5, 6, 7, 8),
                  (((), (unknown_kind,)), ClaimView, 23, {}, len, 0, -1, len),
                  ((("k", "k"), ()), ClaimView, 23, {}, len, 0, -1, len)):  # a key twice
         with pytest.raises(ValueError):
             _claim_reader.Reader(spec)
+
+    class Plain:  # a class with a __dict__ and no slots
+        pass
+
+    class Made:  # slots, but a __new__ of its own
+        __slots__ = names
+
+        def __new__(cls) -> Made:
+            return super().__new__(cls)
+
+    class Sub(Claim):  # the Claim's slots are not a subclass's own
+        __slots__ = ()
+
+    for record in (dict, (Claim, names[:-1]), (Claim, (*names[:-1], "nope")), (Claim, (*names[:-1], "id")),
+                   (Claim, [*names]), (Claim, (*names[:-1], 5)), (Plain, names), (Made, names), (Sub, names),
+                   (LineView, names), (Claim, names, None), (int, names)):
+        with pytest.raises(ValueError, match="claim reader spec"):
+            _claim_reader.Reader(((("k",), ()), record, 23, {}, len, 0, -1, len))
+    assert _claim_reader.Reader(((("k",), ()), (Claim, names), 23, {}, len, 0, -1, len)).read({}) is None
 
 
 def _rss_kb() -> int:
@@ -310,7 +354,13 @@ def test_no_reference_is_leaked() -> None:
     """Borrowed references: an input's refcount is unchanged after many reads. Owned ones: the
     resident memory stays flat over 60,000 reads, accepted and declined (tracemalloc cannot see C)."""
     policy = jiujiang()
-    read: Callable[[Any], Any] = policy.read_view.read  # type: ignore[union-attr]
+    read_view: Callable[[Any], Any] = policy.read_view.read  # type: ignore[union-attr]
+    read_claim: Callable[[Any], Any] = policy.read_claim.read  # type: ignore[union-attr]
+
+    def read(data: Any) -> Any:  # both readers: a view, then a Claim
+        view = read_view(data)
+        return view if view is None else read_claim(data)
+
     good = good_claim()
     good["year_to_date"] = {"year": 2023, "basic.deductible": "10.00"}  # another year: dropped
     bad = copy.deepcopy(good)

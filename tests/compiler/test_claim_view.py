@@ -1,8 +1,11 @@
-"""settle(dict) through a ClaimView: the same Settlement, figure for figure, as settling the Claim.
+"""settle(dict) through the fast accept path: the same Settlement, figure for figure, as settling the
+full validator's Claim.
 
-``Policy.settle`` of a dict settles the view the fast accept path fills and builds the ``Claim``
-only when somebody reads ``settlement.claim`` or its lines. Every test compares against the
-path users had before: the full validator's ``Claim`` settled by ``settle_fast``.
+``Policy.settle`` of a dict settles the ``Claim`` the C reader fills (``Policy.read_claim``); the
+Python check fills a ``ClaimView``, which ``settle`` settles as well (where the extension is not
+built), building the ``Claim`` only when somebody reads ``settlement.claim`` or its lines. Every
+test compares against the path users had before: the full validator's ``Claim`` settled by
+``settle_fast``.
 """
 
 from __future__ import annotations
@@ -45,9 +48,14 @@ def _figures(s: yibao.Settlement) -> dict[str, Any]:
 
 def _same_as_before(policy: yibao.Policy, data: dict[str, Any], *, viewed: bool = False) -> None:
     settled = policy.settle(data)
-    if viewed:  # settled as its view, not through the fallback to the Claim
-        assert type(settled._claim) is ClaimView
     before = policy.settle_fast(policy.full_claim(data))
+    if viewed:  # read by the fast path (in C, the Claim itself); its view settled as well
+        assert type(settled._claim) is Claim and settled._claim == before.claim
+        view = policy.fast_view(data) if policy.fast_view is not None else None
+        assert view is not None
+        of_view = policy.module.settle(view)
+        assert type(of_view._claim) is ClaimView
+        assert _figures(of_view) == _figures(before)
     assert _figures(settled) == _figures(before)
     assert type(settled.claim) is Claim and all(type(ln) is Line for ln in settled.claim.lines)
 
@@ -69,7 +77,8 @@ def test_the_view_becomes_the_claim_the_full_path_returns() -> None:
 
 
 def test_the_claim_is_built_only_when_it_is_read() -> None:
-    s = jiujiang().settle(good_claim())
+    view = jiujiang().fast_view(good_claim())  # type: ignore[misc]
+    s = jiujiang().module.settle(view)  # what settle(dict) does where the C reader is not built
     out = s.to_dict()  # id, date and year are the view's
     assert out["claim"] == "T-0001" and out["year_to_date"]["year"] == 2024
     assert type(s._claim) is ClaimView  # what this test is about
@@ -158,3 +167,19 @@ def test_mutated_claims_settle_as_their_validated_claims_do(index: int) -> None:
             policy.settle(data)
         return
     assert _figures(policy.settle(data)) == before, json.dumps(data, ensure_ascii=False, default=str)[:300]
+
+
+def test_without_the_extension_settle_of_a_dict_settles_the_python_check_s_view(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that could not compile the C reader: ``read_claim`` is None, ``settle`` and ``claim``
+    of a dict go through the generated Python check, and say the same."""
+    from yibao.compiler import claim_reader
+
+    monkeypatch.setattr(claim_reader, "C", None)
+    policy = yibao.load_policy(jiujiang().ast.path)
+    assert policy.read_claim is None and policy.read_view is policy.fast_view
+    for data in sample_policy_claims(policy, 20, 3):
+        settled = policy.settle(data)
+        assert type(settled._claim) is ClaimView
+        _same_as_before(policy, data)
+        assert policy.claim(data) == policy.full_claim(data)
