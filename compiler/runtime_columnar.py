@@ -427,13 +427,13 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     env = module.prepare(batch)
     n = batch.n
     accs = module.ACCUMULATORS
-    own = {a: batch.ytd.get(a, np.zeros(n, dtype=I64)) for a in accs}
-    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
-    payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
+    own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
     prev, groups = waves(batch)
     if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
         paid, new_ytd = module.settle_layers(batch, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
+    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}  # filled wave by wave
+    payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
     periods = {a: acc.period for a in accs
                if (acc := split_accumulator(a)[1]) is not None and acc.period != "year"}
     for idx in groups:
