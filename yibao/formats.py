@@ -265,7 +265,8 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
                rows: Callable[[pa.Table], Iterable[dict[str, Any]]],
                dictionary: bool | list[str] = True,
                statistics: bool | list[str] = True,
-               encoding: dict[str, str] | None = None) -> Iterator[Callable[[pa.Table], None]]:
+               encoding: dict[str, str] | None = None,
+               compression: str | dict[str, str] = COMPRESSION) -> Iterator[Callable[[pa.Table], None]]:
     """A function that takes tables for ``path``, written whole when the block ends without error
     (nothing at ``path`` changes otherwise). ``kind``: json, jsonl or parquet (a ``.parquet``
     name is one file, any other a dataset folder); ``rows`` turns a table into JSON objects.
@@ -273,7 +274,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
     ``dictionary``: the columns worth dictionary-encoding (few distinct values), or all, or none;
     ``statistics``: the columns whose row groups get a minimum and maximum (the ones a reader
     filters by; they cost CPU to write), or all, or none; ``encoding``: column → Parquet encoding
-    for columns not dictionary-encoded; pages compressed with ``COMPRESSION``."""
+    for columns not dictionary-encoded; ``compression``: the pages' codec, or column → codec."""
     import pyarrow.parquet as pq
 
     if kind in ("json", "jsonl"):
@@ -295,7 +296,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         return
     if path.suffix:
         with open_output(path, binary=True, parents=True) as f:
-            writer = pq.ParquetWriter(f, schema, use_dictionary=dictionary, compression=COMPRESSION,
+            writer = pq.ParquetWriter(f, schema, use_dictionary=dictionary, compression=compression,
                                       write_statistics=statistics, column_encoding=encoding)
             held: list[pa.Table] = []
             count = [0]
@@ -325,7 +326,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         def write_part() -> None:
             whole = pa.concat_tables([t.cast(schema) for t in pending])
             pq.write_table(whole, tmp / f"part-{parts[0]:05d}.parquet", row_group_size=ROW_GROUP,
-                           use_dictionary=dictionary, compression=COMPRESSION, write_statistics=statistics,
+                           use_dictionary=dictionary, compression=compression, write_statistics=statistics,
                            column_encoding=encoding)
             parts[0] += 1
             pending.clear()
