@@ -269,9 +269,13 @@ def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool
     - ``unit_price`` where no ``classify`` row reads it: its only check is its range (int64 fen
       only; a decimal column is read);
     - ``name``, and ``class`` where the policy never reads it: their only checks are each text's
-      own (its length, a surrogate, an empty class), which a null passes.
+      own (its length, a surrogate, an empty class), which a null passes;
+    - ``code`` (a ``StandIn``): no settlement reads it and its checks are each text's own, but a
+      null code is refused, so only where the pages also show a code on every line; it is then
+      read as one of its values (a row another check flags is re-judged with it, and gets the
+      issues its own code would give: none from the code).
 
-    Never ``code`` (a null code is refused), ``category`` or ``amount`` (every policy reads them)."""
+    Never ``category`` or ``amount`` (every policy reads them)."""
     def empty(leaf: Any, values: list[Any]) -> bool:  # of a money type: a text column is refused
         logical = str(leaf.logical_type)
         return not values and leaf.physical_type in ("INT32", "INT64") and \
@@ -295,9 +299,24 @@ def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool
     judges: dict[str, Callable[[Any, list[Any]], bool]] = {k: empty for k in SPLIT}
     judges["unit_price"] = price
     judges["name"] = texts(C.MAX_NAME_CHARS, True)
+    judges["code"] = StandIn(texts(C.MAX_CODE_CHARS, True))
     if not reads_line_class(policy):
         judges["class"] = texts(C.MAX_CODE_CHARS, False)
     return judges
+
+
+class StandIn:
+    """A judge of a line field every line must have (``formats.Skippable``): a reader may leave
+    it unread only where the field's pages show a value on every line (``stand_in``), and gives
+    one of its values in its place."""
+
+    stand_in = True
+
+    def __init__(self, judge: Callable[[Any, list[Any]], bool]) -> None:
+        self.judge = judge
+
+    def __call__(self, leaf: Any, values: list[Any]) -> bool:
+        return bool(values) and self.judge(leaf, values)
 
 
 def reads_line_class(policy: Any) -> bool:
