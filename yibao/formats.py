@@ -248,7 +248,7 @@ def _leaves(meta: Any, skippable: Skippable | None,
             if present and not (values and every_value_present(source, chunk, leaf.max_definition_level,
                                                                leaf.max_repetition_level)):
                 break
-            first = values[0] if first is None and values else first
+            first = first if first is not None else next(iter(values), None)
         else:
             unread.add(leaf.path)
             if present:
