@@ -188,7 +188,8 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     words, key_codes = _words(key_col)  # the column's own dictionary when it has one
     texts = words.to_pylist()
     first = {w: i for i, w in reversed(list(enumerate(texts)))}  # a text twice in a dictionary: one key
-    key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
+    if len(first) < len(texts):  # each text's first place: a gather only where a text repeats
+        key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
     values = col.items.slice(start, end - start)
     vals = _ints(values)
     bad_value = _nulls(values) | _outside(vals, 0, C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
@@ -201,9 +202,12 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
         has = count > 0
         out, present = {}, {}
         for key, code in first.items():
-            column = np.zeros(n, dtype=I64)
-            if code in order:
-                column[rows] = by_code[:, order.index(code)]
+            if code in order and len(rows) == n:  # every row has the key: its column as it is
+                column = np.ascontiguousarray(by_code[:, order.index(code)])
+            else:
+                column = np.zeros(n, dtype=I64)
+                if code in order:
+                    column[rows] = by_code[:, order.index(code)]
             out[str(key)] = column
             present[str(key)] = has if code in order else np.zeros(n, dtype=bool)
         return out, count, bad, present
