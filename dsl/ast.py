@@ -7,12 +7,52 @@ renderer read them after checking. Nothing here knows about Lark.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------- the nodes' shared methods
+# Every node is a frozen dataclass with slots. ``dataclass`` writes and compiles (``exec``) six
+# methods for each class, which made importing this module the largest part of ``yibao check``'s
+# start-up (issue 12); ``__eq__``, ``__hash__`` and ``__repr__`` are the same for every node, so
+# they are written once here, with the meaning ``dataclass`` gives them (fields compared and shown
+# unless ``compare=False`` / ``repr=False``), and ``dataclass`` writes the other three.
+_COMPARED: dict[type, tuple[str, ...]] = {}
+_SHOWN: dict[type, tuple[str, ...]] = {}
 
 
-@dataclass(frozen=True, slots=True)
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    names = _COMPARED[self.__class__]
+    return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+def _hash(self: Any) -> int:
+    return hash(tuple(getattr(self, n) for n in _COMPARED[self.__class__]))
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in _SHOWN[self.__class__])
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def node(cls: type[T]) -> type[T]:
+    """``@dataclass(frozen=True, slots=True)``, with the shared ``__eq__``, ``__hash__``, ``__repr__``."""
+    cls.__eq__ = _eq  # type: ignore[assignment,method-assign]
+    cls.__hash__ = _hash  # type: ignore[assignment,method-assign]
+    cls.__repr__ = _repr  # type: ignore[assignment,method-assign]
+    made: Callable[[type[T]], type[T]] = dataclass(frozen=True, slots=True, eq=False, repr=False)
+    out = made(cls)
+    _COMPARED[out] = tuple(f.name for f in fields(out) if f.compare)  # type: ignore[arg-type]
+    _SHOWN[out] = tuple(f.name for f in fields(out) if f.repr)  # type: ignore[arg-type]
+    return out
+
+
+@node
 class Span:
     """Where a node came from: 1-based line and column, end exclusive."""
 
@@ -26,7 +66,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Label:
     """A bilingual label: Chinese first, as in the document, then English."""
 
@@ -38,31 +78,31 @@ class Label:
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Number:
     value: Decimal
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Percent:
     value: Decimal  # as written: 90 for 90%
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class DateLit:
     value: dt.date
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BoolLit:
     value: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Name:
     """A bare name: a parameter, an enum member or a settlement quantity."""
 
@@ -70,7 +110,7 @@ class Name:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Field:
     """A claim field such as ``visit.level`` or ``person.category``."""
 
@@ -82,7 +122,7 @@ class Field:
         return ".".join(self.path)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BinOp:
     op: str  # + - * /
     left: Expr
@@ -90,13 +130,13 @@ class BinOp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Neg:
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Compare:
     op: str  # == != < <= > >=
     left: Expr
@@ -104,7 +144,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MemberOf:
     """``visit.region in {in_province, out_of_province}``."""
 
@@ -113,7 +153,7 @@ class MemberOf:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Contains:
     """``"hypertension" in visit.diseases``."""
 
@@ -122,27 +162,27 @@ class Contains:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BoolOp:
     op: str  # and / or
     operands: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Not:
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Call:
     func: str  # min / max
     args: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class If:
     cond: Expr
     then: Expr
@@ -159,7 +199,7 @@ Expr = (
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Citation:
     """``cite SOURCE "section"``: where in a document a rule is written."""
 
@@ -168,7 +208,7 @@ class Citation:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Assumption:
     """``assume "中文" / "English"``: an open figure the document does not give.
 
@@ -188,7 +228,7 @@ class Assumption:
 Reference = Citation | Assumption
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Source:
     name: str
     label: Label
@@ -197,7 +237,7 @@ class Source:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RecordField:
     """A field of a record policy's input, read as ``record.<name>``."""
 
@@ -209,14 +249,14 @@ class RecordField:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class EnumMember:
     name: str
     label: Label | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class EnumDecl:
     """The policy's own value set for a claim field, e.g. person categories."""
 
@@ -225,7 +265,7 @@ class EnumDecl:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Pattern:
     """One cell of a table row: ``_`` (any) or alternatives ``a | b``."""
 
@@ -237,21 +277,21 @@ class Pattern:
         return self.alternatives is None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Row:
     patterns: tuple[Pattern, ...]
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Table:
     keys: tuple[Field, ...]
     rows: tuple[Row, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Value:
     expr: Expr
     span: Span
@@ -260,7 +300,7 @@ class Value:
 Definition = Value | Table
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Dated:
     """A definition that holds from a date until the next one."""
 
@@ -269,7 +309,7 @@ class Dated:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Exception_:
     """A rule that replaces the parameter's value when its condition holds."""
 
@@ -282,7 +322,7 @@ class Exception_:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Parameter:
     name: str
     label: Label
@@ -323,7 +363,7 @@ class Parameter:
         return done
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Amend:
     """In a reform: new dated values or exceptions for a parameter of the base policy."""
 
@@ -334,14 +374,14 @@ class Amend:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Treatment:
     kind: str  # in_scope / out_of_scope / first_self_pay / in_scope_share
     share: Expr | None  # the first self-pay share, or for ``in_scope_share`` the share in scope
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ClassRow:
     category: str
     item_class: str | None
@@ -350,7 +390,7 @@ class ClassRow:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Classify:
     label: Label
     references: tuple[Reference, ...]
@@ -359,7 +399,7 @@ class Classify:
     as_billed: Span | None = None  # ``as billed``: a line carrying the platform's split is taken as billed
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Band:
     lower: Expr | None  # the band's start; an ``above X`` band starts at X
     upper: Expr | None  # None for the open top band (``above X``)
@@ -367,7 +407,7 @@ class Band:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Periodic:
     """A figure with its period: ``per year`` (accumulated), ``per visit``, or for a cap also
     ``per month`` / ``per quarter`` (accumulated within the month or quarter)."""
@@ -377,14 +417,14 @@ class Periodic:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Bands:
     period: str
     bands: tuple[Band, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Layer:
     """A payer: applied in order, each on what the earlier ones left."""
 
@@ -408,7 +448,7 @@ class Layer:
     given: Span | None = None  # `given`: the claim says what it paid (``paid.<layer>``); nothing computed
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Check:
     """A promise the policy makes about every settlement (e.g. the 10% guarantee), reported."""
 
@@ -419,7 +459,7 @@ class Check:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class PolicyHeader:
     name: str
     label: Label
@@ -440,7 +480,7 @@ class PolicyHeader:
     until_span: Span | None = None  # where `until <date>` is written, for diagnostics about it
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Policy:
     header: PolicyHeader
     sources: tuple[Source, ...] = ()

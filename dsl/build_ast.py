@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lark import Token, Tree
-
 from . import ast, codes
+from ._standalone import Token, Tree
 from .errors import Diagnostic, suggest
 from .limits import _number_too_long
 from .phrase import P

@@ -16,7 +16,7 @@ import itertools
 import re
 from functools import cache
 
-from lark.grammar import NonTerminal, Rule, Terminal
+from ._standalone import NonTerminal, Rule, Terminal
 
 _WORD = re.compile(r"[a-z]+")
 # A terminal such as PERIOD ("per year" | "per visit") is compiled by Lark to `(?:per\ visit|per\ year)`.

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-
 from . import ast, codes
+from ._standalone import Token
 from .errors import Diagnostic
 from .phrase import P
 

@@ -1,8 +1,9 @@
 """Source text → AST, with friendly syntax errors.
 
-Lark (LALR, strict, positions on) parses the grammar in ``grammar.lark``; a
-Transformer turns the parse tree into the frozen dataclasses of ``ast``.
-This module is the front end: Lark, its table cache, and ``parse``; the limits are in
+A LALR parser of the grammar in ``grammar.lark`` (strict, positions on), generated ahead of time
+by Lark's standalone generator into ``_standalone.py`` (``standalone_gen.py``): parsing imports
+no Lark and builds no tables. A Transformer turns the parse tree into the frozen dataclasses of
+``ast``. This module is the front end: the parser and ``parse``; the limits are in
 ``limits.py``, the syntax-error wording in ``syntax_errors.py``, the tree → AST builder
 in ``build_ast.py``.
 
@@ -16,21 +17,13 @@ tree is transformed without recursion, and expressions are limited in nesting
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-import lark
-from lark import Lark, Token, UnexpectedInput
-from lark.exceptions import LarkError
-from lark.indenter import DedentError, Indenter
-
 from . import ast, codes, reform
+from ._standalone import DedentError, Indenter, Lark, Lark_StandAlone, LarkError, Token, UnexpectedInput
 from .build_ast import _NodeError, _ToAst
 from .errors import Diagnostic, PolicyError, ReadError
 from .limits import (
@@ -90,41 +83,11 @@ class PolicyIndenter(Indenter):
             raise _BadDedent(token, indent, levels)
 
 
-def _cache_file(grammar: str) -> Path | None:
-    """Where Lark keeps its tables between processes: per user, keyed by grammar and versions."""
-    try:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yibao"
-        root.mkdir(parents=True, exist_ok=True)
-    except (OSError, RuntimeError):
-        return None
-    key = hashlib.sha256(
-        f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode("utf-8", "surrogatepass")
-    ).hexdigest()[:24]
-    return root / f"grammar-{key}-lark{lark.__version__}.cache"
-
-
-def _build_lark(cache_file: Path | None) -> Lark:
-    """The LALR parser, from Lark's cache if it is there and whole.
-
-    Lark checks the cache's hash of grammar, options and versions, and rebuilds from the grammar
-    when the file is missing, stale or corrupt (rewriting it when it can); anything else that goes
-    wrong with the cache falls back to building without it.
-    """
-    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
-    options = dict(parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=False)
-    if cache_file is not None:
-        try:
-            return Lark(grammar, cache=str(cache_file), postlex=PolicyIndenter(), **options)
-        except Exception:  # a cache must never stop a policy from parsing
-            pass
-    return Lark(grammar, postlex=PolicyIndenter(), **options)
-
-
 @cache
 def _lark() -> Lark:
-    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
-    return _build_lark(_cache_file(grammar))
-
+    """The parser: the generated tables, read on first use (the lexer's expressions are compiled as
+    each parser state is first met)."""
+    return Lark_StandAlone(postlex=PolicyIndenter())
 
 
 @contextmanager

@@ -10,10 +10,8 @@ import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lark import Token, UnexpectedCharacters, UnexpectedInput
-from lark.exceptions import UnexpectedEOF
-
 from . import ast, codes
+from ._standalone import Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .errors import Diagnostic, suggest
 from .phrase import Items, P, Phrase, en
 
@@ -102,8 +100,7 @@ def _anon_terminal(term: str) -> str:
 @cache
 def _literals() -> frozenset[str]:
     """Terminals that are a fixed text (`->`, `per year`), not a pattern."""
-    from lark.lexer import PatternStr
-
+    from ._standalone import PatternStr
     from .parser import _lark
 
     return frozenset(t.name for t in _lark().terminals if isinstance(t.pattern, PatternStr))

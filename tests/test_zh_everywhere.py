@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -30,7 +31,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Names of formats and of yibao itself, which have no Chinese of their own.
 NAMES = {"yibao", "JSON", "HTML", "Markdown", "TOML", "YYYY", "MM", "DD", "help"}
 # The command line's own identifiers: option names (``--help``) and argument names (``POLICY``).
-NAMES |= {w for command in main.commands.values() for param in command.params
+# Every command, including those registered when first used (yibao/cli.py's LAZY_COMMANDS).
+_CTX = click.Context(main)
+_COMMANDS = [main.get_command(_CTX, name) for name in main.list_commands(_CTX)]
+NAMES |= {w for command in _COMMANDS if command is not None for param in command.params
           for w in WORD.findall(" ".join([*param.opts, *param.secondary_opts, param.human_readable_name]))}
 
 

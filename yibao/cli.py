@@ -3,40 +3,31 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from collections.abc import Callable
 from functools import cache, wraps
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from yibao import cli_batch as _cli_batch
-from yibao import cli_check as _cli_check
-from yibao import cli_convert as _cli_convert
-from yibao import cli_fmt as _cli_fmt
-from yibao import cli_lsp as _cli_lsp
-from yibao import cli_policy as _cli_policy
-from yibao import cli_reconcile as _cli_reconcile
-from yibao import cli_render as _cli_render
-from yibao import cli_schema as _cli_schema
-from yibao import cli_serve as _cli_serve
+from yibao import __version__
 from yibao import cli_zh as _cli_zh
 from yibao.cli_config import configured
-from yibao.config import Config
-from yibao.dsl.errors import YibaoError
+from yibao.cli_types import EXISTING, LETTER_FORMATS, OUTPUT
 from yibao.messages import current_lang, error_text, os_reason, say, set_lang
-from yibao.output import write_atomic
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from yibao.compiler.loader import Policy
+    from yibao.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `cat big | head -1`
 INTERNAL = 3
@@ -55,6 +46,14 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _yibao_error() -> type[Exception]:
+    """yibao's own error class, imported when an exception is matched against it (an ``except``
+    clause is evaluated only then), not when ``yibao`` starts."""
+    from yibao.dsl.errors import YibaoError
+
+    return YibaoError
+
+
 def reports_errors(func: F) -> F:
     """Turn yibao's errors into a message on stderr and exit status 1, never a traceback."""
 
@@ -62,7 +61,7 @@ def reports_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except YibaoError as err:
+        except _yibao_error() as err:
             _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
 
@@ -97,6 +96,26 @@ def _stdout_class() -> type[Console]:
     return Stdout
 
 
+# Commands kept in modules of their own, each defined by that module's ``register(main)``: the module
+# is imported when one of its commands runs (or ``--help`` lists them all), so that a command
+# starts without importing every other command (Click's "lazily loading subcommands" pattern).
+LAZY_COMMANDS: dict[str, str] = {
+    "check": "yibao.cli_check",  # `yibao check`
+    "test": "yibao.cli_policy",  # `yibao test`, `yibao diff`, `yibao sample-claims`
+    "diff": "yibao.cli_policy",
+    "sample-claims": "yibao.cli_policy",
+    "render": "yibao.cli_render",  # `yibao render`
+    # `yibao convert`: claim file formats, and the national platform's shapes (yibao/cli_national.py)
+    "convert": "yibao.cli_convert",
+    "batch": "yibao.cli_batch",  # `yibao batch`
+    "fmt": "yibao.cli_fmt",  # `yibao fmt`
+    "schema": "yibao.cli_schema",  # `yibao schema`
+    "lsp": "yibao.cli_lsp",  # `yibao lsp`
+    "reconcile": "yibao.cli_reconcile",  # `yibao reconcile`
+    "serve": "yibao.cli_serve",  # `yibao serve`
+}
+
+
 class YibaoGroup(click.Group):
     """The command group, which turns whatever a command raises into an exit status and at most
     one message: no Python traceback reaches the person at the terminal.
@@ -105,8 +124,14 @@ class YibaoGroup(click.Group):
     re-raises an unexpected exception, for its traceback.
     """
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """The command, with its help in Chinese when the run's language is zh (put back at the end)."""
+        """The command (its module registered on first use), with its help in Chinese when the run's
+        language is zh (put back at the end)."""
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            import_module(LAZY_COMMANDS[cmd_name]).register(self)
         command = super().get_command(ctx, cmd_name)
         if command is not None and current_lang() == "zh":
             self._restore.append(_cli_zh.translate_help(command, cmd_name, ctx))
@@ -149,7 +174,7 @@ class YibaoGroup(click.Group):
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(PIPE_CLOSED)
-        except YibaoError as err:
+        except _yibao_error() as err:
             _stderr().print(error_text(err, current_lang()), markup=False)
             sys.exit(1)
         except OSError as err:
@@ -166,14 +191,15 @@ class YibaoGroup(click.Group):
 
 
 @click.group(cls=YibaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="yibao")
+# The version as yibao says it (not looked up in the installed packages' metadata at every start)
+@click.version_option(version=__version__, package_name="yibao")
 def main() -> None:
     """yibao: medical-insurance reimbursement policies as code."""
 
 
 @main.command(name="compile")
 @click.argument("policy", type=EXISTING)
-@click.option("-o", "--output", type=_cli_render.OUTPUT,
+@click.option("-o", "--output", type=OUTPUT,
               help="Write the module to this file instead of standard output.")
 @reports_errors
 @configured
@@ -183,6 +209,8 @@ def compile_(policy: Path, output: Path | None, cfg: Config) -> None:
     if output is None:
         click.echo(source, nl=False)
     else:
+        from yibao.output import write_atomic
+
         write_atomic(output, source)  # never half a module, never a device replaced
 
 
@@ -261,10 +289,10 @@ def _print_views(compiled: Any, results: list[Any], lang: str, trace: bool, show
 @click.argument("claim", type=click.Path(path_type=Path))
 @click.option("--text", "as_text", is_flag=True,
               help="Print the explanation as plain text instead of opening the app.")
-@click.option("--format", "fmt", type=_cli_render.LETTER_FORMATS, default=None,
+@click.option("--format", "fmt", type=LETTER_FORMATS, default=None,
               help="Write a settlement explanation letter for the insured person (Markdown, HTML or "
                    "plain text).")
-@click.option("-o", "--output", type=_cli_render.OUTPUT, help="With --format: write the letter to this file.")
+@click.option("-o", "--output", type=OUTPUT, help="With --format: write the letter to this file.")
 @click.option("--show-id", is_flag=True, help="Show the person's ID number whole (masked by default).")
 @reports_errors
 @configured
@@ -276,7 +304,9 @@ def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: P
     standard output is not a terminal.
     """
     if fmt is not None:
-        _cli_render.write_letter(policy, claim, fmt, cfg, output, show_id=show_id)
+        from yibao.cli_render import write_letter
+
+        write_letter(policy, claim, fmt, cfg, output, show_id=show_id)
         return
     if output is not None:
         raise click.UsageError(say("explain.output", cfg.lang))
@@ -289,28 +319,18 @@ def explain(policy: Path, claim: Path, as_text: bool, fmt: str | None, output: P
 
 # Click's own messages in Chinese for a zh run (yibao/cli_zh.py)
 _cli_zh.install()
-# `yibao check` (yibao/cli_check.py)
-_cli_check.register(main)
-# `yibao test`, `yibao diff`, `yibao sample-claims` (yibao/cli_policy.py)
-_cli_policy.register(main)
-# `yibao render` (yibao/cli_render.py)
-_cli_render.register(main)
-# `yibao convert` (yibao/cli_convert.py): claim file formats, and the national platform's shapes
-# (yibao/cli_national.py)
-_cli_convert.register(main)
-# `yibao batch` (yibao/cli_batch.py)
-_cli_batch.register(main)
-# `yibao fmt` (yibao/cli_fmt.py)
-_cli_fmt.register(main)
-# `yibao schema` (yibao/cli_schema.py)
-_cli_schema.register(main)
-# `yibao lsp` (yibao/cli_lsp.py)
-_cli_lsp.register(main)
-# `yibao reconcile` (yibao/cli_reconcile.py)
-_cli_reconcile.register(main)
-# `yibao serve` (yibao/cli_serve.py)
-_cli_serve.register(main)
+
+
+def run() -> None:
+    """The ``yibao`` console script: ``main``, then leave without the interpreter's last garbage
+    collection, which would walk every object of the run (a tenth of ``yibao check``'s time) only
+    to free memory the process gives back anyway. ``gc.freeze`` moves what is left out of the
+    collector's reach; exit handlers (``atexit``, ``weakref.finalize``) still run as ever."""
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

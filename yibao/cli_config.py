@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from yibao.config import Config, load_config
 from yibao.messages import set_lang
+
+if TYPE_CHECKING:
+    from yibao.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +40,8 @@ def configured(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, config: Path | None, lang: str | None, **kwargs: Any) -> Any:
+        from yibao.config import load_config  # when a command runs: not for `--version`, `--help`
+
         cfg = load_config(_start(kwargs), explicit=config, lang=lang)
         set_lang(cfg.lang)
         click.get_current_context().meta["yibao.config"] = cfg
@@ -54,6 +58,8 @@ def configured(func: F) -> F:
 
 def current_config() -> Config:
     """The run's configuration (defaults when the command read none)."""
+    from yibao.config import Config
+
     ctx = click.get_current_context(silent=True)
     cfg = ctx.meta.get("yibao.config") if ctx is not None else None
     return cfg if isinstance(cfg, Config) else Config()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from yibao.cli_config import configured
+from yibao.cli_types import EXISTING, OUTPUT
 from yibao.config import Config
 from yibao.dsl.errors import YibaoError
 from yibao.messages import error_text, say
@@ -21,12 +22,7 @@ if TYPE_CHECKING:
     from yibao.compiler.loader import Policy
 
 FORMATS = click.Choice(["md", "html"])
-LETTER_FORMATS = click.Choice(["md", "html", "text"])  # the letter also as plain text
 LANGS = click.Choice(["zh", "en"])
-EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
-# Any path: yibao.output decides (a file is replaced whole, a device or FIFO written in place,
-# a folder or an unwritable file is a one-line error, exit 1).
-OUTPUT = click.Path(path_type=Path, allow_dash=True)
 
 
 def load_claim_json(path: Path) -> Any:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from yibao.dsl.errors import YibaoError
+from yibao.lang import ENV_LANG, LANGS, default_lang, locale_lang
 
-__all__ = ["LANGS", "Bureau", "Config", "ConfigError", "find_config", "load_config", "locale_lang"]
+__all__ = ["ENV_LANG", "LANGS", "Bureau", "Config", "ConfigError", "default_lang", "find_config",
+           "load_config", "locale_lang"]
 
-LANGS = ("zh", "en")
 FILE = "yibao.toml"
 PYPROJECT = "pyproject.toml"
-ENV_LANG = "YIBAO_LANG"
 MAX_NOTES = 20  # footer lines on a letter; more is a misplaced document, not notes
 
 
@@ -67,16 +67,6 @@ class Config:
 # ---------------------------------------------------------------------------- the language
 
 
-def locale_lang(environ: Mapping[str, str] | None = None) -> str:
-    """``zh`` when the POSIX locale (LC_ALL, LC_MESSAGES, LANG, first one set) is ``zh_*``."""
-    env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
 def env_lang(environ: Mapping[str, str] | None = None) -> str | None:
     """``YIBAO_LANG`` if set; a value other than zh or en is an error, not a guess."""
     env = os.environ if environ is None else environ
@@ -87,14 +77,6 @@ def env_lang(environ: Mapping[str, str] | None = None) -> str | None:
         raise ConfigError(f"{ENV_LANG}={value}: expected zh or en"
                           if locale_lang(env) == "en" else f"{ENV_LANG}={value}：应为 zh 或 en")
     return value
-
-
-def default_lang(environ: Mapping[str, str] | None = None) -> str:
-    """The language before any file is read: ``YIBAO_LANG``, else the locale."""
-    try:
-        return env_lang(environ) or locale_lang(environ)
-    except ConfigError:
-        return locale_lang(environ)
 
 
 # ---------------------------------------------------------------------------- finding the file

@@ -8,9 +8,12 @@ finished English text.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from yibao.dsl.claims_zh import os_reason
-from yibao.dsl.errors import ClaimError, PolicyError, SettlementError
+
+if TYPE_CHECKING:
+    from yibao.dsl.errors import ClaimError
 
 __all__ = ["WORDS", "current_lang", "error_text", "os_reason", "say", "set_lang"]
 
@@ -104,6 +107,8 @@ def error_text(err: BaseException, lang: str) -> str:
     Policy diagnostics keep their positions, codes and layout, their messages in ``lang``; claim
     checks and OS reasons are translated; anything else is shown as it was raised.
     """
+    from yibao.dsl.errors import ClaimError, PolicyError, SettlementError  # not for `yibao --version`
+
     if isinstance(err, PolicyError):
         return err.format(lang)
     if lang == "zh":
@@ -131,6 +136,6 @@ def current_lang() -> str:
     lang = _current.get()
     if lang is not None:
         return lang
-    from yibao.config import default_lang
+    from yibao.lang import default_lang
 
     return default_lang()

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from yibao.dsl import ast, parser
+from yibao.dsl import ast
 from yibao.dsl.checks import check
 from yibao.dsl.errors import PolicyError
 from yibao.dsl.parser import MAX_DIGITS, MAX_NESTING, parse, parse_file
@@ -338,42 +338,12 @@ def test_a_cycle_of_parameters_is_still_found() -> None:
         "parameters depend on each other in a cycle: p0 → p1 → p2 → p0"]
 
 
-# ---------------------------------------------------------------- the parser's cache
-
-
-def test_a_broken_cache_file_falls_back(tmp_path: Path) -> None:
-    """Lark checks the cache's hash; a truncated or foreign file, or a folder, means building afresh."""
-    text = policy_with_cap("min(1.00, 2.00) + 3.00")
-    expected = parser._lark().parse(text)
-    cache = tmp_path / "grammar.cache"
-    parser._build_lark(cache)  # writes it
-    whole = cache.read_bytes()
-    for broken in (whole[: len(whole) // 2], b"not a hash\n\x80\x04junk"):
-        cache.write_bytes(broken)
-        assert parser._build_lark(cache).parse(text) == expected
-        assert len(cache.read_bytes()) > len(broken)  # and written whole again
-    assert parser._build_lark(cache).parse(text) == expected  # read from the cache
-    cache.unlink()
-    cache.mkdir()  # a folder where the file should be
-    assert parser._build_lark(cache).parse(text) == expected
-
-
 def test_a_long_line_is_shown_round_its_error() -> None:
     err = error_of(policy_with_cap(" + ".join(["1.00"] * 2_000) + " + nothing"))
     shown = err.format().splitlines()
     assert shown[0].endswith("error[Y0201]: unknown name `nothing`")
     assert shown[1].startswith(f"{CAP_LINE:>4} | …") and shown[1].endswith("+ nothing per year")
     assert shown[2].index("^") == shown[1].index("nothing") and len(shown[1]) < 200
-
-
-def test_the_cache_file_is_per_user_and_versioned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    path = parser._cache_file("grammar text")
-    assert path is not None and path.parent == tmp_path / "yibao"
-    assert path != parser._cache_file("another grammar")
-    (tmp_path / "file").write_text("", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # not a folder: no cache, no error
-    assert parser._cache_file("grammar text") is None
 
 
 def test_a_long_chain_of_exceptions_over_each_other() -> None:
