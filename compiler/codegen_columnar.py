@@ -43,6 +43,7 @@ from .constructs import (
     layer_accumulators,
     rate_by_line,
 )
+from .line_pass import fused_table
 from .money import RATE_ONE
 
 COLUMNAR_GENERATOR = GENERATOR.replace("codegen", "codegen-columnar")
@@ -72,6 +73,10 @@ class ColumnarGenerator(ColumnarLayers):
         self.tmp = 0
         self.line_fails = False  # a test over bill lines was emitted: ``commit_lines`` after them
         self._refuse_unsupported()
+        assert self.p.classify is not None
+        # The classification as the fused line pass's table, where it has that form (line_pass.py).
+        by_line = any(rate_by_line(x) for x in self.p.layers)
+        self.fused = fused_table(self.p.classify, self.default_mode, by_line)
 
     # ------------------------------------------------------------ what has no columnar form
     def _refuse_unsupported(self) -> None:
@@ -274,12 +279,10 @@ class ColumnarGenerator(ColumnarLayers):
             return self.expr(d.expr, mode)
         w = self.w
         tests = []
-        for row in d.rows:  # each row's test once, in a variable read by the check and the choice
+        for row in d.rows:  # each row's test once (a test another table made too: its variable)
             test = self.row_test(d, row)
-            if test != "True":
-                var = self.fresh("k")
-                w(f"{var} = {test}", row.span)
-                test = var
+            if test != "True" and test.startswith("all_of("):
+                test = self.shared(test, row.span)
             tests.append(test)
         values = []
         for k, (row, test) in enumerate(zip(d.rows, tests, strict=True)):
@@ -295,8 +298,7 @@ class ColumnarGenerator(ColumnarLayers):
             return values[0]
         cut = next((i for i, t in enumerate(tests) if t == "True"), None)
         if cut is None:
-            any_row = self.fresh("r")
-            w(f"{any_row} = any_of({', '.join(tests)})", d.span)
+            any_row = self.shared(f"any_of({', '.join(tests)})", d.span)
             self.fail(f"all_of({self.active}, np.logical_not({any_row}))", d.span,
                       repr(f"no table row of `{name}` (line {int(d.span.line)}) matches this claim"))
             default = "0"
@@ -338,37 +340,53 @@ class ColumnarGenerator(ColumnarLayers):
         mode = self.default_mode
         with w.at(cls.span):
             w(repr(f"classify: {cls.label.en}"), cls.span)
-            w("own = c.line_owner()")
-            w("L = c.take(own)  # the claim's fields, line by line")
-            w("amount = c.line_amount")
-            w("unit_price = c.line_unit_price")
-            w("oos = 0  # a number until a row of the classification sets some lines")
-            w("fsp = 0")
-            billed = ""
-            if cls.as_billed is not None:
-                with w.at(cls.as_billed):
-                    w("billed = c.line_billed  # taken as the platform split it")
-                    w("oos = where(billed, c.line_self_pay + c.line_over_limit, 0)")
-                    w("fsp = where(billed, c.line_first_self_pay, 0)")
-                billed = " & ~billed"
-            self.lines = True
-            try:
-                for cat in CATEGORIES:
-                    rows = [r for r in cls.rows if r.category == cat]
-                    if all(r.treatment.kind == "in_scope" for r in rows):
-                        continue  # nothing to count: in scope is what is left
-                    ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
-                    w(f"free = (c.line_category == {CATEGORIES.index(cat)}){billed}  # {cat}", rows[0].span)
-                    for k, r in enumerate(ordered):
-                        self.class_row(r, mode, last=k == len(ordered) - 1)
-            finally:
-                self.lines = False
-            if self.line_fails:
-                w("commit_lines(c)  # a claim fails at its first failing line")
-            w("total = c.total if c.total is not None else sums(amount, c.line_offsets)")
-            w("out_of_scope = sums(oos, c.line_offsets)")
-            w("first_self_pay = sums(fsp, c.line_offsets)")
+            if self.fused is None:
+                self.classify_numpy(cls, mode)
+            else:
+                w("fused = line_sums(c, LINE_RULES)  # None: left to NumPy (line_pass.py)")
+                w("if fused is not None:")
+                with w.indent():
+                    w("out_of_scope, first_self_pay, total = fused")
+                w("else:")
+                saved = dict(self.common)  # a test first computed in this branch is not for after it
+                with w.indent():
+                    self.classify_numpy(cls, mode)
+                self.common = saved
             w("in_scope = total - out_of_scope - first_self_pay")
+
+    def classify_numpy(self, cls: ast.Classify, mode: str) -> None:
+        """The classification as NumPy over every line: masks per row, ``where``, ``sums``."""
+        w = self.w
+        w("own = c.line_owner()")
+        w("L = c.take(own)  # the claim's fields, line by line")
+        w("amount = c.line_amount")
+        w("unit_price = c.line_unit_price")
+        w("oos = 0  # a number until a row of the classification sets some lines")
+        w("fsp = 0")
+        billed = ""
+        if cls.as_billed is not None:
+            with w.at(cls.as_billed):
+                w("billed = c.line_billed  # taken as the platform split it")
+                w("oos = where(billed, c.line_self_pay + c.line_over_limit, 0)")
+                w("fsp = where(billed, c.line_first_self_pay, 0)")
+            billed = " & ~billed"
+        self.lines = True
+        try:
+            for cat in CATEGORIES:
+                rows = [r for r in cls.rows if r.category == cat]
+                if all(r.treatment.kind == "in_scope" for r in rows):
+                    continue  # nothing to count: in scope is what is left
+                ordered = sorted(rows, key=lambda r: (r.item_class is None) * 2 + (r.when is None))
+                w(f"free = (c.line_category == {CATEGORIES.index(cat)}){billed}  # {cat}", rows[0].span)
+                for k, r in enumerate(ordered):
+                    self.class_row(r, mode, last=k == len(ordered) - 1)
+        finally:
+            self.lines = False
+        if self.line_fails:
+            w("commit_lines(c)  # a claim fails at its first failing line")
+        w("total = c.total if c.total is not None else sums(amount, c.line_offsets)")
+        w("out_of_scope = sums(oos, c.line_offsets)")
+        w("first_self_pay = sums(fsp, c.line_offsets)")
 
     def line_rates(self) -> None:
         """For a rate by bill line: each line's in-scope cost (its weight) and its rate, kept on the
@@ -495,6 +513,8 @@ class ColumnarGenerator(ColumnarLayers):
                      "div_up", "floor_mul_div", "full", "isin", "max", "min", "sums", "where"):
             head(f"    {name},")
         head(")")
+        if self.fused is not None:
+            head("from yibao.compiler.line_pass import line_sums")
         head()
         head(f"POLICY_ID = {h.name!r}")
         head(f"SOURCE = {self.p.path!r}")
@@ -510,6 +530,8 @@ class ColumnarGenerator(ColumnarLayers):
         head(f"ACCUMULATORS = {accs!r}")
         head(f"YEAR_START = {h.year_start or (1, 1)!r}  # quarters count from the insurance year's start")
         head("INFO = PolicyLines(SOURCE, {})  # the policy's text, set by the loader, for error messages")
+        if self.fused is not None:
+            head(f"LINE_RULES = {self.fused!r}  # per line category: (op, p, q, mode), line_pass.fused_table")
         head()
         head()
         source = "\n".join(head.lines + w.lines).rstrip() + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from yibao.dsl import ast
 
 from .codegen_expr import _NONNEGATIVE, ExprEmitter, _ident
-from .constructs import PAID_IN, accumulator_key, layer_accumulators, rate_by_line
+from .constructs import PAID_IN, accumulator_key, divides, layer_accumulators, rate_by_line
 
 
 class ColumnarLayers(ExprEmitter):
@@ -52,7 +52,7 @@ class ColumnarLayers(ExprEmitter):
                 w(f"l_{n} = pay")
                 for var in ("ded", "elig", "base", "over"):
                     w(f"{var}_{n} = zero")
-                self.pass_on(n)
+                self.pass_on(index, n)
                 return
             act = "True"
             if layer.when is not None:
@@ -63,7 +63,7 @@ class ColumnarLayers(ExprEmitter):
             if layer.when is not None:
                 for var in ("l", "ded", "elig", "base", "over"):
                     w(f"{var}_{n} = where({act}, {var}_{n}, 0)")
-            self.pass_on(n)
+            self.pass_on(index, n)
 
     def layer_body(self, index: int, layer: ast.Layer, n: str, mode: str) -> None:
         w = self.w
@@ -160,12 +160,10 @@ class ColumnarLayers(ExprEmitter):
             with w.at(band.span):
                 if band.lower is not None:
                     lower = self.expr(band.lower, mode)
-                w(f"lo = np.maximum({lower}, before)")
-                w(f"hi = np.minimum({self.expr(band.upper, mode)}, after)" if band.upper is not None
-                  else "hi = after")
-                if isinstance(band.rate, ast.Percent) and band.rate.value == 0:
-                    pass  # a slice at 0% pays nothing
-                else:
+                if not (isinstance(band.rate, ast.Percent) and band.rate.value == 0):  # 0% pays nothing
+                    w(f"lo = np.maximum({lower}, before)")
+                    w(f"hi = np.minimum({self.expr(band.upper, mode)}, after)" if band.upper is not None
+                      else "hi = after")
                     w("part = np.maximum(hi - lo, 0)")  # a band the year has not reached: 0
                     with self.masked(f"all_of({self.active}, part > 0)"):  # the scalar `if hi > lo`
                         rate = self.expr(band.rate, mode)
@@ -177,7 +175,11 @@ class ColumnarLayers(ExprEmitter):
                 if band.upper is not None:
                     lower = self.expr(band.upper, mode)
 
-    def pass_on(self, n: str) -> None:
+    def pass_on(self, index: int, n: str) -> None:
+        """What the layer leaves to the next one (nothing to work out after the last, unless a
+        check reads it)."""
+        if index == len(self.p.layers) - 1 and not any(divides(chk.holds) for chk in self.p.checks):
+            return
         w = self.w
         w(f"unpaid = unpaid - l_{n}")
         w(f"remaining = np.maximum(remaining - l_{n}, 0)")

@@ -10,6 +10,7 @@ parts per million, and the rounding around it, inside int64: ``claims.MAX_AMOUNT
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,6 +193,37 @@ class Wave:
         self._batch.fail_claim(int(self._idx[i]), message)
 
 
+class Block(Wave):
+    """The claims ``lo`` to ``hi`` of a batch, in order (``_in_blocks``): columns as views."""
+
+    def __init__(self, batch: Batch, lo: int, hi: int) -> None:
+        super().__init__(batch, np.arange(lo, hi))
+        self._cut = slice(lo, hi)
+        self._lo = lo
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        column = getattr(self._batch, name)
+        if isinstance(column, dict):  # `paid`: layer → column
+            value: Any = {key: v[self._cut] for key, v in column.items()}
+        elif not isinstance(column, np.ndarray) and hasattr(column, "slice"):  # ids kept in Arrow
+            value = column.slice(self._lo, self.n)
+        else:
+            value = column[self._cut]
+        setattr(self, name, value)
+        return value
+
+    def has(self, item: str) -> np.ndarray:
+        return self._batch.has(item)[self._cut]
+
+    def failed(self, i: int) -> bool:
+        return self._lo + i in self._batch.errors
+
+    def fail_claim(self, i: int, message: SettlementError) -> None:
+        self._batch.fail_claim(self._lo + i, message)
+
+
 def _strings(column: Any) -> np.ndarray:
     """Ids as a NumPy unicode array (a reader may keep them as an Arrow array)."""
     if isinstance(column, np.ndarray):
@@ -280,12 +312,29 @@ def full(n: int, value: Any) -> np.ndarray:
 
 
 def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
-    """The value of the first condition that holds, else ``default`` (``np.select``), for n claims."""
+    """The value of the first condition that holds, else ``default`` (``np.select``), for n claims.
+    A table's rows (at most 8 tests, constant values) are looked up: the tests as the bits of a
+    byte per claim, and per byte the value of its lowest set bit, which costs one pass over the
+    claims in int64 where ``np.select`` makes one per row."""
     if not conds:
         return default
     shape = (n,)
+    if len(conds) <= 8 and all(np.ndim(v) == 0 for v in (*values, default)) and all(
+            isinstance(c, np.ndarray) and c.dtype == np.bool_ and c.shape == shape for c in conds):
+        dtype = np.result_type(*(np.asarray(v) for v in (*values, default)))
+        bits = conds[0].view(np.uint8).copy()
+        for k, c in enumerate(conds[1:], 1):
+            bits |= c.view(np.uint8) << np.uint8(k)
+        table = np.array([*values, default], dtype=dtype)[_lowest_bits(len(conds))]
+        return table[bits]
     return np.select([np.broadcast_to(c, shape) for c in conds],
                      [np.broadcast_to(v, shape) for v in values], default)
+
+
+@functools.cache
+def _lowest_bits(m: int) -> np.ndarray:
+    """For each byte of m bits, the index of its lowest set bit (m where none is)."""
+    return np.array([next((k for k in range(m) if b >> k & 1), m) for b in range(1 << m)], dtype=np.intp)
 
 
 def floor_mul_div(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -428,10 +477,11 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     n = batch.n
     accs = module.ACCUMULATORS
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
-    prev, groups = waves(batch)
-    if len(groups) == 1:  # every claim its person's first: one step over the batch as it is
-        paid, new_ytd = module.settle_layers(batch, env, own)
+    batch.person_code()  # how many persons
+    if n and batch.persons == n:  # every claim its person's first: one step over the batch as it is
+        paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
+    prev, groups = waves(batch)
     ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}  # filled wave by wave
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
     periods = {a: acc.period for a in accs
@@ -447,12 +497,39 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
             start = getattr(module, "YEAR_START", (1, 1))
             same = period_index(batch.day[idx], period, start) == period_index(batch.day[src], period, start)
             ytd[a] = np.where(carry & ~same, 0, ytd[a])
-        paid, new_ytd = module.settle_layers(batch.take(idx), {k: v[idx] for k, v in env.items()}, ytd)
+        paid, new_ytd = _in_blocks(module, batch, idx, {k: v[idx] for k, v in env.items()}, ytd)
         for name, value in zip(module.LAYERS, paid, strict=True):
             payers[name][idx] = value
         for a in accs:
             ytd_out[a][idx] = new_ytd[a]
     return _settled(module, env, payers, ytd_out, n)
+
+
+BLOCK = 16_384  # claims a `settle_layers` call settles: its temporaries stay in the cache
+
+
+def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str, Any],
+               ytd: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    """``settle_layers`` over the claims ``idx`` of a wave (None: the whole batch, in its order),
+    ``BLOCK`` claims at a time: each claim's layers depend on its own columns only, and a NumPy
+    operation over 16,384 claims reads and writes the cache where one over a million goes to memory
+    and back for every temporary (``benchmarks/README.md``, "columnar.py")."""
+    n = batch.n if idx is None else len(idx)
+    columns = (*env.values(), *ytd.values())
+    if n <= BLOCK or not all(isinstance(v, np.ndarray) and v.shape == (n,) for v in columns):
+        return module.settle_layers(batch if idx is None else batch.take(idx), env, ytd)
+    paid = [np.empty(n, dtype=I64) for _ in module.LAYERS]
+    new_ytd = {a: np.empty(n, dtype=I64) for a in module.ACCUMULATORS}
+    for lo in range(0, n, BLOCK):
+        cut = slice(lo, lo + BLOCK)
+        part = Block(batch, lo, min(n, lo + BLOCK)) if idx is None else batch.take(idx[cut])
+        got, new = module.settle_layers(part, {k: v[cut] for k, v in env.items()},
+                                        {a: v[cut] for a, v in ytd.items()})
+        for out, value in zip(paid, got, strict=True):
+            out[cut] = value
+        for a, out in new_ytd.items():
+            out[cut] = new[a]
+    return paid, new_ytd
 
 
 def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyLines) -> None:
@@ -474,12 +551,11 @@ def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyL
 
 def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],
              n: int) -> Settled:
-    total = env["total"]
-    paid_sum = np.zeros(n, dtype=I64)
+    person = np.array(env["total"], dtype=I64)  # a copy: the bill less what each layer paid
     for value in payers.values():
-        paid_sum += value
-    return Settled(total, env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
-                   total - paid_sum, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
+        person -= value
+    return Settled(env["total"], env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
+                   person, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
 
 
 ENUM_COLUMNS = {"person.scheme": "scheme", "person.category": "category", "visit.kind": "kind",

@@ -63,27 +63,23 @@ def prepare(c):
     p_by_age = full(c.n, where((c.age > 1), div_half_up(900000, c.age), 450000))
     'parameter in_city: in-city rate'
     f1 = isin(c.level, (0, 3))
-    k2 = f1
-    f3 = (c.level == 1)
-    k4 = f3
-    f5 = (c.level == 2)
-    k6 = f5
-    r8 = any_of(k2, k4, k6)
-    fail(c, all_of(True, np.logical_not(r8)), ('div.yb', 12), 'no table row of `in_city` (line 12) matches this claim', INFO)
-    t7 = choose(c.n, [k2, k4, k6], [600000, 0, 400000], 0)
-    p_in_city = full(c.n, t7)
+    f2 = (c.level == 1)
+    f3 = (c.level == 2)
+    f5 = any_of(f1, f2, f3)
+    fail(c, all_of(True, np.logical_not(f5)), ('div.yb', 12), 'no table row of `in_city` (line 12) matches this claim', INFO)
+    t4 = choose(c.n, [f1, f2, f3], [600000, 0, 400000], 0)
+    p_in_city = full(c.n, t4)
     'parameter factor: factor'
     fail(c, all_of(np.logical_not((c.region == 0)), (p_in_city) == 0), ('div.yb', 19), DIVISION_BY_ZERO, INFO)
     p_factor = full(c.n, where((c.region == 0), 1000000, min(div_half_up(400000 * 1000000, p_in_city), 1000000)))
     'parameter share: share'
     fail(c, all_of(all_of(np.logical_not(False), (c.age > 3)), (c.age) == 0), ('div.yb', 26), DIVISION_BY_ZERO, INFO)
-    m9 = all_of(True, np.logical_not(False), all_of((c.age > 3), (div_half_up(10, c.age) == 2)))
-    m10 = all_of(True, np.logical_not(any_of(False, all_of((c.age > 3), (div_half_up(10, c.age) == 2)))), True)
-    f11 = (c.region == 0)
-    k12 = f11
-    fail(c, all_of(all_of(m10, np.logical_not(any_of(k12))), (c.age) == 0), ('div.yb', 25), DIVISION_BY_ZERO, INFO)
-    t13 = choose(c.n, [k12], [100000], div_half_up(200000, c.age))
-    p_share = full(c.n, choose(c.n, [all_of((c.age > 3), (div_half_up(10, c.age) == 2))], [50000], t13))
+    m6 = all_of(True, np.logical_not(False), all_of((c.age > 3), (div_half_up(10, c.age) == 2)))
+    m7 = all_of(True, np.logical_not(any_of(False, all_of((c.age > 3), (div_half_up(10, c.age) == 2)))), True)
+    f8 = (c.region == 0)
+    fail(c, all_of(all_of(m7, np.logical_not(any_of(f8))), (c.age) == 0), ('div.yb', 25), DIVISION_BY_ZERO, INFO)
+    t9 = choose(c.n, [f8], [100000], div_half_up(200000, c.age))
+    p_share = full(c.n, choose(c.n, [all_of((c.age > 3), (div_half_up(10, c.age) == 2))], [50000], t9))
     'parameter ded: deductible'
     fail(c, ((c.age + 1)) == 0, ('div.yb', 32), DIVISION_BY_ZERO, INFO)
     p_ded = full(c.n, div_half_up(60000, (c.age + 1)))
@@ -173,8 +169,6 @@ def settle_layers(c, env, ytd):
     before = yb_extra
     after = before + elig_extra
     pay = zero
-    lo = np.maximum(0, before)
-    hi = np.minimum(100000, after)
     lo = np.maximum(100000, before)
     hi = np.minimum(500000, after)
     part = np.maximum(hi - lo, 0)
