@@ -29,31 +29,57 @@ def _filled(col: pa.Array, fill: Any) -> pa.Array:
     return col.fill_null(fill) if col.null_count else col
 
 
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+_KEPT_ZEROS = 1 << 22  # the longest run of zeros kept for reuse (a chunk's bill lines, with room)
+
+
+def _zeros(n: int, dtype: Any = I64) -> np.ndarray:
+    """``n`` zeros, read-only: a slice of one kept array. A line column without a value (the
+    split fields, ``unit_price``) or a check no row fails gives one chunk after chunk; allocating
+    and zeroing a fresh array each time costs more than the rest of its handling."""
+    dtype = np.dtype(dtype)
+    kept = _ZEROS.get(dtype)
+    if kept is None or len(kept) < n:
+        kept = np.zeros(max(n, 1 << 16), dtype=dtype)
+        kept.flags.writeable = False
+        if n > _KEPT_ZEROS:  # a chunk of rare size: not kept
+            return kept
+        _ZEROS[dtype] = kept
+    return kept[:n]
+
+
 def _raw(col: pa.Array) -> np.ndarray:
     """A fixed-width column's values buffer as NumPy, without a copy; a null's slot holds anything."""
     width = col.type.bit_width // 8
     buf = col.buffers()[1]
     dtype = np.dtype(f"int{8 * width}")
     if buf is None or len(col) == 0:
-        return np.zeros(len(col), dtype=dtype)
+        return _zeros(len(col), dtype)
     return np.frombuffer(buf, dtype=dtype, count=len(col), offset=col.offset * width)
 
 
 def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
-    """An integer (or date) column as int64, nulls as ``fill``: from its buffers, no Arrow kernel."""
+    """An integer (or date) column as int64, nulls as ``fill``: from its buffers, no Arrow kernel.
+    Read-only where it is a view (of the buffers, or ``_zeros``)."""
     if col.null_count == len(col):
-        return np.zeros(len(col), dtype=I64) if fill == 0 else np.full(len(col), fill, dtype=I64)
+        return _zeros(len(col)) if fill == 0 else np.full(len(col), fill, dtype=I64)
     values = _raw(col).astype(I64, copy=False)
     if not col.null_count:
         return values
     return np.where(_nulls(col), fill, values)
 
 
+def _outside(values: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Which int64 ``values`` are not within ``low``..``high``: one comparison, not two, as
+    ``values - low`` wraps (modulo 2**64) to within ``0..high - low`` exactly for those that are."""
+    return (values - low).view(np.uint64) > high - low if low else values.view(np.uint64) > high
+
+
 def _nulls(col: pa.Array) -> np.ndarray:
-    """Where ``col`` is null, from its validity bitmap."""
+    """Where ``col`` is null, from its validity bitmap (read-only where none is: ``_zeros``)."""
     n = len(col)
     if not col.null_count and not (pa.types.is_dictionary(col.type) and col.dictionary.null_count):
-        return np.zeros(n, dtype=bool)
+        return _zeros(n, bool)
     if col.null_count == n:
         return np.ones(n, dtype=bool)
     if pa.types.is_dictionary(col.type):
@@ -112,17 +138,18 @@ def _codes(indices: pa.Array, fill: int) -> np.ndarray:
     return np.where(_nulls(indices), fill, raw).astype(raw.dtype, copy=False)
 
 
-def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _enum(col: pa.Array, fill: str, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
     """An enum column as each value's index in ``allowed`` (``Batch``'s form), and where the value
-    is one of them (a null: ``fill``): judged once per distinct value, through a dictionary."""
+    is one of them (a null: ``fill``), None where every row's is: judged once per distinct value,
+    through a dictionary."""
     if len(col) == 0:
-        return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.int8), None
     words, codes = _words(col)
     index = {v: i for i, v in enumerate(allowed)}
     table = np.array([index.get(w, -1) for w in [*words.to_pylist(), fill]], dtype=np.int8)
     mapped = np.take(table, codes)
     if table[:-1].min(initial=0) >= 0 and (table[-1] >= 0 or not _nulls(col).any()):
-        return mapped, np.ones(len(col), dtype=bool)  # every text allowed, a null too or none: no row to test
+        return mapped, None  # every text allowed, a null too or none: no row to test
     return np.maximum(mapped, 0), mapped >= 0
 
 
@@ -136,15 +163,15 @@ def _too_long(col: pa.Array, limit: int) -> np.ndarray:
     """Which strings have more than ``limit`` characters; counted only where their bytes could
     (a dictionary-encoded column: each distinct text once)."""
     if len(col) == 0 or col.null_count == len(col):
-        return np.zeros(len(col), dtype=bool)
+        return _zeros(len(col), bool)
     if pa.types.is_dictionary(col.type):
         long = _too_long(col.dictionary, limit)
         if not long.any():
-            return np.zeros(len(col), dtype=bool)
+            return _zeros(len(col), bool)
         return np.append(long, False)[_ints(col.indices, len(long))]
     nbytes = _ints(pc.binary_length(col))
     if not (nbytes > limit).any():  # a character is at least a byte
-        return np.zeros(len(col), dtype=bool)
+        return _zeros(len(col), bool)
     return _ints(pc.utf8_length(col)) > limit
 
 
@@ -161,11 +188,11 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
     words, key_codes = _words(key_col)  # the column's own dictionary when it has one
     texts = words.to_pylist()
     first = {w: i for i, w in reversed(list(enumerate(texts)))}  # a text twice in a dictionary: one key
-    key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
+    if len(first) < len(texts):  # each text's first place: a gather only where a text repeats
+        key_codes = np.array([first[w] for w in texts] + [len(texts)], dtype=I64)[key_codes]
     values = col.items.slice(start, end - start)
-    bad_value = _nulls(values)
     vals = _ints(values)
-    bad_value |= (vals < 0) | (vals > C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
+    bad_value = _nulls(values) | _outside(vals, 0, C.MAX_AMOUNT_FEN) | _too_long(key_col, C.MAX_CODE_CHARS)
     same = _same_keys(count, key_codes, len(texts))
     if same is not None:  # each row with entries: the same keys in the same order (as yibao writes)
         rows, order = same
@@ -175,9 +202,12 @@ def _map_columns(col: pa.Array, n: int) -> tuple[dict[str, np.ndarray], np.ndarr
         has = count > 0
         out, present = {}, {}
         for key, code in first.items():
-            column = np.zeros(n, dtype=I64)
-            if code in order:
-                column[rows] = by_code[:, order.index(code)]
+            if code in order and len(rows) == n:  # every row has the key: its column as it is
+                column = np.ascontiguousarray(by_code[:, order.index(code)])
+            else:
+                column = np.zeros(n, dtype=I64)
+                if code in order:
+                    column[rows] = by_code[:, order.index(code)]
             out[str(key)] = column
             present[str(key)] = has if code in order else np.zeros(n, dtype=bool)
         return out, count, bad, present
@@ -243,9 +273,13 @@ def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool
     - ``unit_price`` where no ``classify`` row reads it: its only check is its range (int64 fen
       only; a decimal column is read);
     - ``name``, and ``class`` where the policy never reads it: their only checks are each text's
-      own (its length, a surrogate, an empty class), which a null passes.
+      own (its length, a surrogate, an empty class), which a null passes;
+    - ``code`` (a ``StandIn``): no settlement reads it and its checks are each text's own, but a
+      null code is refused, so only where the pages also show a code on every line; it is then
+      read as one of its values (a row another check flags is re-judged with it, and gets the
+      issues its own code would give: none from the code).
 
-    Never ``code`` (a null code is refused), ``category`` or ``amount`` (every policy reads them)."""
+    Never ``category`` or ``amount`` (every policy reads them)."""
     def empty(leaf: Any, values: list[Any]) -> bool:  # of a money type: a text column is refused
         logical = str(leaf.logical_type)
         return not values and leaf.physical_type in ("INT32", "INT64") and \
@@ -269,9 +303,24 @@ def unread_line_fields(policy: Any) -> dict[str, Callable[[Any, list[Any]], bool
     judges: dict[str, Callable[[Any, list[Any]], bool]] = {k: empty for k in SPLIT}
     judges["unit_price"] = price
     judges["name"] = texts(C.MAX_NAME_CHARS, True)
+    judges["code"] = StandIn(texts(C.MAX_CODE_CHARS, True))
     if not reads_line_class(policy):
         judges["class"] = texts(C.MAX_CODE_CHARS, False)
     return judges
+
+
+class StandIn:
+    """A judge of a line field every line must have (``formats.Skippable``): a reader may leave
+    it unread only where the field's pages show a value on every line (``stand_in``), and gives
+    one of its values in its place."""
+
+    stand_in = True
+
+    def __init__(self, judge: Callable[[Any, list[Any]], bool]) -> None:
+        self.judge = judge
+
+    def __call__(self, leaf: Any, values: list[Any]) -> bool:
+        return bool(values) and self.judge(leaf, values)
 
 
 def reads_line_class(policy: Any) -> bool:
@@ -330,7 +379,8 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         if default == "none" and "none" not in allowed:
             fill = ""
         v, ok = _enum(col[name], fill, allowed)
-        bad |= ~ok
+        if ok is not None:
+            bad |= ~ok
         values[name] = v
     age_null = null("age")
     age = _ints(col["age"], -1)
@@ -356,45 +406,48 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     l_off = np.asarray(lines.offsets.to_numpy(zero_copy_only=False), dtype=I64)
     l_off = l_off - l_off[0]
     l_count = np.diff(l_off)
-    bad |= (l_count < 1) | (l_count > C.MAX_LINES)
+    no_lines = l_count < 1
+    bad |= no_lines | (l_count > C.MAX_LINES)
     flat = lines.flatten()
     owner = np.repeat(np.arange(n), l_count)
-    lb = _nulls(flat)
     code, name, cat, cls, amount = (flat.field(k) for k in ("code", "name", "category", "class", "amount"))
-    lb |= _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | _too_long(name, C.MAX_NAME_CHARS) | \
-        _too_long(cls, C.MAX_CODE_CHARS)
+    lb = _nulls(flat) | _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | \
+        _too_long(name, C.MAX_NAME_CHARS) | _too_long(cls, C.MAX_CODE_CHARS)
     l_cat, known = _enum(cat, "", ("A", "B", "C"))
-    lb |= ~known
+    if known is not None:
+        lb |= ~known
     l_cls = _np(cls)
     if cls.null_count < len(cls):  # an empty class is no class (a class left unread: all null)
         lb |= ~_nulls(cls) & (l_cls == "")
     lb |= _nulls(amount)
     l_amt = _ints(amount)
-    lb |= (l_amt < 0) | (l_amt > C.MAX_LINE_FEN)
+    lb |= _outside(l_amt, 0, C.MAX_LINE_FEN)
     price = flat.field("unit_price")
     price_null = _nulls(price)
     l_price = _ints(price)
     if not price_null.all():
-        lb |= (l_price < 0) | (l_price > C.MAX_LINE_FEN)
+        lb |= _outside(l_price, 0, C.MAX_LINE_FEN)
     split = {k: flat.field(k) for k in SPLIT}
     parts = {k: _ints(v) for k, v in split.items()}
     if all(v.null_count == len(v) for v in split.values()):  # no line carries a split
-        billed = np.zeros(len(flat), dtype=bool)
+        billed = _zeros(len(flat), bool)
     else:
         given = [~_nulls(v) for v in split.values()]
         billed = given[0] & given[1] & given[2] & given[3]
         lb |= (given[0] | given[1] | given[2] | given[3]) & ~billed  # some of the four, not all
         for v in parts.values():
-            lb |= (v < 0) | (v > C.MAX_LINE_FEN)
+            lb |= _outside(v, 0, C.MAX_LINE_FEN)
         lb |= billed & (sum(parts.values()) != l_amt)
     if not policy.as_billed:
         lb |= billed
     for p_cat, p_cls in policy.priced:  # rows read line.unit_price: a line they judge needs one
         judged = (l_cat == "ABC".index(p_cat)) & ((l_cls == p_cls) if p_cls is not None else True)
         lb |= judged & price_null & ~billed
-    bad |= np.bincount(owner[lb], minlength=n) > 0
+    if lb.any():
+        bad[owner[lb]] = True
     total = np.add.reduceat(l_amt, l_off[:-1]) if len(l_amt) else np.zeros(n, dtype=I64)
-    total = np.where(l_count > 0, total, 0)
+    if no_lines.any():  # reduceat gives a claim without lines the next claim's first amount
+        total = np.where(no_lines, 0, total)
     bad |= total > C.MAX_AMOUNT_FEN
     # dates, years, year_to_date, paid
     days = _ints(col["date"].cast(pa.int32())) + _EPOCH

@@ -482,7 +482,7 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
         paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
     prev, groups = waves(batch)
-    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}
+    ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}  # filled wave by wave
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
     periods = {a: acc.period for a in accs
                if (acc := split_accumulator(a)[1]) is not None and acc.period != "year"}

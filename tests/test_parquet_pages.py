@@ -1,5 +1,6 @@
 """``parquet_pages.dictionary_values``: a column chunk's possible values from its dictionary page,
-only when every data page is dictionary-encoded; None for anything else (the column is read)."""
+only when every data page is dictionary-encoded; None for anything else (the column is read).
+``every_value_present``: every slot of a chunk holds a value, by its definition levels."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yibao.parquet_pages import dictionary_values
+from yibao.parquet_pages import dictionary_values, every_value_present
 
 
 def _chunks(table: pa.Table, **options: Any) -> list[list[Any] | None]:
@@ -105,3 +106,59 @@ def test_a_header_nested_past_any_page_header_is_none_not_a_recursion_error() ->
 def test_the_values_are_the_chunks_distinct_texts(words: list[str | None], codec: str) -> None:
     (values,) = _chunks(pa.table({"w": pa.array(words, pa.string())}), compression=codec)
     assert values is not None and sorted(values) == sorted({w for w in words if w is not None})
+
+
+_LINES = pa.list_(pa.struct([("code", pa.string()), ("amount", pa.int64())]))
+
+
+def _present(rows: list[Any], **options: Any) -> list[bool]:
+    """``every_value_present`` of ``lines.code`` in each row group of a ``lines`` column."""
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"lines": pa.array(rows, _LINES)}), buf, **options)
+    meta = pq.ParquetFile(buf).metadata
+    leaf = meta.schema.column(0)
+    assert leaf.path == "lines.list.element.code"
+    return [every_value_present(buf, meta.row_group(g).column(0), leaf.max_definition_level,
+                                leaf.max_repetition_level) for g in range(meta.num_row_groups)]
+
+
+_LINE = st.one_of(st.none(), st.fixed_dictionaries({"code": st.one_of(st.none(), st.sampled_from(["a", "b"])),
+                                                    "amount": st.just(1)}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_LINE, max_size=6)), min_size=1, max_size=80),
+       st.sampled_from([{}, {"data_page_version": "2.0"}, {"compression": "zstd", "data_page_size": 64},
+                        {"compression": "none", "row_group_size": 7}]))
+def test_every_code_present_as_the_rows_say(rows: list[Any], options: dict[str, Any]) -> None:
+    """True exactly when every claim has lines, every line is there and has a code (a null at any
+    level: False), whatever the pages' version, codec and size, in each row group."""
+    size = options.get("row_group_size", len(rows))
+    groups = [rows[i : i + size] for i in range(0, len(rows), size)]
+    want = [all(r and all(ln is not None and ln["code"] is not None for ln in r) for r in g) for g in groups]
+    assert _present(rows, **options) == want
+
+
+def test_levels_bit_packed_and_long_runs() -> None:
+    """Long RLE runs (a million lines), bit-packed runs (levels that change), one null among them."""
+    many = [[{"code": "a", "amount": 1}] * 3] * 400_000
+    assert _present(many) == [True]
+    mixed = [[{"code": "a", "amount": 1}] * (i % 5 + 1) for i in range(20_000)]
+    assert _present(mixed) == [True]
+    mixed[12_345] = [{"code": "a", "amount": 1}, {"code": None, "amount": 1}]
+    assert _present(mixed) == [False]
+
+
+def test_a_corrupt_page_is_not_present() -> None:
+    """Flipped bytes anywhere in a chunk's pages give False or the truth, never an error."""
+    rows = [[{"code": "a", "amount": 1}, {"code": "b", "amount": 2}]] * 50
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"lines": pa.array(rows, _LINES)}), buf, compression="none")
+    data = buf.getvalue()
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    column = meta.row_group(0).column(0)
+    start = column.dictionary_page_offset or column.data_page_offset
+    for at in range(start, start + column.total_compressed_size):
+        for byte in (0x00, 0xFF, 0x13):
+            broken = data[:at] + bytes([byte]) + data[at + 1:]
+            assert every_value_present(io.BytesIO(broken), column, 3, 1) in (True, False)

@@ -32,7 +32,7 @@ from yibao.compiler import columnar_format as F
 from yibao.compiler.claims import MAX_ISSUES
 from yibao.compiler.columnar_read import unread_line_fields
 from yibao.dsl.errors import ClaimIssue, ClaimsUnsettled, SettlementError, YibaoError
-from yibao.formats import COMPRESSION, ROW_GROUP, Skippable, dataset_folder, guess
+from yibao.formats import ROW_GROUP, Skippable, dataset_folder, guess
 from yibao.output import OutputError
 
 ROW = "_row"  # the staged partitions keep each claim's input row, for error messages
@@ -124,7 +124,7 @@ def settle_partition(policy_path: str, staged: str, out: str, chunk: int) -> tup
             return "unsettled", failures[:MAX_ISSUES]
         result = pa.concat_tables(parts) if parts else schema.empty_table()
         pages = settlement_pages(schema)
-        pq.write_table(result.cast(schema), out, row_group_size=ROW_GROUP, compression=COMPRESSION,
+        pq.write_table(result.cast(schema), out, row_group_size=ROW_GROUP, compression=pages["compression"],
                        use_dictionary=pages["dictionary"], column_encoding=pages["encoding"],
                        write_statistics=pages["statistics"])
         return "ok", (result.num_rows, persons)

@@ -211,45 +211,64 @@ def leaves_to_read(file: Path, skippable: Skippable | None) -> tuple[list[str] |
     field is left out where ``skippable`` clears what every row group's column chunk of it can
     hold: its dictionary page's values, all its data pages being dictionary-encoded (never
     the footer's statistics, which a writer may fill with anything)."""
+    columns, texts, _stand_ins = reading_plan(file, skippable)
+    return columns, texts
+
+
+def reading_plan(file: Path,
+                 skippable: Skippable | None) -> tuple[list[str] | None, list[str], dict[str, str]]:
+    """``leaves_to_read``'s, and the line fields left out that are read as a value instead of
+    nulls (``stand_in`` judges: field → one of the values every line of the file has)."""
     import pyarrow.parquet as pq
 
     with file.open("rb") as source:
         return _leaves(pq.ParquetFile(source).metadata, skippable, source)
 
 
-def _leaves(meta: Any, skippable: Skippable | None, source: IO[bytes]) -> tuple[list[str] | None, list[str]]:
-    from yibao.parquet_pages import dictionary_values
+def _leaves(meta: Any, skippable: Skippable | None,
+            source: IO[bytes]) -> tuple[list[str] | None, list[str], dict[str, str]]:
+    from yibao.parquet_pages import dictionary_values, every_value_present
 
     schema = meta.schema
     leaves = [schema.column(i) for i in range(len(schema))]
     unread = set()
+    stand_ins: dict[str, str] = {}
     for i, leaf in enumerate(leaves):
         parts = leaf.path.split(".")
         judge = skippable.get(parts[-1]) if skippable is not None and parts[0] == "lines" else None
         if judge is None or len(parts) < 3 or not meta.num_row_groups:
             continue
+        present = getattr(judge, "stand_in", False)  # to be left out, every line must have a value
+        first = None
         for g in range(meta.num_row_groups):
-            values = dictionary_values(source, meta.row_group(g).column(i), leaf.physical_type)
+            chunk = meta.row_group(g).column(i)
+            values = dictionary_values(source, chunk, leaf.physical_type)
             if values is None or not judge(leaf, values):
                 break
+            if present and not (values and every_value_present(source, chunk, leaf.max_definition_level,
+                                                               leaf.max_repetition_level)):
+                break
+            first = first if first is not None else next(iter(values), None)
         else:
             unread.add(leaf.path)
+            if present:
+                stand_ins[parts[-1]] = first
     columns = [leaf.path for leaf in leaves if leaf.path not in unread] if unread else None
     texts = [leaf.path for leaf in leaves if leaf.physical_type == "BYTE_ARRAY"
              and str(leaf.logical_type) == "String" and leaf.path.split(".")[0] not in _KEPT_PLAIN]
-    return columns, texts
+    return columns, texts, stand_ins
 
 
 def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterator[pa.Table]:
     import pyarrow.parquet as pq
 
-    columns, texts = leaves_to_read(file, skippable)
+    columns, texts, stand_ins = reading_plan(file, skippable)
     pf = pq.ParquetFile(file, read_dictionary=texts)
     held: list[pa.Table] = []
     rows = 0
     for g in range(pf.num_row_groups):  # a batch within one row group: its dictionaries are one
         for batch in pf.iter_batches(batch_size=chunk, row_groups=[g], columns=columns, use_threads=False):
-            held.append(pa.Table.from_batches([batch]))
+            held.append(_standing_in(pa.Table.from_batches([batch]), stand_ins))
             rows += batch.num_rows
             while rows >= chunk:
                 table = pa.concat_tables(held) if len(held) > 1 else held[0]
@@ -260,12 +279,45 @@ def _file_chunks(file: Path, chunk: int, skippable: Skippable | None) -> Iterato
         yield F.normalise(pa.concat_tables(held) if len(held) > 1 else held[0])
 
 
+def _standing_in(table: pa.Table, stand_ins: dict[str, str]) -> pa.Table:
+    """``table`` with each line field of ``stand_ins`` as its value on every line (the field was
+    left unread: every line of the file has one, each passing the field's checks)."""
+    if not stand_ins or "lines" not in table.column_names:
+        return table
+    lines = F.single(table.column("lines"))
+    child = lines.values
+    n = len(child)
+    names = [child.type.field(k).name for k in range(child.type.num_fields)]
+    fields = [child.field(k) for k in range(len(names))]
+    for name, value in stand_ins.items():
+        fields.append(pa.DictionaryArray.from_arrays(_zero_indices(n), pa.array([value], pa.string())))
+        names.append(name)
+    struct = pa.StructArray.from_arrays(fields, names=names,
+                                        mask=child.is_null() if child.null_count else None)
+    lines = pa.ListArray.from_arrays(lines.offsets, struct, type=pa.list_(struct.type),
+                                     mask=lines.is_null() if lines.null_count else None)
+    return table.set_column(table.column_names.index("lines"), "lines", lines)
+
+
+_ZERO_INDICES: list[pa.Array] = []
+
+
+def _zero_indices(n: int) -> pa.Array:
+    """``n`` int32 zeros: a slice of one kept array (each chunk's stand-in indices)."""
+    if not _ZERO_INDICES or len(_ZERO_INDICES[0]) < n:
+        import numpy as np
+
+        _ZERO_INDICES[:] = [pa.array(np.zeros(max(n, 1 << 20), dtype=np.int32))]
+    return _ZERO_INDICES[0].slice(0, n)
+
+
 @contextmanager
 def table_sink(path: Path, kind: str, schema: pa.Schema,
                rows: Callable[[pa.Table], Iterable[dict[str, Any]]],
                dictionary: bool | list[str] = True,
                statistics: bool | list[str] = True,
-               encoding: dict[str, str] | None = None) -> Iterator[Callable[[pa.Table], None]]:
+               encoding: dict[str, str] | None = None,
+               compression: str | dict[str, str] = COMPRESSION) -> Iterator[Callable[[pa.Table], None]]:
     """A function that takes tables for ``path``, written whole when the block ends without error
     (nothing at ``path`` changes otherwise). ``kind``: json, jsonl or parquet (a ``.parquet``
     name is one file, any other a dataset folder); ``rows`` turns a table into JSON objects.
@@ -273,7 +325,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
     ``dictionary``: the columns worth dictionary-encoding (few distinct values), or all, or none;
     ``statistics``: the columns whose row groups get a minimum and maximum (the ones a reader
     filters by; they cost CPU to write), or all, or none; ``encoding``: column → Parquet encoding
-    for columns not dictionary-encoded; pages compressed with ``COMPRESSION``."""
+    for columns not dictionary-encoded; ``compression``: the pages' codec, or column → codec."""
     import pyarrow.parquet as pq
 
     if kind in ("json", "jsonl"):
@@ -295,7 +347,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         return
     if path.suffix:
         with open_output(path, binary=True, parents=True) as f:
-            writer = pq.ParquetWriter(f, schema, use_dictionary=dictionary, compression=COMPRESSION,
+            writer = pq.ParquetWriter(f, schema, use_dictionary=dictionary, compression=compression,
                                       write_statistics=statistics, column_encoding=encoding)
             held: list[pa.Table] = []
             count = [0]
@@ -325,7 +377,7 @@ def table_sink(path: Path, kind: str, schema: pa.Schema,
         def write_part() -> None:
             whole = pa.concat_tables([t.cast(schema) for t in pending])
             pq.write_table(whole, tmp / f"part-{parts[0]:05d}.parquet", row_group_size=ROW_GROUP,
-                           use_dictionary=dictionary, compression=COMPRESSION, write_statistics=statistics,
+                           use_dictionary=dictionary, compression=compression, write_statistics=statistics,
                            column_encoding=encoding)
             parts[0] += 1
             pending.clear()

@@ -18,9 +18,11 @@ from __future__ import annotations
 import struct
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 
 _DATA, _DICTIONARY, _DATA_V2 = 0, 2, 3  # PageType
+_RLE = 3  # Encoding: the levels' RLE/bit-packed hybrid
 _DICTIONARY_ENCODINGS = frozenset({2, 8})  # PLAIN_DICTIONARY, RLE_DICTIONARY (indices)
 _PLAIN_VALUES = frozenset({0, 2})  # a dictionary page's own values: PLAIN (or PLAIN_DICTIONARY)
 _CODECS = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "BROTLI": "brotli", "LZ4": "lz4_raw"}
@@ -193,6 +195,102 @@ def dictionary_values(f: IO[bytes], column: Any, physical_type: str) -> list[Any
     if at != end or counted != column.num_values:
         return None
     return values
+
+
+def every_value_present(f: IO[bytes], column: Any, max_definition: int, max_repetition: int) -> bool:
+    """Does every slot of a column chunk hold a value: is each definition level of its data pages
+    the leaf's maximum (no null at any level: no missing list, entry or field)? True only where
+    the pages show it: levels RLE-encoded, counts that add up; anything else gives False. For a
+    field a settlement never reads whose every possible value passes its checks
+    (``dictionary_values``), this is what reading it would tell: that no line lacks it."""
+    if column.file_path or max_definition < 1 or max_repetition < 0:
+        return False
+    codec = column.compression
+    if codec != "UNCOMPRESSED" and codec not in _CODECS:
+        return False
+    start = column.data_page_offset
+    if column.has_dictionary_page and 0 < column.dictionary_page_offset < start:
+        start = column.dictionary_page_offset
+    end = start + column.total_compressed_size
+    counted, at = 0, start
+    width = max_definition.bit_length()
+    try:
+        while at < end:
+            header, body = _header(f, at, end)
+            kind, raw_size, size = header.get(1), header.get(2), header.get(3)
+            if not isinstance(size, int) or not isinstance(raw_size, int) or size < 0 or body + size > end:
+                return False
+            if kind == _DATA:
+                page = header.get(5)
+                if not isinstance(page, dict) or page.get(3) != _RLE or raw_size > _MAX_DICTIONARY:
+                    return False
+                count = page.get(1)
+                f.seek(body)
+                data = _inflate(f.read(size), codec, raw_size)
+                pos = 0
+                if max_repetition:  # the repetition levels first, each run its byte length first
+                    pos = 4 + int.from_bytes(data[:4], "little")
+                length = int.from_bytes(data[pos : pos + 4], "little")
+                levels = data[pos + 4 : pos + 4 + length]
+                if pos + 4 + length > len(data):
+                    return False
+            elif kind == _DATA_V2:
+                page = header.get(8)
+                if not isinstance(page, dict):
+                    return False
+                count, length, skip = page.get(1), page.get(5), page.get(6)
+                if not isinstance(length, int) or not isinstance(skip, int) or length < 0 or skip < 0 \
+                        or skip + length > size:
+                    return False
+                f.seek(body + skip)  # the levels of a v2 page are never compressed
+                levels = f.read(length)
+            elif kind == _DICTIONARY:
+                at = body + size
+                continue
+            else:
+                return False
+            if not isinstance(count, int) or count < 0:
+                return False
+            if not _all_levels(levels, count, width, max_definition):
+                return False
+            counted += count
+            at = body + size
+    except (_Bad, _Short, OSError, pa.ArrowException, ValueError):
+        return False
+    return at == end and counted == column.num_values
+
+
+def _all_levels(data: bytes, count: int, width: int, want: int) -> bool:
+    """Are the first ``count`` levels of an RLE/bit-packed hybrid run (``width`` bits each) all
+    ``want``? (Runs past ``count``, or data that ends first: False.)"""
+    reader = _Compact(data)
+    nbytes = (width + 7) // 8
+    seen = 0
+    weights = 1 << np.arange(width)
+    while seen < count:
+        head = reader.varint()
+        if head & 1:  # bit-packed: groups of 8 levels
+            groups = head >> 1
+            size = groups * width
+            if not groups or reader.pos + size > len(data):
+                return False
+            bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8, count=size, offset=reader.pos),
+                                 bitorder="little")
+            values = bits.reshape(-1, width) @ weights
+            take = min(groups * 8, count - seen)
+            if not (values[:take] == want).all():
+                return False
+            seen += take
+            reader.skip(size)
+        else:  # one level repeated
+            run = head >> 1
+            if not run or reader.pos + nbytes > len(data):
+                return False
+            if int.from_bytes(data[reader.pos : reader.pos + nbytes], "little") != want:
+                return False
+            reader.skip(nbytes)
+            seen += run
+    return seen == count
 
 
 def _inflate(data: bytes, codec: str, size: int) -> bytes:

@@ -10,7 +10,16 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yibao.compiler.claim_fields import MAX_AMOUNT_FEN
-from yibao.compiler.columnar_read import _codes, _enum, _insurance_years, _map_columns, _nulls, _years_of
+from yibao.compiler.columnar_read import (
+    _codes,
+    _enum,
+    _insurance_years,
+    _map_columns,
+    _nulls,
+    _outside,
+    _years_of,
+    _zeros,
+)
 from yibao.compiler.runtime_columnar import Texts
 
 _DAY = st.integers(dt.date(2000, 1, 1).toordinal(), dt.date(2040, 12, 31).toordinal())
@@ -104,7 +113,32 @@ def test_an_enum_column_as_each_value_says(values: list[str | None], encoded: bo
             col = pa.DictionaryArray.from_arrays(indices, words)
     allowed = ("A", "B", "C")
     mapped, ok = _enum(col, fill, allowed)
+    if ok is None:  # every row allowed
+        ok = np.ones(len(values), dtype=bool)
     for i, v in enumerate(values):
         word = fill if v is None else v
         assert ok[i] == (word in allowed)
         assert mapped[i] == (allowed.index(word) if word in allowed else 0)
+
+
+_INT64 = st.integers(-(2**63), 2**63 - 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(_INT64, st.integers(-3, MAX_AMOUNT_FEN + 3)), max_size=30),
+       st.sampled_from([(0, MAX_AMOUNT_FEN), (1, 9999), (-5, 5), (0, 0)]))
+def test_outside_a_range_as_two_comparisons_say(values: list[int], bounds: tuple[int, int]) -> None:
+    """One unsigned comparison flags what ``< low`` or ``> high`` would, at int64's ends too."""
+    low, high = bounds
+    v = np.array(values, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        assert _outside(v, low, high).tolist() == ((v < low) | (v > high)).tolist()
+
+
+def test_kept_zeros_are_zeros_and_cannot_be_written() -> None:
+    """A reused run of zeros: of the length asked, all zero, read-only (a write would change every
+    later chunk's), also past the length kept for reuse."""
+    for n, dtype in ((0, np.int64), (5, bool), (70_000, np.int64), ((1 << 22) + 1, np.int8)):
+        z = _zeros(n, dtype)
+        assert len(z) == n and z.dtype == np.dtype(dtype) and not z.any()
+        assert not z.flags.writeable
