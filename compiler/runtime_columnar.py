@@ -118,6 +118,8 @@ class Batch:
             import pyarrow.compute as pc
 
             ids = self.person_id if isinstance(self.person_id, pa.Array) else pa.array(self.person_id)
+            if isinstance(ids, pa.ChunkedArray):  # pa.array gives chunks for a large NumPy array of texts
+                ids = ids.combine_chunks()
             enc = pc.dictionary_encode(ids)
             self.person_codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=I64)
             self.persons = len(enc.dictionary)

@@ -334,3 +334,24 @@ def test_caps_per_month_and_quarter_start_afresh_in_a_new_period() -> None:
     got = _columnar(policy, claims)
     assert [g[0][0] for g in got] == [24_000, 6_000, 12_000, 30_000, 0, 30_000]
     assert got == _scalar(policy, claims)
+
+
+def test_persons_are_found_when_their_ids_convert_in_chunks() -> None:
+    """``pa.array`` of a large NumPy array of texts gives a ChunkedArray (700,000 ids of 43
+    characters do; a batch of 10⁶ sampled claims failed here): the persons are counted and coded
+    across its chunks as in one array."""
+    import numpy as np
+    import pyarrow as pa
+
+    policy = load_policy(POLICIES / "jiujiang" / "resident_inpatient.yb")
+    module = columnar_module(policy)
+    batch = batch_from_claims([policy.claim(d) for d in sample_policy_claims(policy, 3, seed=5)], module)
+    half = 350_000
+    ids = np.char.add(np.char.zfill(np.arange(half).astype(str), 23), "-" + "x" * 19)
+    ids = np.concatenate([ids, ids])  # each person twice
+    assert isinstance(pa.array(ids), pa.ChunkedArray)  # what makes this test mean something
+    batch.person_id, batch.person_codes = ids, None
+    codes = batch.person_code()
+    assert batch.persons == half
+    assert np.array_equal(codes[:half], codes[half:])
+    assert len(np.unique(codes[:half])) == half
