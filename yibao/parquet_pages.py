@@ -16,6 +16,7 @@ caller reads the column as usual.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import IO, Any
 
 import numpy as np
@@ -149,29 +150,45 @@ def _header(f: IO[bytes], at: int, end: int) -> tuple[dict[int, Any], int]:
             size *= 4
 
 
+def _span(column: Any) -> tuple[int, int] | None:
+    """Where a column chunk's pages lie (its dictionary page first, if any), when they are in this
+    file and compressed by a codec this module reads; None otherwise."""
+    if column.file_path:
+        return None
+    if column.compression != "UNCOMPRESSED" and column.compression not in _CODECS:
+        return None
+    start = column.data_page_offset
+    if column.has_dictionary_page and 0 < column.dictionary_page_offset < start:
+        start = column.dictionary_page_offset
+    return start, start + column.total_compressed_size
+
+
+def _pages(f: IO[bytes], start: int, end: int) -> Iterator[tuple[Any, dict[int, Any], int, int, int]]:
+    """Each page from ``start`` to ``end``: its kind, header, where its body starts, its size and its
+    uncompressed size. A page that does not fit (or sizes that are not counts) raises ``_Bad``."""
+    at = start
+    while at < end:
+        header, body = _header(f, at, end)
+        kind, raw_size, size = header.get(1), header.get(2), header.get(3)
+        if not isinstance(size, int) or not isinstance(raw_size, int) or size < 0 or body + size > end:
+            raise _Bad
+        yield kind, header, body, size, raw_size
+        at = body + size
+
+
 def dictionary_values(f: IO[bytes], column: Any, physical_type: str) -> list[Any] | None:
     """Every value a column chunk (``ColumnChunkMetaData``) can hold but null, when all its data
     pages are dictionary-encoded: its dictionary page's values (``[]``: every slot is null);
     None when the pages do not show it. Texts are decoded strictly (an unpaired surrogate or bad
     UTF-8: None); BYTE_ARRAY gives ``str``, INT32/INT64 ``int``; other types: None."""
-    if physical_type not in ("BYTE_ARRAY", "INT32", "INT64") or column.file_path:
+    span = _span(column)
+    if physical_type not in ("BYTE_ARRAY", "INT32", "INT64") or span is None:
         return None
     codec = column.compression
-    if codec != "UNCOMPRESSED" and codec not in _CODECS:
-        return None
-    start = column.data_page_offset
-    if column.has_dictionary_page and 0 < column.dictionary_page_offset < start:
-        start = column.dictionary_page_offset
-    end = start + column.total_compressed_size
     values: list[Any] | None = None
     counted = 0
-    at = start
     try:
-        while at < end:
-            header, body = _header(f, at, end)
-            kind, raw_size, size = header.get(1), header.get(2), header.get(3)
-            if not isinstance(size, int) or not isinstance(raw_size, int) or size < 0 or body + size > end:
-                return None
+        for kind, header, body, size, raw_size in _pages(f, *span):
             if kind == _DICTIONARY:
                 page = header.get(7)
                 if values is not None or counted or not isinstance(page, dict) \
@@ -189,12 +206,9 @@ def dictionary_values(f: IO[bytes], column: Any, physical_type: str) -> list[Any
                 counted += page.get(1) if isinstance(page.get(1), int) else -(1 << 62)
             else:  # an index page, or a type this module does not know
                 return None
-            at = body + size
     except (_Bad, OSError, pa.ArrowException, ValueError):
         return None
-    if at != end or counted != column.num_values:
-        return None
-    return values
+    return values if counted == column.num_values else None
 
 
 def every_value_present(f: IO[bytes], column: Any, max_definition: int, max_repetition: int) -> bool:
@@ -203,23 +217,14 @@ def every_value_present(f: IO[bytes], column: Any, max_definition: int, max_repe
     the pages show it: levels RLE-encoded, counts that add up; anything else gives False. For a
     field a settlement never reads whose every possible value passes its checks
     (``dictionary_values``), this is what reading it would tell: that no line lacks it."""
-    if column.file_path or max_definition < 1 or max_repetition < 0:
+    span = _span(column)
+    if span is None or max_definition < 1 or max_repetition < 0:
         return False
     codec = column.compression
-    if codec != "UNCOMPRESSED" and codec not in _CODECS:
-        return False
-    start = column.data_page_offset
-    if column.has_dictionary_page and 0 < column.dictionary_page_offset < start:
-        start = column.dictionary_page_offset
-    end = start + column.total_compressed_size
-    counted, at = 0, start
+    counted = 0
     width = max_definition.bit_length()
     try:
-        while at < end:
-            header, body = _header(f, at, end)
-            kind, raw_size, size = header.get(1), header.get(2), header.get(3)
-            if not isinstance(size, int) or not isinstance(raw_size, int) or size < 0 or body + size > end:
-                return False
+        for kind, header, body, size, raw_size in _pages(f, *span):
             if kind == _DATA:
                 page = header.get(5)
                 if not isinstance(page, dict) or page.get(3) != _RLE or raw_size > _MAX_DICTIONARY:
@@ -245,7 +250,6 @@ def every_value_present(f: IO[bytes], column: Any, max_definition: int, max_repe
                 f.seek(body + skip)  # the levels of a v2 page are never compressed
                 levels = f.read(length)
             elif kind == _DICTIONARY:
-                at = body + size
                 continue
             else:
                 return False
@@ -254,10 +258,9 @@ def every_value_present(f: IO[bytes], column: Any, max_definition: int, max_repe
             if not _all_levels(levels, count, width, max_definition):
                 return False
             counted += count
-            at = body + size
     except (_Bad, _Short, OSError, pa.ArrowException, ValueError):
         return False
-    return at == end and counted == column.num_values
+    return counted == column.num_values
 
 
 def _all_levels(data: bytes, count: int, width: int, want: int) -> bool:
