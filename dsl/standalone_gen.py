@@ -1,6 +1,6 @@
 """Write the policy parser as one module of plain Python (``dsl/_standalone.py``), with Lark's
-standalone generator: a fresh ``yibao`` process then parses without importing Lark and without
-building or unpickling its tables (``docs/architecture.md``, "The parser").
+standalone generator: a fresh ``yibao`` process then parses without importing Lark, building its
+tables or reading a cache file: the tables are in the module (``docs/architecture.md``, "The parser").
 
 The module is generated from ``grammar.lark`` and committed; ``scripts/gen_parser.py --check`` (and
 ``tests/dsl/test_standalone.py``) fail when it no longer matches the grammar or the Lark installed.
