@@ -33,7 +33,7 @@ _ZEROS: dict[np.dtype, np.ndarray] = {}
 _KEPT_ZEROS = 1 << 22  # the longest run of zeros kept for reuse (a chunk's bill lines, with room)
 
 
-def _zeros(n: int, dtype: Any = I64) -> np.ndarray:
+def zeros(n: int, dtype: Any = I64) -> np.ndarray:
     """``n`` zeros, read-only: a slice of one kept array. A line column without a value (the
     split fields, ``unit_price``) or a check no row fails gives one chunk after chunk; allocating
     and zeroing a fresh array each time costs more than the rest of its handling."""
@@ -54,15 +54,15 @@ def _raw(col: pa.Array) -> np.ndarray:
     buf = col.buffers()[1]
     dtype = np.dtype(f"int{8 * width}")
     if buf is None or len(col) == 0:
-        return _zeros(len(col), dtype)
+        return zeros(len(col), dtype)
     return np.frombuffer(buf, dtype=dtype, count=len(col), offset=col.offset * width)
 
 
 def _ints(col: pa.Array, fill: int = 0) -> np.ndarray:
     """An integer (or date) column as int64, nulls as ``fill``: from its buffers, no Arrow kernel.
-    Read-only where it is a view (of the buffers, or ``_zeros``)."""
+    Read-only where it is a view (of the buffers, or ``zeros``)."""
     if col.null_count == len(col):
-        return _zeros(len(col)) if fill == 0 else np.full(len(col), fill, dtype=I64)
+        return zeros(len(col)) if fill == 0 else np.full(len(col), fill, dtype=I64)
     values = _raw(col).astype(I64, copy=False)
     if not col.null_count:
         return values
@@ -76,10 +76,10 @@ def _outside(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def _nulls(col: pa.Array) -> np.ndarray:
-    """Where ``col`` is null, from its validity bitmap (read-only where none is: ``_zeros``)."""
+    """Where ``col`` is null, from its validity bitmap (read-only where none is: ``zeros``)."""
     n = len(col)
     if not col.null_count and not (pa.types.is_dictionary(col.type) and col.dictionary.null_count):
-        return _zeros(n, bool)
+        return zeros(n, bool)
     if col.null_count == n:
         return np.ones(n, dtype=bool)
     if pa.types.is_dictionary(col.type):
@@ -163,15 +163,15 @@ def _too_long(col: pa.Array, limit: int) -> np.ndarray:
     """Which strings have more than ``limit`` characters; counted only where their bytes could
     (a dictionary-encoded column: each distinct text once)."""
     if len(col) == 0 or col.null_count == len(col):
-        return _zeros(len(col), bool)
+        return zeros(len(col), bool)
     if pa.types.is_dictionary(col.type):
         long = _too_long(col.dictionary, limit)
         if not long.any():
-            return _zeros(len(col), bool)
+            return zeros(len(col), bool)
         return np.append(long, False)[_ints(col.indices, len(long))]
     nbytes = _ints(pc.binary_length(col))
     if not (nbytes > limit).any():  # a character is at least a byte
-        return _zeros(len(col), bool)
+        return zeros(len(col), bool)
     return _ints(pc.utf8_length(col)) > limit
 
 
@@ -430,7 +430,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     split = {k: flat.field(k) for k in SPLIT}
     parts = {k: _ints(v) for k, v in split.items()}
     if all(v.null_count == len(v) for v in split.values()):  # no line carries a split
-        billed = _zeros(len(flat), bool)
+        billed = zeros(len(flat), bool)
     else:
         given = [~_nulls(v) for v in split.values()]
         billed = given[0] & given[1] & given[2] & given[3]

@@ -284,31 +284,24 @@ def _standing_in(table: pa.Table, stand_ins: dict[str, str]) -> pa.Table:
     left unread: every line of the file has one, each passing the field's checks)."""
     if not stand_ins or "lines" not in table.column_names:
         return table
+    import numpy as np
+
+    from yibao.compiler.columnar_read import zeros  # every line's index 0, no array made per chunk
+
     lines = F.single(table.column("lines"))
     child = lines.values
     n = len(child)
     names = [child.type.field(k).name for k in range(child.type.num_fields)]
     fields = [child.field(k) for k in range(len(names))]
     for name, value in stand_ins.items():
-        fields.append(pa.DictionaryArray.from_arrays(_zero_indices(n), pa.array([value], pa.string())))
+        indices = pa.array(zeros(n, np.int32))
+        fields.append(pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())))
         names.append(name)
     struct = pa.StructArray.from_arrays(fields, names=names,
                                         mask=child.is_null() if child.null_count else None)
     lines = pa.ListArray.from_arrays(lines.offsets, struct, type=pa.list_(struct.type),
                                      mask=lines.is_null() if lines.null_count else None)
     return table.set_column(table.column_names.index("lines"), "lines", lines)
-
-
-_ZERO_INDICES: list[pa.Array] = []
-
-
-def _zero_indices(n: int) -> pa.Array:
-    """``n`` int32 zeros: a slice of one kept array (each chunk's stand-in indices)."""
-    if not _ZERO_INDICES or len(_ZERO_INDICES[0]) < n:
-        import numpy as np
-
-        _ZERO_INDICES[:] = [pa.array(np.zeros(max(n, 1 << 20), dtype=np.int32))]
-    return _ZERO_INDICES[0].slice(0, n)
 
 
 @contextmanager

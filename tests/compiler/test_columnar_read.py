@@ -18,7 +18,7 @@ from yibao.compiler.columnar_read import (
     _nulls,
     _outside,
     _years_of,
-    _zeros,
+    zeros,
 )
 from yibao.compiler.runtime_columnar import Texts
 
@@ -139,6 +139,6 @@ def test_kept_zeros_are_zeros_and_cannot_be_written() -> None:
     """A reused run of zeros: of the length asked, all zero, read-only (a write would change every
     later chunk's), also past the length kept for reuse."""
     for n, dtype in ((0, np.int64), (5, bool), (70_000, np.int64), ((1 << 22) + 1, np.int8)):
-        z = _zeros(n, dtype)
+        z = zeros(n, dtype)
         assert len(z) == n and z.dtype == np.dtype(dtype) and not z.any()
         assert not z.flags.writeable
