@@ -299,13 +299,18 @@ class ColumnarGenerator(ColumnarLayers):
         cut = next((i for i, t in enumerate(tests) if t == "True"), None)
         if cut is None:
             any_row = self.shared(f"any_of({', '.join(tests)})", d.span)
-            self.fail(f"all_of({self.active}, np.logical_not({any_row}))", d.span,
+            self.fail(self.shared(f"all_of({self.active}, np.logical_not({any_row}))", d.span), d.span,
                       repr(f"no table row of `{name}` (line {int(d.span.line)}) matches this claim"))
             default = "0"
         else:
             tests, default = tests[:cut], values[cut]
             values = values[:cut]
-        w(f"{var} = choose(c.n, [{', '.join(tests)}], [{', '.join(values)}], {default})", d.span)
+        rows = ""
+        used = d.rows[: len(tests) + (cut is not None)]  # the rows whose values are chosen from
+        if all(isinstance(r.value, (ast.Number, ast.Percent)) for r in used):
+            # constant values: looked up by the rows' tests as bits, shared with a table of the same rows
+            rows = ", rows=" + self.shared(f"row_bits(c.n, [{', '.join(tests)}])", d.span)
+        w(f"{var} = choose(c.n, [{', '.join(tests)}], [{', '.join(values)}], {default}{rows})", d.span)
         return var
 
     def row_test(self, d: ast.Table, row: ast.Row) -> str:
@@ -510,7 +515,7 @@ class ColumnarGenerator(ColumnarLayers):
         head(")")
         head("from yibao.compiler.runtime_columnar import (")
         for name in ("I64", "all_of", "any_of", "choose", "div_down", "div_half_even", "div_half_up",
-                     "div_up", "floor_mul_div", "full", "isin", "max", "min", "sums", "where"):
+                     "div_up", "floor_mul_div", "full", "isin", "max", "min", "row_bits", "sums", "where"):
             head(f"    {name},")
         head(")")
         if self.fused is not None:

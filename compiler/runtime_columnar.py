@@ -313,22 +313,33 @@ def full(n: int, value: Any) -> np.ndarray:
     return value
 
 
-def choose(n: int, conds: list[Any], values: list[Any], default: Any) -> Any:
+def row_bits(n: int, conds: list[Any]) -> np.ndarray | None:
+    """A table's row tests as the bits of a byte per claim (bit k: row k's test holds), for
+    ``choose``; None where there are more than 8 or they are not all boolean columns of n claims.
+    Tables with the same rows (a deductible and a rate by the same keys) share one."""
+    shape = (n,)
+    if not conds or len(conds) > 8 or not all(
+            isinstance(c, np.ndarray) and c.dtype == np.bool_ and c.shape == shape for c in conds):
+        return None
+    bits = conds[0].view(np.uint8).copy()
+    for k, c in enumerate(conds[1:], 1):
+        bits |= c.view(np.uint8) << np.uint8(k)
+    return bits
+
+
+def choose(n: int, conds: list[Any], values: list[Any], default: Any, rows: np.ndarray | None = None) -> Any:
     """The value of the first condition that holds, else ``default`` (``np.select``), for n claims.
     A table's rows (at most 8 tests, constant values) are looked up: the tests as the bits of a
-    byte per claim, and per byte the value of its lowest set bit, which costs one pass over the
-    claims in int64 where ``np.select`` makes one per row."""
+    byte per claim (``rows``, else ``row_bits`` of ``conds``), and per byte the value of its lowest
+    set bit, which costs one pass over the claims in int64 where ``np.select`` makes one per row."""
     if not conds:
         return default
+    if all(np.ndim(v) == 0 for v in (*values, default)):
+        bits = rows if rows is not None else row_bits(n, conds)
+        if bits is not None:
+            dtype = np.result_type(*(np.asarray(v) for v in (*values, default)))
+            return np.array([*values, default], dtype=dtype)[_lowest_bits(len(conds))][bits]
     shape = (n,)
-    if len(conds) <= 8 and all(np.ndim(v) == 0 for v in (*values, default)) and all(
-            isinstance(c, np.ndarray) and c.dtype == np.bool_ and c.shape == shape for c in conds):
-        dtype = np.result_type(*(np.asarray(v) for v in (*values, default)))
-        bits = conds[0].view(np.uint8).copy()
-        for k, c in enumerate(conds[1:], 1):
-            bits |= c.view(np.uint8) << np.uint8(k)
-        table = np.array([*values, default], dtype=dtype)[_lowest_bits(len(conds))]
-        return table[bits]
     return np.select([np.broadcast_to(c, shape) for c in conds],
                      [np.broadcast_to(v, shape) for v in values], default)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from yibao.compiler import line_pass, runtime_columnar
 from yibao.compiler.codegen_columnar import generate_columnar
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, choose, settle_batch
+from yibao.compiler.runtime_columnar import batch_from_claims, choose, row_bits, settle_batch
 
 from yibao.sampling import sample_policy_claims
 
@@ -199,6 +199,8 @@ def test_choose_is_np_select(k: int, data: Any) -> None:
     default = data.draw(value)
     got, want = choose(n, conds, values, default), np.select(conds, values, default)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+    shared = choose(n, conds, values, default, rows=row_bits(n, conds))  # the rows' bits made once
+    assert shared.dtype == want.dtype and np.array_equal(shared, want)
 
 
 # ------------------------------------------------------------ hostile buffers

@@ -28,6 +28,7 @@ from yibao.compiler.runtime_columnar import (
     isin,
     max,
     min,
+    row_bits,
     sums,
     where,
 )
@@ -66,20 +67,22 @@ def prepare(c):
     f2 = (c.level == 1)
     f3 = (c.level == 2)
     f5 = any_of(f1, f2, f3)
-    fail(c, all_of(True, np.logical_not(f5)), ('div.yb', 12), 'no table row of `in_city` (line 12) matches this claim', INFO)
-    t4 = choose(c.n, [f1, f2, f3], [600000, 0, 400000], 0)
+    f6 = all_of(True, np.logical_not(f5))
+    fail(c, f6, ('div.yb', 12), 'no table row of `in_city` (line 12) matches this claim', INFO)
+    f7 = row_bits(c.n, [f1, f2, f3])
+    t4 = choose(c.n, [f1, f2, f3], [600000, 0, 400000], 0, rows=f7)
     p_in_city = full(c.n, t4)
     'parameter factor: factor'
     fail(c, all_of(np.logical_not((c.region == 0)), (p_in_city) == 0), ('div.yb', 19), DIVISION_BY_ZERO, INFO)
     p_factor = full(c.n, where((c.region == 0), 1000000, min(div_half_up(400000 * 1000000, p_in_city), 1000000)))
     'parameter share: share'
     fail(c, all_of(all_of(np.logical_not(False), (c.age > 3)), (c.age) == 0), ('div.yb', 26), DIVISION_BY_ZERO, INFO)
-    m6 = all_of(True, np.logical_not(False), all_of((c.age > 3), (div_half_up(10, c.age) == 2)))
-    m7 = all_of(True, np.logical_not(any_of(False, all_of((c.age > 3), (div_half_up(10, c.age) == 2)))), True)
-    f8 = (c.region == 0)
-    fail(c, all_of(all_of(m7, np.logical_not(any_of(f8))), (c.age) == 0), ('div.yb', 25), DIVISION_BY_ZERO, INFO)
-    t9 = choose(c.n, [f8], [100000], div_half_up(200000, c.age))
-    p_share = full(c.n, choose(c.n, [all_of((c.age > 3), (div_half_up(10, c.age) == 2))], [50000], t9))
+    m8 = all_of(True, np.logical_not(False), all_of((c.age > 3), (div_half_up(10, c.age) == 2)))
+    m9 = all_of(True, np.logical_not(any_of(False, all_of((c.age > 3), (div_half_up(10, c.age) == 2)))), True)
+    f10 = (c.region == 0)
+    fail(c, all_of(all_of(m9, np.logical_not(any_of(f10))), (c.age) == 0), ('div.yb', 25), DIVISION_BY_ZERO, INFO)
+    t11 = choose(c.n, [f10], [100000], div_half_up(200000, c.age))
+    p_share = full(c.n, choose(c.n, [all_of((c.age > 3), (div_half_up(10, c.age) == 2))], [50000], t11))
     'parameter ded: deductible'
     fail(c, ((c.age + 1)) == 0, ('div.yb', 32), DIVISION_BY_ZERO, INFO)
     p_ded = full(c.n, div_half_up(60000, (c.age + 1)))
