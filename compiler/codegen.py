@@ -428,7 +428,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             head(f"FIELDS = {fields!r}  # the record's fields and their types")
         head("_IN = (0, 0)")
         if rules is not None:  # the C reader sums the lines by them while it reads (claim_reader.py)
-            head(f"LINE_RULES = {rules!r}  # per line category: (op, p, q, mode), line_rules.fused_table")
+            head(f"LINE_RULES = {rules!r}")
         head()
         head("SITES = (")
         for i, s in enumerate(self.sites):

@@ -34,6 +34,7 @@ REQUIRES = ()
 ACCUMULATORS = ('basic.deductible', 'basic.paid')
 INPUT = 'claim'
 _IN = (0, 0)
+LINE_RULES = ((0, 0, 1, 0), (2, 1, 10, 0), (1, 0, 1, 0))
 
 SITES = (
     Site('parameter:deductible', 'parameter', '起付线', 'deductible', '九江市医疗保障局《基本公共服务满意度指标工作总结》(2020) 二(三)一；假设：基层（乡镇）医疗机构按一级计；市外备案和急诊就医按已转诊计', 24, 32, 'deductible = {0:m}', 0, 'm', (), template_zh='起付线 = {0:m}', construct='parameter', cite_en='Jiujiang Medical Security Bureau, public-service satisfaction work summary (2020) 二(三)一; assumption: primary-level (township) care counts as level 1; registered (备案) and emergency care outside the city count as referred', subject='deductible'),  # 0
@@ -64,7 +65,22 @@ def applies(c):
 
 
 def settle(c):
-    """Settle a validated claim (fast path, no trace)."""
+    """Settle a validated claim (fast path, no trace): its lines summed, then the claim."""
+    'classify: classifying the bill'
+    out_of_scope = 0
+    first_self_pay = 0
+    for ln in c.lines:
+        cat = ln.category
+        if cat == 'B':
+            fsp = (ln.amount + 5) // 10
+            first_self_pay += fsp
+        elif cat == 'C':
+            out_of_scope += ln.amount
+    return settle_sums(c, out_of_scope, first_self_pay)
+
+
+def settle_sums(c, out_of_scope, first_self_pay):
+    """Settle a validated claim whose lines are summed (by LINE_RULES): no trace."""
     ytd = c.ytd
     'parameter deductible: deductible'
     if c.region == 'local' and c.level in ('1', 'primary'):
@@ -94,16 +110,6 @@ def settle(c):
         no_row('rate', 36)
     'parameter annual_cap: annual cap'
     p_annual_cap = 15000000
-    'classify: classifying the bill'
-    out_of_scope = 0
-    first_self_pay = 0
-    for ln in c.lines:
-        cat = ln.category
-        if cat == 'B':
-            fsp = (ln.amount + 5) // 10
-            first_self_pay += fsp
-        elif cat == 'C':
-            out_of_scope += ln.amount
     total = c.total
     in_scope = total - out_of_scope - first_self_pay
     unpaid = total
