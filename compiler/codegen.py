@@ -186,27 +186,16 @@ class CodeGenerator(TableEmitter, LayerEmitter):
     # ------------------------------------------------------------ whole module
     def line_rules(self) -> tuple[Rule, ...] | None:
         """The classification as per-category line rules (``line_rules.fused_table``), where it has
-        that form: then ``settle`` is its line loop and ``settle_sums``, which the C reader enters
-        with the sums it took while reading the lines."""
+        that form: then the module also has ``settle_sums``, ``settle`` after its line loop, which the
+        C reader enters with the sums it took while reading the lines."""
         cls = self.p.classify
         if self.p.header.input != "claim" or cls is None:
             return None
         return fused_table(cls, self.default_mode, any(C.rate_by_line(x) for x in self.p.layers))
 
-    def sums_entry(self) -> None:
-        """``settle``: the line loop, then ``settle_sums`` of its sums."""
-        w = self.w
-        w("def settle(c):", self.p.header.span)
-        with w.indent():
-            w('"""Settle a validated claim (fast path, no trace): its lines summed, then the claim."""')
-            self.classify("fast", totals=False)
-            w("return settle_sums(c, out_of_scope, first_self_pay)")
-        w()
-        w()
-
     def settle_function(self, traced: bool, sums: bool = False) -> None:
         """``settle_traced``, ``settle``, or with ``sums`` ``settle_sums``: ``settle`` after the line
-        loop, its sums given."""
+        loop, its sums given (the same code, emitted twice: ``settle`` stays one call)."""
         w = self.w
         name = "settle_traced" if traced else "settle_sums" if sums else "settle"
         doc = ("Settle a validated claim and record every step." if traced
@@ -353,9 +342,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         self.w()
         self.w()
         rules = self.line_rules()
-        if rules is not None:
-            self.sums_entry()
-        self.settle_function(traced=False, sums=rules is not None)
+        self.settle_function(traced=False)
+        if rules is not None:  # the same settlement entered after the line loop, for the C reader
+            self.settle_function(traced=False, sums=True)
         self.settle_function(traced=True)
         self.line_parts_function()
         self.w("META = PolicyMeta(")
