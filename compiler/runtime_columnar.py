@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from yibao.dsl.errors import SettlementError
 
+from . import columnar_c
 from .claim_fields import PERIOD_KEYS
 from .columnar_failures import PolicyLines, message
 from .constructs import split_accumulator
@@ -528,6 +529,9 @@ def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str,
     operation over 16,384 claims reads and writes the cache where one over a million goes to memory
     and back for every temporary (``benchmarks/README.md``, "columnar.py")."""
     n = batch.n if idx is None else len(idx)
+    got = columnar_c.run(module, n, env, ytd)  # the layers as one compiled loop, where they have one
+    if got is not None:
+        return got
     columns = (*env.values(), *ytd.values())
     if n <= BLOCK or not all(isinstance(v, np.ndarray) and v.shape == (n,) for v in columns):
         return module.settle_layers(batch if idx is None else batch.take(idx), env, ytd)
