@@ -215,7 +215,7 @@ def _wave(which: str) -> tuple[Any, Any, Any]:
 def test_layers_on_arbitrary_int64_columns(which: str, data: Any) -> None:
     """Every column the layers read, anywhere in int64 (sums that wrap, products past the range,
     INT64_MIN): the C loop and the NumPy code agree on every claim, bit for bit."""
-    policy, module, b = _wave(which)
+    _, module, b = _wave(which)
     env = {k: np.array(data.draw(st.lists(_VALUES, min_size=N, max_size=N)), dtype=I64)
            for k in module.prepare(b)}
     ytd = {a: np.array(data.draw(st.lists(_VALUES, min_size=N, max_size=N)), dtype=I64)
@@ -260,7 +260,7 @@ def test_tables_on_any_codes_fail_as_numpy_fails(codes: list[tuple[int, int, int
 
 def test_wrong_buffers_are_left_to_numpy() -> None:
     """A column of another dtype, not contiguous, or of another length: None, never a crash."""
-    policy, module, b = _wave("bench")
+    _, module, b = _wave("bench")
     env = module.prepare(b)
     ytd = {a: np.zeros(N, dtype=I64) for a in module.ACCUMULATORS}
     kernel = module.KERNELS.layers()
@@ -294,6 +294,7 @@ def test_the_generated_c_reads_as_the_snapshot(snapshot_txt: Any) -> None:
     params, pin, fails = generate_c_params(checked, [checked.params[x] for x in module.C_PARAMS])
     assert (layers, params) == (generate_c_layers(checked)[0], generate_c_params(
         checked, [checked.params[x] for x in module.C_PARAMS])[0])
+    assert [name for _, name in fails] == ["deductible", "rate"]  # the tables that can match no row
     assert '"' not in layers + params and "critical" not in layers and "annual_cap" not in params
     assert "KERNELS.params(c)" in generate_columnar(checked)
     assert f"{layers}\n{params}\n{inputs}\n{outputs}\n{pin}\n" == snapshot_txt
