@@ -103,9 +103,12 @@ def _compile(source: str, key: str) -> Any:
     cc = compiler()
     if cc is None:
         return "no C compiler found"
-    folder = _workdir()
-    src, lib = folder / f"{key}.c", folder / f"{key}.so"
-    src.write_text(source, encoding="ascii")
+    try:
+        folder = _workdir()
+        src, lib = folder / f"{key}.c", folder / f"{key}.so"
+        src.write_text(source, encoding="ascii")  # the generator writes ASCII only
+    except (OSError, UnicodeError) as e:
+        return f"no place to compile: {e}"
     try:
         done = subprocess.run([*cc, *FLAGS, "-o", str(lib), str(src)], capture_output=True, text=True,
                               timeout=120, check=False)

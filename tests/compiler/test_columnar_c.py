@@ -6,7 +6,9 @@ the limits (NumPy's wrap-around, floor division, rounding), on enum codes no tab
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -280,9 +282,14 @@ def test_wrong_buffers_are_left_to_numpy() -> None:
         b.level = saved
 
 
-def test_a_compile_failure_is_a_reason_not_a_crash() -> None:
+def test_a_compile_failure_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     got = columnar_c.build("this is not C;\n")
     assert isinstance(got, str) and got.startswith("the C compiler failed")
+    if os.path.isabs((sysconfig.get_config_var("CC") or "cc").split()[0]):
+        return  # Python's compiler is named by its path: an empty PATH does not hide it
+    monkeypatch.setenv("PATH", "")  # no compiler to be found
+    assert columnar_c.compiler() is None
+    assert columnar_c.build("/* another source */\n") == "no C compiler found"
 
 
 def test_the_generated_c_reads_as_the_snapshot(snapshot_txt: Any) -> None:
