@@ -363,7 +363,7 @@ class CLayersGenerator:
     # ------------------------------------------------------------ the function
     def source(self) -> str:
         """The C source: the helpers, then ``yibao_settle_layers(n, in, out)``; ``in`` holds
-        ``inputs`` (env columns, then ``ytd <key>``), ``out`` the payers then ``accumulators``."""
+        ``inputs`` (env columns, then ``ytd <key>``), ``out`` the payers, ``accumulators``, the person."""
         self.column("total")  # the kernel's `unpaid` and `remaining` start from these
         self.column("in_scope")
         body_start = len(self.lines)
@@ -378,16 +378,20 @@ class CLayersGenerator:
             for acc in layer_accumulators(layer):
                 self.w(f"out_{k}[i] = {acc.var}_{n} + {accumulator_adds(layer, acc)}_{n};")
                 k += 1
+        person = " - ".join(["unpaid_in", *(f"l_{k}" for k in range(len(self.p.layers)))])
+        self.w(f"out_{k}[i] = {person};  /* the person: the bill less every payer, as int64 wraps */")
+        k += 1
         body = self.lines[body_start:]
         reads = [f"    const i64 *const in_{j} = in[{j}];" for j in range(len(self.inputs))]
         writes = [f"    i64 *const out_{j} = out[{j}];" for j in range(k)]
         names = {name: f"in_{j}[i]" for j, name in enumerate(self.inputs)}
         lines = [_PREAMBLE,
-                 "/* in: the columns of KERNEL_INPUTS; out: the payers, then the accumulators. */",
+                 "/* in: the columns of KERNEL_INPUTS; out: the payers, the accumulators, the person. */",
                  "void yibao_settle_layers(i64 n, const i64 *const *in, i64 *const *out) {",
                  *reads, *writes,
                  "    for (i64 i = 0; i < n; i++) {",
-                 f"        i64 unpaid = {names['total']};",
+                 f"        const i64 unpaid_in = {names['total']};",
+                 "        i64 unpaid = unpaid_in;",
                  f"        i64 remaining = {names['in_scope']};",
                  *body,
                  "        (void)unpaid; (void)remaining;",

@@ -34,6 +34,7 @@ from .columnar_failures import fail, no_row
 MIN_CLAIMS = 4096  # a smaller wave is NumPy's: the compile (once per process) would not pay
 FLAGS = ("-O2", "-fwrapv", "-shared", "-fPIC")
 I64 = np.int64
+Layers = tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]  # payers, new year_to_date, person
 
 
 @dataclass
@@ -45,10 +46,9 @@ class Kernel:
     layers: tuple[str, ...]
     accumulators: tuple[str, ...]
 
-    def __call__(self, n: int, env: dict[str, Any], ytd: dict[str, Any]) -> tuple[list[np.ndarray],
-                                                                              dict[str, np.ndarray]] | None:
-        """The payers and the new year_to_date of n claims; None where a column is not one the
-        kernel can read in place (the NumPy code then runs)."""
+    def __call__(self, n: int, env: dict[str, Any], ytd: dict[str, Any]) -> Layers | None:
+        """The payers, the new year_to_date and the person's share of n claims; None where a column
+        is not one the kernel can read in place (the NumPy code then runs)."""
         cols = []
         for name in self.inputs:
             col = ytd.get(name[4:]) if name.startswith("ytd ") else env.get(name)
@@ -58,12 +58,12 @@ class Kernel:
                     and col.flags.c_contiguous):
                 return None
             cols.append(col)
-        outs = [np.empty(n, dtype=I64) for _ in (*self.layers, *self.accumulators)]
+        outs = [np.empty(n, dtype=I64) for _ in (*self.layers, *self.accumulators, "person")]
         ins = (ctypes.c_void_p * max(len(cols), 1))(*(c.ctypes.data for c in cols))
         out = (ctypes.c_void_p * max(len(outs), 1))(*(o.ctypes.data for o in outs))
         self.func(ctypes.c_int64(n), ins, out)
         k = len(self.layers)
-        return outs[:k], dict(zip(self.accumulators, outs[k:], strict=True))
+        return outs[:k], dict(zip(self.accumulators, outs[k:-1], strict=True)), outs[-1]
 
 
 _LOCK = threading.Lock()
@@ -245,9 +245,9 @@ def declined(module: Any) -> dict[str, str | None]:
     return module.KERNELS.declined()
 
 
-def run(module: Any, n: int, env: dict[str, Any],
-        ytd: dict[str, Any]) -> tuple[list[np.ndarray], dict[str, np.ndarray]] | None:
-    """``settle_layers`` of n claims by the C layers; None where the NumPy code must run instead."""
+def run(module: Any, n: int, env: dict[str, Any], ytd: dict[str, Any]) -> Layers | None:
+    """``settle_layers`` of n claims by the C layers, and what the person pays (the bill less
+    every payer); None where the NumPy code must run instead."""
     kernels = getattr(module, "KERNELS", None)
     if n < MIN_CLAIMS or kernels is None:
         return None
