@@ -35,7 +35,8 @@ from .constructs import (
 from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
 
 _NUMERIC = frozenset({"money", "rate", "count", "number"})
-_PREAMBLE = r"""/* The claim-level layers of a yibao columnar module, by yibao-codegen-columnar-c/1.
+_PREAMBLE = r"""/* Claim-level rules (parameters or layers) of a yibao columnar module,
+   by yibao-codegen-columnar-c/1.
    Do not edit: generated from the policy. Compiled with -fwrapv: int64 + - * wrap as NumPy's do. */
 #include <stdint.h>
 
