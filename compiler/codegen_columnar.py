@@ -33,8 +33,10 @@ from yibao.dsl.errors import YibaoError
 from yibao.dsl.types import CATEGORIES
 
 from .codegen import GENERATOR, _Writer
+from .codegen_columnar_c import CUnsupported, generate_c_params
 from .codegen_columnar_layers import ColumnarLayers
 from .codegen_expr import _FIELDS, _QUANTITY_VARS, _ident
+from .columnar_failures import no_row
 from .constructs import (
     TREATMENTS,
     accumulator_adds,
@@ -72,6 +74,7 @@ class ColumnarGenerator(ColumnarLayers):
         self.codes = {f: {v: i for i, v in enumerate(values)} for f, values in self.c.enums.items()}
         self.tmp = 0
         self.line_fails = False  # a test over bill lines was emitted: ``commit_lines`` after them
+        self.early: tuple[str, ...] = ()  # the parameters a C loop computes (``c_params``)
         self._refuse_unsupported()
         assert self.p.classify is not None
         # The classification as the fused line pass's table, where it has that form (line_pass.py).
@@ -300,7 +303,7 @@ class ColumnarGenerator(ColumnarLayers):
         if cut is None:
             any_row = self.shared(f"any_of({', '.join(tests)})", d.span)
             self.fail(self.shared(f"all_of({self.active}, np.logical_not({any_row}))", d.span), d.span,
-                      repr(f"no table row of `{name}` (line {int(d.span.line)}) matches this claim"))
+                      repr(no_row(name, int(d.span.line))))
             default = "0"
         else:
             tests, default = tests[:cut], values[cut]
@@ -442,6 +445,17 @@ class ColumnarGenerator(ColumnarLayers):
                 part = f"amount - {part}"
             w(f"fsp = where(sel, {part}, fsp)", r.span)
 
+    def c_params(self, early: list[ast.Parameter]) -> bool:
+        """Whether the parameters computed before the classification have a C form (one loop)."""
+        if not early:
+            return False
+        try:
+            generate_c_params(self.c, early)
+        except CUnsupported:
+            return False
+        self.early = tuple(p.name for p in early)
+        return True
+
     # ------------------------------------------------------------ the module
     def module(self) -> str:
         h = self.p.header
@@ -459,8 +473,20 @@ class ColumnarGenerator(ColumnarLayers):
             w("zero = np.zeros(c.n, dtype=I64)")
             self.common = {}
             params = list(self.c.param_order)
-            for p in params:
-                if p.name not in late:
+            early = [p for p in params if p.name not in late]
+            if self.c_params(early):  # the compiled loop where it runs (columnar_c), else NumPy
+                w("got = KERNELS.params(c) if KERNELS is not None else None  # None: NumPy (columnar_c.py)")
+                w("if got is not None:")
+                with w.indent():
+                    w(", ".join(f"p_{_ident(p.name, p.span)}" for p in early) + ", = got")
+                w("else:")
+                saved = dict(self.common)  # a test first computed in this branch is not for after it
+                with w.indent():
+                    for p in early:
+                        self.parameter(p)
+                self.common = saved
+            else:
+                for p in early:
                     self.parameter(p)
             self.classify()
             self.line_rates()
@@ -535,6 +561,9 @@ class ColumnarGenerator(ColumnarLayers):
         head(f"ACCUMULATORS = {accs!r}")
         head(f"YEAR_START = {h.year_start or (1, 1)!r}  # quarters count from the insurance year's start")
         head("INFO = PolicyLines(SOURCE, {})  # the policy's text, set by the loader, for error messages")
+        if self.early:
+            head(f"C_PARAMS = {self.early!r}  # computed by KERNELS.params where it runs (columnar_c)")
+        head("KERNELS = None  # the compiled parts (columnar_c.Kernels), set by the loader")
         if self.fused is not None:
             head(f"LINE_RULES = {self.fused!r}  # per line category: (op, p, q, mode), line_pass.fused_table")
         head()

@@ -26,6 +26,11 @@ class PolicyLines:
     texts: Mapping[str, str]
 
 
+def no_row(name: str, line: int) -> str:
+    """Why a claim fails where no row of the table of parameter ``name`` (at ``line``) matches it."""
+    return f"no table row of `{name}` (line {int(line)}) matches this claim"
+
+
 def fail(c: Any, bad: Any, where: tuple[str, int], reason: Any, info: PolicyLines) -> None:
     """Every claim where ``bad`` holds fails with the scalar path's ``SettlementError`` message
     (unless it failed already: its first failure is its outcome); the other claims go on.

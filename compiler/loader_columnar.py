@@ -11,6 +11,7 @@ import types
 from typing import Any
 
 from .codegen_columnar import generate_columnar
+from .columnar_c import Kernels
 from .columnar_failures import PolicyLines
 
 _CACHE: dict[int, types.ModuleType] = {}
@@ -31,5 +32,7 @@ def columnar_module(policy: Any) -> types.ModuleType:
     exec(code, module.__dict__)  # the generated module only
     module.INFO = PolicyLines(policy.ast.path, dict(policy.ast.texts) or {policy.ast.path: policy.ast.text})
     module.GIVEN = tuple(policy.given)
+    module.CHECKED = policy.checked  # for its compiled parts, generated and built on first use
+    module.KERNELS = Kernels(module)
     policy._columnar_module = module
     return module

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from yibao.dsl.errors import SettlementError
 
+from . import columnar_c
 from .claim_fields import PERIOD_KEYS
 from .columnar_failures import PolicyLines, message
 from .constructs import split_accumulator
@@ -492,6 +493,9 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
     batch.person_code()  # how many persons
     if n and batch.persons == n:  # every claim its person's first: one step over the batch as it is
+        got = columnar_c.run(module, n, env, own)  # the layers as one compiled loop, the person's share too
+        if got is not None:
+            return _settled(module, env, dict(zip(module.LAYERS, got[0], strict=True)), got[1], n, got[2])
         paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
     prev, groups = waves(batch)
@@ -528,6 +532,9 @@ def _in_blocks(module: Any, batch: Batch, idx: np.ndarray | None, env: dict[str,
     operation over 16,384 claims reads and writes the cache where one over a million goes to memory
     and back for every temporary (``benchmarks/README.md``, "columnar.py")."""
     n = batch.n if idx is None else len(idx)
+    got = columnar_c.run(module, n, env, ytd)  # the layers as one compiled loop, where they have one
+    if got is not None:
+        return got[0], got[1]
     columns = (*env.values(), *ytd.values())
     if n <= BLOCK or not all(isinstance(v, np.ndarray) and v.shape == (n,) for v in columns):
         return module.settle_layers(batch if idx is None else batch.take(idx), env, ytd)
@@ -563,10 +570,12 @@ def _after_failed(batch: Batch, idx: np.ndarray, prev: np.ndarray, info: PolicyL
 
 
 def _settled(module: Any, env: dict[str, Any], payers: dict[str, np.ndarray], ytd: dict[str, np.ndarray],
-             n: int) -> Settled:
-    person = np.array(env["total"], dtype=I64)  # a copy: the bill less what each layer paid
-    for value in payers.values():
-        person -= value
+             n: int, person: np.ndarray | None = None) -> Settled:
+    """The settlement columns; ``person`` (the bill less what each layer paid), unless given."""
+    if person is None:
+        person = np.array(env["total"], dtype=I64)  # a copy
+        for value in payers.values():
+            person -= value
     return Settled(env["total"], env["out_of_scope"], env["first_self_pay"], env["in_scope"], payers,
                    person, {a: full(n, ytd[a]) for a in module.ACCUMULATORS})
 

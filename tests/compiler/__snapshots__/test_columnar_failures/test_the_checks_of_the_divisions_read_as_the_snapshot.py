@@ -49,6 +49,7 @@ LAYERS = ('basic', 'extra')
 ACCUMULATORS = ('basic.deductible', 'basic.paid', 'extra.base', 'extra.paid')
 YEAR_START = (1, 1)  # quarters count from the insurance year's start
 INFO = PolicyLines(SOURCE, {})  # the policy's text, set by the loader, for error messages
+KERNELS = None  # the compiled parts (columnar_c.Kernels), set by the loader
 
 
 def applies(c):
