@@ -413,7 +413,7 @@ def test_read_sums_sums_the_lines_by_the_policy_line_rules() -> None:
     assert _line_sums(policy.full_claim(edge)) == (9_999_999_999, 10_000_000_001)
     for broken in ({**good_claim(), "lines": []}, {**good_claim(), "lines": ["A"]},
                    {**good_claim(), "lines": [{"category": "D", "amount": "1.00", "code": "x"}]},
-                   {**edge, "lines": edge["lines"] * 1000}, [good_claim()]):  # the last: a total past the limit
+                   {**edge, "lines": edge["lines"] * 1000}, [good_claim()]):  # too many lines; not a dict
         assert reader.read(broken) is None  # type: ignore[union-attr]
         assert reader.read_sums(broken) is None  # type: ignore[union-attr]
         assert reader.read_settle(broken, print) is None  # type: ignore[union-attr]
