@@ -7,6 +7,7 @@ from setuptools import Extension, setup
 
 _SOURCES = ["compiler/_claim_reader.c", "compiler/claim_reader_spec.c", "compiler/claim_reader_read.c"]
 
-setup(ext_modules=[Extension("yibao.compiler._claim_reader", _SOURCES, depends=["compiler/claim_reader.h"],
-                             optional=True),
-                   Extension("yibao.compiler._line_pass", ["compiler/_line_pass.c"], optional=True)])
+setup(ext_modules=[Extension("yibao.compiler._claim_reader", _SOURCES,
+                             depends=["compiler/claim_reader.h", "compiler/line_rule.h"], optional=True),
+                   Extension("yibao.compiler._line_pass", ["compiler/_line_pass.c"],
+                             depends=["compiler/line_rule.h"], optional=True)])

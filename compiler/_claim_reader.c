@@ -22,16 +22,83 @@ static PyObject *Reader_vectorcall(PyObject *self, PyObject *const *args, size_t
         PyErr_SetString(PyExc_TypeError, "Reader takes one claim");
         return NULL;
     }
-    PyObject *view = cr_read_claim(r, args[0]);
+    PyObject *view = cr_read_claim(r, args[0], NULL);
     if (view != NULL) return view;
     if (r->fallback == Py_None) Py_RETURN_NONE;
     return PyObject_CallOneArg(r->fallback, args[0]);
 }
 
 static PyObject *Reader_read(PyObject *self, PyObject *data) {
-    PyObject *view = cr_read_claim((Reader *)self, data);
+    PyObject *view = cr_read_claim((Reader *)self, data, NULL);
     if (view != NULL) return view;
     Py_RETURN_NONE;
+}
+
+/* ``(claim, out_of_scope, first_self_pay)``: the claim and its lines summed by the policy's line
+ * rules as they were read, or None (declined, or a reader without rules). The claim's ``lines`` are
+ * a ``PackedLines``: ``claim_view.unpack_lines`` makes them ``Line`` s before anybody else sees it. */
+static PyObject *Reader_read_sums(PyObject *self, PyObject *data) {
+    Reader *r = (Reader *)self;
+    int64_t sums[2];
+    if (r->nrules == 0) Py_RETURN_NONE;
+    PyObject *claim = cr_read_claim(r, data, sums);
+    if (claim == NULL) Py_RETURN_NONE;
+    PyObject *oos = PyLong_FromLongLong(sums[0]);
+    PyObject *fsp = oos == NULL ? NULL : PyLong_FromLongLong(sums[1]);
+    PyObject *got = fsp == NULL ? NULL : PyTuple_Pack(3, claim, oos, fsp);
+    Py_DECREF(claim);
+    Py_XDECREF(oos);
+    Py_XDECREF(fsp);
+    return got;
+}
+
+/* ``settle(claim, out_of_scope, first_self_pay)`` of the claim ``read_sums`` reads (what ``settle``
+ * returns, or its error), or None when declined: ``Policy.settle`` without a tuple in between. */
+static PyObject *Reader_read_settle(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Reader *r = (Reader *)self;
+    if (r->vectorcall == NULL || nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, r->vectorcall == NULL ? "Reader not initialised"
+                                                                : "read_settle(data, settle)");
+        return NULL;
+    }
+    int64_t sums[2];
+    if (r->nrules == 0) Py_RETURN_NONE;
+    PyObject *claim = cr_read_claim(r, args[0], sums);
+    if (claim == NULL) Py_RETURN_NONE;
+    PyObject *call[3] = {claim, PyLong_FromLongLong(sums[0]), PyLong_FromLongLong(sums[1])};
+    PyObject *got = call[1] == NULL || call[2] == NULL ? NULL : PyObject_Vectorcall(args[1], call, 3, NULL);
+    for (int i = 0; i < 3; i++) Py_XDECREF(call[i]);
+    return got;
+}
+
+/* spec[8], when given: ``(categories, rules, PackedLines)``, the line category values in their codes'
+ * order, ``line_rules.fused_table``'s rules by those codes, and the flat tuple type ``read_sums``
+ * leaves the lines in; None: no sums. */
+static int parse_rules(Reader *r, PyObject *spec) {
+    r->nrules = 0;
+    rule_defaults(r->rules);
+    if (PyTuple_GET_SIZE(spec) < 9 || PyTuple_GET_ITEM(spec, 8) == Py_None) return 0;
+    PyObject *given = PyTuple_GET_ITEM(spec, 8);
+    PyObject *cats = PyTuple_Check(given) && PyTuple_GET_SIZE(given) == 3 ? PyTuple_GET_ITEM(given, 0) : NULL;
+    PyObject *packed = cats == NULL ? NULL : PyTuple_GET_ITEM(given, 2);
+    if (cats == NULL || !PyTuple_CheckExact(cats) || PyTuple_GET_SIZE(cats) > N_CATEGORIES || !PyType_Check(packed)
+        || !PyType_IsSubtype((PyTypeObject *)packed, &PyTuple_Type)
+        || ((PyTypeObject *)packed)->tp_basicsize != PyTuple_Type.tp_basicsize) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: line rules are (categories, rules, packed lines)");
+        return -1;
+    }
+    r->packed = (PyTypeObject *)packed;  /* borrowed: the spec holds it */
+    if (rule_parse_table(PyTuple_GET_ITEM(given, 1), r->rules) < 0) return -1;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(cats); k++) {
+        PyObject *cat = PyTuple_GET_ITEM(cats, k);
+        if (!PyUnicode_CheckExact(cat) || READY(cat) < 0) {
+            PyErr_SetString(PyExc_ValueError, "claim reader spec: a line category is a str");
+            return -1;
+        }
+        r->cats[k] = cat;  /* borrowed: the spec holds it */
+    }
+    r->nrules = (int)PyTuple_GET_SIZE(cats);
+    return r->nrules > 0 ? 0 : -1;
 }
 
 static void Reader_free_fields(Reader *r) {
@@ -49,9 +116,9 @@ static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     /* (claim object, the claim's record (ClaimView, or (Claim, names)), width, dates, date reader,
-     * raw slot, age slot or -1, applies) */
-    if (PyTuple_GET_SIZE(spec) != 8) {
-        PyErr_SetString(PyExc_ValueError, "claim reader spec: an 8-tuple");
+     * raw slot, age slot or -1, applies[, line rules]) */
+    if (PyTuple_GET_SIZE(spec) != 8 && PyTuple_GET_SIZE(spec) != 9) {
+        PyErr_SetString(PyExc_ValueError, "claim reader spec: an 8- or 9-tuple");
         return -1;
     }
     r->width = (Py_ssize_t)cr_as_ll(PyTuple_GET_ITEM(spec, 2), "width");
@@ -76,7 +143,8 @@ static int Reader_init(PyObject *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     if (cr_parse_maker(r, PyTuple_GET_ITEM(spec, 1), r->width) == NULL
-        || cr_parse_obj(r, PyTuple_GET_ITEM(spec, 0), &r->claim, r->width) < 0) {
+        || cr_parse_obj(r, PyTuple_GET_ITEM(spec, 0), &r->claim, r->width) < 0 || parse_rules(r, spec) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "claim reader spec: no line categories");
         Reader_free_fields(r);
         return -1;
     }
@@ -132,9 +200,23 @@ static PyObject *Reader_read_guarded(PyObject *self, PyObject *data) {
     return Reader_read(self, data);
 }
 
+static PyObject *Reader_read_sums_guarded(PyObject *self, PyObject *data) {
+    if (((Reader *)self)->vectorcall == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Reader not initialised");
+        return NULL;
+    }
+    return Reader_read_sums(self, data);
+}
+
 static PyMethodDef Reader_methods[] = {
     {"read", Reader_read_guarded, METH_O,
      "read(data) -> ClaimView | None: the view the Python check gives, or None (declined)."},
+    {"read_settle", (PyCFunction)(void (*)(void))Reader_read_settle, METH_FASTCALL,
+     "read_settle(data, settle) -> settle(claim, out_of_scope, first_self_pay) of what read_sums reads, "
+     "or None (declined)."},
+    {"read_sums", Reader_read_sums_guarded, METH_O,
+     "read_sums(data) -> (claim, out_of_scope, first_self_pay) | None: the claim and its lines summed by "
+     "the policy's line rules (spec[8]); None when declined or the reader has no rules."},
     {NULL, NULL, 0, NULL},
 };
 

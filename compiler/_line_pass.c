@@ -21,14 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { OP_IN = 0, OP_OUT = 1, OP_SHARE = 2, OP_IN_SHARE = 3 };
-enum { M_HALF_UP = 0, M_DOWN = 1, M_HALF_EVEN = 2, M_UP = 3 };
-#define N_CATEGORIES 16
-
-typedef struct {
-    int op, mode;
-    int64_t p, q;
-} Rule;
+#include "line_rule.h"  /* the per-line rule, shared with the claim reader */
 
 /* A buffer of the given item size and one of the formats, C-contiguous, one-dimensional. Returns 1
  * when got (release it), 0 when the object is not such a buffer (no error set), -1 never. */
@@ -49,64 +42,6 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const
     return 1;
 }
 
-/* The share of a non-negative amount, as ``round_mul`` writes it; 0 when a figure NumPy computes
- * on the way would leave int64. */
-static int share(const Rule *r, int64_t a, int64_t *out) {
-    int64_t n;
-    if (__builtin_mul_overflow(a, r->p, &n)) return 0;
-    if (r->q == 1) {
-        *out = n;
-        return 1;
-    }
-    switch (r->mode) {
-    case M_HALF_UP:
-        if (r->q % 2 == 0) {
-            if (__builtin_add_overflow(n, r->q / 2, &n)) return 0;
-            *out = n / r->q;
-        } else {
-            if (__builtin_mul_overflow(n, (int64_t)2, &n) || __builtin_add_overflow(n, r->q, &n)) return 0;
-            *out = n / (2 * r->q);
-        }
-        return 1;
-    case M_DOWN:
-        *out = n / r->q;
-        return 1;
-    case M_HALF_EVEN: {
-        int64_t k = n / r->q, rem = n % r->q;
-        *out = k + ((2 * rem > r->q) || (2 * rem == r->q && k % 2 == 1));
-        return 1;
-    }
-    case M_UP:
-        *out = n / r->q + (n % r->q != 0);
-        return 1;
-    }
-    return 0;
-}
-
-static int parse_table(PyObject *table, Rule *rules) {
-    if (!PyTuple_Check(table) || PyTuple_GET_SIZE(table) > N_CATEGORIES) {
-        PyErr_SetString(PyExc_ValueError, "line pass table: a tuple of at most 16 rules");
-        return -1;
-    }
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(table); k++) {
-        PyObject *row = PyTuple_GET_ITEM(table, k);
-        Rule *r = &rules[k];
-        if (!PyTuple_Check(row) || !PyArg_ParseTuple(row, "iLLi", &r->op, &r->p, &r->q, &r->mode)) {
-            if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();
-                PyErr_SetString(PyExc_ValueError, "line pass table: each rule is (op, p, q, mode)");
-            }
-            return -1;
-        }
-        if (r->op < OP_IN || r->op > OP_IN_SHARE || r->mode < M_HALF_UP || r->mode > M_UP || r->p < 0
-            || r->q < 1) {
-            PyErr_SetString(PyExc_ValueError, "line pass table: an unknown op or mode, or a bad share");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* One claim's sums, every figure checked against int64; 0 (declined) where NumPy would not give
  * them exactly. */
 static int claim_checked(const Rule *rules, const int8_t *cat, const int64_t *amt, int64_t start, int64_t end,
@@ -116,16 +51,7 @@ static int claim_checked(const Rule *rules, const int8_t *cat, const int64_t *am
         int64_t a = amt[j];
         if (a < 0 || __builtin_add_overflow(st, a, &st)) return 0;
         uint8_t code = (uint8_t)cat[j];
-        const Rule *r = &rules[code < N_CATEGORIES ? code : 0];
-        if (code >= N_CATEGORIES || r->op == OP_IN) continue;
-        if (r->op == OP_OUT) {
-            if (__builtin_add_overflow(so, a, &so)) return 0;
-            continue;
-        }
-        int64_t part;
-        if (!share(r, a, &part)) return 0;
-        if (r->op == OP_IN_SHARE) part = a - part;
-        if (__builtin_add_overflow(sf, part, &sf)) return 0;
+        if (code < N_CATEGORIES && !rule_add(&rules[code], a, &so, &sf)) return 0;
     }
     *so_ = so;
     *sf_ = sf;
@@ -215,9 +141,8 @@ static PyObject *line_sums(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *table, *category, *amount, *offsets, *oos, *fsp, *total;
     if (!PyArg_ParseTuple(args, "OOOOOOO", &table, &category, &amount, &offsets, &oos, &fsp, &total)) return NULL;
     Rule rules[N_CATEGORIES];
-    memset(rules, 0, sizeof rules);  /* a code without a rule: in scope, as no NumPy row selects it */
-    for (int k = 0; k < N_CATEGORIES; k++) rules[k].q = 1;
-    if (parse_table(table, rules) < 0) return NULL;
+    rule_defaults(rules);  /* a code without a rule: in scope, as no NumPy row selects it */
+    if (rule_parse_table(table, rules) < 0) return NULL;
     Py_buffer b[6];
     PyObject *objs[6] = {category, amount, offsets, oos, fsp, total};
     const Py_ssize_t sizes[6] = {1, 8, 8, 8, 8, 8};

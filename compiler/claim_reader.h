@@ -7,6 +7,8 @@
 #include <Python.h>
 #include <stddef.h>
 
+#include "line_rule.h"
+
 enum {
     K_TEXT = 1, K_ENUM, K_INT, K_AMOUNT, K_DATE, K_CODES, K_OBJECT, K_LINES, K_YTD, K_PAID, K_SPLIT,
     K_CONST,
@@ -86,6 +88,18 @@ typedef struct {
     Obj claim;
     Field *all;          /* every Field, for freeing */
     Py_ssize_t nall, cap;
+    /* The policy's line rules (``line_pass.fused_table``), when it has them: each line read is also
+     * summed by them (``read_sums``). ``cats`` are the category codes' values (borrowed). */
+    int nrules;
+    Rule rules[N_CATEGORIES];
+    PyObject *cats[N_CATEGORIES];
+    /* The sums of the claim being read: set by read_lines, taken by cr_read_claim's caller before any
+     * Python code runs (the date reader runs before the lines, ``applies`` after the sums are taken). */
+    int64_t oos, fsp;
+    /* ``read_sums`` leaves a claim's lines as one ``PackedLines`` (borrowed from the spec): their
+     * fields line after line, made into ``Line`` s when somebody reads them (``claim_view.py``). */
+    PyTypeObject *packed;
+    int packing;
 } Reader;
 
 /* Two exact str equal (no Python code: their kinds and code units compared). */
@@ -133,7 +147,8 @@ const Maker *cr_parse_maker(Reader *r, PyObject *spec, Py_ssize_t width);
 /* claim_reader_spec.c: an object spec ``(keys, fields)`` into ``obj``, its slots below ``width``. */
 int cr_parse_obj(Reader *r, PyObject *spec, Obj *obj, Py_ssize_t width);
 
-/* claim_reader_read.c: the view of ``data``, or NULL with no error set (declined). */
-PyObject *cr_read_claim(Reader *r, PyObject *data);
+/* claim_reader_read.c: the view of ``data``, or NULL with no error set (declined). With ``sums``
+ * (the reader has line rules) also its out-of-scope and first self-pay by them, in sums[0], sums[1]. */
+PyObject *cr_read_claim(Reader *r, PyObject *data, int64_t *sums);
 
 #endif

@@ -33,7 +33,7 @@ from .claim_fields import (
     YEAR_KEY,
     Field,
 )
-from .claim_view import ClaimView, LineView
+from .claim_view import ClaimView, LineView, PackedLines
 from .claims import Claim, Line, enum_default
 
 try:
@@ -64,26 +64,33 @@ def build(scope: Scope, dates: dict[str, Any], fallback: Check | None = None) ->
 ClaimCheck = Callable[[Any], Claim | None]
 
 
-def build_claims(scope: Scope, dates: dict[str, Any],
-                 fallback: ClaimCheck | None = None) -> ClaimCheck | None:
+def build_claims(scope: Scope, dates: dict[str, Any], fallback: ClaimCheck | None = None,
+                 rules: tuple[tuple[int, int, int, int], ...] | None = None) -> ClaimCheck | None:
     """The same reader giving the ``Claim`` itself (``to_claim`` of the view, its ``Line`` s filled
     in C the same way), which the generated ``settle`` reads as fast as a validated claim; None
-    without the extension. ``fallback``: the Python check's ``Claim`` (``claim_fast.claims_of``)."""
+    without the extension. ``fallback``: the Python check's ``Claim`` (``claim_fast.claims_of``).
+    ``rules``: the policy's ``LINE_RULES`` (``line_pass.fused_table``), by which the reader's
+    ``read_sums(data)`` also sums the claim's out-of-scope and first self-pay while it reads the
+    lines (``compiler/line_rule.h``, the columnar fused pass's rule), for the generated
+    ``settle_sums``."""
     if C is None:
         return None
-    reader: ClaimCheck = C.Reader(spec(scope, dates, claims=True), fallback)
+    reader: ClaimCheck = C.Reader(spec(scope, dates, claims=True, rules=rules), fallback)
     return reader
 
 
-def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False) -> tuple[Any, ...]:
+def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False,
+         rules: tuple[tuple[int, int, int, int], ...] | None = None) -> tuple[Any, ...]:
     """The reader's table (its layout: ``Reader_init`` in ``_claim_reader.c``, ``parse_field`` in
     ``claim_reader_spec.c``); with ``claims`` its records are the slotted ``Claim`` and ``Line``,
-    slot by slot in the views' order, else the views."""
+    slot by slot in the views' order, else the views; with ``rules`` the line rules by category code
+    (a category's code is its place in ``CATEGORIES``, as in a columnar batch)."""
     age = _CLAIM_SLOTS["age"] if scope.requires_age else -1
     claim = (Claim, ClaimView._fields) if claims else ClaimView
     line = (Line, LineView._fields) if claims else LineView
     return (_object(scope, CLAIM, _CLAIM_SLOTS, line=line), claim, len(ClaimView._fields), dates,
-            _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies)
+            _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies,
+            None if rules is None else (tuple(CATEGORIES), rules, PackedLines))
 
 
 def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],

@@ -176,18 +176,56 @@ static void clear_slots(PyObject **slots, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) Py_CLEAR(slots[i]);
 }
 
+/* A line of category ``cat`` (an exact str of the category's value set) and amount ``fen`` (0 ..
+ * MAX_LINE_FEN) added to the claim's sums by the policy's rule for its category (line_rule.h); a
+ * category without a code is in scope, as the columnar pass takes it. 0 where a sum would leave int64
+ * (never within the reader's limits: the claim is then declined, and the Python check reads it). */
+static inline int add_line(const Reader *r, PyObject *cat, long long fen, int64_t *oos, int64_t *fsp) {
+    for (int k = 0; k < r->nrules; k++) {
+        if (str_eq(r->cats[k], cat)) return fen >= 0 && rule_add(&r->rules[k], (int64_t)fen, oos, fsp);
+    }
+    return 1;
+}
+
+/* A ``PackedLines`` (``claim_view.py``) of ``size`` items, to be filled; ``packed_done`` gives it
+ * once filled. Made as ``make_record`` makes a view: the type's own allocation before 3.14, else a
+ * tuple made into one by ``tuple.__new__`` (the documented way). */
+static PyObject *packed_new(PyTypeObject *type, Py_ssize_t size) {
+#if PY_VERSION_HEX < 0x030E0000
+    return type->tp_alloc(type, size);
+#else
+    (void)type;
+    return PyTuple_New(size);
+#endif
+}
+
+static PyObject *packed_done(PyTypeObject *type, PyObject *filled) {  /* steals ``filled`` */
+#if PY_VERSION_HEX < 0x030E0000
+    (void)type;
+    return filled;
+#else
+    PyObject *args = PyTuple_Pack(1, filled);
+    Py_DECREF(filled);
+    if (args == NULL) return NULL;
+    PyObject *packed = PyTuple_Type.tp_new(type, args, NULL);
+    Py_DECREF(args);
+    return packed;
+#endif
+}
+
 /* The lines read through ``read_obj``. References are held to the list and to each line while
  * they are read: an allocation may run the garbage collector, and a finalizer could change them. */
 static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots) {
     if (raw == NULL || !PyList_CheckExact(raw)) return DECLINE;
     Py_ssize_t n = PyList_GET_SIZE(raw);
     if (n == 0 || n > f->limit) return DECLINE;
-    PyObject *lines = PyTuple_New(n);
+    Py_ssize_t lw = f->s[7];
+    PyObject *lines = r->packing ? packed_new(r->packed, n * lw) : PyTuple_New(n);
     if (lines == NULL) return FAIL;
     Py_INCREF(raw);
     PyObject *ls[MAX_SLOTS] = {NULL};
-    Py_ssize_t lw = f->s[7];
     long long total = 0;
+    int64_t oos = 0, fsp = 0;
     int got = OK;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (i >= PyList_GET_SIZE(raw)) {  /* changed under us (a finalizer): declined */
@@ -225,6 +263,10 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
             break;
         }
         total += fen;  /* at most 10^4 lines of < 10^10 fen: no overflow */
+        if (r->nrules && !add_line(r, ls[f->s[0]], fen, &oos, &fsp)) {
+            got = DECLINE;
+            break;
+        }
         for (Py_ssize_t j = 0; j < lw; j++) {
             if (ls[j] == NULL) {
                 PyErr_SetString(PyExc_SystemError, "claim reader: a line field left unset");
@@ -233,6 +275,13 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
             }
         }
         if (got != OK) break;
+        if (r->packing) {  /* the line's fields, in its record's order, moved into the flat tuple */
+            for (Py_ssize_t j = 0; j < lw; j++) {
+                PyTuple_SET_ITEM(lines, i * lw + j, ls[j]);
+                ls[j] = NULL;
+            }
+            continue;
+        }
         PyObject *view = make_record(f->maker, ls);
         if (view == NULL) {
             got = FAIL;
@@ -247,6 +296,7 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
         Py_DECREF(lines);
         return got;
     }
+    if (r->packing && (lines = packed_done(r->packed, lines)) == NULL) return FAIL;
     PyObject *t = PyLong_FromLongLong(total);
     if (t == NULL) {
         Py_DECREF(lines);
@@ -254,6 +304,8 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
     }
     put(slots, f->slot, lines);
     put(slots, f->s[5], t);
+    r->oos = oos;
+    r->fsp = fsp;
     return OK;
 }
 
@@ -484,11 +536,18 @@ static int read_obj(Reader *r, const Obj *obj, PyObject *d, PyObject **slots) {
 }
 
 /* The view, or NULL with no error set: declined. */
-PyObject *cr_read_claim(Reader *r, PyObject *data) {
+PyObject *cr_read_claim(Reader *r, PyObject *data, int64_t *sums) {
     if (!PyDict_CheckExact(data)) return NULL;
     PyObject *slots[MAX_SLOTS] = {NULL};
     PyObject *view = NULL;
+    r->oos = r->fsp = 0;
+    r->packing = sums != NULL;  /* the lines as one flat tuple (read_sums), not a record each */
     int got = read_obj(r, &r->claim, data, slots);
+    r->packing = 0;
+    if (sums != NULL) {  /* taken before ``applies`` (Python) runs */
+        sums[0] = r->oos;
+        sums[1] = r->fsp;
+    }
     if (got == OK && r->age_slot >= 0 && slots[r->age_slot] == Py_None) got = DECLINE;
     if (got == OK) {
         put_new(slots, r->raw_slot, data);

@@ -8,7 +8,8 @@ call each — and ``Policy.settle`` settles the view where the C reader (``claim
 fills the ``Claim`` and ``Line`` s themselves, read faster than a view's fields) is not built or
 declines. A ``Settlement`` turns a view into the very ``Claim`` (with its ``Line`` s) the full
 path returns when somebody first reads ``settlement.claim`` or ``settlement.lines``
-(``to_claim``); nobody else ever sees a view.
+(``to_claim``); nobody else ever sees a view. Likewise the C reader's ``read_sums`` leaves a
+``Claim``'s lines as one flat ``PackedLines``, made ``Line`` s on first reading (``unpack_lines``).
 
 The views' fields are the dataclasses' own, in their order, so a field added to ``Claim`` or
 ``Line`` is in its view too; ``to_claim`` is generated from the same field lists (this module's
@@ -59,3 +60,32 @@ def _build_to_claim() -> Callable[[Any], Claim]:
 
 to_claim = _build_to_claim()
 to_claim.__doc__ = "The ``Claim`` a ``ClaimView`` stands for: equal to what the full path returns."
+
+
+class PackedLines(tuple):  # type: ignore[type-arg]
+    """A claim's bill lines as the C reader's ``read_sums`` leaves them: every line's fields, in
+    ``Line``'s field order, line after line, in one flat tuple — no object per line, since the
+    generated ``settle_sums`` never reads them. ``unpack_lines`` makes them the ``Line`` s before
+    anybody else sees the claim (``Settlement.claim``, a settlement that fails)."""
+
+    __slots__ = ()
+
+
+def _build_unpack_lines() -> Callable[[Claim], Claim]:
+    namespace: dict[str, Any] = {"NEW": object.__new__, "Line": Line, "PackedLines": PackedLines}
+    line_set = _setters(Line, "SL", namespace)
+    namespace["SET_LINES"] = Claim.lines.__set__  # type: ignore[attr-defined]
+    width = len(line_set)
+    body = ["def unpack_lines(c):", "    v = c.lines", "    if v.__class__ is not PackedLines:",
+            "        return c", "    lines = []", "    keep = lines.append",
+            f"    for k in range(0, len(v), {width}):", "        o = NEW(Line)"]
+    body += [f"        {s}(o, v[k + {i}])" for i, s in enumerate(line_set)]
+    body += ["        keep(o)", "    SET_LINES(c, tuple(lines))", "    return c"]
+    exec(compile("\n".join(body) + "\n", "<yibao packed lines>", "exec"), namespace)  # our own text
+    fn: Callable[[Claim], Claim] = namespace["unpack_lines"]
+    return fn
+
+
+unpack_lines = _build_unpack_lines()
+unpack_lines.__doc__ = ("``c`` with its ``PackedLines`` made the ``Line`` s in place (nobody has seen it "
+                        "before: it is then the very claim the full path returns); any other claim as it is.")

@@ -38,6 +38,7 @@ from .codegen_expr import _TYPE_CODE, _day, _ident, _plain
 from .codegen_layers import LayerEmitter
 from .codegen_tables import TableEmitter, _Lookup
 from .constructs import Construct, accumulator_adds, accumulator_key, layer_accumulators, record
+from .line_rules import Rule, fused_table
 
 GENERATOR = "yibao-codegen/1"
 
@@ -183,12 +184,24 @@ class CodeGenerator(TableEmitter, LayerEmitter):
 
     # ------------------------------------------------------------ expressions
     # ------------------------------------------------------------ whole module
-    def settle_function(self, traced: bool) -> None:
+    def line_rules(self) -> tuple[Rule, ...] | None:
+        """The classification as per-category line rules (``line_rules.fused_table``), where it has
+        that form: then the module also has ``settle_sums``, ``settle`` after its line loop, which the
+        C reader enters with the sums it took while reading the lines."""
+        cls = self.p.classify
+        if self.p.header.input != "claim" or cls is None:
+            return None
+        return fused_table(cls, self.default_mode, any(C.rate_by_line(x) for x in self.p.layers))
+
+    def settle_function(self, traced: bool, sums: bool = False) -> None:
+        """``settle_traced``, ``settle``, or with ``sums`` ``settle_sums``: ``settle`` after the line
+        loop, its sums given (the same code, emitted twice: ``settle`` stays one call)."""
         w = self.w
-        name = "settle_traced" if traced else "settle"
+        name = "settle_traced" if traced else "settle_sums" if sums else "settle"
         doc = ("Settle a validated claim and record every step." if traced
+               else "Settle a validated claim whose lines are summed (by LINE_RULES): no trace." if sums
                else "Settle a validated claim (fast path, no trace).")
-        w(f"def {name}(c):", self.p.header.span)
+        w(f"def {name}(c, out_of_scope, first_self_pay):" if sums else f"def {name}(c):", self.p.header.span)
         with w.indent():
             w(f'"""{doc}"""')
             w("ytd = c.ytd")
@@ -207,6 +220,8 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 self.parameter(p, traced)
             if self.p.header.input == "record":
                 self.amount(traced)
+            elif sums:
+                self.claim_totals()
             else:
                 self.classify("traced" if traced else "fast")
             for p in late:
@@ -326,7 +341,10 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                    else "return True", h.applies.span.line if h.applies else h.span.line)
         self.w()
         self.w()
+        rules = self.line_rules()
         self.settle_function(traced=False)
+        if rules is not None:  # the same settlement entered after the line loop, for the C reader
+            self.settle_function(traced=False, sums=True)
         self.settle_function(traced=True)
         self.line_parts_function()
         self.w("META = PolicyMeta(")
@@ -398,6 +416,8 @@ class CodeGenerator(TableEmitter, LayerEmitter):
             fields = {f.name: _TYPE_CODE[f.type_name] for f in self.p.fields}
             head(f"FIELDS = {fields!r}  # the record's fields and their types")
         head("_IN = (0, 0)")
+        if rules is not None:  # the C reader sums the lines by them while it reads (claim_reader.py)
+            head(f"LINE_RULES = {rules!r}")
         head()
         head("SITES = (")
         for i, s in enumerate(self.sites):

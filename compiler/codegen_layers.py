@@ -30,8 +30,9 @@ class LayerEmitter(ExprEmitter):
     text: _Texts
     site: Callable[..., int]
 
-    def classify(self, kind: str) -> None:
-        """Emit the line loop. ``kind``: fast (sums only), traced, or parts (per-line parts only)."""
+    def classify(self, kind: str, totals: bool = True) -> None:
+        """Emit the line loop. ``kind``: fast (sums only), traced, or parts (per-line parts only);
+        ``totals``: then the claim's total and in-scope amount (``settle_sums`` writes them itself)."""
         w = self.w
         cls = self.p.classify
         assert cls is not None
@@ -60,9 +61,13 @@ class LayerEmitter(ExprEmitter):
                         w(f"{'if' if n == 0 else 'elif'} cat == {cat!r}:", rows[0].span)
                         with w.indent():
                             self.class_rows(rows, kind)
-            if sums:
-                w("total = c.total")
-                w("in_scope = total - out_of_scope - first_self_pay")
+            if sums and totals:
+                self.claim_totals()
+
+    def claim_totals(self) -> None:
+        """The claim's total and in-scope amount, from the sums of its lines."""
+        self.w("total = c.total")
+        self.w("in_scope = total - out_of_scope - first_self_pay")
 
     def as_billed(self, cls: ast.Classify, kind: str) -> None:
         """``as billed``: a line that carries the platform's split is taken as it came."""

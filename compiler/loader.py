@@ -75,6 +75,12 @@ class Policy:
         self.read_view: Callable[[Any], ClaimView | None] | None = None
         self.read_claim: Callable[[Any], Claim | None] | None = None
         self._read: Callable[[Any], Claim | ClaimView | None] | None = None  # what settle(dict) reads with
+        # Where the classification is a table of line rules (``LINE_RULES``): the C reader also sums
+        # the lines by them as it reads them, and ``settle(dict)`` enters the generated code after its
+        # line loop (``settle_sums``) with those sums.
+        self._read_settle: Callable[[Any, Any], Settlement | None] | None = None
+        self._settle_sums: Callable[[Claim, int, int], Settlement] | None = getattr(
+            self.module, "settle_sums", None)
         if self.input == "claim":
             scope = claim_fast.Scope(
                 enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
@@ -83,7 +89,11 @@ class Policy:
             dates: dict[str, Any] = {}  # each date string read once, by whichever check meets it first
             self.fast_view = claim_fast.build_view(scope, dates)
             self.read_view = claim_reader.build(scope, dates, self.fast_view) or self.fast_view
-            self.read_claim = claim_reader.build_claims(scope, dates, claim_fast.claims_of(self.fast_view))
+            rules = getattr(self.module, "LINE_RULES", None)
+            self.read_claim = claim_reader.build_claims(scope, dates, claim_fast.claims_of(self.fast_view),
+                                                        rules)
+            if rules is not None and self.read_claim is not None and self._settle_sums is not None:
+                self._read_settle = self.read_claim.read_settle  # type: ignore[attr-defined]
             self.fast_claim = self.read_claim or claim_fast.claims_of(self.read_view)
             self._read = self.read_claim or self.read_view
 
@@ -223,9 +233,17 @@ class Policy:
     def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Settlement:
         """Validate and settle one claim (a dict, JSON text, or a ``Claim``). A dict the fast accept
         path takes is settled as the ``Claim`` the C reader fills (as its ``ClaimView`` where the
-        extension is not built); anything else, or a settlement that fails, goes through the
+        extension is not built), from the sums of its lines the reader took by ``LINE_RULES`` where
+        the policy has them (``settle_sums``); anything else, or a settlement that fails, goes through the
         ``Claim`` (the failure is then raised from there, with its policy line)."""
         if claim.__class__ is dict and not trace and self._read is not None:
+            if self._read_settle is not None:
+                try:  # the C reader reads the claim, sums its lines, and calls settle_sums
+                    settled = self._read_settle(claim, self._settle_sums)
+                except Exception:  # read and settled again below, through the Claim: located there
+                    settled = None
+                if settled is not None:
+                    return settled  # type: ignore[no-any-return]
             got = self._read(claim)  # the C reader, then the Python check
             if got is None:  # declined: the full path says why (the fast checks are not run again)
                 c = self.full_claim(claim, source)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from yibao.dsl.errors import SettlementError
 
-from .claim_view import ClaimView, to_claim
+from .claim_view import ClaimView, PackedLines, to_claim, unpack_lines
 from .claims import Claim, Record
 from .constructs import PERIODS, period_of, split_accumulator
 from .money import div_down, div_half_even, div_half_up, div_up, money_str, to_yuan
@@ -231,6 +231,8 @@ class Settlement:
         claim = self._claim
         if claim.__class__ is ClaimView:
             claim = self._claim = to_claim(claim)
+        elif claim.lines.__class__ is PackedLines:  # the C reader's flat lines (``read_sums``)
+            unpack_lines(claim)  # type: ignore[arg-type]
         return claim  # type: ignore[return-value]
 
     # ------------------------------------------------------------ figures as Decimal

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from yibao.compiler import claim_fast, claim_reader
-from yibao.compiler.claim_view import ClaimView, LineView, to_claim
+from yibao.compiler.claim_view import ClaimView, LineView, PackedLines, to_claim, unpack_lines
 from yibao.compiler.claims import Claim, Line
 from yibao.compiler.json_input import decode_json
 from yibao.dsl.errors import ClaimError
@@ -357,9 +357,15 @@ def test_no_reference_is_leaked() -> None:
     read_view: Callable[[Any], Any] = policy.read_view.read  # type: ignore[union-attr]
     read_claim: Callable[[Any], Any] = policy.read_claim.read  # type: ignore[union-attr]
 
-    def read(data: Any) -> Any:  # both readers: a view, then a Claim
+    read_settle: Callable[[Any, Any], Any] = policy.read_claim.read_settle  # type: ignore[union-attr]
+
+    def read(data: Any) -> Any:  # every reader: a view, a Claim, then a Claim summed and settled
         view = read_view(data)
-        return view if view is None else read_claim(data)
+        if view is not None:
+            view = read_claim(data)
+        settled = read_settle(data, policy.module.settle_sums)
+        assert (settled is None) == (view is None)
+        return view
 
     good = good_claim()
     good["year_to_date"] = {"year": 2023, "basic.deductible": "10.00"}  # another year: dropped
@@ -377,3 +383,47 @@ def test_no_reference_is_leaked() -> None:
     for _ in range(30_000):
         read(good), read(bad)
     assert _rss_kb() - start < 1_024  # a leaked view a read would be ~30 MB
+
+
+def _line_sums(claim: Claim) -> tuple[int, int]:
+    """Out of scope and first self-pay of Jiujiang's classification (A in, B 10% half-up, C out)."""
+    out = sum(ln.amount for ln in claim.lines if ln.category == "C")
+    return out, sum((ln.amount + 5) // 10 for ln in claim.lines if ln.category == "B")
+
+
+@pytest.mark.skipif(not claim_reader.available(), reason="the C reader is not built")
+def test_read_sums_sums_the_lines_by_the_policy_line_rules() -> None:
+    """``read_sums`` gives the claim the full path validates and its lines' sums by LINE_RULES — at
+    the limits too — its lines left flat until read; what it declines it declines as ``read``."""
+    policy = jiujiang()
+    reader = policy.read_claim
+    assert policy.module.LINE_RULES == ((0, 0, 1, 0), (2, 1, 10, 0), (1, 0, 1, 0))
+    edge = good_claim()
+    edge["lines"] = [{"code": "B", "category": "B", "amount": "99999999.99"}] * 10 + [
+        {"code": "C", "category": "C", "amount": "99999999.99"},
+        {"code": "A", "category": "A", "amount": "0.00"},
+        {"code": "B5", "category": "B", "amount": "0.05"}, {"code": "B4", "category": "B", "amount": "0.04"}]
+    for data in (good_claim(), edge, *sample_policy_claims(policy, 50, 1301)):
+        claim, out, fsp = reader.read_sums(data)  # type: ignore[union-attr]
+        assert type(claim.lines) is PackedLines and unpack_lines(claim) is claim
+        want = policy.full_claim(data)
+        assert claim == want and all(type(ln) is Line for ln in claim.lines)
+        assert (out, fsp) == _line_sums(want)
+        assert reader.read_settle(data, lambda *got: got)[1:] == (out, fsp)  # type: ignore[union-attr]
+    assert _line_sums(policy.full_claim(edge)) == (9_999_999_999, 10_000_000_001)
+    for broken in ({**good_claim(), "lines": []}, {**good_claim(), "lines": ["A"]},
+                   {**good_claim(), "lines": [{"category": "D", "amount": "1.00", "code": "x"}]},
+                   {**edge, "lines": edge["lines"] * 1000}, [good_claim()]):  # too many lines; not a dict
+        assert reader.read(broken) is None  # type: ignore[union-attr]
+        assert reader.read_sums(broken) is None  # type: ignore[union-attr]
+        assert reader.read_settle(broken, print) is None  # type: ignore[union-attr]
+    no_rules = claim_reader.build_claims(policy_scope(policy), {})
+    assert no_rules is not None and no_rules.read_sums(good_claim()) is None  # type: ignore[attr-defined]
+
+
+def policy_scope(policy: yibao.Policy) -> claim_fast.Scope:
+    """The scope ``Policy`` builds its readers from."""
+    return claim_fast.Scope(
+        enums={**DEFAULT_ENUMS, **policy.enums}, year_start=policy.year_start, start=policy._start,
+        end=policy._end, accumulators=policy.accumulators, given=policy.given, as_billed=policy.as_billed,
+        priced=policy.priced, requires_age="person.age" in policy.requires, applies=policy._applies)

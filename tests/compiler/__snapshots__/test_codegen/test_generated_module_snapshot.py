@@ -34,6 +34,7 @@ REQUIRES = ()
 ACCUMULATORS = ('basic.deductible', 'basic.paid')
 INPUT = 'claim'
 _IN = (0, 0)
+LINE_RULES = ((0, 0, 1, 0), (2, 1, 10, 0), (1, 0, 1, 0))
 
 SITES = (
     Site('parameter:deductible', 'parameter', '起付线', 'deductible', '九江市医疗保障局《基本公共服务满意度指标工作总结》(2020) 二(三)一；假设：基层（乡镇）医疗机构按一级计；市外备案和急诊就医按已转诊计', 24, 32, 'deductible = {0:m}', 0, 'm', (), template_zh='起付线 = {0:m}', construct='parameter', cite_en='Jiujiang Medical Security Bureau, public-service satisfaction work summary (2020) 二(三)一; assumption: primary-level (township) care counts as level 1; registered (备案) and emergency care outside the city count as referred', subject='deductible'),  # 0
@@ -104,6 +105,67 @@ def settle(c):
             first_self_pay += fsp
         elif cat == 'C':
             out_of_scope += ln.amount
+    total = c.total
+    in_scope = total - out_of_scope - first_self_pay
+    unpaid = total
+    'layer basic: basic fund'
+    yd_basic = ytd.get('basic.deductible', 0)
+    yp_basic = ytd.get('basic.paid', 0)
+    base = in_scope
+    ded = p_deductible
+    ded_due = ded - yd_basic
+    if ded_due < 0:
+        ded_due = 0
+    ded_basic = base if base < ded_due else ded_due
+    elig_basic = base - ded_basic
+    rate = p_rate
+    pay = (elig_basic * rate + 500000) // 1000000
+    cap = p_annual_cap
+    cap_left = cap - yp_basic
+    if cap_left < 0:
+        cap_left = 0
+    if pay > cap_left:
+        pay = cap_left
+    l_basic = pay
+    new_ytd = {
+        **ytd,
+        'basic.deductible': yd_basic + ded_basic,
+        'basic.paid': yp_basic + l_basic,
+    }
+    return Settlement(META, c, total, out_of_scope, first_self_pay, in_scope, (l_basic,), total - l_basic, new_ytd, None, None)
+
+
+def settle_sums(c, out_of_scope, first_self_pay):
+    """Settle a validated claim whose lines are summed (by LINE_RULES): no trace."""
+    ytd = c.ytd
+    'parameter deductible: deductible'
+    if c.region == 'local' and c.level in ('1', 'primary'):
+        p_deductible = 10000
+    elif c.region == 'local' and c.level == '2':
+        p_deductible = 40000
+    elif c.region == 'local' and c.level == '3':
+        p_deductible = 60000
+    elif c.referral in ('referred', 'registered', 'emergency'):
+        p_deductible = 60000
+    elif c.referral == 'none':
+        p_deductible = 80000
+    else:
+        no_row('deductible', 27)
+    'parameter rate: reimbursement rate'
+    if c.region == 'local' and c.level in ('1', 'primary'):
+        p_rate = 900000
+    elif c.region == 'local' and c.level == '2':
+        p_rate = 800000
+    elif c.region == 'local' and c.level == '3':
+        p_rate = 600000
+    elif c.referral in ('referred', 'registered', 'emergency'):
+        p_rate = 500000
+    elif c.referral == 'none':
+        p_rate = 400000
+    else:
+        no_row('rate', 36)
+    'parameter annual_cap: annual cap'
+    p_annual_cap = 15000000
     total = c.total
     in_scope = total - out_of_scope - first_self_pay
     unpaid = total
