@@ -236,14 +236,16 @@ class Policy:
         extension is not built), from the sums of its lines the reader took by ``LINE_RULES`` where
         the policy has them (``settle_sums``); anything else, or a settlement that fails, goes through the
         ``Claim`` (the failure is then raised from there, with its policy line)."""
-        if claim.__class__ is dict and not trace and self._read is not None:
-            if self._read_settle is not None:
+        if claim.__class__ is dict and not trace:
+            read_settle = self._read_settle  # set only where the reader and LINE_RULES are
+            if read_settle is not None:
                 try:  # the C reader reads the claim, sums its lines, and calls settle_sums
-                    settled = self._read_settle(claim, self._settle_sums)
+                    settled = read_settle(claim, self._settle_sums)
+                    if settled is not None:
+                        return settled  # type: ignore[no-any-return]
                 except Exception:  # read and settled again below, through the Claim: located there
-                    settled = None
-                if settled is not None:
-                    return settled  # type: ignore[no-any-return]
+                    pass
+        if claim.__class__ is dict and not trace and self._read is not None:
             got = self._read(claim)  # the C reader, then the Python check
             if got is None:  # declined: the full path says why (the fast checks are not run again)
                 c = self.full_claim(claim, source)
