@@ -22,7 +22,7 @@ from fractions import Fraction
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
 
-from .codegen_expr import _COMPARE, _NONNEGATIVE, _QUANTITY_VARS, _ident, _op
+from .codegen_expr import _COMPARE, _NONNEGATIVE, _QUANTITY_VARS, _ident, _op, round_steps
 from .constructs import (
     LAYER_RESULTS,
     PAID_IN,
@@ -224,22 +224,17 @@ class CLayersGenerator:
         return f"{div}({left}, {right})"
 
     def round_mul(self, x: str, rate: ast.Expr, rate_code: str, mode: str) -> str:
-        """``ExprEmitter.round_mul`` with ``nonneg``: the same integer steps, floored as NumPy floors."""
-        if isinstance(rate, ast.Percent):
-            frac = Fraction(percent_to_ppm(rate.value), RATE_ONE)
-            p, q = frac.numerator, frac.denominator
-            prod = x if p == 1 else f"{x} * {_lit(p)}"
-            if q == 1:
-                return f"({prod})"
-        else:
-            prod, q = f"{x} * {rate_code}", RATE_ONE
-        if mode == "half_up":
-            if q % 2 == 0:
-                return f"fdiv({prod} + {_lit(q // 2)}, {_lit(q)})"
-            return f"fdiv(2 * {prod} + {_lit(q)}, {_lit(2 * q)})"
-        if mode == "down":
-            return f"fdiv({prod}, {_lit(q)})"
-        return f"{_DIV[mode]}({prod}, {_lit(q)})"
+        """``ExprEmitter.round_mul`` with ``nonneg`` (``round_steps``), floored as NumPy floors."""
+        st = round_steps(x, rate, rate_code, mode, nonneg=True, lit=_lit)
+        if st.form == "exact":
+            return f"({st.prod})"
+        if st.form == "half_up_even":
+            return f"fdiv({st.prod} + {_lit(st.q // 2)}, {_lit(st.q)})"
+        if st.form == "half_up":
+            return f"fdiv(2 * {st.prod} + {_lit(st.q)}, {_lit(2 * st.q)})"
+        if st.form == "down":
+            return f"fdiv({st.prod}, {_lit(st.q)})"
+        return f"{_DIV[mode]}({st.prod}, {_lit(st.q)})"
 
     # ------------------------------------------------------------ layers
     def w(self, line: str) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from yibao.dsl import ast, codes
 from yibao.dsl.checks import CheckedPolicy
@@ -83,6 +84,36 @@ _LITERAL = re.compile(r"-?\d+|\(-\d+\)|True|False|'[A-Za-z0-9_.]*'")
 def _is_literal(code: str) -> bool:
     """Whether generated expression code is a constant (a table of constants needs no code per row)."""
     return _LITERAL.fullmatch(code) is not None
+
+
+class RoundSteps(NamedTuple):
+    """How ``x × rate`` is rounded to the fen in integer steps (``round_steps``): ``prod`` over ``q``,
+    by ``form``: "exact" (q is 1), "half_up_even" ((prod + q/2) // q), "half_up"
+    ((2·prod + q) // 2q), "down" (prod // q), or "helper" (the mode's ``div_*`` helper)."""
+
+    prod: str
+    q: int
+    form: str
+
+
+def round_steps(x: str, rate: ast.Expr, rate_code: str, mode: str, *, nonneg: bool,
+                lit: Callable[[int], str] = str) -> RoundSteps:
+    """The one decision of how a rate times money rounds, which every code generator writes in
+    its own language: a literal percent reduced to its lowest terms, plain floor division where
+    the signs are known (``nonneg``)."""
+    if isinstance(rate, ast.Percent):
+        frac = Fraction(percent_to_ppm(rate.value), RATE_ONE)
+        p, q = frac.numerator, frac.denominator
+        prod = x if p == 1 else f"{x} * {lit(p)}"
+        if q == 1:
+            return RoundSteps(prod, q, "exact")
+    else:
+        prod, q = f"{x} * {rate_code}", RATE_ONE
+    if nonneg and mode == "half_up":
+        return RoundSteps(prod, q, "half_up_even" if q % 2 == 0 else "half_up")
+    if nonneg and mode == "down":
+        return RoundSteps(prod, q, "down")
+    return RoundSteps(prod, q, "helper")
 
 
 class ExprEmitter:
@@ -203,21 +234,16 @@ class ExprEmitter:
 
     def round_mul(self, x: str, rate: ast.Expr, rate_code: str, mode: str, *, nonneg: bool) -> str:
         """``x × rate`` rounded to the fen, as plain integer arithmetic where the signs are known."""
-        if isinstance(rate, ast.Percent):
-            frac = Fraction(percent_to_ppm(rate.value), RATE_ONE)
-            p, q = frac.numerator, frac.denominator
-            prod = x if p == 1 else f"{x} * {p}"
-            if q == 1:
-                return f"({prod})"
-        else:
-            prod, q = f"{x} * {rate_code}", RATE_ONE
-        if nonneg and mode == "half_up":
-            if q % 2 == 0:
-                return f"({prod} + {q // 2}) // {q}"
-            return f"(2 * {prod} + {q}) // {2 * q}"
-        if nonneg and mode == "down":
-            return f"{prod} // {q}"
-        return f"{_DIV[mode]}({prod}, {q})"
+        st = round_steps(x, rate, rate_code, mode, nonneg=nonneg)
+        if st.form == "exact":
+            return f"({st.prod})"
+        if st.form == "half_up_even":
+            return f"({st.prod} + {st.q // 2}) // {st.q}"
+        if st.form == "half_up":
+            return f"(2 * {st.prod} + {st.q}) // {2 * st.q}"
+        if st.form == "down":
+            return f"{st.prod} // {st.q}"
+        return f"{_DIV[mode]}({st.prod}, {st.q})"
 
     def rate_in_range(self, e: ast.Expr) -> bool:
         """Whether a rate is 0–100% whatever the claim: literals, or choices among literals."""
