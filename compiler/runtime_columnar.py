@@ -487,12 +487,18 @@ def _first_failure(batch: Batch) -> int:
 
 
 def _settle_batch(module: Any, batch: Batch) -> Settled:
-    env = module.prepare(batch)
     n = batch.n
     accs = module.ACCUMULATORS
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
     batch.person_code()  # how many persons
-    if n and batch.persons == n:  # every claim its person's first: one step over the batch as it is
+    if n and batch.persons == n:  # every claim its person's first: the whole step in one compiled loop
+        step = columnar_c.step(module, batch, own)
+        if step is not None:
+            payers, new_ytd, person, oos, fsp, in_scope, total = step
+            return Settled(total, oos, fsp, in_scope, dict(zip(module.LAYERS, payers, strict=True)), person,
+                           new_ytd)
+    env = module.prepare(batch)
+    if n and batch.persons == n:  # else one step over the batch as it is: the layers compiled, or NumPy
         got = columnar_c.run(module, n, env, own)  # the layers as one compiled loop, the person's share too
         if got is not None:
             return _settled(module, env, dict(zip(module.LAYERS, got[0], strict=True)), got[1], n, got[2])
