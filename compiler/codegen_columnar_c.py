@@ -44,7 +44,7 @@ _NUMERIC = frozenset({"money", "rate", "count", "number"})
 class CLayersGenerator:
     """One policy's ``settle_layers`` as C: ``source()``, and the columns it reads (``inputs``)."""
 
-    prefix = "in"  # an input column's name in C: ``in_3``
+    prefix, index = "in", "i"  # an input column and the claim's place in it in C: ``in_3[i]``
 
     def __init__(self, checked: CheckedPolicy) -> None:
         self.c = checked
@@ -91,7 +91,7 @@ class CLayersGenerator:
         """An env column, read at claim i; its place in the kernel's inputs."""
         if name not in self.inputs:
             self.inputs.append(name)
-        return f"{self.prefix}_{self.inputs.index(name)}[i]"
+        return f"{self.prefix}_{self.inputs.index(name)}[{self.index}]"
 
     def param(self, e: ast.Name) -> str:
         """A parameter: the column ``prepare`` left."""
@@ -378,6 +378,7 @@ class CParamsGenerator(CLayersGenerator):
         self.lines = []
         self.depth = 2
         self.prefix = prefix
+        self.index = "c" if prefix == "en" else "i"  # the step's claim in its batch (codegen_columnar_step)
         self.layer_index = {}
         self.params = params
         self.local = {p.name: k for k, p in enumerate(params)}

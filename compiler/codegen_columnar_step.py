@@ -97,9 +97,10 @@ class CStepGenerator:
                 part = f"a - {part}" if rule[0] == OPS["in_scope_share"] else part
                 adds.append(f"sf += k == {code} ? {part} : 0;")
         self.lines += [
-            "        const i64 start = end;",
-            "        end = off[i + 1];",
-            "        if (end <= start || end > lines) return 0;  /* no lines, or past the last */",
+            "        const i64 c = idx ? idx[i] : i;  /* the claim's place in the batch */",
+            "        if (c < 0 || c >= m) return 0;",
+            "        const i64 start = off[c], end = off[c + 1];",
+            "        if (start < 0 || end <= start || end > lines) return 0;  /* no lines; past the end */",
             "        uint64_t so = 0, sf = 0, st = 0;",
             "        for (i64 j = start; j < end; j++) {",
             "            const uint64_t a = (uint64_t)amt[j];",
@@ -108,15 +109,17 @@ class CStepGenerator:
             "            st += a;",
             *(f"            {x}" for x in adds),
             "        }",
-            "        const i64 q_total = total ? total[i] : (i64)st;",
+            "        const i64 q_total = total ? total[c] : (i64)st;",
             "        const i64 q_oos = (i64)so, q_fsp = (i64)sf;",
             "        const i64 q_in_scope = q_total - q_oos - q_fsp;",
         ]
         return limit
 
     def source(self) -> str:
-        """``yibao_settle_step(n, lines, cat, amt, off, total, en, in, out, fail)``: 1 when it settled
-        every claim, 0 when it declined. ``total`` may be NULL (then summed and written last)."""
+        """``yibao_settle_step(n, m, lines, idx, cat, amt, off, total, en, in, out, fail)``: 1 when it
+        settled the n claims ``idx`` (NULL: the first n) of a batch of m claims, 0 when it declined.
+        The batch's columns are read at ``idx[i]``, the year_to_date, ``out`` and ``fail`` at ``i``;
+        ``total`` may be NULL (then summed and written last)."""
         self.limit = limit = self.line_sums()
         self.params.claim(write=False)
         k = self.layers.claim()
@@ -137,15 +140,17 @@ class CStepGenerator:
                  "    return k + ((2 * r > q) || (2 * r == q && (k & 1)));",
                  "}",
                  "",
-                 "/* The lines (cat, amt, off), the bill (total, or NULL), the enum columns (en), the",
-                 "   year_to_date (in); out: the payers, the accumulators, the person, the out-of-scope and",
-                 "   first self-pay sums, the in-scope amount, the bill where total is NULL. */",
-                 "int yibao_settle_step(i64 n, i64 lines, const int8_t *cat, const i64 *amt, const i64 *off,",
-                 "                      const i64 *total, const int8_t *const *en, const i64 *const *in,",
-                 "                      i64 *const *out, uint8_t *fail) {",
-                 "    if (n <= 0 || off[0] != 0 || off[n] != lines || lines >= (INT64_C(1) << 31)) return 0;",
+                 "/* The claims idx (NULL: 0 .. n - 1) of a batch of m: its lines (cat, amt, off), bills",
+                 "   (total, or NULL), enum columns (en); their year_to_date (in); out: the payers, the",
+                 "   accumulators, the person, the out-of-scope and first self-pay sums, the in-scope",
+                 "   amount, the bill where total is NULL. */",
+                 "int yibao_settle_step(i64 n, i64 m, i64 lines, const i64 *idx, const int8_t *cat,",
+                 "                      const i64 *amt, const i64 *off, const i64 *total,",
+                 "                      const int8_t *const *en, const i64 *const *in, i64 *const *out,",
+                 "                      uint8_t *fail) {",
+                 "    if (n <= 0 || off[0] != 0 || off[m] != lines) return 0;",
+                 "    if (lines >= (INT64_C(1) << 31)) return 0;  /* so that a claim's sums fit */",
                  *en, *ins, *outs,
-                 "    i64 end = 0;",
                  "    uint64_t top = 0;",
                  "    for (i64 i = 0; i < n; i++) {",
                  *self.lines,

@@ -261,7 +261,7 @@ def _int_column(x: Any, dtype: Any, n: int) -> bool:
 @dataclass
 class StepKernel:
     """A compiled ``yibao_settle_step`` (``codegen_columnar_step``): the lines, the parameters and
-    the layers of claims of distinct persons in one loop; what it reads and writes."""
+    the layers of a batch's claims (or of one wave of them) in one loop; what it reads and writes."""
 
     func: Any
     enums: tuple[str, ...]  # batch enum columns (int8)
@@ -271,17 +271,20 @@ class StepKernel:
     outputs: int
     failures: list[tuple[tuple[str, int], str]]  # per table (code k + 1): its site and message
 
-    def __call__(self, c: Any, ytd: dict[str, np.ndarray], info: Any) -> Step | None:
-        """The settlement columns of the batch ``c`` (the parameters' failures recorded as the NumPy
-        code records them); None, having recorded nothing, where the NumPy code must run."""
-        n, lines = c.n, len(c.line_amount)
+    def __call__(self, c: Any, ytd: dict[str, np.ndarray], info: Any, idx: np.ndarray | None = None
+                 ) -> Step | None:
+        """The settlement columns of the claims ``idx`` of the batch ``c`` (None: all, in order),
+        starting from ``ytd`` (theirs, in that order), the parameters' failures recorded as the NumPy
+        code records them; None, having recorded nothing, where the NumPy code must run."""
+        m, lines = c.n, len(c.line_amount)
+        n = m if idx is None else len(idx)
         cols = [getattr(c, name) for name in self.enums]
         ins = [ytd.get(a) for a in self.ytd]
         total = c.total
-        if not (all(_int_column(x, np.int8, n) for x in cols) and all(_int_column(x, I64, n) for x in ins)
+        if not (all(_int_column(x, np.int8, m) for x in cols) and all(_int_column(x, I64, n) for x in ins)
                 and _int_column(c.line_category, np.int8, lines) and _int_column(c.line_amount, I64, lines)
-                and _int_column(c.line_offsets, I64, n + 1)
-                and (total is None or _int_column(total, I64, n))):
+                and _int_column(c.line_offsets, I64, m + 1) and (idx is None or _int_column(idx, I64, n))
+                and (total is None or _int_column(total, I64, m))):
             return None
         # a column each (one block of them all measured slower at 10^6 claims: a fresh mapping each time)
         outs = [np.empty(n, dtype=I64) for _ in range(self.outputs - (total is not None))]
@@ -290,12 +293,14 @@ class StepKernel:
         inp = (ctypes.c_void_p * max(len(ins), 1))(*(x.ctypes.data for x in ins))
         out = (ctypes.c_void_p * self.outputs)(*(o.ctypes.data for o in outs))  # the bill's NULL when given
         bill = None if total is None else total.ctypes.data
-        if not self.func(n, lines, c.line_category.ctypes.data, c.line_amount.ctypes.data,
-                         c.line_offsets.ctypes.data, bill, en, inp, out, failed.ctypes.data):
+        if not self.func(n, m, lines, None if idx is None else idx.ctypes.data, c.line_category.ctypes.data,
+                         c.line_amount.ctypes.data, c.line_offsets.ctypes.data, bill, en, inp, out,
+                         failed.ctypes.data):
             return None
         if failed.any():  # rare: in table order, as the NumPy code fails them
+            claims = c if idx is None else c.take(idx)
             for k, (site, reason) in enumerate(self.failures, 1):
-                fail(c, failed == k, site, reason, info)
+                fail(claims, failed == k, site, reason, info)
         k, a = len(self.layers), len(self.accumulators)
         ytd_out = dict(zip(self.accumulators, outs[k:k + a], strict=True))
         person, oos, fsp, in_scope = outs[k + a:k + a + 4]
@@ -320,7 +325,7 @@ def _step(module: Any, table: tuple[Rule, ...] | None = None) -> StepKernel | st
         source, g = generate_c_step(checked, table, [checked.params[x] for x in names or ()])
     except CUnsupported as e:
         return f"no C form: {e}"
-    func = _loaded(source, "yibao_settle_step", (ctypes.c_int64, ctypes.c_int64, *(ctypes.c_void_p,) * 8))
+    func = _loaded(source, "yibao_settle_step", (*(ctypes.c_int64,) * 3, *(ctypes.c_void_p,) * 9))
     if isinstance(func, str):
         return func
     func.restype = ctypes.c_int
@@ -329,13 +334,16 @@ def _step(module: Any, table: tuple[Rule, ...] | None = None) -> StepKernel | st
     return StepKernel(func, g.enums, g.ytd, layers, accumulators, g.outputs, sites)
 
 
+def step_kernel(module: Any, n: int) -> StepKernel | None:
+    """The compiled step for a batch of n claims; None where ``prepare`` and the layers must run."""
+    kernels = getattr(module, "KERNELS", None)
+    return None if n < MIN_CLAIMS or kernels is None else kernels.step_kernel()
+
+
 def step(module: Any, batch: Any, ytd: dict[str, np.ndarray]) -> Step | None:
     """The whole settle step of a batch of claims of distinct persons, compiled; None where
     ``prepare`` and the layers must run instead."""
-    kernels = getattr(module, "KERNELS", None)
-    if batch.n < MIN_CLAIMS or kernels is None:
-        return None
-    k = kernels.step_kernel()
+    k = step_kernel(module, batch.n)
     return None if k is None else k(batch, ytd, module.INFO)
 
 

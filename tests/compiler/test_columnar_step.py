@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler import columnar_c, line_pass
+from yibao.compiler import columnar_c, line_pass, runtime_columnar
 from yibao.compiler.codegen_columnar_step import LIMIT, generate_c_step
 from yibao.compiler.line_rules import MODES, OPS
 from yibao.compiler.loader_columnar import columnar_module
@@ -33,12 +33,14 @@ _AMOUNTS = st.one_of(st.integers(0, 10**7), st.sampled_from((0, 1, 4, 5, 9, LIMI
 @cache
 def _claims(which: str) -> tuple[Any, Any, list[Any]]:
     policy = _edges() if which == "edges" else _bench()
-    return policy, columnar_module(policy), [policy.claim(c) for c in sample_policy_claims(policy, N, seed=11)]
+    claims = [policy.claim(c) for c in sample_policy_claims(policy, N, seed=11)]
+    return policy, columnar_module(policy), claims
 
 
-def _batch(module: Any, claims: list[Any]) -> Any:
+def _batch(module: Any, claims: list[Any], persons: int = N) -> Any:
+    """The claims of ``persons`` persons: N, each its own (one step); fewer, claims in waves."""
     b = batch_from_claims(claims, module)
-    b.person_id = np.array([f"u{i}" for i in range(b.n)])  # distinct persons: one step
+    b.person_id = np.array([f"u{i % persons}" for i in range(b.n)])
     return b
 
 
@@ -54,6 +56,7 @@ def _settled(module: Any, b: Any, compiled: bool) -> Any:
 @given(which=st.sampled_from(("edges", "bench")), data=st.data())
 def test_the_step_equals_numpy_on_any_claims(which: str, data: Any) -> None:
     policy, module, claims = _claims(which)
+    persons = data.draw(st.sampled_from((N, 5)))
     out = []
     codes = data.draw(st.lists(st.tuples(st.integers(-3, 5), st.integers(-3, 5), st.integers(-3, 5)),
                                min_size=N, max_size=N))
@@ -62,17 +65,18 @@ def test_the_step_equals_numpy_on_any_claims(which: str, data: Any) -> None:
     amounts = data.draw(st.lists(_AMOUNTS if odd else st.integers(0, 10**7), min_size=lines, max_size=lines))
     empty = data.draw(st.integers(0, N - 2)) if odd else None
     for compiled in (True, False):
-        b = _batch(module, claims)
-        b.level[:], b.region[:], b.referral[:] = (np.array(x, dtype=np.int8) for x in zip(*codes, strict=True))
+        b = _batch(module, claims, persons)
+        b.level[:], b.region[:], b.referral[:] = (np.array(x, dtype=np.int8)
+                                                  for x in zip(*codes, strict=True))
         b.line_amount = np.array(amounts, dtype=I64)
         b.total = None  # summed from the lines, as a batch without the reader's sums
         if empty is not None:  # its lines go to the next claim
             b.line_offsets[empty + 1] = b.line_offsets[empty]
         if compiled and not odd:  # the step takes it
-            with pytest.MonkeyPatch.context() as m:
-                m.setattr(columnar_c, "MIN_CLAIMS", 0)
-                assert columnar_c.step(module, b, {a: b.ytd[a] for a in module.ACCUMULATORS}) is not None
-                b.errors = {}
+            b.person_code()
+            own = {a: b.ytd.get(a, np.zeros(N, dtype=I64)) for a in module.ACCUMULATORS}
+            assert runtime_columnar._stepped(module, b, module.KERNELS.step_kernel(), own) is not None
+            b.errors, b.followers = {}, {}
         out.append(_settled(module, b, compiled))
     _same(out[0], out[1], policy)
 
@@ -80,7 +84,8 @@ def test_the_step_equals_numpy_on_any_claims(which: str, data: Any) -> None:
 # Every kind of rule: out of scope, a first self-pay share and a share in scope, in every rounding
 # mode, with q even, odd and 1, and the largest share (100%).
 TABLES = (
-    ((OPS["in_scope"], 0, 1, 0), (OPS["first_self_pay"], 1, 10, MODES["half_up"]), (OPS["out_of_scope"], 0, 1, 0)),
+    ((OPS["in_scope"], 0, 1, 0), (OPS["first_self_pay"], 1, 10, MODES["half_up"]),
+     (OPS["out_of_scope"], 0, 1, 0)),
     ((OPS["first_self_pay"], 1, 3, MODES["half_up"]), (OPS["in_scope_share"], 2, 7, MODES["down"]),
      (OPS["first_self_pay"], 5, 8, MODES["half_even"])),
     ((OPS["in_scope_share"], 1, 6, MODES["up"]), (OPS["first_self_pay"], 1, 1, MODES["half_even"]),
