@@ -390,35 +390,55 @@ class CParamsGenerator(CLayersGenerator):
         return f"pv_{self.local[e.name]}"
 
     def table(self, d: ast.Table, k: int, name: str) -> None:
+        """A table looked up without a branch: each row's test a bit (``&`` and ``|`` of comparisons),
+        the first row that holds the lowest bit set, its value from a constant array; a bit past the
+        last row stands for no row at all (the claim fails at this table) unless a row always holds."""
         keys = []
         for key in d.keys:
             if key.dotted not in _ENUM_KEYS:
                 raise CUnsupported("a table keyed by a field that is not a coded value")
             keys.append(self.column(_ENUM_KEYS[key.dotted]))
         codes = self.c.enums
-        first = True
+        tests: list[str] = []
+        values: list[str] = []
+        always = False
         for row in d.rows:
-            tests = []
+            conds = []
             for col, key, pat in zip(keys, d.keys, row.patterns, strict=True):
                 if pat.alternatives is None:
                     continue
-                values = codes.get(key.dotted, ())
+                values_of = codes.get(key.dotted, ())
                 alts = []
                 for a in pat.alternatives:
-                    if str(a) not in values:
+                    if str(a) not in values_of:
                         raise CUnsupported("a table value outside its field's value set")
-                    alts.append(f"{col} == {int(values.index(str(a)))}")
-                tests.append("(" + " || ".join(alts) + ")")
+                    alts.append(f"({col} == {int(values_of.index(str(a)))})")
+                conds.append("(" + " | ".join(alts) + ")")
             if not isinstance(row.value, (ast.Number, ast.Percent)):
                 raise CUnsupported("a table row whose value is computed")
-            value = self.expr(row.value, self.default_mode)
-            if not tests:
-                self.w(f"{'' if first else 'else '}pv_{k} = {value};")
-                return
-            self.w(f"{'if' if first else 'else if'} ({' && '.join(tests)}) pv_{k} = {value};")
-            first = False
-        self.failures.append((d.span, name))
-        self.w(f"else {{ pv_{k} = 0; if (!failed) failed = {len(self.failures)}; }}")
+            values.append(self.expr(row.value, self.default_mode))
+            if not conds:  # it always holds: the rows after it are never reached
+                always = True
+                break
+            tests.append(" & ".join(conds))
+        if len(tests) > 63:
+            raise CUnsupported("a table of more than 63 rows")
+        if not always:
+            values.append("0")
+        none = len(tests)  # the bit of "no row before": the last value's
+        bits = [f"((uint64_t)({t}) << {r})" for r, t in enumerate(tests)] + [f"(UINT64_C(1) << {none})"]
+        self.w("{")
+        self.w(f"static const i64 v[] = {{{', '.join(values)}}};")
+        self.w(f"const uint64_t bits = {bits[0]}")
+        for bit in bits[1:]:
+            self.w(f"    | {bit}")
+        self.lines[-1] += ";"
+        self.w("const int row = __builtin_ctzll(bits);")
+        self.w(f"pv_{k} = v[row];")
+        if not always:
+            self.failures.append((d.span, name))
+            self.w(f"if (row == {none} && !failed) failed = {len(self.failures)};")
+        self.w("}")
 
     def claim(self, write: bool = True) -> None:
         """One claim's parameters, ``pv_0``, ...; ``failed`` set to the first table (1-based) no row of
