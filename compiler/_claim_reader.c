@@ -355,6 +355,11 @@ static void Settler_dealloc(PyObject *self) {
     Py_TYPE(self)->tp_free(self);
 }
 
+static PyObject *Settler_repr(PyObject *self) {  /* the method's: it stands for it */
+    Settler *s = (Settler *)self;
+    return s->rest == NULL ? PyUnicode_FromString("<Settler cleared>") : PyObject_Repr(s->rest);
+}
+
 static PyObject *Settler_call(PyObject *self, PyObject *args, PyObject *kwds) {
     return PyVectorcall_Call(self, args, kwds);
 }
@@ -371,6 +376,7 @@ static PyTypeObject SettlerType = {
     .tp_dealloc = Settler_dealloc,
     .tp_vectorcall_offset = offsetof(Settler, vectorcall),
     .tp_call = Settler_call,
+    .tp_repr = Settler_repr,
     .tp_getattro = PyObject_GenericGetAttr,
     .tp_setattro = PyObject_GenericSetAttr,
     .tp_dictoffset = offsetof(Settler, dict),

@@ -54,19 +54,10 @@ static int text_ok(PyObject *s, long long limit) {
     int kind = PyUnicode_KIND(s);
     if (kind == PyUnicode_1BYTE_KIND) return 1;
     const void *data = PyUnicode_DATA(s);
-    unsigned surrogates = 0;  /* no early exit */
+    unsigned surrogates = 0;  /* no early exit: the compiler vectorises the scan */
     if (kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *p = (const Py_UCS2 *)data;
-        Py_ssize_t i = 0;
-        uint64_t found = 0;  /* four code units a word: a lane of (u & 0xF800) ^ 0xD800 is 0 for a surrogate */
-        for (; i + 4 <= n; i += 4) {
-            uint64_t w;
-            memcpy(&w, p + i, sizeof w);
-            uint64_t y = (w & 0xF800F800F800F800ull) ^ 0xD800D800D800D800ull;
-            found |= (y - 0x0001000100010001ull) & ~y & 0x8000800080008000ull;  /* nonzero iff a lane is 0 */
-        }
-        surrogates = found != 0;
-        for (; i < n; i++) surrogates |= (p[i] & 0xF800u) == 0xD800u;
+        for (Py_ssize_t i = 0; i < n; i++) surrogates |= (p[i] & 0xF800u) == 0xD800u;
     } else {
         const Py_UCS4 *p = (const Py_UCS4 *)data;
         for (Py_ssize_t i = 0; i < n; i++) surrogates |= (p[i] & 0xFFFFF800u) == 0xD800u;

@@ -45,6 +45,7 @@ def test_settle_is_the_settler_and_gives_what_the_method_gives() -> None:
         assert type(policy.settle).__name__ == "Settler"
         assert inspect.signature(policy.settle) == inspect.signature(Policy.settle.__get__(policy))
         assert policy.settle.__doc__ == Policy.settle.__doc__
+        assert repr(policy.settle) == repr(Policy.settle.__get__(policy))
         for data in sample_policy_claims(policy, 40, 7):
             want = _settled(Policy.settle, policy, data)
             assert _settled(policy.settle, data) == want
