@@ -390,9 +390,10 @@ class CParamsGenerator(CLayersGenerator):
         return f"pv_{self.local[e.name]}"
 
     def table(self, d: ast.Table, k: int, name: str) -> None:
-        """A table looked up without a branch: each row's test a bit (``&`` and ``|`` of comparisons),
-        the first row that holds the lowest bit set, its value from a constant array; a bit past the
-        last row stands for no row at all (the claim fails at this table) unless a row always holds."""
+        """A table looked up without a branch: the first row whose test holds (``&`` and ``|`` of
+        comparisons; the lowest bit set of one per row, or past 63 rows a select per row from the
+        last to the first), its value from a constant array; a place past the last row stands for
+        no row at all (the claim fails at this table) unless a row always holds."""
         keys = []
         for key in d.keys:
             if key.dotted not in _ENUM_KEYS:
@@ -421,19 +422,20 @@ class CParamsGenerator(CLayersGenerator):
                 always = True
                 break
             tests.append(" & ".join(conds))
-        if len(tests) > 63:
-            raise CUnsupported("a table of more than 63 rows")
         if not always:
             values.append("0")
-        none = len(tests)  # the bit of "no row before": the last value's
-        bits = [f"((uint64_t)({t}) << {r})" for r, t in enumerate(tests)] + [f"(UINT64_C(1) << {none})"]
+        none = len(tests)  # "no row before": the last value's place
         self.w("{")
         self.w(f"static const i64 v[] = {{{', '.join(values)}}};")
-        self.w(f"const uint64_t bits = {bits[0]}")
-        for bit in bits[1:]:
-            self.w(f"    | {bit}")
-        self.lines[-1] += ";"
-        self.w("const int row = __builtin_ctzll(bits);")
+        if none < 64:  # each row's test a bit, the first that holds the lowest set (measured faster)
+            self.w("const int row = __builtin_ctzll(")
+            for r, t in enumerate(tests):
+                self.w(f"    ((uint64_t)({t}) << {r}) |")
+            self.w(f"    (UINT64_C(1) << {none}));")
+        else:
+            self.w(f"int row = {none};")
+            for r in reversed(range(none)):
+                self.w(f"row = ({tests[r]}) ? {r} : row;")
         self.w(f"pv_{k} = v[row];")
         if not always:
             self.failures.append((d.span, name))

@@ -317,3 +317,42 @@ def test_the_generated_c_reads_as_the_snapshot(snapshot_txt: Any) -> None:
     assert '"' not in layers + params and "critical" not in layers and "annual_cap" not in params
     assert "KERNELS.params(c)" in generate_columnar(checked)
     assert f"{layers}\n{params}\n{inputs}\n{outputs}\n{pin}\n" == snapshot_txt
+
+
+def _big_table_policy() -> Any:
+    """EDGES with its deductible a table of 96 rows, one per (level, region, referral, scheme)."""
+    import itertools
+
+    rows = [f"    {lv}, {rg}, {rf}, {sc} -> {100 + 10 * k}.00"
+            for k, (lv, rg, rf, sc) in enumerate(itertools.product(
+                ("1", "2", "3", "primary"), ("local", "in_province", "out_of_province"),
+                ("none", "referred", "registered", "emergency"), ("employee", "resident")))]
+    head, rest = EDGES.split("  table visit.level, visit.region\n", 1)
+    rest = rest.split("\n\n", 1)[1]
+    return compile_policy(head + "  table visit.level, visit.region, visit.referral, person.scheme\n"
+                          + "\n".join(rows) + "\n\n" + rest, "big.yb")
+
+
+def test_a_table_past_63_rows_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More rows than a 64-bit word has bits: a select per row, the same values and failures."""
+    policy = _big_table_policy()
+    module = columnar_module(policy)
+    assert columnar_c.declined(module) == COMPILED
+    checked = policy.checked
+    source = generate_c_params(checked, [checked.params[x] for x in module.C_PARAMS])[0]
+    assert "int row = 96;" in source and "__builtin_ctzll" in source  # the big table; the small one
+    claims = _variants(policy, sample_policy_claims(policy, 150, seed=6), 3, seed=2)
+    for own_person in (True, False):
+        out = []
+        for compiled in (True, False):
+            b = batch_from_claims(claims, module)
+            b.referral[::7] = 9  # no row of either table matches: the claim fails at the first
+            if own_person:
+                b.person_id = np.array([f"u{i}" for i in range(b.n)])
+            with monkeypatch.context() as m:
+                m.setattr(columnar_c, "MIN_CLAIMS", 0)
+                if not compiled:
+                    m.setattr(module, "KERNELS", None)
+                out.append(settle_batch(module, b, keep_going=True))
+        assert out[0].errors
+        _same(out[0], out[1], policy)
