@@ -66,8 +66,9 @@ to_claim.__doc__ = "The ``Claim`` a ``ClaimView`` stands for: equal to what the 
 class PackedLines(tuple):  # type: ignore[type-arg]
     """A claim's bill lines as the C reader's ``read_sums`` leaves them: every line's fields, in
     ``Line``'s field order, line after line, in one flat tuple — no object per line, since the
-    generated ``settle_sums`` never reads them; the amounts as the texts the reader validated. ``unpack_lines`` makes them the ``Line`` s before
-    anybody else sees the claim (``Settlement.claim``, a settlement that fails)."""
+    generated ``settle_sums`` never reads them; the amounts as the texts the reader validated.
+    ``unpack_lines`` makes them the ``Line`` s before anybody else sees the claim
+    (``Settlement.claim``, a settlement that fails)."""
 
     __slots__ = ()
 
@@ -92,7 +93,7 @@ def _build_unpack_lines() -> Callable[[Claim], Claim]:
     body = ["def unpack_lines(c):", "    v = c.lines", "    if v.__class__ is not PackedLines:",
             "        return c", "    lines = []", "    keep = lines.append",
             f"    for k in range(0, len(v), {width}):", "        o = NEW(Line)"]
-    body += [f"        {s}(o, FEN(v[k + {i}]))" if names[i] in _PACKED_TEXTS else f"        {s}(o, v[k + {i}])"
+    body += [f"        {s}(o, {'FEN(' if names[i] in _PACKED_TEXTS else '('}v[k + {i}]))"
              for i, s in enumerate(line_set)]
     body += ["        keep(o)", "    SET_LINES(c, tuple(lines))", "    return c"]
     exec(compile("\n".join(body) + "\n", "<yibao packed lines>", "exec"), namespace)  # our own text
