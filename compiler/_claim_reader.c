@@ -66,6 +66,16 @@ static PyObject *read_and_settle(Reader *r, PyObject *data, PyObject *settle) {
     return got;
 }
 
+/* ``settle(claim)`` of the claim the reader reads (its lines made ``Line`` s), for a reader without
+ * line rules: what ``settle`` returns, NULL with its error set, or NULL with none when declined. */
+static PyObject *read_then_settle(Reader *r, PyObject *data, PyObject *settle) {
+    PyObject *claim = cr_read_claim(r, data, NULL);
+    if (claim == NULL) return NULL;
+    PyObject *got = PyObject_CallOneArg(settle, claim);
+    Py_DECREF(claim);
+    return got;
+}
+
 /* ``read_settle(data, settle)``: ``read_and_settle``'s result, its error, or None when declined:
  * ``Policy.settle`` without a tuple in between. */
 static PyObject *Reader_read_settle(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -281,8 +291,9 @@ static PyTypeObject ReaderType = {
 };
 
 /* ``Settler(reader, settle, rest)``: ``Policy.settle`` with its common case in C, as the policy's own
- * ``settle`` attribute. A dict claim alone (no trace, no source) is read and settled by
- * ``read_and_settle``; anything else, a claim it declines, or a settlement that raises an
+ * ``settle`` attribute. A dict claim alone (no trace, no source) is read and settled: by
+ * ``read_and_settle`` (``settle`` is ``settle_sums``) where the reader has line rules, else by
+ * ``read_then_settle`` (``settle`` is the generated ``settle``); anything else, a claim it declines, or a settlement that raises an
  * ``Exception`` (settled again there, so its error is located) is ``rest(*args, **kwargs)``, the
  * Python method. No Python frame stands between the caller and the reader. */
 typedef struct {
@@ -298,7 +309,8 @@ static PyObject *Settler_vectorcall(PyObject *self, PyObject *const *args, size_
         return NULL;
     }
     if (PyVectorcall_NARGS(nargsf) == 1 && kwnames == NULL && PyDict_CheckExact(args[0])) {
-        PyObject *got = read_and_settle((Reader *)s->reader, args[0], s->settle);
+        Reader *r = (Reader *)s->reader;
+        PyObject *got = r->nrules ? read_and_settle(r, args[0], s->settle) : read_then_settle(r, args[0], s->settle);
         if (got != NULL) return got;
         if (PyErr_Occurred()) {
             if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL;  /* KeyboardInterrupt and the like */

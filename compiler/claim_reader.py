@@ -86,8 +86,10 @@ def build_claims(scope: Scope, dates: dict[str, Any], fallback: ClaimCheck | Non
 def settler(reader: ClaimCheck, settle_sums: Callable[..., Any],
             method: Callable[..., Any]) -> Callable[..., Any]:
     """``Policy.settle`` (``method``) with its common case in C: ``settler(data)`` of a dict alone is
-    ``reader.read_settle(data, settle_sums)`` without a Python frame in between; any other call, a
-    claim the reader declines, or a settlement that raises an ``Exception``, is ``method`` itself."""
+    ``reader.read_settle(data, settle_sums)`` without a Python frame in between — for a reader
+    without line rules, ``settle_sums`` is the generated ``settle``, of the claim read; any other
+    call, a claim the reader declines, or a settlement that raises an ``Exception``, is ``method``
+    itself."""
     assert C is not None  # a reader exists
     got: Callable[..., Any] = C.Settler(reader, settle_sums, method)
     return got

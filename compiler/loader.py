@@ -96,13 +96,14 @@ class Policy:
                                                         rules)
             if rules is not None and self.read_claim is not None and self._settle_sums is not None:
                 self._read_settle = self.read_claim.read_settle  # type: ignore[attr-defined]
-                # ``settle`` itself with its common case, a dict alone, in C (``claim_reader.settler``):
-                # no Python frame between the caller and the reader; anything else is the method
-                # (never in place of a subclass's own ``settle``).
-                if type(self).settle is Policy.settle:
-                    method = types.MethodType(Policy.settle, self)
-                    vars(self)["settle"] = functools.update_wrapper(
-                        claim_reader.settler(self.read_claim, self._settle_sums, method), method)
+            # ``settle`` itself with its common case, a dict alone, in C (``claim_reader.settler``):
+            # no Python frame between the caller and the reader (and ``settle_sums`` where it sums
+            # the lines); anything else is the method (never in place of a subclass's own ``settle``).
+            if self.read_claim is not None and type(self).settle is Policy.settle:
+                method = types.MethodType(Policy.settle, self)
+                settle = self._settle_sums if self._read_settle is not None else self._settle
+                vars(self)["settle"] = functools.update_wrapper(
+                    claim_reader.settler(self.read_claim, settle, method), method)
             self.fast_claim = self.read_claim or claim_fast.claims_of(self.read_view)
             self._read = self.read_claim or self.read_view
 
@@ -245,7 +246,7 @@ class Policy:
         extension is not built), from the sums of its lines the reader took by ``LINE_RULES`` where
         the policy has them (``settle_sums``); anything else, or a settlement that fails, goes through the
         ``Claim`` (the failure is then raised from there, with its policy line). Where the reader
-        sums the lines, a policy's ``settle`` is this method behind ``claim_reader.settler``."""
+        reads claims in C, a policy's ``settle`` is this method behind ``claim_reader.settler``."""
         if claim.__class__ is dict and not trace:
             read_settle = self._read_settle  # set only where the reader and LINE_RULES are
             if read_settle is not None:

@@ -192,9 +192,9 @@ class Runner:
         from yibao.compiler.report import settlement_view
 
         fast: Any = None
-        if data.__class__ is dict:  # the path a program takes first: the C reader, no trace
+        if data.__class__ is dict:  # the path a program takes first: a dict alone (the Settler, in C)
             try:
-                fast = policy.settle(data, source=source)
+                fast = policy.settle(data)
             except YibaoError as err:
                 fast = err
         try:
