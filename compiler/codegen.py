@@ -35,6 +35,7 @@ from yibao.dsl.checks import CheckedPolicy
 from . import constructs as C
 from . import phrases
 from .codegen_expr import _TYPE_CODE, _day, _ident, _plain
+from .codegen_groups import ParamGroups
 from .codegen_layers import LayerEmitter
 from .codegen_tables import TableEmitter, _Lookup
 from .constructs import Construct, accumulator_adds, accumulator_key, layer_accumulators, record
@@ -121,7 +122,7 @@ class _Texts:
         return ", ".join("_" if p.alternatives is None else " | ".join(p.alternatives) for p in row.patterns)
 
 
-class CodeGenerator(TableEmitter, LayerEmitter):
+class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
     """One policy's module; the emitters it inherits write the parameters, lines and layers."""
 
     def __init__(self, checked: CheckedPolicy) -> None:
@@ -216,8 +217,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                     w(f"t(({sid}, {record(C.YTD_IGNORED, ytd_year='c.ytd_year', year='c.year')}))")
             early = [p for p in self.c.param_order if p.name not in self.late]
             late = [p for p in self.c.param_order if p.name in self.late]
-            for p in early:
-                self.parameter(p, traced)
+            self.parameters(early, traced)  # in line, or in groups for a policy of very many
             if self.p.header.input == "record":
                 self.amount(traced)
             elif sums:
@@ -435,8 +435,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 tables(text, span)
             tables()
         tables()
-        lines = head.lines + tables.lines + body.lines
-        linemap = [(self.p.path, 0)] * len(head.lines) + tables.linemap + body.linemap
+        groups: list[tuple[str, tuple[str, int]]] = self.__dict__.get("group_lines", [])
+        lines = head.lines + tables.lines + [text for text, _ in groups] + body.lines
+        linemap = [(self.p.path, 0)] * len(head.lines) + tables.linemap + [src for _, src in groups] + body.linemap
         source = "\n".join(lines).rstrip() + "\n"
         linemap = linemap[: source.count("\n")]
         # The file name Python's compile() is given: it takes any text but NUL.
