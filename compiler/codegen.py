@@ -437,7 +437,8 @@ class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
         tables()
         groups: list[tuple[str, tuple[str, int]]] = self.__dict__.get("group_lines", [])
         lines = head.lines + tables.lines + [text for text, _ in groups] + body.lines
-        linemap = [(self.p.path, 0)] * len(head.lines) + tables.linemap + [src for _, src in groups] + body.linemap
+        linemap = ([(self.p.path, 0)] * len(head.lines) + tables.linemap + [src for _, src in groups]
+                   + body.linemap)
         source = "\n".join(lines).rstrip() + "\n"
         linemap = linemap[: source.count("\n")]
         # The file name Python's compile() is given: it takes any text but NUL.

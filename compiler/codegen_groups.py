@@ -36,10 +36,8 @@ _GROUP_LINES = 400
 def _reads_only_claim(p: ast.Parameter) -> bool:
     """Whether a parameter's code reads nothing of ``settle`` but the claim ``c`` and parameters:
     no line field, no result of a layer (those exist only further down ``settle``)."""
-    for n in ast.walk(p):
-        if isinstance(n, ast.Field) and n.path[0] != "record" and not _FIELDS.get(n.dotted, "").startswith("c."):
-            return False
-    return True
+    fields = (n for n in ast.walk(p) if isinstance(n, ast.Field) and n.path[0] != "record")
+    return all(_FIELDS.get(n.dotted, "").startswith("c.") for n in fields)
 
 
 class ParamGroups:
@@ -137,8 +135,8 @@ class ParamGroups:
         helpers.append(('    """Parameters in a group of bounded size (see codegen_groups.py)."""', first))
         helpers.extend(zip(body.lines, body.linemap, strict=True))
         results = ", ".join(f"p_{n}" for n in gives)
-        helpers.append((f"    return {results}{',' if len(gives) == 1 else ''}" if gives else "    return None",
-                        last))
+        returned = f"{results}{',' if len(gives) == 1 else ''}" if gives else "None"
+        helpers.append((f"    return {returned}", last))
         helpers.append(("", last))
         helpers.append(("", last))
         call = f"{name}({', '.join(['c', *(['t'] if traced else []), *(f'p_{n}' for n in takes)])})"

@@ -61,7 +61,8 @@ def claim(n: int, amount: str, *, age: int = 40, category: str = "normal", regio
         "id": f"c{n}", "date": date,
         "person": {"id": "p", "scheme": "resident", "category": category, "age": age},
         "visit": {"kind": "inpatient", "level": 1, "region": region},
-        "lines": [{"code": "a", "category": "A", "amount": amount}, {"code": "b", "category": "C", "amount": "7.00"}],
+        "lines": [{"code": "a", "category": "A", "amount": amount},
+                  {"code": "b", "category": "C", "amount": "7.00"}],
     }
 
 
@@ -119,8 +120,9 @@ def test_an_error_in_a_group_far_down_is_reported_at_its_policy_line(far, trace:
     assert line > 16_000
     source = policy.source.split("\n")
     at = [i for i, (_, policy_line) in enumerate(policy.generated.linemap) if policy_line == line]
-    assert [source[i].strip()[:8] for i in at] == ["p_far = ", "p_far = ", "t((4003,"]  # fast group, traced group
-    assert all(next(s for s in reversed(source[:i]) if s.startswith("def ")).startswith("def _params_") for i in at)
+    assert [source[i].strip()[:8] for i in at] == ["p_far = ", "p_far = ", "t((4003,"]  # fast, traced group
+    functions = [next(s for s in reversed(source[:i]) if s.startswith("def ")) for i in at]
+    assert all(f.startswith("def _params_") for f in functions)
     with pytest.raises(SettlementError) as err:
         policy.settle(claim(0, "100.00", age=30), trace=trace)
     assert str(err.value).startswith(f"many.yb:{line}: error while settling claim c0: ")
