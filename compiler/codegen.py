@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
+from yibao.dsl.collector import collector_paused
 
 from . import constructs as C
 from . import phrases
@@ -321,9 +322,7 @@ class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
         with w.indent():
             w('"""Each line\'s (out of scope, first self-pay), for the line-by-line shares."""')
             needed = set(self.c.reads(cls))
-            for p in self.c.param_order:
-                if p.name in needed:
-                    self.parameter(p, traced=False)
+            self.parameters([p for p in self.c.param_order if p.name in needed], traced=False)
             self.classify("parts")
             w("return parts")
         w()
@@ -485,6 +484,9 @@ class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
 
 
 def generate(checked: CheckedPolicy) -> GeneratedModule:
-    return CodeGenerator(checked).module()
+    """The module of a checked policy, made with the collector paused (``collector_paused``): its
+    lines, sites and tables are all kept until the module is assembled."""
+    with collector_paused():
+        return CodeGenerator(checked).module()
 
 

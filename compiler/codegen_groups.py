@@ -17,14 +17,14 @@ reported at the line of the parameter that raised it, as in line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
 from yibao.dsl.checks_layers import names_in
 
-from .codegen_expr import _FIELDS
+from .codegen_expr import _FIELDS, _QUANTITY_VARS
 
 # Up to this many parameters before classification are computed in line (every bundled policy):
 # readable, and no call in between. More are computed in groups.
@@ -33,11 +33,16 @@ _INLINE_PARAMS = 64
 _GROUP_LINES = 400
 
 
-def _reads_only_claim(p: ast.Parameter) -> bool:
+def _reads_only_claim(p: ast.Parameter, params: Mapping[str, object]) -> bool:
     """Whether a parameter's code reads nothing of ``settle`` but the claim ``c`` and parameters:
-    no line field, no result of a layer (those exist only further down ``settle``)."""
-    fields = (n for n in ast.walk(p) if isinstance(n, ast.Field) and n.path[0] != "record")
-    return all(_FIELDS.get(n.dotted, "").startswith("c.") for n in fields)
+    no quantity, no line field, no result of a layer (those exist only further down ``settle``)."""
+    for n in ast.walk(p):
+        if isinstance(n, ast.Field):
+            if n.path[0] != "record" and not _FIELDS.get(n.dotted, "").startswith("c."):
+                return False
+        elif isinstance(n, ast.Name) and n.name in _QUANTITY_VARS and n.name not in params:
+            return False
+    return True
 
 
 class ParamGroups:
@@ -72,7 +77,7 @@ class ParamGroups:
         only_claim: dict[str, bool] = self.__dict__.setdefault("_only_claim", {})
         for p in params:
             if p.name not in only_claim:
-                only_claim[p.name] = _reads_only_claim(p)
+                only_claim[p.name] = _reads_only_claim(p, self.c.params)
         if sum(only_claim[p.name] for p in params) <= _INLINE_PARAMS:
             for p in params:
                 self.parameter(p, traced)

@@ -111,9 +111,9 @@ def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
     try:
         with collector_paused():
             policy: ast.Policy = builder.build(tree)
+            diags = builder.diags + _too_deep(policy)
     except _NodeError as err:
         raise PolicyError([err.diagnostic, *builder.diags], text) from None
-    diags = builder.diags + _too_deep(policy)
     if diags:
         raise PolicyError(diags, text)
     parsed = ast.Policy(
