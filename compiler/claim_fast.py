@@ -49,6 +49,7 @@ class Scope:
     priced: frozenset[tuple[str, str | None]]
     requires_age: bool
     applies: Callable[[Claim], bool]
+    applies_when: Any = None  # the `applies when` expression ``applies`` is compiled from (ast), if any
 
 
 class _Writer:

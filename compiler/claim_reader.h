@@ -46,6 +46,7 @@ typedef struct {
 typedef struct Field Field;
 
 #define MAX_KEYS 16
+#define MAX_MEMBERS 16
 
 /* An object's allowed keys, each with its hash, and its fields (each reading the value of one key,
  * the split four). */
@@ -67,6 +68,8 @@ struct Field {
     long long limit, minimum;
     Py_ssize_t slot;
     PyObject *values;   /* enum: frozenset of str */
+    PyObject *member[MAX_MEMBERS];  /* enum: the same values (borrowed), compared without hashing */
+    int nmembers;       /* enum: 0 when the set has more than MAX_MEMBERS values (then hashed) */
     PyObject *numbers;  /* enum: dict int -> str, or NULL */
     int digits;         /* amount: most digits before the point */
     Obj obj;            /* object: its fields; lines: a line's fields */
@@ -76,12 +79,23 @@ struct Field {
     long long big;      /* lines: the most a claim's total may be */
 };
 
+/* One conjunct of ``applies when`` the reader tests itself (``claim_reader.coverage``): the value in
+ * ``slot`` is (``want``) or is not among ``member`` (borrowed from the spec). */
+#define MAX_COVER 8
+typedef struct {
+    Py_ssize_t slot;
+    int want, n;
+    PyObject *member[MAX_COVER];
+} Cover;
+
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *spec;      /* keeps every borrowed object alive */
     PyObject *fallback;  /* called with the data when the reader declines; may be None */
-    PyObject *dates, *date_reader, *applies;
+    PyObject *dates, *date_reader, *applies;  /* applies: NULL when ``cover`` says it */
+    Cover cover[MAX_COVER];
+    int ncover;
     Maker makers[MAX_MAKERS];  /* [0]: the claim's; then the lines' */
     int nmakers;
     Py_ssize_t width, raw_slot, age_slot;

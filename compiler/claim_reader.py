@@ -17,9 +17,11 @@ check is the fast path, as before.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
+from yibao.dsl import ast
 from yibao.dsl.types import CATEGORIES
 
 from .claim_fast import Scope, _date_reader, amount_digits, enum_numbers
@@ -29,7 +31,9 @@ from .claim_fields import (
     MAX_CODE_CHARS,
     MAX_YEAR,
     MAX_YTD_ENTRIES,
+    PERSON,
     SPLIT_KEYS,
+    VISIT,
     YEAR_KEY,
     Field,
 )
@@ -79,6 +83,16 @@ def build_claims(scope: Scope, dates: dict[str, Any], fallback: ClaimCheck | Non
     return reader
 
 
+def settler(reader: ClaimCheck, settle_sums: Callable[..., Any],
+            method: Callable[..., Any]) -> Callable[..., Any]:
+    """``Policy.settle`` (``method``) with its common case in C: ``settler(data)`` of a dict alone is
+    ``reader.read_settle(data, settle_sums)`` without a Python frame in between; any other call, a
+    claim the reader declines, or a settlement that raises an ``Exception``, is ``method`` itself."""
+    assert C is not None  # a reader exists
+    got: Callable[..., Any] = C.Settler(reader, settle_sums, method)
+    return got
+
+
 def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False,
          rules: tuple[tuple[int, int, int, int], ...] | None = None) -> tuple[Any, ...]:
     """The reader's table (its layout: ``Reader_init`` in ``_claim_reader.c``, ``parse_field`` in
@@ -89,8 +103,45 @@ def spec(scope: Scope, dates: dict[str, Any], *, claims: bool = False,
     claim = (Claim, ClaimView._fields) if claims else ClaimView
     line = (Line, LineView._fields) if claims else LineView
     return (_object(scope, CLAIM, _CLAIM_SLOTS, line=line), claim, len(ClaimView._fields), dates,
-            _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, scope.applies,
+            _date_reader(scope, dates), _CLAIM_SLOTS["raw"], age, coverage(scope) or scope.applies,
             None if rules is None else (tuple(CATEGORIES), rules, PackedLines))
+
+
+Cover = tuple[tuple[int, tuple[str, ...], bool], ...]
+_ENUM_SLOTS = {f.enum: _CLAIM_SLOTS[f.attr] for part in (PERSON, VISIT) for f in part if f.kind == "enum"}
+MAX_COVER = 8  # conjuncts, and members of each (the C side's MAX_COVER, MAX_MEMBERS)
+
+
+def coverage(scope: Scope) -> Cover | None:
+    """The policy's ``applies when`` as the reader tests it without calling ``applies``: one entry per
+    conjunct ``field == member``, ``field != member`` or ``field in {members}`` of a claim's enum field
+    (``not`` of one turns it round), each (the field's slot, the members, whether the value must be
+    among them); None for any other condition (the reader calls ``applies``). The value compared is
+    the one ``applies`` reads, so both say the same of every claim (``test_claim_reader``)."""
+    expr = scope.applies_when
+    if expr is None:
+        return None
+    conjuncts = expr.operands if isinstance(expr, ast.BoolOp) and expr.op == "and" else (expr,)
+    cover = []
+    for e in conjuncts:
+        want = True
+        if isinstance(e, ast.Not):
+            want, e = False, e.operand
+        if isinstance(e, ast.Compare) and e.op in ("==", "!="):
+            field, other = (e.left, e.right) if isinstance(e.left, ast.Field) else (e.right, e.left)
+            members: tuple[ast.Expr, ...] = (other,)
+            want = want == (e.op == "==")
+        elif isinstance(e, ast.MemberOf):
+            field, members = e.operand, e.members
+        else:
+            return None
+        values = scope.enums.get(field.dotted, ()) if isinstance(field, ast.Field) else ()
+        names = tuple(m.name for m in members if isinstance(m, ast.Name) and m.name in values)
+        if not isinstance(field, ast.Field) or field.dotted not in _ENUM_SLOTS or not 0 < len(names) == len(
+                members) <= MAX_COVER:
+            return None
+        cover.append((_ENUM_SLOTS[field.dotted], tuple(sys.intern(n) for n in names), want))
+    return tuple(cover) if len(cover) <= MAX_COVER else None
 
 
 def _object(scope: Scope, fields: tuple[Field, ...], slots: dict[str, int],
@@ -117,8 +168,9 @@ def _field(scope: Scope, f: Field, slots: dict[str, int], line: Any) -> tuple[An
         return _entry(C.TEXT, f, slot, default=f.default)
     if f.kind == "enum":
         values = CATEGORIES if f.enum == "line.category" else scope.enums[f.enum or ""]
-        return _entry(C.ENUM, f, slot, default=enum_default(f, values), values=frozenset(values),
-                      numbers=enum_numbers(values) or None)
+        members = tuple(sys.intern(v) for v in values)  # the generated code's constants, interned alike
+        return _entry(C.ENUM, f, slot, default=enum_default(f, values), values=frozenset(members),
+                      numbers=enum_numbers(values) or None, extra=members)
     if f.kind == "int":
         return _entry(C.INT, f, slot, default=f.default)
     if f.kind == "amount":

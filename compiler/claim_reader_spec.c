@@ -120,8 +120,16 @@ static int parse_field(Reader *r, PyObject *t, Field *f, Py_ssize_t width) {
     switch (f->kind) {
     case K_TEXT: case K_INT: case K_CONST:
         return 0;
-    case K_ENUM:
-        if (!f->values) goto bad;
+    case K_ENUM:  /* extra: the same values as a tuple, in the value set's order (tried in it) */
+        if (!f->values || !PyTuple_Check(extra) || PyTuple_GET_SIZE(extra) != PySet_GET_SIZE(f->values)) goto bad;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(extra); i++) {
+            PyObject *v = PyTuple_GET_ITEM(extra, i);
+            int in = PyUnicode_CheckExact(v) && READY(v) == 0 ? PySet_Contains(f->values, v) : 0;
+            if (in < 0) return -1;
+            if (!in) goto bad;
+            if (i < MAX_MEMBERS) f->member[i] = v;
+        }
+        f->nmembers = PyTuple_GET_SIZE(extra) <= MAX_MEMBERS ? (int)PyTuple_GET_SIZE(extra) : 0;
         return 0;
     case K_AMOUNT:
         f->digits = (int)cr_as_ll(extra, "digits");

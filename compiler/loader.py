@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import linecache
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -86,7 +87,8 @@ class Policy:
             scope = claim_fast.Scope(
                 enums={**DEFAULT_ENUMS, **self.enums}, year_start=self.year_start, start=self._start,
                 end=self._end, accumulators=self.accumulators, given=self.given, as_billed=self.as_billed,
-                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies)
+                priced=self.priced, requires_age="person.age" in self.requires, applies=self._applies,
+                applies_when=self.ast.header.applies)
             dates: dict[str, Any] = {}  # each date string read once, by whichever check meets it first
             self.fast_view = claim_fast.build_view(scope, dates)
             self.read_view = claim_reader.build(scope, dates, self.fast_view) or self.fast_view
@@ -95,6 +97,11 @@ class Policy:
                                                         rules)
             if rules is not None and self.read_claim is not None and self._settle_sums is not None:
                 self._read_settle = self.read_claim.read_settle  # type: ignore[attr-defined]
+                # ``settle`` itself with its common case, a dict alone, in C (``claim_reader.settler``):
+                # no Python frame between the caller and the reader; anything else is the method.
+                method = types.MethodType(Policy.settle, self)
+                vars(self)["settle"] = functools.update_wrapper(
+                    claim_reader.settler(self.read_claim, self._settle_sums, method), method)
             self.fast_claim = self.read_claim or claim_fast.claims_of(self.read_view)
             self._read = self.read_claim or self.read_view
 
@@ -236,7 +243,8 @@ class Policy:
         path takes is settled as the ``Claim`` the C reader fills (as its ``ClaimView`` where the
         extension is not built), from the sums of its lines the reader took by ``LINE_RULES`` where
         the policy has them (``settle_sums``); anything else, or a settlement that fails, goes through the
-        ``Claim`` (the failure is then raised from there, with its policy line)."""
+        ``Claim`` (the failure is then raised from there, with its policy line). Where the reader
+        sums the lines, a policy's ``settle`` is this method behind ``claim_reader.settler``."""
         if claim.__class__ is dict and not trace:
             read_settle = self._read_settle  # set only where the reader and LINE_RULES are
             if read_settle is not None:

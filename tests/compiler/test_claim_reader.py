@@ -421,9 +421,11 @@ def test_read_sums_sums_the_lines_by_the_policy_line_rules() -> None:
     assert no_rules is not None and no_rules.read_sums(good_claim()) is None  # type: ignore[attr-defined]
 
 
-def policy_scope(policy: yibao.Policy) -> claim_fast.Scope:
-    """The scope ``Policy`` builds its readers from."""
+def policy_scope(policy: yibao.Policy, *, applies_when: bool = True) -> claim_fast.Scope:
+    """The scope ``Policy`` builds its readers from; without ``applies_when`` its readers call
+    ``applies`` rather than test its conjuncts in C (``claim_reader.coverage``)."""
     return claim_fast.Scope(
         enums={**DEFAULT_ENUMS, **policy.enums}, year_start=policy.year_start, start=policy._start,
         end=policy._end, accumulators=policy.accumulators, given=policy.given, as_billed=policy.as_billed,
-        priced=policy.priced, requires_age="person.age" in policy.requires, applies=policy._applies)
+        priced=policy.priced, requires_age="person.age" in policy.requires, applies=policy._applies,
+        applies_when=policy.ast.header.applies if applies_when else None)
