@@ -114,6 +114,9 @@ typedef struct {
      * fields line after line, made into ``Line`` s when somebody reads them (``claim_view.py``). */
     PyTypeObject *packed;
     int packing;
+    /* While packing, a line's amounts stay their texts in the flat tuple (``unpack_lines`` reads them
+     * into fen); their fen is here, by the line slot, for the sums and the split. */
+    long long fen[MAX_SLOTS];
 } Reader;
 
 /* Two exact str equal (no Python code: their kinds and code units compared). */

@@ -102,7 +102,7 @@ static int read_obj(Reader *r, const Obj *obj, PyObject *d, PyObject **slots);
 static int read_fields(Reader *r, const Obj *obj, PyObject **vals, PyObject **slots);
 
 /* A bill line's split: all four amounts or none, adding up to the line's amount. */
-static int read_split(const Field *f, PyObject **vals, PyObject **slots) {
+static int read_split(const Reader *r, const Field *f, PyObject **vals, PyObject **slots) {
     int any = 0;
     for (int i = 0; i < 4; i++) any |= vals[f->s[1 + i]] != NULL;
     if (!any) {
@@ -116,9 +116,15 @@ static int read_split(const Field *f, PyObject **vals, PyObject **slots) {
         sum += parts[i];
     }
     PyObject *amount = slots[f->s[0]];
-    if (amount == NULL || !PyLong_CheckExact(amount)) return DECLINE;
-    long long whole = PyLong_AsLongLong(amount);
-    if (whole == -1 && PyErr_Occurred()) return FAIL;
+    long long whole;
+    if (r->packing) {  /* the amount kept as its text: its fen beside it */
+        if (amount == NULL || !PyUnicode_CheckExact(amount)) return DECLINE;
+        whole = r->fen[f->s[0]];
+    } else {
+        if (amount == NULL || !PyLong_CheckExact(amount)) return DECLINE;
+        whole = PyLong_AsLongLong(amount);
+        if (whole == -1 && PyErr_Occurred()) return FAIL;
+    }
     if (sum != whole) return DECLINE;
     PyObject *t = PyTuple_New(4);
     if (t == NULL) return FAIL;
@@ -257,7 +263,7 @@ static int read_lines(Reader *r, const Field *f, PyObject *raw, PyObject **slots
                 break;
             }
         }
-        long long fen = PyLong_AsLongLong(ls[f->s[4]]);
+        long long fen = r->packing ? r->fen[f->s[4]] : PyLong_AsLongLong(ls[f->s[4]]);
         if (fen == -1 && PyErr_Occurred()) {
             got = FAIL;
             break;
@@ -466,7 +472,7 @@ static int read_field(Reader *r, const Field *f, PyObject **vals, PyObject **slo
         put_new(slots, f->slot, f->dflt ? f->dflt : Py_None);
         return OK;
     }
-    if (f->kind == K_SPLIT) return read_split(f, vals, slots);
+    if (f->kind == K_SPLIT) return read_split(r, f, vals, slots);
     PyObject *v = vals[f->at];  /* held by ``vals`` */
     if (v == NULL && f->required) return DECLINE;
     switch (f->kind) {
@@ -520,6 +526,11 @@ static int read_field(Reader *r, const Field *f, PyObject **vals, PyObject **slo
         if (v == NULL || v == Py_None) {
             if (f->required) return DECLINE;
             put_new(slots, f->slot, Py_None);
+            return OK;
+        }
+        if (r->packing) {  /* read_sums: the text kept (no int made and freed), its fen in ``r->fen`` */
+            if (!amount_fen(v, f->digits, f->limit, &r->fen[f->slot])) return DECLINE;
+            put_new(slots, f->slot, v);
             return OK;
         }
         return read_amount(v, f->digits, f->limit, slots, f->slot);

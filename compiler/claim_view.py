@@ -23,6 +23,7 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
+from .claim_fields import LINE
 from .claims import Claim, Line
 
 ClaimView = namedtuple("ClaimView", [f.name for f in dataclasses.fields(Claim)])  # type: ignore[misc]
@@ -65,21 +66,35 @@ to_claim.__doc__ = "The ``Claim`` a ``ClaimView`` stands for: equal to what the 
 class PackedLines(tuple):  # type: ignore[type-arg]
     """A claim's bill lines as the C reader's ``read_sums`` leaves them: every line's fields, in
     ``Line``'s field order, line after line, in one flat tuple — no object per line, since the
-    generated ``settle_sums`` never reads them. ``unpack_lines`` makes them the ``Line`` s before
-    anybody else sees the claim (``Settlement.claim``, a settlement that fails)."""
+    generated ``settle_sums`` never reads them; the amounts as the texts the reader validated.
+    ``unpack_lines`` makes them the ``Line`` s before anybody else sees the claim
+    (``Settlement.claim``, a settlement that fails)."""
 
     __slots__ = ()
 
 
+def _packed_fen(text: str | None) -> int | None:
+    """A line's amount as ``read_sums`` keeps it, the text it validated (``1234.50``: digits, a
+    point, two digits), in fen; None stays None."""
+    return None if text is None else int(text.replace(".", ""))
+
+
+# The line fields the reader keeps as their texts when it packs the lines (``read_sums``).
+_PACKED_TEXTS = frozenset(f.attr for f in LINE if f.kind == "amount")
+
+
 def _build_unpack_lines() -> Callable[[Claim], Claim]:
-    namespace: dict[str, Any] = {"NEW": object.__new__, "Line": Line, "PackedLines": PackedLines}
+    namespace: dict[str, Any] = {"NEW": object.__new__, "Line": Line, "PackedLines": PackedLines,
+                                 "FEN": _packed_fen}
     line_set = _setters(Line, "SL", namespace)
+    names = [f.name for f in dataclasses.fields(Line)]
     namespace["SET_LINES"] = Claim.lines.__set__  # type: ignore[attr-defined]
     width = len(line_set)
     body = ["def unpack_lines(c):", "    v = c.lines", "    if v.__class__ is not PackedLines:",
             "        return c", "    lines = []", "    keep = lines.append",
             f"    for k in range(0, len(v), {width}):", "        o = NEW(Line)"]
-    body += [f"        {s}(o, v[k + {i}])" for i, s in enumerate(line_set)]
+    body += [f"        {s}(o, {'FEN(' if names[i] in _PACKED_TEXTS else '('}v[k + {i}]))"
+             for i, s in enumerate(line_set)]
     body += ["        keep(o)", "    SET_LINES(c, tuple(lines))", "    return c"]
     exec(compile("\n".join(body) + "\n", "<yibao packed lines>", "exec"), namespace)  # our own text
     fn: Callable[[Claim], Claim] = namespace["unpack_lines"]
