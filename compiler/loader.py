@@ -98,10 +98,12 @@ class Policy:
             if rules is not None and self.read_claim is not None and self._settle_sums is not None:
                 self._read_settle = self.read_claim.read_settle  # type: ignore[attr-defined]
                 # ``settle`` itself with its common case, a dict alone, in C (``claim_reader.settler``):
-                # no Python frame between the caller and the reader; anything else is the method.
-                method = types.MethodType(Policy.settle, self)
-                vars(self)["settle"] = functools.update_wrapper(
-                    claim_reader.settler(self.read_claim, self._settle_sums, method), method)
+                # no Python frame between the caller and the reader; anything else is the method
+                # (never in place of a subclass's own ``settle``).
+                if type(self).settle is Policy.settle:
+                    method = types.MethodType(Policy.settle, self)
+                    vars(self)["settle"] = functools.update_wrapper(
+                        claim_reader.settler(self.read_claim, self._settle_sums, method), method)
             self.fast_claim = self.read_claim or claim_fast.claims_of(self.read_view)
             self._read = self.read_claim or self.read_view
 

@@ -96,6 +96,17 @@ def test_a_settlement_that_raises_is_the_methods_and_an_interrupt_propagates() -
         claim_reader.settler(policy.read_claim, 1, method)  # type: ignore[arg-type]
 
 
+def test_a_subclass_keeps_its_own_settle() -> None:
+    class Counted(Policy):
+        def settle(self, claim: Any, trace: bool = False, *, source: str | None = None) -> Any:
+            return ("counted", super().settle(claim, trace, source=source).person_fen)
+
+    base = jiujiang()
+    counted = Counted(base.checked, base.generated)
+    assert "settle" not in vars(counted)
+    assert counted.settle(good_claim()) == ("counted", base.settle(good_claim()).person_fen)
+
+
 def test_a_policy_with_its_settler_is_collected() -> None:
     policy = yibao.load_policy(jiujiang().ast.path)
     assert type(policy.settle).__name__ == "Settler"
