@@ -37,8 +37,8 @@ def _reads_only_claim(p: ast.Parameter, params: Mapping[str, object]) -> bool:
     """Whether a parameter's code reads nothing of ``settle`` but the claim ``c`` and parameters:
     no quantity, no line field, no result of a layer (those exist only further down ``settle``)."""
     for n in ast.walk(p):
-        if isinstance(n, ast.Field):
-            if n.path[0] != "record" and not _FIELDS.get(n.dotted, "").startswith("c."):
+        if isinstance(n, ast.Field):  # a record's or the claim's own field; not a line's, not a layer's
+            if n.path[0] != "record" and (n.dotted not in _FIELDS or n.path[0] == "line"):
                 return False
         elif isinstance(n, ast.Name) and n.name in _QUANTITY_VARS and n.name not in params:
             return False
