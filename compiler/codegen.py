@@ -31,10 +31,12 @@ from dataclasses import dataclass
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
+from yibao.dsl.collector import collector_paused
 
 from . import constructs as C
 from . import phrases
 from .codegen_expr import _TYPE_CODE, _day, _ident, _plain
+from .codegen_groups import ParamGroups
 from .codegen_layers import LayerEmitter
 from .codegen_tables import TableEmitter, _Lookup
 from .constructs import Construct, accumulator_adds, accumulator_key, layer_accumulators, record
@@ -121,7 +123,7 @@ class _Texts:
         return ", ".join("_" if p.alternatives is None else " | ".join(p.alternatives) for p in row.patterns)
 
 
-class CodeGenerator(TableEmitter, LayerEmitter):
+class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
     """One policy's module; the emitters it inherits write the parameters, lines and layers."""
 
     def __init__(self, checked: CheckedPolicy) -> None:
@@ -216,8 +218,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                     w(f"t(({sid}, {record(C.YTD_IGNORED, ytd_year='c.ytd_year', year='c.year')}))")
             early = [p for p in self.c.param_order if p.name not in self.late]
             late = [p for p in self.c.param_order if p.name in self.late]
-            for p in early:
-                self.parameter(p, traced)
+            self.parameters(early, traced)  # in line, or in groups for a policy of very many
             if self.p.header.input == "record":
                 self.amount(traced)
             elif sums:
@@ -321,9 +322,7 @@ class CodeGenerator(TableEmitter, LayerEmitter):
         with w.indent():
             w('"""Each line\'s (out of scope, first self-pay), for the line-by-line shares."""')
             needed = set(self.c.reads(cls))
-            for p in self.c.param_order:
-                if p.name in needed:
-                    self.parameter(p, traced=False)
+            self.parameters([p for p in self.c.param_order if p.name in needed], traced=False)
             self.classify("parts")
             w("return parts")
         w()
@@ -435,8 +434,10 @@ class CodeGenerator(TableEmitter, LayerEmitter):
                 tables(text, span)
             tables()
         tables()
-        lines = head.lines + tables.lines + body.lines
-        linemap = [(self.p.path, 0)] * len(head.lines) + tables.linemap + body.linemap
+        groups: list[tuple[str, tuple[str, int]]] = self.__dict__.get("group_lines", [])
+        lines = head.lines + tables.lines + [text for text, _ in groups] + body.lines
+        linemap = ([(self.p.path, 0)] * len(head.lines) + tables.linemap + [src for _, src in groups]
+                   + body.linemap)
         source = "\n".join(lines).rstrip() + "\n"
         linemap = linemap[: source.count("\n")]
         # The file name Python's compile() is given: it takes any text but NUL.
@@ -483,6 +484,9 @@ class CodeGenerator(TableEmitter, LayerEmitter):
 
 
 def generate(checked: CheckedPolicy) -> GeneratedModule:
-    return CodeGenerator(checked).module()
+    """The module of a checked policy, made with the collector paused (``collector_paused``): its
+    lines, sites and tables are all kept until the module is assembled."""
+    with collector_paused():
+        return CodeGenerator(checked).module()
 
 

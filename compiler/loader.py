@@ -18,6 +18,7 @@ from typing import Any
 
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy, check
+from yibao.dsl.collector import collector_paused
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError
 from yibao.dsl.parser import parse, parse_file
 from yibao.dsl.phrase import Names, P, Phrase
@@ -331,12 +332,15 @@ def _decode(data: Any, source: str | None) -> Any:
 
 def _load_module(generated: GeneratedModule) -> types.ModuleType:
     filename = f"<yibao {generated.filename}>"
-    code = compile(generated.source, filename, "exec")
     module = types.ModuleType(f"yibao_policy_{abs(hash(generated.source)):x}")
     module.__file__ = filename
     # Tracebacks through the generated module show its lines.
     linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
-    exec(code, module.__dict__)  # the generated module only: see module docstring
+    # Compiling and running the module makes its constants, code and tables, all kept: the collector
+    # would only walk the growing heap again and again (``collector_paused``).
+    with collector_paused():
+        code = compile(generated.source, filename, "exec")
+        exec(code, module.__dict__)  # the generated module only: see module docstring
     return module
 
 

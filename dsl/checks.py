@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from . import ast, codes
 from .checks_layers import RESERVED, LayerChecks, names_in
+from .collector import collector_paused
 from .errors import Diagnostic, PolicyError, suggest
 from .overlap import may_overlap, priority
 from .phrase import Names, P, Phrase
@@ -512,8 +513,12 @@ class _Checker(LayerChecks):
 
 
 def check(policy: ast.Policy) -> CheckedPolicy:
-    """Run every check; raise ``PolicyError`` listing all errors, or return the result."""
-    return _Checker(policy).run()
+    """Run every check; raise ``PolicyError`` listing all errors, or return the result.
+
+    With the collector paused (``collector_paused``): the types, dependencies and tables made here
+    are all kept, and a large policy's heap would be walked again and again."""
+    with collector_paused():
+        return _Checker(policy).run()
 
 
 def _value(e: ast.Expr) -> str | None:

@@ -16,15 +16,14 @@ tree is transformed without recursion, and expressions are limited in nesting
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from . import ast, codes, reform
 from ._standalone import DedentError, Indenter, Lark, Lark_StandAlone, LarkError, Token, UnexpectedInput
 from .build_ast import _NodeError, _ToAst
+from .collector import collector_paused
 from .errors import Diagnostic, PolicyError, ReadError
 from .limits import (
     MAX_DIGITS,
@@ -90,19 +89,6 @@ def _lark() -> Lark:
     return Lark_StandAlone(postlex=PolicyIndenter())
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing makes many objects and no garbage cycles: the cyclic collector, run again and again as
-    they pile up, would take as long as the parse itself on a large policy."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
     """Parse one file as written (a reform not merged with its base); ``PolicyError`` on bad syntax."""
     if not text.endswith("\n"):
@@ -111,7 +97,7 @@ def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
     if bad:
         raise PolicyError(bad, text)
     try:
-        with _collector_paused():
+        with collector_paused():
             tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, path, text)], text) from None
@@ -123,11 +109,11 @@ def parse_own(text: str, path: str = "<policy>") -> ast.Policy:
                                       P("cannot parse the policy: {err}", err=err))], text) from None
     builder = _ToAst(path, text)
     try:
-        with _collector_paused():
+        with collector_paused():
             policy: ast.Policy = builder.build(tree)
+            diags = builder.diags + _too_deep(policy)
     except _NodeError as err:
         raise PolicyError([err.diagnostic, *builder.diags], text) from None
-    diags = builder.diags + _too_deep(policy)
     if diags:
         raise PolicyError(diags, text)
     parsed = ast.Policy(
