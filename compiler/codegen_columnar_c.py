@@ -22,6 +22,10 @@ from fractions import Fraction
 from yibao.dsl import ast
 from yibao.dsl.checks import CheckedPolicy
 
+from .codegen_c_int64 import DIV as _DIV
+from .codegen_c_int64 import PREAMBLE as _PREAMBLE
+from .codegen_c_int64 import CUnsupported
+from .codegen_c_int64 import lit as _lit
 from .codegen_expr import _COMPARE, _NONNEGATIVE, _QUANTITY_VARS, _ident, _op, round_steps
 from .constructs import (
     LAYER_RESULTS,
@@ -35,65 +39,12 @@ from .constructs import (
 from .money import FEN_PER_YUAN, RATE_ONE, percent_to_ppm
 
 _NUMERIC = frozenset({"money", "rate", "count", "number"})
-_PREAMBLE = r"""/* Claim-level rules (parameters or layers) of a yibao columnar module,
-   by yibao-codegen-columnar-c/1.
-   Do not edit: generated from the policy. Compiled with -fwrapv: int64 + - * wrap as NumPy's do. */
-#include <stdint.h>
-
-typedef int64_t i64;
-
-/* NumPy's int64 floor division and modulo: 0 for a divisor of 0, INT64_MIN // -1 wraps. */
-static inline i64 fdiv(i64 a, i64 b) {
-    if (b == 0) return 0;
-    if (b == -1) return (i64)(0 - (uint64_t)a);
-    i64 q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
-    return q;
-}
-static inline i64 fmod_(i64 a, i64 b) {
-    if (b == 0 || b == -1) return 0;
-    i64 r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-static inline i64 iabs(i64 a) { return a < 0 ? (i64)(0 - (uint64_t)a) : a; }
-static inline i64 imin(i64 a, i64 b) { return a < b ? a : b; }
-static inline i64 imax(i64 a, i64 b) { return a > b ? a : b; }
-/* runtime_columnar's div_half_up, div_half_even, div_down, div_up, step for step. */
-static inline i64 div_half_up(i64 n, i64 d) {
-    return n >= 0 ? fdiv(2 * n + d, 2 * d) : -fdiv(-2 * n + d, 2 * d);
-}
-static inline i64 div_half_even(i64 n, i64 d) {
-    i64 a = iabs(n), q = fdiv(a, d), r = fmod_(a, d);
-    q = q + ((2 * r > d) | ((2 * r == d) & (fmod_(q, 2) == 1)));
-    return n >= 0 ? q : -q;
-}
-static inline i64 div_down(i64 n, i64 d) {
-    i64 q = fdiv(iabs(n), d);
-    return n >= 0 ? q : -q;
-}
-static inline i64 div_up(i64 n, i64 d) {
-    i64 q = -fdiv(-iabs(n), d);
-    return n >= 0 ? q : -q;
-}
-"""
-_DIV = {"half_up": "div_half_up", "half_even": "div_half_even", "down": "div_down", "up": "div_up"}
-
-
-class CUnsupported(Exception):
-    """A construct of the policy's layers with no C form; the message says which (no policy text)."""
-
-
-def _lit(value: int) -> str:
-    """An integer literal of C, from an ``int`` only."""
-    v = int(value)
-    if not -(2**63) < v < 2**63:
-        raise CUnsupported("a number outside int64")
-    return f"INT64_C({v})" if v >= 0 else f"(-INT64_C({-v}))"
 
 
 class CLayersGenerator:
     """One policy's ``settle_layers`` as C: ``source()``, and the columns it reads (``inputs``)."""
+
+    prefix, index = "in", "i"  # an input column and the claim's place in it in C: ``in_3[i]``
 
     def __init__(self, checked: CheckedPolicy) -> None:
         self.c = checked
@@ -101,6 +52,7 @@ class CLayersGenerator:
         self.default_mode = self.p.header.rounding or "half_up"
         self.inputs: list[str] = []  # env names, in the order of the kernel's `in` array
         self.lines: list[str] = []
+        self.depth = 2  # the loop's body: statements indented by block
         # a layer is its index in C (``{var}_{k}``): no policy name enters the source
         self.layer_index = {x.name: k for k, x in enumerate(self.p.layers)}
         self.accumulators = tuple(accumulator_key(x.name, a)
@@ -139,7 +91,7 @@ class CLayersGenerator:
         """An env column, read at claim i; its place in the kernel's inputs."""
         if name not in self.inputs:
             self.inputs.append(name)
-        return f"in_{self.inputs.index(name)}[i]"
+        return f"{self.prefix}_{self.inputs.index(name)}[{self.index}]"
 
     def param(self, e: ast.Name) -> str:
         """A parameter: the column ``prepare`` left."""
@@ -238,7 +190,10 @@ class CLayersGenerator:
 
     # ------------------------------------------------------------ layers
     def w(self, line: str) -> None:
-        self.lines.append("        " + line)
+        """A statement, indented by the depth of its block (a line ending in ``{`` opens one)."""
+        self.depth -= line.startswith("}")
+        self.lines.append("    " * self.depth + line)
+        self.depth += line.endswith("{")
 
     def layer(self, index: int, layer: ast.Layer) -> None:
         """``ColumnarLayers.layer`` for one claim."""
@@ -357,12 +312,12 @@ class CLayersGenerator:
         w("}")
 
     # ------------------------------------------------------------ the function
-    def source(self) -> str:
-        """The C source: the helpers, then ``yibao_settle_layers(n, in, out)``; ``in`` holds
-        ``inputs`` (env columns, then ``ytd <key>``), ``out`` the payers, ``accumulators``, the person."""
-        self.column("total")  # the kernel's `unpaid` and `remaining` start from these
-        self.column("in_scope")
-        body_start = len(self.lines)
+    def claim(self) -> int:
+        """One claim's statements: the layers, then ``out_0``, ... the payers, the accumulators and
+        the person; how many outputs."""
+        self.w(f"const i64 unpaid_in = {self.column('total')};")  # `unpaid` and `remaining` start here
+        self.w("i64 unpaid = unpaid_in;")
+        self.w(f"i64 remaining = {self.column('in_scope')};")
         for index, layer in enumerate(self.p.layers):
             self.layer(index, layer)
         k = 0
@@ -376,21 +331,21 @@ class CLayersGenerator:
                 k += 1
         person = " - ".join(["unpaid_in", *(f"l_{k}" for k in range(len(self.p.layers)))])
         self.w(f"out_{k}[i] = {person};  /* the person: the bill less every payer, as int64 wraps */")
-        k += 1
-        body = self.lines[body_start:]
+        self.w("(void)unpaid; (void)remaining;")
+        return k + 1
+
+    def source(self) -> str:
+        """The C source: the helpers, then ``yibao_settle_layers(n, in, out)``; ``in`` holds
+        ``inputs`` (env columns, then ``ytd <key>``), ``out`` the payers, ``accumulators``, the person."""
+        k = self.claim()
         reads = [f"    const i64 *const in_{j} = in[{j}];" for j in range(len(self.inputs))]
         writes = [f"    i64 *const out_{j} = out[{j}];" for j in range(k)]
-        names = {name: f"in_{j}[i]" for j, name in enumerate(self.inputs)}
         lines = [_PREAMBLE,
                  "/* in: the columns of KERNEL_INPUTS; out: the payers, the accumulators, the person. */",
                  "void yibao_settle_layers(i64 n, const i64 *const *in, i64 *const *out) {",
                  *reads, *writes,
                  "    for (i64 i = 0; i < n; i++) {",
-                 f"        const i64 unpaid_in = {names['total']};",
-                 "        i64 unpaid = unpaid_in;",
-                 f"        i64 remaining = {names['in_scope']};",
-                 *body,
-                 "        (void)unpaid; (void)remaining;",
+                 *self.lines,
                  "    }",
                  "}"]
         return "\n".join(lines) + "\n"
@@ -415,12 +370,15 @@ class CParamsGenerator(CLayersGenerator):
     table over the claim's enum fields with constant values (the first row that matches; none
     matching: the claim fails at that table, as ``ColumnarGenerator.definition`` fails it)."""
 
-    def __init__(self, checked: CheckedPolicy, params: list[ast.Parameter]) -> None:
+    def __init__(self, checked: CheckedPolicy, params: list[ast.Parameter], prefix: str = "in") -> None:
         self.c = checked
         self.p = checked.policy
         self.default_mode = self.p.header.rounding or "half_up"
         self.inputs = []  # batch enum columns (int8)
         self.lines = []
+        self.depth = 2
+        self.prefix = prefix
+        self.index = "c" if prefix == "en" else "i"  # the step's claim in its batch (codegen_columnar_step)
         self.layer_index = {}
         self.params = params
         self.local = {p.name: k for k, p in enumerate(params)}
@@ -432,39 +390,61 @@ class CParamsGenerator(CLayersGenerator):
         return f"pv_{self.local[e.name]}"
 
     def table(self, d: ast.Table, k: int, name: str) -> None:
+        """A table looked up without a branch: the first row whose test holds (``&`` and ``|`` of
+        comparisons; the lowest bit set of one per row, or past 63 rows a select per row from the
+        last to the first), its value from a constant array; a place past the last row stands for
+        no row at all (the claim fails at this table) unless a row always holds."""
         keys = []
         for key in d.keys:
             if key.dotted not in _ENUM_KEYS:
                 raise CUnsupported("a table keyed by a field that is not a coded value")
             keys.append(self.column(_ENUM_KEYS[key.dotted]))
         codes = self.c.enums
-        first = True
+        tests: list[str] = []
+        values: list[str] = []
+        always = False
         for row in d.rows:
-            tests = []
+            conds = []
             for col, key, pat in zip(keys, d.keys, row.patterns, strict=True):
                 if pat.alternatives is None:
                     continue
-                values = codes.get(key.dotted, ())
+                values_of = codes.get(key.dotted, ())
                 alts = []
                 for a in pat.alternatives:
-                    if str(a) not in values:
+                    if str(a) not in values_of:
                         raise CUnsupported("a table value outside its field's value set")
-                    alts.append(f"{col} == {int(values.index(str(a)))}")
-                tests.append("(" + " || ".join(alts) + ")")
+                    alts.append(f"({col} == {int(values_of.index(str(a)))})")
+                conds.append("(" + " | ".join(alts) + ")")
             if not isinstance(row.value, (ast.Number, ast.Percent)):
                 raise CUnsupported("a table row whose value is computed")
-            value = self.expr(row.value, self.default_mode)
-            if not tests:
-                self.w(f"{'' if first else 'else '}pv_{k} = {value};")
-                return
-            self.w(f"{'if' if first else 'else if'} ({' && '.join(tests)}) pv_{k} = {value};")
-            first = False
-        self.failures.append((d.span, name))
-        self.w(f"else {{ pv_{k} = 0; if (!failed) failed = {len(self.failures)}; }}")
+            values.append(self.expr(row.value, self.default_mode))
+            if not conds:  # it always holds: the rows after it are never reached
+                always = True
+                break
+            tests.append(" & ".join(conds))
+        if not always:
+            values.append("0")
+        none = len(tests)  # "no row before": the last value's place
+        self.w("{")
+        self.w(f"static const i64 v[] = {{{', '.join(values)}}};")
+        if none < 64:  # each row's test a bit, the first that holds the lowest set (measured faster)
+            self.w("const int row = __builtin_ctzll(")
+            for r, t in enumerate(tests):
+                self.w(f"    ((uint64_t)({t}) << {r}) |")
+            self.w(f"    (UINT64_C(1) << {none}));")
+        else:
+            self.w(f"int row = {none};")
+            for r in reversed(range(none)):
+                self.w(f"row = ({tests[r]}) ? {r} : row;")
+        self.w(f"pv_{k} = v[row];")
+        if not always:
+            self.failures.append((d.span, name))
+            self.w(f"if (row == {none} && !failed) failed = {len(self.failures)};")
+        self.w("}")
 
-    def source(self) -> str:
-        """``yibao_params(n, in, out, failed)``: ``in`` the enum columns (``inputs``), ``out`` the
-        parameters in order, ``failed`` per claim the first table (1-based) no row of which matched."""
+    def claim(self, write: bool = True) -> None:
+        """One claim's parameters, ``pv_0``, ...; ``failed`` set to the first table (1-based) no row of
+        which matched; each written to ``out[k]`` when ``write``."""
         for k, p in enumerate(self.params):
             if p.exceptions or len(p.versions) != 1:
                 raise CUnsupported("a parameter with exceptions or dated versions")
@@ -478,7 +458,13 @@ class CParamsGenerator(CLayersGenerator):
                 self.w(f"pv_{k} = {self.expr(d.expr, self.default_mode)};")
             else:
                 self.table(d, k, p.name)
-            self.w(f"out[{k}][i] = pv_{k};")
+            if write:
+                self.w(f"out[{k}][i] = pv_{k};")
+
+    def source(self) -> str:
+        """``yibao_params(n, in, out, failed)``: ``in`` the enum columns (``inputs``), ``out`` the
+        parameters in order, ``failed`` per claim the first table (1-based) no row of which matched."""
+        self.claim()
         reads = [f"    const int8_t *const in_{j} = in[{j}];" for j in range(len(self.inputs))]
         lines = [_PREAMBLE,
                  "/* in: the enum columns of KERNEL_INPUTS; out: the parameters; failed: 0, or the table. */",

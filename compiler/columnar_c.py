@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 
 from .codegen_columnar_c import CUnsupported, generate_c_layers, generate_c_params
+from .codegen_columnar_step import generate_c_step
 from .columnar_failures import fail, no_row
+from .line_rules import Rule
 
 MIN_CLAIMS = 4096  # a smaller wave is NumPy's: the compile (once per process) would not pay
 FLAGS = ("-O2", "-fwrapv", "-shared", "-fPIC")
@@ -130,13 +132,21 @@ class Kernels:
         self.module = module
         self._layers: Kernel | str | None = None
         self._params: ParamsKernel | str | None = None
+        self._step: StepKernel | str | None = None
 
     def declined(self) -> dict[str, str | None]:
-        """Per part, why it runs as NumPy code (None: it runs compiled)."""
+        """Per part, why it runs as NumPy code (None: it runs compiled); ``step`` is the whole step
+        for claims of distinct persons, which runs instead of the other two where it runs."""
         self.layers()
         self.param_kernel()
-        return {"params": self._params if isinstance(self._params, str) else None,
-                "layers": self._layers if isinstance(self._layers, str) else None}
+        self.step_kernel()
+        return {part: got if isinstance(got, str) else None
+                for part, got in (("params", self._params), ("layers", self._layers), ("step", self._step))}
+
+    def step_kernel(self) -> StepKernel | None:
+        if self._step is None:
+            self._step = _step(self.module)
+        return self._step if isinstance(self._step, StepKernel) else None
 
     def layers(self) -> Kernel | None:
         if self._layers is None:
@@ -238,6 +248,103 @@ def _params(module: Any) -> ParamsKernel | str:
         return func
     sites = [((span.file, int(span.line)), no_row(name, int(span.line))) for span, name in failures]
     return ParamsKernel(func, inputs, len(names), sites)
+
+
+Step = tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+             np.ndarray]  # payers, new year_to_date, person, out of scope, first self-pay, in scope, bill
+
+
+def _int_column(x: Any, dtype: Any, n: int) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == dtype and x.shape == (n,) and x.flags.c_contiguous
+
+
+@dataclass
+class StepKernel:
+    """A compiled ``yibao_settle_step`` (``codegen_columnar_step``): the lines, the parameters and
+    the layers of a batch's claims (or of one wave of them) in one loop; what it reads and writes."""
+
+    func: Any
+    enums: tuple[str, ...]  # batch enum columns (int8)
+    ytd: tuple[str, ...]  # accumulators read, in the order of its `in`
+    layers: tuple[str, ...]
+    accumulators: tuple[str, ...]
+    outputs: int
+    failures: list[tuple[tuple[str, int], str]]  # per table (code k + 1): its site and message
+
+    def __call__(self, c: Any, ytd: dict[str, np.ndarray], info: Any, idx: np.ndarray | None = None
+                 ) -> Step | None:
+        """The settlement columns of the claims ``idx`` of the batch ``c`` (None: all, in order),
+        starting from ``ytd`` (theirs, in that order), the parameters' failures recorded as the NumPy
+        code records them; None, having recorded nothing, where the NumPy code must run."""
+        m, lines = c.n, len(c.line_amount)
+        n = m if idx is None else len(idx)
+        cols = [getattr(c, name) for name in self.enums]
+        ins = [ytd.get(a) for a in self.ytd]
+        total = c.total
+        if not (all(_int_column(x, np.int8, m) for x in cols) and all(_int_column(x, I64, n) for x in ins)
+                and _int_column(c.line_category, np.int8, lines) and _int_column(c.line_amount, I64, lines)
+                and _int_column(c.line_offsets, I64, m + 1) and (idx is None or _int_column(idx, I64, n))
+                and (total is None or _int_column(total, I64, m))):
+            return None
+        # a column each (one block of them all measured slower at 10^6 claims: a fresh mapping each time)
+        outs = [np.empty(n, dtype=I64) for _ in range(self.outputs - (total is not None))]
+        failed = np.empty(n, dtype=np.uint8)
+        en = (ctypes.c_void_p * max(len(cols), 1))(*(x.ctypes.data for x in cols))
+        inp = (ctypes.c_void_p * max(len(ins), 1))(*(x.ctypes.data for x in ins))
+        out = (ctypes.c_void_p * self.outputs)(*(o.ctypes.data for o in outs))  # the bill's NULL when given
+        bill = None if total is None else total.ctypes.data
+        if not self.func(n, m, lines, None if idx is None else idx.ctypes.data, c.line_category.ctypes.data,
+                         c.line_amount.ctypes.data, c.line_offsets.ctypes.data, bill, en, inp, out,
+                         failed.ctypes.data):
+            return None
+        if failed.any():  # rare: in table order, as the NumPy code fails them
+            claims = c if idx is None else c.take(idx)
+            for k, (site, reason) in enumerate(self.failures, 1):
+                fail(claims, failed == k, site, reason, info)
+        k, a = len(self.layers), len(self.accumulators)
+        ytd_out = dict(zip(self.accumulators, outs[k:k + a], strict=True))
+        person, oos, fsp, in_scope = outs[k + a:k + a + 4]
+        return outs[:k], ytd_out, person, oos, fsp, in_scope, total if total is not None else outs[-1]
+
+
+def _step(module: Any, table: tuple[Rule, ...] | None = None) -> StepKernel | str:
+    """The module's step kernel, or why it has none; with the line rules ``table`` instead of the
+    module's own when given (a test's)."""
+    checked = _checked(module)
+    if isinstance(checked, str):
+        return checked
+    table = table or getattr(module, "LINE_RULES", None)
+    if table is None:
+        return "the classification has no fused form (line_rules.fused_table)"
+    names = getattr(module, "C_PARAMS", None)
+    if names is None and checked.params:
+        return f"the parameters run as NumPy code ({_params(module)})"
+    if set(names or ()) != set(checked.params):
+        return "a parameter computed after the classification"
+    try:
+        source, g = generate_c_step(checked, table, [checked.params[x] for x in names or ()])
+    except CUnsupported as e:
+        return f"no C form: {e}"
+    func = _loaded(source, "yibao_settle_step", (*(ctypes.c_int64,) * 3, *(ctypes.c_void_p,) * 9))
+    if isinstance(func, str):
+        return func
+    func.restype = ctypes.c_int
+    sites = [((span.file, int(span.line)), no_row(name, int(span.line))) for span, name in g.failures]
+    layers, accumulators = tuple(module.LAYERS), tuple(module.ACCUMULATORS)
+    return StepKernel(func, g.enums, g.ytd, layers, accumulators, g.outputs, sites)
+
+
+def step_kernel(module: Any, n: int) -> StepKernel | None:
+    """The compiled step for a batch of n claims; None where ``prepare`` and the layers must run."""
+    kernels = getattr(module, "KERNELS", None)
+    return None if n < MIN_CLAIMS or kernels is None else kernels.step_kernel()
+
+
+def step(module: Any, batch: Any, ytd: dict[str, np.ndarray]) -> Step | None:
+    """The whole settle step of a batch of claims of distinct persons, compiled; None where
+    ``prepare`` and the layers must run instead."""
+    k = step_kernel(module, batch.n)
+    return None if k is None else k(batch, ytd, module.INFO)
 
 
 def declined(module: Any) -> dict[str, str | None]:

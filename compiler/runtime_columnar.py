@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -487,20 +487,41 @@ def _first_failure(batch: Batch) -> int:
 
 
 def _settle_batch(module: Any, batch: Batch) -> Settled:
-    env = module.prepare(batch)
     n = batch.n
     accs = module.ACCUMULATORS
     own = {a: batch.ytd[a] if a in batch.ytd else np.zeros(n, dtype=I64) for a in accs}
     batch.person_code()  # how many persons
+    kernel = columnar_c.step_kernel(module, n) if n else None
+    if kernel is not None:  # the whole step compiled: each claim's lines, parameters and layers in one loop
+        stepped = _stepped(module, batch, kernel, own)
+        if stepped is not None:
+            return stepped
+        batch.errors, batch.followers = {}, {}  # it declined: what it recorded of earlier waves goes too
+    env = module.prepare(batch)
     if n and batch.persons == n:  # every claim its person's first: one step over the batch as it is
         got = columnar_c.run(module, n, env, own)  # the layers as one compiled loop, the person's share too
         if got is not None:
             return _settled(module, env, dict(zip(module.LAYERS, got[0], strict=True)), got[1], n, got[2])
         paid, new_ytd = _in_blocks(module, batch, None, env, own)
         return _settled(module, env, dict(zip(module.LAYERS, paid, strict=True)), new_ytd, n)
-    prev, groups = waves(batch)
     ytd_out = {a: np.zeros(n, dtype=I64) for a in accs}  # filled wave by wave
     payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
+    for idx, ytd in _waves(module, batch, own, ytd_out):
+        paid, new_ytd = _in_blocks(module, batch, idx, {k: v[idx] for k, v in env.items()}, ytd)
+        for name, value in zip(module.LAYERS, paid, strict=True):
+            payers[name][idx] = value
+        for a in accs:
+            ytd_out[a][idx] = new_ytd[a]
+    return _settled(module, env, payers, ytd_out, n)
+
+
+def _waves(module: Any, batch: Batch, own: dict[str, np.ndarray], ytd_out: dict[str, np.ndarray]
+           ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Each wave's claims (``waves``) and the year_to_date they start from: the previous claim's of
+    the same person and year (from ``ytd_out``, which the caller fills wave by wave), else their
+    own; a claim after a failed one marked first (``_after_failed``)."""
+    prev, groups = waves(batch)
+    accs = module.ACCUMULATORS
     periods = {a: acc.period for a in accs
                if (acc := split_accumulator(a)[1]) is not None and acc.period != "year"}
     for idx in groups:
@@ -514,12 +535,38 @@ def _settle_batch(module: Any, batch: Batch) -> Settled:
             start = getattr(module, "YEAR_START", (1, 1))
             same = period_index(batch.day[idx], period, start) == period_index(batch.day[src], period, start)
             ytd[a] = np.where(carry & ~same, 0, ytd[a])
-        paid, new_ytd = _in_blocks(module, batch, idx, {k: v[idx] for k, v in env.items()}, ytd)
-        for name, value in zip(module.LAYERS, paid, strict=True):
+        yield idx, ytd
+
+
+def _stepped(module: Any, batch: Batch, kernel: Any, own: dict[str, np.ndarray]) -> Settled | None:
+    """The batch settled by the compiled step (``columnar_c.StepKernel``): all at once where every
+    claim is its person's first, else wave by wave as the NumPy code goes; None where it declines."""
+    n = batch.n
+    if batch.persons == n:
+        got = kernel(batch, own, module.INFO)
+        if got is None:
+            return None
+        payers, new_ytd, person, oos, fsp, in_scope, total = got
+        return Settled(total, oos, fsp, in_scope, dict(zip(module.LAYERS, payers, strict=True)), person,
+                       new_ytd)
+    cols = [np.zeros(n, dtype=I64) for _ in range(5)]  # the person, out of scope, first self-pay, in scope,
+    # the bill
+    ytd_out = {a: np.zeros(n, dtype=I64) for a in module.ACCUMULATORS}
+    payers = {name: np.zeros(n, dtype=I64) for name in module.LAYERS}
+    for idx, ytd in _waves(module, batch, own, ytd_out):
+        got = kernel(batch, ytd, module.INFO, idx)
+        if got is None:
+            return None
+        for name, value in zip(module.LAYERS, got[0], strict=True):
             payers[name][idx] = value
-        for a in accs:
-            ytd_out[a][idx] = new_ytd[a]
-    return _settled(module, env, payers, ytd_out, n)
+        for a, value in got[1].items():
+            ytd_out[a][idx] = value
+        for col, value in zip(cols[:4], got[2:6], strict=True):
+            col[idx] = value
+        if batch.total is None:
+            cols[4][idx] = got[6]
+    total = cols[4] if batch.total is None else batch.total
+    return Settled(total, cols[1], cols[2], cols[3], payers, cols[0], ytd_out)
 
 
 BLOCK = 16_384  # claims a `settle_layers` call settles: its temporaries stay in the cache

@@ -31,15 +31,20 @@ from .test_codegen_columnar import CLAIM_POLICIES, _policy, _scalar, _variants
 I64 = np.int64
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 # The bundled policies' parts that run as NumPy code, and the construct that keeps them there.
+# The whole step (``step``) runs where both do and the classification has the fused form.
 DECLINED = {
-    "assistance_on_platform_results": {"params": "dated versions", "layers": "`given` layer"},
-    "remote_followup": {"layers": "MemberOf"},
-    "resident_outpatient": {"params": "not a number"},
-    "poverty_inpatient": {"params": "not a number", "layers": "claim's own field"},
-    "two_diseases_outpatient": {"params": "not a number"},
-    "out_of_area": {"params": "divides", "layers": "outside 0%..100%"},
+    "assistance_on_platform_results": {"params": "dated versions", "layers": "`given` layer",
+                                       "step": "parameters run as NumPy code (no C form: a parameter with"},
+    "implants_and_platform_split": {"step": "no fused form"},
+    "remote_followup": {"layers": "MemberOf", "step": "MemberOf"},
+    "resident_outpatient": {"params": "not a number", "step": "no fused form"},
+    "poverty_inpatient": {"params": "not a number", "layers": "claim's own field", "step": "not a number"},
+    "two_diseases_outpatient": {"params": "not a number", "step": "no fused form"},
+    "out_of_area": {"params": "divides", "layers": "outside 0%..100%", "step": "divides"},
 }
-REFORM = {"params": "claim's own field", "layers": "outside 0%..100%"}  # reform2023/resident_inpatient
+REFORM = {"params": "claim's own field", "layers": "outside 0%..100%",  # reform2023/resident_inpatient
+          "step": "claim's own field"}
+COMPILED = {"params": None, "layers": None, "step": None}
 
 # Every construct the C layers take, in every rounding mode: a table that can match no row (its
 # rows cover the value sets, with no `_, _`), a ceiling after the deductible with a yearly limit
@@ -151,7 +156,7 @@ def test_compiled_equals_numpy_equals_scalar(path: Any, monkeypatch: pytest.Monk
     want = REFORM if path.parent.name == "reform2023" and path.stem == "resident_inpatient" else \
         DECLINED.get(path.stem, {})
     declined = columnar_c.declined(module)
-    for part in ("params", "layers"):
+    for part in ("params", "layers", "step"):
         assert (declined[part] is None) == (part not in want), (part, declined[part])
         if part in want:
             assert want[part] in str(declined[part])
@@ -171,7 +176,7 @@ def test_the_benchmark_policy_runs_compiled(monkeypatch: pytest.MonkeyPatch) -> 
     pol = _bench()
     module = columnar_module(pol)
     assert columnar_c.compiler() is not None
-    assert columnar_c.declined(module) == {"params": None, "layers": None}
+    assert columnar_c.declined(module) == COMPILED
     claims = sample_policy_claims(pol, 300, seed=2)
     b = batch_from_claims([pol.claim(c) for c in claims], module)
     monkeypatch.setattr(columnar_c, "MIN_CLAIMS", 0)
@@ -179,21 +184,24 @@ def test_the_benchmark_policy_runs_compiled(monkeypatch: pytest.MonkeyPatch) -> 
     env = module.prepare(b)
     ytd = {a: b.ytd[a] for a in module.ACCUMULATORS}
     assert columnar_c.run(module, b.n, env, ytd) is not None
+    b.person_id = np.array([f"u{i}" for i in range(b.n)])  # distinct persons: the whole step compiled
+    assert columnar_c.step(module, b, ytd) is not None
     with monkeypatch.context() as m:
         m.setenv("YIBAO_COLUMNAR_C", "0")
         off = columnar_c.Kernels(module)
-        assert off.declined() == {"params": "YIBAO_COLUMNAR_C=0", "layers": "YIBAO_COLUMNAR_C=0"}
+        assert off.declined() == dict.fromkeys(COMPILED, "YIBAO_COLUMNAR_C=0")
         assert off.params(b) is None
 
 
 def test_the_edges_policy_compiled_equals_numpy_and_scalar(monkeypatch: pytest.MonkeyPatch) -> None:
     policy = _edges()
     module = columnar_module(policy)
-    assert columnar_c.declined(module) == {"params": None, "layers": None}
+    assert columnar_c.declined(module) == COMPILED
     claims = _variants(policy, sample_policy_claims(policy, 150, seed=3), 3, seed=4)
-    got = _settle(module, claims, False, True, monkeypatch)
-    _same(got, _settle(module, claims, False, False, monkeypatch), policy)
-    scalar = _scalar(policy, claims)
+    for own_person in (True, False):  # the whole step; the layers' loop by waves
+        got = _settle(module, claims, own_person, True, monkeypatch)
+        _same(got, _settle(module, claims, own_person, False, monkeypatch), policy)
+    scalar = _scalar(policy, claims)  # each person's claims in turn, as the waves settle them
     assert [(tuple(int(got.payers[x][i]) for x in policy.layers), int(got.person[i]))
             for i in range(len(claims))] == [s[:2] for s in scalar]
 
@@ -309,3 +317,42 @@ def test_the_generated_c_reads_as_the_snapshot(snapshot_txt: Any) -> None:
     assert '"' not in layers + params and "critical" not in layers and "annual_cap" not in params
     assert "KERNELS.params(c)" in generate_columnar(checked)
     assert f"{layers}\n{params}\n{inputs}\n{outputs}\n{pin}\n" == snapshot_txt
+
+
+def _big_table_policy() -> Any:
+    """EDGES with its deductible a table of 96 rows, one per (level, region, referral, scheme)."""
+    import itertools
+
+    rows = [f"    {lv}, {rg}, {rf}, {sc} -> {100 + 10 * k}.00"
+            for k, (lv, rg, rf, sc) in enumerate(itertools.product(
+                ("1", "2", "3", "primary"), ("local", "in_province", "out_of_province"),
+                ("none", "referred", "registered", "emergency"), ("employee", "resident")))]
+    head, rest = EDGES.split("  table visit.level, visit.region\n", 1)
+    rest = rest.split("\n\n", 1)[1]
+    return compile_policy(head + "  table visit.level, visit.region, visit.referral, person.scheme\n"
+                          + "\n".join(rows) + "\n\n" + rest, "big.yb")
+
+
+def test_a_table_past_63_rows_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More rows than a 64-bit word has bits: a select per row, the same values and failures."""
+    policy = _big_table_policy()
+    module = columnar_module(policy)
+    assert columnar_c.declined(module) == COMPILED
+    checked = policy.checked
+    source = generate_c_params(checked, [checked.params[x] for x in module.C_PARAMS])[0]
+    assert "int row = 96;" in source and "__builtin_ctzll" in source  # the big table; the small one
+    claims = _variants(policy, sample_policy_claims(policy, 150, seed=6), 3, seed=2)
+    for own_person in (True, False):
+        out = []
+        for compiled in (True, False):
+            b = batch_from_claims(claims, module)
+            b.referral[::7] = 9  # no row of either table matches: the claim fails at the first
+            if own_person:
+                b.person_id = np.array([f"u{i}" for i in range(b.n)])
+            with monkeypatch.context() as m:
+                m.setattr(columnar_c, "MIN_CLAIMS", 0)
+                if not compiled:
+                    m.setattr(module, "KERNELS", None)
+                out.append(settle_batch(module, b, keep_going=True))
+        assert out[0].errors
+        _same(out[0], out[1], policy)
