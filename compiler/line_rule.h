@@ -1,6 +1,9 @@
-/* One bill line's rule, the one definition in C of what ``line_pass.fused_table`` says a category
- * does to a line: used by the columnar fused line pass (_line_pass.c) and by the claim reader
- * (claim_reader_read.c), which sums a claim's lines while it reads them.
+/* One bill line's rule, the definition in C of what ``line_pass.fused_table`` says a category does
+ * to a line: used by the columnar fused line pass (_line_pass.c) and by the claim reader
+ * (claim_reader_read.c), which sums a claim's lines while it reads them. The compiled columnar step
+ * writes the same shares with each rule's constants (``codegen_columnar_step.share``, for amounts
+ * below 2^32 only); ``tests/compiler/test_columnar_step.py`` holds the two equal on every kind of
+ * rule in every rounding mode.
  *
  * A rule is ``(op, p, q, mode)``: op 0 in scope, 1 out of scope, 2 a first self-pay share, 3 a share
  * in scope; the share is amount × p / q rounded by ``mode`` exactly as ``ExprEmitter.round_mul``
