@@ -6,10 +6,10 @@ parameters' loop, the layers' loop) and the in-scope sum between them, and the p
 
 The parts are the other generators' (``codegen_columnar_c``): the parameters are
 ``CParamsGenerator``'s statements, the layers ``CLayersGenerator``'s, reading the claim's sums and
-parameters from locals instead of columns. The line rules are ``line_rules.fused_table``'s, the
-same rules ``_line_pass.c`` applies, written with their constants: each share as ``round_mul``
-writes it for a non-negative amount. Exactness: a line of a negative amount or of 2^32 fen or more,
-a share whose product would reach 2^32, a claim without lines, offsets that do not run from 0 to
+parameters from locals instead of columns. The line rules are ``line_rules.fused_table``'s, each
+share taken by ``rule_share`` of ``line_rule.h`` (the one C definition of a line's rule, which
+``_line_pass.c`` and the claim reader use too) on the rule as a constant. Exactness: a line of a
+negative amount or of 2^32 fen or more, a claim without lines, offsets that do not run from 0 to
 the last line -- the function returns 0 having promised nothing, and the runtime settles the batch
 as before (``prepare`` and the layers), to the same fen. The only failures are the parameters'
 (a table no row of which matches), recorded per claim as the parameters' loop records them; the
@@ -23,7 +23,7 @@ from yibao.dsl.checks import CheckedPolicy
 
 from .codegen_c_int64 import PREAMBLE, CUnsupported, lit
 from .codegen_columnar_c import CLayersGenerator, CParamsGenerator
-from .line_rules import MODES, OPS, Rule
+from .line_rules import OPS, Rule
 
 LIMIT = 2**32 - 1  # an amount above this (or negative) and the function declines
 QUANTITIES = {"total": "q_total", "in_scope": "q_in_scope", "out_of_scope": "q_oos",
@@ -50,28 +50,6 @@ class _StepLayers(CLayersGenerator):
         return f"pv_{self.params[e.name]}"
 
 
-def share(rule: Rule) -> tuple[str, int]:
-    """A rule's share of a line's amount ``a`` (uint64, at most ``LIMIT``) as C, as ``rule_share``
-    (``line_rule.h``) computes it, and the largest amount for which every figure on the way stays
-    below 2^32."""
-    _op, p, q, mode = rule
-    if q == 1:
-        factor, add, expr = p, 0, f"a * {lit(p)}"
-    elif mode == MODES["half_up"] and q % 2 == 0:
-        factor, add, expr = p, q // 2, f"(a * {lit(p)} + {lit(q // 2)}) / {lit(q)}"
-    elif mode == MODES["half_up"]:
-        factor, add, expr = 2 * p, q, f"(a * {lit(2 * p)} + {lit(q)}) / {lit(2 * q)}"
-    elif mode == MODES["down"]:
-        factor, add, expr = p, 0, f"a * {lit(p)} / {lit(q)}"
-    elif mode == MODES["up"]:
-        factor, add, expr = p, q - 1, f"(a * {lit(p)} + {lit(q - 1)}) / {lit(q)}"
-    else:  # half-even: the quotient, up where the remainder is past half or half with the quotient odd
-        factor, add, expr = p, 0, f"half_even(a * {lit(p)}, {lit(q)})"
-    if add >= LIMIT:
-        raise CUnsupported("a share whose rounding needs figures past 2^32")
-    return expr, LIMIT if factor == 0 else min(LIMIT, (LIMIT - add) // factor)
-
-
 class CStepGenerator:
     """One policy's settle step as C: ``source()``; the enum columns (``enums``) and year_to_date
     columns (``ytd``) it reads; its outputs (``outputs``); the tables that can fail (``failures``)."""
@@ -83,44 +61,47 @@ class CStepGenerator:
         self.layers = _StepLayers(checked, dict(self.params.local))
         self.lines: list[str] = []
 
-    def line_sums(self) -> int:
-        """The claim's lines summed into ``so``, ``sf``, ``st`` (the largest amount in ``top``); the
-        largest amount the rules take exactly."""
-        limit = LIMIT
-        adds = []
-        for code, rule in enumerate(self.table):
-            if rule[0] == OPS["out_of_scope"]:
+    def line_sums(self) -> None:
+        """The claim's lines summed into ``so``, ``sf``, ``st`` (the largest amount in ``top``), each
+        share by ``rule_share`` of ``line_rule.h`` -- the one C definition of a line's rule, which
+        the reader and the fused line pass use too -- on the rule's constants; ``bad`` where a figure
+        would leave int64 (never below 2^32 fen)."""
+        rules, adds = [], []
+        for code, (op, p, q, mode) in enumerate(self.table):
+            if op == OPS["out_of_scope"]:
                 adds.append(f"so += k == {code} ? a : 0;")
-            elif rule[0] in (OPS["first_self_pay"], OPS["in_scope_share"]):
-                part, room = share(rule)
-                limit = min(limit, room)
-                part = f"a - {part}" if rule[0] == OPS["in_scope_share"] else part
-                adds.append(f"sf += k == {code} ? {part} : 0;")
+            elif op in (OPS["first_self_pay"], OPS["in_scope_share"]):
+                rules.append(f"static const Rule RULE_{code} = {{{int(op)}, {int(mode)}, {lit(p)}, "
+                             f"{lit(q)}}};")
+                part = f"a - x_{code}" if op == OPS["in_scope_share"] else f"x_{code}"
+                adds += [f"i64 x_{code};",
+                         f"bad |= (k == {code}) & !rule_share(&RULE_{code}, a, &x_{code});",
+                         f"sf += k == {code} ? {part} : 0;"]
+        self.rules = rules
         self.lines += [
             "        const i64 c = idx ? idx[i] : i;  /* the claim's place in the batch */",
             "        if (c < 0 || c >= m) return 0;",
             "        const i64 start = off[c], end = off[c + 1];",
             "        if (start < 0 || end <= start || end > lines) return 0;  /* no lines; past the end */",
-            "        uint64_t so = 0, sf = 0, st = 0;",
+            "        i64 so = 0, sf = 0, st = 0;",
             "        for (i64 j = start; j < end; j++) {",
-            "            const uint64_t a = (uint64_t)amt[j];",
+            "            const i64 a = amt[j];",
             "            const uint8_t k = (uint8_t)cat[j];  /* a code without a rule: in scope */",
-            "            top = a > top ? a : top;  /* a negative amount too */",
+            "            top |= (uint64_t)a;  /* past 2^32 fen, or negative: declined */",
             "            st += a;",
             *(f"            {x}" for x in adds),
             "        }",
-            "        const i64 q_total = total ? total[c] : (i64)st;",
-            "        const i64 q_oos = (i64)so, q_fsp = (i64)sf;",
+            "        const i64 q_total = total ? total[c] : st;",
+            "        const i64 q_oos = so, q_fsp = sf;",
             "        const i64 q_in_scope = q_total - q_oos - q_fsp;",
         ]
-        return limit
 
     def source(self) -> str:
         """``yibao_settle_step(n, m, lines, idx, cat, amt, off, total, en, in, out, fail)``: 1 when it
         settled the n claims ``idx`` (NULL: the first n) of a batch of m claims, 0 when it declined.
         The batch's columns are read at ``idx[i]``, the year_to_date, ``out`` and ``fail`` at ``i``;
         ``total`` may be NULL (then summed and written last)."""
-        self.limit = limit = self.line_sums()
+        self.line_sums()
         self.params.claim(write=False)
         k = self.layers.claim()
         self.layers.w(f"out_{k}[i] = q_oos;")
@@ -135,10 +116,10 @@ class CStepGenerator:
         ins = [f"    const i64 *const in_{j} = in[{j}];" for j in range(len(self.ytd))]
         outs = [f"    i64 *const out_{j} = out[{j}];" for j in range(self.outputs)]
         lines = [PREAMBLE,
-                 "static inline uint64_t half_even(uint64_t n, uint64_t q) {",
-                 "    const uint64_t k = n / q, r = n % q;",
-                 "    return k + ((2 * r > q) || (2 * r == q && (k & 1)));",
-                 "}",
+                 "#define LINE_RULE_NO_PYTHON",
+                 "#include <line_rule.h>  /* rule_share: as the reader and the line pass take a share */",
+                 "",
+                 *self.rules,
                  "",
                  "/* The claims idx (NULL: 0 .. n - 1) of a batch of m: its lines (cat, amt, off), bills",
                  "   (total, or NULL), enum columns (en); their year_to_date (in); out: the payers, the",
@@ -152,6 +133,7 @@ class CStepGenerator:
                  "    if (lines >= (INT64_C(1) << 31)) return 0;  /* so that a claim's sums fit */",
                  *en, *ins, *outs,
                  "    uint64_t top = 0;",
+                 "    int bad = 0;",
                  "    for (i64 i = 0; i < n; i++) {",
                  *self.lines,
                  "        uint8_t failed = 0;",
@@ -159,7 +141,7 @@ class CStepGenerator:
                  "        fail[i] = failed;",
                  *self.layers.lines,
                  "    }",
-                 f"    return top <= UINT64_C({int(limit)});",
+                 f"    return !bad && top <= UINT64_C({LIMIT});",
                  "}"]
         return "\n".join(lines) + "\n"
 

@@ -35,6 +35,11 @@ from .line_rules import Rule
 
 MIN_CLAIMS = 4096  # a smaller wave is NumPy's: the compile (once per process) would not pay
 FLAGS = ("-O2", "-fwrapv", "-shared", "-fPIC")
+_HEADER = Path(__file__).resolve().parent / "line_rule.h"  # the step includes it (package data)
+try:
+    _HEADER_TEXT = _HEADER.read_bytes()  # part of every source's key
+except OSError:  # not installed: the step's compile fails, and the NumPy code runs
+    _HEADER_TEXT = b""
 I64 = np.int64
 Layers = tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]  # payers, new year_to_date, person
 
@@ -92,7 +97,7 @@ def compiler() -> list[str] | None:
 
 def build(source: str) -> Any:
     """The library of ``source``, compiled once per process; a ``str`` says why there is none."""
-    key = hashlib.sha256(source.encode()).hexdigest()
+    key = hashlib.sha256(source.encode() + _HEADER_TEXT).hexdigest()  # and what it may include
     with _LOCK:
         got = _BUILT.get(key)
         if got is None:
@@ -112,8 +117,8 @@ def _compile(source: str, key: str) -> Any:
     except (OSError, UnicodeError) as e:
         return f"no place to compile: {e}"
     try:
-        done = subprocess.run([*cc, *FLAGS, "-o", str(lib), str(src)], capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = subprocess.run([*cc, *FLAGS, "-I", str(_HEADER.parent), "-o", str(lib), str(src)],
+                              capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError) as e:
         return f"the C compiler did not run: {e}"
     if done.returncode:

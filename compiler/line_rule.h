@@ -1,9 +1,8 @@
-/* One bill line's rule, the definition in C of what ``line_pass.fused_table`` says a category does
- * to a line: used by the columnar fused line pass (_line_pass.c) and by the claim reader
- * (claim_reader_read.c), which sums a claim's lines while it reads them. The compiled columnar step
- * writes the same shares with each rule's constants (``codegen_columnar_step.share``, for amounts
- * below 2^32 only); ``tests/compiler/test_columnar_step.py`` holds the two equal on every kind of
- * rule in every rounding mode.
+/* One bill line's rule, the one definition in C of what ``line_pass.fused_table`` says a category
+ * does to a line: used by the columnar fused line pass (_line_pass.c), by the claim reader
+ * (claim_reader_read.c), which sums a claim's lines while it reads them, and by the columnar step
+ * compiled at run time (``codegen_columnar_step``: it includes this file with LINE_RULE_NO_PYTHON
+ * defined, the rules as constants; installed as package data).
  *
  * A rule is ``(op, p, q, mode)``: op 0 in scope, 1 out of scope, 2 a first self-pay share, 3 a share
  * in scope; the share is amount × p / q rounded by ``mode`` exactly as ``ExprEmitter.round_mul``
@@ -13,8 +12,10 @@
 #ifndef YIBAO_LINE_RULE_H
 #define YIBAO_LINE_RULE_H
 
+#ifndef LINE_RULE_NO_PYTHON  /* the columnar step's run-time C takes the rule without Python's API */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 
@@ -72,6 +73,7 @@ static inline int rule_add(const Rule *r, int64_t a, int64_t *so, int64_t *sf) {
     return !__builtin_add_overflow(*sf, part, sf);
 }
 
+#ifndef LINE_RULE_NO_PYTHON
 /* ``table`` (a tuple of at most 16 ``(op, p, q, mode)``) into ``rules``, which the caller set to in
  * scope first (a category without a rule is in scope); -1 with a ValueError if it is none. */
 static inline int rule_parse_table(PyObject *table, Rule *rules) {
@@ -99,6 +101,8 @@ static inline int rule_parse_table(PyObject *table, Rule *rules) {
 }
 
 /* Every category in scope: what a code without a rule gets. */
+#endif
+
 static inline void rule_defaults(Rule *rules) {
     memset(rules, 0, N_CATEGORIES * sizeof(Rule));
     for (int k = 0; k < N_CATEGORIES; k++) rules[k].q = 1;
