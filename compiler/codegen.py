@@ -134,6 +134,7 @@ class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
         self.site_ids: dict[str, int] = {}
         self.default_mode = self.p.header.rounding or "half_up"
         self.late = self._quantity_params()
+        self.init_groups()
         self.text = _Texts(self.p)
         # Module-level lookups of long tables, by id of their ast.Table.
         self.tables: dict[int, _Lookup] = {}
@@ -434,7 +435,7 @@ class CodeGenerator(ParamGroups, TableEmitter, LayerEmitter):
                 tables(text, span)
             tables()
         tables()
-        groups: list[tuple[str, tuple[str, int]]] = self.__dict__.get("group_lines", [])
+        groups = self.group_lines
         lines = head.lines + tables.lines + [text for text, _ in groups] + body.lines
         linemap = ([(self.p.path, 0)] * len(head.lines) + tables.linemap + [src for _, src in groups]
                    + body.linemap)

@@ -53,6 +53,15 @@ class ParamGroups:
     w: Any  # codegen._Writer
     parameter: Callable[[ast.Parameter, bool], None]
 
+    def init_groups(self) -> None:
+        """The groups' state, empty: what each parameter reads, the calls of each run, the group
+        functions' lines (with their policy lines) and how many of each kind are numbered."""
+        self._only_claim: dict[str, bool] = {}
+        self._group_calls: dict[tuple[bool, tuple[str, ...]], list[tuple[str | ast.Parameter, ast.Span]]] = {}
+        self.group_lines: list[tuple[str, tuple[str, int]]] = []
+        self._group_numbers: dict[bool, int] = {}
+        self._outside_reads: tuple[dict[str, set[str]], set[str]] | None = None
+
     def _group_writer(self) -> Any:
         """A fresh writer of the generator's kind for one group's body, one level in."""
         body = type(self.w)(self.p.path)
@@ -60,21 +69,22 @@ class ParamGroups:
         return body
 
     def _read_outside(self) -> tuple[dict[str, set[str]], set[str]]:
-        """Which parameters read each parameter, and which parameters the rest of the policy reads."""
-        if not hasattr(self, "_readers"):
+        """Which parameters read each parameter, and which parameters the rest of the policy reads
+        (worked out on the first group, kept for the others)."""
+        if self._outside_reads is None:
             readers: dict[str, set[str]] = {}
             for name, deps in self.c.param_deps.items():
                 for dep in deps:
                     readers.setdefault(dep, set()).add(name)
             rest = (self.p.header, self.p.classify, *self.p.layers, *self.p.checks)
             outside = {n for node in rest if node is not None for n in names_in(node) if n in self.c.params}
-            self._readers, self._outside = readers, outside
-        return self._readers, self._outside
+            self._outside_reads = (readers, outside)
+        return self._outside_reads
 
     def parameters(self, params: list[ast.Parameter], traced: bool) -> None:
         """``params`` (in dependency order) into the function being written: in line when few,
         else each run of claim-only parameters as calls to groups of bounded size."""
-        only_claim: dict[str, bool] = self.__dict__.setdefault("_only_claim", {})
+        only_claim = self._only_claim
         for p in params:
             if p.name not in only_claim:
                 only_claim[p.name] = _reads_only_claim(p, self.c.params)
@@ -82,22 +92,21 @@ class ParamGroups:
             for p in params:
                 self.parameter(p, traced)
             return
-        cache: dict[tuple[bool, tuple[str, ...]], list[tuple[str, ast.Span]]] = self.__dict__.setdefault(
-            "_group_calls", {})
         key = (traced, tuple(p.name for p in params))
-        calls = cache.get(key)
+        calls = self._group_calls.get(key)
         if calls is None:
-            calls = cache[key] = self._groups(params, traced)
-        for text, span in calls:
-            if text.startswith("\0"):  # a parameter left in line
-                self.parameter(self.c.params[text[1:]], traced)
+            calls = self._group_calls[key] = self._groups(params, traced)
+        for call, span in calls:
+            if isinstance(call, ast.Parameter):  # a parameter left in line
+                self.parameter(call, traced)
             else:
-                self.w(text, span)
+                self.w(call, span)
 
-    def _groups(self, params: list[ast.Parameter], traced: bool) -> list[tuple[str, ast.Span]]:
-        """Write the group functions; return the lines that call them (``"\\0name"``: in line)."""
-        helpers = self.__dict__.setdefault("group_lines", [])
-        calls: list[tuple[str, ast.Span]] = []
+    def _groups(self, params: list[ast.Parameter], traced: bool) -> list[tuple[str | ast.Parameter,
+                                                                                ast.Span]]:
+        """Write the group functions; return the lines that call them (a parameter: left in line)."""
+        helpers = self.group_lines
+        calls: list[tuple[str | ast.Parameter, ast.Span]] = []
         run: list[ast.Parameter] = []
         body = self._group_writer()
 
@@ -111,7 +120,7 @@ class ParamGroups:
         for p in params:
             if not self._only_claim[p.name]:
                 close()
-                calls.append(("\0" + p.name, p.span))
+                calls.append((p, p.span))
                 continue
             saved, self.w = self.w, body
             try:
@@ -131,7 +140,7 @@ class ParamGroups:
         members = {p.name for p in run}
         takes = sorted({d for p in run for d in self.c.param_deps[p.name]} - members)
         gives = [p.name for p in run if p.name in outside or readers.get(p.name, set()) - members]
-        numbers: dict[bool, int] = self.__dict__.setdefault("_group_numbers", {})
+        numbers = self._group_numbers
         numbers[traced] = number = numbers.get(traced, -1) + 1
         name = f"_params_traced_{number}" if traced else f"_params_{number}"
         args = ", ".join(["c", *(["t"] if traced else []), *(f"p_{n}" for n in takes)])
