@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from yibao.dsl import ast
 from yibao.dsl.types import CATEGORIES
 
 from .claim_fields import CLAIM, MAX_AMOUNT_FEN, MAX_CODE_CHARS, MAX_YEAR, MAX_YTD_ENTRIES, SPLIT_KEYS, Field
@@ -49,7 +50,7 @@ class Scope:
     priced: frozenset[tuple[str, str | None]]
     requires_age: bool
     applies: Callable[[Claim], bool]
-    applies_when: Any = None  # the `applies when` expression ``applies`` is compiled from (ast), if any
+    applies_when: ast.Expr | None = None  # the `applies when` expression ``applies`` is compiled from
 
 
 class _Writer:
