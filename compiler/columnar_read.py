@@ -395,9 +395,10 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     d_off = _ints(dis.offsets)
     dis_flat = dis.flatten()
     d_count = np.diff(d_off)
-    d_owner = np.repeat(np.arange(n), d_count)
     d_bad = _nulls(dis_flat) | _too_long(dis_flat, C.MAX_CODE_CHARS)
-    bad |= (d_count > C.MAX_DISEASES) | (np.bincount(d_owner[d_bad], minlength=n) > 0)
+    bad |= d_count > C.MAX_DISEASES
+    if d_bad.any():
+        bad[_claims_of(d_bad, d_off - d_off[0])] = True
     d_vals = _np(dis_flat)
     # lines
     lines = col["lines"]
@@ -409,19 +410,15 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
     no_lines = l_count < 1
     bad |= no_lines | (l_count > C.MAX_LINES)
     flat = lines.flatten()
-    owner = np.repeat(np.arange(n), l_count)
     code, name, cat, cls, amount = (flat.field(k) for k in ("code", "name", "category", "class", "amount"))
     lb = _nulls(flat) | _nulls(code) | _too_long(code, C.MAX_CODE_CHARS) | \
         _too_long(name, C.MAX_NAME_CHARS) | _too_long(cls, C.MAX_CODE_CHARS)
-    l_cat, known = _enum(cat, "", ("A", "B", "C"))
-    if known is not None:
-        lb |= ~known
     l_cls = _np(cls)
     if cls.null_count < len(cls):  # an empty class is no class (a class left unread: all null)
         lb |= ~_nulls(cls) & (l_cls == "")
     lb |= _nulls(amount)
     l_amt = _ints(amount)
-    lb |= _outside(l_amt, 0, C.MAX_LINE_FEN)
+    l_cat, total = _line_figures(cat, l_amt, l_off, bad)
     price = flat.field("unit_price")
     price_null = _nulls(price)
     l_price = _ints(price)
@@ -444,10 +441,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         judged = (l_cat == "ABC".index(p_cat)) & ((l_cls == p_cls) if p_cls is not None else True)
         lb |= judged & price_null & ~billed
     if lb.any():
-        bad[owner[lb]] = True
-    total = np.add.reduceat(l_amt, l_off[:-1]) if len(l_amt) else np.zeros(n, dtype=I64)
-    if no_lines.any():  # reduceat gives a claim without lines the next claim's first amount
-        total = np.where(no_lines, 0, total)
+        bad[_claims_of(lb, l_off)] = True
     bad |= total > C.MAX_AMOUNT_FEN
     # dates, years, year_to_date, paid
     days = _ints(col["date"].cast(pa.int32())) + _EPOCH
@@ -486,7 +480,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         disease_values=d_vals, line_offsets=l_off, line_category=l_cat, line_class=l_cls,
         line_amount=l_amt, ytd=ytd, paid=paid_cols, line_unit_price=l_price, line_billed=billed,
         line_self_pay=parts["self_pay"], line_over_limit=parts["over_limit"],
-        line_first_self_pay=parts["first_self_pay"], total=total, _owner=owner)
+        line_first_self_pay=parts["first_self_pay"], total=total)
     if not bad.all():
         with np.errstate(all="ignore"):
             try:
@@ -495,6 +489,35 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
                 covered = np.zeros(n, dtype=bool)
         bad |= ~covered
     return batch, table, bad
+
+
+def _claims_of(flagged: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The claims (rows) of the flagged lines, ``offsets`` the lines' claim boundaries: found by a
+    search among the few flagged lines, not through an array of every line's claim."""
+    return np.searchsorted(offsets, np.flatnonzero(flagged), side="right") - 1
+
+
+def _line_figures(cat: pa.Array, amounts: np.ndarray, offsets: np.ndarray,
+                  bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's category code and each claim's bill; a claim with a line whose category is not
+    one or whose amount is out of range flagged in ``bad`` (the lines' claims found only for the
+    lines flagged)."""
+    l_cat, known = _enum(cat, "", ("A", "B", "C"))
+    wrong = _outside(amounts, 0, C.MAX_LINE_FEN)
+    if known is not None:
+        wrong |= ~known
+    if wrong.any():
+        bad[_claims_of(wrong, offsets)] = True
+    n = len(offsets) - 1
+    if not len(amounts):
+        return l_cat, np.zeros(n, dtype=I64)
+    empty = offsets[1:] == offsets[:-1]
+    if not empty.any():
+        return l_cat, np.add.reduceat(amounts, offsets[:-1])
+    # reduceat gives a claim without lines the next line's amount, and refuses a start past the
+    # last line (claims without lines at the end): those starts moved onto it, their sums zeroed
+    starts = np.minimum(offsets[:-1], len(amounts) - 1)
+    return l_cat, np.where(empty, 0, np.add.reduceat(amounts, starts))
 
 
 def _insurance_years(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:

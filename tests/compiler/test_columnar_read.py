@@ -1,5 +1,6 @@
 """The columnar reader's helpers: insurance years looked up over the dates' span are the ones
-worked out date by date; texts through a dictionary compare as the texts do; null slots."""
+worked out date by date; texts through a dictionary compare as the texts do; null slots; each
+claim's bill and bad lines as its own lines say."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import numpy as np
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler.claim_fields import MAX_AMOUNT_FEN
+from yibao.compiler.claim_fields import MAX_AMOUNT_FEN, MAX_LINE_FEN
 from yibao.compiler.columnar_read import (
     _codes,
     _enum,
     _insurance_years,
+    _line_figures,
     _map_columns,
     _nulls,
     _outside,
@@ -142,3 +144,31 @@ def test_kept_zeros_are_zeros_and_cannot_be_written() -> None:
         z = zeros(n, dtype)
         assert len(z) == n and z.dtype == np.dtype(dtype) and not z.any()
         assert not z.flags.writeable
+
+
+_EDGES = st.sampled_from([-1, MAX_LINE_FEN, MAX_LINE_FEN + 1, -(2**63)])
+_LINE = st.tuples(st.one_of(st.none(), st.sampled_from(["A", "B", "C", "X"])),
+                  st.one_of(st.integers(0, 10**6), _EDGES))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(_LINE, max_size=5), max_size=12), st.booleans())
+def test_each_claims_bill_and_bad_lines_as_its_lines_say(claims: list[list[tuple[str | None, int]]],
+                                                           encoded: bool) -> None:
+    """A claim's bill is the sum of its lines (0 without lines), each line's code its category's
+    index, and a claim is flagged exactly where one of its lines has no category or an amount
+    outside 0 .. MAX_LINE_FEN: found from the flagged lines alone, claims without lines among them."""
+    flat = [line for claim in claims for line in claim]
+    cat = pa.array([c for c, _ in flat], pa.string())
+    if encoded:
+        cat = cat.dictionary_encode()
+    amounts = np.array([a for _, a in flat], dtype=np.int64)
+    offsets = np.cumsum([0, *(len(c) for c in claims)]).astype(np.int64)
+    bad = np.zeros(len(claims), dtype=bool)
+    codes, total = _line_figures(cat, amounts, offsets, bad)
+    assert codes.tolist() == ["ABC".index(c) if c in ("A", "B", "C") else 0 for c, _ in flat]
+    for i, claim in enumerate(claims):
+        wrong = any(c not in ("A", "B", "C") or not 0 <= a <= MAX_LINE_FEN for c, a in claim)
+        assert bad[i] == wrong
+        if not wrong:
+            assert total[i] == sum(a for _, a in claim)
