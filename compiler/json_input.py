@@ -170,13 +170,28 @@ def _json_issues(c: _Collector, value: Any) -> None:
             todo.extend((_join(path, i), item) for i, item in reversed(list(enumerate(v))))
 
 
+def _read_at_most(f: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``f``, a block at a time: ``read(limit)`` allocates the whole
+    ``limit`` first (a failure where it is huge, as for a claims file of any size), and a size
+    from ``stat`` is not one a pipe or device has."""
+    parts: list[bytes] = []
+    got = 0
+    while got < limit:
+        block = f.read(min(1 << 20, limit - got))
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    return b"".join(parts)
+
+
 def load_claim_json(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
     """Read a claim file (UTF-8, a byte-order mark allowed); what is not a claim's JSON is a
     claim error naming the file, not a traceback."""
     p = Path(path)
     try:
         with p.open("rb") as f:
-            data = f.read(max_bytes + 1)
+            data = _read_at_most(f, max_bytes + 1)
     except OSError as err:
         raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
                                             reason=os_text(err.strerror) if err.strerror else str(err)))],

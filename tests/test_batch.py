@@ -114,6 +114,25 @@ def test_bad_claims_are_reported_by_row_and_path(claims: Path, tmp_path: Path) -
         assert out.read_text() == "old"  # nothing half-written
 
 
+def test_a_claim_without_lines_that_ends_a_chunk_is_refused_at_its_row(claims: Path, tmp_path: Path) -> None:
+    """A chunk is cut after its last complete person: a claim without lines there was past the last
+    line summed (an internal error before); it is refused at its row by both engines, from a JSON
+    array too (read at any size, not into a buffer of the largest size first)."""
+    data = sorted((json.loads(x) for x in claims.read_text().splitlines()), key=lambda c: c["person"]["id"])
+    last = data[-1]["person"]["id"]
+    row = max(i for i, c in enumerate(data) if c["person"]["id"] != last)  # ends the first chunk
+    data[row]["lines"] = []
+    array = tmp_path / "claims.json"
+    array.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    parquet = tmp_path / "claims.parquet"
+    assert run("convert", array, parquet).exit_code == 0
+    for src in (array, parquet):
+        for engine in ("columnar", "scalar"):
+            result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet", "--engine", engine)
+            assert result.exit_code == 1, result.output
+            assert f"row {row}: lines: a claim needs at least one line" in result.output
+
+
 def test_traces_of_chosen_claims(claims: Path, tmp_path: Path) -> None:
     chosen = json.loads(claims.read_text().splitlines()[17])
     traces, out = tmp_path / "t.jsonl", tmp_path / "s.jsonl"
