@@ -248,3 +248,32 @@ def test_a_line_field_of_the_wrong_type_is_read_and_refused(table: pa.Table, tmp
     assert "lines.list.element.self_pay" in (columns or [])
     result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet")
     assert result.exit_code == 1 and "column `lines`" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 65_536])
+@pytest.mark.parametrize("kind", ["jsonl", "json"])
+def test_every_bad_claim_of_a_json_file_is_reported_whatever_the_chunks(tmp_path: Path, chunk: int,
+                                                                       kind: str) -> None:
+    """Claims that are not JSON, or not a claim's shape, in any chunk: all of them reported, each at
+    its line (or index), after the file is read; no table is given once one was seen."""
+    good = sample_policy_claims(load_policy(POLICY), 4, seed=3)
+    bad = json.loads(json.dumps(good[1]))
+    bad["lines"][0]["amount"] = "-1.00"
+    if kind == "jsonl":
+        path = tmp_path / "c.jsonl"
+        path.write_text("\n".join([json.dumps(good[0]), '{"id": NaN}', json.dumps(good[2]), json.dumps(bad),
+                                   "{bad"]) + "\n", encoding="utf-8")
+        where = [f"{path}:2: id", f"{path}:4: lines[0].amount", f"{path}:5: $"]  # NaN, -1.00, not JSON
+    else:
+        path = tmp_path / "c.json"
+        path.write_text(json.dumps([good[0], good[2], bad, good[3], {"id": 1}]), encoding="utf-8")
+        where = [f"{path}[2]: lines[0].amount", f"{path}[4]: "]  # -1.00; a claim of an id alone
+    reader = formats.guess(path, None, reading=True)
+    seen = []
+    with pytest.raises(F.ClaimsRejected) as err:
+        for table in reader.read(path, chunk):
+            seen.append(table.num_rows)
+    paths = [i.path for i in err.value.issues]
+    assert [p for p in paths if any(p.startswith(w) for w in where)] == paths
+    assert all(any(p.startswith(w) for p in paths) for w in where), paths
+    assert sum(seen) < 5

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from yibao.compiler.claim_fields import MAX_ISSUES
 from yibao.dsl.claims_zh import reason as os_text
 from yibao.dsl.errors import ClaimError, ClaimIssue
 from yibao.dsl.phrase import Names, P
@@ -108,11 +109,15 @@ def _read_json(path: Path, chunk: int) -> Iterator[pa.Table]:
 
     data = load_claim_json(path, max_bytes=2**62)
     items = data if isinstance(data, list) else [data]
+    many = isinstance(data, list)
+    issues: list[ClaimIssue] = []
     for start in range(0, len(items), chunk):
         part = items[start : start + chunk]
-        many = isinstance(data, list)
-        yield F.claims_to_table(((f"{path}[{start + i}]" if many else str(path)), item)
-                                for i, item in enumerate(part))
+        yield from _tables([((f"{path}[{start + i}]" if many else str(path)), item)
+                            for i, item in enumerate(part)], issues)
+        if len(issues) >= MAX_ISSUES:
+            break
+    _raise_issues(issues, path)
 
 
 def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
@@ -124,18 +129,42 @@ def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
         raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
                                             reason=os_text(err.strerror) if err.strerror else str(err)))],
                          str(path)) from None
+    issues: list[ClaimIssue] = []
     with f:
         items: list[tuple[str, Any]] = []
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             where = f"{path}:{n}"
-            items.append((where, decode_json(line, where)))
+            try:
+                items.append((where, decode_json(line, where)))
+            except ClaimError as err:  # not a claim's JSON: the next lines are read on all the same
+                issues.extend(i.at(f"{where}: {i.path}") for i in err.issues)
             if len(items) == chunk:
-                yield F.claims_to_table(items)
+                yield from _tables(items, issues)
                 items = []
-        if items:
-            yield F.claims_to_table(items)
+            if len(issues) >= MAX_ISSUES:
+                break
+        if items and len(issues) < MAX_ISSUES:
+            yield from _tables(items, issues)
+    _raise_issues(issues, path)
+
+
+def _tables(items: list[tuple[str, Any]], issues: list[ClaimIssue]) -> Iterator[pa.Table]:
+    """The claims as a table; none once the file has shown a bad claim (its claims' issues are
+    added to ``issues``, and the reading goes on to find every bad claim, whatever the chunks)."""
+    try:
+        table = F.claims_to_table(items)
+    except ClaimError as err:
+        issues.extend(err.issues)
+        return
+    if not issues:
+        yield table
+
+
+def _raise_issues(issues: list[ClaimIssue], path: Path) -> None:
+    if issues:
+        raise F.ClaimsRejected(issues[:MAX_ISSUES], str(path), what="claims")
 
 
 # ------------------------------------------------------------ parquet
