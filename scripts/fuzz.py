@@ -2,6 +2,10 @@
 
     .venv/bin/python scripts/fuzz.py --target policy -n 5000 --seed 1 --jobs 1 --save /tmp/fuzz
     .venv/bin/python scripts/fuzz.py --target claim -n 2000 --save /tmp/fuzz
+    .venv/bin/python scripts/fuzz.py --target batch -n 2000 --save /tmp/fuzz
+
+``batch``: files of a few claims (some mutated) through ``yibao batch``, where the columnar engine
+must settle or refuse what the scalar one does.
 
 Prints how many mutants were tried, accepted, rejected with a position, rejected without
 one, crashed and hung; one line per distinct crash (exception type, file, line of the

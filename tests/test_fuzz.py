@@ -57,12 +57,20 @@ def test_mutated_claims_are_settled_or_rejected_with_a_path(runner, index):
     assert_clean(runner, make_mutant("claim", 1, index, runner.corpus, heavy=False))
 
 
+@given(index=INDEX)
+@settings(SETTINGS, max_examples=60)
+def test_mutated_claim_files_are_settled_alike_by_both_batch_engines(runner, index):
+    """A file of a few claims, some mutated: the columnar engine settles or refuses what the scalar
+    one does (JSON lines in two chunk sizes, and Parquet), and a refusal names rows and paths."""
+    assert_clean(runner, make_mutant("batch", 1, index, runner.corpus))
+
+
 # ---------------------------------------------------------------------------- the oracle itself
 
 
 def test_mutants_are_reproducible_from_their_number():
     corpus = load_corpus()
-    for target in ("policy", "claim"):
+    for target in ("policy", "claim", "batch"):
         assert make_mutant(target, 7, 42, corpus) == make_mutant(target, 7, 42, corpus)
         assert make_mutant(target, 7, 42, corpus) != make_mutant(target, 7, 43, corpus)
 
@@ -86,3 +94,20 @@ def test_a_mutant_over_the_time_limit_is_reported_as_hung():
         slow.run_policy = lambda mutant: [0 for _ in iter(int, 1)]  # type: ignore[method-assign]
         outcome = slow.run(Mutant("policy", 0, "jiujiang/resident_inpatient.yb", (), b""))
     assert outcome.kind == "hung"
+
+
+def test_the_batch_oracle_tells_engines_that_differ(runner, monkeypatch):
+    """Both engines settle a file of bundled claims alike; one made to differ is a crash."""
+    origin = "jiujiang/claims/level2_local.json"
+    claim = runner.corpus.claims[origin].decode("utf-8").replace("\n", " ")
+    mutant = Mutant("batch", 0, origin, (), (claim + "\n").encode("utf-8"))
+    assert runner.run(mutant).kind == "accepted"
+    real = runner._batch
+
+    def skewed(policy, src, engine, chunk=None):
+        got, err = real(policy, src, engine, chunk)
+        return ((*got, "skewed") if engine == "columnar" else got), err
+
+    monkeypatch.setattr(runner, "_batch", skewed)
+    outcome = runner.run(mutant)
+    assert outcome.kind == "crashed" and "the columnar engine gives" in outcome.message, outcome

@@ -1,7 +1,8 @@
 """Mutation fuzzing of policies and claims: what a person can feed yibao must end in a YibaoError.
 
 A mutant is made from a bundled policy or claim by a few random mutations, and run
-through the path a user takes (``yibao check`` / ``yibao settle --trace``). Its outcome
+through the path a user takes (``yibao check`` / ``yibao settle --trace`` / ``yibao batch``, where
+the columnar engine must settle or refuse what the scalar one does). Its outcome
 is one of: accepted, rejected (a YibaoError that says where), unpositioned (a YibaoError
 that does not say where), crashed (any other exception) or hung (over the time limit).
 
@@ -9,15 +10,16 @@ Mutant ``i`` of a run depends only on the seed, the target and ``i``, so a run c
 spread over processes and any mutant made again from its number. ``scripts/fuzz.py`` is
 the command around this package; ``tests/test_fuzz.py`` draws seeds from hypothesis.
 
-``corpus`` holds the inputs and the mutant, ``policy_mutations`` and ``claim_mutations`` make
-mutants, ``runner`` runs them; this module makes mutant ``i`` of a run and names what the
-command and the tests use.
+``corpus`` holds the inputs and the mutant, ``policy_mutations``, ``claim_mutations`` and
+``batch_mutations`` make mutants, ``runner`` runs them; this module makes mutant ``i`` of a run
+and names what the command and the tests use.
 """
 
 from __future__ import annotations
 
 import random
 
+from .batch_mutations import mutate_batch
 from .claim_mutations import Pairs, Raw, dump, mutate_claim
 from .corpus import KINDS, MUTANT_NAME, TARGETS, Corpus, Mutant, bundled_root, load_corpus, policy_of_claim
 from .policy_mutations import EXPENSIVE, POLICY_OPS, mutate_policy
@@ -26,7 +28,7 @@ from .runner import Hung, Outcome, Runner, cpu_count, hang_key, position_problem
 __all__ = [
     "EXPENSIVE", "KINDS", "MUTANT_NAME", "POLICY_OPS", "TARGETS", "Corpus", "Hung", "Mutant", "Outcome",
     "Pairs", "Raw", "Runner", "bundled_root", "cpu_count", "dump", "hang_key", "load_corpus", "make_mutant",
-    "mutate_claim", "mutate_policy", "policy_of_claim", "position_problem", "save_mutant",
+    "mutate_batch", "mutate_claim", "mutate_policy", "policy_of_claim", "position_problem", "save_mutant",
 ]
 
 
@@ -38,4 +40,6 @@ def make_mutant(target: str, seed: int, index: int, corpus: Corpus, *, heavy: bo
         return mutate_policy(rng, corpus, index, heavy=heavy, op=op)
     if target == "claim":
         return mutate_claim(rng, corpus, index, heavy=heavy)
+    if target == "batch":
+        return mutate_batch(rng, corpus, index)
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")

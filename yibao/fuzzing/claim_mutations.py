@@ -93,6 +93,14 @@ def _ints(rng: random.Random) -> Any:
                        Raw("1" * rng.choice((100, 4301))), Raw("1e5"), Raw("NaN"), "٢", "２"))
 
 
+def mutate_tree(rng: random.Random, tree: Any, corpus: Corpus, heavy: bool = True) -> tuple[Any, str]:
+    """One structure-aware mutation of a claim's JSON tree (the tree itself may be replaced)."""
+    try:
+        return _mutate_tree(rng, tree, corpus, heavy)
+    except _Root as root:
+        return root.value, "duplicate_key:$"
+
+
 def _mutate_tree(rng: random.Random, tree: Any, corpus: Corpus, heavy: bool = True) -> tuple[Any, str]:
     slots = list(_slots(tree))
     if not slots:
@@ -229,10 +237,7 @@ def mutate_claim(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: b
     tree: Any = json.loads(corpus.claims[origin])
     ops: list[str] = []
     for _ in range(rng.choice((1, 1, 2, 3))):
-        try:
-            tree, what = _mutate_tree(rng, tree, corpus, heavy)
-        except _Root as root:
-            tree, what = root.value, "duplicate_key:$"
+        tree, what = mutate_tree(rng, tree, corpus, heavy)
         ops.append(what)
     ascii_only = rng.random() < 0.7
     data = dump(tree, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")[:MAX_MUTANT_BYTES]

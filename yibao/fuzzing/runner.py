@@ -217,6 +217,74 @@ class Runner:
             if printable:
                 console.file.getvalue().encode("utf-8")  # type: ignore[attr-defined]
 
+    def run_batch(self, mutant: Mutant) -> None:
+        """``yibao batch POLICY CLAIMS``: the columnar engine settles or refuses exactly what the
+        scalar engine does, from the JSON lines in the default chunks and in chunks of two claims,
+        and from the file converted to Parquet; a difference is an ``AssertionError``. Across chunk
+        sizes and formats, what is settled is the same and what is refused is refused (at which
+        claim a file stops may differ: a claim out of person order stops the reading at its chunk).
+        Raises what both engines raised."""
+        from yibao.compiler.codegen_columnar import ColumnarUnsupported
+        from yibao.compiler.loader_columnar import columnar_module
+
+        policy = self.policy(self.corpus.claim_policy[mutant.origin])
+        if policy.input != "claim":
+            return
+        try:
+            columnar_module(policy)
+        except ColumnarUnsupported:
+            return
+        src = self.dir / "claims.jsonl"
+        src.write_bytes(mutant.data if isinstance(mutant.data, bytes) else mutant.data.encode("utf-8"))
+        inputs = [("JSON lines", src, None), ("JSON lines in chunks of 2", src, 2)]
+        parquet = self._converted(src)
+        if parquet is not None:
+            inputs.append(("Parquet", parquet, None))
+        first: tuple | None = None
+        raised = None
+        for how, path, chunk in inputs:
+            want, err = self._batch(policy, path, "scalar", chunk)
+            got, _ = self._batch(policy, path, "columnar", chunk)
+            if got != want:
+                raise AssertionError(f"yibao batch, {how}: the columnar engine gives {_brief(got)}, "
+                                     f"the scalar engine {_brief(want)}")
+            if first is None:
+                first, raised = want, err
+            elif (want[0] == "settled" or first[0] == "settled") and want != first:
+                raise AssertionError(f"yibao batch, {how}: {_brief(want)}; as JSON lines: {_brief(first)}")
+        if raised is not None:
+            raise raised
+
+    def _batch(self, policy: Any, src: Path, engine: str, chunk: int | None = None) -> tuple[tuple, Any]:
+        """What ``yibao batch`` makes of ``src``: the settlements as rows, or the refusal's class and
+        each issue (or failure) it lists; and the refusal itself."""
+        import pyarrow.parquet as pq
+
+        from yibao.batch import run
+        from yibao.dsl.errors import ClaimsUnsettled
+
+        out = self.dir / "settled.parquet"
+        try:
+            run(policy, src, out, engine=engine, **({"chunk": chunk} if chunk else {}))
+        except ClaimError as err:
+            return ("refused", type(err).__name__, tuple((i.path, str(i.message)) for i in err.issues)), err
+        except ClaimsUnsettled as err:
+            return ("unsettled", tuple((row, str(e)) for row, e in err.failures)), err
+        except YibaoError as err:
+            return ("refused", type(err).__name__, str(err)), err
+        return ("settled", tuple(pq.read_table(out).to_pylist())), None
+
+    def _converted(self, src: Path) -> Path | None:
+        """``yibao convert`` of the JSON lines to Parquet; None where the claims have no table's shape."""
+        from yibao.formats import CHUNK, guess
+
+        out = self.dir / "claims.parquet"
+        try:
+            guess(out, None, reading=False).write(out, guess(src, None, reading=True).read(src, CHUNK))
+        except ClaimError:
+            return None
+        return out
+
     # -------------------------------------------------------------- outcomes
     def run(self, mutant: Mutant) -> Outcome:
         """Run one mutant under the time limit and classify what happened."""
@@ -228,7 +296,8 @@ class Runner:
         try:
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
             try:
-                (self.run_policy if mutant.target == "policy" else self.run_claim)(mutant)
+                paths = {"policy": self.run_policy, "claim": self.run_claim, "batch": self.run_batch}
+                paths[mutant.target](mutant)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except Hung:
@@ -277,6 +346,13 @@ class Runner:
             return None
 
 
+def _brief(outcome: tuple) -> str:
+    """An engine's outcome in a line: what it settled, or the first of what it refused."""
+    if outcome[0] == "settled":
+        return f"{len(outcome[1])} settlements"
+    return f"{outcome[0]}: {str(outcome[1:])[:300]}"
+
+
 # ---------------------------------------------------------------------------- reports
 
 
@@ -291,7 +367,7 @@ def save_mutant(outcome: Outcome, folder: Path) -> Path | None:
     key = outcome.key or (outcome.error, outcome.kind, 0)
     slug = re.sub(r"[^\w.-]+", "_", f"{outcome.kind}-{key[0]}-{Path(key[1]).name}-{key[2]}")[:120]
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".yb" if m.target == "policy" else ".json"
+    suffix = {"policy": ".yb", "claim": ".json", "batch": ".jsonl"}[m.target]
     path = folder / (slug + (".txt" if m.via == "api" else suffix))
     if path.exists():
         return None
