@@ -515,9 +515,12 @@ def _line_figures(cat: pa.Array, amounts: np.ndarray, offsets: np.ndarray,
     if not empty.any():
         return l_cat, np.add.reduceat(amounts, offsets[:-1])
     # reduceat gives a claim without lines the next line's amount, and refuses a start past the
-    # last line (claims without lines at the end): those starts moved onto it, their sums zeroed
-    starts = np.minimum(offsets[:-1], len(amounts) - 1)
-    return l_cat, np.where(empty, 0, np.add.reduceat(amounts, starts))
+    # last line (claims without lines at the end): summed over the claims with lines only, each of
+    # whose lines run to the next such claim's first (the claims between have none)
+    total = np.zeros(n, dtype=I64)
+    some = ~empty
+    total[some] = np.add.reduceat(amounts, offsets[:-1][some])
+    return l_cat, total
 
 
 def _insurance_years(days: np.ndarray, year_start: tuple[int, int]) -> np.ndarray:
