@@ -163,12 +163,42 @@ def _money(fen: int | None) -> str | None:
 
 
 def table_to_claims(table: pa.Table) -> list[dict[str, Any]]:
-    """Each row back to the JSON claim it stands for (amounts as decimal strings, nulls left out)."""
+    """Each row back to the JSON claim it stands for (amounts as decimal strings, nulls left out);
+    ``ClaimsRejected`` (rows counted from the table's first) where a row has a map key twice."""
     table = normalise(table)
     out = []
-    for row in table.to_pylist():
+    issues: list[ClaimIssue] = []
+    for i, row in enumerate(table.to_pylist()):
+        issues.extend(x.at(f"row {i}: {x.path}", i) for x in map_key_issues(row))
         out.append(row_to_claim(row))
+    if issues:  # a claim written without one of its values would be a different claim
+        raise ClaimsRejected(issues[: C.MAX_ISSUES], what="claims")
     return out
+
+
+def row_claim(policy: Any, row: Mapping[str, Any]) -> tuple[Any, list[ClaimIssue]]:
+    """A row of the claim table validated by ``policy`` as its JSON claim (``row_to_claim``), and
+    its issues, ``map_key_issues``' first. The claim is None where there are issues. Both engines
+    judge a row by this: the scalar one every row, the columnar one a row it flagged."""
+    found = map_key_issues(row)
+    try:
+        claim = policy.claim(row_to_claim(row))
+    except ClaimError as err:
+        return None, [*found, *err.issues]
+    return (None if found else claim), found
+
+
+def map_key_issues(row: Mapping[str, Any]) -> list[ClaimIssue]:
+    """What a row can hold and its JSON claim cannot show: a key twice in a map column (the claim
+    would keep one of its values and lose the other)."""
+    found = []
+    for name in ("year_to_date", "paid"):
+        keys = [k for k, _ in row.get(name) or []]
+        for key in dict.fromkeys(keys):
+            if (n := keys.count(key)) > 1:
+                found.append(ClaimIssue(C._join(name, C._key_text(key)),
+                                        P("duplicate key ({n} times); a key may appear once", n=n)))
+    return found
 
 
 def row_to_claim(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,10 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from yibao.dsl.ast import ClassRow, Field, walk
 from yibao.dsl.errors import ClaimError, ClaimIssue
-from yibao.dsl.phrase import P
 
 from . import claims as C
-from .columnar_format import _EPOCH, PERIOD_COLUMNS, SPLIT, ClaimsRejected, normalise, row_to_claim, single
+from .columnar_format import _EPOCH, PERIOD_COLUMNS, SPLIT, ClaimsRejected, normalise, row_claim, single
 from .runtime_columnar import I64, Batch, Texts, current_periods
 
 
@@ -548,24 +547,10 @@ def _judge(table: pa.Table, rows: np.ndarray, policy: Any, first_row: int | np.n
     (a row the scalar validator accepts was flagged over-cautiously and passes)."""
     issues: list[ClaimIssue] = []
     for i in rows.tolist():
-        row = table.slice(i, 1).to_pylist()[0]
-        found = []
-        for name, path in (("year_to_date", "year_to_date"), ("paid", "paid")):
-            keys = [k for k, _ in row.get(name) or []]
-            for key in dict.fromkeys(keys):
-                if keys.count(key) > 1:  # a map column can repeat a key; a JSON claim may not
-                    times = keys.count(key)
-                    found.append(ClaimIssue(C._join(path, C._key_text(key)),
-                                            P("duplicate key ({n} times); a key may appear once", n=times)))
-        try:
-            policy.claim(row_to_claim(row))
-        except ClaimError as err:
-            found.extend(err.issues)
+        _claim, found = row_claim(policy, table.slice(i, 1).to_pylist()[0])
         where = int(first_row[i]) if isinstance(first_row, np.ndarray) else first_row + i
         issues.extend(x.at(f"row {where}: {x.path}", where) for x in found)
         if len(issues) >= C.MAX_ISSUES:
             break
     if issues:
         raise ClaimsRejected(issues[: C.MAX_ISSUES], what="claims")
-
-

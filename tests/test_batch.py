@@ -256,3 +256,25 @@ def test_both_engines_stop_at_the_same_claim_that_divides_by_zero(tmp_path: Path
     assert [x.split(": ")[0] for x in lines if x.startswith("  row ")] == ["  row 1", "  row 2"]
     assert "claim b1: division by zero" in lines[1] and "claim a2: division by zero" in lines[3]
     assert "a1" not in outputs[0] and "c1" not in outputs[0]
+
+
+def test_a_map_key_twice_in_a_claim_table_is_refused_by_both_engines_and_by_convert(tmp_path: Path) -> None:
+    """A Parquet map column can hold a key twice; a JSON claim cannot (one value would be lost):
+    the row is refused at the key's path by either engine, and ``yibao convert`` writes no JSON."""
+    policy = load_policy(POLICY)
+    data = sample_policy_claims(policy, 3, seed=5)
+    for i, c in enumerate(data):
+        c["person"]["id"] = f"P{i}"
+    table = F.claims_to_table((str(i), c) for i, c in enumerate(data))
+    rows = table.to_pylist()
+    rows[1]["year_to_date"] = [("basic.paid", 100), ("basic.paid", 200)]
+    parquet = tmp_path / "twice.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA), parquet)
+    for engine in ("columnar", "scalar"):
+        result = run("batch", POLICY, parquet, "-o", tmp_path / "s.parquet", "--engine", engine)
+        assert result.exit_code == 1, result.output
+        assert "row 1: year_to_date.basic.paid: duplicate key (2 times); a key may appear once" \
+            in result.output
+    result = run("convert", parquet, tmp_path / "back.jsonl")
+    assert result.exit_code == 1 and "row 1: year_to_date.basic.paid: duplicate key" in result.output
+    assert not (tmp_path / "back.jsonl").exists()

@@ -161,11 +161,11 @@ def scalar_claims(policy: Any, chunk: Chunk) -> list[Any]:
     table = F.normalise(chunk.table)
     claims, issues = [], []
     for i, row in enumerate(table.to_pylist()):
-        try:
-            claims.append(policy.claim(F.row_to_claim(row)))
-        except ClaimError as err:
-            row = int(chunk.rows[i])
-            issues.extend(x.at(f"row {row}: {x.path}", row) for x in err.issues)
+        claim, found = F.row_claim(policy, row)
+        if claim is not None:
+            claims.append(claim)
+        at = int(chunk.rows[i])
+        issues.extend(x.at(f"row {at}: {x.path}", at) for x in found)
     if issues:
         raise F.ClaimsRejected(issues[:MAX_ISSUES], what="claims")
     return claims
