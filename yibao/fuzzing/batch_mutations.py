@@ -1,6 +1,6 @@
 """Mutations of a file of claims for ``yibao batch``: a few bundled claims of one policy, given to
 one to three persons in person order, one or two of them mutated as ``claim_mutations`` mutates a
-claim, written as JSON lines.
+claim, written as JSON lines, or as a table mutated further by ``table_mutations``, in Parquet.
 
 What is fuzzed is the columnar path against the scalar one: the runner settles the file with both
 engines (and the columnar one again in chunks of two claims, and from Parquet), and any difference
@@ -17,6 +17,7 @@ from typing import Any
 
 from .claim_mutations import dump, mutate_tree
 from .corpus import Corpus, Mutant
+from .table_mutations import mutate_table
 
 BATCH_OPS = ("no_lines", "empty_lines_object", "out_of_order", "same_id", "null_person")
 
@@ -44,8 +45,24 @@ def mutate_batch(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: b
         ops.append(f"claim{i}:{what}")
     if rng.random() < 0.4:
         ops.append(_file_op(rng, claims))
+    if rng.random() < 0.5:  # the claims as a table, mutated as only a table can be, in Parquet
+        rows = _rows(claims)
+        if rows:
+            data, more = mutate_table(rng, rows, corpus)
+            return Mutant("batch", index, origin, (*ops, *more), data, ".parquet")
     text = "".join(dump(c, ensure_ascii=rng.random() < 0.7) + "\n" for c in claims)
     return Mutant("batch", index, origin, tuple(ops), text.encode("utf-8", "surrogatepass"))
+
+
+def _rows(claims: list[Any]) -> list[dict[str, Any]] | None:
+    """The claims as rows of the claim table, or None where one has no table's shape."""
+    from yibao.compiler import columnar_format as F
+    from yibao.dsl.errors import ClaimError
+
+    try:
+        return F.claims_to_table((str(i), c) for i, c in enumerate(claims)).to_pylist()
+    except ClaimError:
+        return None
 
 
 def _file_op(rng: random.Random, claims: list[Any]) -> str:

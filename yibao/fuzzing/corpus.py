@@ -102,6 +102,7 @@ class Mutant:
     origin: str  # the bundled file it was made from, relative to the corpus root
     ops: tuple[str, ...]
     data: bytes | str
+    suffix: str = ""  # the file's suffix where the target has more than one kind of file
 
     @property
     def via(self) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from yibao.dsl.errors import ClaimError, PolicyError, SettlementError, YibaoError
+from yibao.dsl.errors import ClaimError, ClaimsUnsettled, PolicyError, SettlementError, YibaoError
 
 from .corpus import MUTANT_NAME, Corpus, Mutant
 from .policy_mutations import BINARY_NAME, DIR_NAME, EMPTY_NAME
@@ -99,6 +99,10 @@ def position_problem(err: YibaoError, lines_of: Callable[[str], int | None]) -> 
             return "ClaimError without issues"
         bad = [i for i in err.issues if not i.path]
         return f"ClaimError issue without a path: {bad[0].message[:80]}" if bad else None
+    if isinstance(err, ClaimsUnsettled):  # each claim at its row, each failure at its policy line
+        if not err.failures:
+            return "ClaimsUnsettled without failures"
+        return next(filter(None, (position_problem(e, lines_of) for _, e in err.failures)), None)
     if isinstance(err, SettlementError):
         located = re.match(r"^[^\n]*:\d+: ", str(err))
         return None if located else f"SettlementError without a line: {err}"[:200]
@@ -234,10 +238,11 @@ class Runner:
             columnar_module(policy)
         except ColumnarUnsupported:
             return
-        src = self.dir / "claims.jsonl"
+        src = self.dir / f"claims{mutant.suffix or '.jsonl'}"
         src.write_bytes(mutant.data if isinstance(mutant.data, bytes) else mutant.data.encode("utf-8"))
-        inputs = [("JSON lines", src, None), ("JSON lines in chunks of 2", src, 2)]
-        parquet = self._converted(src)
+        what = "Parquet" if src.suffix == ".parquet" else "JSON lines"
+        inputs = [(what, src, None), (f"{what} in chunks of 2", src, 2)]
+        parquet = self._converted(src) if src.suffix == ".jsonl" else None
         if parquet is not None:
             inputs.append(("Parquet", parquet, None))
         first: tuple | None = None
@@ -261,7 +266,6 @@ class Runner:
         import pyarrow.parquet as pq
 
         from yibao.batch import run
-        from yibao.dsl.errors import ClaimsUnsettled
 
         out = self.dir / "settled.parquet"
         try:
@@ -278,7 +282,7 @@ class Runner:
         """``yibao convert`` of the JSON lines to Parquet; None where the claims have no table's shape."""
         from yibao.formats import CHUNK, guess
 
-        out = self.dir / "claims.parquet"
+        out = self.dir / "converted.parquet"
         try:
             guess(out, None, reading=False).write(out, guess(src, None, reading=True).read(src, CHUNK))
         except ClaimError:
@@ -367,7 +371,7 @@ def save_mutant(outcome: Outcome, folder: Path) -> Path | None:
     key = outcome.key or (outcome.error, outcome.kind, 0)
     slug = re.sub(r"[^\w.-]+", "_", f"{outcome.kind}-{key[0]}-{Path(key[1]).name}-{key[2]}")[:120]
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = {"policy": ".yb", "claim": ".json", "batch": ".jsonl"}[m.target]
+    suffix = m.suffix or {"policy": ".yb", "claim": ".json", "batch": ".jsonl"}[m.target]
     path = folder / (slug + (".txt" if m.via == "api" else suffix))
     if path.exists():
         return None
