@@ -174,3 +174,19 @@ def test_a_column_that_cannot_be_read_is_an_issue_that_pickles_as_text() -> None
     phrase = err.value.issues[0].phrase
     assert all(isinstance(v, str | int) for _, v in phrase.args)
     assert pickle.loads(pickle.dumps(phrase)).en().startswith("column `age` (string) cannot be read as int16")
+
+
+@pytest.mark.parametrize("name", ["year_to_date", "paid"])
+def test_a_map_key_that_is_not_text_is_refused_at_its_path_as_the_validator_does(name: str) -> None:
+    """A key with an unpaired surrogate (JSON ``"\\ud800"``) fits no UTF-8 map column: refused when
+    converting, at its path, in the validator's words (it was an encoding error, a crash)."""
+    policy = load_policy(POLICIES / "jiujiang" / "resident_inpatient.yb")
+    claim = sample_policy_claims(policy, 1, seed=2)[0]
+    claim[name] = {**(claim.get(name) or {}), "\ud800": "1.00"}
+    with pytest.raises(ClaimError) as converting:
+        F.claims_to_table([("c.json", claim)])
+    with pytest.raises(ClaimError) as validating:
+        policy.claim(claim)
+    want = [i for i in validating.value.issues if "\\ud800" in i.path]
+    assert [(i.path, str(i.message)) for i in converting.value.issues] == \
+        [(f"c.json: {i.path}", str(i.message)) for i in want]
