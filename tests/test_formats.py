@@ -5,6 +5,7 @@ settlements to the fen; a field with values is read and checked; row groups of `
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,46 @@ def test_every_bad_claim_of_a_json_file_is_reported_whatever_the_chunks(tmp_path
     assert [p for p in paths if any(p.startswith(w) for w in where)] == paths
     assert all(any(p.startswith(w) for p in paths) for w in where), paths
     assert sum(seen) < 5
+
+
+@pytest.mark.parametrize("column", ["id", "lines", "date"])
+def test_a_parquet_text_that_is_not_utf8_is_refused_by_every_reader(tmp_path: Path, column: str) -> None:
+    """Arrow reads a Parquet string's bytes and a date's day count as they are: a text that is not
+    UTF-8 (a plain id, or a dictionary-encoded line name) or a day past 9999-12-31 is refused
+    naming its column, by both engines and by convert (the id was written into the settlements as
+    it came; the others crashed turning it into a str or a date)."""
+    policy = load_policy(POLICY)
+    claims = sorted(sample_policy_claims(policy, 3, seed=4), key=lambda c: c["person"]["id"])
+    table = F.claims_to_table((str(i), c) for i, c in enumerate(claims))
+    if column == "date":
+        days = pa.array([19000, 3_000_000, 19001], pa.int32()).cast(pa.date32())
+        table = table.set_column(table.schema.get_field_index("date"), "date", days)
+    elif column == "id":
+        ids = [i.encode() for i in table.column("id").to_pylist()]
+        ids[1] = b"\xff" + ids[1]
+        offsets = pa.array([0, *accumulate(map(len, ids))], pa.int32())
+        broken = pa.Array.from_buffers(pa.string(), 3, [None, offsets.buffers()[1],
+                                                        pa.py_buffer(b"".join(ids))])
+        table = table.set_column(0, "id", broken)
+    else:
+        lines = table.column("lines").combine_chunks()
+        child = lines.values
+        names = [n.encode() for n in child.field("name").to_pylist()]
+        names[0] = names[0][:1] + b"\xe6"
+        offsets = pa.array([0, *accumulate(map(len, names))], pa.int32())
+        broken = pa.Array.from_buffers(pa.string(), len(names), [None, offsets.buffers()[1],
+                                                                  pa.py_buffer(b"".join(names))])
+        fields = [broken if f.name == "name" else child.field(f.name) for f in child.type]
+        struct = pa.StructArray.from_arrays(fields, fields=list(child.type))
+        table = table.set_column(table.schema.get_field_index("lines"), "lines",
+                                 pa.ListArray.from_arrays(lines.offsets, struct))
+    path = tmp_path / "broken.parquet"
+    pq.write_table(table, path)
+    for args in (["batch", POLICY, path, "-o", tmp_path / "s.parquet"],
+                 ["batch", POLICY, path, "-o", tmp_path / "s.parquet", "--engine", "scalar"],
+                 ["convert", path, tmp_path / "back.jsonl"]):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        why = "holds a day outside the years 1 to 9999" if column == "date" else \
+            "holds text that is not UTF-8"
+        assert f"cannot read as Parquet: column `{column}` {why}" in result.output

@@ -1,6 +1,7 @@
 """``parquet_pages.dictionary_values``: a column chunk's possible values from its dictionary page,
 only when every data page is dictionary-encoded; None for anything else (the column is read).
-``every_value_present``: every slot of a chunk holds a value, by its definition levels."""
+``every_value_present``: every slot of a chunk holds a value, by its definition levels.
+``footer_chunks``: each column chunk's metadata as Arrow reads it, from the footer's own bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yibao.parquet_pages import dictionary_values, every_value_present
+from yibao.parquet_pages import dictionary_values, every_value_present, footer_chunks
 
 
 def _chunks(table: pa.Table, **options: Any) -> list[list[Any] | None]:
@@ -162,3 +163,44 @@ def test_a_corrupt_page_is_not_present() -> None:
         for byte in (0x00, 0xFF, 0x13):
             broken = data[:at] + bytes([byte]) + data[at + 1:]
             assert every_value_present(io.BytesIO(broken), column, 3, 1) in (True, False)
+
+
+_FACTS = ("file_path", "compression", "num_values", "total_compressed_size", "data_page_offset",
+          "has_dictionary_page", "dictionary_page_offset")
+
+
+@pytest.mark.parametrize("options", [
+    {"compression": "lz4"}, {"compression": "snappy", "use_dictionary": False},
+    {"compression": {"a": "zstd", "b": "none"}, "row_group_size": 3, "data_page_version": "2.0"},
+    {"compression": "gzip", "write_statistics": False, "column_encoding": {"a": "DELTA_BINARY_PACKED"},
+     "use_dictionary": ["b"]},
+])
+def test_the_footers_column_chunks_are_arrows(options: dict[str, Any]) -> None:
+    """Every row group's every column chunk, nested ones too: what Arrow's metadata says of it."""
+    table = pa.table({"a": pa.array(range(10), pa.int64()),
+                      "b": pa.array([None, *"abcdefghi"], pa.string()),
+                      "lines": pa.array([[{"x": i, "y": "t"}] * (i % 3) for i in range(10)])})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, **options)
+    meta = pq.ParquetFile(io.BytesIO(buf.getvalue())).metadata
+    chunks = footer_chunks(buf)
+    assert chunks is not None and len(chunks) == meta.num_row_groups
+    for g, group in enumerate(chunks):
+        assert len(group) == meta.num_columns
+        for i, facts in enumerate(group):
+            arrow = meta.row_group(g).column(i)
+            want = [getattr(arrow, k) for k in _FACTS]
+            want[0] = bool(want[0])
+            want[6] = want[6] if arrow.has_dictionary_page else 0
+            assert [getattr(facts, k) for k in _FACTS] == want, (g, i)
+
+
+def test_a_footer_this_module_does_not_read_is_none() -> None:
+    """Cut, not Parquet, a length past the file, or an encrypted footer's magic: None, no error."""
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"a": [1, 2]}), buf)
+    data = buf.getvalue()
+    length = int.from_bytes(data[-8:-4], "little")
+    for broken in (b"", b"PAR1", data[:-3], data[:-8] + b"\xff\xff\xff\x7fPAR1", data[:-4] + b"PARE",
+                   data[: -8 - length] + b"\x19" * length + data[-8:]):
+        assert footer_chunks(io.BytesIO(broken)) is None

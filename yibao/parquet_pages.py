@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -105,7 +106,7 @@ class _Compact:
         if kind == 8:
             self.skip(self.varint())
             return None
-        if kind in (9, 10):
+        if kind in (9, 10):  # a list or set: its items (each at least a byte, so a size is bounded)
             self.depth += 1
             if self.depth > _MAX_DEPTH:
                 raise _Bad
@@ -113,10 +114,14 @@ class _Compact:
             size, elem = head >> 4, head & 0x0F
             if size == 15:
                 size = self.varint()
-            for _ in range(size):
-                self.value(elem)
+            if size > len(self.data) - self.pos:
+                raise _Short
+            if elem in (1, 2):  # a list's booleans are a byte each (a field's are in its type nibble)
+                items = [self.byte() == 1 for _ in range(size)]
+            else:
+                items = [self.value(elem) for _ in range(size)]
             self.depth -= 1
-            return None
+            return items
         if kind == 11:
             size = self.varint()
             if size:
@@ -133,6 +138,67 @@ class _Compact:
         if n < 0 or self.pos + n > len(self.data):
             raise _Short
         self.pos += n
+
+
+@dataclass(frozen=True)
+class ChunkFacts:
+    """What this module reads of a column chunk's metadata, by the names of Arrow's
+    ``ColumnChunkMetaData`` (which ``dictionary_values`` and ``every_value_present`` also take)."""
+
+    file_path: bool  # its pages are in another file
+    compression: str  # Arrow's name of the codec; "?" for one this module does not know
+    num_values: int
+    total_compressed_size: int
+    data_page_offset: int
+    has_dictionary_page: bool
+    dictionary_page_offset: int
+
+
+# Thrift ``CompressionCodec`` → Arrow's name (Arrow calls LZ4_RAW "LZ4"; Hadoop's LZ4 is another)
+_CODEC_NAMES = {0: "UNCOMPRESSED", 1: "SNAPPY", 2: "GZIP", 3: "LZO", 4: "BROTLI", 5: "LZ4_HADOOP",
+                6: "ZSTD", 7: "LZ4"}
+_MAX_FOOTER = 64 << 20
+
+
+def footer_chunks(f: IO[bytes]) -> list[list[ChunkFacts]] | None:
+    """Each row group's column chunks, in leaf order, read from the file's footer by this module's
+    Thrift reader; None where the footer is not one it reads (encrypted, too large, malformed).
+
+    Arrow's own metadata objects are not used to probe: pyarrow builds a ``ColumnChunkMetaData``
+    without turning a C++ exception into a Python one, so a chunk whose metadata is corrupt (a
+    size statistics' level histogram of the wrong length) aborts the process (pyarrow 26), where
+    reading the column raises ``OSError``."""
+    try:
+        f.seek(0, 2)
+        size = f.tell()
+        if size < 12:
+            return None
+        f.seek(size - 8)
+        tail = f.read(8)
+        length = int.from_bytes(tail[:4], "little")
+        if tail[4:] != b"PAR1" or not 0 < length <= min(size - 12, _MAX_FOOTER):
+            return None
+        f.seek(size - 8 - length)
+        meta = _Compact(f.read(length)).read_struct()
+        groups = []
+        for group in meta.get(4) or []:
+            chunks = []
+            for chunk in group.get(1) if isinstance(group, dict) else ():
+                cmd = chunk.get(3) if isinstance(chunk, dict) else None
+                if not isinstance(cmd, dict):
+                    return None
+                ints = [cmd.get(k) for k in (4, 5, 7, 9)]
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
+                    return None
+                codec, values, compressed, data = ints
+                dictionary = cmd.get(11)
+                has = isinstance(dictionary, int) and not isinstance(dictionary, bool)
+                chunks.append(ChunkFacts(1 in chunk, _CODEC_NAMES.get(codec, "?"), values, compressed, data,
+                                         has, dictionary if has else 0))
+            groups.append(chunks)
+        return groups
+    except (_Bad, _Short, OSError, RecursionError):
+        return None
 
 
 def _header(f: IO[bytes], at: int, end: int) -> tuple[dict[int, Any], int]:
