@@ -17,15 +17,27 @@ from typing import Any
 
 from .claim_mutations import dump, mutate_tree
 from .corpus import Corpus, Mutant
-from .table_mutations import mutate_table
+from .table_mutations import corrupt_file, mutate_table
 
 BATCH_OPS = ("no_lines", "empty_lines_object", "out_of_order", "same_id", "null_person")
 
 
-def mutate_batch(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: bool = False) -> Mutant:
+def mutate_parquet(rng: random.Random, corpus: Corpus, index: int = 0) -> Mutant:
+    """A Parquet file of claims (``mutate_batch``'s, as a table) with its bytes broken."""
+    for _ in range(20):  # a file of claims that has a table's shape
+        base = mutate_batch(rng, corpus, index, table=True)
+        if base.suffix == ".parquet":
+            data, ops = corrupt_file(rng, base.data if isinstance(base.data, bytes) else b"")
+            return Mutant("parquet", index, base.origin, (*base.ops, *ops), data, ".parquet")
+    return Mutant("parquet", index, base.origin, base.ops, b"", ".parquet")
+
+
+def mutate_batch(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: bool = False,
+                 table: bool | None = None) -> Mutant:
     """Two to six claims of one policy's bundled claims, for one to three persons (sorted by id,
     any order of a person's claims), one or two of them mutated; maybe one change of the file's
-    own (a claim without lines, out of person order, an id twice, a person without an id)."""
+    own (a claim without lines, out of person order, an id twice, a person without an id). As JSON
+    lines, or as a Parquet table mutated further (``table``: always, never, or half the time)."""
     origin = rng.choice(sorted(corpus.claims))
     policy = corpus.claim_policy[origin]
     pool = corpus.claims_of(policy)
@@ -45,7 +57,8 @@ def mutate_batch(rng: random.Random, corpus: Corpus, index: int = 0, *, heavy: b
         ops.append(f"claim{i}:{what}")
     if rng.random() < 0.4:
         ops.append(_file_op(rng, claims))
-    if rng.random() < 0.5:  # the claims as a table, mutated as only a table can be, in Parquet
+    as_table = rng.random() < 0.5 if table is None else table
+    if as_table:  # the claims as a table, mutated as only a table can be, in Parquet
         rows = _rows(claims)
         if rows:
             data, more = mutate_table(rng, rows, corpus)

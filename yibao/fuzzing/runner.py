@@ -260,6 +260,25 @@ class Runner:
         if raised is not None:
             raise raised
 
+    def run_parquet(self, mutant: Mutant) -> None:
+        """``yibao batch`` of a broken Parquet file by either engine, and ``yibao convert`` of it to
+        JSON lines: each refuses it (or settles it) cleanly. The engines may differ here: the
+        columnar one does not decode a column it need not read. Raises the first refusal."""
+        from yibao.formats import CHUNK, guess
+
+        policy = self.policy(self.corpus.claim_policy[mutant.origin])
+        src = self.dir / "broken.parquet"
+        src.write_bytes(mutant.data if isinstance(mutant.data, bytes) else b"")
+        errors = [self._batch(policy, src, engine)[1] for engine in ("columnar", "scalar")]
+        out = self.dir / "broken.jsonl"
+        try:
+            guess(out, None, reading=False).write(out, guess(src, None, reading=True).read(src, CHUNK))
+        except ClaimError as err:
+            errors.append(err)
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
+
     def _batch(self, policy: Any, src: Path, engine: str, chunk: int | None = None) -> tuple[tuple, Any]:
         """What ``yibao batch`` makes of ``src``: the settlements as rows, or the refusal's class and
         each issue (or failure) it lists; and the refusal itself."""
@@ -300,7 +319,8 @@ class Runner:
         try:
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
             try:
-                paths = {"policy": self.run_policy, "claim": self.run_claim, "batch": self.run_batch}
+                paths = {"policy": self.run_policy, "claim": self.run_claim, "batch": self.run_batch,
+                         "parquet": self.run_parquet}
                 paths[mutant.target](mutant)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)

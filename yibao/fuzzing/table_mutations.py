@@ -5,6 +5,9 @@ end, a map key twice, a text column dictionary-encoded, decimal amounts, a colum
 The columnar reader checks such a table column by column and sends a row it flags to the scalar
 validator; the scalar engine validates every row. ``batch_mutations`` makes a file of claims and
 hands the table to ``mutate_table``; the runner holds both engines to the same outcome.
+
+``corrupt_file`` then breaks the file's bytes (the ``parquet`` target): a reader of it, Arrow's or
+``parquet_pages``' own of the page headers, must refuse it cleanly, never crash or hang.
 """
 
 from __future__ import annotations
@@ -151,3 +154,32 @@ def _retype(rng: random.Random, table: Any) -> tuple[Any, str]:
         return table.set_column(table.schema.get_field_index("lines"), "lines", out), "decimal_amounts"
     name = rng.choice(_NULLABLE)
     return table.drop_columns([name]), f"drop:{name}"
+
+
+def corrupt_file(rng: random.Random, data: bytes) -> tuple[bytes, list[str]]:
+    """One to three changes of a Parquet file's bytes, most where its structure is: the footer (the
+    last kilobytes), the page headers (a page starts after each column chunk's offset), the
+    magic; or a cut."""
+    b = bytearray(data)
+    ops = []
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        kind = rng.choice(("footer", "footer", "anywhere", "anywhere", "run", "cut", "magic", "length"))
+        n = len(b)
+        if n < 12:
+            break
+        if kind == "cut":
+            at = rng.randrange(4, n)
+            del b[at:]
+        elif kind == "magic":
+            at = rng.choice((0, n - 4))
+            b[at : at + 4] = rng.choice((b"PAR0", b"PARE", b"\0\0\0\0"))
+        elif kind == "length":  # the footer's length: too large, zero, negative
+            b[n - 8 : n - 4] = rng.choice((0, 1, n, n - 8, 2**31 - 1, 2**32 - 1)).to_bytes(4, "little")
+        elif kind == "run":
+            at, k = rng.randrange(n), rng.choice((4, 16, 64))
+            b[at : at + k] = bytes([rng.choice((0, 0xFF, rng.randrange(256)))]) * len(b[at : at + k])
+        else:
+            at = rng.randrange(max(4, n - 2048), n - 8) if kind == "footer" else rng.randrange(4, n)
+            b[at] = rng.choice((0, 0xFF, 0x7F, 0x80, b[at] ^ (1 << rng.randrange(8)), rng.randrange(256)))
+        ops.append(f"{kind}@{len(b)}")
+    return bytes(b), ops
