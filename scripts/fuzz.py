@@ -5,7 +5,8 @@
     .venv/bin/python scripts/fuzz.py --target batch -n 2000 --save /tmp/fuzz
 
 ``batch``: files of a few claims (some mutated) through ``yibao batch``, where the columnar engine
-must settle or refuse what the scalar one does.
+must settle or refuse what the scalar one does; ``parquet``: those files as Parquet with broken
+bytes, which every reader must refuse cleanly.
 
 Prints how many mutants were tried, accepted, rejected with a position, rejected without
 one, crashed and hung; one line per distinct crash (exception type, file, line of the

@@ -65,12 +65,20 @@ def test_mutated_claim_files_are_settled_alike_by_both_batch_engines(runner, ind
     assert_clean(runner, make_mutant("batch", 1, index, runner.corpus))
 
 
+@given(index=INDEX)
+@settings(SETTINGS, max_examples=40)
+def test_broken_parquet_claim_files_are_refused_cleanly(runner, index):
+    """A Parquet file of claims with its bytes broken: each engine, and convert, refuses it with a
+    reason or settles it; never a crash (the process aborting is a crash too)."""
+    assert_clean(runner, make_mutant("parquet", 1, index, runner.corpus))
+
+
 # ---------------------------------------------------------------------------- the oracle itself
 
 
 def test_mutants_are_reproducible_from_their_number():
     corpus = load_corpus()
-    for target in ("policy", "claim", "batch"):
+    for target in ("policy", "claim", "batch", "parquet"):
         assert make_mutant(target, 7, 42, corpus) == make_mutant(target, 7, 42, corpus)
         assert make_mutant(target, 7, 42, corpus) != make_mutant(target, 7, 43, corpus)
 
