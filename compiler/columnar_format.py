@@ -58,10 +58,10 @@ def _fen(c: C._Collector, raw: Any, path: str, limit: int = C.MAX_AMOUNT_FEN) ->
 
 
 def _map_key(c: C._Collector, name: str, key: Any) -> bool:
-    """Whether a key of ``year_to_date`` or ``paid`` can be a map column's key: text, as the claim
-    validator holds it (an unpaired surrogate, which no UTF-8 column holds, or too long: refused
-    at its path, as ``Policy.claim`` would)."""
-    problem = C._text_issue(key, C.MAX_CODE_CHARS) if isinstance(key, str) else P("not text")
+    """Whether a key of ``year_to_date`` or ``paid`` can be a map column's key: text the claim
+    validator keeps (an unpaired surrogate, which no UTF-8 column holds, or too long: refused at
+    its path, as ``Policy.claim`` would)."""
+    problem = C._text_issue(str(key), C.MAX_CODE_CHARS)
     if problem is not None:
         c.add(C._join(name, C._key_text(str(key))), P("key: {problem}", problem=problem))
     return problem is None
@@ -136,14 +136,14 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
                     c.add("year_to_date.year", P("must be a year such as 2024"))
                 continue
             if _map_key(c, "year_to_date", key):
-                items.append((key, _fen(c, value, C._join("year_to_date", C._key_text(key)))))
+                items.append((str(key), _fen(c, value, C._join("year_to_date", C._key_text(str(key))))))
         row["year_to_date"] = items
     elif ytd is not None:
         c.add("year_to_date", P("must be an object of accumulator → amount"))
     paid = data.get("paid")
     row["paid"] = None
     if C._is_map(paid):
-        row["paid"] = [(k, _fen(c, v, C._join("paid", C._key_text(k)))) for k, v in paid.items()
+        row["paid"] = [(str(k), _fen(c, v, C._join("paid", C._key_text(str(k))))) for k, v in paid.items()
                        if _map_key(c, "paid", k)]
     elif paid is not None:
         c.add("paid", P("must be an object of layer → amount it paid"))

@@ -128,7 +128,17 @@ def _retype(rng: random.Random, table: Any) -> tuple[Any, str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    kind = rng.choice(("dictionary", "dictionary", "decimal", "drop"))
+    kind = rng.choice(("dictionary", "dictionary", "decimal", "drop", "cast", "cast"))
+    if kind == "cast":  # a column of another type than the claim table's: cast exactly, or refused
+        name, to = rng.choice((("age", pa.int64()), ("age", pa.string()), ("admission_no", pa.int8()),
+                               ("date", pa.timestamp("s")), ("date", pa.string()), ("id", pa.large_string()),
+                               ("person_id", pa.int64()), ("ytd_year", pa.float64()),
+                               ("ytd_month", pa.int64()), ("scheme", pa.binary())))
+        try:
+            col = table.column(name).cast(to)
+        except (pa.ArrowException, ValueError):
+            return table, f"cast_failed:{name}"
+        return table.set_column(table.schema.get_field_index(name), name, col), f"cast:{name}:{to}"
     if kind == "dictionary":
         name = rng.choice((*_ENUMS, "id", "person_id"))
         col = table.column(name).combine_chunks()
