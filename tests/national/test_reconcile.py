@@ -157,3 +157,32 @@ def test_a_progress_bar_leaves_the_report_as_it_was(sampled, platform_policy):
     barred = CliRunner().invoke(main, ["reconcile", str(POLICY), str(data), "--json", "--progress"])
     assert barred.exit_code == plain.exit_code == 0
     assert json.loads(barred.stdout) == json.loads(plain.stdout)
+
+
+def test_an_empty_mdtrtinfo_or_a_code_that_is_not_text_is_rejected_at_its_path(visit, area, platform_policy):
+    """An empty ``mdtrtinfo`` was rejected with no reason; a code with an unpaired surrogate (JSON
+    ``"\\ud800"``) was taken as it was and crashed the report that printed it. Both are rejected at
+    their paths, and the report (text and JSON) can be printed."""
+    import copy
+
+    from yibao.national import PolicyNeeds, settlement_shapes, to_claim
+    from yibao.national.reconcile import describe
+
+    s = platform_policy.settle(to_claim(visit, area, PolicyNeeds.of(platform_policy)), trace=True)
+    visit.update(settlement_shapes(s, area))  # the platform's figures, as it would send them
+    empty = copy.deepcopy(visit)
+    empty["mdtrtinfo"] = {}
+    r = reconcile_visit(platform_policy, area, empty, "v.json")
+    assert r.status == "rejected" and [i.path for i in r.issues] == ["mdtrtinfo.endtime"]
+    for where in ("mdtrtinfo", "setldetail"):
+        broken = copy.deepcopy(visit)
+        if where == "mdtrtinfo":
+            broken["mdtrtinfo"]["psn_no"] = "\udfff\ud800"
+        else:
+            broken["setldetail"][0]["fund_pay_type"] = "\ud800"
+        r = reconcile_visit(platform_policy, area, broken, "v.json")
+        assert r.status == "rejected", r
+        assert any("unpaired surrogate" in i.message for i in r.issues), r.issues
+        for lang in ("en", "zh"):
+            describe(r, lang).encode("utf-8")
+        json.dumps(r.to_dict(), ensure_ascii=False).encode("utf-8")

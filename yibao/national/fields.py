@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from yibao.compiler.claims import _Collector, _show
+from yibao.compiler.claims import _Collector, _show, _text_issue
 from yibao.dsl.phrase import P
 
 MAX_CODE = 50  # C50 and shorter code fields; a longer value is refused rather than cut
@@ -61,8 +61,9 @@ def _code(
         c.add(f"{path}.{key}", P("must be a string, not {value}", value=_show(raw)))
         return None
     text = str(raw)
-    if len(text) > limit:
-        c.add(f"{path}.{key}", P("{n} characters; at most {max}", n=len(text), max=limit))
+    problem = _text_issue(text, limit)  # too long, or an unpaired surrogate (no output could show it)
+    if problem is not None:
+        c.add(f"{path}.{key}", problem)
         return None
     return text
 

@@ -348,7 +348,8 @@ def to_claim(
         raise c.error(source, what="visit")
     c.unknown_keys(visit, VISIT_KEYS, "")
     info = _obj(c, visit.get("mdtrtinfo"), "mdtrtinfo")
-    day = _day(c, info, "endtime", "mdtrtinfo") if info else None
+    # an empty mdtrtinfo has no endtime (required); one that is not an object is an issue already
+    day = _day(c, info, "endtime", "mdtrtinfo") if isinstance(visit.get("mdtrtinfo"), Mapping) else None
     v = area.version(day) if day is not None else None
     if day is not None and v is None:
         c.add(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from yibao.compiler.claims import _Collector
+from yibao.compiler.claims import _Collector, _key_text
 from yibao.compiler.loader import Policy
 from yibao.compiler.text_width import pad
 from yibao.dsl.errors import ClaimError, ClaimIssue, SettlementError, YibaoError
@@ -162,8 +162,10 @@ def first_step(
 def reconcile_visit(policy: Policy, area: Area, data: Any, source: str = "") -> VisitResult:
     """Recompute one platform visit under ``policy`` and compare it with what the platform paid."""
     info = data.get("mdtrtinfo") if isinstance(data, Mapping) else None
-    visit_id = str(info.get("mdtrt_id", "")) if isinstance(info, Mapping) else ""
-    person = str(info.get("psn_no", "")) if isinstance(info, Mapping) else ""
+    # as the report shows them: a text with an unpaired surrogate, which nothing could print or
+    # write as UTF-8, escaped; a long one cut (the visit is rejected for either, at its path)
+    visit_id = _key_text(str(info.get("mdtrt_id", ""))) if isinstance(info, Mapping) else ""
+    person = _key_text(str(info.get("psn_no", ""))) if isinstance(info, Mapping) else ""
     result = VisitResult(source, visit_id, person, "rejected")
     try:
         claim = to_claim(data, area, PolicyNeeds.of(policy), source)
