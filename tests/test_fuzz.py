@@ -73,12 +73,20 @@ def test_broken_parquet_claim_files_are_refused_cleanly(runner, index):
     assert_clean(runner, make_mutant("parquet", 1, index, runner.corpus))
 
 
+@given(index=INDEX)
+@settings(SETTINGS, max_examples=80)
+def test_mutated_national_visits_are_reconciled_or_rejected_with_a_path(runner, index):
+    """A visit in the platform's shapes made from a bundled claim, mutated: reconciled (matched or
+    differing) or rejected with its issues' paths, the report printable, never a crash."""
+    assert_clean(runner, make_mutant("national", 1, index, runner.corpus))
+
+
 # ---------------------------------------------------------------------------- the oracle itself
 
 
 def test_mutants_are_reproducible_from_their_number():
     corpus = load_corpus()
-    for target in ("policy", "claim", "batch", "parquet"):
+    for target in ("policy", "claim", "batch", "parquet", "national"):
         assert make_mutant(target, 7, 42, corpus) == make_mutant(target, 7, 42, corpus)
         assert make_mutant(target, 7, 42, corpus) != make_mutant(target, 7, 43, corpus)
 

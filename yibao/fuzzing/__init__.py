@@ -22,14 +22,15 @@ import random
 from .batch_mutations import mutate_batch, mutate_parquet
 from .claim_mutations import Pairs, Raw, dump, mutate_claim
 from .corpus import KINDS, MUTANT_NAME, TARGETS, Corpus, Mutant, bundled_root, load_corpus, policy_of_claim
+from .national_mutations import mutate_national
 from .policy_mutations import EXPENSIVE, POLICY_OPS, mutate_policy
 from .runner import Hung, Outcome, Runner, cpu_count, hang_key, position_problem, save_mutant
 
 __all__ = [
     "EXPENSIVE", "KINDS", "MUTANT_NAME", "POLICY_OPS", "TARGETS", "Corpus", "Hung", "Mutant", "Outcome",
     "Pairs", "Raw", "Runner", "bundled_root", "cpu_count", "dump", "hang_key", "load_corpus", "make_mutant",
-    "mutate_batch", "mutate_claim", "mutate_parquet", "mutate_policy", "policy_of_claim", "position_problem",
-    "save_mutant",
+    "mutate_batch", "mutate_claim", "mutate_national", "mutate_parquet", "mutate_policy", "policy_of_claim",
+    "position_problem", "save_mutant",
 ]
 
 
@@ -45,4 +46,6 @@ def make_mutant(target: str, seed: int, index: int, corpus: Corpus, *, heavy: bo
         return mutate_batch(rng, corpus, index)
     if target == "parquet":
         return mutate_parquet(rng, corpus, index)
+    if target == "national":
+        return mutate_national(rng, corpus, index)
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")

@@ -279,6 +279,42 @@ class Runner:
         if first is not None:
             raise first
 
+    def run_national(self, mutant: Mutant) -> None:
+        """``yibao reconcile POLICY VISITS`` and the national settle of ``yibao serve``: each visit is
+        matched, differs or is rejected with its issues at their paths (the report in both
+        languages made), and settling it gives the platform's shapes or a refusal. Raises the
+        first refusal."""
+        from yibao.national.convert import settle_national
+        from yibao.national.reconcile import describe, read_visits, reconcile_visit
+
+        from .national_mutations import policy_and_area
+
+        found = policy_and_area(self.corpus.root, self.corpus.claim_policy[mutant.origin])
+        if found is None:
+            return
+        policy, area = found
+        path = self.dir / "visit.json"
+        path.write_bytes(mutant.data if isinstance(mutant.data, bytes) else b"")
+        first: YibaoError | None = None
+        for source, data, _size in read_visits(path):
+            if isinstance(data, ClaimError):
+                first = first or data
+                continue
+            result = reconcile_visit(policy, area, data, source)
+            if result.status == "rejected" and not result.issues:
+                raise AssertionError("yibao reconcile: a visit rejected without an issue")
+            if any(not i.path for i in result.issues):
+                raise AssertionError(f"yibao reconcile: an issue without a path: {result.issues}")
+            for lang in ("en", "zh"):  # the text report and the --json one must be printable
+                describe(result, lang).encode("utf-8")
+            json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+            try:
+                settle_national(policy, area, data, source)
+            except YibaoError as err:
+                first = first or err
+        if first is not None:
+            raise first
+
     def _batch(self, policy: Any, src: Path, engine: str, chunk: int | None = None) -> tuple[tuple, Any]:
         """What ``yibao batch`` makes of ``src``: the settlements as rows, or the refusal's class and
         each issue (or failure) it lists; and the refusal itself."""
@@ -320,7 +356,7 @@ class Runner:
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
             try:
                 paths = {"policy": self.run_policy, "claim": self.run_claim, "batch": self.run_batch,
-                         "parquet": self.run_parquet}
+                         "parquet": self.run_parquet, "national": self.run_national}
                 paths[mutant.target](mutant)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
