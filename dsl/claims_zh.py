@@ -69,6 +69,8 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("cannot read as Parquet: {reason}", "无法按 Parquet 读取：{reason}"),
     ("cannot read as Parquet: column `{name}` holds text that is not UTF-8",
      "无法按 Parquet 读取：列 `{name}` 含有不是 UTF-8 的文本"),
+    ("cannot read as Parquet: column `{name}` holds an index past its dictionary",
+     "无法按 Parquet 读取：列 `{name}` 含有超出其字典的索引"),
     ("cannot read as Parquet: column `{name}` holds a day outside the years 1 to 9999",
      "无法按 Parquet 读取：列 `{name}` 含有公元 1 年至 9999 年以外的日期"),
     ("no claim files (*.json) in this folder", "此文件夹中没有结算单文件（*.json）"),

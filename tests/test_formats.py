@@ -330,7 +330,7 @@ def test_a_parquet_text_that_is_not_utf8_is_refused_by_every_reader(tmp_path: Pa
        st.booleans(), st.booleans())
 def test_a_string_array_is_utf8_exactly_where_its_texts_decode(raw: list[bytes], skip: int, cut: int,
                                                                large: bool, nested: bool) -> None:
-    """``formats._utf8``: the bytes its slice spans (the ASCII test first, Arrow's check after), in a
+    """``formats._flaw``: the bytes its slice spans (the ASCII test first, Arrow's check after), in a
     list or not, are what decide: a bad text outside the slice does not count."""
     offsets = pa.array([0, *accumulate(map(len, raw))], pa.int64() if large else pa.int32())
     kind = pa.large_string() if large else pa.string()
@@ -345,4 +345,22 @@ def test_a_string_array_is_utf8_exactly_where_its_texts_decode(raw: list[bytes],
             want = False
     if nested:
         arr = pa.ListArray.from_arrays(pa.array([0, len(arr)], pa.int32()), arr)
-    assert formats._utf8(arr) == want
+    assert (formats._flaw(arr) is None) == want
+
+
+
+@pytest.mark.parametrize("index", [0, 2, -1, 3])
+def test_a_dictionary_index_past_its_dictionary_is_a_flaw(index: int) -> None:
+    """A corrupt page can give a dictionary column an index past its dictionary, which Arrow reads
+    as it is: a flaw, also in a list; a null's slot may hold any index."""
+    words = pa.array(["A", "B", "C"])
+    arr = pa.DictionaryArray.from_buffers(pa.dictionary(pa.int32(), pa.string()), 2,
+                                          [None, pa.array([1, index], pa.int32()).buffers()[1]], words)
+    ok = 0 <= index < 3
+    assert (formats._flaw(arr) is None) == ok
+    nested = pa.ListArray.from_arrays(pa.array([0, 2], pa.int32()), arr)
+    assert (formats._flaw(nested) is None) == ok
+    null = pa.DictionaryArray.from_buffers(pa.dictionary(pa.int32(), pa.string()), 2,
+                                           [pa.array([True, False]).buffers()[1],
+                                            pa.array([1, index], pa.int32()).buffers()[1]], words)
+    assert formats._flaw(null) is None
