@@ -160,9 +160,9 @@ def test_a_progress_bar_leaves_the_report_as_it_was(sampled, platform_policy):
 
 
 def test_an_empty_mdtrtinfo_or_a_code_that_is_not_text_is_rejected_at_its_path(visit, area, platform_policy):
-    """An empty ``mdtrtinfo`` was rejected with no reason; a code with an unpaired surrogate (JSON
-    ``"\\ud800"``) was taken as it was and crashed the report that printed it. Both are rejected at
-    their paths, and the report (text and JSON) can be printed."""
+    """An empty ``mdtrtinfo`` was rejected with no reason, an empty ``setlinfo`` crashed; a code with
+    an unpaired surrogate (JSON ``"\\ud800"``) was taken as it was and crashed the report that
+    printed it. Each is rejected at its path, and the report (text and JSON) can be printed."""
     import copy
 
     from yibao.national import PolicyNeeds, settlement_shapes, to_claim
@@ -174,6 +174,10 @@ def test_an_empty_mdtrtinfo_or_a_code_that_is_not_text_is_rejected_at_its_path(v
     empty["mdtrtinfo"] = {}
     r = reconcile_visit(platform_policy, area, empty, "v.json")
     assert r.status == "rejected" and [i.path for i in r.issues] == ["mdtrtinfo.endtime"]
+    empty = copy.deepcopy(visit)
+    empty["setlinfo"] = {}  # was a KeyError: an empty object read as no figures, unchecked
+    r = reconcile_visit(platform_policy, area, empty, "v.json")
+    assert r.status == "rejected" and [i.path for i in r.issues] == ["setlinfo.medfee_sumamt"]
     for where in ("mdtrtinfo", "setldetail"):
         broken = copy.deepcopy(visit)
         if where == "mdtrtinfo":

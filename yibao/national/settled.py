@@ -3,6 +3,7 @@ policy's ``given`` layers: amounts in fen, its identities checked, local fund co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from yibao.compiler.claims import _Collector
@@ -17,7 +18,7 @@ def read_setlinfo(c: _Collector, raw: Any, path: str = "setlinfo") -> dict[str, 
     """The platform's settlement figures (fen), checked: the funds add up to fund_pay_sumamt, and
     fund_pay_sumamt + psn_part_amt + hosp_part_amt to medfee_sumamt."""
     obj = _obj(c, raw, path)
-    if not obj:
+    if not isinstance(raw, Mapping):  # missing or not an object: _obj said so
         return {}
     out: dict[str, int] = {}
     for key in SETLINFO_AMOUNTS:
