@@ -278,3 +278,26 @@ def test_a_map_key_twice_in_a_claim_table_is_refused_by_both_engines_and_by_conv
     result = run("convert", parquet, tmp_path / "back.jsonl")
     assert result.exit_code == 1 and "row 1: year_to_date.basic.paid: duplicate key" in result.output
     assert not (tmp_path / "back.jsonl").exists()
+
+
+def test_person_ids_stored_dictionary_encoded_are_sorted_and_checked(tmp_path: Path) -> None:
+    """A file whose writer kept ``person_id`` as an Arrow dictionary column reads back so; Arrow's
+    comparisons do not take it (--sort and ``yibao diff`` of a small file crashed): decoded first."""
+    policy = load_policy(POLICY)
+    data = sample_policy_claims(policy, 6, seed=8)
+    for i, c in enumerate(data):
+        c["person"]["id"] = f"P{(5 - i) // 2}"  # out of order
+    table = F.claims_to_table((str(i), c) for i, c in enumerate(data))
+    at = table.schema.get_field_index("person_id")
+    table = table.set_column(at, "person_id", pc.dictionary_encode(table.column("person_id")))
+    parquet = tmp_path / "dictionary.parquet"
+    pq.write_table(table, parquet)
+    assert pa.types.is_dictionary(pq.read_table(parquet).schema.field("person_id").type)
+    sorted_out = tmp_path / "s.parquet"
+    assert run("batch", POLICY, parquet, "-o", sorted_out, "--sort").exit_code == 0
+    got = pq.read_table(sorted_out).column("person_id").to_pylist()
+    assert got == sorted(c["person"]["id"] for c in data)
+    result = run("batch", POLICY, parquet, "-o", tmp_path / "t.parquet")
+    assert result.exit_code == 1 and "claims must be sorted by person id" in result.output
+    result = run("diff", POLICY, POLICY, parquet)
+    assert result.exit_code == 0, result.output

@@ -322,3 +322,18 @@ def test_claims_the_claim_table_cannot_hold_are_read_as_json(tmp_path: Path) -> 
     assert reports[lines]["payers"] == reports[folder]["payers"] == reports[held]["payers"]
     assert reports[lines]["refused"]["both"] == 1  # not a claim: counted, as before
     assert "note:" not in run("diff", str(monthly), str(monthly), "--claims", str(held)).output  # streamed
+
+
+def test_diff_of_json_lines_that_are_not_utf8_is_refused_at_the_line(tmp_path):
+    """The whole-file reading ``yibao diff`` falls back to read JSON lines as text that might not
+    decode (a UnicodeDecodeError, exit 3): they are read as a claim file's bytes, refused at the line."""
+    from click.testing import CliRunner
+
+    from yibao.cli import main
+
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"id": "a", "lines": []}\n{"id": "\xed\xa0\x80"}\n')
+    policy = "policies/jiujiang/resident_inpatient.yb"
+    result = CliRunner().invoke(main, ["diff", policy, policy, str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:2" in result.output

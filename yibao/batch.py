@@ -88,8 +88,7 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         seen += n
         if n == 0:
             continue
-        ids = F.single(t.column("person_id"))
-        ids = ids.fill_null("") if ids.null_count else ids
+        ids = _person_ids(t)
         if rows is None:  # sorted by person id: checked in Arrow, without Python strings
             _check_sorted(ids, last_person, here, source)
         last = ids[n - 1].as_py()
@@ -108,6 +107,15 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         carry, carry_rows = [t.slice(n - tail)], [here[n - tail :]]
     if carry:
         yield Chunk(F.concat_claims(carry), np.concatenate(carry_rows))
+
+
+def _person_ids(table: pa.Table, missing: str | None = "") -> pa.Array:
+    """The person ids as plain texts to compare and sort (a file may hold them dictionary-encoded,
+    which Arrow's comparisons do not take), a missing one as ``missing`` (None: left null)."""
+    ids = F.single(table.column("person_id"))
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.dictionary_decode()
+    return ids.fill_null(missing) if ids.null_count and missing is not None else ids
 
 
 def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, source: str | None) -> None:
@@ -131,10 +139,9 @@ def _sorted(tables: Iterable[pa.Table], chunk: int) -> tuple[Iterator[pa.Table],
     whole = list(tables)
     table = F.concat_claims(whole) if whole else pa.table({"person_id": pa.array([], pa.string())})
     n = table.num_rows
-    ids = F.single(table.column("person_id")) if n else pa.array([], pa.string())
-    ids = ids.fill_null("") if ids.null_count else ids
+    ids = _person_ids(table) if n else pa.array([], pa.string())
     if n > 1 and pc.any(pc.less(ids.slice(1), ids.slice(0, n - 1))).as_py():
-        order = pc.sort_indices(table, sort_keys=[("person_id", "ascending")])  # stable
+        order = pc.sort_indices(_person_ids(table, missing=None))  # stable; a missing id last
         rows = np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
         table = table.take(order)
     else:  # sorted already: a vectorised test instead of a sort and a copy

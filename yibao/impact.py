@@ -42,11 +42,15 @@ def _drop_nulls(value: Any) -> Any:
 def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
     import pyarrow.parquet as pq
 
+    from yibao.formats import checked_batch
+
     try:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for a file that is not Parquet
         raise ClaimError([ClaimIssue("$", P("cannot read as Parquet: {reason}", reason=str(err)))],
                          str(path)) from None
+    for batch in table.to_batches():  # texts, dictionary indices, dates as a claim can hold them
+        checked_batch(batch, path)
     if "person_id" in table.column_names:  # the columnar schema (docs/columnar.md)
         from yibao.compiler.columnar_format import table_to_claims
 
@@ -68,16 +72,16 @@ def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
 
 
 def _jsonl_claims(path: Path) -> Iterator[tuple[str, Any]]:
-    with path.open(encoding="utf-8-sig") as f:
+    """Each line's claim, read as a claim file's bytes are (``decode_json``: UTF-8 or refused at
+    its line, repeated keys, NaN, depth), not as text that may not decode."""
+    from yibao.compiler.json_input import decode_json
+
+    with path.open("rb") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            try:
-                yield f"{path}:{n}", json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ClaimError([ClaimIssue("$", P("not valid JSON: {reason}",
-                                                    reason=f"{err.msg} at column {err.colno}"))],
-                                 f"{path}:{n}") from None
+            where = f"{path}:{n}"
+            yield where, decode_json(line, where)  # a byte-order mark allowed, as in a claim file
 
 
 def read_claims(path: str | Path) -> Iterator[tuple[str, Any]]:
