@@ -257,8 +257,32 @@ class Runner:
                 first, raised = want, err
             elif (want[0] == "settled" or first[0] == "settled") and want != first:
                 raise AssertionError(f"yibao batch, {how}: {_brief(want)}; as JSON lines: {_brief(first)}")
+        self._diff_alike(policy, src)
         if raised is not None:
             raise raised
+
+    def _diff_alike(self, policy: Any, src: Path) -> None:
+        """``yibao diff POLICY POLICY CLAIMS`` by either engine: the same report (nothing changes
+        when a policy replaces itself), or the same refusal."""
+        import json
+
+        from yibao.impact_run import diff_path
+
+        reports = []
+        for engine in ("columnar", "scalar"):
+            try:
+                impact, _notes = diff_path(policy, policy, src, chunk=65_536, engine=engine)
+            except YibaoError as err:
+                reports.append(f"refused: {type(err).__name__}: {err}")
+                continue
+            if impact.changed:
+                raise AssertionError(f"yibao diff --engine {engine}: {impact.changed} claims change when "
+                                     "a policy replaces itself")
+            impact.format("en").encode("utf-8")
+            reports.append(json.dumps(impact.to_dict(), sort_keys=True, ensure_ascii=False))
+        if reports[0] != reports[1]:
+            raise AssertionError(f"yibao diff: the columnar engine reports {reports[0][:300]}, the scalar "
+                                 f"engine {reports[1][:300]}")
 
     def run_parquet(self, mutant: Mutant) -> None:
         """``yibao batch`` of a broken Parquet file by either engine, and ``yibao convert`` of it to
