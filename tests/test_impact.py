@@ -337,3 +337,37 @@ def test_diff_of_json_lines_that_are_not_utf8_is_refused_at_the_line(tmp_path):
     result = CliRunner().invoke(main, ["diff", policy, policy, str(path)])
     assert result.exit_code == 1, result.output
     assert f"{path}:2" in result.output
+
+
+def test_diff_by_either_engine_of_person_ids_held_dictionary_encoded(tmp_path):
+    """A file whose person ids are an Arrow dictionary column reads back with the file's dictionary
+    in every chunk: the columnar engine counted the chunk's persons by that dictionary, so a chunk
+    of two claims of one person, with two ids in the dictionary, was settled as two persons (the
+    second claim's year_to_date not carried)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+    from yibao.compiler import columnar_format as F
+    from yibao.compiler.loader import load_policy
+
+    from yibao.cli import main
+    from yibao.sampling import sample_policy_claims
+
+    policy_path = "policies/jiujiang/resident_inpatient.yb"
+    data = sample_policy_claims(load_policy(policy_path), 8, seed=3)
+    for i, c in enumerate(data):
+        c["person"]["id"] = f"P{i // 6}"  # six claims of P0, then a chunk of P1's two
+        c["date"] = f"2024-0{i % 6 + 1}-10"  # in one year: each claim's year_to_date the one before's
+        c.pop("year_to_date", None)
+    table = F.claims_to_table((str(i), c) for i, c in enumerate(data))
+    at = table.schema.get_field_index("person_id")
+    path = tmp_path / "dictionary.parquet"
+    pq.write_table(table.set_column(at, "person_id", pc.dictionary_encode(table.column("person_id"))), path,
+                   row_group_size=3)
+    reports = {}
+    for engine in ("columnar", "scalar"):
+        result = CliRunner().invoke(main, ["diff", policy_path, policy_path, str(path), "--json",
+                                           "--engine", engine])
+        assert result.exit_code == 0, result.output
+        reports[engine] = json.loads(result.output)
+    assert reports["columnar"]["payers"] == reports["scalar"]["payers"]
