@@ -371,3 +371,20 @@ def test_diff_by_either_engine_of_person_ids_held_dictionary_encoded(tmp_path):
         assert result.exit_code == 0, result.output
         reports[engine] = json.loads(result.output)
     assert reports["columnar"]["payers"] == reports["scalar"]["payers"]
+
+
+def test_a_refused_claims_id_that_is_not_text_is_shown_escaped(tmp_path):
+    """A claim refused for an id with an unpaired surrogate is listed by that id: escaped, so the
+    report prints (it was a UnicodeEncodeError writing the text report)."""
+    from click.testing import CliRunner
+
+    from yibao.cli import main
+
+    policy = "policies/jiujiang/resident_inpatient.yb"
+    good = json.loads(Path("policies/jiujiang/claims/level2_local.json").read_text(encoding="utf-8"))
+    bad = dict(good, id="\ud800")
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", policy, policy, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\\ud800" in result.output

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from yibao.compiler import columnar_format as F
+from yibao.compiler.claims import _key_text
 from yibao.compiler.constructs import PERIODS, drop_period, period_of
 from yibao.dsl.errors import ClaimError, YibaoError
 from yibao.impact import ClaimChange, Group, Impact, Refusal, first_difference, read_claims
@@ -178,7 +179,8 @@ def _scalar_chunk(tally: Tally, old: Any, new: Any, items: Items, source: Callab
             if a is None or b is None:
                 side = "both" if a is None and b is None else ("old" if a is None else "new")
                 ident = data.get("id", "?") if isinstance(data, dict) else "?"
-                tally.refuse(row, Refusal(str(ident), source(row), side, a_err or b_err or ""))
+                # the id as the report can print it (a refused claim's may be any text)
+                tally.refuse(row, Refusal(_key_text(str(ident)), source(row), side, a_err or b_err or ""))
             else:
                 settled.append((row, a, b, group))
     settled.sort(key=lambda x: x[0])
