@@ -402,8 +402,17 @@ def _normalise_lines(col: pa.Array) -> pa.Array:
     types = [pa.field(f.name, a.type) for f, a in zip(LINE_TYPE, fields, strict=True)]
     mask = child.is_null() if child.null_count else None
     struct = pa.StructArray.from_arrays(fields, fields=types, mask=mask)
-    return pa.ListArray.from_arrays(col.offsets, struct, type=pa.list_(struct.type),
+    return pa.ListArray.from_arrays(_offsets(col), struct, type=pa.list_(struct.type),
                                     mask=col.is_null() if col.null_count else None)
+
+
+def _offsets(col: pa.Array) -> pa.Array:
+    """A list or map column's offsets, for ``from_arrays`` with a mask: Arrow takes a mask only
+    with offsets that are not a slice, which a chunk's column (a slice of a batch) has."""
+    offsets = col.offsets
+    if offsets.offset:  # a copy of n + 1 ints
+        return pa.array(offsets.to_numpy(zero_copy_only=False), offsets.type)
+    return offsets
 
 
 def _normalise_map(col: pa.Array) -> pa.Array:
@@ -414,7 +423,7 @@ def _normalise_map(col: pa.Array) -> pa.Array:
     if col.type.item_type == pa.int64() and pa.types.is_dictionary(keys) and keys.value_type == pa.string():
         return col  # keys read dictionary-encoded (``formats``): the same texts
     values = fen_array(col.items)
-    return pa.MapArray.from_arrays(col.offsets, _cast(col.keys, pa.string()), values, mask=col.is_null()) \
+    return pa.MapArray.from_arrays(_offsets(col), _cast(col.keys, pa.string()), values, mask=col.is_null()) \
         if hasattr(pa.MapArray, "from_arrays") else col.cast(target)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from yibao.compiler import columnar_format as F
 from yibao.compiler.columnar_read import read_batch
@@ -190,3 +191,25 @@ def test_a_map_key_that_is_not_text_is_refused_at_its_path_as_the_validator_does
     want = [i for i in validating.value.issues if "\\ud800" in i.path]
     assert [(i.path, str(i.message)) for i in converting.value.issues] == \
         [(f"c.json: {i.path}", str(i.message)) for i in want]
+
+
+def test_a_sliced_chunk_with_a_null_list_normalises_as_the_whole_table() -> None:
+    """A chunk is a slice of a batch; Arrow builds a list (or map) column with a null only from
+    offsets that are not a slice ("Null bitmap with offsets slice not supported": a refusal of the
+    whole column, where its row's own issue was due). The slice normalises to the whole's rows."""
+    policy = _policy(JIUJIANG)
+    table = _table(sample_policy_claims(policy, 5, seed=6))
+    lines = table.column("lines").combine_chunks()
+    keep = pa.array([True, True, True, False, True])
+    fewer = pa.StructArray.from_arrays([lines.values.field(k) for k in ("code", "category", "amount")],
+                                       names=["code", "category", "amount"])
+    table = table.set_column(table.schema.get_field_index("lines"), "lines",
+                             pa.ListArray.from_arrays(lines.offsets, fewer, mask=pc.invert(keep)))
+    ytd = table.column("year_to_date").combine_chunks()
+    table = table.set_column(table.schema.get_field_index("year_to_date"), "year_to_date",
+                             pa.MapArray.from_arrays(ytd.offsets, ytd.keys.dictionary_encode(), ytd.items,
+                                                     mask=pc.invert(keep)))
+    whole = F.normalise(table)
+    for start in range(1, 4):
+        part = F.normalise(table.slice(start, 2))
+        assert part.to_pylist() == whole.slice(start, 2).to_pylist()
