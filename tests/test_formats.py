@@ -14,8 +14,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from yibao.compiler import columnar_format as F
 from yibao.compiler.columnar_read import unread_line_fields
 from yibao.compiler.loader import load_policy
@@ -323,44 +321,3 @@ def test_a_parquet_text_that_is_not_utf8_is_refused_by_every_reader(tmp_path: Pa
         why = "holds a day outside the years 1 to 9999" if column == "date" else \
             "holds text that is not UTF-8"
         assert f"cannot read as Parquet: column `{column}` {why}" in result.output
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.binary(max_size=6), max_size=12), st.integers(0, 4), st.integers(0, 4),
-       st.booleans(), st.booleans())
-def test_a_string_array_is_utf8_exactly_where_its_texts_decode(raw: list[bytes], skip: int, cut: int,
-                                                               large: bool, nested: bool) -> None:
-    """``formats._flaw``: the bytes its slice spans (the ASCII test first, Arrow's check after), in a
-    list or not, are what decide: a bad text outside the slice does not count."""
-    offsets = pa.array([0, *accumulate(map(len, raw))], pa.int64() if large else pa.int32())
-    kind = pa.large_string() if large else pa.string()
-    arr = pa.Array.from_buffers(kind, len(raw), [None, offsets.buffers()[1], pa.py_buffer(b"".join(raw))])
-    arr = arr.slice(min(skip, len(raw)), max(len(raw) - skip - cut, 0))
-    start = min(skip, len(raw))
-    want = True
-    for b in raw[start : start + len(arr)]:
-        try:
-            b.decode("utf-8")
-        except UnicodeDecodeError:
-            want = False
-    if nested:
-        arr = pa.ListArray.from_arrays(pa.array([0, len(arr)], pa.int32()), arr)
-    assert (formats._flaw(arr) is None) == want
-
-
-
-@pytest.mark.parametrize("index", [0, 2, -1, 3])
-def test_a_dictionary_index_past_its_dictionary_is_a_flaw(index: int) -> None:
-    """A corrupt page can give a dictionary column an index past its dictionary, which Arrow reads
-    as it is: a flaw, also in a list; a null's slot may hold any index."""
-    words = pa.array(["A", "B", "C"])
-    arr = pa.DictionaryArray.from_buffers(pa.dictionary(pa.int32(), pa.string()), 2,
-                                          [None, pa.array([1, index], pa.int32()).buffers()[1]], words)
-    ok = 0 <= index < 3
-    assert (formats._flaw(arr) is None) == ok
-    nested = pa.ListArray.from_arrays(pa.array([0, 2], pa.int32()), arr)
-    assert (formats._flaw(nested) is None) == ok
-    null = pa.DictionaryArray.from_buffers(pa.dictionary(pa.int32(), pa.string()), 2,
-                                           [pa.array([True, False]).buffers()[1],
-                                            pa.array([1, index], pa.int32()).buffers()[1]], words)
-    assert formats._flaw(null) is None

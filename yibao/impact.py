@@ -42,7 +42,7 @@ def _drop_nulls(value: Any) -> Any:
 def _parquet_claims(path: Path) -> Iterator[tuple[str, Any]]:
     import pyarrow.parquet as pq
 
-    from yibao.formats import checked_batch
+    from yibao.parquet_checks import checked_batch
 
     try:
         table = pq.read_table(path)
