@@ -16,7 +16,7 @@ SLOT = re.compile(r"\{(\w+)\}")
 # Every module that writes a claim's issues.
 SOURCES = [ROOT / "compiler" / name
            for name in ("claims.py", "loader.py", "json_input.py", "columnar_format.py", "columnar_read.py")]
-SOURCES += [ROOT / "yibao" / name for name in ("formats.py", "batch.py", "impact.py")]
+SOURCES += [ROOT / "yibao" / name for name in ("formats.py", "parquet_checks.py", "batch.py", "impact.py")]
 SOURCES += [*(ROOT / "yibao" / "national").glob("*.py"), ROOT / "tui" / "command.py"]
 SOURCES += [ROOT / "dsl" / "errors.py"]  # a settlement's failures (SettlementError)
 WRITERS = ("add", "ClaimIssue", "reject", "_Bad")  # what takes an issue's message (its second argument)
