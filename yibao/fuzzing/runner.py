@@ -264,8 +264,6 @@ class Runner:
     def _diff_alike(self, policy: Any, src: Path) -> None:
         """``yibao diff POLICY POLICY CLAIMS`` by either engine: the same report (nothing changes
         when a policy replaces itself), or the same refusal."""
-        import json
-
         from yibao.impact_run import diff_path
 
         reports = []
