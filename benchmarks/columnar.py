@@ -8,7 +8,7 @@ One policy: the Jiujiang resident inpatient rules plus a three-band critical-ill
 - hand-written Python over integer fen (``hand_settle``): the 1× baseline;
 - hand-written NumPy int64 over the same arrays the backend reads (``hand_numpy``);
 - ``policy.settle(dict)``: what a user calls, validation included;
-- the columnar settle step (``runtime_columnar.settle_batch`` on a ``Batch``);
+- the columnar settle step (``columnar_settle.settle_batch`` on a ``Batch``);
 - Parquet → Parquet end to end (``yibao batch`` in-process: read, validate, settle, write).
 
 Then scaling: Parquet → Parquet at each ``--sizes`` (each in a fresh process, for its peak RSS;
@@ -36,9 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from yibao.compiler import columnar_format as F
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader import compile_policy
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import Batch, batch_from_claims, settle_batch
+from yibao.compiler.runtime_columnar import Batch
 
 from yibao.formats import COMPRESSION, ROW_GROUP
 
@@ -254,7 +255,7 @@ def stages(pol: Any, src: Path, out: Path) -> dict[str, float]:
 
     saved = {name: getattr(yb, name) for name in ("person_chunks", "read_batch")}
     saved["settled_table"] = yb.F.settled_table
-    import yibao.compiler.runtime_columnar as rc
+    import yibao.compiler.columnar_settle as rc
 
     saved_settle = rc.settle_batch
     try:

@@ -35,8 +35,9 @@ import columnar as C
 from openfisca_handoff import ENUM_FIELDS, YTD, Best
 from yibao.compiler import columnar_format as F
 from yibao.compiler.columnar_read import read_batch
+from yibao.compiler.columnar_settle import CATEGORY_CODES, Settled, settle_batch
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import CATEGORY_CODES, Batch, Settled, settle_batch
+from yibao.compiler.runtime_columnar import Batch
 
 HERE = Path(__file__).resolve().parent
 VENV_PYTHON = HERE.parent / ".venv-openfisca" / "bin" / "python"

@@ -8,7 +8,7 @@ parts per million, ``round_mul``) wherever Python's integer arithmetic is also N
 is emitted differently here: conditionals become ``where``, ``and``/``or``/``not`` become
 ``all_of``/``any_of``/``~``, ``in (…)`` becomes ``isin``, ``if`` statements become masks.
 
-The module has two entry points, driven by ``runtime_columnar.settle_batch``:
+The module has two entry points, driven by ``columnar_settle.settle_batch``:
 
 - ``prepare(c)``: per claim, what does not depend on the year so far — parameters, the
   classification of every bill line (masks over the line arrays, summed per claim with

@@ -2,7 +2,7 @@
 claims (``codegen_columnar_c``), built with the system C compiler on first use, loaded with
 ``ctypes``, kept per process per generated source.
 
-``runtime_columnar._in_blocks`` calls ``run`` for a wave of at least ``MIN_CLAIMS`` claims; where
+``columnar_settle._in_blocks`` calls ``run`` for a wave of at least ``MIN_CLAIMS`` claims; where
 it returns None the generated NumPy code settles them, to the same fen. It is None when the policy
 has a construct without a C form, ``YIBAO_COLUMNAR_C=0`` is set, no compiler is found or the
 compile fails (each policy's reason: ``declined(module)``), or a column is not a C-contiguous

@@ -443,7 +443,7 @@ def settlement_schema(layers: Iterable[str], accumulators: Iterable[str]) -> pa.
 
 def settled_table(batch: Batch, settled: Any, layers: tuple[str, ...],
                   accumulators: tuple[str, ...]) -> pa.Table:
-    """A batch's settlement columns (``runtime_columnar.Settled``) as the settlement table."""
+    """A batch's settlement columns (``columnar_settle.Settled``) as the settlement table."""
     cols: dict[str, Any] = {
         "claim": _arrow(batch.id),
         "person_id": _arrow(batch.person_id),

@@ -20,7 +20,8 @@ from yibao.dsl.errors import ClaimError, ClaimIssue
 
 from . import claims as C
 from .columnar_format import _EPOCH, PERIOD_COLUMNS, SPLIT, ClaimsRejected, normalise, row_claim, single
-from .runtime_columnar import I64, Batch, Texts, current_periods
+from .columnar_settle import current_periods
+from .runtime_columnar import I64, Batch, Texts
 
 
 def _filled(col: pa.Array, fill: Any) -> pa.Array:

@@ -151,8 +151,8 @@ def _sorted(tables: Iterable[pa.Table], chunk: int) -> tuple[Iterator[pa.Table],
 
 # ------------------------------------------------------------ one chunk
 def settle_columnar(policy: Any, chunk: Chunk) -> pa.Table:
+    from yibao.compiler.columnar_settle import settle_batch
     from yibao.compiler.loader_columnar import columnar_module
-    from yibao.compiler.runtime_columnar import settle_batch
 
     module = columnar_module(policy)
     batch = read_batch(chunk.table, policy, module, chunk.rows, grouped=True)

@@ -199,8 +199,8 @@ def _scalar_chunk(tally: Tally, old: Any, new: Any, items: Items, source: Callab
 
 def _columnar_figures(policy: Any, table: pa.Table, rows: np.ndarray, payers: list[str]) -> np.ndarray:
     from yibao.compiler.columnar_read import read_batch
+    from yibao.compiler.columnar_settle import settle_batch
     from yibao.compiler.loader_columnar import columnar_module
-    from yibao.compiler.runtime_columnar import settle_batch
 
     module = columnar_module(policy)
     settled = settle_batch(module, read_batch(table, policy, module, rows))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 from yibao.compiler import columnar_format as F
+from yibao.compiler.columnar_settle import settle_batch
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import settle_batch
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))

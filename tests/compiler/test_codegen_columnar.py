@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yibao.compiler.codegen_columnar import ColumnarUnsupported
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader import compile_policy, load_policy
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
 from yibao.dsl.errors import SettlementError
 
 from yibao.sampling import sample_policy_claims

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from yibao.compiler import columnar_c
 from yibao.compiler.codegen_columnar import generate_columnar
 from yibao.compiler.codegen_columnar_c import generate_c_layers, generate_c_params
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader import compile_policy
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import Wave, batch_from_claims, settle_batch
+from yibao.compiler.runtime_columnar import Wave
 
 from yibao.sampling import sample_policy_claims
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yibao.compiler.codegen_columnar import ColumnarUnsupported
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader import compile_policy
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
 from yibao.dsl.errors import SettlementError
 
 # Divisions by a person's age (0 for a newborn) and by a rate that is 0% at level 2, in every

@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 import pytest
 from yibao.compiler import columnar_format as F
 from yibao.compiler.columnar_read import read_batch
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader import load_policy
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
 from yibao.dsl.errors import ClaimError
 
 from yibao.sampling import sample_policy_claims

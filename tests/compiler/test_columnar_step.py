@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler import columnar_c, line_pass, runtime_columnar
+from yibao.compiler import columnar_c, columnar_settle, line_pass
 from yibao.compiler.codegen_columnar_step import LIMIT, generate_c_step
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.line_rules import MODES, OPS
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, settle_batch
 
 from yibao.sampling import sample_policy_claims
 
@@ -75,7 +75,7 @@ def test_the_step_equals_numpy_on_any_claims(which: str, data: Any) -> None:
         if compiled and not odd:  # the step takes it
             b.person_code()
             own = {a: b.ytd.get(a, np.zeros(N, dtype=I64)) for a in module.ACCUMULATORS}
-            assert runtime_columnar._stepped(module, b, module.KERNELS.step_kernel(), own) is not None
+            assert columnar_settle._stepped(module, b, module.KERNELS.step_kernel(), own) is not None
             b.errors, b.followers = {}, {}
         out.append(_settled(module, b, compiled))
     _same(out[0], out[1], policy)

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from yibao.compiler import line_pass, runtime_columnar
+from yibao.compiler import columnar_settle, line_pass
 from yibao.compiler.codegen_columnar import generate_columnar
+from yibao.compiler.columnar_settle import batch_from_claims, settle_batch
 from yibao.compiler.loader_columnar import columnar_module
-from yibao.compiler.runtime_columnar import batch_from_claims, choose, row_bits, settle_batch
+from yibao.compiler.runtime_columnar import choose, row_bits
 
 from yibao.sampling import sample_policy_claims
 
@@ -56,11 +57,11 @@ def test_fused_equals_numpy_equals_scalar(path: Any, monkeypatch: pytest.MonkeyP
                 b.person_id = np.array([f"u{i}" for i in range(b.n)])
             return b
 
-        monkeypatch.setattr(runtime_columnar, "BLOCK", 37)  # the layers by blocks of 37 claims
+        monkeypatch.setattr(columnar_settle, "BLOCK", 37)  # the layers by blocks of 37 claims
         monkeypatch.setattr(line_pass, "_C", kernel)
         got = settle_batch(module, batch(), keep_going=True)
         monkeypatch.setattr(line_pass, "_C", None)
-        monkeypatch.setattr(runtime_columnar, "BLOCK", 10**9)  # the NumPy code over the whole batch
+        monkeypatch.setattr(columnar_settle, "BLOCK", 10**9)  # the NumPy code over the whole batch
         numpy = settle_batch(module, batch(), keep_going=True)
         for name in ("total", "out_of_scope", "first_self_pay", "in_scope", "person"):
             assert np.array_equal(getattr(got, name), getattr(numpy, name)), name
@@ -85,7 +86,7 @@ def test_claims_fail_in_blocks_as_at_once(monkeypatch: pytest.MonkeyPatch) -> No
     from .test_columnar_failures import _columnar as _failing_columnar
     from .test_columnar_failures import _scalar as _failing_scalar
 
-    monkeypatch.setattr(runtime_columnar, "BLOCK", 3)
+    monkeypatch.setattr(columnar_settle, "BLOCK", 3)
     test_columnar_fails_and_settles_exactly_the_claims_the_scalar_path_does()
     policy = _dividing()  # and each claim its own person: one wave, in blocks of the batch itself
     raw = [_claim_of(f"c{i}", f"p{i}", "2024-03-01", age, region=region, level=level,
