@@ -37,6 +37,9 @@ CLAIM_SCHEMA = pa.schema([
     ("year_to_date", pa.map_(pa.string(), pa.int64())), ("paid", pa.map_(pa.string(), pa.int64())),
     ("ytd_month", pa.int8()), ("ytd_quarter", pa.int8()),  # which month, quarter its period figures are of
 ])
+# the text columns unique to a claim or a person: plain texts, never dictionary-encoded (a file's
+# dictionary of them is the whole file's, in every chunk: a chunk's persons are not counted by it)
+PLAIN_TEXTS = frozenset({"id", "person_id"})
 # year_to_date's "month" and "quarter" ← column
 PERIOD_COLUMNS = {"month": "ytd_month", "quarter": "ytd_quarter"}
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -276,7 +279,8 @@ def normalise(table: pa.Table) -> pa.Table:
     """A table read from a file → ``CLAIM_SCHEMA``: missing nullable columns added as nulls,
     decimal money converted to fen, ints widened or narrowed exactly. A text column may stay
     dictionary-encoded (as ``formats`` reads it to settle): its values are the same texts. A
-    table that is so already (one ``normalise`` gave) is returned as it is."""
+    table that is so already (one ``normalise`` gave) is returned as it is. The ids
+    (``PLAIN_TEXTS``) are always plain texts."""
     if _normal(table.schema):
         return table
     cols = {}
@@ -296,6 +300,8 @@ def normalise(table: pa.Table) -> pa.Table:
                 col = _normalise_lines(col)
             elif f.name in ("year_to_date", "paid"):
                 col = _normalise_map(col)
+            elif f.name in PLAIN_TEXTS and pa.types.is_dictionary(col.type):
+                col = col.dictionary_decode().cast(f.type)  # a writer kept them encoded: texts again
             else:
                 col = _cast(col, f.type)  # safe: a value that does not fit is an error, never cut
         except (ValueError, pa.ArrowException) as err:  # a float amount, text in `age` …
@@ -341,7 +347,8 @@ def _normal_type(name: str, got: pa.DataType, want: pa.DataType) -> bool:
     if name in ("year_to_date", "paid"):
         return pa.types.is_map(got) and got.item_type == pa.int64() and \
             pa.types.is_dictionary(got.key_type) and got.key_type.value_type == pa.string()
-    return want == pa.string() and pa.types.is_dictionary(got) and got.value_type == pa.string()
+    return want == pa.string() and pa.types.is_dictionary(got) and got.value_type == pa.string() \
+        and name not in PLAIN_TEXTS
 
 
 _NULLS: dict[pa.DataType, pa.Array] = {}

@@ -110,13 +110,6 @@ def _empty_for_null(col: pa.Array) -> pa.Array:
     return col.fill_null([])
 
 
-def _decoded(col: pa.Array) -> pa.Array:
-    """A text column as plain texts. Ids a file holds dictionary-encoded come with the file's
-    whole dictionary in every chunk: ``Batch.person_code`` would count the chunk's persons by it
-    (two claims of one person, two ids in the dictionary: taken for a claim a person)."""
-    return col.dictionary_decode() if pa.types.is_dictionary(col.type) else col
-
-
 def _words(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A text column as its distinct texts and each row's index among them (a null: the index
     one past the last): the column's own dictionary when it is dictionary-encoded."""
@@ -480,8 +473,7 @@ def _checked(table: pa.Table, policy: Any, module: Any) -> tuple[Batch, pa.Table
         bad |= ~named.get(g, np.zeros(n, dtype=bool))
     paid_cols = {g: paid.get(g, np.zeros(n, dtype=I64)) for g in module.GIVEN}
     batch = Batch(
-        id=_filled(_decoded(col["id"]), ""), person_id=_filled(_decoded(col["person_id"]), ""), day=days,
-        year=year,
+        id=_filled(col["id"], ""), person_id=_filled(col["person_id"], ""), day=days, year=year,
         scheme=values["scheme"], category=values["person_category"], age=age, kind=values["kind"],
         facility=values["facility"], level=values["level"], region=values["region"],
         referral=values["referral"], admission_no=adm, disease_offsets=d_off - d_off[0],

@@ -110,11 +110,9 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
 
 
 def _person_ids(table: pa.Table, missing: str | None = "") -> pa.Array:
-    """The person ids as plain texts to compare and sort (a file may hold them dictionary-encoded,
-    which Arrow's comparisons do not take), a missing one as ``missing`` (None: left null)."""
+    """The person ids (plain texts: ``normalise`` decodes a file's dictionary of them) to compare
+    and sort, a missing one as ``missing`` (None: left null)."""
     ids = F.single(table.column("person_id"))
-    if pa.types.is_dictionary(ids.type):
-        ids = ids.dictionary_decode()
     return ids.fill_null(missing) if ids.null_count and missing is not None else ids
 
 

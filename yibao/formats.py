@@ -62,7 +62,6 @@ COMPRESSION = "lz4"
 # and every value but null it can hold (``parquet_pages.dictionary_values``)
 Skippable = Mapping[str, Callable[[Any, list[Any]], bool]]
 # text columns that are read dictionary-encoded: few distinct values, each decoded and judged once
-_KEPT_PLAIN = frozenset({"id", "person_id"})  # unique to a claim or a person
 
 
 @dataclass(frozen=True)
@@ -289,7 +288,7 @@ def _leaves(meta: Any, skippable: Skippable | None,
                 stand_ins[parts[-1]] = first
     columns = [leaf.path for leaf in leaves if leaf.path not in unread] if unread else None
     texts = [leaf.path for leaf in leaves if leaf.physical_type == "BYTE_ARRAY"
-             and str(leaf.logical_type) == "String" and leaf.path.split(".")[0] not in _KEPT_PLAIN]
+             and str(leaf.logical_type) == "String" and leaf.path.split(".")[0] not in F.PLAIN_TEXTS]
     return columns, texts, stand_ins
 
 
