@@ -508,18 +508,15 @@ def _line_figures(cat: pa.Array, amounts: np.ndarray, offsets: np.ndarray,
         wrong |= ~known
     if wrong.any():
         bad[_claims_of(wrong, offsets)] = True
-    n = len(offsets) - 1
-    if not len(amounts):
-        return l_cat, np.zeros(n, dtype=I64)
-    empty = offsets[1:] == offsets[:-1]
-    if not empty.any():
-        return l_cat, np.add.reduceat(amounts, offsets[:-1])
     # reduceat gives a claim without lines the next line's amount, and refuses a start past the
     # last line (claims without lines at the end): summed over the claims with lines only, each of
     # whose lines run to the next such claim's first (the claims between have none)
-    total = np.zeros(n, dtype=I64)
-    some = ~empty
-    total[some] = np.add.reduceat(amounts, offsets[:-1][some])
+    some = offsets[1:] > offsets[:-1]
+    if some.all():
+        return l_cat, np.add.reduceat(amounts, offsets[:-1])
+    total = np.zeros(len(offsets) - 1, dtype=I64)
+    if some.any():
+        total[some] = np.add.reduceat(amounts, offsets[:-1][some])
     return l_cat, total
 
 
