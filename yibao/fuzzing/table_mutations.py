@@ -21,8 +21,6 @@ from yibao.compiler.claim_fields import MAX_AMOUNT_FEN, MAX_LINE_FEN
 
 from .corpus import Corpus
 
-_LINE_FIELDS = ("code", "name", "category", "class", "amount", "unit_price", "self_pay", "over_limit",
-                "first_self_pay", "in_scope")
 _ENUMS = ("scheme", "person_category", "kind", "facility", "level", "region", "referral")
 _NULLABLE = ("facility", "referral", "admission_no", "diseases", "year_to_date", "paid", "ytd_year",
              "ytd_month", "ytd_quarter", "person_category", "age")
@@ -61,6 +59,8 @@ def _table(rows: list[dict[str, Any]]) -> Any:
 
 
 def _mutate_row(rng: random.Random, rows: list[dict[str, Any]], corpus: Corpus) -> str:
+    from yibao.compiler.columnar_format import LINE_TYPE, SPLIT
+
     i = rng.randrange(len(rows))
     row = rows[i]
     lines = row.get("lines") or []
@@ -71,7 +71,7 @@ def _mutate_row(rng: random.Random, rows: list[dict[str, Any]], corpus: Corpus) 
         row[key] = None
         return f"null:{i}.{key}"
     if kind == "line_null" and lines:
-        j, key = rng.randrange(len(lines)), rng.choice(_LINE_FIELDS)
+        j, key = rng.randrange(len(lines)), rng.choice(LINE_TYPE.names)
         lines[j][key] = None
         return f"line_null:{i}.lines[{j}].{key}"
     if kind == "line_fen" and lines:
@@ -89,7 +89,7 @@ def _mutate_row(rng: random.Random, rows: list[dict[str, Any]], corpus: Corpus) 
         if rng.random() < 0.5:
             parts[rng.randrange(4)] += rng.choice((1, -1, MAX_LINE_FEN))
         keep = rng.choice((4, 4, 3))  # some of the four, not all, is refused
-        for k, key in enumerate(("self_pay", "over_limit", "first_self_pay", "in_scope")):
+        for k, key in enumerate(SPLIT):
             lines[j][key] = parts[k] if k < keep else None
         return f"split:{i}.lines[{j}]"
     if kind == "int":
