@@ -75,6 +75,9 @@ def test_convert_round_trips_and_batch_engines_agree(claims: Path, tmp_path: Pat
         elif name in ("date", "year"):
             assert col.has_dictionary_page, name
         assert col.is_stats_set == (name in ("person_id", "date", "year")), name
+    # every column required: a settlement has every figure, and no definition levels are written
+    schema = pq.ParquetFile(columnar).schema
+    assert [schema.column(i).max_definition_level for i in range(meta.num_columns)] == [0] * meta.num_columns
     # each person's closing year_to_date is that of their last claim of the year, by settle_many
     rows = [json.loads(x) for x in closing.read_text().splitlines()]
     assert len(rows) == len({(c["person"]["id"], c["date"][:4]) for c in original})
