@@ -166,11 +166,11 @@ def write_claims(base: pa.Table, size: int, path: Path, row_group: int = ROW_GRO
     """``size`` claims (``tiles``) into a Parquet file laid out as ``yibao sample-claims`` writes
     one: ``row_group`` claims a row group, every column dictionary-encoded where it pays, pages
     compressed with ``formats.COMPRESSION``."""
-    writer = pq.ParquetWriter(path, F.CLAIM_SCHEMA, compression=COMPRESSION)
+    writer = pq.ParquetWriter(path, F.CLAIM_FILE_SCHEMA, compression=COMPRESSION)
     held: list[pa.Table] = []
     count = 0
     for t in tiles(base, size):
-        held.append(t.cast(F.CLAIM_SCHEMA))
+        held.append(t.cast(F.CLAIM_FILE_SCHEMA))
         count += t.num_rows
         if count >= row_group:
             whole = pa.concat_tables(held)

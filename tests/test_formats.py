@@ -231,7 +231,33 @@ def test_what_yibao_writes_is_lz4_with_statistics_where_a_reader_filters(table: 
     assert run("convert", src, claims).exit_code == 0  # claims as yibao writes them: LZ4 too
     claims_meta = pq.ParquetFile(claims).metadata
     assert claims_meta.row_group(0).column(0).compression == "LZ4"
-    assert pq.read_table(claims).equals(pq.read_table(src))
+    again = pq.read_table(claims)
+    assert again.schema == F.CLAIM_FILE_SCHEMA  # id, date, the lines' code and category required
+    assert again.cast(F.CLAIM_SCHEMA).equals(pq.read_table(src))
+    schema = pq.ParquetFile(claims).schema  # so no definition levels are written for them
+    levels = {schema.column(i).path: schema.column(i).max_definition_level for i in range(len(schema))}
+    assert levels["id"] == levels["date"] == 0
+    assert levels["lines.list.element.category"] == levels["lines.list.element.code"] == 1  # the list's
+
+
+@pytest.mark.parametrize("out", ["back.parquet", "back.jsonl", "folder"])
+def test_convert_refuses_claims_of_a_table_without_a_value_a_claim_requires(table: pa.Table, tmp_path: Path,
+                                                                            out: str) -> None:
+    """A Parquet table may hold a claim without an id, a line or a line's category; its JSON claim
+    is refused, so ``yibao convert`` refuses it too, by its row counted across chunks, in the JSON
+    check's words, and writes nothing."""
+    rows = table.to_pylist()
+    rows[3]["id"] = None
+    rows[130]["lines"][1]["category"] = None
+    rows[200]["lines"][0] = None
+    src = _write(pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA), tmp_path / "holes.parquet")
+    result = run("convert", src, tmp_path / out, "--chunk", 100)
+    assert result.exit_code == 1
+    assert f"{src}: claims rejected" in result.output
+    assert "row 3: id: required" in result.output
+    assert "row 130: lines[1].category: required" in result.output
+    assert "row 200: lines[0]: must be an object" in result.output
+    assert not (tmp_path / out).exists()
 
 
 def test_a_line_field_of_the_wrong_type_is_read_and_refused(table: pa.Table, tmp_path: Path) -> None:

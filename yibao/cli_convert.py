@@ -18,6 +18,7 @@ from yibao.cli_config import configured
 from yibao.cli_national import FORMATS as NATIONAL_FORMATS
 from yibao.cli_national import national_convert
 from yibao.config import Config
+from yibao.dsl.errors import ClaimError
 from yibao.formats import CHUNK, FORMATS, guess
 
 NATIONAL = tuple(NATIONAL_FORMATS.choices)
@@ -66,7 +67,12 @@ def convert(source: str, target: Path | None, src_format: str | None, dst_format
         src = Path(source)
         reader = guess(src, src_format, reading=True)
         writer = guess(out, dst_format, reading=False)
-        writer.write(out, reader.read(src, chunk))
+        try:
+            writer.write(out, reader.read(src, chunk))
+        except ClaimError as err:  # rows the writer refuses: named by the file they were read from
+            if err.source is not None:
+                raise
+            raise type(err)(err.issues, source, what=err.what) from None
 
     run()
 

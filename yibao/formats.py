@@ -457,9 +457,26 @@ class dataset_folder:
 
 def _writer(kind: str) -> Callable[[Path, Iterable[pa.Table]], None]:
     def write(path: Path, tables: Iterable[pa.Table]) -> None:
-        with table_sink(path, kind, F.CLAIM_SCHEMA, F.table_to_claims) as put:
-            for table in tables:
-                put(table)
+        """Claims written as ``CLAIM_FILE_SCHEMA``: a claim without a value it requires (a table
+        read from Parquet may hold one; JSON claims are refused when read) is refused, by row."""
+        seen = 0
+        issues: list[ClaimIssue] = []  # every chunk's, as the readers report them
+        chunks = iter(tables)
+        try:
+            with table_sink(path, kind, F.CLAIM_FILE_SCHEMA, F.table_to_claims) as put:
+                for table in chunks:
+                    issues += F.required_issues(table, seen)
+                    if len(issues) >= MAX_ISSUES:
+                        break
+                    if not issues:
+                        put(table)
+                    seen += table.num_rows
+                if issues:
+                    raise F.ClaimsRejected(issues[:MAX_ISSUES], what="claims")
+        finally:
+            close = getattr(chunks, "close", None)  # a reader left part-read: its file closed now
+            if close is not None:
+                close()
 
     return write
 

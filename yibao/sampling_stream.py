@@ -264,7 +264,7 @@ def write_chunks(chunks: Iterator[tuple[list[dict[str, Any]] | None, pa.Table | 
         # Chunks are encoded and written (pyarrow, without the GIL) on a thread of their own while
         # the next ones are drawn. The sink writes a row group of several chunks at once, so the
         # writer may be that far behind: at most WRITE_AHEAD chunks wait for it (memory stays flat).
-        with table_sink(output, "parquet", F.CLAIM_SCHEMA, F.table_to_claims) as put, \
+        with table_sink(output, "parquet", F.CLAIM_FILE_SCHEMA, F.table_to_claims) as put, \
                 ThreadPoolExecutor(1) as writer:
             pending: deque[Future[None]] = deque()
             for claims, table in chunks:
