@@ -187,13 +187,14 @@ def _money(fen: int | None) -> str | None:
     return None if fen is None else money_str(fen)
 
 
-def table_to_claims(table: pa.Table) -> list[dict[str, Any]]:
+def table_to_claims(table: pa.Table, first_row: int = 0) -> list[dict[str, Any]]:
     """Each row back to the JSON claim it stands for (amounts as decimal strings, nulls left out);
-    ``ClaimsRejected`` (rows counted from the table's first) where a row has a map key twice."""
+    ``ClaimsRejected`` (rows counted from ``first_row``, the table's first) where a row has a map
+    key twice."""
     table = normalise(table)
     out = []
     issues: list[ClaimIssue] = []
-    for i, row in enumerate(table.to_pylist()):
+    for i, row in enumerate(table.to_pylist(), start=first_row):
         issues.extend(x.at(f"row {i}: {x.path}", i) for x in map_key_issues(row))
         out.append(row_to_claim(row))
     if issues:  # a claim written without one of its values would be a different claim

@@ -260,6 +260,16 @@ def test_convert_refuses_claims_of_a_table_without_a_value_a_claim_requires(tabl
     assert not (tmp_path / out).exists()
 
 
+def test_a_map_key_twice_is_refused_by_convert_at_its_row_across_chunks(table: pa.Table,
+                                                                       tmp_path: Path) -> None:
+    rows = table.to_pylist()
+    rows[130]["year_to_date"] = [("basic.paid", 100), ("basic.paid", 200)]
+    src = _write(pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA), tmp_path / "twice.parquet")
+    result = run("convert", src, tmp_path / "back.jsonl", "--chunk", 100)
+    assert result.exit_code == 1
+    assert f"{src}: claims rejected\n  row 130: year_to_date.basic.paid: duplicate key" in result.output
+
+
 def test_a_line_field_of_the_wrong_type_is_read_and_refused(table: pa.Table, tmp_path: Path) -> None:
     """An all-null `self_pay` column of texts: nothing in it, but not money either: read, and the
     file refused as the plain reader refuses it."""
