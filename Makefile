@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 POLICY ?= policies/jiujiang/resident_inpatient.yb
 CLAIM  ?= policies/jiujiang/claims/level2_local.json
 
-.PHONY: demo test lint bench bench-openfisca clean docs screenshot screenshot-letter
+.PHONY: demo test lint bench bench-openfisca bench-zen clean docs screenshot screenshot-letter
 
 $(STAMP): pyproject.toml setup.py $(wildcard compiler/*.c compiler/*.h)
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ $(OPENFISCA_VENV)/.installed:
 bench-openfisca: $(STAMP) $(OPENFISCA_VENV)/.installed
 	$(BIN)/python benchmarks/openfisca_compare.py --python $(OPENFISCA_VENV)/bin/python $(OPENFISCA_ARGS)
 
+# policy.settle(dict) against the same rules as a GoRules zen-engine decision, per claim
+# (benchmarks/README.md). zen-engine gets a virtualenv of its own, as OpenFisca does.
+ZEN_VENV ?= .venv-zen
+$(ZEN_VENV)/.installed:
+	$(PYTHON) -m venv $(ZEN_VENV)
+	$(ZEN_VENV)/bin/pip install --quiet --upgrade pip
+	$(ZEN_VENV)/bin/pip install --quiet 'zen-engine>=2.1,<3'
+	touch $@
+
+bench-zen: $(STAMP) $(ZEN_VENV)/.installed
+	$(BIN)/python benchmarks/zen_compare.py --python $(ZEN_VENV)/bin/python $(ZEN_ARGS)
+
 # The documentation site: policy pages from `yibao render`, a page per diagnostic code, then
 # mkdocs-material into site/ (offline).
 docs: $(STAMP)
@@ -63,4 +75,4 @@ screenshot-letter: $(STAMP)
 	$(BIN)/python scripts/screenshot.py $(POLICY) --letter $(CLAIM) $(if $(LETTER_CONFIG),--config $(LETTER_CONFIG))
 
 clean:
-	rm -rf $(VENV) $(OPENFISCA_VENV) build *.egg-info compiler/*.so
+	rm -rf $(VENV) $(OPENFISCA_VENV) $(ZEN_VENV) build *.egg-info compiler/*.so
