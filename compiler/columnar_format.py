@@ -163,20 +163,27 @@ def claim_row(data: Any, c: C._Collector) -> dict[str, Any] | None:
     return row
 
 
-def claims_to_table(claims: Iterable[tuple[str, Any]]) -> pa.Table:
-    """(where it came from, JSON claim) pairs → an Arrow table of ``CLAIM_SCHEMA``; raises
-    ``ClaimError`` naming each bad claim's source and path."""
+def claim_rows(claims: Iterable[tuple[str, Any]], issues: list[ClaimIssue]) -> list[dict[str, Any]]:
+    """(where it came from, JSON claim) pairs → the rows of the good ones; each bad one's issues,
+    led by its source, added to ``issues`` in the claims' order (none past ``MAX_ISSUES``)."""
     rows = []
-    issues: list[ClaimIssue] = []
     for source, data in claims:
+        if len(issues) >= C.MAX_ISSUES:
+            break
         c = C._Collector()
         row = claim_row(data, c)
         if c.issues:
             issues.extend(i.at(f"{source}: {i.path}") for i in c.issues)
-            if len(issues) >= C.MAX_ISSUES:
-                break
             continue
         rows.append(row)
+    return rows
+
+
+def claims_to_table(claims: Iterable[tuple[str, Any]]) -> pa.Table:
+    """(where it came from, JSON claim) pairs → an Arrow table of ``CLAIM_SCHEMA``; raises
+    ``ClaimError`` naming each bad claim's source and path."""
+    issues: list[ClaimIssue] = []
+    rows = claim_rows(claims, issues)
     if issues:
         raise ClaimsRejected(issues[: C.MAX_ISSUES])
     return pa.Table.from_pylist(rows, schema=CLAIM_SCHEMA)

@@ -98,6 +98,46 @@ def test_unsorted_input_is_refused_and_nothing_is_written(claims: Path, tmp_path
     assert not out.exists()
 
 
+def test_out_of_order_and_bad_claims_are_reported_alike_whatever_the_chunks(claims: Path,
+                                                                            tmp_path: Path) -> None:
+    """A claim out of person order no longer stops the reading at its chunk: every bad claim, before
+    it and after it, is reported with it, by row, the same at any chunk size and by either engine."""
+    data = sorted((json.loads(x) for x in claims.read_text().splitlines()), key=lambda c: c["person"]["id"])
+    data[40], data[200] = data[200], data[40]  # row 41's person comes before row 40's
+    for row in (3, 120, 260):
+        data[row]["visit"]["level"] = "9"
+    src = tmp_path / "c.jsonl"
+    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in data), encoding="utf-8")
+    reports = set()
+    for engine in ("columnar", "scalar"):
+        for chunk in (7, 50, 1000):
+            result = run("batch", POLICY, src, "-o", tmp_path / "s.parquet", "--engine", engine,
+                         "--chunk", chunk)
+            assert result.exit_code == 1
+            reports.add(result.output)
+    (report,) = reports
+    rows = [line.split(":")[0].strip() for line in report.splitlines()[1:]]
+    assert rows == ["row 3", "row 41", "row 120", "row 260"]
+    assert "row 41: person.id:" in report and "claims must be sorted by person id" in report
+    assert not (tmp_path / "s.parquet").exists()
+
+
+def test_json_lines_issues_are_listed_in_line_order_whatever_the_chunks(claims: Path, tmp_path: Path) -> None:
+    """A line that is not JSON is found as it is read, a claim's shape when its chunk is made: the
+    issues are listed by line all the same."""
+    lines = claims.read_text().splitlines()
+    bad = json.loads(lines[2])
+    bad["lines"][0]["amount"] = "x"
+    lines[2] = json.dumps(bad)
+    lines[4] = lines[4][:-1]  # not JSON
+    src = tmp_path / "c.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = {run("batch", POLICY, src, "-o", tmp_path / "s.parquet", "--chunk", chunk).output
+               for chunk in (2, 1000)}
+    (output,) = outputs
+    assert [line.split(": ")[0].rsplit(":", 1)[-1] for line in output.splitlines()[1:]] == ["3", "5"]
+
+
 def test_bad_claims_are_reported_by_row_and_path(claims: Path, tmp_path: Path) -> None:
     data = [json.loads(x) for x in claims.read_text().splitlines()]
     data[5]["lines"][0]["amount"] = "-3.00"

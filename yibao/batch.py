@@ -70,9 +70,12 @@ class Summary:
 
 
 def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int = CHUNK,
-                  rows: np.ndarray | None = None, source: str | None = None) -> Iterator[Chunk]:
+                  rows: np.ndarray | None = None, source: str | None = None,
+                  unsorted: list[ClaimIssue] | None = None) -> Iterator[Chunk]:
     """Chunks that end with a complete person; the input must be sorted by person id (or ``sort``).
-    ``rows``: the input row of each claim of ``tables``, which are then already sorted.
+    ``rows``: the input row of each claim of ``tables``, which are then already sorted. The first
+    claim out of person order is refused (``ClaimError``), or, given ``unsorted``, put there as its
+    issue before the chunks of its table are given, and the chunks go on (for checking only).
 
     A chunk is a slice of one input table (no copy) except where a person's claims go on from one
     table into the next: those claims, gathered, are a chunk of their own."""
@@ -89,8 +92,18 @@ def person_chunks(tables: Iterable[pa.Table], *, sort: bool = False, chunk: int 
         if n == 0:
             continue
         ids = _person_ids(t)
-        if rows is None:  # sorted by person id: checked in Arrow, without Python strings
-            _check_sorted(ids, last_person, here, source)
+        if rows is None and not unsorted:  # sorted by person id: checked in Arrow, without Python strings
+            issue = _out_of_order(ids, last_person, here)
+            if issue is not None and unsorted is None:
+                raise ClaimError([issue], source, what="claims")
+            if issue is not None:
+                unsorted.append(issue)
+        if unsorted:  # out of person order: each claim given once as it comes, for checking only
+            if carry:
+                yield Chunk(F.concat_claims(carry), np.concatenate(carry_rows))
+                carry, carry_rows = [], []
+            yield Chunk(t, here)
+            continue
         last = ids[n - 1].as_py()
         tail = int(pc.sum(pc.equal(ids, last)).as_py())  # the last person's claims end the table
         head = int(pc.sum(pc.equal(ids, last_person)).as_py()) if carry else 0  # the carried one's
@@ -116,19 +129,19 @@ def _person_ids(table: pa.Table, missing: str | None = "") -> pa.Array:
     return ids.fill_null(missing) if ids.null_count and missing is not None else ids
 
 
-def _check_sorted(ids: pa.Array, last_person: str | None, here: np.ndarray, source: str | None) -> None:
-    """Refuse, at its row, the first claim whose person id comes before the previous claim's."""
+def _out_of_order(ids: pa.Array, last_person: str | None, here: np.ndarray) -> ClaimIssue | None:
+    """The issue, at its row, of the first claim whose person id comes before the previous claim's."""
     n = len(ids)
     out_of_order = np.flatnonzero(np.asarray(pc.less(ids.slice(1), ids.slice(0, n - 1))))
     if last_person is not None and ids[0].as_py() < last_person:
         out_of_order = np.concatenate([[-1], out_of_order])
-    if len(out_of_order):
-        i = int(out_of_order[0]) + 1
-        before = ids[i - 1].as_py() if i > 0 else last_person
-        raise ClaimError([ClaimIssue(f"row {int(here[i])}: person.id", P(
-            "{id} comes after {before}: claims must be sorted by person id (sort them first, or give --sort)",
-            id=repr(ids[i].as_py()), before=repr(before)), int(here[i]))],
-                         source, what="claims")
+    if not len(out_of_order):
+        return None
+    i = int(out_of_order[0]) + 1
+    before = ids[i - 1].as_py() if i > 0 else last_person
+    return ClaimIssue(f"row {int(here[i])}: person.id", P(
+        "{id} comes after {before}: claims must be sorted by person id (sort them first, or give --sort)",
+        id=repr(ids[i].as_py()), before=repr(before)), int(here[i]))
 
 
 def _sorted(tables: Iterable[pa.Table], chunk: int) -> tuple[Iterator[pa.Table], np.ndarray]:
@@ -199,6 +212,14 @@ def settle_people(policy: Any, claims: list[Any], trace: bool = False,
     if failures:
         raise ClaimsUnsettled(sorted(failures, key=lambda f: f[0]))
     return out
+
+
+def check_columnar(policy: Any, chunk: Chunk) -> None:
+    """The chunk's claims checked as ``settle_columnar`` checks them, nothing settled:
+    ``ClaimsRejected`` if any is bad."""
+    from yibao.compiler.loader_columnar import columnar_module
+
+    read_batch(chunk.table, policy, columnar_module(policy), chunk.rows, grouped=True)
 
 
 def settle_scalar(policy: Any, chunk: Chunk) -> pa.Table:
@@ -274,6 +295,7 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
 
         columnar_module(policy)  # refuse an unsupported construct before reading anything
     settle = settle_columnar if engine == "columnar" else settle_scalar
+    check = check_columnar if engine == "columnar" else scalar_claims
     reader = guess(source, src_format, reading=True)
     wanted = set(trace_claims)
     if reader.read_settling is not None and engine == "columnar" and not wanted:
@@ -295,7 +317,16 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
                        if closing_out is not None else None)
         put_trace = (stack.enter_context(table_sink(traces_out, "jsonl", schema, lambda items: items))
                      if traces_out is not None else None)
-        for part in person_chunks(tables, sort=sort, chunk=chunk, source=str(source)):
+        unsorted: list[ClaimIssue] = []  # the first claim out of person order
+        for part in person_chunks(tables, sort=sort, chunk=chunk, source=str(source), unsorted=unsorted):
+            if unsorted:  # a person's year is no longer one run of claims: the rest only checked
+                try:
+                    check(policy, part)
+                except F.ClaimsRejected as err:
+                    issues.extend(err.issues)
+                    if len(issues) >= MAX_ISSUES:
+                        break
+                continue
             try:
                 settled = settle(policy, part)
             except F.ClaimsRejected as err:
@@ -319,6 +350,8 @@ def run(policy: Any, source: Path, output: Path, *, engine: str = "columnar", sr
                 _traces(policy, part, wanted, put_trace, summary)
             if progress is not None:
                 progress(settled.num_rows)
+        if unsorted:  # whatever the chunks, every bad claim and the order's break, by row
+            issues = sorted([*issues, *unsorted], key=lambda i: -1 if i.row is None else i.row)
         if issues:
             raise F.ClaimsRejected(issues[:MAX_ISSUES], str(source), what="claims")
         if failures:

@@ -129,24 +129,27 @@ def _read_jsonl(path: Path, chunk: int) -> Iterator[pa.Table]:
         raise ClaimError([ClaimIssue("$", P("cannot read: {reason}",
                                             reason=os_text(err.strerror) if err.strerror else str(err)))],
                          str(path)) from None
-    issues: list[ClaimIssue] = []
+    issues: list[ClaimIssue] = []  # in the lines' order, whatever the chunks
     with f:
-        items: list[tuple[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        held = 0  # claims read into this chunk
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             where = f"{path}:{n}"
+            held += 1
             try:
-                items.append((where, decode_json(line, where)))
+                rows += F.claim_rows([(where, decode_json(line, where))], issues)
             except ClaimError as err:  # not a claim's JSON: the next lines are read on all the same
                 issues.extend(i.at(f"{where}: {i.path}") for i in err.issues)
-            if len(items) == chunk:
-                yield from _tables(items, issues)
-                items = []
+            if held == chunk:
+                if not issues:
+                    yield pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA)
+                rows, held = [], 0
             if len(issues) >= MAX_ISSUES:
                 break
-        if items and len(issues) < MAX_ISSUES:
-            yield from _tables(items, issues)
+        if held and not issues:
+            yield pa.Table.from_pylist(rows, schema=F.CLAIM_SCHEMA)
     _raise_issues(issues, path)
 
 
