@@ -43,6 +43,9 @@ from yibao.compiler.runtime_columnar import Batch
 
 from yibao.formats import COMPRESSION, ROW_GROUP
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hand_rules import ANNUAL_CAP, BANDS, layers
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
 CRITICAL = """
@@ -55,8 +58,6 @@ layer critical "大病保险" / "critical-illness insurance"
     15000.00 to 100000.00 -> 60%
     above 100000.00 -> 70%
 """
-ANNUAL_CAP = 15_000_000
-BANDS = ((0, 1_500_000, 0), (1_500_000, 10_000_000, 60), (10_000_000, None, 70))
 
 
 def policy() -> Any:
@@ -64,16 +65,6 @@ def policy() -> Any:
 
 
 # ------------------------------------------------------------ hand-written baselines
-def _deductible_and_rate(region: str, level: str, referral: str) -> tuple[int, int]:
-    if region == "local":
-        if level in ("1", "primary"):
-            return 10_000, 90
-        if level == "2":
-            return 40_000, 80
-        return 60_000, 60
-    return (80_000, 40) if referral == "none" else (60_000, 50)
-
-
 def hand_settle(c: Any) -> tuple[int, int, int]:
     """(basic, critical, person) in fen, written by hand on a validated ``Claim``."""
     in_scope = 0
@@ -82,20 +73,9 @@ def hand_settle(c: Any) -> tuple[int, int, int]:
             in_scope += line.amount
         elif line.category == "B":
             in_scope += line.amount - (line.amount + 5) // 10
-    deductible, rate = _deductible_and_rate(c.region, c.level, c.referral)
     ytd = c.ytd
-    deductible = min(in_scope, max(0, deductible - ytd.get("basic.deductible", 0)))
-    basic = ((in_scope - deductible) * rate + 50) // 100
-    basic = min(basic, max(0, ANNUAL_CAP - ytd.get("basic.paid", 0)))
-    remaining = in_scope - basic
-    before = ytd.get("critical.base", 0)
-    after = before + remaining
-    critical = 0
-    for lo, hi, pct in BANDS:
-        lo = max(lo, before)
-        top = after if hi is None else min(hi, after)
-        if top > lo:
-            critical += ((top - lo) * pct + 50) // 100
+    basic, critical = layers(c.region, c.level, c.referral, in_scope, ytd.get("basic.deductible", 0),
+                             ytd.get("basic.paid", 0), ytd.get("critical.base", 0))
     return basic, critical, c.total - basic - critical
 
 

@@ -35,17 +35,16 @@ def read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, list[str]], tuple
 
 
 def hand_numpy_from(path: Path = HERE / "columnar.py") -> Callable[..., tuple[np.ndarray, ...]]:
-    """``hand_numpy`` and the constants it reads, compiled from ``columnar.py``'s own source:
-    the same function in both processes (that module imports yibao, which OpenFisca's
-    environment does not have)."""
+    """``hand_numpy``, compiled from ``columnar.py``'s own source, with the constants it reads
+    from ``hand_rules``: the same function in both processes (``columnar.py`` imports yibao,
+    which OpenFisca's environment does not have)."""
+    import hand_rules  # the constants it reads: no yibao in it, so OpenFisca's environment has it
+
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    wanted = {"ANNUAL_CAP", "BANDS"}
-    body = [node for node in tree.body
-            if (isinstance(node, ast.FunctionDef) and node.name == "hand_numpy")
-            or (isinstance(node, ast.Assign) and {getattr(t, "id", "") for t in node.targets} & wanted)]
+    body = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "hand_numpy"]
     code = compile(ast.Module(body=body, type_ignores=[]), str(path), "exec",
                    flags=__future__.annotations.compiler_flag, dont_inherit=True)
-    namespace: dict[str, Any] = {"np": np}
+    namespace: dict[str, Any] = {"np": np, "ANNUAL_CAP": hand_rules.ANNUAL_CAP, "BANDS": hand_rules.BANDS}
     exec(code, namespace)  # the repository's own benchmark source, read above
     return namespace["hand_numpy"]
 

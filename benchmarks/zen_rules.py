@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-ANNUAL_CAP = 15_000_000
-BANDS = ((0, 1_500_000, 0), (1_500_000, 10_000_000, 60), (10_000_000, None, 70))
-# (region, level, referral) cells of the first-hit table → deductible (fen), rate (%)
+from hand_rules import ANNUAL_CAP, BANDS, layers
+
+# hand_rules.layers' deductible (fen) and rate (%) as the first-hit table's rows: (region, level,
+# referral) cells
 RATES = (('"local"', '"1","primary"', "", 10_000, 90), ('"local"', '"2"', "", 40_000, 80),
          ('"local"', "", "", 60_000, 60), ("", "", '"none"', 80_000, 40), ("", "", "", 60_000, 50))
 YTD = {"basic.deductible": "basic_deductible", "basic.paid": "basic_paid", "critical.base": "critical_base"}
@@ -39,8 +40,8 @@ def prepare(claim: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def hand_dict(c: Mapping[str, Any]) -> tuple[int, int, int]:
-    """(basic, critical, person) in fen, written by hand on a prepared claim: the baseline timed in
-    both processes, whose two ratios give yibao against zen-engine."""
+    """(basic, critical, person) in fen, written by hand on a prepared claim (``hand_rules``): the
+    baseline timed in both processes, whose two ratios give yibao against zen-engine."""
     in_scope = total = 0
     for line in c["lines"]:
         amount = line["amount"]
@@ -49,24 +50,9 @@ def hand_dict(c: Mapping[str, Any]) -> tuple[int, int, int]:
             in_scope += amount
         elif line["category"] == "B":
             in_scope += amount - (amount + 5) // 10
-    region, level = c["region"], c["level"]
-    if region == "local":
-        deductible, rate = (10_000, 90) if level in ("1", "primary") else (40_000, 80) if level == "2" \
-            else (60_000, 60)
-    else:
-        deductible, rate = (80_000, 40) if c["referral"] == "none" else (60_000, 50)
     ytd = c["ytd"]
-    deductible = min(in_scope, max(0, deductible - ytd["basic_deductible"]))
-    basic = ((in_scope - deductible) * rate + 50) // 100
-    basic = min(basic, max(0, ANNUAL_CAP - ytd["basic_paid"]))
-    before = ytd["critical_base"]
-    after = before + in_scope - basic
-    critical = 0
-    for lo, hi, pct in BANDS:
-        lo = max(lo, before)
-        top = after if hi is None else min(hi, after)
-        if top > lo:
-            critical += ((top - lo) * pct + 50) // 100
+    basic, critical = layers(c["region"], c["level"], c["referral"], in_scope, ytd["basic_deductible"],
+                             ytd["basic_paid"], ytd["critical_base"])
     return basic, critical, total - basic - critical
 
 
