@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .jsonrpc import LspClient
+from yibao.lsp.client import LspClient
 
 ROOT = Path(__file__).resolve().parents[2]
 JIUJIANG = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"

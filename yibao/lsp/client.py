@@ -1,7 +1,8 @@
-"""A small LSP client for the tests: JSON-RPC with Content-Length framing over a subprocess's pipes.
+"""A small LSP client, as an editor is one: JSON-RPC with Content-Length framing over a subprocess's
+pipes. The tests and the ``lsp`` fuzz target drive ``yibao lsp`` with it.
 
-Synchronous on purpose: a test sends a request and reads messages until its response, keeping the
-server's notifications (``textDocument/publishDiagnostics``) to look at afterwards.
+Synchronous on purpose: a caller sends a request and reads messages until its response, keeping
+the server's notifications (``textDocument/publishDiagnostics``) to look at afterwards.
 """
 
 from __future__ import annotations
@@ -11,17 +12,31 @@ import queue
 import subprocess
 import threading
 import time
+from collections import deque
 from typing import Any
 
 
 class LspClient:
+    """A server started as ``command`` in ``cwd``, and the messages it sends."""
+
     def __init__(self, command: list[str], cwd: str) -> None:
         self.proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.notifications: list[dict[str, Any]] = []
         self._id = 0
+        self._stderr: deque[bytes] = deque(maxlen=200)  # read as it comes: a full pipe would stop the server
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def stderr_tail(self) -> str:
+        """The last lines the server wrote to its standard error (its log, a traceback)."""
+        return b"".join(self._stderr).decode("utf-8", "replace")
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._stderr.append(line)
 
     def _read(self) -> None:
         out = self.proc.stdout
