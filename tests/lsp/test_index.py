@@ -109,3 +109,14 @@ def test_the_hover_shown_in_the_docs_is_the_hover() -> None:
     path = ROOT / "policies" / "jiujiang" / "resident_inpatient.yb"
     a = analyse(path.read_text(encoding="utf-8"), str(path))
     assert hover_symbol(a, Symbol("parameter", "deductible")) == shown
+
+
+def test_client_columns_count_each_encodings_units() -> None:
+    """A code-point column in UTF-16 units (a character past the Basic Multilingual Plane is two),
+    UTF-8 bytes, or UTF-32 (the column itself); past a line's end, its end."""
+    a = analyse("a𠀀b 九江\nplain", "/tmp/x.yb")
+    assert [a.client_column("/tmp/x.yb", 0, k, "utf-16") for k in range(7)] == [0, 1, 3, 4, 5, 6, 7]
+    assert [a.client_column("/tmp/x.yb", 0, k, "utf-8") for k in range(7)] == [0, 1, 5, 6, 7, 10, 13]
+    assert [a.client_column("/tmp/x.yb", 0, k, "utf-32") for k in range(7)] == list(range(7))
+    assert a.client_column("/tmp/x.yb", 0, 40, "utf-16") == 7
+    assert [a.client_column("/tmp/x.yb", 1, k, "utf-16") for k in (0, 5)] == [0, 5]

@@ -201,6 +201,32 @@ def test_document_symbols_outline_the_policy(client: LspClient) -> None:
     assert [c["name"] for c in enum["children"]] == ["normal", "low_income", "poverty", "extreme_poverty"]
 
 
+def test_symbols_of_a_long_line_with_wide_characters_are_in_utf_16_units(client: LspClient,
+                                                                           tmp_path: Path) -> None:
+    """A name after a character beyond the Basic Multilingual Plane (two UTF-16 units) is placed in
+    the client's units, on a line of 3,000 members (each placed without counting the line again:
+    the outline of such a line took 11 s); every range lies within the text."""
+    text = JIUJIANG.read_text(encoding="utf-8").replace('normal "普通参保人员"', 'normal "𠀀普通参保人员"')
+    line = next(x for x in text.split("\n") if x.startswith("enum person.category"))
+    text = text.replace(line, line + "".join(f' | m{i} "成员{i}"' for i in range(3000)))
+    wide = tmp_path / "wide.yb"
+    wide.write_text(text, encoding="utf-8")
+    open_doc(client, wide, text)
+    assert client.diagnostics(uri(wide)) == []
+    found = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri(wide)}})
+    members = next(s for s in found if s["name"] == "person.category")["children"]
+    assert len(members) == 3004
+    low = next(m for m in members if m["name"] == "low_income")
+    assert low["selectionRange"]["start"] == position(text, "low_income")
+    last = members[-1]
+    assert last["name"] == "m2999" and last["selectionRange"]["start"] == position(text, " m2999 ", offset=1)
+    widths = [len(x.encode("utf-16-le")) // 2 for x in text.split("\n")]
+    for s in (*found, *members):
+        for end in ("start", "end"):
+            at = s["range"][end]
+            assert at["line"] < len(widths) and at["character"] <= widths[at["line"]]
+
+
 def test_formatting_is_yibao_fmts_layout(client: LspClient, tmp_path: Path) -> None:
     from yibao.dsl.fmt import format_source
 

@@ -62,15 +62,24 @@ class YibaoServer(LanguageServer):
 
     # ------------------------------------------------------------ positions
     def to_range(self, analysis: Analysis, span: ast.Span) -> types.Range:
-        lines = analysis.lines(span.file)
-        codec = self.workspace.position_codec
+        """A span in the client's units, within the file's text (a span past its end is put at its
+        last character)."""
         line = max(span.line, 1) - 1
         end_line = max(span.end_line, span.line, 1) - 1
-        start = codec.position_to_client_units(lines, ServerTextPosition(line, max(span.column - 1, 0)))
-        end = codec.position_to_client_units(lines, ServerTextPosition(end_line, max(span.end_column - 1, 0)))
+        start = self._client_position(analysis, span.file, line, max(span.column - 1, 0))
+        end = self._client_position(analysis, span.file, end_line, max(span.end_column - 1, 0))
         if (end.line, end.character) < (start.line, start.character):
             end = start
         return types.Range(start=start, end=end)
+
+    def _client_position(self, analysis: Analysis, file: str, line: int, column: int) -> types.Position:
+        lines = analysis.lines(file)
+        if line >= len(lines):
+            line, column = len(lines) - 1, len(lines[-1])
+        column = min(column, len(lines[line]))
+        encoding = self.workspace.position_codec.encoding  # negotiated: an enum member or its text
+        encoding = str(getattr(encoding, "value", encoding))
+        return types.Position(line=line, character=analysis.client_column(file, line, column, encoding))
 
     def location(self, analysis: Analysis, span: ast.Span) -> types.Location:
         return types.Location(uri=_uri(analysis, span.file), range=self.to_range(analysis, span))
@@ -100,7 +109,8 @@ class YibaoServer(LanguageServer):
                 range=types.Range(start=start, end=start), severity=types.DiagnosticSeverity.Error,
                 source="yibao", message=f"internal error: {type(err).__name__}: {message} — please report "
                                         "this to the yibao maintainers with the policy"))
-        diagnostics = [*internal, *(self.diagnostic(analysis, d) for d in analysis.diagnostics)]
+        lang = _lang(path)  # once for the buffer: it reads the project's configuration
+        diagnostics = [*internal, *(self.diagnostic(analysis, d, lang) for d in analysis.diagnostics)]
         with self.lock:  # the check and the publishing together: an older text's result never comes last
             current = self.workspace.text_documents.get(uri)
             if current is None or current.version != version:
@@ -111,8 +121,7 @@ class YibaoServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=diagnostics))
 
-    def diagnostic(self, analysis: Analysis, d: Diagnostic) -> types.Diagnostic:
-        lang = _lang(analysis.path)
+    def diagnostic(self, analysis: Analysis, d: Diagnostic, lang: str) -> types.Diagnostic:
         text, hint = d.text(lang)
         message = text + (f"\n{'提示' if lang == 'zh' else 'hint'}: {hint}" if hint else "")
         span = d.span
