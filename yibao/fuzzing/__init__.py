@@ -18,6 +18,7 @@ and names what the command and the tests use.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from .batch_mutations import mutate_batch, mutate_parquet
 from .claim_mutations import Pairs, Raw, dump, mutate_claim
@@ -40,6 +41,8 @@ def make_mutant(target: str, seed: int, index: int, corpus: Corpus, *, heavy: bo
     rng = random.Random(f"{seed}/{target}/{index}")
     if target == "policy":
         return mutate_policy(rng, corpus, index, heavy=heavy, op=op)
+    if target == "lsp":  # a policy's mutant, typed into an editor
+        return replace(mutate_policy(rng, corpus, index, heavy=heavy, op=op), target="lsp")
     if target == "claim":
         return mutate_claim(rng, corpus, index, heavy=heavy)
     if target == "batch":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TARGETS = ("policy", "claim", "batch", "parquet", "national")
+TARGETS = ("policy", "claim", "batch", "parquet", "national", "lsp")
 KINDS = ("accepted", "rejected", "unpositioned", "crashed", "hung")
 MUTANT_NAME = "__mutant__.yb"  # written next to the policy it came from, so `extends` paths still resolve
 

@@ -129,8 +129,13 @@ class Runner:
         (self.root / BINARY_NAME).write_bytes(bytes(range(256)) * 4)
         (self.root / EMPTY_NAME).write_bytes(b"")
         self._policies: dict[str, Any] = {}
+        self._client: Any = None  # the language server of the ``lsp`` target
+        self._versions = 0
 
     def close(self) -> None:
+        if self._client is not None and self._client.proc.poll() is None:
+            self._client.proc.kill()
+            self._client.proc.wait(5)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> Runner:
@@ -339,6 +344,87 @@ class Runner:
         if first is not None:
             raise first
 
+    def run_lsp(self, mutant: Mutant) -> None:
+        """``yibao lsp`` as an editor drives it, over stdio (one server per runner): the origin is
+        opened, then changed to the mutant; its diagnostics must lie within the text and none may
+        be an internal error, and hover, completion, definition and references at positions drawn
+        in and just past its lines, its symbols and its formatting must each be answered (a
+        JSON-RPC error is a crash). The server carries on to the next mutant."""
+        import random
+        import zlib
+
+        client = self._lsp()
+        origin = (self.root / mutant.origin).read_text(encoding="utf-8")
+        text = _as_typed(mutant.data)
+        uri = (self.root / Path(mutant.origin).parent / MUTANT_NAME).as_uri()
+        self._versions += 2
+        version = self._versions
+        doc = {"uri": uri}
+        client.notify("textDocument/didOpen", {"textDocument": {**doc, "languageId": "yibao",
+                                                                "version": version - 1, "text": origin}})
+        try:
+            client.diagnostics(uri, version - 1, timeout=self.timeout)
+            client.notify("textDocument/didChange", {"textDocument": {**doc, "version": version},
+                                                     "contentChanges": [{"text": text}]})
+            lines = text.split("\n")
+            widths = [len(line.encode("utf-16-le")) // 2 for line in lines]  # the client's units
+            for d in client.diagnostics(uri, version, timeout=self.timeout):
+                if d["message"].startswith("internal error"):
+                    raise AssertionError(f"yibao lsp: {d['message'][:300]}")
+                for end in ("start", "end"):
+                    at = d["range"][end]
+                    if not (at["line"] < len(lines) and at["character"] <= widths[at["line"]]):
+                        raise AssertionError(f"yibao lsp: a diagnostic's {end} {at} is outside the text "
+                                             f"({len(lines)} lines): {d['message'][:120]}")
+            rng = random.Random(zlib.crc32(text.encode("utf-8")))
+            for _ in range(6):
+                row = rng.randrange(len(lines) + 1)  # one past the last line too
+                where = {"line": row, "character": rng.randrange(widths[min(row, len(lines) - 1)] + 3)}
+                for method in ("hover", "completion", "definition", "references"):
+                    params: dict[str, Any] = {"textDocument": doc, "position": where}
+                    if method == "references":
+                        params["context"] = {"includeDeclaration": bool(rng.getrandbits(1))}
+                    self._ask(client, f"textDocument/{method}", params)
+            self._ask(client, "textDocument/documentSymbol", {"textDocument": doc})
+            self._ask(client, "textDocument/formatting",
+                      {"textDocument": doc, "options": {"tabSize": 2, "insertSpaces": True}})
+        except Hung:  # the server may still be busy with this text: the next mutant gets a new one
+            client.proc.kill()
+            client.proc.wait(5)
+            self._client = None
+            raise
+        finally:
+            if client.proc.poll() is None:
+                client.notify("textDocument/didClose", {"textDocument": doc})
+
+    def _ask(self, client: Any, method: str, params: dict[str, Any]) -> Any:
+        """A request's answer; an error answer, or the server gone, is an ``AssertionError``."""
+        try:
+            return client.request(method, params, timeout=self.timeout)
+        except RuntimeError as err:  # the server's error answer
+            raise AssertionError(f"yibao lsp: {method} at {params.get('position')}: {err}"[:400]) from None
+        except EOFError:
+            self._client = None
+            raise AssertionError(f"yibao lsp: the server stopped during {method}: "
+                                 f"{client.stderr_tail()[-300:]}") from None
+
+    def _lsp(self) -> Any:
+        """The runner's language server, started on first use (and again if it stopped)."""
+        import sys
+
+        from yibao.lsp.client import LspClient
+
+        if self._client is not None and self._client.proc.poll() is None:
+            return self._client
+        yibao = Path(sys.executable).with_name("yibao")
+        command = [str(yibao), "lsp"] if yibao.exists() else [sys.executable, "-m", "yibao", "lsp"]
+        client = LspClient(command, cwd=str(self.root))
+        client.request("initialize", {"processId": None, "rootUri": self.root.as_uri(), "capabilities": {}},
+                       timeout=30)
+        client.notify("initialized", {})
+        self._client = client
+        return client
+
     def _batch(self, policy: Any, src: Path, engine: str, chunk: int | None = None) -> tuple[tuple, Any]:
         """What ``yibao batch`` makes of ``src``: the settlements as rows, or the refusal's class and
         each issue (or failure) it lists; and the refusal itself."""
@@ -380,7 +466,7 @@ class Runner:
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
             try:
                 paths = {"policy": self.run_policy, "claim": self.run_claim, "batch": self.run_batch,
-                         "parquet": self.run_parquet, "national": self.run_national}
+                         "parquet": self.run_parquet, "national": self.run_national, "lsp": self.run_lsp}
                 paths[mutant.target](mutant)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -430,6 +516,13 @@ class Runner:
             return None
 
 
+def _as_typed(data: bytes | str) -> str:
+    """A mutant's text as an editor holds it: bytes decoded (a byte that is no UTF-8 shown as
+    U+FFFD), no lone surrogate (JSON-RPC carries Unicode text)."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _brief(outcome: tuple) -> str:
     """An engine's outcome in a line: what it settled, or the first of what it refused."""
     if outcome[0] == "settled":
@@ -451,7 +544,7 @@ def save_mutant(outcome: Outcome, folder: Path) -> Path | None:
     key = outcome.key or (outcome.error, outcome.kind, 0)
     slug = re.sub(r"[^\w.-]+", "_", f"{outcome.kind}-{key[0]}-{Path(key[1]).name}-{key[2]}")[:120]
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = m.suffix or {"policy": ".yb", "claim": ".json", "batch": ".jsonl"}[m.target]
+    suffix = m.suffix or {"policy": ".yb", "lsp": ".yb", "claim": ".json", "batch": ".jsonl"}[m.target]
     path = folder / (slug + (".txt" if m.via == "api" else suffix))
     if path.exists():
         return None
