@@ -7,7 +7,9 @@
 ``batch``: files of a few claims (some mutated) through ``yibao batch``, where the columnar engine
 must settle or refuse what the scalar one does; ``parquet``: those files as Parquet with broken
 bytes, which every reader must refuse cleanly; ``national``: visits in the platform's shapes
-through ``yibao reconcile`` and the national settle.
+through ``yibao reconcile`` and the national settle; ``lsp``: policy mutants typed into ``yibao
+lsp`` over stdio (one server per worker), hover, completion, definition, references, symbols and
+formatting asked at positions in and past their lines.
 
 Prints how many mutants were tried, accepted, rejected with a position, rejected without
 one, crashed and hung; one line per distinct crash (exception type, file, line of the
